@@ -1,0 +1,534 @@
+//! The one adapter to AWS: the [`Aws`] trait the rest of the tool talks to, and its
+//! implementation over the AWS SDK (IAM, STS, KMS, S3). Owns SDK configuration (region,
+//! profile, endpoint, adaptive retry), pagination, URL-decoding of policy documents and the
+//! mapping of SDK errors to [`AwsError`]. Must not decide verdicts or print anything.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::types::{ContextEntry as SdkContextEntry, ContextKeyTypeEnum};
+use aws_smithy_types::error::display::DisplayErrorContext;
+
+use crate::catalogue::ContextType;
+use crate::model::{SimDecision, SimRequest, SimResult, SimStatement};
+
+/// An identity whose policies can be listed: the audited role or user, or a user's group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Role(String),
+    User(String),
+    Group(String),
+}
+
+impl Owner {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Owner::Role(_) => "role",
+            Owner::User(_) => "user",
+            Owner::Group(_) => "group",
+        }
+    }
+    pub fn name(&self) -> &str {
+        match self {
+            Owner::Role(n) | Owner::User(n) | Owner::Group(n) => n,
+        }
+    }
+}
+
+/// A role or user as GetRole/GetUser describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    pub arn: String,
+    pub name: String,
+    pub boundary_arn: Option<String>,
+}
+
+/// Errors from AWS, each with the IAM action that was being attempted, so a message can
+/// say exactly which permission the auditor lacks or which call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AwsError {
+    #[error(
+        "no AWS credentials found ({detail}); use --profile, run `aws sso login`, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    )]
+    NoCredentials { detail: String },
+    #[error("AWS rejected the credentials on `{action}` ({code}: {message}); refresh them (e.g. `aws sso login`) and retry")]
+    BadCredentials { action: &'static str, code: String, message: String },
+    #[error("{what} not found (`{action}` answered {code}: {message})")]
+    NotFound { action: &'static str, what: String, code: String, message: String },
+    #[error("the auditing identity is not allowed to call `{action}` ({message}); grant it `{action}` (README: \"Permissions the auditor needs\")")]
+    AccessDenied { action: &'static str, message: String },
+    #[error("AWS kept throttling `{action}` after retries ({message}); retry later")]
+    Throttled { action: &'static str, message: String },
+    #[error("could not reach AWS for `{action}` ({message}); check the network, the region and --endpoint-url")]
+    Network { action: &'static str, message: String },
+    #[error("`{action}` failed: {code}: {message}")]
+    Service { action: &'static str, code: String, message: String },
+    #[error("`{action}` returned a response this tool cannot read: {message}")]
+    BadResponse { action: &'static str, message: String },
+}
+
+/// What the tool needs from AWS. Implemented over the SDK by [`SdkAws`]; tests use fakes.
+#[allow(async_fn_in_trait)]
+pub trait Aws {
+    /// The caller's ARN (`sts:GetCallerIdentity`).
+    async fn caller_arn(&self) -> Result<String, AwsError>;
+    async fn get_role(&self, name: &str) -> Result<Entity, AwsError>;
+    async fn get_user(&self, name: &str) -> Result<Entity, AwsError>;
+    async fn list_groups_for_user(&self, user: &str) -> Result<Vec<String>, AwsError>;
+    /// Names of the owner's inline policies, every page.
+    async fn list_inline_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError>;
+    /// An inline policy's document, URL-decoded.
+    async fn get_inline_policy(&self, owner: &Owner, name: &str) -> Result<String, AwsError>;
+    /// ARNs of the owner's attached managed policies, every page.
+    async fn list_attached_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError>;
+    /// A managed policy's default version id and document, URL-decoded.
+    async fn get_managed_policy(&self, arn: &str) -> Result<(String, String), AwsError>;
+    /// SimulatePrincipalPolicy, every page, in both response shapes.
+    async fn simulate(&self, req: &SimRequest) -> Result<Vec<SimResult>, AwsError>;
+    /// Resolves a KMS alias (name or ARN) to its key ARN (`kms:DescribeKey`).
+    async fn resolve_key(&self, key: &str) -> Result<String, AwsError>;
+}
+
+/// Settings that override the normal AWS configuration chain.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// The SDK-backed adapter.
+#[derive(Clone)]
+pub struct SdkAws {
+    iam: aws_sdk_iam::Client,
+    sts: aws_sdk_sts::Client,
+    kms: aws_sdk_kms::Client,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// Loads the SDK configuration from the normal chain (environment, profiles, SSO, IMDS),
+/// with adaptive retry for throttling configured once here rather than in loops.
+pub async fn load_config(opts: &ConnectOptions) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(
+            RetryConfig::adaptive()
+                .with_max_attempts(8)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(10)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .operation_timeout(Duration::from_secs(120))
+                .build(),
+        );
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &opts.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(u) = &opts.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    loader.load().await
+}
+
+impl SdkAws {
+    pub fn new(config: &SdkConfig) -> SdkAws {
+        SdkAws {
+            iam: aws_sdk_iam::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
+            region: config.region().map(|r| r.to_string()),
+            endpoint_url: config.endpoint_url().map(str::to_string),
+        }
+    }
+
+    /// For tests: an adapter over given clients.
+    pub fn from_clients(
+        iam: aws_sdk_iam::Client,
+        sts: aws_sdk_sts::Client,
+        kms: aws_sdk_kms::Client,
+    ) -> SdkAws {
+        SdkAws { iam, sts, kms, region: Some("us-east-1".into()), endpoint_url: None }
+    }
+}
+
+/// Maps an SDK error to an [`AwsError`] naming the action that failed.
+pub fn map_sdk_error<E, R>(action: &'static str, what: impl FnOnce() -> String, err: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let full = DisplayErrorContext(&err).to_string();
+    match &err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            let code = e.code().unwrap_or("Unknown").to_string();
+            let message = e.message().unwrap_or("").to_string();
+            classify(action, what, code, message)
+        }
+        SdkError::TimeoutError(_) => AwsError::Network { action, message: "timed out".into() },
+        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
+            AwsError::Network { action, message: short(&full) }
+        }
+        _ if looks_like_missing_credentials(&full) => AwsError::NoCredentials { detail: short(&full) },
+        SdkError::DispatchFailure(_) => AwsError::Network { action, message: short(&full) },
+        _ => {
+            // ResponseError and ConstructionFailure: keep any code the payload carries.
+            let code = err.code().map(str::to_string);
+            match code {
+                Some(code) => classify(action, what, code, err.message().unwrap_or("").to_string()),
+                None => AwsError::BadResponse { action, message: short(&full) },
+            }
+        }
+    }
+}
+
+fn classify(action: &'static str, what: impl FnOnce() -> String, code: String, message: String) -> AwsError {
+    match code.as_str() {
+        "NoSuchEntity" | "NoSuchEntityException" | "NotFoundException" | "NoSuchBucket" => {
+            AwsError::NotFound { action, what: what(), code, message }
+        }
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" => {
+            AwsError::AccessDenied { action, message }
+        }
+        "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded"
+        | "SlowDown" => AwsError::Throttled { action, message },
+        "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken" | "ExpiredTokenException"
+        | "UnrecognizedClientException" | "InvalidAccessKeyId" => {
+            AwsError::BadCredentials { action, code, message }
+        }
+        _ => AwsError::Service { action, code, message },
+    }
+}
+
+fn looks_like_missing_credentials(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    l.contains("no credentials") || l.contains("credentials provider") || l.contains("failed to load credentials")
+        || l.contains("resolve identity") || l.contains("identity resolver")
+}
+
+/// First line of a long SDK error chain, bounded, for messages.
+fn short(s: &str) -> String {
+    let s = s.lines().next().unwrap_or("").trim();
+    if s.chars().count() > 400 { s.chars().take(400).collect::<String>() + "…" } else { s.to_string() }
+}
+
+/// IAM returns policy documents URL-encoded (RFC 3986; `+` is not a space).
+pub fn decode_policy_document(raw: &str) -> String {
+    if !raw.contains('%') {
+        return raw.to_string();
+    }
+    percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned()
+}
+
+fn sdk_context_type(t: ContextType) -> ContextKeyTypeEnum {
+    ContextKeyTypeEnum::from(t.as_str())
+}
+
+fn to_statement(s: &aws_sdk_iam::types::Statement) -> SimStatement {
+    SimStatement {
+        source_policy_id: s.source_policy_id().map(str::to_string),
+        source_policy_type: s.source_policy_type().map(|t| t.as_str().to_string()),
+        start: s.start_position().map(|p| (p.line(), p.column())),
+    }
+}
+
+/// Reads one `EvaluationResult` in either shape: with `ResourceSpecificResults` (one result
+/// per action, per-resource decisions inside) or one result per action and resource.
+pub fn read_evaluation_result(r: &aws_sdk_iam::types::EvaluationResult) -> Vec<SimResult> {
+    let action = r.eval_action_name().to_string();
+    let orgs = r.organizations_decision_detail().map(|d| d.allowed_by_organizations());
+    let top_boundary = r.permissions_boundary_decision_detail().map(|d| d.allowed_by_permissions_boundary());
+    if !r.resource_specific_results().is_empty() {
+        return r
+            .resource_specific_results()
+            .iter()
+            .map(|rs| {
+                let mut missing: Vec<String> = rs.missing_context_values().to_vec();
+                for m in r.missing_context_values() {
+                    if !missing.contains(m) {
+                        missing.push(m.clone());
+                    }
+                }
+                SimResult {
+                    action: action.clone(),
+                    resource: rs.eval_resource_name().to_string(),
+                    decision: SimDecision::parse(rs.eval_resource_decision().as_str()),
+                    matched: rs.matched_statements().iter().map(to_statement).collect(),
+                    missing_context: missing,
+                    allowed_by_boundary: rs
+                        .permissions_boundary_decision_detail()
+                        .map(|d| d.allowed_by_permissions_boundary())
+                        .or(top_boundary),
+                    allowed_by_organizations: orgs,
+                }
+            })
+            .collect();
+    }
+    vec![SimResult {
+        action,
+        resource: r.eval_resource_name().unwrap_or("*").to_string(),
+        decision: SimDecision::parse(r.eval_decision().as_str()),
+        matched: r.matched_statements().iter().map(to_statement).collect(),
+        missing_context: r.missing_context_values().to_vec(),
+        allowed_by_boundary: top_boundary,
+        allowed_by_organizations: orgs,
+    }]
+}
+
+impl Aws for SdkAws {
+    async fn caller_arn(&self) -> Result<String, AwsError> {
+        let out = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("sts:GetCallerIdentity", || "caller identity".into(), e))?;
+        out.arn().map(str::to_string).ok_or(AwsError::BadResponse {
+            action: "sts:GetCallerIdentity",
+            message: "no Arn in the response".into(),
+        })
+    }
+
+    async fn get_role(&self, name: &str) -> Result<Entity, AwsError> {
+        let out = self
+            .iam
+            .get_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("iam:GetRole", || format!("role `{name}`"), e))?;
+        let role = out.role().ok_or(AwsError::BadResponse { action: "iam:GetRole", message: "no Role".into() })?;
+        Ok(Entity {
+            arn: role.arn().to_string(),
+            name: role.role_name().to_string(),
+            boundary_arn: role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
+        })
+    }
+
+    async fn get_user(&self, name: &str) -> Result<Entity, AwsError> {
+        let out = self
+            .iam
+            .get_user()
+            .user_name(name)
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("iam:GetUser", || format!("user `{name}`"), e))?;
+        let user = out.user().ok_or(AwsError::BadResponse { action: "iam:GetUser", message: "no User".into() })?;
+        Ok(Entity {
+            arn: user.arn().to_string(),
+            name: user.user_name().to_string(),
+            boundary_arn: user.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
+        })
+    }
+
+    async fn list_groups_for_user(&self, user: &str) -> Result<Vec<String>, AwsError> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = self
+                .iam
+                .list_groups_for_user()
+                .user_name(user)
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error("iam:ListGroupsForUser", || format!("user `{user}`"), e))?;
+            out.extend(page.groups().iter().map(|g| g.group_name().to_string()));
+            match (page.is_truncated(), page.marker()) {
+                (true, Some(m)) => marker = Some(m.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn list_inline_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        let what = || format!("{} `{}`", owner.kind(), owner.name());
+        loop {
+            let (names, truncated, next) = match owner {
+                Owner::Role(n) => {
+                    let p = self.iam.list_role_policies().role_name(n).set_marker(marker.take()).send().await
+                        .map_err(|e| map_sdk_error("iam:ListRolePolicies", what, e))?;
+                    (p.policy_names().to_vec(), p.is_truncated(), p.marker().map(str::to_string))
+                }
+                Owner::User(n) => {
+                    let p = self.iam.list_user_policies().user_name(n).set_marker(marker.take()).send().await
+                        .map_err(|e| map_sdk_error("iam:ListUserPolicies", what, e))?;
+                    (p.policy_names().to_vec(), p.is_truncated(), p.marker().map(str::to_string))
+                }
+                Owner::Group(n) => {
+                    let p = self.iam.list_group_policies().group_name(n).set_marker(marker.take()).send().await
+                        .map_err(|e| map_sdk_error("iam:ListGroupPolicies", what, e))?;
+                    (p.policy_names().to_vec(), p.is_truncated(), p.marker().map(str::to_string))
+                }
+            };
+            out.extend(names);
+            match (truncated, next) {
+                (true, Some(m)) => marker = Some(m),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get_inline_policy(&self, owner: &Owner, name: &str) -> Result<String, AwsError> {
+        let what = || format!("inline policy `{name}` of {} `{}`", owner.kind(), owner.name());
+        let doc = match owner {
+            Owner::Role(n) => self.iam.get_role_policy().role_name(n).policy_name(name).send().await
+                .map_err(|e| map_sdk_error("iam:GetRolePolicy", what, e))?
+                .policy_document().to_string(),
+            Owner::User(n) => self.iam.get_user_policy().user_name(n).policy_name(name).send().await
+                .map_err(|e| map_sdk_error("iam:GetUserPolicy", what, e))?
+                .policy_document().to_string(),
+            Owner::Group(n) => self.iam.get_group_policy().group_name(n).policy_name(name).send().await
+                .map_err(|e| map_sdk_error("iam:GetGroupPolicy", what, e))?
+                .policy_document().to_string(),
+        };
+        Ok(decode_policy_document(&doc))
+    }
+
+    async fn list_attached_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        let what = || format!("{} `{}`", owner.kind(), owner.name());
+        loop {
+            let (arns, truncated, next) = match owner {
+                Owner::Role(n) => {
+                    let p = self.iam.list_attached_role_policies().role_name(n).set_marker(marker.take()).send().await
+                        .map_err(|e| map_sdk_error("iam:ListAttachedRolePolicies", what, e))?;
+                    (arns_of(p.attached_policies()), p.is_truncated(), p.marker().map(str::to_string))
+                }
+                Owner::User(n) => {
+                    let p = self.iam.list_attached_user_policies().user_name(n).set_marker(marker.take()).send().await
+                        .map_err(|e| map_sdk_error("iam:ListAttachedUserPolicies", what, e))?;
+                    (arns_of(p.attached_policies()), p.is_truncated(), p.marker().map(str::to_string))
+                }
+                Owner::Group(n) => {
+                    let p = self.iam.list_attached_group_policies().group_name(n).set_marker(marker.take()).send().await
+                        .map_err(|e| map_sdk_error("iam:ListAttachedGroupPolicies", what, e))?;
+                    (arns_of(p.attached_policies()), p.is_truncated(), p.marker().map(str::to_string))
+                }
+            };
+            out.extend(arns);
+            match (truncated, next) {
+                (true, Some(m)) => marker = Some(m),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get_managed_policy(&self, arn: &str) -> Result<(String, String), AwsError> {
+        let what = || format!("managed policy `{arn}`");
+        let policy = self.iam.get_policy().policy_arn(arn).send().await
+            .map_err(|e| map_sdk_error("iam:GetPolicy", what, e))?;
+        let version = policy
+            .policy()
+            .and_then(|p| p.default_version_id())
+            .ok_or(AwsError::BadResponse { action: "iam:GetPolicy", message: format!("`{arn}` has no default version") })?
+            .to_string();
+        let v = self.iam.get_policy_version().policy_arn(arn).version_id(&version).send().await
+            .map_err(|e| map_sdk_error("iam:GetPolicyVersion", what, e))?;
+        let doc = v.policy_version().and_then(|p| p.document()).ok_or(AwsError::BadResponse {
+            action: "iam:GetPolicyVersion",
+            message: format!("`{arn}` version {version} has no document"),
+        })?;
+        Ok((version, decode_policy_document(doc)))
+    }
+
+    async fn simulate(&self, req: &SimRequest) -> Result<Vec<SimResult>, AwsError> {
+        let entries: Vec<SdkContextEntry> = req
+            .context
+            .iter()
+            .map(|c| {
+                SdkContextEntry::builder()
+                    .context_key_name(&c.key)
+                    .set_context_key_values(Some(c.values.clone()))
+                    .context_key_type(sdk_context_type(c.kind))
+                    .build()
+            })
+            .collect();
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = self
+                .iam
+                .simulate_principal_policy()
+                .policy_source_arn(&req.policy_source_arn)
+                .set_action_names(Some(req.actions.clone()))
+                .set_resource_arns(Some(req.resources.clone()))
+                .set_context_entries(if entries.is_empty() { None } else { Some(entries.clone()) })
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error("iam:SimulatePrincipalPolicy", || format!("principal `{}`", req.policy_source_arn), e))?;
+            for r in page.evaluation_results() {
+                out.extend(read_evaluation_result(r));
+            }
+            match (page.is_truncated(), page.marker()) {
+                (true, Some(m)) => marker = Some(m.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn resolve_key(&self, key: &str) -> Result<String, AwsError> {
+        let out = self
+            .kms
+            .describe_key()
+            .key_id(key)
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("kms:DescribeKey", || format!("KMS key `{key}`"), e))?;
+        out.key_metadata()
+            .and_then(|m| m.arn())
+            .map(str::to_string)
+            .ok_or(AwsError::BadResponse { action: "kms:DescribeKey", message: "no key ARN".into() })
+    }
+}
+
+fn arns_of(p: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
+    p.iter().filter_map(|a| a.policy_arn()).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_url_encoded_documents() {
+        let raw = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(decode_policy_document(raw), r#"{"Version":"2012-10-17","Statement":[]}"#);
+        // `+` stays a plus sign: IAM encodes per RFC 3986.
+        assert_eq!(decode_policy_document("a%20b+c"), "a b+c");
+        assert_eq!(decode_policy_document(r#"{"a":1}"#), r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn error_codes_are_classified() {
+        let w = || "role `x`".to_string();
+        assert!(matches!(classify("iam:GetRole", w, "NoSuchEntity".into(), "m".into()), AwsError::NotFound { .. }));
+        assert!(matches!(classify("iam:GetRole", w, "AccessDenied".into(), "m".into()), AwsError::AccessDenied { action: "iam:GetRole", .. }));
+        assert!(matches!(classify("iam:GetRole", w, "Throttling".into(), "m".into()), AwsError::Throttled { .. }));
+        assert!(matches!(classify("iam:GetRole", w, "ExpiredToken".into(), "m".into()), AwsError::BadCredentials { .. }));
+        assert!(matches!(classify("iam:GetRole", w, "Weird".into(), "m".into()), AwsError::Service { .. }));
+    }
+
+    #[test]
+    fn access_denied_message_names_the_permission() {
+        let e = AwsError::AccessDenied { action: "iam:GetRole", message: "User: x is not authorized".into() };
+        assert!(e.to_string().contains("grant it `iam:GetRole`"));
+    }
+}

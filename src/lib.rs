@@ -1,0 +1,16 @@
+//! pydynox-iam: checks that an IAM role or user has every permission pydynox needs for the
+//! features a service uses, and explains what is missing and why.
+//!
+//! Data flows one way: command-line input → validated [`plan`] (no I/O) → fetched
+//! policies ([`model`], through the [`aws`] adapter) → simulation → [`report`] rows with
+//! stable reason codes → [`render`]ers writing to any `io::Write` → exit code.
+
+pub mod arn;
+pub mod aws;
+pub mod catalogue;
+pub mod check;
+pub mod cli;
+pub mod model;
+pub mod plan;
+pub mod render;
+pub mod report;

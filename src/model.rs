@@ -1,0 +1,133 @@
+//! The data that flows between stages: what was fetched from AWS about a principal, what
+//! is asked of the simulator and what it answered. Plain, serializable values (a run can be
+//! saved and replayed); no AWS SDK types and no I/O here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::arn::PrincipalKind;
+use crate::catalogue::ContextEntry;
+
+/// The audited principal as AWS knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub kind: PrincipalKind,
+    pub name: String,
+    /// The entity ARN with its path, as GetRole/GetUser return it.
+    pub arn: String,
+    pub account: String,
+    pub partition: String,
+    /// The session ARN the user gave (or the caller is), if the principal came from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary_arn: Option<String>,
+}
+
+/// Where a policy document came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum PolicySource {
+    /// An inline policy embedded in the role, user or group.
+    Inline { owner_kind: String, owner: String },
+    /// A managed policy (customer- or AWS-managed), default version.
+    Managed { arn: String, version: String, aws_managed: bool, via_group: Option<String> },
+    /// The permissions boundary (always a managed policy).
+    Boundary { arn: String, version: String },
+}
+
+/// One fetched policy document, URL-decoded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FetchedPolicy {
+    /// The id IAM's simulator uses for it in `MatchedStatements` (policy name for inline
+    /// policies, ARN for managed ones).
+    pub id: String,
+    pub name: String,
+    pub source: PolicySource,
+    /// The decoded document text exactly as stored, so simulator line/column positions
+    /// can be mapped back to statements.
+    pub text: String,
+}
+
+impl FetchedPolicy {
+    pub fn document(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.text).ok()
+    }
+}
+
+/// Everything fetched about a principal's permissions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrincipalPolicies {
+    pub principal: Principal,
+    /// Identity policies: inline and attached managed, and for a user those of its groups.
+    pub policies: Vec<FetchedPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<FetchedPolicy>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+impl PrincipalPolicies {
+    pub fn all(&self) -> impl Iterator<Item = &FetchedPolicy> {
+        self.policies.iter().chain(self.boundary.iter())
+    }
+}
+
+/// One SimulatePrincipalPolicy question: every action on every resource, with one context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimRequest {
+    pub policy_source_arn: String,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    pub context: Vec<ContextEntry>,
+}
+
+/// The simulator's decision, kept as IAM spells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SimDecision {
+    Allowed,
+    ExplicitDeny,
+    ImplicitDeny,
+    /// A value this tool does not know; never read as allowed.
+    Other(String),
+}
+
+impl SimDecision {
+    pub fn parse(s: &str) -> SimDecision {
+        match s {
+            "allowed" => SimDecision::Allowed,
+            "explicitDeny" => SimDecision::ExplicitDeny,
+            "implicitDeny" => SimDecision::ImplicitDeny,
+            other => SimDecision::Other(other.to_string()),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        match self {
+            SimDecision::Allowed => "allowed",
+            SimDecision::ExplicitDeny => "explicitDeny",
+            SimDecision::ImplicitDeny => "implicitDeny",
+            SimDecision::Other(s) => s,
+        }
+    }
+}
+
+/// A statement the simulator says decided a result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimStatement {
+    pub source_policy_id: Option<String>,
+    pub source_policy_type: Option<String>,
+    /// 1-based line and column of the statement's start in the document.
+    pub start: Option<(i32, i32)>,
+}
+
+/// The simulator's answer for one action on one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimResult {
+    pub action: String,
+    pub resource: String,
+    pub decision: SimDecision,
+    pub matched: Vec<SimStatement>,
+    pub missing_context: Vec<String>,
+    pub allowed_by_boundary: Option<bool>,
+    pub allowed_by_organizations: Option<bool>,
+}

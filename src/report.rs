@@ -1,0 +1,275 @@
+//! The report of a `check` run: one row per (feature, action, resource) with a verdict, a
+//! stable reason code and a human reason; summaries per feature and overall; the exit
+//! code, computed once from the verdicts. Data only: rendering lives in `render`.
+
+use serde::Serialize;
+
+use crate::catalogue::ContextEntry;
+use crate::model::{Principal, PrincipalPolicies};
+
+/// JSON schema identifier; bumped only on incompatible changes.
+pub const SCHEMA: &str = "pydynox-iam/check/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    Pass,
+    Inconclusive,
+    Fail,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Inconclusive => "INCONCLUSIVE",
+        }
+    }
+}
+
+/// Why a row got its verdict. The kebab-case names are stable and documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReasonCode {
+    /// An identity policy allows it and nothing denies it.
+    Allowed,
+    /// No policy allows it (implicit deny).
+    NoAllow,
+    /// A Deny statement applies.
+    ExplicitDeny,
+    /// Identity policies allow it, but the permissions boundary does not.
+    BoundaryDeny,
+    /// A service control policy does not allow it.
+    ScpDeny,
+    /// A condition tests a context key that was not supplied; the answer depends on it.
+    MissingContext,
+    /// KMS: the key policy also decides, and was not evaluated.
+    KeyPolicyNotEvaluated,
+    /// sts:AssumeRole: the target role's trust policy also decides, and was not evaluated.
+    TrustPolicyNotEvaluated,
+    /// The simulator returned no result for this action and resource.
+    NoResult,
+    /// The simulator returned a decision this tool does not know.
+    UnknownDecision,
+}
+
+impl ReasonCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonCode::Allowed => "allowed",
+            ReasonCode::NoAllow => "no-allow",
+            ReasonCode::ExplicitDeny => "explicit-deny",
+            ReasonCode::BoundaryDeny => "boundary-deny",
+            ReasonCode::ScpDeny => "scp-deny",
+            ReasonCode::MissingContext => "missing-context",
+            ReasonCode::KeyPolicyNotEvaluated => "key-policy-not-evaluated",
+            ReasonCode::TrustPolicyNotEvaluated => "trust-policy-not-evaluated",
+            ReasonCode::NoResult => "no-result",
+            ReasonCode::UnknownDecision => "unknown-decision",
+        }
+    }
+}
+
+/// A statement that decided a row, as precisely as it could be located.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatementRef {
+    /// The policy's name (inline) or ARN (managed), as fetched; the simulator's id if unknown.
+    pub policy: String,
+    /// `role`, `user`, `group`, `aws-managed`, `user-managed`, `boundary`, … as IAM reports it.
+    pub policy_type: Option<String>,
+    /// 0-based index in the policy's `Statement` list, when it could be located.
+    pub statement: Option<usize>,
+    pub sid: Option<String>,
+}
+
+impl StatementRef {
+    pub fn describe(&self) -> String {
+        let mut s = match self.policy_type.as_deref() {
+            Some(t) => format!("{t} policy `{}`", self.policy),
+            None => format!("policy `{}`", self.policy),
+        };
+        match (&self.sid, self.statement) {
+            (Some(sid), _) => s.push_str(&format!(" statement `{sid}`")),
+            (None, Some(i)) => s.push_str(&format!(" statement #{i}")),
+            _ => {}
+        }
+        s
+    }
+}
+
+/// What the simulator said, kept for the JSON report and for troubleshooting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Evidence {
+    /// The simulator's decision as IAM spells it (`allowed`, `implicitDeny`, `explicitDeny`).
+    pub decision: Option<String>,
+    pub matched: Vec<StatementRef>,
+    pub missing_context: Vec<String>,
+    pub allowed_by_boundary: Option<bool>,
+    pub allowed_by_organizations: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub feature: String,
+    pub action: String,
+    pub resource: String,
+    pub verdict: Verdict,
+    pub code: ReasonCode,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<ContextEntry>,
+    pub evidence: Evidence,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Counts {
+    pub pass: usize,
+    pub fail: usize,
+    pub inconclusive: usize,
+}
+
+impl Counts {
+    fn add(&mut self, v: Verdict) {
+        match v {
+            Verdict::Pass => self.pass += 1,
+            Verdict::Fail => self.fail += 1,
+            Verdict::Inconclusive => self.inconclusive += 1,
+        }
+    }
+    /// The worst verdict: any FAIL fails, else any INCONCLUSIVE is inconclusive.
+    pub fn verdict(&self) -> Verdict {
+        if self.fail > 0 {
+            Verdict::Fail
+        } else if self.inconclusive > 0 {
+            Verdict::Inconclusive
+        } else {
+            Verdict::Pass
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeatureSummary {
+    pub name: String,
+    pub verdict: Verdict,
+    #[serde(flatten)]
+    pub counts: Counts,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs_note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub verdict: Verdict,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub tool_version: &'static str,
+    pub pydynox_version: String,
+    /// Which evaluator produced the verdicts.
+    pub engine: String,
+    pub principal: Principal,
+    pub region: String,
+    pub features: Vec<FeatureSummary>,
+    pub rows: Vec<Row>,
+    pub summary: Summary,
+    /// Caveats that apply to the whole run (e.g. what the simulator cannot see).
+    pub notes: Vec<String>,
+    /// What was fetched, so a reader can see the policies behind every verdict.
+    pub policies: PrincipalPolicies,
+}
+
+impl Report {
+    /// Builds feature summaries (in the order features first appear) and the overall summary.
+    pub fn summarize(rows: &[Row], docs_note: impl Fn(&str) -> Option<String>) -> (Vec<FeatureSummary>, Summary) {
+        let mut features: Vec<FeatureSummary> = Vec::new();
+        let mut total = Counts::default();
+        for r in rows {
+            total.add(r.verdict);
+            match features.iter_mut().find(|f| f.name == r.feature) {
+                Some(f) => f.counts.add(r.verdict),
+                None => {
+                    let mut counts = Counts::default();
+                    counts.add(r.verdict);
+                    features.push(FeatureSummary { name: r.feature.clone(), verdict: Verdict::Pass, counts, docs_note: docs_note(&r.feature) });
+                }
+            }
+        }
+        for f in &mut features {
+            f.verdict = f.counts.verdict();
+        }
+        let summary = Summary { verdict: total.verdict(), total: rows.len(), counts: total };
+        (features, summary)
+    }
+}
+
+/// The documented exit codes.
+pub mod exit {
+    /// Every check passed (or was inconclusive with `--allow-inconclusive`).
+    pub const PASS: i32 = 0;
+    /// At least one check failed, or was inconclusive without `--allow-inconclusive`.
+    pub const FAIL: i32 = 1;
+    /// Usage or input error: bad flags, unknown feature, missing resource flag, bad file.
+    pub const USAGE: i32 = 2;
+    /// AWS or tool error: no credentials, principal not found, the auditor lacks a permission,
+    /// throttled beyond retries, network failure.
+    pub const ERROR: i32 = 3;
+}
+
+/// The exit code for a finished report.
+pub fn exit_code(summary: &Summary, allow_inconclusive: bool) -> i32 {
+    match summary.verdict {
+        Verdict::Pass => exit::PASS,
+        Verdict::Fail => exit::FAIL,
+        Verdict::Inconclusive if allow_inconclusive => exit::PASS,
+        Verdict::Inconclusive => exit::FAIL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(feature: &str, v: Verdict) -> Row {
+        Row {
+            feature: feature.into(),
+            action: "a:b".into(),
+            resource: "*".into(),
+            verdict: v,
+            code: ReasonCode::Allowed,
+            reason: String::new(),
+            context: vec![],
+            evidence: Evidence::default(),
+        }
+    }
+
+    #[test]
+    fn summaries_take_the_worst_verdict() {
+        let rows = vec![
+            row("crud", Verdict::Pass),
+            row("crud", Verdict::Fail),
+            row("kms", Verdict::Pass),
+            row("kms", Verdict::Inconclusive),
+            row("ping", Verdict::Pass),
+        ];
+        let (features, summary) = Report::summarize(&rows, |_| None);
+        let v: Vec<(&str, Verdict)> = features.iter().map(|f| (f.name.as_str(), f.verdict)).collect();
+        assert_eq!(v, vec![("crud", Verdict::Fail), ("kms", Verdict::Inconclusive), ("ping", Verdict::Pass)]);
+        assert_eq!((summary.verdict, summary.counts.pass, summary.counts.fail, summary.counts.inconclusive), (Verdict::Fail, 3, 1, 1));
+    }
+
+    #[test]
+    fn inconclusive_never_exits_zero_unless_allowed() {
+        let s = |v| Summary { verdict: v, counts: Counts::default(), total: 1 };
+        assert_eq!(exit_code(&s(Verdict::Pass), false), 0);
+        assert_eq!(exit_code(&s(Verdict::Fail), true), 1);
+        assert_eq!(exit_code(&s(Verdict::Inconclusive), false), 1);
+        assert_eq!(exit_code(&s(Verdict::Inconclusive), true), 0);
+    }
+}
