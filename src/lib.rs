@@ -8,6 +8,7 @@
 pub mod arn;
 pub mod aws;
 pub mod catalogue;
+pub mod engine;
 pub mod check;
 pub mod cli;
 pub mod model;

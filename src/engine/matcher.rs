@@ -1,0 +1,194 @@
+//! Wildcard patterns (`*`, `?`) parsed once and matched in O(n·m) without exponential backtracking.
+//! Owns glob matching only; it must not know about ARNs, actions or policy variables.
+
+/// One element of a compiled wildcard pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Token {
+    /// A literal character (after case folding if the pattern is case-insensitive).
+    Lit(char),
+    /// `?`: exactly one character.
+    One,
+    /// `*`: any run of characters, including `/` and `:`.
+    Star,
+}
+
+/// A compiled glob. `*` matches any sequence (possibly empty), `?` exactly one character; everything else
+/// is literal. There is no escape syntax here: literal `*`/`?` come from policy-variable escapes (`${*}`)
+/// and are passed in as literal tokens by the crate-internal `Pattern::from_tokens`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    tokens: Vec<Token>,
+    case_insensitive: bool,
+}
+
+fn fold(c: char, ci: bool) -> impl Iterator<Item = char> {
+    let lower: Vec<char> = if ci {
+        c.to_lowercase().collect()
+    } else {
+        vec![c]
+    };
+    lower.into_iter()
+}
+
+impl Pattern {
+    /// Compile `pattern`, interpreting `*` and `?` as wildcards.
+    pub fn new(pattern: &str, case_insensitive: bool) -> Pattern {
+        let tokens = pattern
+            .chars()
+            .map(|c| match c {
+                '*' => Token::Star,
+                '?' => Token::One,
+                c => Token::Lit(c),
+            })
+            .collect();
+        Pattern::from_tokens(tokens, case_insensitive)
+    }
+
+    /// A pattern that matches exactly `text` (no wildcards).
+    pub fn literal(text: &str, case_insensitive: bool) -> Pattern {
+        Pattern::from_tokens(text.chars().map(Token::Lit).collect(), case_insensitive)
+    }
+
+    pub(crate) fn from_tokens(tokens: Vec<Token>, case_insensitive: bool) -> Pattern {
+        let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+        for t in tokens {
+            match t {
+                // Consecutive stars are equivalent to one; collapsing keeps matching linear per star.
+                Token::Star if out.last() == Some(&Token::Star) => {}
+                Token::Lit(c) => out.extend(fold(c, case_insensitive).map(Token::Lit)),
+                t => out.push(t),
+            }
+        }
+        Pattern {
+            tokens: out,
+            case_insensitive,
+        }
+    }
+
+    /// True when the pattern is a single `*` (matches everything).
+    pub fn is_match_all(&self) -> bool {
+        self.tokens == [Token::Star]
+    }
+
+    /// Does the whole of `text` match the pattern?
+    ///
+    /// Greedy matching with a single backtrack point (the most recent `*`): worst case O(len(text) ·
+    /// len(pattern)), never exponential.
+    pub fn matches(&self, text: &str) -> bool {
+        let text: Vec<char> = text
+            .chars()
+            .flat_map(|c| fold(c, self.case_insensitive))
+            .collect();
+        let p = &self.tokens;
+        let (mut ti, mut pi) = (0usize, 0usize);
+        let mut star: Option<(usize, usize)> = None; // (pattern index after star, text index)
+        while ti < text.len() {
+            match p.get(pi) {
+                Some(Token::Star) => {
+                    star = Some((pi + 1, ti));
+                    pi += 1;
+                }
+                Some(Token::One) => {
+                    pi += 1;
+                    ti += 1;
+                }
+                Some(Token::Lit(c)) if *c == text[ti] => {
+                    pi += 1;
+                    ti += 1;
+                }
+                _ => match star {
+                    Some((sp, st)) => {
+                        pi = sp;
+                        ti = st + 1;
+                        star = Some((sp, st + 1));
+                    }
+                    None => return false,
+                },
+            }
+        }
+        p[pi..].iter().all(|t| *t == Token::Star)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        // (pattern, text, case_insensitive, expected)
+        let cases: &[(&str, &str, bool, bool)] = &[
+            ("*", "", false, true),
+            ("*", "anything:at/all", false, true),
+            ("", "", false, true),
+            ("", "a", false, false),
+            ("a", "a", false, true),
+            ("a", "A", false, false),
+            ("a", "A", true, true),
+            ("?", "", false, false),
+            ("?", "x", false, true),
+            ("?", "xy", false, false),
+            ("a*b", "ab", false, true),
+            ("a*b", "axxxb", false, true),
+            ("a*b", "axxxbc", false, false),
+            ("a*b*c", "abbbc", false, true),
+            ("a*b*c", "acb", false, false),
+            ("dynamodb:Get*", "dynamodb:GetItem", false, true),
+            ("dynamodb:get*", "DynamoDB:GetItem", true, true),
+            ("dynamodb:get*", "DynamoDB:GetItem", false, false),
+            ("dynamodb:*Item", "dynamodb:BatchGetItem", false, true),
+            ("dynamodb:?etItem", "dynamodb:GetItem", false, true),
+            ("dynamodb:?etItem", "dynamodb:PutItem", false, false),
+            (
+                "arn:aws:dynamodb:*:*:table/T",
+                "arn:aws:dynamodb:eu-west-1:1:table/T",
+                false,
+                true,
+            ),
+            (
+                "arn:aws:dynamodb:*:*:table/T",
+                "arn:aws:dynamodb:eu-west-1:1:table/T/index/I",
+                false,
+                false,
+            ),
+            (
+                "arn:aws:dynamodb:*:*:table/T*",
+                "arn:aws:dynamodb:eu-west-1:1:table/T/index/I",
+                false,
+                true,
+            ),
+            // `*` crosses `:` (whole-string glob)
+            (
+                "arn:aws:dynamodb:*",
+                "arn:aws:dynamodb:us-east-1:1:table/T",
+                false,
+                true,
+            ),
+            ("a**b", "ab", false, true),
+            (
+                "*a*a*a*a*a*b",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                false,
+                false,
+            ),
+            ("*?", "", false, false),
+            ("*?", "x", false, true),
+            ("é*", "É", true, true),
+        ];
+        for (pat, text, ci, want) in cases {
+            assert_eq!(
+                Pattern::new(pat, *ci).matches(text),
+                *want,
+                "pattern {pat:?} text {text:?} ci {ci}"
+            );
+        }
+    }
+
+    #[test]
+    fn literal_has_no_wildcards() {
+        assert!(Pattern::literal("a*b", false).matches("a*b"));
+        assert!(!Pattern::literal("a*b", false).matches("axb"));
+        assert!(Pattern::literal("a?", false).matches("a?"));
+        assert!(!Pattern::literal("a?", false).matches("ab"));
+    }
+}

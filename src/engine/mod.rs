@@ -1,0 +1,272 @@
+//! Offline IAM policy evaluation: parses identity, boundary and resource policies and decides one request,
+//! returning the decision with its reasons. Pure: no I/O, no printing, no AWS SDK, no async.
+//!
+//! # Layout
+//! - [`parse`]: policy JSON → validated model with located errors ([`PolicyDocument`], [`PolicyError`]).
+//! - `matcher`: `*`/`?` globs, compiled once, linear-time matching.
+//! - `variables`: `${...}` policy variables (2012-10-17 only), defaults and escapes.
+//! - `condition`: every condition operator, `IfExists`, `ForAllValues`/`ForAnyValue`, three-valued.
+//! - `values`: exact decimals, dates, CIDRs, base64.
+//! - `principal`: principal ARNs and `Principal` element matching.
+//! - `eval`: statement matching and the decision chain ([`evaluate`]).
+//!
+//! # Fail safe
+//! Anything we cannot evaluate (unknown operator, unparseable value, bad variable syntax, an element in the
+//! wrong kind of policy) makes the statement *unknown*, never a match. An unknown Allow cannot grant; an
+//! unknown Deny that may apply turns a would-be Allow into [`Decision::Indeterminate`]. Every such case is
+//! listed in [`Evaluation::unsupported`] with its location.
+//!
+//! # Example
+//! ```
+//! use pydynox_iam::engine::{evaluate, Context, Decision, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Request};
+//!
+//! let doc = PolicyDocument::parse(r#"{"Version": "2012-10-17", "Statement": [
+//!     {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:*:*:table/Orders"}]}"#)?;
+//! let identity = [NamedPolicy::new("app-read", PolicyKind::Identity, doc)?];
+//! let set = PolicySet { identity: &identity, boundary: None, resource_policy: None, resource_account: None };
+//! let req = Request {
+//!     principal: "arn:aws:iam::111122223333:role/app/AppRole".into(),
+//!     action: "dynamodb:GetItem".into(),
+//!     resource: "arn:aws:dynamodb:us-east-1:111122223333:table/Orders".into(),
+//!     context: Context::new(),
+//! };
+//! let eval = evaluate(&set, &req);
+//! assert_eq!(eval.decision, Decision::Allowed);
+//! assert_eq!(eval.matched[0].policy, "app-read");
+//! # Ok::<(), pydynox_iam::engine::PolicyError>(())
+//! ```
+//!
+//! # Documented choices (where AWS is silent, or where we pick the fail-safe reading)
+//! - `Resource` patterns are case-sensitive globs over the whole ARN: `*` crosses `/` and `:` (AWS allows
+//!   `*` across `/` and a segment-final `*` past `:`; we take the simpler superset).
+//! - A positive condition on a missing key in an Allow gives `ImplicitDeny` and lists the key in
+//!   `missing_context`, as SimulatePrincipalPolicy does (`implicitDeny` + `MissingContextValues`). A Deny
+//!   whose positive condition lacks its key does not apply; the key is still listed.
+//! - A Deny we cannot evaluate makes a would-be Allow `Indeterminate`; when nothing allows anyway the
+//!   result stays `ImplicitDeny` (denied either way), with the Deny listed in `unsupported`.
+//! - Resource policies (Standard): an Allow grants on its own, uncapped by the boundary, only when it names
+//!   the caller's exact user or session ARN (B.1 step 4). Naming the role, the account, or `*` is capped
+//!   by the boundary. An account principal (`"A"` / `arn:aws:iam::A:root`) matches every principal of
+//!   that account; in a KMS key policy it instead delegates to IAM.
+//! - `NotPrincipal` exempts a caller only when the session, its role and the account are all listed
+//!   (reference_policies_elements_notprincipal, archived page). Per the current page, `Allow` +
+//!   `NotPrincipal` is unsupported (unknown here), and `Deny` + `NotPrincipal` always denies a principal
+//!   that has a permissions boundary.
+//! - Cross-account (resource account ≠ principal account, from `resource_account` or the resource ARN):
+//!   both sides must allow; with no resource policy given, the result is `ImplicitDeny`.
+//! - Policy-variable values are substituted literally (a `*` in a tag value is not a wildcard). A
+//!   multi-valued variable, or `${` we cannot parse, is unsupported.
+//! - A plain (non-set) operator on a key with several request values is unknown: AWS says multivalued keys
+//!   "require a condition set operator" and does not define the plain case. One value in a list behaves
+//!   as a single value; an empty list behaves as a missing key (without being reported as missing).
+//! - `aws:PrincipalArn` (users and roles), `aws:PrincipalAccount` and `aws:username` (users) are derived
+//!   from the principal ARN when the context lacks them. For a session, `aws:PrincipalArn` is the role ARN
+//!   with its path, which the session ARN does not carry, so the caller must supply it.
+//! - A `kms:` action on a key or alias ARN is never `Allowed` unless the key policy was evaluated in
+//!   [`ResourcePolicyMode::KmsKeyPolicy`] mode (A.6.2: the simulator cannot see key policies); it is
+//!   `Indeterminate` with reason `key_policy_not_evaluated` instead.
+//! - Not modelled: SCPs, RCPs, session policies, the root-user exception (B.1 step 0), KMS grants.
+//!
+//! # Why not `iam-rs` (decision, on evidence)
+//! We read `iam-rs` 0.8.0 (MIT, ~9k lines, pulls `chrono` and `ipnet`) before writing this. It is not fail
+//! safe: in `evaluation/operator_eval.rs` a present-but-mistyped value under a negated string operator
+//! returns `Ok(is_negated)` (true, so `Allow` + `StringNotEquals` grants), and set operators on
+//! numeric/date/IP keys return `Ok(false)` (so a `Deny` with `ForAnyValue:NumericLessThan` silently stops
+//! applying); an unknown operator is an error for the whole policy and any condition error aborts the
+//! whole request via `?` instead of marking one statement unknown. It compares `BinaryEquals` values
+//! after lowercasing base64 text (wrong: base64 is case-sensitive), uses `f64` for numbers, and has no
+//! boundary / resource-policy / KMS chain and no matched-statement reasons. Wrapping it would mean
+//! re-checking every operator anyway, so statement matching and conditions are written here, with
+//! table-driven tests per operator and a regex oracle for the matcher.
+
+pub mod condition;
+pub mod context;
+mod eval;
+mod matcher;
+pub mod parse;
+pub mod principal;
+mod values;
+pub mod variables;
+
+use serde::{Deserialize, Serialize};
+
+pub use context::{Context, ContextValue, ValueType};
+pub use eval::evaluate;
+pub use matcher::Pattern;
+pub use parse::{PolicyDocument, PolicyError, Statement, Version};
+
+/// `Allow` or `Deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// Where a policy is attached; also decides which elements it may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyKind {
+    Identity,
+    Boundary,
+    Resource,
+}
+
+/// A policy with the name used in reasons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedPolicy {
+    pub id: String,
+    pub kind: PolicyKind,
+    pub document: PolicyDocument,
+}
+
+impl NamedPolicy {
+    /// Build and check that the document only uses elements allowed for `kind`.
+    pub fn new(
+        id: impl Into<String>,
+        kind: PolicyKind,
+        document: PolicyDocument,
+    ) -> Result<NamedPolicy, PolicyError> {
+        document.validate_for(kind)?;
+        Ok(NamedPolicy {
+            id: id.into(),
+            kind,
+            document,
+        })
+    }
+}
+
+/// The request to decide.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    /// ARN of the principal: role, user, or assumed-role session.
+    pub principal: String,
+    /// `service:Action`, e.g. `dynamodb:GetItem`.
+    pub action: String,
+    /// Resource ARN, or `*`.
+    pub resource: String,
+    /// Condition keys → values (names case-insensitive).
+    #[serde(default)]
+    pub context: Context,
+}
+
+/// How a resource policy takes part in the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourcePolicyMode {
+    /// DynamoDB table/stream policy, S3 bucket policy, ...: can grant on its own in the same account.
+    Standard,
+    /// KMS key policy: must allow, directly or by delegating to IAM through the account root principal.
+    KmsKeyPolicy,
+}
+
+/// The policies that apply to one request.
+#[derive(Debug, Clone)]
+pub struct PolicySet<'a> {
+    pub identity: &'a [NamedPolicy],
+    pub boundary: Option<&'a NamedPolicy>,
+    pub resource_policy: Option<(&'a NamedPolicy, ResourcePolicyMode)>,
+    /// Account owning the resource; when `None`, taken from the resource ARN (if it has one), else same-account.
+    pub resource_account: Option<String>,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Allowed,
+    ExplicitDeny,
+    ImplicitDeny,
+    /// We could not decide (an unsupported construct could change the outcome): never treat as allowed.
+    Indeterminate,
+}
+
+/// A statement that decided the outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatchedStatement {
+    pub policy: String,
+    pub kind: PolicyKind,
+    /// Index in the policy's `Statement` list (0 for a single-object `Statement`).
+    pub statement: usize,
+    pub sid: Option<String>,
+    pub effect: Effect,
+}
+
+/// One structured fact explaining a decision; `code` is stable (snake_case).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Reason {
+    /// An applicable Deny (reference_policies_evaluation-logic: explicit deny wins).
+    ExplicitDenyIn {
+        policy: String,
+        kind: PolicyKind,
+        statement: usize,
+    },
+    /// A statement whose action/resource/principal match but which we could not evaluate.
+    StatementNotEvaluable {
+        policy: String,
+        kind: PolicyKind,
+        statement: usize,
+        effect: Effect,
+        detail: String,
+    },
+    /// Some identity-based policy allows.
+    IdentityAllows,
+    /// No identity-based policy allows.
+    NoIdentityAllow,
+    BoundaryAllows {
+        policy: String,
+    },
+    /// The permissions boundary has no applicable Allow: it caps identity (and role) grants.
+    BoundaryDoesNotAllow {
+        policy: String,
+    },
+    /// The resource policy allows; `capped_by_boundary` is false when it grants on its own
+    /// (it names the exact user or session ARN).
+    ResourcePolicyAllows {
+        policy: String,
+        capped_by_boundary: bool,
+    },
+    /// The resource policy does not allow (needed on its own for cross-account access).
+    ResourcePolicyDoesNotAllow {
+        policy: String,
+    },
+    /// The key policy names the caller directly.
+    KeyPolicyAllows {
+        policy: String,
+        capped_by_boundary: bool,
+    },
+    /// The key policy delegates to IAM (account root principal) for this action.
+    KeyPolicyDelegatesToIam {
+        policy: String,
+    },
+    /// The key policy does not delegate this action to IAM, so identity policies cannot grant it.
+    KeyPolicyNoIamDelegation {
+        policy: String,
+    },
+    /// The key policy neither allows the caller nor delegates to IAM.
+    KeyPolicyDoesNotAllow {
+        policy: String,
+    },
+    /// A `kms:` action on a key, but no key policy was evaluated in `KmsKeyPolicy` mode: an Allow from the
+    /// other policies is not conclusive.
+    KeyPolicyNotEvaluated,
+    /// The resource is in another account: both sides must allow.
+    CrossAccount {
+        principal_account: String,
+        resource_account: String,
+    },
+}
+
+/// The result of [`evaluate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    pub decision: Decision,
+    /// ExplicitDeny: the applicable deny statements. Allowed: the identity and resource allow statements
+    /// that apply. Empty otherwise.
+    pub matched: Vec<MatchedStatement>,
+    /// Condition keys (or policy-variable keys) a relevant statement tests that the request lacks.
+    pub missing_context: Vec<String>,
+    /// What we could not evaluate, with its location.
+    pub unsupported: Vec<String>,
+    pub reasons: Vec<Reason>,
+}

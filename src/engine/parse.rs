@@ -1,0 +1,727 @@
+//! Policy JSON → validated policy model (patterns and templates compiled once), with located errors.
+//! Owns the wire grammar of IAM policy documents; must not evaluate requests and must never panic.
+//!
+//! AWS: reference_policies_grammar and reference_policies_elements_* (Version, Statement, Sid, Effect,
+//! Action/NotAction, Resource/NotResource, Principal/NotPrincipal, Condition).
+
+use super::condition::Condition;
+use super::matcher::Pattern;
+use super::variables::Template;
+use super::{Effect, PolicyKind};
+use serde_json::Value;
+
+/// A policy that could not be parsed. Every message names the statement index and the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("policy is not valid json (line {line}, column {column}): {message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("policy: {message}")]
+    Document { message: String },
+    #[error("statement {index}: {message}")]
+    Statement {
+        index: usize,
+        field: String,
+        message: String,
+    },
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Multiple(Vec<PolicyError>),
+}
+
+impl PolicyError {
+    fn stmt(index: usize, field: &str, message: impl Into<String>) -> PolicyError {
+        PolicyError::Statement {
+            index,
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+    fn from_many(mut errors: Vec<PolicyError>) -> PolicyError {
+        if errors.len() == 1 {
+            errors.remove(0)
+        } else {
+            PolicyError::Multiple(errors)
+        }
+    }
+}
+
+/// The policy language version. Absent means 2008-10-17 behaviour (reference_policies_elements_version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Version {
+    #[serde(rename = "2008-10-17")]
+    V2008_10_17,
+    #[serde(rename = "2012-10-17")]
+    V2012_10_17,
+}
+
+/// An `Action`/`NotAction` entry, matched case-insensitively (reference_policies_elements_action).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionPattern {
+    pub source: String,
+    pattern: Pattern,
+}
+
+impl ActionPattern {
+    pub fn new(source: &str) -> ActionPattern {
+        ActionPattern {
+            source: source.to_string(),
+            pattern: Pattern::new(source, true),
+        }
+    }
+    pub fn matches(&self, action: &str) -> bool {
+        self.pattern.matches(action)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionElement {
+    Action(Vec<ActionPattern>),
+    NotAction(Vec<ActionPattern>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceElement {
+    Resource(Vec<Template>),
+    NotResource(Vec<Template>),
+}
+
+/// The values of a `Principal`/`NotPrincipal` element.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Principals {
+    /// `"Principal": "*"`.
+    pub anyone: bool,
+    pub aws: Vec<String>,
+    pub service: Vec<String>,
+    pub federated: Vec<String>,
+    pub canonical_user: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalElement {
+    Principal(Principals),
+    NotPrincipal(Principals),
+}
+
+/// One statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub sid: Option<String>,
+    pub effect: Effect,
+    pub action: ActionElement,
+    pub resource: Option<ResourceElement>,
+    pub principal: Option<PrincipalElement>,
+    pub conditions: Vec<Condition>,
+}
+
+/// A parsed policy document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDocument {
+    pub version: Option<Version>,
+    pub id: Option<String>,
+    pub statements: Vec<Statement>,
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// String-or-list-of-strings, non-empty.
+fn strings(v: &Value, index: usize, field: &str) -> Result<Vec<String>, PolicyError> {
+    let err = || {
+        PolicyError::stmt(
+            index,
+            field,
+            format!(
+                "`{field}` must be a string or a list of strings, found {}",
+                type_name(v)
+            ),
+        )
+    };
+    match v {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Array(items) if items.is_empty() => Err(PolicyError::stmt(
+            index,
+            field,
+            format!("`{field}` must not be empty"),
+        )),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string).ok_or_else(err))
+            .collect(),
+        _ => Err(err()),
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn parse_principals(v: &Value, index: usize, field: &str) -> Result<Principals, PolicyError> {
+    match v {
+        Value::String(s) if s == "*" => Ok(Principals {
+            anyone: true,
+            ..Principals::default()
+        }),
+        Value::Object(map) => {
+            let mut p = Principals::default();
+            for (k, val) in map {
+                let list = strings(val, index, &format!("{field}.{k}"))?;
+                match k.as_str() {
+                    "AWS" => p.aws = list,
+                    "Service" => p.service = list,
+                    "Federated" => p.federated = list,
+                    "CanonicalUser" => p.canonical_user = list,
+                    other => {
+                        return Err(PolicyError::stmt(
+                            index,
+                            field,
+                            format!(
+                                "`{field}` has unknown principal type `{other}`, expected `AWS`, `Service`, `Federated` or `CanonicalUser`"
+                            ),
+                        ));
+                    }
+                }
+            }
+            if map.is_empty() {
+                return Err(PolicyError::stmt(
+                    index,
+                    field,
+                    format!("`{field}` must not be empty"),
+                ));
+            }
+            Ok(p)
+        }
+        other => Err(PolicyError::stmt(
+            index,
+            field,
+            format!(
+                "`{field}` must be `\"*\"` or an object such as {{\"AWS\": ...}}, found {}",
+                type_name(other)
+            ),
+        )),
+    }
+}
+
+fn parse_conditions(
+    v: &Value,
+    index: usize,
+    variables: bool,
+) -> Result<Vec<Condition>, PolicyError> {
+    let Value::Object(ops) = v else {
+        return Err(PolicyError::stmt(
+            index,
+            "Condition",
+            format!("`Condition` must be an object, found {}", type_name(v)),
+        ));
+    };
+    let mut out = Vec::new();
+    for (op, keys) in ops {
+        let Value::Object(keys) = keys else {
+            return Err(PolicyError::stmt(
+                index,
+                "Condition",
+                format!(
+                    "`Condition` operator `{op}` must map condition keys to values, found {}",
+                    type_name(keys)
+                ),
+            ));
+        };
+        for (key, vals) in keys {
+            let bad = || {
+                PolicyError::stmt(
+                    index,
+                    "Condition",
+                    format!(
+                        "`Condition` `{op}` key `{key}` values must be strings, numbers or booleans"
+                    ),
+                )
+            };
+            let values: Vec<String> = match vals {
+                Value::Array(items) if items.is_empty() => {
+                    return Err(PolicyError::stmt(
+                        index,
+                        "Condition",
+                        format!("`Condition` `{op}` key `{key}` has no values"),
+                    ));
+                }
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| scalar(i).ok_or_else(bad))
+                    .collect::<Result<_, _>>()?,
+                other => vec![scalar(other).ok_or_else(bad)?],
+            };
+            out.push(Condition::new(op, key, &values, variables));
+        }
+    }
+    Ok(out)
+}
+
+fn parse_statement(v: &Value, index: usize, variables: bool) -> Result<Statement, PolicyError> {
+    let Value::Object(map) = v else {
+        return Err(PolicyError::stmt(
+            index,
+            "Statement",
+            format!("a statement must be an object, found {}", type_name(v)),
+        ));
+    };
+    for k in map.keys() {
+        if !matches!(
+            k.as_str(),
+            "Sid"
+                | "Effect"
+                | "Action"
+                | "NotAction"
+                | "Resource"
+                | "NotResource"
+                | "Principal"
+                | "NotPrincipal"
+                | "Condition"
+        ) {
+            return Err(PolicyError::stmt(
+                index,
+                k,
+                format!("unknown element `{k}`"),
+            ));
+        }
+    }
+    let sid = match map.get("Sid") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            return Err(PolicyError::stmt(
+                index,
+                "Sid",
+                format!("`Sid` must be a string, found {}", type_name(other)),
+            ));
+        }
+    };
+    let effect = match map.get("Effect") {
+        None => {
+            return Err(PolicyError::stmt(
+                index,
+                "Effect",
+                "`Effect` is required (`Allow` or `Deny`)",
+            ));
+        }
+        Some(Value::String(s)) if s == "Allow" => Effect::Allow,
+        Some(Value::String(s)) if s == "Deny" => Effect::Deny,
+        Some(Value::String(s)) => {
+            return Err(PolicyError::stmt(
+                index,
+                "Effect",
+                format!("`Effect` must be `Allow` or `Deny`, found `{s}`"),
+            ));
+        }
+        Some(other) => {
+            return Err(PolicyError::stmt(
+                index,
+                "Effect",
+                format!(
+                    "`Effect` must be `Allow` or `Deny`, found {}",
+                    type_name(other)
+                ),
+            ));
+        }
+    };
+    let action = match (map.get("Action"), map.get("NotAction")) {
+        (Some(_), Some(_)) => {
+            return Err(PolicyError::stmt(
+                index,
+                "Action",
+                "a statement cannot have both `Action` and `NotAction`",
+            ));
+        }
+        (None, None) => {
+            return Err(PolicyError::stmt(
+                index,
+                "Action",
+                "a statement needs `Action` or `NotAction`",
+            ));
+        }
+        (Some(a), None) => ActionElement::Action(
+            strings(a, index, "Action")?
+                .iter()
+                .map(|s| ActionPattern::new(s))
+                .collect(),
+        ),
+        (None, Some(a)) => ActionElement::NotAction(
+            strings(a, index, "NotAction")?
+                .iter()
+                .map(|s| ActionPattern::new(s))
+                .collect(),
+        ),
+    };
+    let tpl = |list: Vec<String>| {
+        list.iter()
+            .map(|s| Template::parse(s, variables))
+            .collect::<Vec<_>>()
+    };
+    let resource = match (map.get("Resource"), map.get("NotResource")) {
+        (Some(_), Some(_)) => {
+            return Err(PolicyError::stmt(
+                index,
+                "Resource",
+                "a statement cannot have both `Resource` and `NotResource`",
+            ));
+        }
+        (None, None) => None,
+        (Some(r), None) => Some(ResourceElement::Resource(tpl(strings(
+            r, index, "Resource",
+        )?))),
+        (None, Some(r)) => Some(ResourceElement::NotResource(tpl(strings(
+            r,
+            index,
+            "NotResource",
+        )?))),
+    };
+    let principal = match (map.get("Principal"), map.get("NotPrincipal")) {
+        (Some(_), Some(_)) => {
+            return Err(PolicyError::stmt(
+                index,
+                "Principal",
+                "a statement cannot have both `Principal` and `NotPrincipal`",
+            ));
+        }
+        (None, None) => None,
+        (Some(p), None) => Some(PrincipalElement::Principal(parse_principals(
+            p,
+            index,
+            "Principal",
+        )?)),
+        (None, Some(p)) => Some(PrincipalElement::NotPrincipal(parse_principals(
+            p,
+            index,
+            "NotPrincipal",
+        )?)),
+    };
+    let conditions = match map.get("Condition") {
+        None => Vec::new(),
+        Some(c) => parse_conditions(c, index, variables)?,
+    };
+    Ok(Statement {
+        sid,
+        effect,
+        action,
+        resource,
+        principal,
+        conditions,
+    })
+}
+
+impl PolicyDocument {
+    /// Parse policy JSON text. Errors are located (line/column for JSON syntax, statement index and field
+    /// for the policy grammar); all statement errors are reported at once.
+    pub fn parse(json: &str) -> Result<PolicyDocument, PolicyError> {
+        let v: Value = serde_json::from_str(json).map_err(|e| PolicyError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        PolicyDocument::from_value(&v)
+    }
+
+    /// Parse an already decoded JSON value.
+    pub fn from_value(v: &Value) -> Result<PolicyDocument, PolicyError> {
+        let Value::Object(map) = v else {
+            return Err(PolicyError::Document {
+                message: format!(
+                    "a policy document must be a json object, found {}",
+                    type_name(v)
+                ),
+            });
+        };
+        let mut errors = Vec::new();
+        for k in map.keys() {
+            if !matches!(k.as_str(), "Version" | "Id" | "Statement") {
+                errors.push(PolicyError::Document {
+                    message: format!(
+                        "unknown top-level element `{k}`, expected `Version`, `Id` or `Statement`"
+                    ),
+                });
+            }
+        }
+        let version = match map.get("Version") {
+            None => None,
+            Some(Value::String(s)) if s == "2012-10-17" => Some(Version::V2012_10_17),
+            Some(Value::String(s)) if s == "2008-10-17" => Some(Version::V2008_10_17),
+            Some(other) => {
+                let found = other
+                    .as_str()
+                    .map_or_else(|| type_name(other).to_string(), |s| format!("`{s}`"));
+                errors.push(PolicyError::Document {
+                    message: format!(
+                        "`Version` must be `2012-10-17` or `2008-10-17`, found {found}"
+                    ),
+                });
+                None
+            }
+        };
+        let id = match map.get("Id") {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                errors.push(PolicyError::Document {
+                    message: format!("`Id` must be a string, found {}", type_name(other)),
+                });
+                None
+            }
+        };
+        // Policy variables need Version 2012-10-17 (reference_policies_variables).
+        let variables = version == Some(Version::V2012_10_17);
+        let raw_statements: Vec<&Value> = match map.get("Statement") {
+            None => {
+                errors.push(PolicyError::Document {
+                    message: "`Statement` is required".to_string(),
+                });
+                Vec::new()
+            }
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(obj @ Value::Object(_)) => vec![obj],
+            Some(other) => {
+                errors.push(PolicyError::Document {
+                    message: format!(
+                        "`Statement` must be an object or a list of objects, found {}",
+                        type_name(other)
+                    ),
+                });
+                Vec::new()
+            }
+        };
+        let mut statements = Vec::new();
+        for (i, s) in raw_statements.into_iter().enumerate() {
+            match parse_statement(s, i, variables) {
+                Ok(st) => statements.push(st),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(PolicyDocument {
+                version,
+                id,
+                statements,
+            })
+        } else {
+            Err(PolicyError::from_many(errors))
+        }
+    }
+
+    /// Check the elements allowed for a kind of policy (reference_policies_elements_principal: `Principal`
+    /// and `NotPrincipal` only in resource-based policies; reference_policies_elements_resource: identity
+    /// policies need `Resource` or `NotResource`).
+    pub fn validate_for(&self, kind: PolicyKind) -> Result<(), PolicyError> {
+        let mut errors = Vec::new();
+        for (i, s) in self.statements.iter().enumerate() {
+            match kind {
+                PolicyKind::Identity | PolicyKind::Boundary => {
+                    if let Some(p) = &s.principal {
+                        let f = match p {
+                            PrincipalElement::Principal(_) => "Principal",
+                            PrincipalElement::NotPrincipal(_) => "NotPrincipal",
+                        };
+                        errors.push(PolicyError::stmt(
+                            i,
+                            f,
+                            format!("`{f}` is only allowed in resource-based policies"),
+                        ));
+                    }
+                    if s.resource.is_none() {
+                        errors.push(PolicyError::stmt(
+                            i,
+                            "Resource",
+                            "identity policies need `Resource` or `NotResource`",
+                        ));
+                    }
+                }
+                PolicyKind::Resource => {
+                    if s.principal.is_none() {
+                        errors.push(PolicyError::stmt(
+                            i,
+                            "Principal",
+                            "resource-based policies need `Principal` or `NotPrincipal`",
+                        ));
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(PolicyError::from_many(errors))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_valid_shapes() {
+        let cases = [
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+            r#"{"Version":"2008-10-17","Statement":[{"Effect":"Deny","NotAction":["s3:*"],"NotResource":"arn:aws:s3:::b"}]}"#,
+            r#"{"Statement":[{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":true}}}]}"#,
+            r#"{"Version":"2012-10-17","Id":"k","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:root","2"],"Service":"s.amazonaws.com"},"Action":"kms:*","Resource":"*"}]}"#,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"NumericLessThan":{"k":[1,2.5]}}}]}"#,
+            r#"{"Version":"2012-10-17","Statement":[]}"#,
+        ];
+        for c in cases {
+            assert!(
+                PolicyDocument::parse(c).is_ok(),
+                "{c}: {:?}",
+                PolicyDocument::parse(c)
+            );
+        }
+    }
+
+    #[test]
+    fn located_errors() {
+        // (document, expected message fragment)
+        let cases = [
+            ("nope", "not valid json (line 1"),
+            ("[]", "must be a json object, found a list"),
+            (
+                r#"{"Statement":[]," x":1}"#,
+                "unknown top-level element ` x`",
+            ),
+            (
+                r#"{"Version":"2012-10-18","Statement":[]}"#,
+                "`Version` must be `2012-10-17` or `2008-10-17`, found `2012-10-18`",
+            ),
+            (r#"{"Version":1,"Statement":[]}"#, "found a number"),
+            (r#"{"Version":"2012-10-17"}"#, "`Statement` is required"),
+            (
+                r#"{"Statement":"x"}"#,
+                "`Statement` must be an object or a list",
+            ),
+            (
+                r#"{"Statement":[1]}"#,
+                "statement 0: a statement must be an object",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a:b","Resource":"*"},{"Effect":"Allow","Action":"a:b","Resource":"*"},{"Effect":"allow","Action":"a:b","Resource":"*"}]}"#,
+                "statement 2: `Effect` must be `Allow` or `Deny`, found `allow`",
+            ),
+            (
+                r#"{"Statement":[{"Action":"a:b","Resource":"*"}]}"#,
+                "statement 0: `Effect` is required",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Resource":"*"}]}"#,
+                "statement 0: a statement needs `Action` or `NotAction`",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a","NotAction":"b","Resource":"*"}]}"#,
+                "both `Action` and `NotAction`",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a","Resource":"*","NotResource":"*"}]}"#,
+                "both `Resource` and `NotResource`",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a","Principal":"*","NotPrincipal":"*"}]}"#,
+                "both `Principal` and `NotPrincipal`",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":[],"Resource":"*"}]}"#,
+                "`Action` must not be empty",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":[1],"Resource":"*"}]}"#,
+                "`Action` must be a string or a list of strings",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a","Resource":"*","Extra":1}]}"#,
+                "statement 0: unknown element `Extra`",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a","Principal":"arn:aws:iam::1:root"}]}"#,
+                "`Principal` must be `\"*\"` or an object",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a","Principal":{"Bogus":"x"}}]}"#,
+                "unknown principal type `Bogus`",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a","Resource":"*","Condition":[]}]}"#,
+                "`Condition` must be an object",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a","Resource":"*","Condition":{"StringEquals":"x"}}]}"#,
+                "must map condition keys",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a","Resource":"*","Condition":{"StringEquals":{"k":[]}}}]}"#,
+                "key `k` has no values",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a","Resource":"*","Condition":{"StringEquals":{"k":null}}}]}"#,
+                "values must be strings",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"a","Resource":"*","Sid":3}]}"#,
+                "`Sid` must be a string",
+            ),
+        ];
+        for (doc, want) in cases {
+            let err = PolicyDocument::parse(doc).expect_err(doc).to_string();
+            assert!(err.contains(want), "{doc}\n  got: {err}\n want: {want}");
+        }
+    }
+
+    #[test]
+    fn all_statement_errors_are_collected() {
+        let doc = r#"{"Statement":[{"Effect":"X","Action":"a","Resource":"*"},{"Action":"a","Resource":"*"}]}"#;
+        match PolicyDocument::parse(doc) {
+            Err(PolicyError::Multiple(errs)) => assert_eq!(errs.len(), 2),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_operator_is_not_a_parse_error() {
+        let doc = r#"{"Statement":[{"Effect":"Deny","Action":"a:b","Resource":"*","Condition":{"StringFuzzy":{"k":"v"}}}]}"#;
+        let d = PolicyDocument::parse(doc).unwrap();
+        assert!(d.statements[0].conditions[0].operator.is_err());
+    }
+
+    #[test]
+    fn validate_for_kind() {
+        let with_principal = PolicyDocument::parse(
+            r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"a:b","Resource":"*"}}"#,
+        )
+        .unwrap();
+        assert!(with_principal.validate_for(PolicyKind::Identity).is_err());
+        assert!(with_principal.validate_for(PolicyKind::Resource).is_ok());
+        let no_principal = PolicyDocument::parse(
+            r#"{"Statement":{"Effect":"Allow","Action":"a:b","Resource":"*"}}"#,
+        )
+        .unwrap();
+        assert!(no_principal.validate_for(PolicyKind::Resource).is_err());
+        assert!(no_principal.validate_for(PolicyKind::Boundary).is_ok());
+        let no_resource =
+            PolicyDocument::parse(r#"{"Statement":{"Effect":"Allow","Action":"a:b"}}"#).unwrap();
+        assert!(
+            no_resource
+                .validate_for(PolicyKind::Identity)
+                .unwrap_err()
+                .to_string()
+                .contains("statement 0")
+        );
+    }
+}

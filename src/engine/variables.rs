@@ -1,0 +1,270 @@
+//! Policy variables (`${aws:username}`, `${key, 'default'}`, `${*}` escapes): parsed once into templates,
+//! resolved per request. Owns variable syntax and substitution; must not decide whether a statement applies.
+//!
+//! AWS: reference_policies_variables ("IAM policy elements: Variables and tags"). Variables are only
+//! recognised when the policy `Version` is `2012-10-17`; otherwise `${...}` is literal text.
+
+use super::context::Context;
+use super::matcher::{Pattern, Token};
+
+/// A piece of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    /// Text written in the policy: `*`/`?` are wildcards when the template is used as a pattern.
+    Raw(String),
+    /// Text that is always literal (from `${*}`, `${?}`, `${$}` escapes).
+    Lit(String),
+    /// `${key}` or `${key, 'default'}`.
+    Var {
+        key: String,
+        default: Option<String>,
+    },
+}
+
+/// A policy string that may contain variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    source: String,
+    parts: Vec<Part>,
+    /// Set when the text has `${` we cannot parse (unterminated, bad default, empty name): fail safe.
+    invalid: Option<String>,
+}
+
+/// Why a template could not be turned into a concrete value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unresolved {
+    /// A variable's key is absent from the request (and no default): behaves as "null".
+    Missing(String),
+    /// We cannot evaluate this template (syntax or multi-valued variable): the caller must fail safe.
+    Unsupported(String),
+}
+
+/// A resolved template: a sequence of characters, each flagged as wildcard-capable or literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pieces: Vec<(char, bool)>, // (char, is_raw)
+}
+
+impl Resolved {
+    /// The resolved text with wildcards kept as written (for equality operators).
+    pub fn text(&self) -> String {
+        self.pieces.iter().map(|(c, _)| *c).collect()
+    }
+    /// Compile into a glob where only raw `*`/`?` are wildcards.
+    pub fn pattern(&self, case_insensitive: bool) -> Pattern {
+        let tokens = self
+            .pieces
+            .iter()
+            .map(|&(c, raw)| match (c, raw) {
+                ('*', true) => Token::Star,
+                ('?', true) => Token::One,
+                (c, _) => Token::Lit(c),
+            })
+            .collect();
+        Pattern::from_tokens(tokens, case_insensitive)
+    }
+
+    /// Split at the first `n - 1` occurrences of `sep` and compile each part (case-sensitive).
+    pub fn split_segments(&self, sep: char, n: usize) -> Vec<Pattern> {
+        let mut segs: Vec<Resolved> = vec![Resolved { pieces: Vec::new() }];
+        for &(c, raw) in &self.pieces {
+            if c == sep && segs.len() < n {
+                segs.push(Resolved { pieces: Vec::new() });
+            } else if let Some(last) = segs.last_mut() {
+                last.pieces.push((c, raw));
+            }
+        }
+        segs.iter().map(|s| s.pattern(false)).collect()
+    }
+}
+
+impl Template {
+    /// Parse `s`; when `variables` is false (policy Version 2008-10-17 or absent) the text is taken literally.
+    pub fn parse(s: &str, variables: bool) -> Template {
+        if !variables || !s.contains("${") {
+            return Template {
+                source: s.to_string(),
+                parts: vec![Part::Raw(s.to_string())],
+                invalid: None,
+            };
+        }
+        let mut parts = Vec::new();
+        let mut raw = String::new();
+        let mut rest = s;
+        let mut invalid = None;
+        while let Some(pos) = rest.find("${") {
+            raw.push_str(&rest[..pos]);
+            let after = &rest[pos + 2..];
+            let Some(end) = after.find('}') else {
+                invalid = Some(format!("unterminated policy variable in `{s}`"));
+                break;
+            };
+            let inner = &after[..end];
+            rest = &after[end + 1..];
+            let flush = |raw: &mut String, parts: &mut Vec<Part>| {
+                if !raw.is_empty() {
+                    parts.push(Part::Raw(std::mem::take(raw)));
+                }
+            };
+            match inner {
+                "*" | "?" | "$" => {
+                    flush(&mut raw, &mut parts);
+                    parts.push(Part::Lit(inner.to_string()));
+                }
+                _ => {
+                    let (key, default) = match inner.split_once(',') {
+                        None => (inner.trim(), None),
+                        Some((k, d)) => {
+                            let d = d.trim();
+                            if d.len() >= 2 && d.starts_with('\'') && d.ends_with('\'') {
+                                (k.trim(), Some(d[1..d.len() - 1].to_string()))
+                            } else {
+                                invalid = Some(format!(
+                                    "policy variable default must be quoted with `'` in `{s}`"
+                                ));
+                                break;
+                            }
+                        }
+                    };
+                    if key.is_empty() || key.contains(['{', '$', ' ']) {
+                        invalid = Some(format!("invalid policy variable `${{{inner}}}` in `{s}`"));
+                        break;
+                    }
+                    flush(&mut raw, &mut parts);
+                    parts.push(Part::Var {
+                        key: key.to_string(),
+                        default,
+                    });
+                }
+            }
+        }
+        if invalid.is_none() {
+            raw.push_str(rest);
+            if !raw.is_empty() {
+                parts.push(Part::Raw(raw));
+            }
+        }
+        Template {
+            source: s.to_string(),
+            parts,
+            invalid,
+        }
+    }
+
+    /// The policy text as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// True if the template contains at least one variable (not counting escapes).
+    pub fn has_variables(&self) -> bool {
+        self.invalid.is_some() || self.parts.iter().any(|p| matches!(p, Part::Var { .. }))
+    }
+
+    /// Substitute variables from the request. Variable values are inserted literally (a `*` in a tag value
+    /// is not a wildcard) — the fail-safe reading; AWS does not document this.
+    pub fn resolve(&self, ctx: &Context, principal: &str) -> Result<Resolved, Unresolved> {
+        if let Some(why) = &self.invalid {
+            return Err(Unresolved::Unsupported(why.clone()));
+        }
+        let mut pieces = Vec::new();
+        for part in &self.parts {
+            match part {
+                Part::Raw(s) => pieces.extend(s.chars().map(|c| (c, true))),
+                Part::Lit(s) => pieces.extend(s.chars().map(|c| (c, false))),
+                Part::Var { key, default } => {
+                    let value = match variable_value(ctx, principal, key) {
+                        Ok(v) => v,
+                        Err(Unresolved::Missing(k)) => match default {
+                            Some(d) => d.clone(),
+                            None => return Err(Unresolved::Missing(k)),
+                        },
+                        Err(e) => return Err(e),
+                    };
+                    pieces.extend(value.chars().map(|c| (c, false)));
+                }
+            }
+        }
+        Ok(Resolved { pieces })
+    }
+}
+
+/// Value of one variable: the request context (case-insensitive), or a key derived from the principal ARN
+/// (see [`Context::lookup`]).
+fn variable_value(ctx: &Context, principal: &str, key: &str) -> Result<String, Unresolved> {
+    let Some(v) = ctx.lookup(key, principal) else {
+        return Err(Unresolved::Missing(key.to_string()));
+    };
+    let values = v.values();
+    match values.len() {
+        0 => Err(Unresolved::Missing(key.to_string())),
+        1 => Ok(values[0].clone()),
+        _ => Err(Unresolved::Unsupported(format!(
+            "policy variable `${{{key}}}` has several values"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::context::{Context, ContextValue};
+
+    fn ctx() -> Context {
+        let mut c = Context::default();
+        c.insert("aws:PrincipalTag/team", ContextValue::string("blue"));
+        c.insert("aws:userid", ContextValue::string("AROAEXAMPLE:sess"));
+        c.insert("multi", ContextValue::list(["a", "b"]));
+        c.insert("star", ContextValue::string("x*y"));
+        c
+    }
+
+    #[test]
+    fn table() {
+        let p = "arn:aws:iam::111122223333:user/alice";
+        // (template, variables enabled, expected text or Err kind)
+        let cases: &[(&str, bool, Result<&str, &str>)] = &[
+            ("plain", true, Ok("plain")),
+            ("t/${aws:PrincipalTag/team}", true, Ok("t/blue")),
+            ("t/${AWS:PRINCIPALTAG/TEAM}", true, Ok("t/blue")),
+            (
+                "t/${aws:PrincipalTag/team}",
+                false,
+                Ok("t/${aws:PrincipalTag/team}"),
+            ),
+            ("${aws:userid}", true, Ok("AROAEXAMPLE:sess")),
+            ("${aws:username}", true, Ok("alice")),
+            ("${aws:PrincipalArn}", true, Ok(p)),
+            ("${missing}", true, Err("missing")),
+            ("${missing, 'dflt'}", true, Ok("dflt")),
+            ("${missing,'dflt'}", true, Ok("dflt")),
+            ("${aws:PrincipalTag/team, 'dflt'}", true, Ok("blue")),
+            ("a${*}b${?}c${$}", true, Ok("a*b?c$")),
+            ("${multi}", true, Err("unsupported")),
+            ("${unterminated", true, Err("unsupported")),
+            ("${k, nope}", true, Err("unsupported")),
+            ("${}", true, Err("unsupported")),
+        ];
+        let c = ctx();
+        for (src, vars, want) in cases {
+            let got = Template::parse(src, *vars).resolve(&c, p);
+            match (got, want) {
+                (Ok(r), Ok(w)) => assert_eq!(r.text(), *w, "{src}"),
+                (Err(Unresolved::Missing(_)), Err("missing")) => {}
+                (Err(Unresolved::Unsupported(_)), Err("unsupported")) => {}
+                (got, want) => panic!("{src}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn escapes_and_values_are_literal_in_patterns() {
+        let c = ctx();
+        let r = Template::parse("a${*}", true).resolve(&c, "").unwrap();
+        assert!(r.pattern(false).matches("a*"));
+        assert!(!r.pattern(false).matches("ab"));
+        let r = Template::parse("${star}*", true).resolve(&c, "").unwrap();
+        assert!(r.pattern(false).matches("x*yzz"));
+        assert!(!r.pattern(false).matches("xAyzz"));
+    }
+}
