@@ -90,6 +90,16 @@ pub trait Aws {
     async fn simulate(&self, req: &SimRequest) -> Result<Vec<SimResult>, AwsError>;
     /// Resolves a KMS alias (name or ARN) to its key ARN (`kms:DescribeKey`).
     async fn resolve_key(&self, key: &str) -> Result<String, AwsError>;
+    /// The key policy of a KMS key (`kms:GetKeyPolicy`, policy name `default`).
+    async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError>;
+    /// A bucket's policy, `None` when it has none (`s3:GetBucketPolicy`).
+    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError>;
+    /// A role's trust policy, URL-decoded (`iam:GetRole`).
+    async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError>;
+    /// Whether IAM's policy simulator is available (false offline).
+    fn can_simulate(&self) -> bool {
+        true
+    }
 }
 
 /// Settings that override the normal AWS configuration chain.
@@ -106,6 +116,7 @@ pub struct SdkAws {
     iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
     kms: aws_sdk_kms::Client,
+    s3: aws_sdk_s3::Client,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
 }
@@ -145,6 +156,10 @@ impl SdkAws {
             iam: aws_sdk_iam::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
             kms: aws_sdk_kms::Client::new(config),
+            // Path-style addressing when an endpoint is set (LocalStack has no bucket DNS).
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(config).force_path_style(config.endpoint_url().is_some()).build(),
+            ),
             region: config.region().map(|r| r.to_string()),
             endpoint_url: config.endpoint_url().map(str::to_string),
         }
@@ -155,8 +170,9 @@ impl SdkAws {
         iam: aws_sdk_iam::Client,
         sts: aws_sdk_sts::Client,
         kms: aws_sdk_kms::Client,
+        s3: aws_sdk_s3::Client,
     ) -> SdkAws {
-        SdkAws { iam, sts, kms, region: Some("us-east-1".into()), endpoint_url: None }
+        SdkAws { iam, sts, kms, s3, region: Some("us-east-1".into()), endpoint_url: None }
     }
 }
 
@@ -496,6 +512,57 @@ impl Aws for SdkAws {
             .and_then(|m| m.arn())
             .map(str::to_string)
             .ok_or(AwsError::BadResponse { action: "kms:DescribeKey", message: "no key ARN".into() })
+    }
+
+    async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError> {
+        self.key_policy(key_arn).await
+    }
+
+    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
+        self.bucket_policy(bucket).await
+    }
+
+    async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
+        self.trust_policy(role_name).await
+    }
+}
+
+impl SdkAws {
+    async fn key_policy(&self, key_arn: &str) -> Result<String, AwsError> {
+        let out = self
+            .kms
+            .get_key_policy()
+            .key_id(key_arn)
+            .policy_name("default")
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("kms:GetKeyPolicy", || format!("KMS key `{key_arn}`"), e))?;
+        out.policy().map(str::to_string).ok_or(AwsError::BadResponse {
+            action: "kms:GetKeyPolicy",
+            message: format!("no policy for `{key_arn}`"),
+        })
+    }
+
+    async fn bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
+        match self.s3.get_bucket_policy().bucket(bucket).send().await {
+            Ok(out) => Ok(out.policy().map(str::to_string)),
+            Err(e) if e.code() == Some("NoSuchBucketPolicy") => Ok(None),
+            Err(e) => Err(map_sdk_error("s3:GetBucketPolicy", || format!("bucket `{bucket}`"), e)),
+        }
+    }
+
+    async fn trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
+        let out = self
+            .iam
+            .get_role()
+            .role_name(role_name)
+            .send()
+            .await
+            .map_err(|e| map_sdk_error("iam:GetRole", || format!("role `{role_name}`"), e))?;
+        out.role()
+            .and_then(|r| r.assume_role_policy_document())
+            .map(decode_policy_document)
+            .ok_or(AwsError::BadResponse { action: "iam:GetRole", message: format!("role `{role_name}` has no trust policy") })
     }
 }
 

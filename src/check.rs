@@ -10,7 +10,9 @@ use crate::aws::{Aws, AwsError, Owner};
 use crate::catalogue::{Catalogue, ContextEntry};
 use crate::model::{FetchedPolicy, PolicySource, Principal, PrincipalPolicies, SimDecision, SimRequest, SimResult};
 use crate::plan::{Check, CheckPlan, Env, PrincipalSelector, expand};
-use crate::report::{Evidence, ReasonCode, Report, Row, SCHEMA, StatementRef, Verdict};
+use crate::local::{LocalVerdict, Outcome};
+use crate::model::{FetchedResourcePolicy, ResourcePolicyKind, ResourcePolicyState};
+use crate::report::{Disagreement, Evidence, ReasonCode, Report, Row, SCHEMA, SimEvidence, StatementRef, Verdict};
 
 /// Why a check run could not produce a report.
 #[derive(Debug, thiserror::Error)]
@@ -347,11 +349,14 @@ pub fn interpret(check: &Check, result: Option<&SimResult>, policies: &Principal
     };
     let matched: Vec<StatementRef> = r.matched.iter().map(|s| statement_ref(policies, s)).collect();
     let evidence = Evidence {
-        decision: Some(r.decision.as_str().to_string()),
-        matched: matched.clone(),
-        missing_context: r.missing_context.clone(),
-        allowed_by_boundary: r.allowed_by_boundary,
-        allowed_by_organizations: r.allowed_by_organizations,
+        simulator: Some(SimEvidence {
+            decision: Some(r.decision.as_str().to_string()),
+            matched: matched.clone(),
+            missing_context: r.missing_context.clone(),
+            allowed_by_boundary: r.allowed_by_boundary,
+            allowed_by_organizations: r.allowed_by_organizations,
+        }),
+        local: None,
     };
     let by = |m: &[StatementRef]| m.iter().map(StatementRef::describe).collect::<Vec<_>>().join("; ");
     let missing = || {
@@ -443,15 +448,167 @@ pub fn is_local_endpoint(endpoint: Option<&str>) -> bool {
     })
 }
 
+/// Which evaluator decides the verdicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// IAM's SimulatePrincipalPolicy.
+    Aws,
+    /// The offline engine over the fetched policies, including resource policies.
+    Local,
+    /// Both; every disagreement is reported, and a row never passes unless both allow it.
+    Both,
+    /// AWS's simulator on AWS; the local engine on LocalStack (whose simulator is a stub) and
+    /// offline.
+    Auto,
+}
+
+/// The engine a run uses, and why.
+pub fn resolve_engine(choice: EngineChoice, can_simulate: bool, endpoint: Option<&str>) -> Result<(EngineChoice, String), CheckError> {
+    match choice {
+        EngineChoice::Aws | EngineChoice::Both if !can_simulate => Err(CheckError::Input(
+            "offline inputs cannot be sent to IAM's simulator; use --engine local (or auto)".into(),
+        )),
+        EngineChoice::Auto if !can_simulate => Ok((EngineChoice::Local, "auto: offline input, evaluated locally".into())),
+        EngineChoice::Auto if is_local_endpoint(endpoint) => Ok((
+            EngineChoice::Local,
+            format!(
+                "auto: the endpoint {} looks like LocalStack, whose policy simulator is a stub, so the local engine decides",
+                endpoint.unwrap_or_default()
+            ),
+        )),
+        EngineChoice::Auto => Ok((EngineChoice::Aws, "auto: AWS's own policy simulator".into())),
+        other => Ok((other, "chosen with --engine".into())),
+    }
+}
+
 /// What a run needs besides the plan.
 pub struct RunContext<'a> {
     pub catalogue: &'a Catalogue,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    pub engine: EngineChoice,
 }
 
-/// Runs a whole check against AWS and builds the report.
+/// Errors that stop the run even while fetching optional inputs: without a connection or
+/// credentials nothing else would work either.
+fn is_fatal(e: &AwsError) -> bool {
+    matches!(e, AwsError::Network { .. } | AwsError::NoCredentials { .. } | AwsError::BadCredentials { .. } | AwsError::Throttled { .. })
+}
+
+/// Fetches the resource policies the local engine needs: the KMS key policy, the bucket
+/// policy, and the trust policy of a role to be assumed. One that cannot be read is
+/// recorded as unreadable (its rows become inconclusive), not guessed.
+pub async fn fetch_resource_policies<A: Aws>(
+    aws: &A,
+    principal: &Principal,
+    checks: &[Check],
+    bucket: Option<&str>,
+) -> Result<Vec<FetchedResourcePolicy>, AwsError> {
+    let mut out: Vec<FetchedResourcePolicy> = Vec::new();
+    let mut wanted: Vec<(ResourcePolicyKind, String)> = Vec::new();
+    for c in checks {
+        let item = match c.resource_kind.as_str() {
+            "kms-key" => (ResourcePolicyKind::KmsKey, c.resource.clone()),
+            "s3-object" => match bucket {
+                Some(b) => (ResourcePolicyKind::S3Bucket, b.to_string()),
+                None => continue,
+            },
+            "role" => (ResourcePolicyKind::RoleTrust, c.resource.clone()),
+            _ => continue,
+        };
+        if !wanted.contains(&item) {
+            wanted.push(item);
+        }
+    }
+    let unreadable = |e: AwsError| -> Result<ResourcePolicyState, AwsError> {
+        if is_fatal(&e) { Err(e) } else { Ok(ResourcePolicyState::Unreadable { reason: e.to_string() }) }
+    };
+    for (kind, resource) in wanted {
+        let state = match kind {
+            ResourcePolicyKind::KmsKey => match aws.get_key_policy(&resource).await {
+                Ok(text) => ResourcePolicyState::Document { text },
+                Err(e) => unreadable(e)?,
+            },
+            ResourcePolicyKind::S3Bucket => match aws.get_bucket_policy(&resource).await {
+                Ok(Some(text)) => ResourcePolicyState::Document { text },
+                Ok(None) => ResourcePolicyState::Absent,
+                Err(e) => unreadable(e)?,
+            },
+            ResourcePolicyKind::RoleTrust => match principal_from_arn(&resource) {
+                Ok(target) if target.account.as_deref() == Some(principal.account.as_str()) => {
+                    match aws.get_role_trust_policy(&target.name).await {
+                        Ok(text) => ResourcePolicyState::Document { text },
+                        Err(e) => unreadable(e)?,
+                    }
+                }
+                _ => ResourcePolicyState::Unreadable {
+                    reason: "the role is in another account, whose trust policy these credentials cannot read".into(),
+                },
+            },
+        };
+        out.push(FetchedResourcePolicy { kind, resource, state });
+    }
+    Ok(out)
+}
+
+fn local_row(check: &Check, lv: LocalVerdict, simulator: Option<SimEvidence>) -> Row {
+    Row {
+        feature: check.feature.clone(),
+        action: check.action.clone(),
+        resource: check.resource.clone(),
+        verdict: lv.verdict,
+        code: lv.code,
+        reason: lv.reason,
+        context: check.context.clone(),
+        evidence: Evidence { simulator, local: Some(lv.evidence) },
+    }
+}
+
+/// `--engine both`: the simulator's answer beside the local engine's. Where they disagree on
+/// allow versus deny, the row says so and takes the worse verdict (never PASS); where they
+/// agree, the local engine's verdict stands, since it also sees resource policies.
+fn combine(check: &Check, sim: Option<&SimResult>, sim_row: Row, lv: LocalVerdict) -> (Row, Option<Disagreement>) {
+    let sim_outcome = match sim.map(|r| &r.decision) {
+        Some(SimDecision::Allowed) => Outcome::Allow,
+        Some(SimDecision::ExplicitDeny | SimDecision::ImplicitDeny) => Outcome::Deny,
+        _ => Outcome::Unknown,
+    };
+    let sim_evidence = sim_row.evidence.simulator.clone();
+    let definite = |o| o != Outcome::Unknown;
+    if definite(sim_outcome) && definite(lv.identity_outcome) && sim_outcome != lv.identity_outcome {
+        let sim_decision = sim.map(|r| r.decision.as_str().to_string()).unwrap_or_default();
+        let disagreement = Disagreement {
+            feature: check.feature.clone(),
+            action: check.action.clone(),
+            resource: check.resource.clone(),
+            simulator: sim_decision.clone(),
+            local: serde_json::to_value(lv.identity_outcome).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            local_reason: lv.reason.clone(),
+        };
+        let verdict = sim_row.verdict.max(lv.verdict).max(Verdict::Inconclusive);
+        let reason = format!(
+            "engines disagree: IAM's simulator says {sim_decision} ({}); the local engine says {}",
+            sim_row.reason, lv.reason
+        );
+        let mut row = local_row(check, lv, sim_evidence);
+        row.verdict = verdict;
+        row.code = ReasonCode::EnginesDisagree;
+        row.reason = reason;
+        return (row, Some(disagreement));
+    }
+    // Unknown on either side can only make the verdict worse, never a PASS.
+    let mut row = local_row(check, lv, sim_evidence);
+    if sim_outcome == Outcome::Unknown && row.verdict == Verdict::Pass {
+        row.verdict = Verdict::Inconclusive;
+        row.code = sim_row.code;
+        row.reason = format!("the local engine allows it, but IAM's simulator gave no usable answer ({})", sim_row.reason);
+    }
+    (row, None)
+}
+
+/// Runs a whole check and builds the report.
 pub async fn run<A: Aws>(aws: &A, ctx: &RunContext<'_>, plan: &CheckPlan) -> Result<Report, CheckError> {
+    let (engine, engine_reason) = resolve_engine(ctx.engine, aws.can_simulate(), ctx.endpoint_url.as_deref())?;
     let region = ctx.region.clone().ok_or(CheckError::NoRegion)?;
     let principal = resolve_principal(aws, &plan.principal).await?;
     let key_arn = match &plan.resources.kms_key {
@@ -470,33 +627,92 @@ pub async fn run<A: Aws>(aws: &A, ctx: &RunContext<'_>, plan: &CheckPlan) -> Res
     let env = Env { partition: principal.partition.clone(), region: region.clone(), account: principal.account.clone(), key_arn };
     let checks = expand(ctx.catalogue, plan, &env);
     let policies = fetch_policies(aws, &principal).await?;
+    let bucket = plan.resources.bucket.as_deref();
+    let resource_policies = if engine == EngineChoice::Aws {
+        Vec::new()
+    } else {
+        fetch_resource_policies(aws, &principal, &checks, bucket).await?
+    };
 
     let mut results: Vec<Option<SimResult>> = vec![None; checks.len()];
-    for (req, covered) in plan_simulations(&principal.arn, &checks) {
-        let answers = aws.simulate(&req).await?;
-        for i in covered {
-            results[i] = find_result(&answers, &checks[i]).cloned();
+    if engine != EngineChoice::Local {
+        for (req, covered) in plan_simulations(&principal.arn, &checks) {
+            let answers = aws.simulate(&req).await?;
+            for i in covered {
+                results[i] = find_result(&answers, &checks[i]).cloned();
+            }
         }
     }
-    let rows: Vec<Row> = checks.iter().zip(&results).map(|(c, r)| interpret(c, r.as_ref(), &policies)).collect();
+    let local = (engine != EngineChoice::Aws).then(|| crate::local::prepare(&policies, &resource_policies));
+    let mut disagreements = Vec::new();
+    let rows: Vec<Row> = checks
+        .iter()
+        .zip(&results)
+        .map(|(c, r)| match (&local, engine) {
+            (Some(l), EngineChoice::Local) => local_row(c, l.evaluate_check(c, bucket), None),
+            (Some(l), _) => {
+                let (row, d) = combine(c, r.as_ref(), interpret(c, r.as_ref(), &policies), l.evaluate_check(c, bucket));
+                disagreements.extend(d);
+                row
+            }
+            (None, _) => interpret(c, r.as_ref(), &policies),
+        })
+        .collect();
     let (features, summary) =
         Report::summarize(&rows, |f| ctx.catalogue.feature(f).and_then(|f| f.docs_note.clone()));
+    let notes = run_notes(ctx, engine, &principal, &checks);
+    Ok(Report {
+        schema: SCHEMA,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        pydynox_version: plan.version.to_string(),
+        engine: engine_name(engine).into(),
+        engine_reason,
+        principal,
+        region,
+        features,
+        rows,
+        summary,
+        notes,
+        disagreements,
+        policies,
+        resource_policies,
+    })
+}
 
+fn engine_name(e: EngineChoice) -> &'static str {
+    match e {
+        EngineChoice::Aws => "aws-simulator",
+        EngineChoice::Local => "local",
+        EngineChoice::Both => "both",
+        EngineChoice::Auto => "auto",
+    }
+}
+
+/// Caveats that hold for the whole run, so a reader knows what a PASS did not cover.
+fn run_notes(ctx: &RunContext<'_>, engine: EngineChoice, principal: &Principal, checks: &[Check]) -> Vec<String> {
     let mut notes = Vec::new();
-    if is_local_endpoint(ctx.endpoint_url.as_deref()) {
+    let has = |kind: &str| checks.iter().any(|c| c.resource_kind == kind);
+    if engine != EngineChoice::Local && is_local_endpoint(ctx.endpoint_url.as_deref()) {
         notes.push(format!(
             "the endpoint {} looks like LocalStack, whose simulator only allows exact action and resource matches and answers explicitDeny for everything else",
             ctx.endpoint_url.as_deref().unwrap_or_default()
         ));
     }
-    if checks.iter().any(|c| c.resource_kind == "s3-object") {
+    if engine == EngineChoice::Aws && (has("kms-key") || has("role")) {
+        notes.push("IAM's simulator cannot evaluate key policies or trust policies for roles; run with --engine both to evaluate them locally".into());
+    }
+    if has("s3-object") {
         notes.push(format!(
-            "S3 rows are checked on a representative object `{}` under the prefix; bucket policies are not evaluated by IAM's simulator for roles",
-            crate::plan::S3_PROBE_OBJECT
+            "S3 rows are checked on a representative object `{}` under the prefix{}",
+            crate::plan::S3_PROBE_OBJECT,
+            if engine == EngineChoice::Aws { "; bucket policies are not evaluated by IAM's simulator for roles" } else { "" }
         ));
     }
-    if checks.iter().any(|c| c.resource_kind == "table" || c.resource_kind == "index") {
+    if has("table") || has("index") {
         notes.push("DynamoDB table resource policies are not evaluated; a Deny in one would not show here".into());
+    }
+    if engine != EngineChoice::Aws {
+        notes.push("the local engine does not evaluate service control policies, resource control policies or session policies".into());
     }
     if let Some(s) = &principal.session_arn {
         notes.push(format!(
@@ -504,20 +720,7 @@ pub async fn run<A: Aws>(aws: &A, ctx: &RunContext<'_>, plan: &CheckPlan) -> Res
             principal.arn
         ));
     }
-
-    Ok(Report {
-        schema: SCHEMA,
-        tool_version: env!("CARGO_PKG_VERSION"),
-        pydynox_version: plan.version.to_string(),
-        engine: "aws-simulator".into(),
-        principal,
-        region,
-        features,
-        rows,
-        summary,
-        notes,
-        policies,
-    })
+    notes
 }
 
 #[cfg(test)]

@@ -39,12 +39,38 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// List pydynox features with the IAM actions and resources each one needs
     Features(FeaturesArgs),
+    /// Evaluate requests against policy files offline, like `aws iam simulate-custom-policy`
+    Simulate(crate::simulate_cmd::SimulateArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
     Json,
+}
+
+/// Which evaluator decides (see `check --help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// IAM's SimulatePrincipalPolicy
+    Aws,
+    /// The offline engine over the fetched policies, with key, bucket and trust policies
+    Local,
+    /// Both, reporting every disagreement; a row passes only if both allow it
+    Both,
+    /// AWS's simulator on AWS, the local engine on LocalStack and offline
+    Auto,
+}
+
+impl From<Engine> for crate::check::EngineChoice {
+    fn from(e: Engine) -> Self {
+        match e {
+            Engine::Aws => crate::check::EngineChoice::Aws,
+            Engine::Local => crate::check::EngineChoice::Local,
+            Engine::Both => crate::check::EngineChoice::Both,
+            Engine::Auto => crate::check::EngineChoice::Auto,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,6 +125,9 @@ pub struct CheckArgs {
     /// e.g. aws:SourceIp=ip:10.0.0.1 (repeatable)
     #[arg(long = "context", value_name = "KEY=TYPE:VALUE")]
     pub context: Vec<String>,
+    /// Which evaluator decides
+    #[arg(long, value_enum, default_value_t = Engine::Auto)]
+    pub engine: Engine,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -270,6 +299,13 @@ pub async fn run(cli: Cli) -> i32 {
                 }
             }
         }
+        Command::Simulate(a) => {
+            let stdin = io::stdin();
+            let mut input = stdin.lock();
+            let stdout = io::stdout();
+            let mut out = stdout.lock();
+            crate::simulate_cmd::run(&a, &mut input, &mut out, &mut io::stderr())
+        }
         Command::Check(a) => {
             let plan = match build_plan(&cat, &a) {
                 Ok(p) => p,
@@ -285,7 +321,12 @@ pub async fn run(cli: Cli) -> i32 {
             };
             let config = load_config(&opts).await;
             let aws = SdkAws::new(&config);
-            let ctx = RunContext { catalogue: &cat, region: aws.region.clone(), endpoint_url: aws.endpoint_url.clone() };
+            let ctx = RunContext {
+                catalogue: &cat,
+                region: aws.region.clone(),
+                endpoint_url: aws.endpoint_url.clone(),
+                engine: a.engine.into(),
+            };
             let report = match crate::check::run(&aws, &ctx, &plan).await {
                 Ok(r) => r,
                 Err(e) => {

@@ -131,3 +131,35 @@ pub struct SimResult {
     pub allowed_by_boundary: Option<bool>,
     pub allowed_by_organizations: Option<bool>,
 }
+
+/// Which resource a resource-based policy belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourcePolicyKind {
+    /// A KMS key policy: it must allow, directly or by delegating to the account's IAM policies.
+    KmsKey,
+    /// An S3 bucket policy.
+    S3Bucket,
+    /// The trust policy of a role to be assumed: it must allow, like a key policy.
+    RoleTrust,
+}
+
+/// What fetching a resource policy found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum ResourcePolicyState {
+    Document { text: String },
+    /// The resource has no policy (e.g. a bucket without a bucket policy).
+    Absent,
+    /// It could not be read; rows that depend on it are inconclusive.
+    Unreadable { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchedResourcePolicy {
+    pub kind: ResourcePolicyKind,
+    /// The key ARN, bucket name or role ARN.
+    pub resource: String,
+    #[serde(flatten)]
+    pub state: ResourcePolicyState,
+}

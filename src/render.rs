@@ -60,7 +60,7 @@ fn context_text(ctx: &[ContextEntry]) -> String {
 pub fn report_table(w: &mut dyn Write, report: &Report, style: TextStyle, show_policies: bool) -> io::Result<()> {
     let p = &report.principal;
     writeln!(w, "pydynox-iam check: {} `{}` ({})", p.kind.as_str(), p.name, p.arn)?;
-    writeln!(w, "pydynox {} · region {} · engine {}", report.pydynox_version, report.region, report.engine)?;
+    writeln!(w, "pydynox {} · region {} · engine {} ({})", report.pydynox_version, report.region, report.engine, report.engine_reason)?;
     if let Some(b) = &p.boundary_arn {
         writeln!(w, "permissions boundary: {b}")?;
     }
@@ -107,6 +107,17 @@ pub fn report_table(w: &mut dyn Write, report: &Report, style: TextStyle, show_p
         s.counts.fail,
         s.counts.inconclusive
     )?;
+    if !report.disagreements.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "Disagreements between IAM's simulator and the local engine:")?;
+        for d in &report.disagreements {
+            writeln!(
+                w,
+                "  - {} on {}: simulator {}, local engine {} ({})",
+                d.action, d.resource, d.simulator, d.local, d.local_reason
+            )?;
+        }
+    }
     let notes: Vec<String> = report
         .features
         .iter()
@@ -129,6 +140,9 @@ pub fn report_table(w: &mut dyn Write, report: &Report, style: TextStyle, show_p
         }
         if report.policies.policies.is_empty() && report.policies.boundary.is_none() {
             writeln!(w, "  (none)")?;
+        }
+        for rp in &report.resource_policies {
+            resource_policy_block(w, rp)?;
         }
     }
     Ok(())
@@ -161,6 +175,25 @@ pub fn policy_block(w: &mut dyn Write, p: &FetchedPolicy) -> io::Result<()> {
     match p.document() {
         Some(doc) => writeln!(w, "{}", serde_json::to_string_pretty(&doc).unwrap_or_else(|_| p.text.clone())),
         None => writeln!(w, "{}\n(this document is not valid JSON)", p.text),
+    }
+}
+
+/// A fetched resource policy (key, bucket or trust policy), or why there is none.
+pub fn resource_policy_block(w: &mut dyn Write, rp: &crate::model::FetchedResourcePolicy) -> io::Result<()> {
+    use crate::model::{ResourcePolicyKind, ResourcePolicyState};
+    let kind = match rp.kind {
+        ResourcePolicyKind::KmsKey => "key policy",
+        ResourcePolicyKind::S3Bucket => "bucket policy",
+        ResourcePolicyKind::RoleTrust => "trust policy",
+    };
+    writeln!(w, "\n# {kind} of `{}`", rp.resource)?;
+    match &rp.state {
+        ResourcePolicyState::Document { text } => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(doc) => writeln!(w, "{}", serde_json::to_string_pretty(&doc).unwrap_or_else(|_| text.clone())),
+            Err(_) => writeln!(w, "{text}\n(this document is not valid JSON)"),
+        },
+        ResourcePolicyState::Absent => writeln!(w, "(none)"),
+        ResourcePolicyState::Unreadable { reason } => writeln!(w, "(could not be read: {reason})"),
     }
 }
 

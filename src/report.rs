@@ -52,6 +52,17 @@ pub enum ReasonCode {
     NoResult,
     /// The simulator returned a decision this tool does not know.
     UnknownDecision,
+    /// A resource policy (key policy, bucket policy, trust policy, or the resource account's)
+    /// does not allow it.
+    ResourcePolicyDeny,
+    /// A fetched identity policy or boundary could not be parsed.
+    PolicyUnreadable,
+    /// The resource policy that also decides could not be read.
+    ResourcePolicyUnreadable,
+    /// The local engine met a condition, operator or element it cannot evaluate.
+    NotEvaluable,
+    /// IAM's simulator and the local engine disagree (`--engine both`).
+    EnginesDisagree,
 }
 
 impl ReasonCode {
@@ -67,6 +78,11 @@ impl ReasonCode {
             ReasonCode::TrustPolicyNotEvaluated => "trust-policy-not-evaluated",
             ReasonCode::NoResult => "no-result",
             ReasonCode::UnknownDecision => "unknown-decision",
+            ReasonCode::ResourcePolicyDeny => "resource-policy-deny",
+            ReasonCode::PolicyUnreadable => "policy-unreadable",
+            ReasonCode::ResourcePolicyUnreadable => "resource-policy-unreadable",
+            ReasonCode::NotEvaluable => "not-evaluable",
+            ReasonCode::EnginesDisagree => "engines-disagree",
         }
     }
 }
@@ -98,9 +114,28 @@ impl StatementRef {
     }
 }
 
-/// What the simulator said, kept for the JSON report and for troubleshooting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+/// What each evaluator said, kept for the JSON report and for troubleshooting.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Evidence {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simulator: Option<SimEvidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local: Option<LocalEvidence>,
+}
+
+/// What the local engine decided and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LocalEvidence {
+    pub decision: crate::engine::Decision,
+    pub matched: Vec<StatementRef>,
+    pub missing_context: Vec<String>,
+    pub unsupported: Vec<String>,
+    pub reasons: Vec<crate::engine::Reason>,
+}
+
+/// What IAM's simulator answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct SimEvidence {
     /// The simulator's decision as IAM spells it (`allowed`, `implicitDeny`, `explicitDeny`).
     pub decision: Option<String>,
     pub matched: Vec<StatementRef>,
@@ -109,7 +144,7 @@ pub struct Evidence {
     pub allowed_by_organizations: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
     pub feature: String,
     pub action: String,
@@ -167,13 +202,28 @@ pub struct Summary {
     pub total: usize,
 }
 
+/// A row where IAM's simulator and the local engine reach different answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disagreement {
+    pub feature: String,
+    pub action: String,
+    pub resource: String,
+    /// The simulator's decision (`allowed`, `implicitDeny`, `explicitDeny`).
+    pub simulator: String,
+    /// The local engine's identity-side outcome (`allow`, `deny`, `unknown`) and its reason.
+    pub local: String,
+    pub local_reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub schema: &'static str,
     pub tool_version: &'static str,
     pub pydynox_version: String,
-    /// Which evaluator produced the verdicts.
+    /// Which evaluator produced the verdicts: `aws-simulator`, `local`, or `both`.
     pub engine: String,
+    /// Why that engine was chosen (e.g. `auto` on a LocalStack endpoint).
+    pub engine_reason: String,
     pub principal: Principal,
     pub region: String,
     pub features: Vec<FeatureSummary>,
@@ -181,8 +231,12 @@ pub struct Report {
     pub summary: Summary,
     /// Caveats that apply to the whole run (e.g. what the simulator cannot see).
     pub notes: Vec<String>,
+    /// Rows where the two evaluators disagree (`--engine both`).
+    pub disagreements: Vec<Disagreement>,
     /// What was fetched, so a reader can see the policies behind every verdict.
     pub policies: PrincipalPolicies,
+    /// Resource policies fetched for the local engine (key, bucket, trust policies).
+    pub resource_policies: Vec<crate::model::FetchedResourcePolicy>,
 }
 
 impl Report {

@@ -29,7 +29,7 @@ use aws_smithy_types::error::ErrorMetadata;
 use pydynox_iam::arn::PrincipalKind;
 use pydynox_iam::aws::{Aws, AwsError, Owner, SdkAws};
 use pydynox_iam::catalogue::Catalogue;
-use pydynox_iam::check::{CheckError, RunContext, fetch_policies, run};
+use pydynox_iam::check::{CheckError, EngineChoice, RunContext, fetch_policies, run};
 use pydynox_iam::cli::error_exit_code;
 use pydynox_iam::model::{PolicySource, Principal, SimDecision, SimRequest};
 use pydynox_iam::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs};
@@ -40,7 +40,8 @@ const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/svc/app";
 fn adapter(iam: Iam) -> SdkAws {
     let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, &[] as &[&aws_smithy_mocks::Rule]);
     let kms = mock_client!(aws_sdk_kms, RuleMode::MatchAny, &[] as &[&aws_smithy_mocks::Rule]);
-    SdkAws::from_clients(iam, sts, kms)
+    let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, &[] as &[&aws_smithy_mocks::Rule]);
+    SdkAws::from_clients(iam, sts, kms, s3)
 }
 
 fn role(name: &str, arn: &str, boundary: Option<&str>) -> Role {
@@ -388,7 +389,7 @@ async fn access_denied_on_get_role_names_the_permission_and_exits_3() {
     let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&denied]);
     let aws = adapter(iam);
     let cat = Catalogue::embedded();
-    let ctx = RunContext { catalogue: &cat, region: Some("us-east-1".into()), endpoint_url: None };
+    let ctx = RunContext { catalogue: &cat, region: Some("us-east-1".into()), endpoint_url: None, engine: EngineChoice::Aws };
     let err = run(&aws, &ctx, &plan()).await.unwrap_err();
     assert!(matches!(err, CheckError::Aws(AwsError::AccessDenied { action: "iam:GetRole", .. })), "{err:?}");
     assert!(err.to_string().contains("grant it `iam:GetRole`"), "{err}");
@@ -452,7 +453,7 @@ async fn a_full_run_over_mocks_maps_decisions_to_rows() {
     );
     let aws = adapter(iam);
     let cat = Catalogue::embedded();
-    let ctx = RunContext { catalogue: &cat, region: Some("us-east-1".into()), endpoint_url: None };
+    let ctx = RunContext { catalogue: &cat, region: Some("us-east-1".into()), endpoint_url: None, engine: EngineChoice::Aws };
     let report = run(&aws, &ctx, &plan()).await.unwrap();
     let rows: Vec<(&str, Verdict, ReasonCode)> = report.rows.iter().map(|r| (r.action.as_str(), r.verdict, r.code)).collect();
     assert_eq!(

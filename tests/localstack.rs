@@ -161,7 +161,7 @@ async fn exact_grants_pass_every_dynamodb_and_s3_feature() {
 
     let run = pydynox_iam(&[
         "check", "--role", &role, "--features", &features.join(","), "--table", &table, "--index", "by-email",
-        "--bucket", "media", "--prefix", "avatars/", "--format", "json",
+        "--bucket", "media", "--prefix", "avatars/", "--format", "json", "--engine", "aws",
     ]);
     assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     let report = run.json();
@@ -178,6 +178,7 @@ async fn exact_grants_pass_every_dynamodb_and_s3_feature() {
     assert!(rows.iter().any(|r| r["action"] == "dynamodb:ListTables" && r["resource"] == "*"));
     // The fetched policy is in the report.
     assert_eq!(report["policies"]["policies"][0]["name"], "inline");
+    assert_eq!(report["engine"], "aws-simulator");
 }
 
 #[tokio::test]
@@ -189,18 +190,20 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
     statements.retain(|s| s["Action"][0] != "dynamodb:BatchWriteItem");
     create_role(&iam, &role, "/", Some(policy)).await;
 
-    let run = pydynox_iam(&["check", "--role", &role, "--features", "crud,batch", "--table", "orders", "--format", "json"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    let report = run.json();
-    assert_eq!(verdicts(&report), vec![("crud".into(), "PASS".into()), ("batch".into(), "FAIL".into())]);
-    let failing: Vec<&str> = report["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["verdict"] != "PASS")
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(failing, vec!["dynamodb:BatchWriteItem"]);
+    for engine in ["aws", "local", "both"] {
+        let run = pydynox_iam(&["check", "--role", &role, "--features", "crud,batch", "--table", "orders", "--format", "json", "--engine", engine]);
+        assert_eq!(run.code, 1, "{engine}: {}", run.stderr);
+        let report = run.json();
+        assert_eq!(verdicts(&report), vec![("crud".into(), "PASS".into()), ("batch".into(), "FAIL".into())], "{engine}");
+        let failing: Vec<&str> = report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["verdict"] != "PASS")
+            .map(|r| r["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(failing, vec!["dynamodb:BatchWriteItem"], "{engine}");
+    }
 
     let table = pydynox_iam(&["check", "--role", &role, "--features", "crud,batch", "--table", "orders"]);
     assert_eq!(table.code, 1);
@@ -245,7 +248,7 @@ async fn a_users_group_policies_are_fetched() {
         .await
         .unwrap();
 
-    let run = pydynox_iam(&["check", "--user", &user, "--features", "query,crud", "--table", "t", "--format", "json"]);
+    let run = pydynox_iam(&["check", "--user", &user, "--features", "query,crud,scan", "--table", "t", "--format", "json", "--engine", "aws"]);
     let report = run.json();
     assert_eq!(report["principal"]["kind"], "user");
     assert_eq!(report["policies"]["groups"], json!([group]));
@@ -255,8 +258,17 @@ async fn a_users_group_policies_are_fetched() {
     assert!(sources.iter().any(|s| s["type"] == "managed" && s["arn"] == managed_arn.as_str() && s["via_group"] == group.as_str()));
     // The user's own grant is an exact match, so even LocalStack's simulator allows it.
     assert!(verdicts(&report).contains(&("query".into(), "PASS".into())), "{report:#}");
-    // (Group grants are not asserted here: LocalStack's simulator ignores group policies,
-    // where AWS's includes them. The offline engine's tests cover that rule.)
+    // Group grants are not asserted on the simulator: LocalStack's ignores group policies,
+    // where AWS's includes them. The local engine evaluates them, as AWS does: every
+    // feature passes, each row naming the policy that grants it.
+    let local = pydynox_iam(&["check", "--user", &user, "--features", "query,crud,scan", "--table", "t", "--format", "json", "--engine", "local"]);
+    assert_eq!(local.code, 0, "{}", local.stdout);
+    let report = local.json();
+    let reason_of = |action: &str| -> String {
+        report["rows"].as_array().unwrap().iter().find(|r| r["action"] == action).unwrap()["reason"].as_str().unwrap().to_string()
+    };
+    assert!(reason_of("dynamodb:PutItem").contains(&format!("group `{group}` managed policy")), "{}", reason_of("dynamodb:PutItem"));
+    assert!(reason_of("dynamodb:Scan").contains("group inline policy `group-inline`"), "{}", reason_of("dynamodb:Scan"));
 }
 
 #[tokio::test]
@@ -345,8 +357,10 @@ async fn managed_policies_and_the_boundary_are_fetched_at_their_default_version(
     assert_eq!(policy["source"]["version"], "v2");
     assert!(policy["text"].as_str().unwrap().contains("dynamodb:GetItem"), "the default (v2) document, not v1");
     assert_eq!(report["policies"]["boundary"]["source"]["type"], "boundary");
-    // (No verdict is asserted: LocalStack's simulator reads a managed policy's first
-    // version, not its default one, where AWS uses the default version.)
+    // The local engine evaluates the default version (v2, which grants crud) under the
+    // boundary (dynamodb:*), so crud passes. (LocalStack's simulator would read v1.)
+    assert_eq!(report["engine"], "local");
+    assert_eq!(run.code, 0, "{}", run.stdout);
 
     let shown = pydynox_iam(&["check", "--role", &role, "--features", "crud", "--table", "t", "--show-policies"]);
     assert!(shown.stdout.contains(&format!("permissions boundary: {boundary_arn}")), "{}", shown.stdout);
@@ -367,7 +381,7 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
     res.kms_key = Some(pydynox_iam::arn::KeyInput::KeyArn(key_arn.clone()));
     create_role(&iam, &role, "/", Some(exact_policy(&["encryption-readwrite"], res, Some(key_arn.clone())))).await;
 
-    let run = pydynox_iam(&["check", "--role", &role, "--features", "kms-readwrite", "--kms-key", &alias, "--format", "json"]);
+    let run = pydynox_iam(&["check", "--role", &role, "--features", "kms-readwrite", "--kms-key", &alias, "--format", "json", "--engine", "aws"]);
     let report = run.json();
     let rows = report["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
@@ -376,8 +390,14 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
     // simulator: never a PASS, and not exit 0 unless inconclusive results are allowed.
     assert!(rows.iter().all(|r| r["verdict"] == "INCONCLUSIVE" && r["code"] == "key-policy-not-evaluated"), "{rows:#?}");
     assert_eq!(run.code, 1);
-    let allowed = pydynox_iam(&["check", "--role", &role, "--features", "kms-readwrite", "--kms-key", &alias, "--allow-inconclusive"]);
+    let allowed = pydynox_iam(&["check", "--role", &role, "--features", "kms-readwrite", "--kms-key", &alias, "--allow-inconclusive", "--engine", "aws"]);
     assert_eq!(allowed.code, 0, "{}", allowed.stdout);
+    // The local engine reads the key policy; LocalStack's default one delegates to IAM.
+    let local = pydynox_iam(&["check", "--role", &role, "--features", "kms-readwrite", "--kms-key", &alias, "--format", "json"]);
+    assert_eq!(local.code, 0, "{}", local.stdout);
+    let report = local.json();
+    assert_eq!(report["resource_policies"][0]["kind"], "kms-key");
+    assert!(report["rows"].as_array().unwrap().iter().all(|r| r["reason"].as_str().unwrap().contains("delegates to IAM")));
 
     let missing = pydynox_iam(&["check", "--role", &role, "--features", "kms-readwrite", "--kms-key", "alias/does-not-exist"]);
     assert_eq!(missing.code, 2, "{}", missing.stderr);
@@ -390,4 +410,90 @@ async fn an_unreachable_endpoint_exits_3_and_prints_no_verdict() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains("could not reach AWS for `iam:GetRole`"), "{}", run.stderr);
     assert!(!run.stdout.contains("PASS"));
+}
+
+#[tokio::test]
+async fn engine_both_reports_the_simulator_stubs_disagreement_and_local_passes() {
+    let iam = iam().await;
+    let role = unique("wild");
+    create_role(
+        &iam,
+        &role,
+        "/",
+        Some(json!({"Version": "2012-10-17", "Statement": [{"Sid": "All", "Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]})),
+    )
+    .await;
+    let both = pydynox_iam(&["check", "--role", &role, "--features", "crud", "--table", "t", "--engine", "both", "--format", "json"]);
+    assert_eq!(both.code, 1, "{}", both.stdout);
+    let report = both.json();
+    let disagreements = report["disagreements"].as_array().unwrap();
+    assert_eq!(disagreements.len(), 4, "{disagreements:#?}");
+    assert!(disagreements.iter().all(|d| d["simulator"] == "explicitDeny" && d["local"] == "allow"));
+    assert!(report["rows"].as_array().unwrap().iter().all(|r| r["code"] == "engines-disagree" && r["verdict"] != "PASS"));
+    let table = pydynox_iam(&["check", "--role", &role, "--features", "crud", "--table", "t", "--engine", "both"]);
+    assert!(table.stdout.contains("Disagreements between IAM's simulator and the local engine:"), "{}", table.stdout);
+
+    let local = pydynox_iam(&["check", "--role", &role, "--features", "crud", "--table", "t", "--engine", "local"]);
+    assert_eq!(local.code, 0, "{}", local.stdout);
+    assert!(local.stdout.contains("allowed by role inline policy `inline` statement `All`"), "{}", local.stdout);
+}
+
+#[tokio::test]
+async fn the_local_engine_applies_bucket_and_key_policies() {
+    let iam = iam().await;
+    let cfg = sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&cfg).force_path_style(true).build());
+    let kms = aws_sdk_kms::Client::new(&cfg);
+    let bucket = unique("media").to_ascii_lowercase();
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let role = unique("media-role");
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/{role}");
+    s3.put_bucket_policy()
+        .bucket(&bucket)
+        .policy(
+            json!({"Version": "2012-10-17", "Statement": [{"Sid": "NoDeletes", "Effect": "Deny", "Principal": "*",
+                "Action": "s3:DeleteObject", "Resource": format!("arn:aws:s3:::{bucket}/*")}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // A key whose policy trusts only an admin role: IAM policies cannot grant its use.
+    let key = kms
+        .create_key()
+        .policy(
+            json!({"Version": "2012-10-17", "Statement": [{"Sid": "AdminOnly", "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:role/admin")}, "Action": "kms:*", "Resource": "*"}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let key_arn = key.key_metadata().unwrap().arn().unwrap().to_string();
+    create_role(
+        &iam,
+        &role,
+        "/",
+        Some(json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "S3", "Effect": "Allow", "Action": "s3:*", "Resource": format!("arn:aws:s3:::{bucket}/*")},
+            {"Sid": "Kms", "Effect": "Allow", "Action": "kms:*", "Resource": key_arn}]})),
+    )
+    .await;
+    let run = pydynox_iam(&[
+        "check", "--role", &role_arn, "--features", "s3-attribute,kms-readonly", "--bucket", &bucket, "--kms-key", &key_arn,
+        "--engine", "local", "--format", "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    let row = |action: &str| report["rows"].as_array().unwrap().iter().find(|r| r["action"] == action).unwrap().clone();
+    assert_eq!(row("s3:PutObject")["verdict"], "PASS");
+    assert_eq!(row("s3:DeleteObject")["code"], "explicit-deny");
+    assert!(row("s3:DeleteObject")["reason"].as_str().unwrap().contains(&format!("bucket policy `{bucket}` statement `NoDeletes`")), "{}", row("s3:DeleteObject"));
+    assert_eq!(row("kms:Decrypt")["verdict"], "FAIL");
+    assert_eq!(row("kms:Decrypt")["code"], "resource-policy-deny", "{}", row("kms:Decrypt"));
+
+    // A bucket that does not exist: its policy cannot be read, so S3 rows are inconclusive.
+    let missing = pydynox_iam(&["check", "--role", &role, "--features", "s3-attribute", "--bucket", "no-such-bucket-pydynox", "--engine", "local", "--format", "json"]);
+    let report = missing.json();
+    assert!(report["rows"].as_array().unwrap().iter().all(|r| r["verdict"] == "INCONCLUSIVE" && r["code"] == "resource-policy-unreadable"), "{report:#}");
 }

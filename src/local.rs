@@ -1,0 +1,486 @@
+//! The bridge from fetched policies to the offline [`engine`](crate::engine): parses what was
+//! fetched into engine policies (recording what cannot be parsed), evaluates each check with
+//! the resource policy that applies to it, and turns the engine's decision into a report
+//! verdict with a stable reason code. Pure: no AWS, no I/O.
+
+use std::collections::HashMap;
+
+use crate::catalogue::{ContextEntry, ContextType};
+use crate::engine::{
+    Context, ContextValue, Decision, Evaluation, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Reason,
+    Request, ResourcePolicyMode, ValueType, evaluate,
+};
+use crate::model::{FetchedResourcePolicy, PolicySource, PrincipalPolicies, ResourcePolicyKind, ResourcePolicyState};
+use crate::plan::Check;
+use crate::report::{LocalEvidence, ReasonCode, StatementRef, Verdict};
+
+/// A resource policy ready for evaluation, or why it is not.
+#[derive(Debug, Clone)]
+enum Prepared {
+    Policy(NamedPolicy),
+    Absent,
+    Unreadable(String),
+}
+
+/// Fetched policies parsed for the engine.
+#[derive(Debug, Clone)]
+pub struct LocalInputs {
+    identity: Vec<NamedPolicy>,
+    boundary: Option<NamedPolicy>,
+    /// Policies that could not be parsed: (label, error). Every row is inconclusive then.
+    unreadable: Vec<(String, String)>,
+    resource: HashMap<(ResourcePolicyKind, String), Prepared>,
+    /// (kind, name) labels by engine policy id, for reasons.
+    labels: HashMap<String, (String, String)>,
+    principal_arn: String,
+    principal_account: String,
+}
+
+/// (kind, name) of a policy as reasons name it: "<kind> policy `<name>`".
+fn label_of(source: &PolicySource, name: &str) -> (String, String) {
+    let kind = match source {
+        PolicySource::Inline { owner_kind, .. } => format!("{owner_kind} inline"),
+        PolicySource::Managed { via_group: Some(g), .. } => format!("group `{g}` managed"),
+        PolicySource::Managed { .. } => "managed".to_string(),
+        PolicySource::Boundary { .. } => "permissions boundary".to_string(),
+    };
+    (kind, name.to_string())
+}
+
+fn label_text((kind, name): &(String, String)) -> String {
+    format!("{kind} policy `{name}`")
+}
+
+fn resource_label(kind: ResourcePolicyKind) -> &'static str {
+    match kind {
+        ResourcePolicyKind::KmsKey => "key policy",
+        ResourcePolicyKind::S3Bucket => "bucket policy",
+        ResourcePolicyKind::RoleTrust => "trust policy",
+    }
+}
+
+fn resource_id(kind: ResourcePolicyKind, resource: &str) -> String {
+    format!("{}:{resource}", resource_label(kind))
+}
+
+/// Parses everything fetched. Parse failures are recorded, not fatal: the rows they could
+/// affect become inconclusive.
+pub fn prepare(policies: &PrincipalPolicies, resource_policies: &[FetchedResourcePolicy]) -> LocalInputs {
+    let mut inputs = LocalInputs {
+        identity: Vec::new(),
+        boundary: None,
+        unreadable: Vec::new(),
+        resource: HashMap::new(),
+        labels: HashMap::new(),
+        principal_arn: policies.principal.arn.clone(),
+        principal_account: policies.principal.account.clone(),
+    };
+    for (p, kind) in policies
+        .policies
+        .iter()
+        .map(|p| (p, PolicyKind::Identity))
+        .chain(policies.boundary.iter().map(|p| (p, PolicyKind::Boundary)))
+    {
+        // Ids must be unique: the same managed policy can be attached directly and via a group.
+        let id = format!("{}#{}", p.id, inputs.labels.len());
+        let label = label_of(&p.source, &p.name);
+        inputs.labels.insert(id.clone(), label.clone());
+        match PolicyDocument::parse(&p.text).and_then(|d| NamedPolicy::new(id, kind, d)) {
+            Ok(np) if kind == PolicyKind::Boundary => inputs.boundary = Some(np),
+            Ok(np) => inputs.identity.push(np),
+            Err(e) => inputs.unreadable.push((label_text(&label), e.to_string())),
+        }
+    }
+    for rp in resource_policies {
+        let id = resource_id(rp.kind, &rp.resource);
+        let short = rp.resource.rsplit(['/', ':']).next().unwrap_or(&rp.resource).to_string();
+        let kind = resource_label(rp.kind).trim_end_matches(" policy").to_string();
+        inputs.labels.insert(id.clone(), (kind, short));
+        let prepared = match &rp.state {
+            ResourcePolicyState::Absent => Prepared::Absent,
+            ResourcePolicyState::Unreadable { reason } => Prepared::Unreadable(reason.clone()),
+            ResourcePolicyState::Document { text } => {
+                match PolicyDocument::parse(text).and_then(|d| NamedPolicy::new(id, PolicyKind::Resource, d)) {
+                    Ok(np) => Prepared::Policy(np),
+                    Err(e) => Prepared::Unreadable(format!("it could not be parsed: {e}")),
+                }
+            }
+        };
+        inputs.resource.insert((rp.kind, rp.resource.clone()), prepared);
+    }
+    inputs
+}
+
+fn value_type(t: ContextType) -> ValueType {
+    match t {
+        ContextType::String | ContextType::StringList => ValueType::String,
+        ContextType::Numeric | ContextType::NumericList => ValueType::Numeric,
+        ContextType::Boolean | ContextType::BooleanList => ValueType::Bool,
+        ContextType::Ip | ContextType::IpList => ValueType::Ip,
+        ContextType::Binary | ContextType::BinaryList => ValueType::Binary,
+        ContextType::Date | ContextType::DateList => ValueType::Date,
+    }
+}
+
+fn is_list(t: ContextType) -> bool {
+    t.as_str().ends_with("List")
+}
+
+/// The catalogue's and the user's context entries as an engine context.
+pub fn engine_context(entries: &[ContextEntry]) -> Context {
+    let mut ctx = Context::new();
+    for e in entries {
+        let ty = Some(value_type(e.kind));
+        let v = if is_list(e.kind) || e.values.len() > 1 {
+            ContextValue::List { values: e.values.clone(), ty }
+        } else {
+            ContextValue::Single { value: e.values[0].clone(), ty }
+        };
+        ctx.insert(e.key.clone(), v);
+    }
+    ctx
+}
+
+/// Which resource policy applies to a check, and how AWS combines it.
+fn resource_policy_for(check: &Check, bucket: Option<&str>) -> Option<(ResourcePolicyKind, String, ResourcePolicyMode)> {
+    match check.resource_kind.as_str() {
+        "kms-key" => Some((ResourcePolicyKind::KmsKey, check.resource.clone(), ResourcePolicyMode::KmsKeyPolicy)),
+        "s3-object" => bucket.map(|b| (ResourcePolicyKind::S3Bucket, b.to_string(), ResourcePolicyMode::Standard)),
+        // A trust policy must allow, directly or by trusting the account (delegating to IAM
+        // policies): the same rule as a KMS key policy.
+        "role" => Some((ResourcePolicyKind::RoleTrust, check.resource.clone(), ResourcePolicyMode::KmsKeyPolicy)),
+        _ => None,
+    }
+}
+
+/// A row's verdict from the local engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalVerdict {
+    pub verdict: Verdict,
+    pub code: ReasonCode,
+    pub reason: String,
+    pub evidence: LocalEvidence,
+    /// The identity-side outcome (without resource policies), comparable with IAM's simulator.
+    pub identity_outcome: Outcome,
+}
+
+/// A decision reduced to what both evaluators can be compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Allow,
+    Deny,
+    Unknown,
+}
+
+fn outcome(e: &Evaluation) -> Outcome {
+    match e.decision {
+        Decision::Allowed => Outcome::Allow,
+        Decision::ExplicitDeny | Decision::ImplicitDeny => Outcome::Deny,
+        // Identity and boundary allow; only the absent key policy kept it from Allowed.
+        Decision::Indeterminate
+            if e.unsupported.is_empty() && e.reasons.iter().any(|r| matches!(r, Reason::KeyPolicyNotEvaluated)) =>
+        {
+            Outcome::Allow
+        }
+        Decision::Indeterminate => Outcome::Unknown,
+    }
+}
+
+impl LocalInputs {
+    fn describe(&self, m: &crate::engine::MatchedStatement) -> StatementRef {
+        let (kind, name) = self.labels.get(&m.policy).cloned().unwrap_or_else(|| (String::new(), m.policy.clone()));
+        StatementRef { policy: name, policy_type: Some(kind), statement: Some(m.statement), sid: m.sid.clone() }
+    }
+
+    fn label(&self, id: &str) -> String {
+        self.labels.get(id).map(label_text).unwrap_or_else(|| format!("policy `{id}`"))
+    }
+
+    /// Evaluates one check. `bucket` names the bucket of S3 checks.
+    pub fn evaluate_check(&self, check: &Check, bucket: Option<&str>) -> LocalVerdict {
+        let req = Request {
+            principal: self.principal_arn.clone(),
+            action: check.action.clone(),
+            resource: check.resource.clone(),
+            context: engine_context(&check.context),
+        };
+        let identity_only = PolicySet {
+            identity: &self.identity,
+            boundary: self.boundary.as_ref(),
+            resource_policy: None,
+            resource_account: self.resource_account(check),
+        };
+        let identity_eval = evaluate(&identity_only, &req);
+        let identity_outcome = outcome(&identity_eval);
+
+        let verdict = |verdict, code, reason: String, e: &Evaluation| LocalVerdict {
+            verdict,
+            code,
+            reason,
+            evidence: self.evidence(e),
+            identity_outcome,
+        };
+        if let Some((label, err)) = self.unreadable.first() {
+            return verdict(
+                Verdict::Inconclusive,
+                ReasonCode::PolicyUnreadable,
+                format!("{label} could not be parsed, so what it allows or denies is unknown: {err}"),
+                &identity_eval,
+            );
+        }
+        let rp = resource_policy_for(check, bucket);
+        let (eval, rp_kind) = match &rp {
+            Some((kind, resource, mode)) => match self.resource.get(&(*kind, resource.clone())) {
+                Some(Prepared::Policy(p)) => {
+                    let set = PolicySet { resource_policy: Some((p, *mode)), ..identity_only.clone() };
+                    (evaluate(&set, &req), Some(*kind))
+                }
+                Some(Prepared::Unreadable(why)) => {
+                    return verdict(
+                        Verdict::Inconclusive,
+                        ReasonCode::ResourcePolicyUnreadable,
+                        format!("the {} of `{resource}` could not be read ({why}), and it decides this too", resource_label(*kind)),
+                        &identity_eval,
+                    );
+                }
+                Some(Prepared::Absent) | None => (identity_eval.clone(), Some(*kind)),
+            },
+            None => (identity_eval.clone(), None),
+        };
+        let (v, code, reason) = self.explain(check, &eval, rp_kind);
+        verdict(v, code, reason, &eval)
+    }
+
+    fn resource_account(&self, check: &Check) -> Option<String> {
+        // S3 ARNs carry no account; the bucket is taken to be the principal's account's.
+        (check.resource_kind == "s3-object").then(|| self.principal_account.clone())
+    }
+
+    fn evidence(&self, e: &Evaluation) -> LocalEvidence {
+        LocalEvidence {
+            decision: e.decision,
+            matched: e.matched.iter().map(|m| self.describe(m)).collect(),
+            missing_context: e.missing_context.clone(),
+            unsupported: e.unsupported.clone(),
+            reasons: e.reasons.clone(),
+        }
+    }
+
+    fn explain(&self, check: &Check, e: &Evaluation, rp: Option<ResourcePolicyKind>) -> (Verdict, ReasonCode, String) {
+        let by = |effect: crate::engine::Effect| {
+            e.matched
+                .iter()
+                .filter(|m| m.effect == effect)
+                .map(|m| self.describe(m).describe())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let rp_name = rp.map(resource_label).unwrap_or("resource policy");
+        match e.decision {
+            Decision::Allowed => {
+                let mut reason = format!("allowed by {}", by(crate::engine::Effect::Allow));
+                if e.reasons.iter().any(|r| matches!(r, Reason::KeyPolicyDelegatesToIam { .. })) {
+                    reason.push_str(&format!(" (the {rp_name} delegates to IAM policies)"));
+                }
+                (Verdict::Pass, ReasonCode::Allowed, reason)
+            }
+            Decision::ExplicitDeny => (
+                Verdict::Fail,
+                ReasonCode::ExplicitDeny,
+                format!("explicit deny in {}; an Allow elsewhere cannot override it", by(crate::engine::Effect::Deny)),
+            ),
+            Decision::ImplicitDeny if !e.missing_context.is_empty() => (
+                Verdict::Inconclusive,
+                ReasonCode::MissingContext,
+                format!(
+                    "missing context: {} (a condition tests it; supply it with --context KEY=TYPE:VALUE)",
+                    e.missing_context.join(", ")
+                ),
+            ),
+            Decision::ImplicitDeny => {
+                for r in &e.reasons {
+                    match r {
+                        Reason::BoundaryDoesNotAllow { policy } => {
+                            return (
+                                Verdict::Fail,
+                                ReasonCode::BoundaryDeny,
+                                format!("identity policies allow it, but the {} does not", self.label(policy)),
+                            );
+                        }
+                        Reason::KeyPolicyDoesNotAllow { .. } => {
+                            return (
+                                Verdict::Fail,
+                                ReasonCode::ResourcePolicyDeny,
+                                format!("the {rp_name} neither allows this principal nor delegates {} to IAM policies", check.action),
+                            );
+                        }
+                        Reason::KeyPolicyNoIamDelegation { .. } => {
+                            return (
+                                Verdict::Fail,
+                                ReasonCode::ResourcePolicyDeny,
+                                format!("the {rp_name} does not delegate {} to IAM policies, so identity policies cannot grant it", check.action),
+                            );
+                        }
+                        Reason::CrossAccount { resource_account, .. } => {
+                            return (
+                                Verdict::Fail,
+                                ReasonCode::ResourcePolicyDeny,
+                                format!("the resource is in account {resource_account}, whose resource policy must also allow it"),
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+                if !e.unsupported.is_empty() {
+                    (
+                        Verdict::Fail,
+                        ReasonCode::NoAllow,
+                        format!("no policy allows it (and some statements could not be evaluated: {})", e.unsupported.join("; ")),
+                    )
+                } else {
+                    (Verdict::Fail, ReasonCode::NoAllow, "no policy allows it".into())
+                }
+            }
+            Decision::Indeterminate if e.unsupported.is_empty() && e.reasons.iter().any(|r| matches!(r, Reason::KeyPolicyNotEvaluated)) => (
+                Verdict::Inconclusive,
+                ReasonCode::KeyPolicyNotEvaluated,
+                "identity policies allow it, but the key policy must allow it too and was not available".into(),
+            ),
+            Decision::Indeterminate => (
+                Verdict::Inconclusive,
+                ReasonCode::NotEvaluable,
+                format!("cannot decide: {}", if e.unsupported.is_empty() { "the engine could not evaluate a statement".to_string() } else { e.unsupported.join("; ") }),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arn::PrincipalKind;
+    use crate::model::{FetchedPolicy, Principal};
+
+    fn policies(docs: &[(&str, &str)], boundary: Option<&str>) -> PrincipalPolicies {
+        PrincipalPolicies {
+            principal: Principal {
+                kind: PrincipalKind::Role,
+                name: "app".into(),
+                arn: "arn:aws:iam::111122223333:role/app".into(),
+                account: "111122223333".into(),
+                partition: "aws".into(),
+                session_arn: None,
+                boundary_arn: boundary.map(|_| "arn:aws:iam::111122223333:policy/b".into()),
+            },
+            policies: docs
+                .iter()
+                .map(|(n, d)| FetchedPolicy {
+                    id: n.to_string(),
+                    name: n.to_string(),
+                    source: PolicySource::Inline { owner_kind: "role".into(), owner: "app".into() },
+                    text: d.to_string(),
+                })
+                .collect(),
+            boundary: boundary.map(|d| FetchedPolicy {
+                id: "arn:aws:iam::111122223333:policy/b".into(),
+                name: "b".into(),
+                source: PolicySource::Boundary { arn: "arn:aws:iam::111122223333:policy/b".into(), version: "v1".into() },
+                text: d.to_string(),
+            }),
+            groups: vec![],
+        }
+    }
+
+    fn check(action: &str, resource: &str, kind: &str) -> Check {
+        Check { feature: "f".into(), action: action.into(), resource: resource.into(), resource_kind: kind.into(), context: vec![] }
+    }
+
+    const TABLE: &str = "arn:aws:dynamodb:us-east-1:111122223333:table/users";
+    const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/k1";
+
+    #[test]
+    fn allow_names_the_statement_and_deny_wins() {
+        let p = policies(
+            &[
+                ("rw", r#"{"Version":"2012-10-17","Statement":[{"Sid":"All","Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}"#),
+                ("guard", r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoDelete","Effect":"Deny","Action":"dynamodb:DeleteItem","Resource":"*"}]}"#),
+            ],
+            None,
+        );
+        let inputs = prepare(&p, &[]);
+        let get = inputs.evaluate_check(&check("dynamodb:GetItem", TABLE, "table"), None);
+        assert_eq!((get.verdict, get.code), (Verdict::Pass, ReasonCode::Allowed));
+        assert_eq!(get.reason, "allowed by role inline policy `rw` statement `All`");
+        let del = inputs.evaluate_check(&check("dynamodb:DeleteItem", TABLE, "table"), None);
+        assert_eq!((del.verdict, del.code), (Verdict::Fail, ReasonCode::ExplicitDeny));
+        assert!(del.reason.contains("role inline policy `guard` statement `NoDelete`"), "{}", del.reason);
+    }
+
+    #[test]
+    fn boundary_caps_identity() {
+        let p = policies(
+            &[("rw", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}"#)],
+            Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#),
+        );
+        let v = prepare(&p, &[]).evaluate_check(&check("dynamodb:PutItem", TABLE, "table"), None);
+        assert_eq!((v.verdict, v.code), (Verdict::Fail, ReasonCode::BoundaryDeny));
+        assert!(v.reason.contains("permissions boundary policy `b`"), "{}", v.reason);
+    }
+
+    #[test]
+    fn kms_needs_the_key_policy() {
+        let p = policies(&[("k", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#)], None);
+        let c = check("kms:Decrypt", KEY, "kms-key");
+        // Not fetched: never a PASS.
+        let v = prepare(&p, &[]).evaluate_check(&c, None);
+        assert_eq!((v.verdict, v.code, v.identity_outcome), (Verdict::Inconclusive, ReasonCode::KeyPolicyNotEvaluated, Outcome::Allow));
+        let key_policy = |doc: &str| FetchedResourcePolicy {
+            kind: ResourcePolicyKind::KmsKey,
+            resource: KEY.into(),
+            state: ResourcePolicyState::Document { text: doc.into() },
+        };
+        let delegating = key_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#);
+        let v = prepare(&p, &[delegating]).evaluate_check(&c, None);
+        assert_eq!(v.verdict, Verdict::Pass, "{}", v.reason);
+        assert!(v.reason.contains("delegates to IAM"), "{}", v.reason);
+        let other = key_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/admin"},"Action":"kms:*","Resource":"*"}]}"#);
+        let v = prepare(&p, &[other]).evaluate_check(&c, None);
+        assert_eq!((v.verdict, v.code), (Verdict::Fail, ReasonCode::ResourcePolicyDeny), "{}", v.reason);
+        let unreadable = FetchedResourcePolicy {
+            kind: ResourcePolicyKind::KmsKey,
+            resource: KEY.into(),
+            state: ResourcePolicyState::Unreadable { reason: "AccessDenied".into() },
+        };
+        let v = prepare(&p, &[unreadable]).evaluate_check(&c, None);
+        assert_eq!((v.verdict, v.code), (Verdict::Inconclusive, ReasonCode::ResourcePolicyUnreadable));
+    }
+
+    #[test]
+    fn an_unparseable_policy_makes_rows_inconclusive() {
+        let p = policies(
+            &[
+                ("ok", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
+                ("bad", r#"{"Version":"2012-10-17","Statement":[{"Effect":"allow","Action":"*","Resource":"*"}]}"#),
+            ],
+            None,
+        );
+        let v = prepare(&p, &[]).evaluate_check(&check("dynamodb:GetItem", TABLE, "table"), None);
+        assert_eq!((v.verdict, v.code), (Verdict::Inconclusive, ReasonCode::PolicyUnreadable));
+        assert!(v.reason.contains("`bad`"), "{}", v.reason);
+    }
+
+    #[test]
+    fn missing_context_is_inconclusive() {
+        let p = policies(
+            &[("ip", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#)],
+            None,
+        );
+        let inputs = prepare(&p, &[]);
+        let v = inputs.evaluate_check(&check("dynamodb:GetItem", TABLE, "table"), None);
+        assert_eq!((v.verdict, v.code), (Verdict::Inconclusive, ReasonCode::MissingContext));
+        let mut c = check("dynamodb:GetItem", TABLE, "table");
+        c.context = vec![ContextEntry { key: "aws:SourceIp".into(), kind: ContextType::Ip, values: vec!["10.1.2.3".into()] }];
+        assert_eq!(inputs.evaluate_check(&c, None).verdict, Verdict::Pass);
+    }
+}
