@@ -68,6 +68,9 @@ pub enum AwsError {
     Service { action: &'static str, code: String, message: String },
     #[error("`{action}` returned a response this tool cannot read: {message}")]
     BadResponse { action: &'static str, message: String },
+    /// Offline input (policy files, authorization details) lacks what was asked for.
+    #[error("{message}")]
+    Offline { message: String },
 }
 
 /// What the tool needs from AWS. Implemented over the SDK by [`SdkAws`]; tests use fakes.

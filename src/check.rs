@@ -30,7 +30,10 @@ pub enum CheckError {
 impl CheckError {
     /// Input problems exit 2; AWS and tool problems exit 3.
     pub fn is_usage(&self) -> bool {
-        matches!(self, CheckError::Principal(_) | CheckError::NoRegion | CheckError::Input(_))
+        matches!(
+            self,
+            CheckError::Principal(_) | CheckError::NoRegion | CheckError::Input(_) | CheckError::Aws(AwsError::Offline { .. })
+        )
     }
 }
 

@@ -141,7 +141,104 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     #[command(flatten)]
+    pub offline: OfflineArgs,
+    #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+/// Offline input: check policy files instead of fetching from AWS (engine: local).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Offline input (no AWS calls)")]
+pub struct OfflineArgs {
+    /// Identity policy JSON file of the principal (repeatable; the file stem names the policy).
+    /// Needs --role/--user/--principal as an ARN
+    #[arg(long = "policy-file", value_name = "FILE", conflicts_with = "from_auth_details")]
+    pub policy_files: Vec<std::path::PathBuf>,
+    /// Permissions boundary JSON file
+    #[arg(long, value_name = "FILE", conflicts_with = "from_auth_details")]
+    pub boundary_file: Option<std::path::PathBuf>,
+    /// The output of `aws iam get-account-authorization-details` (JSON); the principal is looked up in it
+    #[arg(long, value_name = "FILE")]
+    pub from_auth_details: Option<std::path::PathBuf>,
+    /// The KMS key policy JSON file (without it, KMS rows are inconclusive offline)
+    #[arg(long, value_name = "FILE")]
+    pub key_policy_file: Option<std::path::PathBuf>,
+    /// The S3 bucket policy JSON file (without it or --no-bucket-policy, S3 rows are inconclusive offline)
+    #[arg(long, value_name = "FILE", conflicts_with = "no_bucket_policy")]
+    pub bucket_policy_file: Option<std::path::PathBuf>,
+    /// The bucket has no bucket policy
+    #[arg(long)]
+    pub no_bucket_policy: bool,
+}
+
+impl OfflineArgs {
+    pub fn is_offline(&self) -> bool {
+        !self.policy_files.is_empty() || self.boundary_file.is_some() || self.from_auth_details.is_some()
+    }
+}
+
+fn read_file(path: &std::path::Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+}
+
+fn file_stem(path: &std::path::Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
+/// Reads the offline inputs into an account. All file problems are reported at once.
+pub fn load_offline(a: &CheckArgs, plan: &CheckPlan) -> Result<crate::offline::OfflineAccount, Vec<String>> {
+    use crate::offline::{BucketPolicyInput, OfflineAccount};
+    let o = &a.offline;
+    let mut errors = Vec::new();
+    let mut read = |p: &std::path::Path| read_file(p).map_err(|e| errors.push(e)).ok();
+    let key_policy = o.key_policy_file.as_deref().and_then(&mut read);
+    let bucket = match (&o.bucket_policy_file, o.no_bucket_policy) {
+        (Some(p), _) => read(p).map(BucketPolicyInput::Document).unwrap_or(BucketPolicyInput::Unknown),
+        (None, true) => BucketPolicyInput::None,
+        (None, false) => BucketPolicyInput::Unknown,
+    };
+    let account = if let Some(path) = &o.from_auth_details {
+        read(path).and_then(|text| {
+            OfflineAccount::from_authorization_details(&text)
+                .map_err(|es| errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display()))))
+                .ok()
+        })
+    } else {
+        let policies: Vec<(String, String)> =
+            o.policy_files.iter().filter_map(|p| read(p).map(|t| (file_stem(p), t))).collect();
+        let boundary = o.boundary_file.as_ref().and_then(|p| read(p).map(|t| (file_stem(p), t)));
+        let principal = match &plan.principal {
+            PrincipalSelector::Named(p) if p.account.is_some() => Some(p),
+            _ => {
+                errors.push(
+                    "with --policy-file, name the principal by ARN (--role arn:aws:iam::ACCOUNT:role/NAME): its account is part of every resource ARN".into(),
+                );
+                None
+            }
+        };
+        principal.map(|p| {
+            let input = a.role.as_deref().or(a.user.as_deref()).or(a.principal.as_deref()).unwrap_or_default();
+            let partition = crate::arn::Arn::parse(input).map(|x| x.partition.to_string()).unwrap_or_else(|| "aws".into());
+            let arn = format!("arn:{partition}:iam::{}:{}/{}", p.account.as_deref().unwrap_or_default(), p.kind.as_str(), p.name);
+            // A role ARN given with a path keeps it.
+            let arn = if input.starts_with("arn:") && input.contains(":iam::") { input.to_string() } else { arn };
+            OfflineAccount::from_policy_files(&arn, p, policies, boundary)
+        })
+    };
+    match account {
+        Some(acc) if errors.is_empty() => Ok(acc.with_key_policy(key_policy).with_bucket_policy(bucket)),
+        _ => Err(errors),
+    }
+}
+
+/// The region for offline checks: --region, else AWS_REGION / AWS_DEFAULT_REGION. No
+/// configuration chain (it could query the instance metadata service).
+fn offline_region(a: &AwsArgs) -> Option<String> {
+    a.region
+        .clone()
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.is_empty())
 }
 
 #[derive(Debug, Args, Clone)]
@@ -314,20 +411,38 @@ pub async fn run(cli: Cli) -> i32 {
                     return exit::USAGE;
                 }
             };
-            let opts = ConnectOptions {
-                region: a.aws.region.clone(),
-                profile: a.aws.profile.clone(),
-                endpoint_url: a.aws.endpoint_url.clone(),
+            let o = &a.offline;
+            if !o.is_offline() && (o.key_policy_file.is_some() || o.bucket_policy_file.is_some() || o.no_bucket_policy) {
+                print_errors(&["--key-policy-file, --bucket-policy-file and --no-bucket-policy are for offline checks (with --policy-file or --from-auth-details); online, the tool reads those policies itself".into()]);
+                return exit::USAGE;
+            }
+            let result = if a.offline.is_offline() {
+                let account = match load_offline(&a, &plan) {
+                    Ok(acc) => acc,
+                    Err(errors) => {
+                        print_errors(&errors);
+                        return exit::USAGE;
+                    }
+                };
+                let ctx = RunContext { catalogue: &cat, region: offline_region(&a.aws), endpoint_url: None, engine: a.engine.into() };
+                crate::check::run(&account, &ctx, &plan).await
+            } else {
+                let opts = ConnectOptions {
+                    region: a.aws.region.clone(),
+                    profile: a.aws.profile.clone(),
+                    endpoint_url: a.aws.endpoint_url.clone(),
+                };
+                let config = load_config(&opts).await;
+                let aws = SdkAws::new(&config);
+                let ctx = RunContext {
+                    catalogue: &cat,
+                    region: aws.region.clone(),
+                    endpoint_url: aws.endpoint_url.clone(),
+                    engine: a.engine.into(),
+                };
+                crate::check::run(&aws, &ctx, &plan).await
             };
-            let config = load_config(&opts).await;
-            let aws = SdkAws::new(&config);
-            let ctx = RunContext {
-                catalogue: &cat,
-                region: aws.region.clone(),
-                endpoint_url: aws.endpoint_url.clone(),
-                engine: a.engine.into(),
-            };
-            let report = match crate::check::run(&aws, &ctx, &plan).await {
+            let report = match result {
                 Ok(r) => r,
                 Err(e) => {
                     print_errors(&[e.to_string()]);

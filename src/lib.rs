@@ -13,6 +13,7 @@ pub mod local;
 pub mod check;
 pub mod cli;
 pub mod model;
+pub mod offline;
 pub mod plan;
 pub mod render;
 pub mod simulate_cmd;

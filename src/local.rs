@@ -278,6 +278,16 @@ impl LocalInputs {
         };
         let rp_name = rp.map(resource_label).unwrap_or("resource policy");
         match e.decision {
+            // A Deny whose condition tests a key the request did not supply did not apply here,
+            // but may apply to the real request.
+            Decision::Allowed if !e.missing_context.is_empty() => (
+                Verdict::Inconclusive,
+                ReasonCode::MissingContext,
+                format!(
+                    "allowed only because context {} was not supplied, and a Deny tests it; supply it with --context KEY=TYPE:VALUE",
+                    e.missing_context.join(", ")
+                ),
+            ),
             Decision::Allowed => {
                 let mut reason = format!("allowed by {}", by(crate::engine::Effect::Allow));
                 if e.reasons.iter().any(|r| matches!(r, Reason::KeyPolicyDelegatesToIam { .. })) {
@@ -299,6 +309,21 @@ impl LocalInputs {
                 ),
             ),
             Decision::ImplicitDeny => {
+                let no_identity = e.reasons.iter().any(|r| matches!(r, Reason::NoIdentityAllow));
+                let boundary_too = e.reasons.iter().find_map(|r| match r {
+                    Reason::BoundaryDoesNotAllow { policy } => Some(self.label(policy)),
+                    _ => None,
+                });
+                if no_identity && rp.is_none() {
+                    let mut reason = "no policy allows it".to_string();
+                    if let Some(b) = boundary_too {
+                        reason.push_str(&format!(" (and the {b} does not allow it either)"));
+                    }
+                    if !e.unsupported.is_empty() {
+                        reason.push_str(&format!("; some statements could not be evaluated: {}", e.unsupported.join("; ")));
+                    }
+                    return (Verdict::Fail, ReasonCode::NoAllow, reason);
+                }
                 for r in &e.reasons {
                     match r {
                         Reason::BoundaryDoesNotAllow { policy } => {

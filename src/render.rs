@@ -90,7 +90,7 @@ pub fn report_table(w: &mut dyn Write, report: &Report, style: TextStyle, show_p
     let width = report.features.iter().map(|f| f.name.len()).max().unwrap_or(0);
     for f in &report.features {
         let v = paint(f.verdict, style.color);
-        let pad = " ".repeat(12usize.saturating_sub(f.verdict.as_str().len()));
+        let pad = " ".repeat(14usize.saturating_sub(f.verdict.as_str().len()));
         writeln!(
             w,
             "  {:width$}  {v}{pad}{} pass, {} fail, {} inconclusive",
