@@ -27,7 +27,13 @@ impl<'a> Arn<'a> {
         if partition.is_empty() || service.is_empty() || resource.is_empty() {
             return None;
         }
-        Some(Arn { partition, service, region, account, resource })
+        Some(Arn {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        })
     }
 }
 
@@ -68,7 +74,9 @@ pub enum ArnError {
         "`{0}` is the account's root user, which IAM policies do not restrict; name the role or user to audit with --role or --user"
     )]
     Root(String),
-    #[error("`{0}` is a federated-user session; name the IAM role or user whose policies it uses with --role or --user")]
+    #[error(
+        "`{0}` is a federated-user session; name the IAM role or user whose policies it uses with --role or --user"
+    )]
     Federated(String),
 }
 
@@ -94,7 +102,12 @@ pub fn principal_from_arn(s: &str) -> Result<PrincipalRef, ArnError> {
             if name.is_empty() {
                 return Err(ArnError::NotAPrincipal(s.to_string()));
             }
-            Ok(PrincipalRef { kind, name: name.to_string(), account, session: None })
+            Ok(PrincipalRef {
+                kind,
+                name: name.to_string(),
+                account,
+                session: None,
+            })
         }
         "sts" => {
             if let Some(rest) = arn.resource.strip_prefix("assumed-role/") {
@@ -104,7 +117,12 @@ pub fn principal_from_arn(s: &str) -> Result<PrincipalRef, ArnError> {
                 if role.is_empty() {
                     return Err(ArnError::NotAPrincipal(s.to_string()));
                 }
-                Ok(PrincipalRef { kind: PrincipalKind::Role, name: role.to_string(), account, session })
+                Ok(PrincipalRef {
+                    kind: PrincipalKind::Role,
+                    name: role.to_string(),
+                    account,
+                    session,
+                })
             } else if arn.resource.starts_with("federated-user/") {
                 Err(ArnError::Federated(s.to_string()))
             } else {
@@ -125,11 +143,20 @@ pub fn principal_from_input(kind: PrincipalKind, input: &str) -> Result<Principa
         }
         return Ok(p);
     }
-    let name = input.trim_matches('/').rsplit('/').next().unwrap_or_default();
+    let name = input
+        .trim_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
     if name.is_empty() {
         return Err(ArnError::NotAPrincipal(input.to_string()));
     }
-    Ok(PrincipalRef { kind, name: name.to_string(), account: None, session: None })
+    Ok(PrincipalRef {
+        kind,
+        name: name.to_string(),
+        account: None,
+        session: None,
+    })
 }
 
 /// How the user named a KMS key.
@@ -174,12 +201,23 @@ pub fn parse_key_input(s: &str) -> Option<KeyInput> {
 mod tests {
     use super::*;
 
+    type Expected<'a> = Option<(PrincipalKind, &'a str, Option<&'a str>)>;
+
     #[test]
     fn principals_from_arns() {
-        let cases: &[(&str, Option<(PrincipalKind, &str, Option<&str>)>)] = &[
-            ("arn:aws:iam::123456789012:role/app", Some((PrincipalKind::Role, "app", None))),
-            ("arn:aws:iam::123456789012:role/svc/team/app", Some((PrincipalKind::Role, "app", None))),
-            ("arn:aws:iam::123456789012:user/ops/alice", Some((PrincipalKind::User, "alice", None))),
+        let cases: &[(&str, Expected)] = &[
+            (
+                "arn:aws:iam::123456789012:role/app",
+                Some((PrincipalKind::Role, "app", None)),
+            ),
+            (
+                "arn:aws:iam::123456789012:role/svc/team/app",
+                Some((PrincipalKind::Role, "app", None)),
+            ),
+            (
+                "arn:aws:iam::123456789012:user/ops/alice",
+                Some((PrincipalKind::User, "alice", None)),
+            ),
             (
                 "arn:aws:sts::123456789012:assumed-role/app/i-0abc",
                 Some((PrincipalKind::Role, "app", Some("i-0abc"))),
@@ -194,7 +232,9 @@ mod tests {
             ("arn:aws:iam::123456789012:role/", None),
         ];
         for (input, want) in cases {
-            let got = principal_from_arn(input).ok().map(|p| (p.kind, p.name, p.session));
+            let got = principal_from_arn(input)
+                .ok()
+                .map(|p| (p.kind, p.name, p.session));
             let want = want.map(|(k, n, s)| (k, n.to_string(), s.map(str::to_string)));
             assert_eq!(got, want, "{input}");
         }
@@ -202,7 +242,10 @@ mod tests {
 
     #[test]
     fn root_and_federated_get_their_own_messages() {
-        assert!(matches!(principal_from_arn("arn:aws:iam::123456789012:root"), Err(ArnError::Root(_))));
+        assert!(matches!(
+            principal_from_arn("arn:aws:iam::123456789012:root"),
+            Err(ArnError::Root(_))
+        ));
         assert!(matches!(
             principal_from_arn("arn:aws:sts::123456789012:federated-user/bob"),
             Err(ArnError::Federated(_))
@@ -211,10 +254,21 @@ mod tests {
 
     #[test]
     fn role_input_accepts_names_paths_and_session_arns() {
-        assert_eq!(principal_from_input(PrincipalKind::Role, "app").unwrap().name, "app");
-        assert_eq!(principal_from_input(PrincipalKind::Role, "/svc/app").unwrap().name, "app");
+        assert_eq!(
+            principal_from_input(PrincipalKind::Role, "app")
+                .unwrap()
+                .name,
+            "app"
+        );
+        assert_eq!(
+            principal_from_input(PrincipalKind::Role, "/svc/app")
+                .unwrap()
+                .name,
+            "app"
+        );
         assert!(principal_from_input(PrincipalKind::Role, "arn:aws:iam::1:user/alice").is_err());
-        let p = principal_from_input(PrincipalKind::Role, "arn:aws:sts::1:assumed-role/app/s").unwrap();
+        let p =
+            principal_from_input(PrincipalKind::Role, "arn:aws:sts::1:assumed-role/app/s").unwrap();
         assert_eq!((p.name.as_str(), p.account.as_deref()), ("app", Some("1")));
     }
 
@@ -224,14 +278,19 @@ mod tests {
             parse_key_input("arn:aws:kms:us-east-1:1:key/abcd"),
             Some(KeyInput::KeyArn("arn:aws:kms:us-east-1:1:key/abcd".into()))
         );
-        assert_eq!(parse_key_input("alias/app"), Some(KeyInput::Alias("alias/app".into())));
+        assert_eq!(
+            parse_key_input("alias/app"),
+            Some(KeyInput::Alias("alias/app".into()))
+        );
         assert_eq!(
             parse_key_input("arn:aws:kms:us-east-1:1:alias/app"),
             Some(KeyInput::Alias("arn:aws:kms:us-east-1:1:alias/app".into()))
         );
         assert_eq!(
             parse_key_input("1234abcd-12ab-34cd-56ef-1234567890ab"),
-            Some(KeyInput::KeyId("1234abcd-12ab-34cd-56ef-1234567890ab".into()))
+            Some(KeyInput::KeyId(
+                "1234abcd-12ab-34cd-56ef-1234567890ab".into()
+            ))
         );
         assert_eq!(parse_key_input("arn:aws:s3:::b"), None);
         assert_eq!(parse_key_input("my key"), None);

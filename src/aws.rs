@@ -54,20 +54,51 @@ pub enum AwsError {
         "no AWS credentials found ({detail}); use --profile, run `aws sso login`, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
     )]
     NoCredentials { detail: String },
-    #[error("AWS rejected the credentials on `{action}` ({code}: {message}); refresh them (e.g. `aws sso login`) and retry")]
-    BadCredentials { action: &'static str, code: String, message: String },
+    #[error(
+        "AWS rejected the credentials on `{action}` ({code}: {message}); refresh them (e.g. `aws sso login`) and retry"
+    )]
+    BadCredentials {
+        action: &'static str,
+        code: String,
+        message: String,
+    },
     #[error("{what} not found (`{action}` answered {code}: {message})")]
-    NotFound { action: &'static str, what: String, code: String, message: String },
-    #[error("the auditing identity is not allowed to call `{action}` ({message}); grant it `{action}` (README: \"Permissions the auditor needs\")")]
-    AccessDenied { action: &'static str, message: String },
+    NotFound {
+        action: &'static str,
+        what: String,
+        code: String,
+        message: String,
+    },
+    #[error(
+        "the auditing identity is not allowed to call `{action}` ({message}); grant it `{action}` (README: \"Permissions the auditor needs\")"
+    )]
+    AccessDenied {
+        action: &'static str,
+        message: String,
+    },
     #[error("AWS kept throttling `{action}` after retries ({message}); retry later")]
-    Throttled { action: &'static str, message: String },
-    #[error("could not reach AWS for `{action}` ({message}); check the network, the region and --endpoint-url")]
-    Network { action: &'static str, message: String },
+    Throttled {
+        action: &'static str,
+        message: String,
+    },
+    #[error(
+        "could not reach AWS for `{action}` ({message}); check the network, the region and --endpoint-url"
+    )]
+    Network {
+        action: &'static str,
+        message: String,
+    },
     #[error("`{action}` failed: {code}: {message}")]
-    Service { action: &'static str, code: String, message: String },
+    Service {
+        action: &'static str,
+        code: String,
+        message: String,
+    },
     #[error("`{action}` returned a response this tool cannot read: {message}")]
-    BadResponse { action: &'static str, message: String },
+    BadResponse {
+        action: &'static str,
+        message: String,
+    },
     /// Offline input (policy files, authorization details) lacks what was asked for.
     #[error("{message}")]
     Offline { message: String },
@@ -161,7 +192,9 @@ impl SdkAws {
             kms: aws_sdk_kms::Client::new(config),
             // Path-style addressing when an endpoint is set (LocalStack has no bucket DNS).
             s3: aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(config).force_path_style(config.endpoint_url().is_some()).build(),
+                aws_sdk_s3::config::Builder::from(config)
+                    .force_path_style(config.endpoint_url().is_some())
+                    .build(),
             ),
             region: config.region().map(|r| r.to_string()),
             endpoint_url: config.endpoint_url().map(str::to_string),
@@ -175,12 +208,23 @@ impl SdkAws {
         kms: aws_sdk_kms::Client,
         s3: aws_sdk_s3::Client,
     ) -> SdkAws {
-        SdkAws { iam, sts, kms, s3, region: Some("us-east-1".into()), endpoint_url: None }
+        SdkAws {
+            iam,
+            sts,
+            kms,
+            s3,
+            region: Some("us-east-1".into()),
+            endpoint_url: None,
+        }
     }
 }
 
 /// Maps an SDK error to an [`AwsError`] naming the action that failed.
-pub fn map_sdk_error<E, R>(action: &'static str, what: impl FnOnce() -> String, err: SdkError<E, R>) -> AwsError
+pub fn map_sdk_error<E, R>(
+    action: &'static str,
+    what: impl FnOnce() -> String,
+    err: SdkError<E, R>,
+) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
@@ -193,51 +237,94 @@ where
             let message = e.message().unwrap_or("").to_string();
             classify(action, what, code, message)
         }
-        SdkError::TimeoutError(_) => AwsError::Network { action, message: "timed out".into() },
-        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
-            AwsError::Network { action, message: short(&full) }
-        }
-        _ if looks_like_missing_credentials(&full) => AwsError::NoCredentials { detail: short(&full) },
-        SdkError::DispatchFailure(_) => AwsError::Network { action, message: short(&full) },
+        SdkError::TimeoutError(_) => AwsError::Network {
+            action,
+            message: "timed out".into(),
+        },
+        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => AwsError::Network {
+            action,
+            message: short(&full),
+        },
+        _ if looks_like_missing_credentials(&full) => AwsError::NoCredentials {
+            detail: short(&full),
+        },
+        SdkError::DispatchFailure(_) => AwsError::Network {
+            action,
+            message: short(&full),
+        },
         _ => {
             // ResponseError and ConstructionFailure: keep any code the payload carries.
             let code = err.code().map(str::to_string);
             match code {
                 Some(code) => classify(action, what, code, err.message().unwrap_or("").to_string()),
-                None => AwsError::BadResponse { action, message: short(&full) },
+                None => AwsError::BadResponse {
+                    action,
+                    message: short(&full),
+                },
             }
         }
     }
 }
 
-fn classify(action: &'static str, what: impl FnOnce() -> String, code: String, message: String) -> AwsError {
+fn classify(
+    action: &'static str,
+    what: impl FnOnce() -> String,
+    code: String,
+    message: String,
+) -> AwsError {
     match code.as_str() {
         "NoSuchEntity" | "NoSuchEntityException" | "NotFoundException" | "NoSuchBucket" => {
-            AwsError::NotFound { action, what: what(), code, message }
+            AwsError::NotFound {
+                action,
+                what: what(),
+                code,
+                message,
+            }
         }
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" => {
-            AwsError::AccessDenied { action, message }
-        }
-        "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded"
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "AuthorizationError" => AwsError::AccessDenied { action, message },
+        "Throttling"
+        | "ThrottlingException"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
         | "SlowDown" => AwsError::Throttled { action, message },
-        "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken" | "ExpiredTokenException"
-        | "UnrecognizedClientException" | "InvalidAccessKeyId" => {
-            AwsError::BadCredentials { action, code, message }
-        }
-        _ => AwsError::Service { action, code, message },
+        "InvalidClientTokenId"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "UnrecognizedClientException"
+        | "InvalidAccessKeyId" => AwsError::BadCredentials {
+            action,
+            code,
+            message,
+        },
+        _ => AwsError::Service {
+            action,
+            code,
+            message,
+        },
     }
 }
 
 fn looks_like_missing_credentials(s: &str) -> bool {
     let l = s.to_ascii_lowercase();
-    l.contains("no credentials") || l.contains("credentials provider") || l.contains("failed to load credentials")
-        || l.contains("resolve identity") || l.contains("identity resolver")
+    l.contains("no credentials")
+        || l.contains("credentials provider")
+        || l.contains("failed to load credentials")
+        || l.contains("resolve identity")
+        || l.contains("identity resolver")
 }
 
 /// First line of a long SDK error chain, bounded, for messages.
 fn short(s: &str) -> String {
     let s = s.lines().next().unwrap_or("").trim();
-    if s.chars().count() > 400 { s.chars().take(400).collect::<String>() + "…" } else { s.to_string() }
+    if s.chars().count() > 400 {
+        s.chars().take(400).collect::<String>() + "…"
+    } else {
+        s.to_string()
+    }
 }
 
 /// IAM returns policy documents URL-encoded (RFC 3986; `+` is not a space).
@@ -245,7 +332,9 @@ pub fn decode_policy_document(raw: &str) -> String {
     if !raw.contains('%') {
         return raw.to_string();
     }
-    percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn sdk_context_type(t: ContextType) -> ContextKeyTypeEnum {
@@ -264,8 +353,12 @@ fn to_statement(s: &aws_sdk_iam::types::Statement) -> SimStatement {
 /// per action, per-resource decisions inside) or one result per action and resource.
 pub fn read_evaluation_result(r: &aws_sdk_iam::types::EvaluationResult) -> Vec<SimResult> {
     let action = r.eval_action_name().to_string();
-    let orgs = r.organizations_decision_detail().map(|d| d.allowed_by_organizations());
-    let top_boundary = r.permissions_boundary_decision_detail().map(|d| d.allowed_by_permissions_boundary());
+    let orgs = r
+        .organizations_decision_detail()
+        .map(|d| d.allowed_by_organizations());
+    let top_boundary = r
+        .permissions_boundary_decision_detail()
+        .map(|d| d.allowed_by_permissions_boundary());
     if !r.resource_specific_results().is_empty() {
         return r
             .resource_specific_results()
@@ -305,12 +398,10 @@ pub fn read_evaluation_result(r: &aws_sdk_iam::types::EvaluationResult) -> Vec<S
 
 impl Aws for SdkAws {
     async fn caller_arn(&self) -> Result<String, AwsError> {
-        let out = self
-            .sts
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| map_sdk_error("sts:GetCallerIdentity", || "caller identity".into(), e))?;
+        let out =
+            self.sts.get_caller_identity().send().await.map_err(|e| {
+                map_sdk_error("sts:GetCallerIdentity", || "caller identity".into(), e)
+            })?;
         out.arn().map(str::to_string).ok_or(AwsError::BadResponse {
             action: "sts:GetCallerIdentity",
             message: "no Arn in the response".into(),
@@ -325,11 +416,17 @@ impl Aws for SdkAws {
             .send()
             .await
             .map_err(|e| map_sdk_error("iam:GetRole", || format!("role `{name}`"), e))?;
-        let role = out.role().ok_or(AwsError::BadResponse { action: "iam:GetRole", message: "no Role".into() })?;
+        let role = out.role().ok_or(AwsError::BadResponse {
+            action: "iam:GetRole",
+            message: "no Role".into(),
+        })?;
         Ok(Entity {
             arn: role.arn().to_string(),
             name: role.role_name().to_string(),
-            boundary_arn: role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
+            boundary_arn: role
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_string),
         })
     }
 
@@ -341,11 +438,17 @@ impl Aws for SdkAws {
             .send()
             .await
             .map_err(|e| map_sdk_error("iam:GetUser", || format!("user `{name}`"), e))?;
-        let user = out.user().ok_or(AwsError::BadResponse { action: "iam:GetUser", message: "no User".into() })?;
+        let user = out.user().ok_or(AwsError::BadResponse {
+            action: "iam:GetUser",
+            message: "no User".into(),
+        })?;
         Ok(Entity {
             arn: user.arn().to_string(),
             name: user.user_name().to_string(),
-            boundary_arn: user.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
+            boundary_arn: user
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_string),
         })
     }
 
@@ -360,7 +463,9 @@ impl Aws for SdkAws {
                 .set_marker(marker.take())
                 .send()
                 .await
-                .map_err(|e| map_sdk_error("iam:ListGroupsForUser", || format!("user `{user}`"), e))?;
+                .map_err(|e| {
+                    map_sdk_error("iam:ListGroupsForUser", || format!("user `{user}`"), e)
+                })?;
             out.extend(page.groups().iter().map(|g| g.group_name().to_string()));
             match (page.is_truncated(), page.marker()) {
                 (true, Some(m)) => marker = Some(m.to_string()),
@@ -377,19 +482,49 @@ impl Aws for SdkAws {
         loop {
             let (names, truncated, next) = match owner {
                 Owner::Role(n) => {
-                    let p = self.iam.list_role_policies().role_name(n).set_marker(marker.take()).send().await
+                    let p = self
+                        .iam
+                        .list_role_policies()
+                        .role_name(n)
+                        .set_marker(marker.take())
+                        .send()
+                        .await
                         .map_err(|e| map_sdk_error("iam:ListRolePolicies", what, e))?;
-                    (p.policy_names().to_vec(), p.is_truncated(), p.marker().map(str::to_string))
+                    (
+                        p.policy_names().to_vec(),
+                        p.is_truncated(),
+                        p.marker().map(str::to_string),
+                    )
                 }
                 Owner::User(n) => {
-                    let p = self.iam.list_user_policies().user_name(n).set_marker(marker.take()).send().await
+                    let p = self
+                        .iam
+                        .list_user_policies()
+                        .user_name(n)
+                        .set_marker(marker.take())
+                        .send()
+                        .await
                         .map_err(|e| map_sdk_error("iam:ListUserPolicies", what, e))?;
-                    (p.policy_names().to_vec(), p.is_truncated(), p.marker().map(str::to_string))
+                    (
+                        p.policy_names().to_vec(),
+                        p.is_truncated(),
+                        p.marker().map(str::to_string),
+                    )
                 }
                 Owner::Group(n) => {
-                    let p = self.iam.list_group_policies().group_name(n).set_marker(marker.take()).send().await
+                    let p = self
+                        .iam
+                        .list_group_policies()
+                        .group_name(n)
+                        .set_marker(marker.take())
+                        .send()
+                        .await
                         .map_err(|e| map_sdk_error("iam:ListGroupPolicies", what, e))?;
-                    (p.policy_names().to_vec(), p.is_truncated(), p.marker().map(str::to_string))
+                    (
+                        p.policy_names().to_vec(),
+                        p.is_truncated(),
+                        p.marker().map(str::to_string),
+                    )
                 }
             };
             out.extend(names);
@@ -402,17 +537,44 @@ impl Aws for SdkAws {
     }
 
     async fn get_inline_policy(&self, owner: &Owner, name: &str) -> Result<String, AwsError> {
-        let what = || format!("inline policy `{name}` of {} `{}`", owner.kind(), owner.name());
+        let what = || {
+            format!(
+                "inline policy `{name}` of {} `{}`",
+                owner.kind(),
+                owner.name()
+            )
+        };
         let doc = match owner {
-            Owner::Role(n) => self.iam.get_role_policy().role_name(n).policy_name(name).send().await
+            Owner::Role(n) => self
+                .iam
+                .get_role_policy()
+                .role_name(n)
+                .policy_name(name)
+                .send()
+                .await
                 .map_err(|e| map_sdk_error("iam:GetRolePolicy", what, e))?
-                .policy_document().to_string(),
-            Owner::User(n) => self.iam.get_user_policy().user_name(n).policy_name(name).send().await
+                .policy_document()
+                .to_string(),
+            Owner::User(n) => self
+                .iam
+                .get_user_policy()
+                .user_name(n)
+                .policy_name(name)
+                .send()
+                .await
                 .map_err(|e| map_sdk_error("iam:GetUserPolicy", what, e))?
-                .policy_document().to_string(),
-            Owner::Group(n) => self.iam.get_group_policy().group_name(n).policy_name(name).send().await
+                .policy_document()
+                .to_string(),
+            Owner::Group(n) => self
+                .iam
+                .get_group_policy()
+                .group_name(n)
+                .policy_name(name)
+                .send()
+                .await
                 .map_err(|e| map_sdk_error("iam:GetGroupPolicy", what, e))?
-                .policy_document().to_string(),
+                .policy_document()
+                .to_string(),
         };
         Ok(decode_policy_document(&doc))
     }
@@ -424,19 +586,49 @@ impl Aws for SdkAws {
         loop {
             let (arns, truncated, next) = match owner {
                 Owner::Role(n) => {
-                    let p = self.iam.list_attached_role_policies().role_name(n).set_marker(marker.take()).send().await
+                    let p = self
+                        .iam
+                        .list_attached_role_policies()
+                        .role_name(n)
+                        .set_marker(marker.take())
+                        .send()
+                        .await
                         .map_err(|e| map_sdk_error("iam:ListAttachedRolePolicies", what, e))?;
-                    (arns_of(p.attached_policies()), p.is_truncated(), p.marker().map(str::to_string))
+                    (
+                        arns_of(p.attached_policies()),
+                        p.is_truncated(),
+                        p.marker().map(str::to_string),
+                    )
                 }
                 Owner::User(n) => {
-                    let p = self.iam.list_attached_user_policies().user_name(n).set_marker(marker.take()).send().await
+                    let p = self
+                        .iam
+                        .list_attached_user_policies()
+                        .user_name(n)
+                        .set_marker(marker.take())
+                        .send()
+                        .await
                         .map_err(|e| map_sdk_error("iam:ListAttachedUserPolicies", what, e))?;
-                    (arns_of(p.attached_policies()), p.is_truncated(), p.marker().map(str::to_string))
+                    (
+                        arns_of(p.attached_policies()),
+                        p.is_truncated(),
+                        p.marker().map(str::to_string),
+                    )
                 }
                 Owner::Group(n) => {
-                    let p = self.iam.list_attached_group_policies().group_name(n).set_marker(marker.take()).send().await
+                    let p = self
+                        .iam
+                        .list_attached_group_policies()
+                        .group_name(n)
+                        .set_marker(marker.take())
+                        .send()
+                        .await
                         .map_err(|e| map_sdk_error("iam:ListAttachedGroupPolicies", what, e))?;
-                    (arns_of(p.attached_policies()), p.is_truncated(), p.marker().map(str::to_string))
+                    (
+                        arns_of(p.attached_policies()),
+                        p.is_truncated(),
+                        p.marker().map(str::to_string),
+                    )
                 }
             };
             out.extend(arns);
@@ -450,19 +642,36 @@ impl Aws for SdkAws {
 
     async fn get_managed_policy(&self, arn: &str) -> Result<(String, String), AwsError> {
         let what = || format!("managed policy `{arn}`");
-        let policy = self.iam.get_policy().policy_arn(arn).send().await
+        let policy = self
+            .iam
+            .get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
             .map_err(|e| map_sdk_error("iam:GetPolicy", what, e))?;
         let version = policy
             .policy()
             .and_then(|p| p.default_version_id())
-            .ok_or(AwsError::BadResponse { action: "iam:GetPolicy", message: format!("`{arn}` has no default version") })?
+            .ok_or(AwsError::BadResponse {
+                action: "iam:GetPolicy",
+                message: format!("`{arn}` has no default version"),
+            })?
             .to_string();
-        let v = self.iam.get_policy_version().policy_arn(arn).version_id(&version).send().await
+        let v = self
+            .iam
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(&version)
+            .send()
+            .await
             .map_err(|e| map_sdk_error("iam:GetPolicyVersion", what, e))?;
-        let doc = v.policy_version().and_then(|p| p.document()).ok_or(AwsError::BadResponse {
-            action: "iam:GetPolicyVersion",
-            message: format!("`{arn}` version {version} has no document"),
-        })?;
+        let doc = v
+            .policy_version()
+            .and_then(|p| p.document())
+            .ok_or(AwsError::BadResponse {
+                action: "iam:GetPolicyVersion",
+                message: format!("`{arn}` version {version} has no document"),
+            })?;
         Ok((version, decode_policy_document(doc)))
     }
 
@@ -487,11 +696,21 @@ impl Aws for SdkAws {
                 .policy_source_arn(&req.policy_source_arn)
                 .set_action_names(Some(req.actions.clone()))
                 .set_resource_arns(Some(req.resources.clone()))
-                .set_context_entries(if entries.is_empty() { None } else { Some(entries.clone()) })
+                .set_context_entries(if entries.is_empty() {
+                    None
+                } else {
+                    Some(entries.clone())
+                })
                 .set_marker(marker.take())
                 .send()
                 .await
-                .map_err(|e| map_sdk_error("iam:SimulatePrincipalPolicy", || format!("principal `{}`", req.policy_source_arn), e))?;
+                .map_err(|e| {
+                    map_sdk_error(
+                        "iam:SimulatePrincipalPolicy",
+                        || format!("principal `{}`", req.policy_source_arn),
+                        e,
+                    )
+                })?;
             for r in page.evaluation_results() {
                 out.extend(read_evaluation_result(r));
             }
@@ -514,7 +733,10 @@ impl Aws for SdkAws {
         out.key_metadata()
             .and_then(|m| m.arn())
             .map(str::to_string)
-            .ok_or(AwsError::BadResponse { action: "kms:DescribeKey", message: "no key ARN".into() })
+            .ok_or(AwsError::BadResponse {
+                action: "kms:DescribeKey",
+                message: "no key ARN".into(),
+            })
     }
 
     async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError> {
@@ -540,17 +762,23 @@ impl SdkAws {
             .send()
             .await
             .map_err(|e| map_sdk_error("kms:GetKeyPolicy", || format!("KMS key `{key_arn}`"), e))?;
-        out.policy().map(str::to_string).ok_or(AwsError::BadResponse {
-            action: "kms:GetKeyPolicy",
-            message: format!("no policy for `{key_arn}`"),
-        })
+        out.policy()
+            .map(str::to_string)
+            .ok_or(AwsError::BadResponse {
+                action: "kms:GetKeyPolicy",
+                message: format!("no policy for `{key_arn}`"),
+            })
     }
 
     async fn bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
         match self.s3.get_bucket_policy().bucket(bucket).send().await {
             Ok(out) => Ok(out.policy().map(str::to_string)),
             Err(e) if e.code() == Some("NoSuchBucketPolicy") => Ok(None),
-            Err(e) => Err(map_sdk_error("s3:GetBucketPolicy", || format!("bucket `{bucket}`"), e)),
+            Err(e) => Err(map_sdk_error(
+                "s3:GetBucketPolicy",
+                || format!("bucket `{bucket}`"),
+                e,
+            )),
         }
     }
 
@@ -565,12 +793,18 @@ impl SdkAws {
         out.role()
             .and_then(|r| r.assume_role_policy_document())
             .map(decode_policy_document)
-            .ok_or(AwsError::BadResponse { action: "iam:GetRole", message: format!("role `{role_name}` has no trust policy") })
+            .ok_or(AwsError::BadResponse {
+                action: "iam:GetRole",
+                message: format!("role `{role_name}` has no trust policy"),
+            })
     }
 }
 
 fn arns_of(p: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
-    p.iter().filter_map(|a| a.policy_arn()).map(str::to_string).collect()
+    p.iter()
+        .filter_map(|a| a.policy_arn())
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
@@ -580,7 +814,10 @@ mod tests {
     #[test]
     fn decodes_url_encoded_documents() {
         let raw = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-        assert_eq!(decode_policy_document(raw), r#"{"Version":"2012-10-17","Statement":[]}"#);
+        assert_eq!(
+            decode_policy_document(raw),
+            r#"{"Version":"2012-10-17","Statement":[]}"#
+        );
         // `+` stays a plus sign: IAM encodes per RFC 3986.
         assert_eq!(decode_policy_document("a%20b+c"), "a b+c");
         assert_eq!(decode_policy_document(r#"{"a":1}"#), r#"{"a":1}"#);
@@ -589,16 +826,37 @@ mod tests {
     #[test]
     fn error_codes_are_classified() {
         let w = || "role `x`".to_string();
-        assert!(matches!(classify("iam:GetRole", w, "NoSuchEntity".into(), "m".into()), AwsError::NotFound { .. }));
-        assert!(matches!(classify("iam:GetRole", w, "AccessDenied".into(), "m".into()), AwsError::AccessDenied { action: "iam:GetRole", .. }));
-        assert!(matches!(classify("iam:GetRole", w, "Throttling".into(), "m".into()), AwsError::Throttled { .. }));
-        assert!(matches!(classify("iam:GetRole", w, "ExpiredToken".into(), "m".into()), AwsError::BadCredentials { .. }));
-        assert!(matches!(classify("iam:GetRole", w, "Weird".into(), "m".into()), AwsError::Service { .. }));
+        assert!(matches!(
+            classify("iam:GetRole", w, "NoSuchEntity".into(), "m".into()),
+            AwsError::NotFound { .. }
+        ));
+        assert!(matches!(
+            classify("iam:GetRole", w, "AccessDenied".into(), "m".into()),
+            AwsError::AccessDenied {
+                action: "iam:GetRole",
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify("iam:GetRole", w, "Throttling".into(), "m".into()),
+            AwsError::Throttled { .. }
+        ));
+        assert!(matches!(
+            classify("iam:GetRole", w, "ExpiredToken".into(), "m".into()),
+            AwsError::BadCredentials { .. }
+        ));
+        assert!(matches!(
+            classify("iam:GetRole", w, "Weird".into(), "m".into()),
+            AwsError::Service { .. }
+        ));
     }
 
     #[test]
     fn access_denied_message_names_the_permission() {
-        let e = AwsError::AccessDenied { action: "iam:GetRole", message: "User: x is not authorized".into() };
+        let e = AwsError::AccessDenied {
+            action: "iam:GetRole",
+            message: "User: x is not authorized".into(),
+        };
         assert!(e.to_string().contains("grant it `iam:GetRole`"));
     }
 }

@@ -134,7 +134,10 @@ impl Catalogue {
     fn validate(&self) -> Result<(), CatalogueError> {
         let mut errors = Vec::new();
         if Version::parse(&self.newest_release).is_err() {
-            errors.push(format!("newest_release `{}` is not a version", self.newest_release));
+            errors.push(format!(
+                "newest_release `{}` is not a version",
+                self.newest_release
+            ));
         }
         let mut names = BTreeSet::new();
         for f in &self.features {
@@ -143,15 +146,24 @@ impl Catalogue {
             }
             for c in &f.checks {
                 if !self.resources.contains_key(&c.resource) {
-                    errors.push(format!("feature `{}`: unknown resource kind `{}`", f.name, c.resource));
+                    errors.push(format!(
+                        "feature `{}`: unknown resource kind `{}`",
+                        f.name, c.resource
+                    ));
                 }
                 if let Some(w) = &c.only_with
                     && !self.resources.contains_key(w)
                 {
-                    errors.push(format!("feature `{}`: unknown only_with kind `{w}`", f.name));
+                    errors.push(format!(
+                        "feature `{}`: unknown only_with kind `{w}`",
+                        f.name
+                    ));
                 }
                 if !c.action.contains(':') {
-                    errors.push(format!("feature `{}`: action `{}` has no service prefix", f.name, c.action));
+                    errors.push(format!(
+                        "feature `{}`: action `{}` has no service prefix",
+                        f.name, c.action
+                    ));
                 }
                 for v in c.since.iter().chain(c.before.iter()) {
                     if Version::parse(v).is_err() {
@@ -170,7 +182,11 @@ impl Catalogue {
                 }
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(CatalogueError::Invalid(errors.join("; "))) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(CatalogueError::Invalid(errors.join("; ")))
+        }
     }
 
     pub fn feature(&self, name: &str) -> Option<&Feature> {
@@ -179,7 +195,10 @@ impl Catalogue {
 
     /// Resolves names and aliases (case-insensitive, `_` as `-`) to canonical feature names,
     /// de-duplicated, in catalogue order.
-    pub fn resolve_features<S: AsRef<str>>(&self, names: &[S]) -> Result<Vec<String>, CatalogueError> {
+    pub fn resolve_features<S: AsRef<str>>(
+        &self,
+        names: &[S],
+    ) -> Result<Vec<String>, CatalogueError> {
         let mut wanted = BTreeSet::new();
         for raw in names {
             let name = raw.as_ref().trim().to_ascii_lowercase().replace('_', "-");
@@ -192,15 +211,29 @@ impl Catalogue {
             } else {
                 return Err(CatalogueError::UnknownFeature {
                     name: raw.as_ref().to_string(),
-                    known: self.features.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "),
+                    known: self
+                        .features
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 });
             }
         }
-        Ok(self.features.iter().filter(|f| wanted.contains(&f.name)).map(|f| f.name.clone()).collect())
+        Ok(self
+            .features
+            .iter()
+            .filter(|f| wanted.contains(&f.name))
+            .map(|f| f.name.clone())
+            .collect())
     }
 
     /// The checks a feature makes in the given pydynox release.
-    pub fn checks_for<'a>(&'a self, feature: &'a Feature, version: &Version) -> impl Iterator<Item = &'a CheckSpec> + 'a {
+    pub fn checks_for<'a>(
+        &'a self,
+        feature: &'a Feature,
+        version: &Version,
+    ) -> impl Iterator<Item = &'a CheckSpec> + 'a {
         let version = version.clone();
         feature.checks.iter().filter(move |c| applies(c, &version))
     }
@@ -220,8 +253,14 @@ impl Catalogue {
 }
 
 fn applies(c: &CheckSpec, v: &Version) -> bool {
-    let since_ok = c.since.as_deref().is_none_or(|s| Version::parse(s).map(|s| *v >= s).unwrap_or(false));
-    let before_ok = c.before.as_deref().is_none_or(|b| Version::parse(b).map(|b| *v < b).unwrap_or(false));
+    let since_ok = c
+        .since
+        .as_deref()
+        .is_none_or(|s| Version::parse(s).map(|s| *v >= s).unwrap_or(false));
+    let before_ok = c
+        .before
+        .as_deref()
+        .is_none_or(|b| Version::parse(b).map(|b| *v < b).unwrap_or(false));
     since_ok && before_ok
 }
 
@@ -249,9 +288,18 @@ mod tests {
     #[test]
     fn aliases_from_the_docs_page_resolve() {
         let c = Catalogue::embedded();
-        assert_eq!(c.resolve_features(&["basic-crud"]).unwrap(), vec!["crud", "query", "scan"]);
-        assert_eq!(c.resolve_features(&["KMS_ReadWrite"]).unwrap(), vec!["encryption-readwrite"]);
-        assert_eq!(c.resolve_features(&["batch-operations", "batch"]).unwrap(), vec!["batch"]);
+        assert_eq!(
+            c.resolve_features(&["basic-crud"]).unwrap(),
+            vec!["crud", "query", "scan"]
+        );
+        assert_eq!(
+            c.resolve_features(&["KMS_ReadWrite"]).unwrap(),
+            vec!["encryption-readwrite"]
+        );
+        assert_eq!(
+            c.resolve_features(&["batch-operations", "batch"]).unwrap(),
+            vec!["batch"]
+        );
     }
 
     #[test]
@@ -259,7 +307,10 @@ mod tests {
         let c = Catalogue::embedded();
         let err = c.resolve_features(&["transact"]).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("`transact`") && msg.contains("transactions"), "{msg}");
+        assert!(
+            msg.contains("`transact`") && msg.contains("transactions"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -267,7 +318,9 @@ mod tests {
         let c = Catalogue::embedded();
         let f = c.feature("encryption-readwrite").unwrap();
         let acts = |v: &str| -> Vec<String> {
-            c.checks_for(f, &parse_version(v).unwrap()).map(|c| c.action.clone()).collect()
+            c.checks_for(f, &parse_version(v).unwrap())
+                .map(|c| c.action.clone())
+                .collect()
         };
         assert_eq!(acts("0.13.2"), vec!["kms:Encrypt", "kms:Decrypt"]);
         assert_eq!(acts("0.14.0"), vec!["kms:GenerateDataKey", "kms:Decrypt"]);
@@ -279,8 +332,16 @@ mod tests {
         let c = Catalogue::embedded();
         let f = c.feature("transactions").unwrap();
         assert!(f.checks.iter().all(|c| !c.action.contains("Transact")));
-        assert!(f.checks.iter().all(|c| c.context.iter().any(|e| e.key == "dynamodb:EnclosingOperation")));
-        assert!(f.checks.iter().any(|c| c.action == "dynamodb:ConditionCheckItem"));
+        assert!(f.checks.iter().all(|c| {
+            c.context
+                .iter()
+                .any(|e| e.key == "dynamodb:EnclosingOperation")
+        }));
+        assert!(
+            f.checks
+                .iter()
+                .any(|c| c.action == "dynamodb:ConditionCheckItem")
+        );
     }
 
     #[test]

@@ -8,11 +8,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::arn::{Arn, ArnError, KeyInput, PrincipalKind, PrincipalRef, principal_from_arn};
 use crate::aws::{Aws, AwsError, Owner};
 use crate::catalogue::{Catalogue, ContextEntry};
-use crate::model::{FetchedPolicy, PolicySource, Principal, PrincipalPolicies, SimDecision, SimRequest, SimResult};
-use crate::plan::{Check, CheckPlan, Env, PrincipalSelector, expand};
 use crate::local::{LocalVerdict, Outcome};
+use crate::model::{
+    FetchedPolicy, PolicySource, Principal, PrincipalPolicies, SimDecision, SimRequest, SimResult,
+};
 use crate::model::{FetchedResourcePolicy, ResourcePolicyKind, ResourcePolicyState};
-use crate::report::{Disagreement, Evidence, ReasonCode, Report, Row, SCHEMA, SimEvidence, StatementRef, Verdict};
+use crate::plan::{Check, CheckPlan, Env, PrincipalSelector, expand};
+use crate::report::{
+    Disagreement, Evidence, ReasonCode, Report, Row, SCHEMA, SimEvidence, StatementRef, Verdict,
+};
 
 /// Why a check run could not produce a report.
 #[derive(Debug, thiserror::Error)]
@@ -32,14 +36,20 @@ impl CheckError {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            CheckError::Principal(_) | CheckError::NoRegion | CheckError::Input(_) | CheckError::Aws(AwsError::Offline { .. })
+            CheckError::Principal(_)
+                | CheckError::NoRegion
+                | CheckError::Input(_)
+                | CheckError::Aws(AwsError::Offline { .. })
         )
     }
 }
 
 /// Resolves who is audited: the named role or user (looked up, so the ARN carries its real
 /// path and boundary) or, with nothing named, the caller's own identity.
-pub async fn resolve_principal<A: Aws>(aws: &A, selector: &PrincipalSelector) -> Result<Principal, CheckError> {
+pub async fn resolve_principal<A: Aws>(
+    aws: &A,
+    selector: &PrincipalSelector,
+) -> Result<Principal, CheckError> {
     let (pref, session_arn) = match selector {
         PrincipalSelector::Named(p) => {
             let session = p.session.as_ref().map(|_| String::new());
@@ -57,7 +67,10 @@ pub async fn resolve_principal<A: Aws>(aws: &A, selector: &PrincipalSelector) ->
         PrincipalKind::User => aws.get_user(&pref.name).await?,
     };
     let arn = Arn::parse(&entity.arn).ok_or_else(|| {
-        CheckError::Aws(AwsError::BadResponse { action: "iam:GetRole", message: format!("`{}` is not an ARN", entity.arn) })
+        CheckError::Aws(AwsError::BadResponse {
+            action: "iam:GetRole",
+            message: format!("`{}` is not an ARN", entity.arn),
+        })
     })?;
     if let Some(acct) = &pref.account
         && acct != arn.account
@@ -69,9 +82,16 @@ pub async fn resolve_principal<A: Aws>(aws: &A, selector: &PrincipalSelector) ->
     }
     let session_arn = match (session_arn, selector) {
         (Some(s), _) if !s.is_empty() => Some(s),
-        (Some(_), PrincipalSelector::Named(PrincipalRef { session: Some(sess), .. })) => {
-            Some(format!("arn:{}:sts::{}:assumed-role/{}/{}", arn.partition, arn.account, entity.name, sess))
-        }
+        (
+            Some(_),
+            PrincipalSelector::Named(PrincipalRef {
+                session: Some(sess),
+                ..
+            }),
+        ) => Some(format!(
+            "arn:{}:sts::{}:assumed-role/{}/{}",
+            arn.partition, arn.account, entity.name, sess
+        )),
         _ => None,
     };
     Ok(Principal {
@@ -88,7 +108,10 @@ pub async fn resolve_principal<A: Aws>(aws: &A, selector: &PrincipalSelector) ->
 /// Fetches every policy that applies to the principal: inline and attached managed
 /// policies (default versions), the permissions boundary, and for a user its groups'
 /// inline and managed policies. Managed policies shared by several owners are fetched once.
-pub async fn fetch_policies<A: Aws>(aws: &A, principal: &Principal) -> Result<PrincipalPolicies, AwsError> {
+pub async fn fetch_policies<A: Aws>(
+    aws: &A,
+    principal: &Principal,
+) -> Result<PrincipalPolicies, AwsError> {
     let mut owners = vec![match principal.kind {
         PrincipalKind::Role => Owner::Role(principal.name.clone()),
         PrincipalKind::User => Owner::User(principal.name.clone()),
@@ -106,7 +129,10 @@ pub async fn fetch_policies<A: Aws>(aws: &A, principal: &Principal) -> Result<Pr
             policies.push(FetchedPolicy {
                 id: name.clone(),
                 name,
-                source: PolicySource::Inline { owner_kind: owner.kind().into(), owner: owner.name().into() },
+                source: PolicySource::Inline {
+                    owner_kind: owner.kind().into(),
+                    owner: owner.name().into(),
+                },
                 text,
             });
         }
@@ -126,7 +152,12 @@ pub async fn fetch_policies<A: Aws>(aws: &A, principal: &Principal) -> Result<Pr
             policies.push(FetchedPolicy {
                 id: arn.clone(),
                 name: policy_name_from_arn(&arn),
-                source: PolicySource::Managed { aws_managed: is_aws_managed(&arn), arn: arn.clone(), version, via_group },
+                source: PolicySource::Managed {
+                    aws_managed: is_aws_managed(&arn),
+                    arn: arn.clone(),
+                    version,
+                    via_group,
+                },
                 text,
             });
         }
@@ -137,13 +168,21 @@ pub async fn fetch_policies<A: Aws>(aws: &A, principal: &Principal) -> Result<Pr
             Some(FetchedPolicy {
                 id: arn.clone(),
                 name: policy_name_from_arn(arn),
-                source: PolicySource::Boundary { arn: arn.clone(), version },
+                source: PolicySource::Boundary {
+                    arn: arn.clone(),
+                    version,
+                },
                 text,
             })
         }
         None => None,
     };
-    Ok(PrincipalPolicies { principal: principal.clone(), policies, boundary, groups })
+    Ok(PrincipalPolicies {
+        principal: principal.clone(),
+        policies,
+        boundary,
+        groups,
+    })
 }
 
 fn policy_name_from_arn(arn: &str) -> String {
@@ -160,9 +199,15 @@ fn is_aws_managed(arn: &str) -> bool {
 /// (so no action is asked about a resource it is not checked on). Returns each request
 /// with the indexes of the checks it answers.
 pub fn plan_simulations(principal_arn: &str, checks: &[Check]) -> Vec<(SimRequest, Vec<usize>)> {
-    let mut by_context: BTreeMap<Vec<ContextEntry>, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    let mut by_context: BTreeMap<Vec<ContextEntry>, BTreeMap<String, BTreeSet<String>>> =
+        BTreeMap::new();
     for c in checks {
-        by_context.entry(c.context.clone()).or_default().entry(c.action.clone()).or_default().insert(c.resource.clone());
+        by_context
+            .entry(c.context.clone())
+            .or_default()
+            .entry(c.action.clone())
+            .or_default()
+            .insert(c.resource.clone());
     }
     let mut out = Vec::new();
     for (context, actions) in by_context {
@@ -174,7 +219,11 @@ pub fn plan_simulations(principal_arn: &str, checks: &[Check]) -> Vec<(SimReques
             let covered = checks
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.context == context && actions.contains(&c.action) && resources.contains(&c.resource))
+                .filter(|(_, c)| {
+                    c.context == context
+                        && actions.contains(&c.action)
+                        && resources.contains(&c.resource)
+                })
                 .map(|(i, _)| i)
                 .collect();
             out.push((
@@ -196,7 +245,9 @@ pub fn plan_simulations(principal_arn: &str, checks: &[Check]) -> Vec<(SimReques
 pub fn locate_statement(text: &str, line: i32, column: i32) -> Option<usize> {
     let target = offset_of(text, line, column)?;
     let spans = statement_spans(text)?;
-    spans.iter().position(|(start, end)| target >= *start && target < *end)
+    spans
+        .iter()
+        .position(|(start, end)| target >= *start && target < *end)
 }
 
 fn offset_of(text: &str, line: i32, column: i32) -> Option<usize> {
@@ -233,7 +284,11 @@ fn statement_spans(text: &str) -> Option<Vec<(usize, usize)>> {
                 continue;
             }
             b'{' | b'[' if depth == 1 && key == Some("Statement") => {
-                return if b[i] == b'[' { array_elements(b, i) } else { Some(vec![(i, skip_value(b, i)?)]) };
+                return if b[i] == b'[' {
+                    array_elements(b, i)
+                } else {
+                    Some(vec![(i, skip_value(b, i)?)])
+                };
             }
             b'{' | b'[' => depth += 1,
             b'}' | b']' => depth = depth.saturating_sub(1),
@@ -307,7 +362,10 @@ fn array_elements(b: &[u8], open: usize) -> Option<Vec<(usize, usize)>> {
 /// Maps a simulator statement reference to the fetched policy and, where possible, the
 /// statement's index and Sid.
 fn statement_ref(policies: &PrincipalPolicies, s: &crate::model::SimStatement) -> StatementRef {
-    let id = s.source_policy_id.clone().unwrap_or_else(|| "unknown".into());
+    let id = s
+        .source_policy_id
+        .clone()
+        .unwrap_or_else(|| "unknown".into());
     let policy = policies.all().find(|p| p.id == id || p.name == id);
     let statement = match (policy, s.start) {
         (Some(p), Some((line, col))) => locate_statement(&p.text, line, col),
@@ -325,7 +383,12 @@ fn statement_ref(policies: &PrincipalPolicies, s: &crate::model::SimStatement) -
         Some(PolicySource::Boundary { .. }) => Some("permissions boundary".to_string()),
         _ => s.source_policy_type.clone(),
     };
-    StatementRef { policy: policy.map(|p| p.name.clone()).unwrap_or(id), policy_type, statement, sid }
+    StatementRef {
+        policy: policy.map(|p| p.name.clone()).unwrap_or(id),
+        policy_type,
+        statement,
+        sid,
+    }
 }
 
 /// Turns the simulator's answer for one check into a row. Fails safe: only an `allowed`
@@ -350,7 +413,11 @@ pub fn interpret(check: &Check, result: Option<&SimResult>, policies: &Principal
             Evidence::default(),
         );
     };
-    let matched: Vec<StatementRef> = r.matched.iter().map(|s| statement_ref(policies, s)).collect();
+    let matched: Vec<StatementRef> = r
+        .matched
+        .iter()
+        .map(|s| statement_ref(policies, s))
+        .collect();
     let evidence = Evidence {
         simulator: Some(SimEvidence {
             decision: Some(r.decision.as_str().to_string()),
@@ -361,7 +428,12 @@ pub fn interpret(check: &Check, result: Option<&SimResult>, policies: &Principal
         }),
         local: None,
     };
-    let by = |m: &[StatementRef]| m.iter().map(StatementRef::describe).collect::<Vec<_>>().join("; ");
+    let by = |m: &[StatementRef]| {
+        m.iter()
+            .map(StatementRef::describe)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
     let missing = || {
         format!(
             "missing context: {} (a condition tests it; supply it with --context KEY=TYPE:VALUE)",
@@ -440,14 +512,19 @@ pub fn interpret(check: &Check, result: Option<&SimResult>, policies: &Principal
 /// Finds the result for a check among its request's results. Action names compare
 /// case-insensitively (IAM may normalise them); resources exactly.
 fn find_result<'a>(results: &'a [SimResult], check: &Check) -> Option<&'a SimResult> {
-    results.iter().find(|r| r.action.eq_ignore_ascii_case(&check.action) && r.resource == check.resource)
+    results
+        .iter()
+        .find(|r| r.action.eq_ignore_ascii_case(&check.action) && r.resource == check.resource)
 }
 
 /// Whether the endpoint looks like a local emulator rather than AWS.
 pub fn is_local_endpoint(endpoint: Option<&str>) -> bool {
     endpoint.is_some_and(|e| {
         let e = e.to_ascii_lowercase();
-        e.contains("localhost") || e.contains("127.0.0.1") || e.contains("localstack") || e.contains("[::1]")
+        e.contains("localhost")
+            || e.contains("127.0.0.1")
+            || e.contains("localstack")
+            || e.contains("[::1]")
     })
 }
 
@@ -466,12 +543,19 @@ pub enum EngineChoice {
 }
 
 /// The engine a run uses, and why.
-pub fn resolve_engine(choice: EngineChoice, can_simulate: bool, endpoint: Option<&str>) -> Result<(EngineChoice, String), CheckError> {
+pub fn resolve_engine(
+    choice: EngineChoice,
+    can_simulate: bool,
+    endpoint: Option<&str>,
+) -> Result<(EngineChoice, String), CheckError> {
     match choice {
         EngineChoice::Aws | EngineChoice::Both if !can_simulate => Err(CheckError::Input(
             "offline inputs cannot be sent to IAM's simulator; use --engine local (or auto)".into(),
         )),
-        EngineChoice::Auto if !can_simulate => Ok((EngineChoice::Local, "auto: offline input, evaluated locally".into())),
+        EngineChoice::Auto if !can_simulate => Ok((
+            EngineChoice::Local,
+            "auto: offline input, evaluated locally".into(),
+        )),
         EngineChoice::Auto if is_local_endpoint(endpoint) => Ok((
             EngineChoice::Local,
             format!(
@@ -495,7 +579,13 @@ pub struct RunContext<'a> {
 /// Errors that stop the run even while fetching optional inputs: without a connection or
 /// credentials nothing else would work either.
 fn is_fatal(e: &AwsError) -> bool {
-    matches!(e, AwsError::Network { .. } | AwsError::NoCredentials { .. } | AwsError::BadCredentials { .. } | AwsError::Throttled { .. })
+    matches!(
+        e,
+        AwsError::Network { .. }
+            | AwsError::NoCredentials { .. }
+            | AwsError::BadCredentials { .. }
+            | AwsError::Throttled { .. }
+    )
 }
 
 /// Fetches the resource policies the local engine needs: the KMS key policy, the bucket
@@ -524,7 +614,13 @@ pub async fn fetch_resource_policies<A: Aws>(
         }
     }
     let unreadable = |e: AwsError| -> Result<ResourcePolicyState, AwsError> {
-        if is_fatal(&e) { Err(e) } else { Ok(ResourcePolicyState::Unreadable { reason: e.to_string() }) }
+        if is_fatal(&e) {
+            Err(e)
+        } else {
+            Ok(ResourcePolicyState::Unreadable {
+                reason: e.to_string(),
+            })
+        }
     };
     for (kind, resource) in wanted {
         let state = match kind {
@@ -549,7 +645,11 @@ pub async fn fetch_resource_policies<A: Aws>(
                 },
             },
         };
-        out.push(FetchedResourcePolicy { kind, resource, state });
+        out.push(FetchedResourcePolicy {
+            kind,
+            resource,
+            state,
+        });
     }
     Ok(out)
 }
@@ -563,14 +663,22 @@ fn local_row(check: &Check, lv: LocalVerdict, simulator: Option<SimEvidence>) ->
         code: lv.code,
         reason: lv.reason,
         context: check.context.clone(),
-        evidence: Evidence { simulator, local: Some(lv.evidence) },
+        evidence: Evidence {
+            simulator,
+            local: Some(lv.evidence),
+        },
     }
 }
 
 /// `--engine both`: the simulator's answer beside the local engine's. Where they disagree on
 /// allow versus deny, the row says so and takes the worse verdict (never PASS); where they
 /// agree, the local engine's verdict stands, since it also sees resource policies.
-fn combine(check: &Check, sim: Option<&SimResult>, sim_row: Row, lv: LocalVerdict) -> (Row, Option<Disagreement>) {
+fn combine(
+    check: &Check,
+    sim: Option<&SimResult>,
+    sim_row: Row,
+    lv: LocalVerdict,
+) -> (Row, Option<Disagreement>) {
     let sim_outcome = match sim.map(|r| &r.decision) {
         Some(SimDecision::Allowed) => Outcome::Allow,
         Some(SimDecision::ExplicitDeny | SimDecision::ImplicitDeny) => Outcome::Deny,
@@ -578,14 +686,20 @@ fn combine(check: &Check, sim: Option<&SimResult>, sim_row: Row, lv: LocalVerdic
     };
     let sim_evidence = sim_row.evidence.simulator.clone();
     let definite = |o| o != Outcome::Unknown;
-    if definite(sim_outcome) && definite(lv.identity_outcome) && sim_outcome != lv.identity_outcome {
-        let sim_decision = sim.map(|r| r.decision.as_str().to_string()).unwrap_or_default();
+    if definite(sim_outcome) && definite(lv.identity_outcome) && sim_outcome != lv.identity_outcome
+    {
+        let sim_decision = sim
+            .map(|r| r.decision.as_str().to_string())
+            .unwrap_or_default();
         let disagreement = Disagreement {
             feature: check.feature.clone(),
             action: check.action.clone(),
             resource: check.resource.clone(),
             simulator: sim_decision.clone(),
-            local: serde_json::to_value(lv.identity_outcome).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            local: serde_json::to_value(lv.identity_outcome)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
             local_reason: lv.reason.clone(),
         };
         let verdict = sim_row.verdict.max(lv.verdict).max(Verdict::Inconclusive);
@@ -604,14 +718,22 @@ fn combine(check: &Check, sim: Option<&SimResult>, sim_row: Row, lv: LocalVerdic
     if sim_outcome == Outcome::Unknown && row.verdict == Verdict::Pass {
         row.verdict = Verdict::Inconclusive;
         row.code = sim_row.code;
-        row.reason = format!("the local engine allows it, but IAM's simulator gave no usable answer ({})", sim_row.reason);
+        row.reason = format!(
+            "the local engine allows it, but IAM's simulator gave no usable answer ({})",
+            sim_row.reason
+        );
     }
     (row, None)
 }
 
 /// Runs a whole check and builds the report.
-pub async fn run<A: Aws>(aws: &A, ctx: &RunContext<'_>, plan: &CheckPlan) -> Result<Report, CheckError> {
-    let (engine, engine_reason) = resolve_engine(ctx.engine, aws.can_simulate(), ctx.endpoint_url.as_deref())?;
+pub async fn run<A: Aws>(
+    aws: &A,
+    ctx: &RunContext<'_>,
+    plan: &CheckPlan,
+) -> Result<Report, CheckError> {
+    let (engine, engine_reason) =
+        resolve_engine(ctx.engine, aws.can_simulate(), ctx.endpoint_url.as_deref())?;
     let region = ctx.region.clone().ok_or(CheckError::NoRegion)?;
     let principal = resolve_principal(aws, &plan.principal).await?;
     let key_arn = match &plan.resources.kms_key {
@@ -627,7 +749,12 @@ pub async fn run<A: Aws>(aws: &A, ctx: &RunContext<'_>, plan: &CheckPlan) -> Res
             other => CheckError::Aws(other),
         })?),
     };
-    let env = Env { partition: principal.partition.clone(), region: region.clone(), account: principal.account.clone(), key_arn };
+    let env = Env {
+        partition: principal.partition.clone(),
+        region: region.clone(),
+        account: principal.account.clone(),
+        key_arn,
+    };
     let checks = expand(ctx.catalogue, plan, &env);
     let policies = fetch_policies(aws, &principal).await?;
     let bucket = plan.resources.bucket.as_deref();
@@ -646,7 +773,8 @@ pub async fn run<A: Aws>(aws: &A, ctx: &RunContext<'_>, plan: &CheckPlan) -> Res
             }
         }
     }
-    let local = (engine != EngineChoice::Aws).then(|| crate::local::prepare(&policies, &resource_policies));
+    let local =
+        (engine != EngineChoice::Aws).then(|| crate::local::prepare(&policies, &resource_policies));
     let mut disagreements = Vec::new();
     let rows: Vec<Row> = checks
         .iter()
@@ -654,15 +782,21 @@ pub async fn run<A: Aws>(aws: &A, ctx: &RunContext<'_>, plan: &CheckPlan) -> Res
         .map(|(c, r)| match (&local, engine) {
             (Some(l), EngineChoice::Local) => local_row(c, l.evaluate_check(c, bucket), None),
             (Some(l), _) => {
-                let (row, d) = combine(c, r.as_ref(), interpret(c, r.as_ref(), &policies), l.evaluate_check(c, bucket));
+                let (row, d) = combine(
+                    c,
+                    r.as_ref(),
+                    interpret(c, r.as_ref(), &policies),
+                    l.evaluate_check(c, bucket),
+                );
                 disagreements.extend(d);
                 row
             }
             (None, _) => interpret(c, r.as_ref(), &policies),
         })
         .collect();
-    let (features, summary) =
-        Report::summarize(&rows, |f| ctx.catalogue.feature(f).and_then(|f| f.docs_note.clone()));
+    let (features, summary) = Report::summarize(&rows, |f| {
+        ctx.catalogue.feature(f).and_then(|f| f.docs_note.clone())
+    });
     let notes = run_notes(ctx, engine, &principal, &checks);
     Ok(Report {
         schema: SCHEMA,
@@ -692,7 +826,12 @@ fn engine_name(e: EngineChoice) -> &'static str {
 }
 
 /// Caveats that hold for the whole run, so a reader knows what a PASS did not cover.
-fn run_notes(ctx: &RunContext<'_>, engine: EngineChoice, principal: &Principal, checks: &[Check]) -> Vec<String> {
+fn run_notes(
+    ctx: &RunContext<'_>,
+    engine: EngineChoice,
+    principal: &Principal,
+    checks: &[Check],
+) -> Vec<String> {
     let mut notes = Vec::new();
     let has = |kind: &str| checks.iter().any(|c| c.resource_kind == kind);
     if engine != EngineChoice::Local && is_local_endpoint(ctx.endpoint_url.as_deref()) {
@@ -708,11 +847,18 @@ fn run_notes(ctx: &RunContext<'_>, engine: EngineChoice, principal: &Principal, 
         notes.push(format!(
             "S3 rows are checked on a representative object `{}` under the prefix{}",
             crate::plan::S3_PROBE_OBJECT,
-            if engine == EngineChoice::Aws { "; bucket policies are not evaluated by IAM's simulator for roles" } else { "" }
+            if engine == EngineChoice::Aws {
+                "; bucket policies are not evaluated by IAM's simulator for roles"
+            } else {
+                ""
+            }
         ));
     }
     if has("table") || has("index") {
-        notes.push("DynamoDB table resource policies are not evaluated; a Deny in one would not show here".into());
+        notes.push(
+            "DynamoDB table resource policies are not evaluated; a Deny in one would not show here"
+                .into(),
+        );
     }
     if engine != EngineChoice::Aws {
         notes.push("the local engine does not evaluate service control policies, resource control policies or session policies".into());
@@ -740,7 +886,11 @@ mod tests {
             resource_kind: "table".into(),
             context: ctx
                 .iter()
-                .map(|(k, v)| ContextEntry { key: (*k).into(), kind: ContextType::String, values: vec![(*v).into()] })
+                .map(|(k, v)| ContextEntry {
+                    key: (*k).into(),
+                    kind: ContextType::String,
+                    values: vec![(*v).into()],
+                })
                 .collect(),
         }
     }
@@ -753,7 +903,11 @@ mod tests {
             check("dynamodb:GetItem", "t2", &[]),
             check("dynamodb:PutItem", "t2", &[]),
             check("dynamodb:ListTables", "*", &[]),
-            check("dynamodb:PutItem", "t1", &[("dynamodb:EnclosingOperation", "TransactWriteItems")]),
+            check(
+                "dynamodb:PutItem",
+                "t1",
+                &[("dynamodb:EnclosingOperation", "TransactWriteItems")],
+            ),
         ];
         let plans = plan_simulations("arn:aws:iam::1:role/r", &checks);
         assert_eq!(plans.len(), 3);
@@ -763,12 +917,20 @@ mod tests {
         for (req, covered) in &plans {
             for &i in covered {
                 seen[i] += 1;
-                assert!(req.actions.contains(&checks[i].action) && req.resources.contains(&checks[i].resource));
+                assert!(
+                    req.actions.contains(&checks[i].action)
+                        && req.resources.contains(&checks[i].resource)
+                );
                 assert_eq!(req.context, checks[i].context);
             }
             for a in &req.actions {
                 for r in &req.resources {
-                    assert!(checks.iter().any(|c| &c.action == a && &c.resource == r && c.context == req.context), "{a} on {r} not needed");
+                    assert!(
+                        checks.iter().any(|c| &c.action == a
+                            && &c.resource == r
+                            && c.context == req.context),
+                        "{a} on {r} not needed"
+                    );
                 }
             }
         }
@@ -829,7 +991,11 @@ mod tests {
         let p = policies();
         let c = check("dynamodb:GetItem", "t", &[]);
         let mut allowed = result(SimDecision::Allowed);
-        allowed.matched = vec![SimStatement { source_policy_id: Some("inline".into()), source_policy_type: Some("role".into()), start: Some((2, 1)) }];
+        allowed.matched = vec![SimStatement {
+            source_policy_id: Some("inline".into()),
+            source_policy_type: Some("role".into()),
+            start: Some((2, 1)),
+        }];
         let r = interpret(&c, Some(&allowed), &p);
         assert_eq!((r.verdict, r.code), (Verdict::Pass, ReasonCode::Allowed));
         assert_eq!(r.reason, "allowed by role policy `inline` statement `Rw`");
@@ -837,23 +1003,41 @@ mod tests {
         let mut missing = allowed.clone();
         missing.missing_context = vec!["aws:SourceIp".into()];
         let r = interpret(&c, Some(&missing), &p);
-        assert_eq!((r.verdict, r.code), (Verdict::Inconclusive, ReasonCode::MissingContext));
+        assert_eq!(
+            (r.verdict, r.code),
+            (Verdict::Inconclusive, ReasonCode::MissingContext)
+        );
         assert!(r.reason.contains("aws:SourceIp"));
 
         let mut kms = c.clone();
         kms.resource_kind = "kms-key".into();
-        assert_eq!(interpret(&kms, Some(&allowed), &p).verdict, Verdict::Inconclusive);
+        assert_eq!(
+            interpret(&kms, Some(&allowed), &p).verdict,
+            Verdict::Inconclusive
+        );
 
         let mut boundary = result(SimDecision::ImplicitDeny);
         boundary.allowed_by_boundary = Some(false);
         let r = interpret(&c, Some(&boundary), &p);
-        assert_eq!((r.verdict, r.code), (Verdict::Fail, ReasonCode::BoundaryDeny));
+        assert_eq!(
+            (r.verdict, r.code),
+            (Verdict::Fail, ReasonCode::BoundaryDeny)
+        );
         assert!(r.reason.contains("arn:aws:iam::1:policy/b"));
 
         let r = interpret(&c, Some(&result(SimDecision::ImplicitDeny)), &p);
-        assert_eq!((r.verdict, r.code, r.reason.as_str()), (Verdict::Fail, ReasonCode::NoAllow, "no policy allows it"));
-        assert_eq!(interpret(&c, Some(&result(SimDecision::ExplicitDeny)), &p).code, ReasonCode::ExplicitDeny);
-        assert_eq!(interpret(&c, Some(&result(SimDecision::Other("maybe".into()))), &p).verdict, Verdict::Inconclusive);
+        assert_eq!(
+            (r.verdict, r.code, r.reason.as_str()),
+            (Verdict::Fail, ReasonCode::NoAllow, "no policy allows it")
+        );
+        assert_eq!(
+            interpret(&c, Some(&result(SimDecision::ExplicitDeny)), &p).code,
+            ReasonCode::ExplicitDeny
+        );
+        assert_eq!(
+            interpret(&c, Some(&result(SimDecision::Other("maybe".into()))), &p).verdict,
+            Verdict::Inconclusive
+        );
         assert_eq!(interpret(&c, None, &p).code, ReasonCode::NoResult);
     }
 }

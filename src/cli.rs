@@ -9,7 +9,10 @@ use crate::arn::{PrincipalKind, parse_key_input, principal_from_arn, principal_f
 use crate::aws::{ConnectOptions, SdkAws, load_config};
 use crate::catalogue::{Catalogue, parse_version};
 use crate::check::{CheckError, RunContext};
-use crate::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs, parse_context_arg, validate_resources};
+use crate::plan::{
+    CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs, parse_context_arg,
+    validate_resources,
+};
 use crate::render::{self, TextStyle};
 use crate::report::{exit, exit_code};
 
@@ -35,7 +38,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check a principal against what pydynox needs, with IAM's policy simulator
+    /// Check a principal against what pydynox needs (IAM's policy simulator and/or the local engine)
     Check(Box<CheckArgs>),
     /// List pydynox features with the IAM actions and resources each one needs
     Features(FeaturesArgs),
@@ -84,39 +87,39 @@ pub enum ColorChoice {
 #[command(after_help = EXIT_CODES)]
 pub struct CheckArgs {
     /// Role to audit: name, role ARN, or assumed-role session ARN (arn:aws:sts::A:assumed-role/R/s)
-    #[arg(long, conflicts_with_all = ["user", "principal"])]
+    #[arg(long, conflicts_with_all = ["user", "principal"], help_heading = "Principal")]
     pub role: Option<String>,
     /// User to audit: name or user ARN (group policies are included)
-    #[arg(long, conflicts_with = "principal")]
+    #[arg(long, conflicts_with = "principal", help_heading = "Principal")]
     pub user: Option<String>,
     /// Any principal ARN: role, user, or assumed-role session (as `aws sts get-caller-identity` prints it).
     /// With no --role/--user/--principal, the caller's own identity is audited
-    #[arg(long)]
+    #[arg(long, help_heading = "Principal")]
     pub principal: Option<String>,
     /// pydynox features the service uses, comma-separated or repeated (see `pydynox-iam features`;
     /// docs names such as basic-crud and kms-readwrite are accepted)
     #[arg(long, short = 'f', value_delimiter = ',', required = true)]
     pub features: Vec<String>,
     /// DynamoDB table name or ARN (repeatable)
-    #[arg(long = "table", value_name = "NAME|ARN")]
+    #[arg(long = "table", value_name = "NAME|ARN", help_heading = "Resources")]
     pub tables: Vec<String>,
     /// GSI/LSI name (repeatable), checked as table/T/index/NAME
-    #[arg(long = "index", value_name = "NAME")]
+    #[arg(long = "index", value_name = "NAME", help_heading = "Resources")]
     pub indexes: Vec<String>,
     /// Check every index of the table (table/T/index/*)
-    #[arg(long, conflicts_with = "indexes")]
+    #[arg(long, conflicts_with = "indexes", help_heading = "Resources")]
     pub all_indexes: bool,
     /// KMS key ARN or id used by EncryptedAttribute; an alias is resolved to its key ARN
-    #[arg(long, value_name = "ARN|ID|ALIAS")]
+    #[arg(long, value_name = "ARN|ID|ALIAS", help_heading = "Resources")]
     pub kms_key: Option<String>,
     /// S3 bucket used by S3Attribute
-    #[arg(long)]
+    #[arg(long, help_heading = "Resources")]
     pub bucket: Option<String>,
     /// S3 key prefix used by S3Attribute
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", help_heading = "Resources")]
     pub prefix: String,
     /// Role ARN passed to DynamoDBClient(role_arn=...), for the assume-role feature
-    #[arg(long, value_name = "ARN")]
+    #[arg(long, value_name = "ARN", help_heading = "Resources")]
     pub assume_role_arn: Option<String>,
     /// pydynox release whose behaviour to check [default: newest known]
     #[arg(long, value_name = "VERSION")]
@@ -152,7 +155,11 @@ pub struct CheckArgs {
 pub struct OfflineArgs {
     /// Identity policy JSON file of the principal (repeatable; the file stem names the policy).
     /// Needs --role/--user/--principal as an ARN
-    #[arg(long = "policy-file", value_name = "FILE", conflicts_with = "from_auth_details")]
+    #[arg(
+        long = "policy-file",
+        value_name = "FILE",
+        conflicts_with = "from_auth_details"
+    )]
     pub policy_files: Vec<std::path::PathBuf>,
     /// Permissions boundary JSON file
     #[arg(long, value_name = "FILE", conflicts_with = "from_auth_details")]
@@ -173,7 +180,9 @@ pub struct OfflineArgs {
 
 impl OfflineArgs {
     pub fn is_offline(&self) -> bool {
-        !self.policy_files.is_empty() || self.boundary_file.is_some() || self.from_auth_details.is_some()
+        !self.policy_files.is_empty()
+            || self.boundary_file.is_some()
+            || self.from_auth_details.is_some()
     }
 }
 
@@ -182,31 +191,46 @@ fn read_file(path: &std::path::Path) -> Result<String, String> {
 }
 
 fn file_stem(path: &std::path::Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// Reads the offline inputs into an account. All file problems are reported at once.
-pub fn load_offline(a: &CheckArgs, plan: &CheckPlan) -> Result<crate::offline::OfflineAccount, Vec<String>> {
+pub fn load_offline(
+    a: &CheckArgs,
+    plan: &CheckPlan,
+) -> Result<crate::offline::OfflineAccount, Vec<String>> {
     use crate::offline::{BucketPolicyInput, OfflineAccount};
     let o = &a.offline;
     let mut errors = Vec::new();
     let mut read = |p: &std::path::Path| read_file(p).map_err(|e| errors.push(e)).ok();
     let key_policy = o.key_policy_file.as_deref().and_then(&mut read);
     let bucket = match (&o.bucket_policy_file, o.no_bucket_policy) {
-        (Some(p), _) => read(p).map(BucketPolicyInput::Document).unwrap_or(BucketPolicyInput::Unknown),
+        (Some(p), _) => read(p)
+            .map(BucketPolicyInput::Document)
+            .unwrap_or(BucketPolicyInput::Unknown),
         (None, true) => BucketPolicyInput::None,
         (None, false) => BucketPolicyInput::Unknown,
     };
     let account = if let Some(path) = &o.from_auth_details {
         read(path).and_then(|text| {
             OfflineAccount::from_authorization_details(&text)
-                .map_err(|es| errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display()))))
+                .map_err(|es| {
+                    errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display())))
+                })
                 .ok()
         })
     } else {
-        let policies: Vec<(String, String)> =
-            o.policy_files.iter().filter_map(|p| read(p).map(|t| (file_stem(p), t))).collect();
-        let boundary = o.boundary_file.as_ref().and_then(|p| read(p).map(|t| (file_stem(p), t)));
+        let policies: Vec<(String, String)> = o
+            .policy_files
+            .iter()
+            .filter_map(|p| read(p).map(|t| (file_stem(p), t)))
+            .collect();
+        let boundary = o
+            .boundary_file
+            .as_ref()
+            .and_then(|p| read(p).map(|t| (file_stem(p), t)));
         let principal = match &plan.principal {
             PrincipalSelector::Named(p) if p.account.is_some() => Some(p),
             _ => {
@@ -217,16 +241,34 @@ pub fn load_offline(a: &CheckArgs, plan: &CheckPlan) -> Result<crate::offline::O
             }
         };
         principal.map(|p| {
-            let input = a.role.as_deref().or(a.user.as_deref()).or(a.principal.as_deref()).unwrap_or_default();
-            let partition = crate::arn::Arn::parse(input).map(|x| x.partition.to_string()).unwrap_or_else(|| "aws".into());
-            let arn = format!("arn:{partition}:iam::{}:{}/{}", p.account.as_deref().unwrap_or_default(), p.kind.as_str(), p.name);
+            let input = a
+                .role
+                .as_deref()
+                .or(a.user.as_deref())
+                .or(a.principal.as_deref())
+                .unwrap_or_default();
+            let partition = crate::arn::Arn::parse(input)
+                .map(|x| x.partition.to_string())
+                .unwrap_or_else(|| "aws".into());
+            let arn = format!(
+                "arn:{partition}:iam::{}:{}/{}",
+                p.account.as_deref().unwrap_or_default(),
+                p.kind.as_str(),
+                p.name
+            );
             // A role ARN given with a path keeps it.
-            let arn = if input.starts_with("arn:") && input.contains(":iam::") { input.to_string() } else { arn };
+            let arn = if input.starts_with("arn:") && input.contains(":iam::") {
+                input.to_string()
+            } else {
+                arn
+            };
             OfflineAccount::from_policy_files(&arn, p, policies, boundary)
         })
     };
     match account {
-        Some(acc) if errors.is_empty() => Ok(acc.with_key_policy(key_policy).with_bucket_policy(bucket)),
+        Some(acc) if errors.is_empty() => {
+            Ok(acc.with_key_policy(key_policy).with_bucket_policy(bucket))
+        }
         _ => Err(errors),
     }
 }
@@ -242,6 +284,7 @@ fn offline_region(a: &AwsArgs) -> Option<String> {
 }
 
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "AWS connection")]
 pub struct AwsArgs {
     /// AWS region for resource ARNs and API calls [default: from the AWS config chain]
     #[arg(long)]
@@ -268,39 +311,58 @@ pub struct FeaturesArgs {
 pub fn build_plan(cat: &Catalogue, a: &CheckArgs) -> Result<CheckPlan, Vec<String>> {
     let mut errors = Vec::new();
     let principal = if let Some(r) = &a.role {
-        principal_from_input(PrincipalKind::Role, r).map(PrincipalSelector::Named).map_err(|e| e.to_string())
+        principal_from_input(PrincipalKind::Role, r)
+            .map(PrincipalSelector::Named)
+            .map_err(|e| e.to_string())
     } else if let Some(u) = &a.user {
-        principal_from_input(PrincipalKind::User, u).map(PrincipalSelector::Named).map_err(|e| e.to_string())
+        principal_from_input(PrincipalKind::User, u)
+            .map(PrincipalSelector::Named)
+            .map_err(|e| e.to_string())
     } else if let Some(p) = &a.principal {
-        principal_from_arn(p).map(PrincipalSelector::Named).map_err(|e| e.to_string())
+        principal_from_arn(p)
+            .map(PrincipalSelector::Named)
+            .map_err(|e| e.to_string())
     } else {
         Ok(PrincipalSelector::Caller)
     };
     let principal = principal.map_err(|e| errors.push(e)).ok();
-    let features = cat.resolve_features(&a.features).map_err(|e| errors.push(e.to_string())).ok();
+    let features = cat
+        .resolve_features(&a.features)
+        .map_err(|e| errors.push(e.to_string()))
+        .ok();
     let version = match &a.pydynox_version {
-        Some(v) => parse_version(v).map_err(|e| errors.push(e.to_string())).ok(),
+        Some(v) => parse_version(v)
+            .map_err(|e| errors.push(e.to_string()))
+            .ok(),
         None => Some(cat.newest()),
     };
     let kms_key = match &a.kms_key {
         Some(k) => match parse_key_input(k) {
             Some(k) => Some(k),
             None => {
-                errors.push(format!("--kms-key `{k}` is not a KMS key ARN, key id or alias"));
+                errors.push(format!(
+                    "--kms-key `{k}` is not a KMS key ARN, key id or alias"
+                ));
                 None
             }
         },
         None => None,
     };
     if let Some(r) = &a.assume_role_arn
-        && principal_from_arn(r).map(|p| p.kind != PrincipalKind::Role || p.session.is_some()).unwrap_or(true)
+        && principal_from_arn(r)
+            .map(|p| p.kind != PrincipalKind::Role || p.session.is_some())
+            .unwrap_or(true)
     {
-        errors.push(format!("--assume-role-arn `{r}` is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"));
+        errors.push(format!(
+            "--assume-role-arn `{r}` is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+        ));
     }
     if let Some(b) = &a.bucket
         && (b.is_empty() || b.contains('/') || b.starts_with("arn:"))
     {
-        errors.push(format!("--bucket `{b}` must be a bucket name (put the key prefix in --prefix)"));
+        errors.push(format!(
+            "--bucket `{b}` must be a bucket name (put the key prefix in --prefix)"
+        ));
     }
     let mut extra_context = Vec::new();
     for c in &a.context {
@@ -329,9 +391,13 @@ pub fn build_plan(cat: &Catalogue, a: &CheckArgs) -> Result<CheckPlan, Vec<Strin
         errors.extend(errs);
     }
     match (principal, features, version) {
-        (Some(principal), Some(features), Some(version)) if errors.is_empty() => {
-            Ok(CheckPlan { principal, features, version, resources, extra_context })
-        }
+        (Some(principal), Some(features), Some(version)) if errors.is_empty() => Ok(CheckPlan {
+            principal,
+            features,
+            version,
+            resources,
+            extra_context,
+        }),
         _ => Err(errors),
     }
 }
@@ -340,17 +406,25 @@ fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
 fn text_style(choice: ColorChoice) -> TextStyle {
     let width = if io::stdout().is_terminal() {
-        std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(160))
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .or(Some(160))
     } else {
         None
     };
-    TextStyle { color: use_color(choice), width }
+    TextStyle {
+        color: use_color(choice),
+        width,
+    }
 }
 
 /// Writes output; a closed pipe (`| head`) is not an error.
@@ -386,7 +460,9 @@ pub async fn run(cli: Cli) -> i32 {
             };
             let r = emit(|w| match a.format {
                 Format::Json => render::features_json(w, &cat, &version),
-                Format::Table => render::features_table(w, &cat, &version, text_style(ColorChoice::Auto)),
+                Format::Table => {
+                    render::features_table(w, &cat, &version, text_style(ColorChoice::Auto))
+                }
             });
             match r {
                 Ok(()) => exit::PASS,
@@ -412,7 +488,11 @@ pub async fn run(cli: Cli) -> i32 {
                 }
             };
             let o = &a.offline;
-            if !o.is_offline() && (o.key_policy_file.is_some() || o.bucket_policy_file.is_some() || o.no_bucket_policy) {
+            if !o.is_offline()
+                && (o.key_policy_file.is_some()
+                    || o.bucket_policy_file.is_some()
+                    || o.no_bucket_policy)
+            {
                 print_errors(&["--key-policy-file, --bucket-policy-file and --no-bucket-policy are for offline checks (with --policy-file or --from-auth-details); online, the tool reads those policies itself".into()]);
                 return exit::USAGE;
             }
@@ -424,7 +504,12 @@ pub async fn run(cli: Cli) -> i32 {
                         return exit::USAGE;
                     }
                 };
-                let ctx = RunContext { catalogue: &cat, region: offline_region(&a.aws), endpoint_url: None, engine: a.engine.into() };
+                let ctx = RunContext {
+                    catalogue: &cat,
+                    region: offline_region(&a.aws),
+                    endpoint_url: None,
+                    engine: a.engine.into(),
+                };
                 crate::check::run(&account, &ctx, &plan).await
             } else {
                 let opts = ConnectOptions {
@@ -446,12 +531,18 @@ pub async fn run(cli: Cli) -> i32 {
                 Ok(r) => r,
                 Err(e) => {
                     print_errors(&[e.to_string()]);
-                    return if e.is_usage() { exit::USAGE } else { exit::ERROR };
+                    return if e.is_usage() {
+                        exit::USAGE
+                    } else {
+                        exit::ERROR
+                    };
                 }
             };
             let r = emit(|w| match a.format {
                 Format::Json => render::report_json(w, &report),
-                Format::Table => render::report_table(w, &report, text_style(a.color), a.show_policies),
+                Format::Table => {
+                    render::report_table(w, &report, text_style(a.color), a.show_policies)
+                }
             });
             if let Err(e) = r {
                 print_errors(&[format!("cannot write output: {e}")]);
@@ -464,5 +555,9 @@ pub async fn run(cli: Cli) -> i32 {
 
 /// Maps a run error to its exit code (for callers that run the pipeline themselves).
 pub fn error_exit_code(e: &CheckError) -> i32 {
-    if e.is_usage() { exit::USAGE } else { exit::ERROR }
+    if e.is_usage() {
+        exit::USAGE
+    } else {
+        exit::ERROR
+    }
 }

@@ -8,13 +8,13 @@
 pub mod arn;
 pub mod aws;
 pub mod catalogue;
-pub mod engine;
-pub mod local;
 pub mod check;
 pub mod cli;
+pub mod engine;
+pub mod local;
 pub mod model;
 pub mod offline;
 pub mod plan;
 pub mod render;
-pub mod simulate_cmd;
 pub mod report;
+pub mod simulate_cmd;

@@ -7,10 +7,12 @@ use std::collections::HashMap;
 
 use crate::catalogue::{ContextEntry, ContextType};
 use crate::engine::{
-    Context, ContextValue, Decision, Evaluation, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Reason,
-    Request, ResourcePolicyMode, ValueType, evaluate,
+    Context, ContextValue, Decision, Evaluation, NamedPolicy, PolicyDocument, PolicyKind,
+    PolicySet, Reason, Request, ResourcePolicyMode, ValueType, evaluate,
 };
-use crate::model::{FetchedResourcePolicy, PolicySource, PrincipalPolicies, ResourcePolicyKind, ResourcePolicyState};
+use crate::model::{
+    FetchedResourcePolicy, PolicySource, PrincipalPolicies, ResourcePolicyKind, ResourcePolicyState,
+};
 use crate::plan::Check;
 use crate::report::{LocalEvidence, ReasonCode, StatementRef, Verdict};
 
@@ -40,7 +42,9 @@ pub struct LocalInputs {
 fn label_of(source: &PolicySource, name: &str) -> (String, String) {
     let kind = match source {
         PolicySource::Inline { owner_kind, .. } => format!("{owner_kind} inline"),
-        PolicySource::Managed { via_group: Some(g), .. } => format!("group `{g}` managed"),
+        PolicySource::Managed {
+            via_group: Some(g), ..
+        } => format!("group `{g}` managed"),
         PolicySource::Managed { .. } => "managed".to_string(),
         PolicySource::Boundary { .. } => "permissions boundary".to_string(),
     };
@@ -65,7 +69,10 @@ fn resource_id(kind: ResourcePolicyKind, resource: &str) -> String {
 
 /// Parses everything fetched. Parse failures are recorded, not fatal: the rows they could
 /// affect become inconclusive.
-pub fn prepare(policies: &PrincipalPolicies, resource_policies: &[FetchedResourcePolicy]) -> LocalInputs {
+pub fn prepare(
+    policies: &PrincipalPolicies,
+    resource_policies: &[FetchedResourcePolicy],
+) -> LocalInputs {
     let mut inputs = LocalInputs {
         identity: Vec::new(),
         boundary: None,
@@ -93,20 +100,31 @@ pub fn prepare(policies: &PrincipalPolicies, resource_policies: &[FetchedResourc
     }
     for rp in resource_policies {
         let id = resource_id(rp.kind, &rp.resource);
-        let short = rp.resource.rsplit(['/', ':']).next().unwrap_or(&rp.resource).to_string();
-        let kind = resource_label(rp.kind).trim_end_matches(" policy").to_string();
+        let short = rp
+            .resource
+            .rsplit(['/', ':'])
+            .next()
+            .unwrap_or(&rp.resource)
+            .to_string();
+        let kind = resource_label(rp.kind)
+            .trim_end_matches(" policy")
+            .to_string();
         inputs.labels.insert(id.clone(), (kind, short));
         let prepared = match &rp.state {
             ResourcePolicyState::Absent => Prepared::Absent,
             ResourcePolicyState::Unreadable { reason } => Prepared::Unreadable(reason.clone()),
             ResourcePolicyState::Document { text } => {
-                match PolicyDocument::parse(text).and_then(|d| NamedPolicy::new(id, PolicyKind::Resource, d)) {
+                match PolicyDocument::parse(text)
+                    .and_then(|d| NamedPolicy::new(id, PolicyKind::Resource, d))
+                {
                     Ok(np) => Prepared::Policy(np),
                     Err(e) => Prepared::Unreadable(format!("it could not be parsed: {e}")),
                 }
             }
         };
-        inputs.resource.insert((rp.kind, rp.resource.clone()), prepared);
+        inputs
+            .resource
+            .insert((rp.kind, rp.resource.clone()), prepared);
     }
     inputs
 }
@@ -132,9 +150,15 @@ pub fn engine_context(entries: &[ContextEntry]) -> Context {
     for e in entries {
         let ty = Some(value_type(e.kind));
         let v = if is_list(e.kind) || e.values.len() > 1 {
-            ContextValue::List { values: e.values.clone(), ty }
+            ContextValue::List {
+                values: e.values.clone(),
+                ty,
+            }
         } else {
-            ContextValue::Single { value: e.values[0].clone(), ty }
+            ContextValue::Single {
+                value: e.values[0].clone(),
+                ty,
+            }
         };
         ctx.insert(e.key.clone(), v);
     }
@@ -142,13 +166,30 @@ pub fn engine_context(entries: &[ContextEntry]) -> Context {
 }
 
 /// Which resource policy applies to a check, and how AWS combines it.
-fn resource_policy_for(check: &Check, bucket: Option<&str>) -> Option<(ResourcePolicyKind, String, ResourcePolicyMode)> {
+fn resource_policy_for(
+    check: &Check,
+    bucket: Option<&str>,
+) -> Option<(ResourcePolicyKind, String, ResourcePolicyMode)> {
     match check.resource_kind.as_str() {
-        "kms-key" => Some((ResourcePolicyKind::KmsKey, check.resource.clone(), ResourcePolicyMode::KmsKeyPolicy)),
-        "s3-object" => bucket.map(|b| (ResourcePolicyKind::S3Bucket, b.to_string(), ResourcePolicyMode::Standard)),
+        "kms-key" => Some((
+            ResourcePolicyKind::KmsKey,
+            check.resource.clone(),
+            ResourcePolicyMode::KmsKeyPolicy,
+        )),
+        "s3-object" => bucket.map(|b| {
+            (
+                ResourcePolicyKind::S3Bucket,
+                b.to_string(),
+                ResourcePolicyMode::Standard,
+            )
+        }),
         // A trust policy must allow, directly or by trusting the account (delegating to IAM
         // policies): the same rule as a KMS key policy.
-        "role" => Some((ResourcePolicyKind::RoleTrust, check.resource.clone(), ResourcePolicyMode::KmsKeyPolicy)),
+        "role" => Some((
+            ResourcePolicyKind::RoleTrust,
+            check.resource.clone(),
+            ResourcePolicyMode::KmsKeyPolicy,
+        )),
         _ => None,
     }
 }
@@ -179,7 +220,10 @@ fn outcome(e: &Evaluation) -> Outcome {
         Decision::ExplicitDeny | Decision::ImplicitDeny => Outcome::Deny,
         // Identity and boundary allow; only the absent key policy kept it from Allowed.
         Decision::Indeterminate
-            if e.unsupported.is_empty() && e.reasons.iter().any(|r| matches!(r, Reason::KeyPolicyNotEvaluated)) =>
+            if e.unsupported.is_empty()
+                && e.reasons
+                    .iter()
+                    .any(|r| matches!(r, Reason::KeyPolicyNotEvaluated)) =>
         {
             Outcome::Allow
         }
@@ -189,12 +233,24 @@ fn outcome(e: &Evaluation) -> Outcome {
 
 impl LocalInputs {
     fn describe(&self, m: &crate::engine::MatchedStatement) -> StatementRef {
-        let (kind, name) = self.labels.get(&m.policy).cloned().unwrap_or_else(|| (String::new(), m.policy.clone()));
-        StatementRef { policy: name, policy_type: Some(kind), statement: Some(m.statement), sid: m.sid.clone() }
+        let (kind, name) = self
+            .labels
+            .get(&m.policy)
+            .cloned()
+            .unwrap_or_else(|| (String::new(), m.policy.clone()));
+        StatementRef {
+            policy: name,
+            policy_type: Some(kind),
+            statement: Some(m.statement),
+            sid: m.sid.clone(),
+        }
     }
 
     fn label(&self, id: &str) -> String {
-        self.labels.get(id).map(label_text).unwrap_or_else(|| format!("policy `{id}`"))
+        self.labels
+            .get(id)
+            .map(label_text)
+            .unwrap_or_else(|| format!("policy `{id}`"))
     }
 
     /// Evaluates one check. `bucket` names the bucket of S3 checks.
@@ -225,7 +281,9 @@ impl LocalInputs {
             return verdict(
                 Verdict::Inconclusive,
                 ReasonCode::PolicyUnreadable,
-                format!("{label} could not be parsed, so what it allows or denies is unknown: {err}"),
+                format!(
+                    "{label} could not be parsed, so what it allows or denies is unknown: {err}"
+                ),
                 &identity_eval,
             );
         }
@@ -233,14 +291,20 @@ impl LocalInputs {
         let (eval, rp_kind) = match &rp {
             Some((kind, resource, mode)) => match self.resource.get(&(*kind, resource.clone())) {
                 Some(Prepared::Policy(p)) => {
-                    let set = PolicySet { resource_policy: Some((p, *mode)), ..identity_only.clone() };
+                    let set = PolicySet {
+                        resource_policy: Some((p, *mode)),
+                        ..identity_only.clone()
+                    };
                     (evaluate(&set, &req), Some(*kind))
                 }
                 Some(Prepared::Unreadable(why)) => {
                     return verdict(
                         Verdict::Inconclusive,
                         ReasonCode::ResourcePolicyUnreadable,
-                        format!("the {} of `{resource}` could not be read ({why}), and it decides this too", resource_label(*kind)),
+                        format!(
+                            "the {} of `{resource}` could not be read ({why}), and it decides this too",
+                            resource_label(*kind)
+                        ),
                         &identity_eval,
                     );
                 }
@@ -267,7 +331,12 @@ impl LocalInputs {
         }
     }
 
-    fn explain(&self, check: &Check, e: &Evaluation, rp: Option<ResourcePolicyKind>) -> (Verdict, ReasonCode, String) {
+    fn explain(
+        &self,
+        check: &Check,
+        e: &Evaluation,
+        rp: Option<ResourcePolicyKind>,
+    ) -> (Verdict, ReasonCode, String) {
         let by = |effect: crate::engine::Effect| {
             e.matched
                 .iter()
@@ -403,14 +472,20 @@ mod tests {
                 .map(|(n, d)| FetchedPolicy {
                     id: n.to_string(),
                     name: n.to_string(),
-                    source: PolicySource::Inline { owner_kind: "role".into(), owner: "app".into() },
+                    source: PolicySource::Inline {
+                        owner_kind: "role".into(),
+                        owner: "app".into(),
+                    },
                     text: d.to_string(),
                 })
                 .collect(),
             boundary: boundary.map(|d| FetchedPolicy {
                 id: "arn:aws:iam::111122223333:policy/b".into(),
                 name: "b".into(),
-                source: PolicySource::Boundary { arn: "arn:aws:iam::111122223333:policy/b".into(), version: "v1".into() },
+                source: PolicySource::Boundary {
+                    arn: "arn:aws:iam::111122223333:policy/b".into(),
+                    version: "v1".into(),
+                },
                 text: d.to_string(),
             }),
             groups: vec![],
@@ -418,7 +493,13 @@ mod tests {
     }
 
     fn check(action: &str, resource: &str, kind: &str) -> Check {
-        Check { feature: "f".into(), action: action.into(), resource: resource.into(), resource_kind: kind.into(), context: vec![] }
+        Check {
+            feature: "f".into(),
+            action: action.into(),
+            resource: resource.into(),
+            resource_kind: kind.into(),
+            context: vec![],
+        }
     }
 
     const TABLE: &str = "arn:aws:dynamodb:us-east-1:111122223333:table/users";
@@ -428,84 +509,162 @@ mod tests {
     fn allow_names_the_statement_and_deny_wins() {
         let p = policies(
             &[
-                ("rw", r#"{"Version":"2012-10-17","Statement":[{"Sid":"All","Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}"#),
-                ("guard", r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoDelete","Effect":"Deny","Action":"dynamodb:DeleteItem","Resource":"*"}]}"#),
+                (
+                    "rw",
+                    r#"{"Version":"2012-10-17","Statement":[{"Sid":"All","Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}"#,
+                ),
+                (
+                    "guard",
+                    r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoDelete","Effect":"Deny","Action":"dynamodb:DeleteItem","Resource":"*"}]}"#,
+                ),
             ],
             None,
         );
         let inputs = prepare(&p, &[]);
         let get = inputs.evaluate_check(&check("dynamodb:GetItem", TABLE, "table"), None);
-        assert_eq!((get.verdict, get.code), (Verdict::Pass, ReasonCode::Allowed));
-        assert_eq!(get.reason, "allowed by role inline policy `rw` statement `All`");
+        assert_eq!(
+            (get.verdict, get.code),
+            (Verdict::Pass, ReasonCode::Allowed)
+        );
+        assert_eq!(
+            get.reason,
+            "allowed by role inline policy `rw` statement `All`"
+        );
         let del = inputs.evaluate_check(&check("dynamodb:DeleteItem", TABLE, "table"), None);
-        assert_eq!((del.verdict, del.code), (Verdict::Fail, ReasonCode::ExplicitDeny));
-        assert!(del.reason.contains("role inline policy `guard` statement `NoDelete`"), "{}", del.reason);
+        assert_eq!(
+            (del.verdict, del.code),
+            (Verdict::Fail, ReasonCode::ExplicitDeny)
+        );
+        assert!(
+            del.reason
+                .contains("role inline policy `guard` statement `NoDelete`"),
+            "{}",
+            del.reason
+        );
     }
 
     #[test]
     fn boundary_caps_identity() {
         let p = policies(
-            &[("rw", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}"#)],
-            Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#),
+            &[(
+                "rw",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}"#,
+            )],
+            Some(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#,
+            ),
         );
         let v = prepare(&p, &[]).evaluate_check(&check("dynamodb:PutItem", TABLE, "table"), None);
-        assert_eq!((v.verdict, v.code), (Verdict::Fail, ReasonCode::BoundaryDeny));
-        assert!(v.reason.contains("permissions boundary policy `b`"), "{}", v.reason);
+        assert_eq!(
+            (v.verdict, v.code),
+            (Verdict::Fail, ReasonCode::BoundaryDeny)
+        );
+        assert!(
+            v.reason.contains("permissions boundary policy `b`"),
+            "{}",
+            v.reason
+        );
     }
 
     #[test]
     fn kms_needs_the_key_policy() {
-        let p = policies(&[("k", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#)], None);
+        let p = policies(
+            &[(
+                "k",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#,
+            )],
+            None,
+        );
         let c = check("kms:Decrypt", KEY, "kms-key");
         // Not fetched: never a PASS.
         let v = prepare(&p, &[]).evaluate_check(&c, None);
-        assert_eq!((v.verdict, v.code, v.identity_outcome), (Verdict::Inconclusive, ReasonCode::KeyPolicyNotEvaluated, Outcome::Allow));
+        assert_eq!(
+            (v.verdict, v.code, v.identity_outcome),
+            (
+                Verdict::Inconclusive,
+                ReasonCode::KeyPolicyNotEvaluated,
+                Outcome::Allow
+            )
+        );
         let key_policy = |doc: &str| FetchedResourcePolicy {
             kind: ResourcePolicyKind::KmsKey,
             resource: KEY.into(),
             state: ResourcePolicyState::Document { text: doc.into() },
         };
-        let delegating = key_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#);
+        let delegating = key_policy(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#,
+        );
         let v = prepare(&p, &[delegating]).evaluate_check(&c, None);
         assert_eq!(v.verdict, Verdict::Pass, "{}", v.reason);
         assert!(v.reason.contains("delegates to IAM"), "{}", v.reason);
-        let other = key_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/admin"},"Action":"kms:*","Resource":"*"}]}"#);
+        let other = key_policy(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/admin"},"Action":"kms:*","Resource":"*"}]}"#,
+        );
         let v = prepare(&p, &[other]).evaluate_check(&c, None);
-        assert_eq!((v.verdict, v.code), (Verdict::Fail, ReasonCode::ResourcePolicyDeny), "{}", v.reason);
+        assert_eq!(
+            (v.verdict, v.code),
+            (Verdict::Fail, ReasonCode::ResourcePolicyDeny),
+            "{}",
+            v.reason
+        );
         let unreadable = FetchedResourcePolicy {
             kind: ResourcePolicyKind::KmsKey,
             resource: KEY.into(),
-            state: ResourcePolicyState::Unreadable { reason: "AccessDenied".into() },
+            state: ResourcePolicyState::Unreadable {
+                reason: "AccessDenied".into(),
+            },
         };
         let v = prepare(&p, &[unreadable]).evaluate_check(&c, None);
-        assert_eq!((v.verdict, v.code), (Verdict::Inconclusive, ReasonCode::ResourcePolicyUnreadable));
+        assert_eq!(
+            (v.verdict, v.code),
+            (Verdict::Inconclusive, ReasonCode::ResourcePolicyUnreadable)
+        );
     }
 
     #[test]
     fn an_unparseable_policy_makes_rows_inconclusive() {
         let p = policies(
             &[
-                ("ok", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
-                ("bad", r#"{"Version":"2012-10-17","Statement":[{"Effect":"allow","Action":"*","Resource":"*"}]}"#),
+                (
+                    "ok",
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+                ),
+                (
+                    "bad",
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"allow","Action":"*","Resource":"*"}]}"#,
+                ),
             ],
             None,
         );
         let v = prepare(&p, &[]).evaluate_check(&check("dynamodb:GetItem", TABLE, "table"), None);
-        assert_eq!((v.verdict, v.code), (Verdict::Inconclusive, ReasonCode::PolicyUnreadable));
+        assert_eq!(
+            (v.verdict, v.code),
+            (Verdict::Inconclusive, ReasonCode::PolicyUnreadable)
+        );
         assert!(v.reason.contains("`bad`"), "{}", v.reason);
     }
 
     #[test]
     fn missing_context_is_inconclusive() {
         let p = policies(
-            &[("ip", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#)],
+            &[(
+                "ip",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#,
+            )],
             None,
         );
         let inputs = prepare(&p, &[]);
         let v = inputs.evaluate_check(&check("dynamodb:GetItem", TABLE, "table"), None);
-        assert_eq!((v.verdict, v.code), (Verdict::Inconclusive, ReasonCode::MissingContext));
+        assert_eq!(
+            (v.verdict, v.code),
+            (Verdict::Inconclusive, ReasonCode::MissingContext)
+        );
         let mut c = check("dynamodb:GetItem", TABLE, "table");
-        c.context = vec![ContextEntry { key: "aws:SourceIp".into(), kind: ContextType::Ip, values: vec!["10.1.2.3".into()] }];
+        c.context = vec![ContextEntry {
+            key: "aws:SourceIp".into(),
+            kind: ContextType::Ip,
+            values: vec!["10.1.2.3".into()],
+        }];
         assert_eq!(inputs.evaluate_check(&c, None).verdict, Verdict::Pass);
     }
 }

@@ -30,7 +30,12 @@ pub enum PolicySource {
     /// An inline policy embedded in the role, user or group.
     Inline { owner_kind: String, owner: String },
     /// A managed policy (customer- or AWS-managed), default version.
-    Managed { arn: String, version: String, aws_managed: bool, via_group: Option<String> },
+    Managed {
+        arn: String,
+        version: String,
+        aws_managed: bool,
+        via_group: Option<String>,
+    },
     /// The permissions boundary (always a managed policy).
     Boundary { arn: String, version: String },
 }
@@ -148,11 +153,15 @@ pub enum ResourcePolicyKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum ResourcePolicyState {
-    Document { text: String },
+    Document {
+        text: String,
+    },
     /// The resource has no policy (e.g. a bucket without a bucket policy).
     Absent,
     /// It could not be read; rows that depend on it are inconclusive.
-    Unreadable { reason: String },
+    Unreadable {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -74,7 +74,12 @@ impl OfflineAccount {
             managed.insert(arn.clone(), ("file".to_string(), text));
             arn
         });
-        let entity = OfflineEntity { arn: principal_arn.to_string(), inline: policies, boundary: boundary_arn, ..Default::default() };
+        let entity = OfflineEntity {
+            arn: principal_arn.to_string(),
+            inline: policies,
+            boundary: boundary_arn,
+            ..Default::default()
+        };
         let mut account = OfflineAccount {
             roles: HashMap::new(),
             users: HashMap::new(),
@@ -105,17 +110,46 @@ impl OfflineAccount {
             bucket_policy: BucketPolicyInput::Unknown,
             source: "the authorization details".into(),
         };
-        if !v.is_object() || ["UserDetailList", "RoleDetailList", "GroupDetailList", "Policies"].iter().all(|k| v.get(k).is_none()) {
+        if !v.is_object()
+            || [
+                "UserDetailList",
+                "RoleDetailList",
+                "GroupDetailList",
+                "Policies",
+            ]
+            .iter()
+            .all(|k| v.get(k).is_none())
+        {
             return Err(vec!["expected the output of `aws iam get-account-authorization-details` (an object with RoleDetailList, UserDetailList, GroupDetailList, Policies)".into()]);
         }
-        let list = |key: &str| v.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
-        let inline = |item: &Value, key: &str, errors: &mut Vec<String>, owner: &str| -> Vec<(String, String)> {
+        let list = |key: &str| {
+            v.get(key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let inline = |item: &Value,
+                      key: &str,
+                      errors: &mut Vec<String>,
+                      owner: &str|
+         -> Vec<(String, String)> {
             let mut out = Vec::new();
-            for p in item.get(key).and_then(Value::as_array).cloned().unwrap_or_default() {
-                let name = p.get("PolicyName").and_then(Value::as_str).unwrap_or("").to_string();
+            for p in item
+                .get(key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
+                let name = p
+                    .get("PolicyName")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
                 match p.get("PolicyDocument").and_then(document_text) {
                     Some(doc) if !name.is_empty() => out.push((name, doc)),
-                    _ => errors.push(format!("{owner}: {key} entry `{name}` has no PolicyName or PolicyDocument")),
+                    _ => errors.push(format!(
+                        "{owner}: {key} entry `{name}` has no PolicyName or PolicyDocument"
+                    )),
                 }
             }
             out
@@ -123,11 +157,19 @@ impl OfflineAccount {
         let attached = |item: &Value| -> Vec<String> {
             item.get("AttachedManagedPolicies")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|p| p.get("PolicyArn").and_then(Value::as_str)).map(str::to_string).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| p.get("PolicyArn").and_then(Value::as_str))
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let boundary = |item: &Value| -> Option<String> {
-            item.get("PermissionsBoundary").and_then(|b| b.get("PermissionsBoundaryArn")).and_then(Value::as_str).map(str::to_string)
+            item.get("PermissionsBoundary")
+                .and_then(|b| b.get("PermissionsBoundaryArn"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
         };
         for (key, name_key, policy_key) in [
             ("RoleDetailList", "RoleName", "RolePolicyList"),
@@ -135,7 +177,11 @@ impl OfflineAccount {
             ("GroupDetailList", "GroupName", "GroupPolicyList"),
         ] {
             for item in list(key) {
-                let Some(name) = item.get(name_key).and_then(Value::as_str).map(str::to_string) else {
+                let Some(name) = item
+                    .get(name_key)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                else {
                     errors.push(format!("{key}: an entry has no {name_key}"));
                     continue;
                 };
@@ -151,7 +197,12 @@ impl OfflineAccount {
                     groups: item
                         .get("GroupList")
                         .and_then(Value::as_array)
-                        .map(|g| g.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                        .map(|g| {
+                            g.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
                         .unwrap_or_default(),
                     trust: item.get("AssumeRolePolicyDocument").and_then(document_text),
                 };
@@ -169,19 +220,35 @@ impl OfflineAccount {
                 continue;
             };
             let default = p.get("DefaultVersionId").and_then(Value::as_str);
-            let versions = p.get("PolicyVersionList").and_then(Value::as_array).cloned().unwrap_or_default();
+            let versions = p
+                .get("PolicyVersionList")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let chosen = versions.iter().find(|ver| {
                 ver.get("IsDefaultVersion").and_then(Value::as_bool) == Some(true)
-                    || (default.is_some() && ver.get("VersionId").and_then(Value::as_str) == default)
+                    || (default.is_some()
+                        && ver.get("VersionId").and_then(Value::as_str) == default)
             });
-            match chosen.and_then(|ver| Some((ver.get("VersionId")?.as_str()?.to_string(), document_text(ver.get("Document")?)?))) {
+            match chosen.and_then(|ver| {
+                Some((
+                    ver.get("VersionId")?.as_str()?.to_string(),
+                    document_text(ver.get("Document")?)?,
+                ))
+            }) {
                 Some(v) => {
                     account.managed.insert(arn.to_string(), v);
                 }
-                None => errors.push(format!("Policies: `{arn}` has no default version with a document")),
+                None => errors.push(format!(
+                    "Policies: `{arn}` has no default version with a document"
+                )),
             }
         }
-        if errors.is_empty() { Ok(account) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(account)
+        } else {
+            Err(errors)
+        }
     }
 
     /// Sets the key policy of the key being checked (`--key-policy-file`).
@@ -201,7 +268,13 @@ impl OfflineAccount {
             Owner::User(_) => (&self.users, "user"),
             Owner::Group(_) => (&self.groups, "group"),
         };
-        map.get(owner.name()).ok_or_else(|| offline(format!("{kind} `{}` is not in {}", owner.name(), self.source)))
+        map.get(owner.name()).ok_or_else(|| {
+            offline(format!(
+                "{kind} `{}` is not in {}",
+                owner.name(),
+                self.source
+            ))
+        })
     }
 }
 
@@ -212,12 +285,20 @@ impl Aws for OfflineAccount {
 
     async fn get_role(&self, name: &str) -> Result<Entity, AwsError> {
         let e = self.entity(&Owner::Role(name.to_string()))?;
-        Ok(Entity { arn: e.arn.clone(), name: name.to_string(), boundary_arn: e.boundary.clone() })
+        Ok(Entity {
+            arn: e.arn.clone(),
+            name: name.to_string(),
+            boundary_arn: e.boundary.clone(),
+        })
     }
 
     async fn get_user(&self, name: &str) -> Result<Entity, AwsError> {
         let e = self.entity(&Owner::User(name.to_string()))?;
-        Ok(Entity { arn: e.arn.clone(), name: name.to_string(), boundary_arn: e.boundary.clone() })
+        Ok(Entity {
+            arn: e.arn.clone(),
+            name: name.to_string(),
+            boundary_arn: e.boundary.clone(),
+        })
     }
 
     async fn list_groups_for_user(&self, user: &str) -> Result<Vec<String>, AwsError> {
@@ -225,7 +306,12 @@ impl Aws for OfflineAccount {
     }
 
     async fn list_inline_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError> {
-        Ok(self.entity(owner)?.inline.iter().map(|(n, _)| n.clone()).collect())
+        Ok(self
+            .entity(owner)?
+            .inline
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect())
     }
 
     async fn get_inline_policy(&self, owner: &Owner, name: &str) -> Result<String, AwsError> {
@@ -255,11 +341,15 @@ impl Aws for OfflineAccount {
     }
 
     async fn resolve_key(&self, key: &str) -> Result<String, AwsError> {
-        Err(offline(format!("KMS alias `{key}` cannot be resolved offline; pass the key ARN with --kms-key")))
+        Err(offline(format!(
+            "KMS alias `{key}` cannot be resolved offline; pass the key ARN with --kms-key"
+        )))
     }
 
     async fn get_key_policy(&self, _key_arn: &str) -> Result<String, AwsError> {
-        self.key_policy.clone().ok_or_else(|| offline("no key policy was given; pass it with --key-policy-file".into()))
+        self.key_policy.clone().ok_or_else(|| {
+            offline("no key policy was given; pass it with --key-policy-file".into())
+        })
     }
 
     async fn get_bucket_policy(&self, _bucket: &str) -> Result<Option<String>, AwsError> {
@@ -274,7 +364,12 @@ impl Aws for OfflineAccount {
 
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
         let e = self.entity(&Owner::Role(role_name.to_string()))?;
-        e.trust.clone().ok_or_else(|| offline(format!("the trust policy of `{role_name}` is not in {}", self.source)))
+        e.trust.clone().ok_or_else(|| {
+            offline(format!(
+                "the trust policy of `{role_name}` is not in {}",
+                self.source
+            ))
+        })
     }
 
     fn can_simulate(&self) -> bool {
@@ -311,16 +406,32 @@ mod tests {
         let a = OfflineAccount::from_authorization_details(DETAILS).unwrap();
         let role = a.get_role("app").await.unwrap();
         assert_eq!(role.arn, "arn:aws:iam::111122223333:role/svc/app");
-        assert_eq!(role.boundary_arn.as_deref(), Some("arn:aws:iam::111122223333:policy/boundary"));
-        let inline = a.get_inline_policy(&Owner::Role("app".into()), "inline").await.unwrap();
-        assert_eq!(inline, r#"{"Version":"2012-10-17","Statement":[]}"#, "URL-encoded documents are decoded");
-        let (v, doc) = a.get_managed_policy("arn:aws:iam::111122223333:policy/shared").await.unwrap();
+        assert_eq!(
+            role.boundary_arn.as_deref(),
+            Some("arn:aws:iam::111122223333:policy/boundary")
+        );
+        let inline = a
+            .get_inline_policy(&Owner::Role("app".into()), "inline")
+            .await
+            .unwrap();
+        assert_eq!(
+            inline, r#"{"Version":"2012-10-17","Statement":[]}"#,
+            "URL-encoded documents are decoded"
+        );
+        let (v, doc) = a
+            .get_managed_policy("arn:aws:iam::111122223333:policy/shared")
+            .await
+            .unwrap();
         assert_eq!(v, "v2");
         assert!(!doc.contains("old"));
         assert_eq!(a.list_groups_for_user("alice").await.unwrap(), vec!["devs"]);
         assert!(a.get_role_trust_policy("app").await.is_ok());
         let err = a.get_role("nope").await.unwrap_err();
-        assert!(err.to_string().contains("role `nope` is not in the authorization details"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("role `nope` is not in the authorization details"),
+            "{err}"
+        );
         assert!(!a.can_simulate());
     }
 

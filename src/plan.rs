@@ -63,27 +63,40 @@ pub struct CheckPlan {
 
 /// Parses `--context KEY=TYPE:VALUE[,VALUE]` (TYPE optional, default string).
 pub fn parse_context_arg(s: &str) -> Result<ContextEntry, String> {
-    let (key, rest) = s
-        .split_once('=')
-        .ok_or_else(|| format!("`{s}` is not KEY=TYPE:VALUE[,VALUE] (for example aws:SourceIp=ip:10.0.0.1)"))?;
+    let (key, rest) = s.split_once('=').ok_or_else(|| {
+        format!("`{s}` is not KEY=TYPE:VALUE[,VALUE] (for example aws:SourceIp=ip:10.0.0.1)")
+    })?;
     let key = key.trim();
     if key.is_empty() || !key.contains(':') {
-        return Err(format!("`{key}` is not a condition key (expected service:Name, e.g. aws:SourceIp)"));
+        return Err(format!(
+            "`{key}` is not a condition key (expected service:Name, e.g. aws:SourceIp)"
+        ));
     }
     let (kind, values) = match rest.split_once(':') {
-        Some((t, v)) if ContextType::parse(t).is_some() => (ContextType::parse(t).expect("checked"), v),
+        Some((t, v)) if ContextType::parse(t).is_some() => {
+            (ContextType::parse(t).expect("checked"), v)
+        }
         _ => (ContextType::String, rest),
     };
     let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).collect();
     if values.iter().any(|v| v.is_empty()) {
         return Err(format!("`{s}` has an empty value"));
     }
-    Ok(ContextEntry { key: key.to_string(), kind, values })
+    Ok(ContextEntry {
+        key: key.to_string(),
+        kind,
+        values,
+    })
 }
 
 /// Checks that every declared feature has the resources it needs; every problem is
 /// reported at once, each naming the flag that supplies the missing resource.
-pub fn validate_resources(cat: &Catalogue, features: &[String], version: &Version, res: &ResourceInputs) -> Result<(), Vec<String>> {
+pub fn validate_resources(
+    cat: &Catalogue,
+    features: &[String],
+    version: &Version,
+    res: &ResourceInputs,
+) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
     for name in features {
         let Some(f) = cat.feature(name) else { continue };
@@ -99,15 +112,27 @@ pub fn validate_resources(cat: &Catalogue, features: &[String], version: &Versio
             }
         }
         for kind in missing {
-            let flag = cat.resources.get(kind).map(|k| k.flag.as_str()).unwrap_or(kind);
-            let extra = if kind == "index" && res.tables.is_empty() { " (and --table)" } else { "" };
+            let flag = cat
+                .resources
+                .get(kind)
+                .map(|k| k.flag.as_str())
+                .unwrap_or(kind);
+            let extra = if kind == "index" && res.tables.is_empty() {
+                " (and --table)"
+            } else {
+                ""
+            };
             errors.push(format!("feature `{name}` needs {flag}{extra}"));
         }
     }
     if !res.indexes_is_none() && res.tables.is_empty() {
         errors.push("--index/--all-indexes need --table".to_string());
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 impl ResourceInputs {
@@ -144,7 +169,10 @@ fn table_arn(env: &Env, table: &str) -> String {
     if table.starts_with("arn:") {
         table.to_string()
     } else {
-        format!("arn:{}:dynamodb:{}:{}:table/{}", env.partition, env.region, env.account, table)
+        format!(
+            "arn:{}:dynamodb:{}:{}:table/{}",
+            env.partition, env.region, env.account, table
+        )
     }
 }
 
@@ -169,7 +197,9 @@ pub fn expand(cat: &Catalogue, plan: &CheckPlan, env: &Env) -> Vec<Check> {
             {
                 continue;
             }
-            let Some(kind) = cat.resources.get(&c.resource) else { continue };
+            let Some(kind) = cat.resources.get(&c.resource) else {
+                continue;
+            };
             let mut base: BTreeMap<&str, String> = BTreeMap::new();
             base.insert("partition", env.partition.clone());
             base.insert("region", env.region.clone());
@@ -242,13 +272,25 @@ mod tests {
     }
 
     fn env() -> Env {
-        Env { partition: "aws".into(), region: "eu-west-1".into(), account: "111122223333".into(), key_arn: None }
+        Env {
+            partition: "aws".into(),
+            region: "eu-west-1".into(),
+            account: "111122223333".into(),
+            key_arn: None,
+        }
     }
 
     #[test]
     fn context_args() {
         let e = parse_context_arg("aws:SourceIp=ip:10.0.0.1").unwrap();
-        assert_eq!((e.key.as_str(), e.kind, e.values.clone()), ("aws:SourceIp", ContextType::Ip, vec!["10.0.0.1".to_string()]));
+        assert_eq!(
+            (e.key.as_str(), e.kind, e.values.clone()),
+            (
+                "aws:SourceIp",
+                ContextType::Ip,
+                vec!["10.0.0.1".to_string()]
+            )
+        );
         let e = parse_context_arg("aws:PrincipalTag/team=a,b").unwrap();
         assert_eq!((e.kind, e.values.len()), (ContextType::String, 2));
         // An IPv6 value without a type is one string, not a type prefix.
@@ -262,14 +304,25 @@ mod tests {
     #[test]
     fn missing_resources_name_their_flags_all_at_once() {
         let cat = Catalogue::embedded();
-        let features = cat.resolve_features(&["indexes", "encryption", "s3-attribute", "ping"]).unwrap();
+        let features = cat
+            .resolve_features(&["indexes", "encryption", "s3-attribute", "ping"])
+            .unwrap();
         let mut res = inputs();
         res.tables.clear();
         let errs = validate_resources(&cat, &features, &cat.newest(), &res).unwrap_err();
         let all = errs.join("\n");
-        assert!(all.contains("feature `indexes` needs --index or --all-indexes (and --table)"), "{all}");
-        assert!(all.contains("feature `encryption-readwrite` needs --kms-key"), "{all}");
-        assert!(all.contains("feature `s3-attribute` needs --bucket"), "{all}");
+        assert!(
+            all.contains("feature `indexes` needs --index or --all-indexes (and --table)"),
+            "{all}"
+        );
+        assert!(
+            all.contains("feature `encryption-readwrite` needs --kms-key"),
+            "{all}"
+        );
+        assert!(
+            all.contains("feature `s3-attribute` needs --bucket"),
+            "{all}"
+        );
         assert!(!all.contains("ping"), "{all}");
     }
 
@@ -277,12 +330,17 @@ mod tests {
     fn expands_tables_indexes_and_keys() {
         let cat = Catalogue::embedded();
         let mut res = inputs();
-        res.tables.push("arn:aws:dynamodb:us-east-1:444455556666:table/orders".into());
+        res.tables
+            .push("arn:aws:dynamodb:us-east-1:444455556666:table/orders".into());
         res.indexes = IndexSelection::Named(vec!["by-email".into()]);
-        res.kms_key = Some(KeyInput::KeyArn("arn:aws:kms:eu-west-1:111122223333:key/k".into()));
+        res.kms_key = Some(KeyInput::KeyArn(
+            "arn:aws:kms:eu-west-1:111122223333:key/k".into(),
+        ));
         let plan = CheckPlan {
             principal: PrincipalSelector::Caller,
-            features: cat.resolve_features(&["indexes", "kms-readonly", "ping", "partiql"]).unwrap(),
+            features: cat
+                .resolve_features(&["indexes", "kms-readonly", "ping", "partiql"])
+                .unwrap(),
             version: cat.newest(),
             resources: res,
             extra_context: vec![],
@@ -290,13 +348,28 @@ mod tests {
         let mut e = env();
         e.key_arn = Some("arn:aws:kms:eu-west-1:111122223333:key/k".into());
         let checks = expand(&cat, &plan, &e);
-        let pairs: Vec<(String, String)> = checks.iter().map(|c| (c.action.clone(), c.resource.clone())).collect();
-        assert!(pairs.contains(&("dynamodb:Query".into(), "arn:aws:dynamodb:eu-west-1:111122223333:table/users/index/by-email".into())));
-        assert!(pairs.contains(&("dynamodb:Scan".into(), "arn:aws:dynamodb:us-east-1:444455556666:table/orders/index/by-email".into())));
+        let pairs: Vec<(String, String)> = checks
+            .iter()
+            .map(|c| (c.action.clone(), c.resource.clone()))
+            .collect();
+        assert!(pairs.contains(&(
+            "dynamodb:Query".into(),
+            "arn:aws:dynamodb:eu-west-1:111122223333:table/users/index/by-email".into()
+        )));
+        assert!(pairs.contains(&(
+            "dynamodb:Scan".into(),
+            "arn:aws:dynamodb:us-east-1:444455556666:table/orders/index/by-email".into()
+        )));
         assert!(pairs.contains(&("dynamodb:ListTables".into(), "*".into())));
-        assert!(pairs.contains(&("kms:Decrypt".into(), "arn:aws:kms:eu-west-1:111122223333:key/k".into())));
+        assert!(pairs.contains(&(
+            "kms:Decrypt".into(),
+            "arn:aws:kms:eu-west-1:111122223333:key/k".into()
+        )));
         // PartiQL on the index is checked because an index was declared.
-        assert!(pairs.contains(&("dynamodb:PartiQLSelect".into(), "arn:aws:dynamodb:eu-west-1:111122223333:table/users/index/by-email".into())));
+        assert!(pairs.contains(&(
+            "dynamodb:PartiQLSelect".into(),
+            "arn:aws:dynamodb:eu-west-1:111122223333:table/users/index/by-email".into()
+        )));
     }
 
     #[test]
@@ -311,6 +384,10 @@ mod tests {
         };
         let checks = expand(&cat, &plan, &env());
         assert_eq!(checks.len(), 4);
-        assert!(checks.iter().all(|c| c.context.len() == 1 && c.context[0].values == vec!["NONE".to_string()]));
+        assert!(
+            checks
+                .iter()
+                .all(|c| c.context.len() == 1 && c.context[0].values == vec!["NONE".to_string()])
+        );
     }
 }

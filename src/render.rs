@@ -5,8 +5,8 @@
 use std::io::{self, Write};
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
-use serde::Serialize;
 use semver::Version;
+use serde::Serialize;
 
 use crate::catalogue::{Catalogue, ContextEntry};
 use crate::model::{FetchedPolicy, PolicySource};
@@ -53,14 +53,32 @@ fn verdict_cell(v: Verdict, color: bool) -> Cell {
 }
 
 fn context_text(ctx: &[ContextEntry]) -> String {
-    ctx.iter().map(|c| format!("{}={}", c.key, c.values.join(","))).collect::<Vec<_>>().join(" ")
+    ctx.iter()
+        .map(|c| format!("{}={}", c.key, c.values.join(",")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The check report as a table grouped by feature, with per-feature and overall summaries.
-pub fn report_table(w: &mut dyn Write, report: &Report, style: TextStyle, show_policies: bool) -> io::Result<()> {
+pub fn report_table(
+    w: &mut dyn Write,
+    report: &Report,
+    style: TextStyle,
+    show_policies: bool,
+) -> io::Result<()> {
     let p = &report.principal;
-    writeln!(w, "pydynox-iam check: {} `{}` ({})", p.kind.as_str(), p.name, p.arn)?;
-    writeln!(w, "pydynox {} · region {} · engine {} ({})", report.pydynox_version, report.region, report.engine, report.engine_reason)?;
+    writeln!(
+        w,
+        "pydynox-iam check: {} `{}` ({})",
+        p.kind.as_str(),
+        p.name,
+        p.arn
+    )?;
+    writeln!(
+        w,
+        "pydynox {} · region {} · engine {} ({})",
+        report.pydynox_version, report.region, report.engine, report.engine_reason
+    )?;
     if let Some(b) = &p.boundary_arn {
         writeln!(w, "permissions boundary: {b}")?;
     }
@@ -69,9 +87,17 @@ pub fn report_table(w: &mut dyn Write, report: &Report, style: TextStyle, show_p
     t.set_header(vec!["Feature", "Action", "Resource", "Verdict", "Why"]);
     let mut last_feature = "";
     for r in &report.rows {
-        let feature = if r.feature == last_feature { String::new() } else { r.feature.clone() };
+        let feature = if r.feature == last_feature {
+            String::new()
+        } else {
+            r.feature.clone()
+        };
         last_feature = &r.feature;
-        let action = if r.context.iter().any(|c| c.key == "dynamodb:EnclosingOperation") {
+        let action = if r
+            .context
+            .iter()
+            .any(|c| c.key == "dynamodb:EnclosingOperation")
+        {
             format!("{}\n({})", r.action, context_text(&r.context))
         } else {
             r.action.clone()
@@ -87,7 +113,12 @@ pub fn report_table(w: &mut dyn Write, report: &Report, style: TextStyle, show_p
     writeln!(w, "{t}")?;
     writeln!(w)?;
     writeln!(w, "Features:")?;
-    let width = report.features.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    let width = report
+        .features
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0);
     for f in &report.features {
         let v = paint(f.verdict, style.color);
         let pad = " ".repeat(14usize.saturating_sub(f.verdict.as_str().len()));
@@ -109,7 +140,10 @@ pub fn report_table(w: &mut dyn Write, report: &Report, style: TextStyle, show_p
     )?;
     if !report.disagreements.is_empty() {
         writeln!(w)?;
-        writeln!(w, "Disagreements between IAM's simulator and the local engine:")?;
+        writeln!(
+            w,
+            "Disagreements between IAM's simulator and the local engine:"
+        )?;
         for d in &report.disagreements {
             writeln!(
                 w,
@@ -163,23 +197,42 @@ fn paint(v: Verdict, color: bool) -> String {
 /// One fetched policy, labelled with where it came from, pretty-printed.
 pub fn policy_block(w: &mut dyn Write, p: &FetchedPolicy) -> io::Result<()> {
     let label = match &p.source {
-        PolicySource::Inline { owner_kind, owner } => format!("inline policy `{}` of {owner_kind} `{owner}`", p.name),
-        PolicySource::Managed { arn, version, aws_managed, via_group } => format!(
+        PolicySource::Inline { owner_kind, owner } => {
+            format!("inline policy `{}` of {owner_kind} `{owner}`", p.name)
+        }
+        PolicySource::Managed {
+            arn,
+            version,
+            aws_managed,
+            via_group,
+        } => format!(
             "{} managed policy `{arn}` ({version}){}",
             if *aws_managed { "AWS" } else { "customer" },
-            via_group.as_ref().map(|g| format!(" via group `{g}`")).unwrap_or_default()
+            via_group
+                .as_ref()
+                .map(|g| format!(" via group `{g}`"))
+                .unwrap_or_default()
         ),
-        PolicySource::Boundary { arn, version } => format!("permissions boundary `{arn}` ({version})"),
+        PolicySource::Boundary { arn, version } => {
+            format!("permissions boundary `{arn}` ({version})")
+        }
     };
     writeln!(w, "\n# {label}")?;
     match p.document() {
-        Some(doc) => writeln!(w, "{}", serde_json::to_string_pretty(&doc).unwrap_or_else(|_| p.text.clone())),
+        Some(doc) => writeln!(
+            w,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_else(|_| p.text.clone())
+        ),
         None => writeln!(w, "{}\n(this document is not valid JSON)", p.text),
     }
 }
 
 /// A fetched resource policy (key, bucket or trust policy), or why there is none.
-pub fn resource_policy_block(w: &mut dyn Write, rp: &crate::model::FetchedResourcePolicy) -> io::Result<()> {
+pub fn resource_policy_block(
+    w: &mut dyn Write,
+    rp: &crate::model::FetchedResourcePolicy,
+) -> io::Result<()> {
     use crate::model::{ResourcePolicyKind, ResourcePolicyState};
     let kind = match rp.kind {
         ResourcePolicyKind::KmsKey => "key policy",
@@ -188,10 +241,16 @@ pub fn resource_policy_block(w: &mut dyn Write, rp: &crate::model::FetchedResour
     };
     writeln!(w, "\n# {kind} of `{}`", rp.resource)?;
     match &rp.state {
-        ResourcePolicyState::Document { text } => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(doc) => writeln!(w, "{}", serde_json::to_string_pretty(&doc).unwrap_or_else(|_| text.clone())),
-            Err(_) => writeln!(w, "{text}\n(this document is not valid JSON)"),
-        },
+        ResourcePolicyState::Document { text } => {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(doc) => writeln!(
+                    w,
+                    "{}",
+                    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| text.clone())
+                ),
+                Err(_) => writeln!(w, "{text}\n(this document is not valid JSON)"),
+            }
+        }
         ResourcePolicyState::Absent => writeln!(w, "(none)"),
         ResourcePolicyState::Unreadable { reason } => writeln!(w, "(could not be read: {reason})"),
     }
@@ -246,7 +305,11 @@ fn catalogue_out<'a>(cat: &'a Catalogue, version: &Version) -> CatalogueOut<'a> 
                     .map(|c| CheckOut {
                         action: &c.action,
                         resource_kind: &c.resource,
-                        resource: cat.resources.get(&c.resource).map(|k| k.template.as_str()).unwrap_or(""),
+                        resource: cat
+                            .resources
+                            .get(&c.resource)
+                            .map(|k| k.template.as_str())
+                            .unwrap_or(""),
                         only_with: c.only_with.as_deref(),
                         context: &c.context,
                     })
@@ -263,9 +326,18 @@ pub fn features_json(w: &mut dyn Write, cat: &Catalogue, version: &Version) -> i
 }
 
 /// `features` as a table: each feature, its aliases, the actions and resources it checks.
-pub fn features_table(w: &mut dyn Write, cat: &Catalogue, version: &Version, style: TextStyle) -> io::Result<()> {
+pub fn features_table(
+    w: &mut dyn Write,
+    cat: &Catalogue,
+    version: &Version,
+    style: TextStyle,
+) -> io::Result<()> {
     let out = catalogue_out(cat, version);
-    writeln!(w, "What pydynox {} needs from IAM, by feature:\n", out.pydynox_version)?;
+    writeln!(
+        w,
+        "What pydynox {} needs from IAM, by feature:\n",
+        out.pydynox_version
+    )?;
     let mut t = new_table(style);
     t.set_header(vec!["Feature", "Actions", "Resource", "Notes"]);
     for f in &out.features {
@@ -284,7 +356,12 @@ pub fn features_table(w: &mut dyn Write, cat: &Catalogue, version: &Version, sty
             })
             .collect::<Vec<_>>()
             .join("\n");
-        let resources = f.checks.iter().map(|c| c.resource).collect::<Vec<_>>().join("\n");
+        let resources = f
+            .checks
+            .iter()
+            .map(|c| c.resource)
+            .collect::<Vec<_>>()
+            .join("\n");
         let mut name = f.name.to_string();
         if !f.aliases.is_empty() {
             name.push_str(&format!("\n(alias: {})", f.aliases.join(", ")));

@@ -241,7 +241,10 @@ pub struct Report {
 
 impl Report {
     /// Builds feature summaries (in the order features first appear) and the overall summary.
-    pub fn summarize(rows: &[Row], docs_note: impl Fn(&str) -> Option<String>) -> (Vec<FeatureSummary>, Summary) {
+    pub fn summarize(
+        rows: &[Row],
+        docs_note: impl Fn(&str) -> Option<String>,
+    ) -> (Vec<FeatureSummary>, Summary) {
         let mut features: Vec<FeatureSummary> = Vec::new();
         let mut total = Counts::default();
         for r in rows {
@@ -251,14 +254,23 @@ impl Report {
                 None => {
                     let mut counts = Counts::default();
                     counts.add(r.verdict);
-                    features.push(FeatureSummary { name: r.feature.clone(), verdict: Verdict::Pass, counts, docs_note: docs_note(&r.feature) });
+                    features.push(FeatureSummary {
+                        name: r.feature.clone(),
+                        verdict: Verdict::Pass,
+                        counts,
+                        docs_note: docs_note(&r.feature),
+                    });
                 }
             }
         }
         for f in &mut features {
             f.verdict = f.counts.verdict();
         }
-        let summary = Summary { verdict: total.verdict(), total: rows.len(), counts: total };
+        let summary = Summary {
+            verdict: total.verdict(),
+            total: rows.len(),
+            counts: total,
+        };
         (features, summary)
     }
 }
@@ -313,14 +325,36 @@ mod tests {
             row("ping", Verdict::Pass),
         ];
         let (features, summary) = Report::summarize(&rows, |_| None);
-        let v: Vec<(&str, Verdict)> = features.iter().map(|f| (f.name.as_str(), f.verdict)).collect();
-        assert_eq!(v, vec![("crud", Verdict::Fail), ("kms", Verdict::Inconclusive), ("ping", Verdict::Pass)]);
-        assert_eq!((summary.verdict, summary.counts.pass, summary.counts.fail, summary.counts.inconclusive), (Verdict::Fail, 3, 1, 1));
+        let v: Vec<(&str, Verdict)> = features
+            .iter()
+            .map(|f| (f.name.as_str(), f.verdict))
+            .collect();
+        assert_eq!(
+            v,
+            vec![
+                ("crud", Verdict::Fail),
+                ("kms", Verdict::Inconclusive),
+                ("ping", Verdict::Pass)
+            ]
+        );
+        assert_eq!(
+            (
+                summary.verdict,
+                summary.counts.pass,
+                summary.counts.fail,
+                summary.counts.inconclusive
+            ),
+            (Verdict::Fail, 3, 1, 1)
+        );
     }
 
     #[test]
     fn inconclusive_never_exits_zero_unless_allowed() {
-        let s = |v| Summary { verdict: v, counts: Counts::default(), total: 1 };
+        let s = |v| Summary {
+            verdict: v,
+            counts: Counts::default(),
+            total: 1,
+        };
         assert_eq!(exit_code(&s(Verdict::Pass), false), 0);
         assert_eq!(exit_code(&s(Verdict::Fail), true), 1);
         assert_eq!(exit_code(&s(Verdict::Inconclusive), false), 1);

@@ -19,8 +19,9 @@ use aws_sdk_iam::operation::list_role_policies::ListRolePoliciesOutput;
 use aws_sdk_iam::operation::list_user_policies::ListUserPoliciesOutput;
 use aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput;
 use aws_sdk_iam::types::{
-    AttachedPermissionsBoundary, AttachedPolicy, EvaluationResult, Group, PermissionsBoundaryDecisionDetail,
-    PolicyEvaluationDecisionType, PolicyVersion, Position, ResourceSpecificResult, Role, Statement, User,
+    AttachedPermissionsBoundary, AttachedPolicy, EvaluationResult, Group,
+    PermissionsBoundaryDecisionDetail, PolicyEvaluationDecisionType, PolicyVersion, Position,
+    ResourceSpecificResult, Role, Statement, User,
 };
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use aws_smithy_types::DateTime;
@@ -38,9 +39,21 @@ use pydynox_iam::report::{ReasonCode, Verdict};
 const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/svc/app";
 
 fn adapter(iam: Iam) -> SdkAws {
-    let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, &[] as &[&aws_smithy_mocks::Rule]);
-    let kms = mock_client!(aws_sdk_kms, RuleMode::MatchAny, &[] as &[&aws_smithy_mocks::Rule]);
-    let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, &[] as &[&aws_smithy_mocks::Rule]);
+    let sts = mock_client!(
+        aws_sdk_sts,
+        RuleMode::MatchAny,
+        &[] as &[&aws_smithy_mocks::Rule]
+    );
+    let kms = mock_client!(
+        aws_sdk_kms,
+        RuleMode::MatchAny,
+        &[] as &[&aws_smithy_mocks::Rule]
+    );
+    let s3 = mock_client!(
+        aws_sdk_s3,
+        RuleMode::MatchAny,
+        &[] as &[&aws_smithy_mocks::Rule]
+    );
     SdkAws::from_clients(iam, sts, kms, s3)
 }
 
@@ -51,9 +64,11 @@ fn role(name: &str, arn: &str, boundary: Option<&str>) -> Role {
         .role_id("AROAEXAMPLE")
         .arn(arn)
         .create_date(DateTime::from_secs(0))
-        .set_permissions_boundary(
-            boundary.map(|b| AttachedPermissionsBoundary::builder().permissions_boundary_arn(b).build()),
-        )
+        .set_permissions_boundary(boundary.map(|b| {
+            AttachedPermissionsBoundary::builder()
+                .permissions_boundary_arn(b)
+                .build()
+        }))
         .build()
         .unwrap()
 }
@@ -63,29 +78,59 @@ fn encoded(doc: &str) -> String {
 }
 
 const DOC_A: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#;
-const DOC_B: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
+const DOC_B: &str =
+    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
 
 #[tokio::test]
 async fn role_list_calls_page_to_the_end_and_documents_are_decoded() {
     let page1 = mock!(Iam::list_role_policies)
         .match_requests(|r| r.marker().is_none())
         .then_output(|| {
-            ListRolePoliciesOutput::builder().policy_names("a").is_truncated(true).marker("m1").build().unwrap()
+            ListRolePoliciesOutput::builder()
+                .policy_names("a")
+                .is_truncated(true)
+                .marker("m1")
+                .build()
+                .unwrap()
         });
     let page2 = mock!(Iam::list_role_policies)
         .match_requests(|r| r.marker() == Some("m1"))
-        .then_output(|| ListRolePoliciesOutput::builder().policy_names("b").is_truncated(false).build().unwrap());
-    let get_a = mock!(Iam::get_role_policy).match_requests(|r| r.policy_name() == Some("a")).then_output(|| {
-        GetRolePolicyOutput::builder().role_name("app").policy_name("a").policy_document(encoded(DOC_A)).build().unwrap()
-    });
-    let get_b = mock!(Iam::get_role_policy).match_requests(|r| r.policy_name() == Some("b")).then_output(|| {
-        GetRolePolicyOutput::builder().role_name("app").policy_name("b").policy_document(encoded(DOC_B)).build().unwrap()
-    });
+        .then_output(|| {
+            ListRolePoliciesOutput::builder()
+                .policy_names("b")
+                .is_truncated(false)
+                .build()
+                .unwrap()
+        });
+    let get_a = mock!(Iam::get_role_policy)
+        .match_requests(|r| r.policy_name() == Some("a"))
+        .then_output(|| {
+            GetRolePolicyOutput::builder()
+                .role_name("app")
+                .policy_name("a")
+                .policy_document(encoded(DOC_A))
+                .build()
+                .unwrap()
+        });
+    let get_b = mock!(Iam::get_role_policy)
+        .match_requests(|r| r.policy_name() == Some("b"))
+        .then_output(|| {
+            GetRolePolicyOutput::builder()
+                .role_name("app")
+                .policy_name("b")
+                .policy_document(encoded(DOC_B))
+                .build()
+                .unwrap()
+        });
     let attached1 = mock!(Iam::list_attached_role_policies)
         .match_requests(|r| r.marker().is_none())
         .then_output(|| {
             ListAttachedRolePoliciesOutput::builder()
-                .attached_policies(AttachedPolicy::builder().policy_arn("arn:aws:iam::aws:policy/ReadOnly").build())
+                .attached_policies(
+                    AttachedPolicy::builder()
+                        .policy_arn("arn:aws:iam::aws:policy/ReadOnly")
+                        .build(),
+                )
                 .is_truncated(true)
                 .marker("p2")
                 .build()
@@ -94,7 +139,11 @@ async fn role_list_calls_page_to_the_end_and_documents_are_decoded() {
         .match_requests(|r| r.marker() == Some("p2"))
         .then_output(|| {
             ListAttachedRolePoliciesOutput::builder()
-                .attached_policies(AttachedPolicy::builder().policy_arn("arn:aws:iam::111122223333:policy/app").build())
+                .attached_policies(
+                    AttachedPolicy::builder()
+                        .policy_arn("arn:aws:iam::111122223333:policy/app")
+                        .build(),
+                )
                 .build()
         });
     let get_policy = mock!(Iam::get_policy).then_compute_output(|r| {
@@ -102,7 +151,11 @@ async fn role_list_calls_page_to_the_end_and_documents_are_decoded() {
             .policy(
                 aws_sdk_iam::types::Policy::builder()
                     .arn(r.policy_arn().unwrap())
-                    .default_version_id(if r.policy_arn().unwrap().contains("::aws:policy") { "v7" } else { "v2" })
+                    .default_version_id(if r.policy_arn().unwrap().contains("::aws:policy") {
+                        "v7"
+                    } else {
+                        "v2"
+                    })
                     .build(),
             )
             .build()
@@ -121,7 +174,16 @@ async fn role_list_calls_page_to_the_end_and_documents_are_decoded() {
     let iam = mock_client!(
         aws_sdk_iam,
         RuleMode::MatchAny,
-        [&page1, &page2, &get_a, &get_b, &attached1, &attached2, &get_policy, &get_version]
+        [
+            &page1,
+            &page2,
+            &get_a,
+            &get_b,
+            &attached1,
+            &attached2,
+            &get_policy,
+            &get_version
+        ]
     );
     let aws = adapter(iam);
     let principal = Principal {
@@ -138,8 +200,12 @@ async fn role_list_calls_page_to_the_end_and_documents_are_decoded() {
     assert_eq!(names, vec!["a", "b", "ReadOnly", "app"]);
     assert_eq!(fetched.policies[0].text, DOC_A);
     assert_eq!(fetched.policies[1].text, DOC_B);
-    assert!(matches!(&fetched.policies[2].source, PolicySource::Managed { version, aws_managed: true, .. } if version == "v7"));
-    assert!(matches!(&fetched.policies[3].source, PolicySource::Managed { version, aws_managed: false, .. } if version == "v2"));
+    assert!(
+        matches!(&fetched.policies[2].source, PolicySource::Managed { version, aws_managed: true, .. } if version == "v7")
+    );
+    assert!(
+        matches!(&fetched.policies[3].source, PolicySource::Managed { version, aws_managed: false, .. } if version == "v2")
+    );
     assert_eq!(page2.num_calls(), 1);
     assert_eq!(attached2.num_calls(), 1);
 }
@@ -170,18 +236,42 @@ async fn user_policies_include_every_group_page() {
             .build()
             .unwrap()
     };
-    let groups1 = mock!(Iam::list_groups_for_user).match_requests(|r| r.marker().is_none()).then_output(move || {
-        ListGroupsForUserOutput::builder().groups(group("devs")).is_truncated(true).marker("g2").build().unwrap()
-    });
+    let groups1 = mock!(Iam::list_groups_for_user)
+        .match_requests(|r| r.marker().is_none())
+        .then_output(move || {
+            ListGroupsForUserOutput::builder()
+                .groups(group("devs"))
+                .is_truncated(true)
+                .marker("g2")
+                .build()
+                .unwrap()
+        });
     let groups2 = mock!(Iam::list_groups_for_user)
         .match_requests(|r| r.marker() == Some("g2"))
-        .then_output(move || ListGroupsForUserOutput::builder().groups(group("ops")).build().unwrap());
-    let user_inline = mock!(Iam::list_user_policies)
-        .then_output(|| ListUserPoliciesOutput::builder().set_policy_names(Some(vec![])).build().unwrap());
-    let user_attached = mock!(Iam::list_attached_user_policies).then_output(|| ListAttachedUserPoliciesOutput::builder().build());
+        .then_output(move || {
+            ListGroupsForUserOutput::builder()
+                .groups(group("ops"))
+                .build()
+                .unwrap()
+        });
+    let user_inline = mock!(Iam::list_user_policies).then_output(|| {
+        ListUserPoliciesOutput::builder()
+            .set_policy_names(Some(vec![]))
+            .build()
+            .unwrap()
+    });
+    let user_attached = mock!(Iam::list_attached_user_policies)
+        .then_output(|| ListAttachedUserPoliciesOutput::builder().build());
     let group_inline = mock!(Iam::list_group_policies).then_compute_output(|r| {
-        let names = if r.group_name() == Some("ops") { vec!["ops-inline".to_string()] } else { vec![] };
-        ListGroupPoliciesOutput::builder().set_policy_names(Some(names)).build().unwrap()
+        let names = if r.group_name() == Some("ops") {
+            vec!["ops-inline".to_string()]
+        } else {
+            vec![]
+        };
+        ListGroupPoliciesOutput::builder()
+            .set_policy_names(Some(names))
+            .build()
+            .unwrap()
     });
     let get_group_policy = mock!(Iam::get_group_policy).then_output(|| {
         aws_sdk_iam::operation::get_group_policy::GetGroupPolicyOutput::builder()
@@ -194,26 +284,54 @@ async fn user_policies_include_every_group_page() {
     // The same managed policy attached to both groups is fetched once.
     let group_attached = mock!(Iam::list_attached_group_policies).then_output(|| {
         ListAttachedGroupPoliciesOutput::builder()
-            .attached_policies(AttachedPolicy::builder().policy_arn("arn:aws:iam::111122223333:policy/shared").build())
+            .attached_policies(
+                AttachedPolicy::builder()
+                    .policy_arn("arn:aws:iam::111122223333:policy/shared")
+                    .build(),
+            )
             .build()
     });
     let get_policy = mock!(Iam::get_policy).then_output(|| {
-        GetPolicyOutput::builder().policy(aws_sdk_iam::types::Policy::builder().default_version_id("v1").build()).build()
+        GetPolicyOutput::builder()
+            .policy(
+                aws_sdk_iam::types::Policy::builder()
+                    .default_version_id("v1")
+                    .build(),
+            )
+            .build()
     });
     let get_version = mock!(Iam::get_policy_version).then_output(|| {
         GetPolicyVersionOutput::builder()
-            .policy_version(PolicyVersion::builder().version_id("v1").document(encoded(DOC_A)).build())
+            .policy_version(
+                PolicyVersion::builder()
+                    .version_id("v1")
+                    .document(encoded(DOC_A))
+                    .build(),
+            )
             .build()
     });
     let iam = mock_client!(
         aws_sdk_iam,
         RuleMode::MatchAny,
-        [&get_user, &groups1, &groups2, &user_inline, &user_attached, &group_inline, &get_group_policy, &group_attached, &get_policy, &get_version]
+        [
+            &get_user,
+            &groups1,
+            &groups2,
+            &user_inline,
+            &user_attached,
+            &group_inline,
+            &get_group_policy,
+            &group_attached,
+            &get_policy,
+            &get_version
+        ]
     );
     let aws = adapter(iam);
     let principal = pydynox_iam::check::resolve_principal(
         &aws,
-        &PrincipalSelector::Named(pydynox_iam::arn::principal_from_input(PrincipalKind::User, "alice").unwrap()),
+        &PrincipalSelector::Named(
+            pydynox_iam::arn::principal_from_input(PrincipalKind::User, "alice").unwrap(),
+        ),
     )
     .await
     .unwrap();
@@ -228,15 +346,29 @@ async fn user_policies_include_every_group_page() {
             PolicySource::Boundary { .. } => None,
         })
         .collect();
-    assert_eq!(via, vec![Some("devs".into()), Some("inline:ops".into()), Some("ops".into())]);
-    assert_eq!(get_policy.num_calls(), 1, "a managed policy shared by two groups is fetched once");
+    assert_eq!(
+        via,
+        vec![
+            Some("devs".into()),
+            Some("inline:ops".into()),
+            Some("ops".into())
+        ]
+    );
+    assert_eq!(
+        get_policy.num_calls(),
+        1,
+        "a managed policy shared by two groups is fetched once"
+    );
 }
 
 fn sim_request() -> SimRequest {
     SimRequest {
         policy_source_arn: ROLE_ARN.into(),
         actions: vec!["dynamodb:GetItem".into(), "dynamodb:PutItem".into()],
-        resources: vec!["arn:aws:dynamodb:us-east-1:111122223333:table/a".into(), "arn:aws:dynamodb:us-east-1:111122223333:table/b".into()],
+        resources: vec![
+            "arn:aws:dynamodb:us-east-1:111122223333:table/a".into(),
+            "arn:aws:dynamodb:us-east-1:111122223333:table/b".into(),
+        ],
         context: vec![],
     }
 }
@@ -244,66 +376,92 @@ fn sim_request() -> SimRequest {
 #[tokio::test]
 async fn simulation_pages_and_reads_resource_specific_results() {
     // Page 1: the current shape, one result per action with per-resource results inside.
-    let page1 = mock!(Iam::simulate_principal_policy).match_requests(|r| r.marker().is_none()).then_output(|| {
-        SimulatePrincipalPolicyOutput::builder()
-            .evaluation_results(
-                EvaluationResult::builder()
-                    .eval_action_name("dynamodb:GetItem")
-                    .eval_resource_name("*")
-                    .eval_decision(PolicyEvaluationDecisionType::ImplicitDeny)
-                    .resource_specific_results(
-                        ResourceSpecificResult::builder()
-                            .eval_resource_name("arn:aws:dynamodb:us-east-1:111122223333:table/a")
-                            .eval_resource_decision(PolicyEvaluationDecisionType::Allowed)
-                            .matched_statements(
-                                Statement::builder()
-                                    .source_policy_id("inline")
-                                    .source_policy_type(aws_sdk_iam::types::PolicySourceType::Role)
-                                    .start_position(Position::builder().line(1).column(40).build())
-                                    .build(),
-                            )
-                            .build()
-                            .unwrap(),
-                    )
-                    .resource_specific_results(
-                        ResourceSpecificResult::builder()
-                            .eval_resource_name("arn:aws:dynamodb:us-east-1:111122223333:table/b")
-                            .eval_resource_decision(PolicyEvaluationDecisionType::ImplicitDeny)
-                            .permissions_boundary_decision_detail(
-                                PermissionsBoundaryDecisionDetail::builder().allowed_by_permissions_boundary(false).build(),
-                            )
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .is_truncated(true)
-            .marker("next")
-            .build()
-    });
-    // Page 2: the older shape, one result per action and resource.
-    let page2 = mock!(Iam::simulate_principal_policy).match_requests(|r| r.marker() == Some("next")).then_output(|| {
-        let one = |res: &str, d| {
-            EvaluationResult::builder()
-                .eval_action_name("dynamodb:PutItem")
-                .eval_resource_name(res)
-                .eval_decision(d)
-                .missing_context_values("aws:SourceIp")
+    let page1 = mock!(Iam::simulate_principal_policy)
+        .match_requests(|r| r.marker().is_none())
+        .then_output(|| {
+            SimulatePrincipalPolicyOutput::builder()
+                .evaluation_results(
+                    EvaluationResult::builder()
+                        .eval_action_name("dynamodb:GetItem")
+                        .eval_resource_name("*")
+                        .eval_decision(PolicyEvaluationDecisionType::ImplicitDeny)
+                        .resource_specific_results(
+                            ResourceSpecificResult::builder()
+                                .eval_resource_name(
+                                    "arn:aws:dynamodb:us-east-1:111122223333:table/a",
+                                )
+                                .eval_resource_decision(PolicyEvaluationDecisionType::Allowed)
+                                .matched_statements(
+                                    Statement::builder()
+                                        .source_policy_id("inline")
+                                        .source_policy_type(
+                                            aws_sdk_iam::types::PolicySourceType::Role,
+                                        )
+                                        .start_position(
+                                            Position::builder().line(1).column(40).build(),
+                                        )
+                                        .build(),
+                                )
+                                .build()
+                                .unwrap(),
+                        )
+                        .resource_specific_results(
+                            ResourceSpecificResult::builder()
+                                .eval_resource_name(
+                                    "arn:aws:dynamodb:us-east-1:111122223333:table/b",
+                                )
+                                .eval_resource_decision(PolicyEvaluationDecisionType::ImplicitDeny)
+                                .permissions_boundary_decision_detail(
+                                    PermissionsBoundaryDecisionDetail::builder()
+                                        .allowed_by_permissions_boundary(false)
+                                        .build(),
+                                )
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .is_truncated(true)
+                .marker("next")
                 .build()
-                .unwrap()
-        };
-        SimulatePrincipalPolicyOutput::builder()
-            .evaluation_results(one("arn:aws:dynamodb:us-east-1:111122223333:table/a", PolicyEvaluationDecisionType::ExplicitDeny))
-            .evaluation_results(one("arn:aws:dynamodb:us-east-1:111122223333:table/b", PolicyEvaluationDecisionType::Allowed))
-            .is_truncated(false)
-            .build()
-    });
+        });
+    // Page 2: the older shape, one result per action and resource.
+    let page2 = mock!(Iam::simulate_principal_policy)
+        .match_requests(|r| r.marker() == Some("next"))
+        .then_output(|| {
+            let one = |res: &str, d| {
+                EvaluationResult::builder()
+                    .eval_action_name("dynamodb:PutItem")
+                    .eval_resource_name(res)
+                    .eval_decision(d)
+                    .missing_context_values("aws:SourceIp")
+                    .build()
+                    .unwrap()
+            };
+            SimulatePrincipalPolicyOutput::builder()
+                .evaluation_results(one(
+                    "arn:aws:dynamodb:us-east-1:111122223333:table/a",
+                    PolicyEvaluationDecisionType::ExplicitDeny,
+                ))
+                .evaluation_results(one(
+                    "arn:aws:dynamodb:us-east-1:111122223333:table/b",
+                    PolicyEvaluationDecisionType::Allowed,
+                ))
+                .is_truncated(false)
+                .build()
+        });
     let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&page1, &page2]);
     let results = adapter(iam).simulate(&sim_request()).await.unwrap();
     let got: Vec<(&str, &str, SimDecision)> = results
         .iter()
-        .map(|r| (r.action.as_str(), r.resource.rsplit('/').next().unwrap(), r.decision.clone()))
+        .map(|r| {
+            (
+                r.action.as_str(),
+                r.resource.rsplit('/').next().unwrap(),
+                r.decision.clone(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -324,9 +482,20 @@ async fn simulation_pages_and_reads_resource_specific_results() {
 async fn throttling_is_retried_by_the_sdk_then_succeeds() {
     let throttled = mock!(Iam::get_role)
         .sequence()
-        .error(|| GetRoleError::generic(ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build()))
+        .error(|| {
+            GetRoleError::generic(
+                ErrorMetadata::builder()
+                    .code("Throttling")
+                    .message("Rate exceeded")
+                    .build(),
+            )
+        })
         .times(2)
-        .output(|| GetRoleOutput::builder().role(role("app", ROLE_ARN, None)).build())
+        .output(|| {
+            GetRoleOutput::builder()
+                .role(role("app", ROLE_ARN, None))
+                .build()
+        })
         .build();
     let iam = mock_client!(aws_sdk_iam, RuleMode::Sequential, [&throttled], |c| {
         c.retry_config(
@@ -344,7 +513,14 @@ async fn throttling_is_retried_by_the_sdk_then_succeeds() {
 async fn throttling_beyond_retries_is_an_error_naming_the_call() {
     let throttled = mock!(Iam::get_role)
         .sequence()
-        .error(|| GetRoleError::generic(ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build()))
+        .error(|| {
+            GetRoleError::generic(
+                ErrorMetadata::builder()
+                    .code("Throttling")
+                    .message("Rate exceeded")
+                    .build(),
+            )
+        })
         .repeatedly()
         .build();
     let iam = mock_client!(aws_sdk_iam, RuleMode::Sequential, [&throttled], |c| {
@@ -355,13 +531,24 @@ async fn throttling_beyond_retries_is_an_error_naming_the_call() {
         )
     });
     let err = adapter(iam).get_role("app").await.unwrap_err();
-    assert!(matches!(err, AwsError::Throttled { action: "iam:GetRole", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            AwsError::Throttled {
+                action: "iam:GetRole",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 fn plan() -> CheckPlan {
     let cat = Catalogue::embedded();
     CheckPlan {
-        principal: PrincipalSelector::Named(pydynox_iam::arn::principal_from_input(PrincipalKind::Role, "app").unwrap()),
+        principal: PrincipalSelector::Named(
+            pydynox_iam::arn::principal_from_input(PrincipalKind::Role, "app").unwrap(),
+        ),
         features: vec!["crud".into()],
         version: cat.newest(),
         resources: ResourceInputs {
@@ -389,32 +576,78 @@ async fn access_denied_on_get_role_names_the_permission_and_exits_3() {
     let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&denied]);
     let aws = adapter(iam);
     let cat = Catalogue::embedded();
-    let ctx = RunContext { catalogue: &cat, region: Some("us-east-1".into()), endpoint_url: None, engine: EngineChoice::Aws };
+    let ctx = RunContext {
+        catalogue: &cat,
+        region: Some("us-east-1".into()),
+        endpoint_url: None,
+        engine: EngineChoice::Aws,
+    };
     let err = run(&aws, &ctx, &plan()).await.unwrap_err();
-    assert!(matches!(err, CheckError::Aws(AwsError::AccessDenied { action: "iam:GetRole", .. })), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            CheckError::Aws(AwsError::AccessDenied {
+                action: "iam:GetRole",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("grant it `iam:GetRole`"), "{err}");
     assert_eq!(error_exit_code(&err), 3);
 }
 
 #[tokio::test]
 async fn a_full_run_over_mocks_maps_decisions_to_rows() {
-    let get_role = mock!(Iam::get_role).then_output(|| GetRoleOutput::builder().role(role("app", ROLE_ARN, Some("arn:aws:iam::111122223333:policy/boundary"))).build());
-    let inline = mock!(Iam::list_role_policies).then_output(|| ListRolePoliciesOutput::builder().policy_names("inline").build().unwrap());
-    let get_inline = mock!(Iam::get_role_policy).then_output(|| {
-        GetRolePolicyOutput::builder().role_name("app").policy_name("inline").policy_document(encoded(DOC_A)).build().unwrap()
+    let get_role = mock!(Iam::get_role).then_output(|| {
+        GetRoleOutput::builder()
+            .role(role(
+                "app",
+                ROLE_ARN,
+                Some("arn:aws:iam::111122223333:policy/boundary"),
+            ))
+            .build()
     });
-    let attached = mock!(Iam::list_attached_role_policies).then_output(|| ListAttachedRolePoliciesOutput::builder().build());
+    let inline = mock!(Iam::list_role_policies).then_output(|| {
+        ListRolePoliciesOutput::builder()
+            .policy_names("inline")
+            .build()
+            .unwrap()
+    });
+    let get_inline = mock!(Iam::get_role_policy).then_output(|| {
+        GetRolePolicyOutput::builder()
+            .role_name("app")
+            .policy_name("inline")
+            .policy_document(encoded(DOC_A))
+            .build()
+            .unwrap()
+    });
+    let attached = mock!(Iam::list_attached_role_policies)
+        .then_output(|| ListAttachedRolePoliciesOutput::builder().build());
     let get_policy = mock!(Iam::get_policy).then_output(|| {
-        GetPolicyOutput::builder().policy(aws_sdk_iam::types::Policy::builder().default_version_id("v1").build()).build()
+        GetPolicyOutput::builder()
+            .policy(
+                aws_sdk_iam::types::Policy::builder()
+                    .default_version_id("v1")
+                    .build(),
+            )
+            .build()
     });
     let get_version = mock!(Iam::get_policy_version).then_output(|| {
         GetPolicyVersionOutput::builder()
-            .policy_version(PolicyVersion::builder().version_id("v1").document(encoded(DOC_B)).build())
+            .policy_version(
+                PolicyVersion::builder()
+                    .version_id("v1")
+                    .document(encoded(DOC_B))
+                    .build(),
+            )
             .build()
     });
     let table = "arn:aws:dynamodb:us-east-1:111122223333:table/users";
     let simulate = mock!(Iam::simulate_principal_policy)
-        .match_requests(move |r| r.resource_arns() == [table.to_string()] && r.policy_source_arn() == Some(ROLE_ARN))
+        .match_requests(move |r| {
+            r.resource_arns() == [table.to_string()] && r.policy_source_arn() == Some(ROLE_ARN)
+        })
         .then_compute_output(|r| {
             let results = r
                 .action_names()
@@ -430,7 +663,9 @@ async fn a_full_run_over_mocks_maps_decisions_to_rows() {
                         .eval_resource_name(r.resource_arns()[0].clone())
                         .eval_decision(decision)
                         .permissions_boundary_decision_detail(
-                            PermissionsBoundaryDecisionDetail::builder().allowed_by_permissions_boundary(boundary).build(),
+                            PermissionsBoundaryDecisionDetail::builder()
+                                .allowed_by_permissions_boundary(boundary)
+                                .build(),
                         );
                     if a == "dynamodb:GetItem" {
                         b = b.matched_statements(
@@ -444,18 +679,37 @@ async fn a_full_run_over_mocks_maps_decisions_to_rows() {
                     b.build().unwrap()
                 })
                 .collect::<Vec<_>>();
-            SimulatePrincipalPolicyOutput::builder().set_evaluation_results(Some(results)).build()
+            SimulatePrincipalPolicyOutput::builder()
+                .set_evaluation_results(Some(results))
+                .build()
         });
     let iam = mock_client!(
         aws_sdk_iam,
         RuleMode::MatchAny,
-        [&get_role, &inline, &get_inline, &attached, &get_policy, &get_version, &simulate]
+        [
+            &get_role,
+            &inline,
+            &get_inline,
+            &attached,
+            &get_policy,
+            &get_version,
+            &simulate
+        ]
     );
     let aws = adapter(iam);
     let cat = Catalogue::embedded();
-    let ctx = RunContext { catalogue: &cat, region: Some("us-east-1".into()), endpoint_url: None, engine: EngineChoice::Aws };
+    let ctx = RunContext {
+        catalogue: &cat,
+        region: Some("us-east-1".into()),
+        endpoint_url: None,
+        engine: EngineChoice::Aws,
+    };
     let report = run(&aws, &ctx, &plan()).await.unwrap();
-    let rows: Vec<(&str, Verdict, ReasonCode)> = report.rows.iter().map(|r| (r.action.as_str(), r.verdict, r.code)).collect();
+    let rows: Vec<(&str, Verdict, ReasonCode)> = report
+        .rows
+        .iter()
+        .map(|r| (r.action.as_str(), r.verdict, r.code))
+        .collect();
     assert_eq!(
         rows,
         vec![
@@ -465,8 +719,15 @@ async fn a_full_run_over_mocks_maps_decisions_to_rows() {
             ("dynamodb:DeleteItem", Verdict::Fail, ReasonCode::NoAllow),
         ]
     );
-    assert_eq!(report.rows[0].reason, "allowed by role policy `inline` statement `Read`");
+    assert_eq!(
+        report.rows[0].reason,
+        "allowed by role policy `inline` statement `Read`"
+    );
     assert!(report.policies.boundary.is_some());
-    assert_eq!(simulate.num_calls(), 1, "one context and one resource set make one call");
+    assert_eq!(
+        simulate.num_calls(),
+        1,
+        "one context and one resource set make one call"
+    );
     let _ = Owner::Role("unused".into());
 }

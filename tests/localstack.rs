@@ -15,7 +15,9 @@ use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
 use serde_json::{Value, json};
 
 use pydynox_iam::catalogue::Catalogue;
-use pydynox_iam::plan::{CheckPlan, Env, IndexSelection, PrincipalSelector, ResourceInputs, expand};
+use pydynox_iam::plan::{
+    CheckPlan, Env, IndexSelection, PrincipalSelector, ResourceInputs, expand,
+};
 
 const ACCOUNT: &str = "000000000000";
 const REGION: &str = "us-east-1";
@@ -26,8 +28,15 @@ fn endpoint() -> String {
 
 fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    format!("{prefix}-{}-{}-{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}-{}-{}-{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 async fn sdk_config() -> aws_config::SdkConfig {
@@ -53,7 +62,12 @@ async fn iam() -> aws_sdk_iam::Client {
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
-async fn create_role(iam: &aws_sdk_iam::Client, name: &str, path: &str, inline: Option<Value>) -> String {
+async fn create_role(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    path: &str,
+    inline: Option<Value>,
+) -> String {
     let out = iam
         .create_role()
         .role_name(name)
@@ -63,7 +77,13 @@ async fn create_role(iam: &aws_sdk_iam::Client, name: &str, path: &str, inline: 
         .await
         .expect("create role");
     if let Some(doc) = inline {
-        iam.put_role_policy().role_name(name).policy_name("inline").policy_document(doc.to_string()).send().await.unwrap();
+        iam.put_role_policy()
+            .role_name(name)
+            .policy_name("inline")
+            .policy_document(doc.to_string())
+            .send()
+            .await
+            .unwrap();
     }
     out.role().unwrap().arn().to_string()
 }
@@ -76,7 +96,12 @@ struct Run {
 
 impl Run {
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -109,7 +134,12 @@ fn exact_policy(features: &[&str], resources: ResourceInputs, key_arn: Option<St
         resources,
         extra_context: vec![],
     };
-    let env = Env { partition: "aws".into(), region: REGION.into(), account: ACCOUNT.into(), key_arn };
+    let env = Env {
+        partition: "aws".into(),
+        region: REGION.into(),
+        account: ACCOUNT.into(),
+        key_arn,
+    };
     let mut by_action: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for c in expand(&cat, &plan, &env) {
         let v = by_action.entry(c.action).or_default();
@@ -140,7 +170,12 @@ fn verdicts(report: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["name"].as_str().unwrap().to_string(), f["verdict"].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["verdict"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -154,28 +189,64 @@ async fn exact_grants_pass_every_dynamodb_and_s3_feature() {
     res.bucket = Some("media".into());
     res.prefix = "avatars/".into();
     let features = [
-        "crud", "query", "scan", "indexes", "batch", "transactions", "partiql", "partiql-write", "table-management", "ping",
+        "crud",
+        "query",
+        "scan",
+        "indexes",
+        "batch",
+        "transactions",
+        "partiql",
+        "partiql-write",
+        "table-management",
+        "ping",
         "s3-attribute",
     ];
     create_role(&iam, &role, "/", Some(exact_policy(&features, res, None))).await;
 
     let run = pydynox_iam(&[
-        "check", "--role", &role, "--features", &features.join(","), "--table", &table, "--index", "by-email",
-        "--bucket", "media", "--prefix", "avatars/", "--format", "json", "--engine", "aws",
+        "check",
+        "--role",
+        &role,
+        "--features",
+        &features.join(","),
+        "--table",
+        &table,
+        "--index",
+        "by-email",
+        "--bucket",
+        "media",
+        "--prefix",
+        "avatars/",
+        "--format",
+        "json",
+        "--engine",
+        "aws",
     ]);
-    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
     let report = run.json();
     assert_eq!(report["schema"], "pydynox-iam/check/v1");
     assert_eq!(report["summary"]["verdict"], "PASS");
     let rows = report["rows"].as_array().unwrap();
     // 4 crud + 1 + 1 + 2 index + 2 batch + 5 transactions + 2 partiql (table, index) + 3 + 3 + 1 + 4 s3.
     assert_eq!(rows.len(), 28);
-    assert!(rows.iter().all(|r| r["verdict"] == "PASS" && r["code"] == "allowed"), "{rows:#?}");
+    assert!(
+        rows.iter()
+            .all(|r| r["verdict"] == "PASS" && r["code"] == "allowed"),
+        "{rows:#?}"
+    );
     assert!(rows.iter().any(|r| r["action"] == "dynamodb:Query"
-        && r["resource"] == format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}/index/by-email")));
+        && r["resource"]
+            == format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}/index/by-email")));
     assert!(rows.iter().any(|r| r["action"] == "s3:AbortMultipartUpload"
         && r["resource"] == "arn:aws:s3:::media/avatars/pydynox-iam-check"));
-    assert!(rows.iter().any(|r| r["action"] == "dynamodb:ListTables" && r["resource"] == "*"));
+    assert!(
+        rows.iter()
+            .any(|r| r["action"] == "dynamodb:ListTables" && r["resource"] == "*")
+    );
     // The fetched policy is in the report.
     assert_eq!(report["policies"]["policies"][0]["name"], "inline");
     assert_eq!(report["engine"], "aws-simulator");
@@ -191,10 +262,29 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
     create_role(&iam, &role, "/", Some(policy)).await;
 
     for engine in ["aws", "local", "both"] {
-        let run = pydynox_iam(&["check", "--role", &role, "--features", "crud,batch", "--table", "orders", "--format", "json", "--engine", engine]);
+        let run = pydynox_iam(&[
+            "check",
+            "--role",
+            &role,
+            "--features",
+            "crud,batch",
+            "--table",
+            "orders",
+            "--format",
+            "json",
+            "--engine",
+            engine,
+        ]);
         assert_eq!(run.code, 1, "{engine}: {}", run.stderr);
         let report = run.json();
-        assert_eq!(verdicts(&report), vec![("crud".into(), "PASS".into()), ("batch".into(), "FAIL".into())], "{engine}");
+        assert_eq!(
+            verdicts(&report),
+            vec![
+                ("crud".into(), "PASS".into()),
+                ("batch".into(), "FAIL".into())
+            ],
+            "{engine}"
+        );
         let failing: Vec<&str> = report["rows"]
             .as_array()
             .unwrap()
@@ -205,12 +295,33 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
         assert_eq!(failing, vec!["dynamodb:BatchWriteItem"], "{engine}");
     }
 
-    let table = pydynox_iam(&["check", "--role", &role, "--features", "crud,batch", "--table", "orders"]);
+    let table = pydynox_iam(&[
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "crud,batch",
+        "--table",
+        "orders",
+    ]);
     assert_eq!(table.code, 1);
-    let line = table.stdout.lines().find(|l| l.contains("dynamodb:BatchWriteItem")).expect("a row for BatchWriteItem");
+    let line = table
+        .stdout
+        .lines()
+        .find(|l| l.contains("dynamodb:BatchWriteItem"))
+        .expect("a row for BatchWriteItem");
     assert!(line.contains("FAIL"), "{line}");
-    assert!(table.stdout.contains("Overall: FAIL (6 checks: 5 pass, 1 fail, 0 inconclusive)"), "{}", table.stdout);
-    assert!(!table.stdout.contains('\x1b'), "no colour when not on a terminal");
+    assert!(
+        table
+            .stdout
+            .contains("Overall: FAIL (6 checks: 5 pass, 1 fail, 0 inconclusive)"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        !table.stdout.contains('\x1b'),
+        "no colour when not on a terminal"
+    );
 }
 
 #[tokio::test]
@@ -228,9 +339,19 @@ async fn a_users_group_policies_are_fetched() {
         .send()
         .await
         .unwrap();
-    iam.attach_user_policy().user_name(&user).policy_arn(own.policy().unwrap().arn().unwrap()).send().await.unwrap();
+    iam.attach_user_policy()
+        .user_name(&user)
+        .policy_arn(own.policy().unwrap().arn().unwrap())
+        .send()
+        .await
+        .unwrap();
     iam.create_group().group_name(&group).send().await.unwrap();
-    iam.add_user_to_group().group_name(&group).user_name(&user).send().await.unwrap();
+    iam.add_user_to_group()
+        .group_name(&group)
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
     let managed = iam
         .create_policy()
         .policy_name(unique("group-crud"))
@@ -239,7 +360,12 @@ async fn a_users_group_policies_are_fetched() {
         .await
         .unwrap();
     let managed_arn = managed.policy().unwrap().arn().unwrap().to_string();
-    iam.attach_group_policy().group_name(&group).policy_arn(&managed_arn).send().await.unwrap();
+    iam.attach_group_policy()
+        .group_name(&group)
+        .policy_arn(&managed_arn)
+        .send()
+        .await
+        .unwrap();
     iam.put_group_policy()
         .group_name(&group)
         .policy_name("group-inline")
@@ -248,65 +374,185 @@ async fn a_users_group_policies_are_fetched() {
         .await
         .unwrap();
 
-    let run = pydynox_iam(&["check", "--user", &user, "--features", "query,crud,scan", "--table", "t", "--format", "json", "--engine", "aws"]);
+    let run = pydynox_iam(&[
+        "check",
+        "--user",
+        &user,
+        "--features",
+        "query,crud,scan",
+        "--table",
+        "t",
+        "--format",
+        "json",
+        "--engine",
+        "aws",
+    ]);
     let report = run.json();
     assert_eq!(report["principal"]["kind"], "user");
     assert_eq!(report["policies"]["groups"], json!([group]));
-    let sources: Vec<&Value> = report["policies"]["policies"].as_array().unwrap().iter().map(|p| &p["source"]).collect();
-    assert!(sources.iter().any(|s| s["type"] == "managed" && s["via_group"].is_null()));
+    let sources: Vec<&Value> = report["policies"]["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["source"])
+        .collect();
+    assert!(
+        sources
+            .iter()
+            .any(|s| s["type"] == "managed" && s["via_group"].is_null())
+    );
     assert!(sources.contains(&&json!({"type": "inline", "owner_kind": "group", "owner": group})));
-    assert!(sources.iter().any(|s| s["type"] == "managed" && s["arn"] == managed_arn.as_str() && s["via_group"] == group.as_str()));
+    assert!(sources.iter().any(|s| s["type"] == "managed"
+        && s["arn"] == managed_arn.as_str()
+        && s["via_group"] == group.as_str()));
     // The user's own grant is an exact match, so even LocalStack's simulator allows it.
-    assert!(verdicts(&report).contains(&("query".into(), "PASS".into())), "{report:#}");
+    assert!(
+        verdicts(&report).contains(&("query".into(), "PASS".into())),
+        "{report:#}"
+    );
     // Group grants are not asserted on the simulator: LocalStack's ignores group policies,
     // where AWS's includes them. The local engine evaluates them, as AWS does: every
     // feature passes, each row naming the policy that grants it.
-    let local = pydynox_iam(&["check", "--user", &user, "--features", "query,crud,scan", "--table", "t", "--format", "json", "--engine", "local"]);
+    let local = pydynox_iam(&[
+        "check",
+        "--user",
+        &user,
+        "--features",
+        "query,crud,scan",
+        "--table",
+        "t",
+        "--format",
+        "json",
+        "--engine",
+        "local",
+    ]);
     assert_eq!(local.code, 0, "{}", local.stdout);
     let report = local.json();
     let reason_of = |action: &str| -> String {
-        report["rows"].as_array().unwrap().iter().find(|r| r["action"] == action).unwrap()["reason"].as_str().unwrap().to_string()
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["action"] == action)
+            .unwrap()["reason"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
-    assert!(reason_of("dynamodb:PutItem").contains(&format!("group `{group}` managed policy")), "{}", reason_of("dynamodb:PutItem"));
-    assert!(reason_of("dynamodb:Scan").contains("group inline policy `group-inline`"), "{}", reason_of("dynamodb:Scan"));
+    assert!(
+        reason_of("dynamodb:PutItem").contains(&format!("group `{group}` managed policy")),
+        "{}",
+        reason_of("dynamodb:PutItem")
+    );
+    assert!(
+        reason_of("dynamodb:Scan").contains("group inline policy `group-inline`"),
+        "{}",
+        reason_of("dynamodb:Scan")
+    );
 }
 
 #[tokio::test]
 async fn an_assumed_role_session_arn_is_resolved_to_the_role_with_its_path() {
     let iam = iam().await;
     let role = unique("svc");
-    let arn = create_role(&iam, &role, "/platform/team/", Some(exact_policy(&["ping"], resources(&[]), None))).await;
+    let arn = create_role(
+        &iam,
+        &role,
+        "/platform/team/",
+        Some(exact_policy(&["ping"], resources(&[]), None)),
+    )
+    .await;
     assert!(arn.contains("/platform/team/"));
     let session = format!("arn:aws:sts::{ACCOUNT}:assumed-role/{role}/i-0123456789");
-    let run = pydynox_iam(&["check", "--principal", &session, "--features", "ping", "--format", "json"]);
+    let run = pydynox_iam(&[
+        "check",
+        "--principal",
+        &session,
+        "--features",
+        "ping",
+        "--format",
+        "json",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["principal"]["arn"], arn.as_str());
     assert_eq!(report["principal"]["session_arn"], session.as_str());
-    assert!(report["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("session policies")));
+    assert!(
+        report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("session policies"))
+    );
     // --role accepts the session ARN too.
-    let run = pydynox_iam(&["check", "--role", &session, "--features", "ping", "--format", "json"]);
+    let run = pydynox_iam(&[
+        "check",
+        "--role",
+        &session,
+        "--features",
+        "ping",
+        "--format",
+        "json",
+    ]);
     assert_eq!(run.json()["principal"]["arn"], arn.as_str());
 }
 
 #[tokio::test]
 async fn an_unknown_role_exits_3_with_a_clear_message() {
     let _ = iam().await;
-    let run = pydynox_iam(&["check", "--role", "no-such-role-xyz", "--features", "crud", "--table", "t"]);
+    let run = pydynox_iam(&[
+        "check",
+        "--role",
+        "no-such-role-xyz",
+        "--features",
+        "crud",
+        "--table",
+        "t",
+    ]);
     assert_eq!(run.code, 3);
-    assert!(run.stderr.contains("role `no-such-role-xyz` not found"), "{}", run.stderr);
-    assert!(run.stdout.is_empty(), "nothing printed on stdout: {}", run.stdout);
+    assert!(
+        run.stderr.contains("role `no-such-role-xyz` not found"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.is_empty(),
+        "nothing printed on stdout: {}",
+        run.stdout
+    );
 }
 
 #[tokio::test]
 async fn a_feature_without_its_resource_flag_exits_2_naming_the_flag() {
-    let run = pydynox_iam(&["check", "--role", "any", "--features", "crud,encryption,indexes", "--table", "t"]);
+    let run = pydynox_iam(&[
+        "check",
+        "--role",
+        "any",
+        "--features",
+        "crud,encryption,indexes",
+        "--table",
+        "t",
+    ]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("feature `encryption-readwrite` needs --kms-key"), "{}", run.stderr);
-    assert!(run.stderr.contains("feature `indexes` needs --index or --all-indexes"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("feature `encryption-readwrite` needs --kms-key"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("feature `indexes` needs --index or --all-indexes"),
+        "{}",
+        run.stderr
+    );
     let run = pydynox_iam(&["check", "--role", "any", "--features", "transact"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown feature `transact`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown feature `transact`"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[tokio::test]
@@ -315,7 +561,11 @@ async fn the_caller_identity_is_used_when_no_principal_is_named() {
     // LocalStack's caller is the account root, which IAM policies do not restrict.
     let run = pydynox_iam(&["check", "--features", "ping"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains(&format!("arn:aws:iam::{ACCOUNT}:root")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("arn:aws:iam::{ACCOUNT}:root")),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("--role"), "{}", run.stderr);
 }
 
@@ -339,7 +589,12 @@ async fn managed_policies_and_the_boundary_are_fetched_at_their_default_version(
         .send()
         .await
         .unwrap();
-    iam.attach_role_policy().role_name(&role).policy_arn(&managed_arn).send().await.unwrap();
+    iam.attach_role_policy()
+        .role_name(&role)
+        .policy_arn(&managed_arn)
+        .send()
+        .await
+        .unwrap();
     let boundary = iam
         .create_policy()
         .policy_name(unique("boundary"))
@@ -348,24 +603,72 @@ async fn managed_policies_and_the_boundary_are_fetched_at_their_default_version(
         .await
         .unwrap();
     let boundary_arn = boundary.policy().unwrap().arn().unwrap().to_string();
-    iam.put_role_permissions_boundary().role_name(&role).permissions_boundary(&boundary_arn).send().await.unwrap();
+    iam.put_role_permissions_boundary()
+        .role_name(&role)
+        .permissions_boundary(&boundary_arn)
+        .send()
+        .await
+        .unwrap();
 
-    let run = pydynox_iam(&["check", "--role", &role, "--features", "crud", "--table", "t", "--format", "json"]);
+    let run = pydynox_iam(&[
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "crud",
+        "--table",
+        "t",
+        "--format",
+        "json",
+    ]);
     let report = run.json();
     assert_eq!(report["principal"]["boundary_arn"], boundary_arn.as_str());
     let policy = &report["policies"]["policies"][0];
     assert_eq!(policy["source"]["version"], "v2");
-    assert!(policy["text"].as_str().unwrap().contains("dynamodb:GetItem"), "the default (v2) document, not v1");
+    assert!(
+        policy["text"]
+            .as_str()
+            .unwrap()
+            .contains("dynamodb:GetItem"),
+        "the default (v2) document, not v1"
+    );
     assert_eq!(report["policies"]["boundary"]["source"]["type"], "boundary");
     // The local engine evaluates the default version (v2, which grants crud) under the
     // boundary (dynamodb:*), so crud passes. (LocalStack's simulator would read v1.)
     assert_eq!(report["engine"], "local");
     assert_eq!(run.code, 0, "{}", run.stdout);
 
-    let shown = pydynox_iam(&["check", "--role", &role, "--features", "crud", "--table", "t", "--show-policies"]);
-    assert!(shown.stdout.contains(&format!("permissions boundary: {boundary_arn}")), "{}", shown.stdout);
-    assert!(shown.stdout.contains(&format!("# customer managed policy `{managed_arn}` (v2)")), "{}", shown.stdout);
-    assert!(shown.stdout.contains(&format!("# permissions boundary `{boundary_arn}` (v1)")), "{}", shown.stdout);
+    let shown = pydynox_iam(&[
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "crud",
+        "--table",
+        "t",
+        "--show-policies",
+    ]);
+    assert!(
+        shown
+            .stdout
+            .contains(&format!("permissions boundary: {boundary_arn}")),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown
+            .stdout
+            .contains(&format!("# customer managed policy `{managed_arn}` (v2)")),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown
+            .stdout
+            .contains(&format!("# permissions boundary `{boundary_arn}` (v1)")),
+        "{}",
+        shown.stdout
+    );
 }
 
 #[tokio::test]
@@ -375,40 +678,126 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
     let key = kms.create_key().send().await.unwrap();
     let key_arn = key.key_metadata().unwrap().arn().unwrap().to_string();
     let alias = format!("alias/{}", unique("app"));
-    kms.create_alias().alias_name(&alias).target_key_id(key.key_metadata().unwrap().key_id()).send().await.unwrap();
+    kms.create_alias()
+        .alias_name(&alias)
+        .target_key_id(key.key_metadata().unwrap().key_id())
+        .send()
+        .await
+        .unwrap();
     let role = unique("kms");
     let mut res = resources(&[]);
     res.kms_key = Some(pydynox_iam::arn::KeyInput::KeyArn(key_arn.clone()));
-    create_role(&iam, &role, "/", Some(exact_policy(&["encryption-readwrite"], res, Some(key_arn.clone())))).await;
+    create_role(
+        &iam,
+        &role,
+        "/",
+        Some(exact_policy(
+            &["encryption-readwrite"],
+            res,
+            Some(key_arn.clone()),
+        )),
+    )
+    .await;
 
-    let run = pydynox_iam(&["check", "--role", &role, "--features", "kms-readwrite", "--kms-key", &alias, "--format", "json", "--engine", "aws"]);
+    let run = pydynox_iam(&[
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "kms-readwrite",
+        "--kms-key",
+        &alias,
+        "--format",
+        "json",
+        "--engine",
+        "aws",
+    ]);
     let report = run.json();
     let rows = report["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r["resource"] == key_arn.as_str()));
     // Identity policies allow both actions, but the key policy is not evaluated by IAM's
     // simulator: never a PASS, and not exit 0 unless inconclusive results are allowed.
-    assert!(rows.iter().all(|r| r["verdict"] == "INCONCLUSIVE" && r["code"] == "key-policy-not-evaluated"), "{rows:#?}");
+    assert!(
+        rows.iter()
+            .all(|r| r["verdict"] == "INCONCLUSIVE" && r["code"] == "key-policy-not-evaluated"),
+        "{rows:#?}"
+    );
     assert_eq!(run.code, 1);
-    let allowed = pydynox_iam(&["check", "--role", &role, "--features", "kms-readwrite", "--kms-key", &alias, "--allow-inconclusive", "--engine", "aws"]);
+    let allowed = pydynox_iam(&[
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "kms-readwrite",
+        "--kms-key",
+        &alias,
+        "--allow-inconclusive",
+        "--engine",
+        "aws",
+    ]);
     assert_eq!(allowed.code, 0, "{}", allowed.stdout);
     // The local engine reads the key policy; LocalStack's default one delegates to IAM.
-    let local = pydynox_iam(&["check", "--role", &role, "--features", "kms-readwrite", "--kms-key", &alias, "--format", "json"]);
+    let local = pydynox_iam(&[
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "kms-readwrite",
+        "--kms-key",
+        &alias,
+        "--format",
+        "json",
+    ]);
     assert_eq!(local.code, 0, "{}", local.stdout);
     let report = local.json();
     assert_eq!(report["resource_policies"][0]["kind"], "kms-key");
-    assert!(report["rows"].as_array().unwrap().iter().all(|r| r["reason"].as_str().unwrap().contains("delegates to IAM")));
+    assert!(
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["reason"].as_str().unwrap().contains("delegates to IAM"))
+    );
 
-    let missing = pydynox_iam(&["check", "--role", &role, "--features", "kms-readwrite", "--kms-key", "alias/does-not-exist"]);
+    let missing = pydynox_iam(&[
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "kms-readwrite",
+        "--kms-key",
+        "alias/does-not-exist",
+    ]);
     assert_eq!(missing.code, 2, "{}", missing.stderr);
-    assert!(missing.stderr.contains("KMS alias `alias/does-not-exist` was not found"), "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("KMS alias `alias/does-not-exist` was not found"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[tokio::test]
 async fn an_unreachable_endpoint_exits_3_and_prints_no_verdict() {
-    let run = pydynox_iam(&["check", "--role", "app", "--features", "crud", "--table", "t", "--endpoint-url", "http://127.0.0.1:9"]);
+    let run = pydynox_iam(&[
+        "check",
+        "--role",
+        "app",
+        "--features",
+        "crud",
+        "--table",
+        "t",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    ]);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(run.stderr.contains("could not reach AWS for `iam:GetRole`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("could not reach AWS for `iam:GetRole`"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stdout.contains("PASS"));
 }
 
@@ -423,26 +812,84 @@ async fn engine_both_reports_the_simulator_stubs_disagreement_and_local_passes()
         Some(json!({"Version": "2012-10-17", "Statement": [{"Sid": "All", "Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]})),
     )
     .await;
-    let both = pydynox_iam(&["check", "--role", &role, "--features", "crud", "--table", "t", "--engine", "both", "--format", "json"]);
+    let both = pydynox_iam(&[
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "crud",
+        "--table",
+        "t",
+        "--engine",
+        "both",
+        "--format",
+        "json",
+    ]);
     assert_eq!(both.code, 1, "{}", both.stdout);
     let report = both.json();
     let disagreements = report["disagreements"].as_array().unwrap();
     assert_eq!(disagreements.len(), 4, "{disagreements:#?}");
-    assert!(disagreements.iter().all(|d| d["simulator"] == "explicitDeny" && d["local"] == "allow"));
-    assert!(report["rows"].as_array().unwrap().iter().all(|r| r["code"] == "engines-disagree" && r["verdict"] != "PASS"));
-    let table = pydynox_iam(&["check", "--role", &role, "--features", "crud", "--table", "t", "--engine", "both"]);
-    assert!(table.stdout.contains("Disagreements between IAM's simulator and the local engine:"), "{}", table.stdout);
+    assert!(
+        disagreements
+            .iter()
+            .all(|d| d["simulator"] == "explicitDeny" && d["local"] == "allow")
+    );
+    assert!(
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["code"] == "engines-disagree" && r["verdict"] != "PASS")
+    );
+    let table = pydynox_iam(&[
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "crud",
+        "--table",
+        "t",
+        "--engine",
+        "both",
+    ]);
+    assert!(
+        table
+            .stdout
+            .contains("Disagreements between IAM's simulator and the local engine:"),
+        "{}",
+        table.stdout
+    );
 
-    let local = pydynox_iam(&["check", "--role", &role, "--features", "crud", "--table", "t", "--engine", "local"]);
+    let local = pydynox_iam(&[
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "crud",
+        "--table",
+        "t",
+        "--engine",
+        "local",
+    ]);
     assert_eq!(local.code, 0, "{}", local.stdout);
-    assert!(local.stdout.contains("allowed by role inline policy `inline` statement `All`"), "{}", local.stdout);
+    assert!(
+        local
+            .stdout
+            .contains("allowed by role inline policy `inline` statement `All`"),
+        "{}",
+        local.stdout
+    );
 }
 
 #[tokio::test]
 async fn the_local_engine_applies_bucket_and_key_policies() {
     let iam = iam().await;
     let cfg = sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&cfg).force_path_style(true).build());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&cfg)
+            .force_path_style(true)
+            .build(),
+    );
     let kms = aws_sdk_kms::Client::new(&cfg);
     let bucket = unique("media").to_ascii_lowercase();
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
@@ -480,20 +927,70 @@ async fn the_local_engine_applies_bucket_and_key_policies() {
     )
     .await;
     let run = pydynox_iam(&[
-        "check", "--role", &role_arn, "--features", "s3-attribute,kms-readonly", "--bucket", &bucket, "--kms-key", &key_arn,
-        "--engine", "local", "--format", "json",
+        "check",
+        "--role",
+        &role_arn,
+        "--features",
+        "s3-attribute,kms-readonly",
+        "--bucket",
+        &bucket,
+        "--kms-key",
+        &key_arn,
+        "--engine",
+        "local",
+        "--format",
+        "json",
     ]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let report = run.json();
-    let row = |action: &str| report["rows"].as_array().unwrap().iter().find(|r| r["action"] == action).unwrap().clone();
+    let row = |action: &str| {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["action"] == action)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(row("s3:PutObject")["verdict"], "PASS");
     assert_eq!(row("s3:DeleteObject")["code"], "explicit-deny");
-    assert!(row("s3:DeleteObject")["reason"].as_str().unwrap().contains(&format!("bucket policy `{bucket}` statement `NoDeletes`")), "{}", row("s3:DeleteObject"));
+    assert!(
+        row("s3:DeleteObject")["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("bucket policy `{bucket}` statement `NoDeletes`")),
+        "{}",
+        row("s3:DeleteObject")
+    );
     assert_eq!(row("kms:Decrypt")["verdict"], "FAIL");
-    assert_eq!(row("kms:Decrypt")["code"], "resource-policy-deny", "{}", row("kms:Decrypt"));
+    assert_eq!(
+        row("kms:Decrypt")["code"],
+        "resource-policy-deny",
+        "{}",
+        row("kms:Decrypt")
+    );
 
     // A bucket that does not exist: its policy cannot be read, so S3 rows are inconclusive.
-    let missing = pydynox_iam(&["check", "--role", &role, "--features", "s3-attribute", "--bucket", "no-such-bucket-pydynox", "--engine", "local", "--format", "json"]);
+    let missing = pydynox_iam(&[
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "s3-attribute",
+        "--bucket",
+        "no-such-bucket-pydynox",
+        "--engine",
+        "local",
+        "--format",
+        "json",
+    ]);
     let report = missing.json();
-    assert!(report["rows"].as_array().unwrap().iter().all(|r| r["verdict"] == "INCONCLUSIVE" && r["code"] == "resource-policy-unreadable"), "{report:#}");
+    assert!(
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["verdict"] == "INCONCLUSIVE" && r["code"] == "resource-policy-unreadable"),
+        "{report:#}"
+    );
 }

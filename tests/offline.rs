@@ -43,7 +43,12 @@ const TABLE: &str = "arn:aws:dynamodb:eu-west-1:111122223333:table/orders";
 const KEY: &str = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 fn row<'a>(report: &'a Value, action: &str) -> &'a Value {
-    report["rows"].as_array().unwrap().iter().find(|r| r["action"] == action).unwrap_or_else(|| panic!("no row for {action}"))
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == action)
+        .unwrap_or_else(|| panic!("no row for {action}"))
 }
 
 #[test]
@@ -81,9 +86,27 @@ fn policy_files_are_checked_offline_with_boundary_and_key_policy() {
     let run = pydynox_iam(
         dir.path(),
         &[
-            "check", "--role", ROLE, "--policy-file", "app.json", "--policy-file", "guard.json", "--boundary-file", "boundary.json",
-            "--key-policy-file", "key.json", "--features", "crud,indexes,encryption,batch", "--table", "orders", "--index", "by-customer",
-            "--kms-key", KEY, "--format", "json",
+            "check",
+            "--role",
+            ROLE,
+            "--policy-file",
+            "app.json",
+            "--policy-file",
+            "guard.json",
+            "--boundary-file",
+            "boundary.json",
+            "--key-policy-file",
+            "key.json",
+            "--features",
+            "crud,indexes,encryption,batch",
+            "--table",
+            "orders",
+            "--index",
+            "by-customer",
+            "--kms-key",
+            KEY,
+            "--format",
+            "json",
         ],
     );
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
@@ -91,21 +114,43 @@ fn policy_files_are_checked_offline_with_boundary_and_key_policy() {
     assert_eq!(report["engine"], "local");
     assert_eq!(report["principal"]["arn"], ROLE);
     assert_eq!(row(&report, "dynamodb:GetItem")["verdict"], "PASS");
-    assert_eq!(row(&report, "dynamodb:GetItem")["reason"], "allowed by role inline policy `app` statement `Items`");
+    assert_eq!(
+        row(&report, "dynamodb:GetItem")["reason"],
+        "allowed by role inline policy `app` statement `Items`"
+    );
     // An explicit deny names its statement.
     assert_eq!(row(&report, "dynamodb:DeleteItem")["code"], "explicit-deny");
-    assert!(row(&report, "dynamodb:DeleteItem")["reason"].as_str().unwrap().contains("`guard` statement `NoDeletes`"));
+    assert!(
+        row(&report, "dynamodb:DeleteItem")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`guard` statement `NoDeletes`")
+    );
     // The index query is allowed by identity and boundary; the index scan is not granted at all.
     let idx = |action: &str| {
-        report["rows"].as_array().unwrap().iter().find(|r| r["action"] == action && r["resource"].as_str().unwrap().contains("/index/")).unwrap().clone()
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["action"] == action && r["resource"].as_str().unwrap().contains("/index/"))
+            .unwrap()
+            .clone()
     };
     assert_eq!(idx("dynamodb:Query")["verdict"], "PASS");
     assert_eq!(idx("dynamodb:Scan")["code"], "no-allow");
     // BatchGetItem matches `dynamodb:*Item`, but the boundary does not allow it.
-    assert_eq!(row(&report, "dynamodb:BatchGetItem")["code"], "boundary-deny");
+    assert_eq!(
+        row(&report, "dynamodb:BatchGetItem")["code"],
+        "boundary-deny"
+    );
     // KMS passes because the key policy delegates to IAM.
     assert_eq!(row(&report, "kms:GenerateDataKey")["verdict"], "PASS");
-    assert!(row(&report, "kms:Decrypt")["reason"].as_str().unwrap().contains("delegates to IAM"));
+    assert!(
+        row(&report, "kms:Decrypt")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("delegates to IAM")
+    );
 }
 
 #[test]
@@ -127,39 +172,152 @@ fn authorization_details_resolve_users_groups_and_managed_policies() {
                     {"VersionId": "v1", "IsDefaultVersion": false, "Document": doc(vec![])}]}]
         }),
     );
-    let run = pydynox_iam(dir.path(), &["check", "--user", "alice", "--from-auth-details", "details.json", "--features", "crud", "--table", "orders", "--format", "json"]);
+    let run = pydynox_iam(
+        dir.path(),
+        &[
+            "check",
+            "--user",
+            "alice",
+            "--from-auth-details",
+            "details.json",
+            "--features",
+            "crud",
+            "--table",
+            "orders",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert!(row(&report, "dynamodb:PutItem")["reason"].as_str().unwrap().contains("group `writers` managed policy `writes`"));
+    assert!(
+        row(&report, "dynamodb:PutItem")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("group `writers` managed policy `writes`")
+    );
     assert_eq!(report["policies"]["policies"][1]["source"]["version"], "v3");
 
-    let unknown = pydynox_iam(dir.path(), &["check", "--role", "ghost", "--from-auth-details", "details.json", "--features", "crud", "--table", "orders"]);
+    let unknown = pydynox_iam(
+        dir.path(),
+        &[
+            "check",
+            "--role",
+            "ghost",
+            "--from-auth-details",
+            "details.json",
+            "--features",
+            "crud",
+            "--table",
+            "orders",
+        ],
+    );
     assert_eq!(unknown.code, 2);
-    assert!(unknown.stderr.contains("role `ghost` is not in the authorization details"), "{}", unknown.stderr);
+    assert!(
+        unknown
+            .stderr
+            .contains("role `ghost` is not in the authorization details"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]
 fn offline_input_errors_exit_2_with_every_problem() {
     let dir = tempfile::tempdir().unwrap();
-    let run = pydynox_iam(dir.path(), &["check", "--role", "app", "--policy-file", "missing.json", "--features", "crud", "--table", "t"]);
+    let run = pydynox_iam(
+        dir.path(),
+        &[
+            "check",
+            "--role",
+            "app",
+            "--policy-file",
+            "missing.json",
+            "--features",
+            "crud",
+            "--table",
+            "t",
+        ],
+    );
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("cannot read `missing.json`"), "{}", run.stderr);
-    assert!(run.stderr.contains("name the principal by ARN"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read `missing.json`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("name the principal by ARN"),
+        "{}",
+        run.stderr
+    );
 
-    let run = pydynox_iam(dir.path(), &["check", "--role", "app", "--key-policy-file", "k.json", "--features", "ping"]);
+    let run = pydynox_iam(
+        dir.path(),
+        &[
+            "check",
+            "--role",
+            "app",
+            "--key-policy-file",
+            "k.json",
+            "--features",
+            "ping",
+        ],
+    );
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("are for offline checks"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("are for offline checks"),
+        "{}",
+        run.stderr
+    );
 
-    let run = pydynox_iam(dir.path(), &["check", "--role", ROLE, "--policy-file", "x.json", "--engine", "aws", "--features", "ping"]);
+    let run = pydynox_iam(
+        dir.path(),
+        &[
+            "check",
+            "--role",
+            ROLE,
+            "--policy-file",
+            "x.json",
+            "--engine",
+            "aws",
+            "--features",
+            "ping",
+        ],
+    );
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
 
 #[test]
 fn a_malformed_policy_file_makes_every_row_inconclusive_never_pass() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "ok.json", &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}));
-    write(dir.path(), "bad.json", &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*"}]}));
-    let run = pydynox_iam(dir.path(), &["check", "--role", ROLE, "--policy-file", "ok.json", "--policy-file", "bad.json", "--features", "crud,ping", "--table", "t", "--format", "json"]);
+    write(
+        dir.path(),
+        "ok.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+    );
+    write(
+        dir.path(),
+        "bad.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*"}]}),
+    );
+    let run = pydynox_iam(
+        dir.path(),
+        &[
+            "check",
+            "--role",
+            ROLE,
+            "--policy-file",
+            "ok.json",
+            "--policy-file",
+            "bad.json",
+            "--features",
+            "crud,ping",
+            "--table",
+            "t",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(run.code, 1);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     for r in report["rows"].as_array().unwrap() {
@@ -172,11 +330,33 @@ fn a_malformed_policy_file_makes_every_row_inconclusive_never_pass() {
 #[test]
 fn s3_rows_need_the_bucket_policy_or_its_absence_offline() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "app.json", &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::media/*"}]}));
-    let base = ["check", "--role", ROLE, "--policy-file", "app.json", "--features", "s3-attribute", "--bucket", "media", "--format", "json"];
+    write(
+        dir.path(),
+        "app.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::media/*"}]}),
+    );
+    let base = [
+        "check",
+        "--role",
+        ROLE,
+        "--policy-file",
+        "app.json",
+        "--features",
+        "s3-attribute",
+        "--bucket",
+        "media",
+        "--format",
+        "json",
+    ];
     let unknown = pydynox_iam(dir.path(), &base);
     let report: Value = serde_json::from_str(&unknown.stdout).unwrap();
-    assert!(report["rows"].as_array().unwrap().iter().all(|r| r["code"] == "resource-policy-unreadable"));
+    assert!(
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["code"] == "resource-policy-unreadable")
+    );
     let mut none = base.to_vec();
     none.push("--no-bucket-policy");
     let run = pydynox_iam(dir.path(), &none);
@@ -197,8 +377,20 @@ fn s3_rows_need_the_bucket_policy_or_its_absence_offline() {
     // without it the answer is not a PASS.
     let run = pydynox_iam(dir.path(), &with_policy);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert!(report["rows"].as_array().unwrap().iter().all(|r| r["verdict"] == "INCONCLUSIVE" && r["code"] == "missing-context"), "{report:#}");
-    assert!(report["rows"][0]["reason"].as_str().unwrap().contains("aws:SourceIp"));
+    assert!(
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["verdict"] == "INCONCLUSIVE" && r["code"] == "missing-context"),
+        "{report:#}"
+    );
+    assert!(
+        report["rows"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("aws:SourceIp")
+    );
     let mut elsewhere = with_policy.clone();
     elsewhere.extend(["--context", "aws:SourceIp=ip:10.1.2.3"]);
     let run = pydynox_iam(dir.path(), &elsewhere);
@@ -206,5 +398,12 @@ fn s3_rows_need_the_bucket_policy_or_its_absence_offline() {
     with_policy.extend(["--context", "aws:SourceIp=ip:203.0.113.9"]);
     let run = pydynox_iam(dir.path(), &with_policy);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert!(report["rows"].as_array().unwrap().iter().all(|r| r["code"] == "explicit-deny"), "{report:#}");
+    assert!(
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["code"] == "explicit-deny"),
+        "{report:#}"
+    );
 }
