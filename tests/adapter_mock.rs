@@ -236,6 +236,7 @@ async fn user_policies_include_every_group_page() {
             .build()
             .unwrap()
     };
+    // Every list call answers in two pages; the second is reached only through the marker.
     let groups1 = mock!(Iam::list_groups_for_user)
         .match_requests(|r| r.marker().is_none())
         .then_output(move || {
@@ -254,25 +255,69 @@ async fn user_policies_include_every_group_page() {
                 .build()
                 .unwrap()
         });
-    let user_inline = mock!(Iam::list_user_policies).then_output(|| {
-        ListUserPoliciesOutput::builder()
-            .set_policy_names(Some(vec![]))
+    let user_inline1 = mock!(Iam::list_user_policies)
+        .match_requests(|r| r.marker().is_none())
+        .then_output(|| {
+            ListUserPoliciesOutput::builder()
+                .set_policy_names(Some(vec![]))
+                .is_truncated(true)
+                .marker("u2")
+                .build()
+                .unwrap()
+        });
+    let user_inline2 = mock!(Iam::list_user_policies)
+        .match_requests(|r| r.marker() == Some("u2"))
+        .then_output(|| {
+            ListUserPoliciesOutput::builder()
+                .policy_names("own")
+                .build()
+                .unwrap()
+        });
+    let get_user_policy = mock!(Iam::get_user_policy).then_output(|| {
+        aws_sdk_iam::operation::get_user_policy::GetUserPolicyOutput::builder()
+            .user_name("alice")
+            .policy_name("own")
+            .policy_document(encoded(DOC_A))
             .build()
             .unwrap()
     });
-    let user_attached = mock!(Iam::list_attached_user_policies)
-        .then_output(|| ListAttachedUserPoliciesOutput::builder().build());
-    let group_inline = mock!(Iam::list_group_policies).then_compute_output(|r| {
-        let names = if r.group_name() == Some("ops") {
-            vec!["ops-inline".to_string()]
-        } else {
-            vec![]
-        };
-        ListGroupPoliciesOutput::builder()
-            .set_policy_names(Some(names))
-            .build()
-            .unwrap()
-    });
+    let user_attached1 = mock!(Iam::list_attached_user_policies)
+        .match_requests(|r| r.marker().is_none())
+        .then_output(|| {
+            ListAttachedUserPoliciesOutput::builder()
+                .is_truncated(true)
+                .marker("a2")
+                .build()
+        });
+    let user_attached2 = mock!(Iam::list_attached_user_policies)
+        .match_requests(|r| r.marker() == Some("a2"))
+        .then_output(|| {
+            ListAttachedUserPoliciesOutput::builder()
+                .attached_policies(
+                    AttachedPolicy::builder()
+                        .policy_arn("arn:aws:iam::aws:policy/ReadOnly")
+                        .build(),
+                )
+                .build()
+        });
+    let group_inline1 = mock!(Iam::list_group_policies)
+        .match_requests(|r| r.marker().is_none())
+        .then_compute_output(|r| {
+            let b = ListGroupPoliciesOutput::builder().set_policy_names(Some(vec![]));
+            if r.group_name() == Some("ops") {
+                b.is_truncated(true).marker("gi2").build().unwrap()
+            } else {
+                b.build().unwrap()
+            }
+        });
+    let group_inline2 = mock!(Iam::list_group_policies)
+        .match_requests(|r| r.marker() == Some("gi2"))
+        .then_output(|| {
+            ListGroupPoliciesOutput::builder()
+                .policy_names("ops-inline")
+                .build()
+                .unwrap()
+        });
     let get_group_policy = mock!(Iam::get_group_policy).then_output(|| {
         aws_sdk_iam::operation::get_group_policy::GetGroupPolicyOutput::builder()
             .group_name("ops")
@@ -281,16 +326,26 @@ async fn user_policies_include_every_group_page() {
             .build()
             .unwrap()
     });
-    // The same managed policy attached to both groups is fetched once.
-    let group_attached = mock!(Iam::list_attached_group_policies).then_output(|| {
-        ListAttachedGroupPoliciesOutput::builder()
-            .attached_policies(
-                AttachedPolicy::builder()
-                    .policy_arn("arn:aws:iam::111122223333:policy/shared")
-                    .build(),
-            )
-            .build()
-    });
+    // The same managed policy is attached to both groups (after a first, empty page).
+    let group_attached1 = mock!(Iam::list_attached_group_policies)
+        .match_requests(|r| r.marker().is_none())
+        .then_output(|| {
+            ListAttachedGroupPoliciesOutput::builder()
+                .is_truncated(true)
+                .marker("ga2")
+                .build()
+        });
+    let group_attached2 = mock!(Iam::list_attached_group_policies)
+        .match_requests(|r| r.marker() == Some("ga2"))
+        .then_output(|| {
+            ListAttachedGroupPoliciesOutput::builder()
+                .attached_policies(
+                    AttachedPolicy::builder()
+                        .policy_arn("arn:aws:iam::111122223333:policy/shared")
+                        .build(),
+                )
+                .build()
+        });
     let get_policy = mock!(Iam::get_policy).then_output(|| {
         GetPolicyOutput::builder()
             .policy(
@@ -317,11 +372,16 @@ async fn user_policies_include_every_group_page() {
             &get_user,
             &groups1,
             &groups2,
-            &user_inline,
-            &user_attached,
-            &group_inline,
+            &user_inline1,
+            &user_inline2,
+            &get_user_policy,
+            &user_attached1,
+            &user_attached2,
+            &group_inline1,
+            &group_inline2,
             &get_group_policy,
-            &group_attached,
+            &group_attached1,
+            &group_attached2,
             &get_policy,
             &get_version
         ]
@@ -337,28 +397,40 @@ async fn user_policies_include_every_group_page() {
     .unwrap();
     let fetched = fetch_policies(&aws, &principal).await.unwrap();
     assert_eq!(fetched.groups, vec!["devs", "ops"]);
-    let via: Vec<Option<String>> = fetched
+    let sources: Vec<String> = fetched
         .policies
         .iter()
         .map(|p| match &p.source {
-            PolicySource::Managed { via_group, .. } => via_group.clone(),
-            PolicySource::Inline { owner, .. } => Some(format!("inline:{owner}")),
-            PolicySource::Boundary { .. } => None,
+            PolicySource::Managed { arn, via_group, .. } => {
+                format!("managed:{arn}:{}", via_group.as_deref().unwrap_or("-"))
+            }
+            PolicySource::Inline { owner, .. } => format!("inline:{owner}:{}", p.name),
+            PolicySource::Boundary { .. } => "boundary".into(),
         })
         .collect();
     assert_eq!(
-        via,
+        sources,
         vec![
-            Some("devs".into()),
-            Some("inline:ops".into()),
-            Some("ops".into())
+            "inline:alice:own",
+            "managed:arn:aws:iam::aws:policy/ReadOnly:-",
+            "managed:arn:aws:iam::111122223333:policy/shared:devs",
+            "inline:ops:ops-inline",
+            "managed:arn:aws:iam::111122223333:policy/shared:ops",
         ]
     );
     assert_eq!(
         get_policy.num_calls(),
-        1,
-        "a managed policy shared by two groups is fetched once"
+        2,
+        "the policy both groups share is fetched once"
     );
+    for rule in [
+        &user_inline2,
+        &user_attached2,
+        &group_inline2,
+        &group_attached2,
+    ] {
+        assert!(rule.num_calls() >= 1, "a second page was not requested");
+    }
 }
 
 fn sim_request() -> SimRequest {
