@@ -5,14 +5,10 @@ use std::io::{self, IsTerminal, Write};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::arn::{PrincipalKind, parse_key_input, principal_from_arn, principal_from_input};
 use crate::aws::{ConnectOptions, SdkAws, load_config};
 use crate::catalogue::{Catalogue, parse_version};
 use crate::check::{CheckError, RunContext};
-use crate::plan::{
-    CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs, parse_context_arg,
-    validate_resources,
-};
+use crate::plan::{CheckPlan, PlanInput, PrincipalSelector};
 use crate::render::{self, TextStyle};
 use crate::report::{exit, exit_code};
 
@@ -309,96 +305,27 @@ pub struct FeaturesArgs {
 
 /// Turns `check` flags into a plan, reporting every problem at once. No I/O.
 pub fn build_plan(cat: &Catalogue, a: &CheckArgs) -> Result<CheckPlan, Vec<String>> {
-    let mut errors = Vec::new();
-    let principal = if let Some(r) = &a.role {
-        principal_from_input(PrincipalKind::Role, r)
-            .map(PrincipalSelector::Named)
-            .map_err(|e| e.to_string())
-    } else if let Some(u) = &a.user {
-        principal_from_input(PrincipalKind::User, u)
-            .map(PrincipalSelector::Named)
-            .map_err(|e| e.to_string())
-    } else if let Some(p) = &a.principal {
-        principal_from_arn(p)
-            .map(PrincipalSelector::Named)
-            .map_err(|e| e.to_string())
-    } else {
-        Ok(PrincipalSelector::Caller)
-    };
-    let principal = principal.map_err(|e| errors.push(e)).ok();
-    let features = cat
-        .resolve_features(&a.features)
-        .map_err(|e| errors.push(e.to_string()))
-        .ok();
-    let version = match &a.pydynox_version {
-        Some(v) => parse_version(v)
-            .map_err(|e| errors.push(e.to_string()))
-            .ok(),
-        None => Some(cat.newest()),
-    };
-    let kms_key = match &a.kms_key {
-        Some(k) => match parse_key_input(k) {
-            Some(k) => Some(k),
-            None => {
-                errors.push(format!(
-                    "--kms-key `{k}` is not a KMS key ARN, key id or alias"
-                ));
-                None
-            }
-        },
-        None => None,
-    };
-    if let Some(r) = &a.assume_role_arn
-        && principal_from_arn(r)
-            .map(|p| p.kind != PrincipalKind::Role || p.session.is_some())
-            .unwrap_or(true)
-    {
-        errors.push(format!(
-            "--assume-role-arn `{r}` is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
-        ));
-    }
-    if let Some(b) = &a.bucket
-        && (b.is_empty() || b.contains('/') || b.starts_with("arn:"))
-    {
-        errors.push(format!(
-            "--bucket `{b}` must be a bucket name (put the key prefix in --prefix)"
-        ));
-    }
-    let mut extra_context = Vec::new();
-    for c in &a.context {
-        match parse_context_arg(c) {
-            Ok(e) => extra_context.push(e),
-            Err(e) => errors.push(format!("--context: {e}")),
+    crate::plan::build_plan(cat, &a.plan_input())
+}
+
+impl CheckArgs {
+    /// The flags that describe what to check, as the neutral input a config file also gives.
+    pub fn plan_input(&self) -> PlanInput {
+        PlanInput {
+            role: self.role.clone(),
+            user: self.user.clone(),
+            principal: self.principal.clone(),
+            features: self.features.clone(),
+            tables: self.tables.clone(),
+            indexes: self.indexes.clone(),
+            all_indexes: self.all_indexes,
+            kms_key: self.kms_key.clone(),
+            bucket: self.bucket.clone(),
+            prefix: self.prefix.clone(),
+            assume_role_arn: self.assume_role_arn.clone(),
+            pydynox_version: self.pydynox_version.clone(),
+            context: self.context.clone(),
         }
-    }
-    let resources = ResourceInputs {
-        tables: a.tables.clone(),
-        indexes: if a.all_indexes {
-            IndexSelection::All
-        } else if a.indexes.is_empty() {
-            IndexSelection::None
-        } else {
-            IndexSelection::Named(a.indexes.clone())
-        },
-        kms_key,
-        bucket: a.bucket.clone(),
-        prefix: a.prefix.clone(),
-        assume_role_arn: a.assume_role_arn.clone(),
-    };
-    if let (Some(f), Some(v)) = (&features, &version)
-        && let Err(errs) = validate_resources(cat, f, v, &resources)
-    {
-        errors.extend(errs);
-    }
-    match (principal, features, version) {
-        (Some(principal), Some(features), Some(version)) if errors.is_empty() => Ok(CheckPlan {
-            principal,
-            features,
-            version,
-            resources,
-            extra_context,
-        }),
-        _ => Err(errors),
     }
 }
 

@@ -7,8 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use semver::Version;
 use serde::Serialize;
 
-use crate::arn::{KeyInput, PrincipalRef};
-use crate::catalogue::{Catalogue, ContextEntry, ContextType};
+use crate::arn::{
+    KeyInput, PrincipalKind, PrincipalRef, parse_key_input, principal_from_arn,
+    principal_from_input,
+};
+use crate::catalogue::{Catalogue, ContextEntry, ContextType, parse_version};
 
 /// Whose permissions are checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +141,121 @@ pub fn validate_resources(
 impl ResourceInputs {
     fn indexes_is_none(&self) -> bool {
         self.indexes == IndexSelection::None
+    }
+}
+
+/// What to check, as flags or a config file's service entry give it, before validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanInput {
+    pub role: Option<String>,
+    pub user: Option<String>,
+    pub principal: Option<String>,
+    pub features: Vec<String>,
+    pub tables: Vec<String>,
+    pub indexes: Vec<String>,
+    pub all_indexes: bool,
+    pub kms_key: Option<String>,
+    pub bucket: Option<String>,
+    pub prefix: String,
+    pub assume_role_arn: Option<String>,
+    pub pydynox_version: Option<String>,
+    /// `KEY=TYPE:VALUE[,VALUE]` entries.
+    pub context: Vec<String>,
+}
+
+/// Validates input into a plan without I/O, reporting every problem at once. Messages name
+/// the command-line flag (a config file's keys have the same names, with `_` for `-`).
+pub fn build_plan(cat: &Catalogue, a: &PlanInput) -> Result<CheckPlan, Vec<String>> {
+    let mut errors = Vec::new();
+    let principal = if let Some(r) = &a.role {
+        principal_from_input(PrincipalKind::Role, r)
+            .map(PrincipalSelector::Named)
+            .map_err(|e| e.to_string())
+    } else if let Some(u) = &a.user {
+        principal_from_input(PrincipalKind::User, u)
+            .map(PrincipalSelector::Named)
+            .map_err(|e| e.to_string())
+    } else if let Some(p) = &a.principal {
+        principal_from_arn(p)
+            .map(PrincipalSelector::Named)
+            .map_err(|e| e.to_string())
+    } else {
+        Ok(PrincipalSelector::Caller)
+    };
+    let principal = principal.map_err(|e| errors.push(e)).ok();
+    let features = cat
+        .resolve_features(&a.features)
+        .map_err(|e| errors.push(e.to_string()))
+        .ok();
+    let version = match &a.pydynox_version {
+        Some(v) => parse_version(v)
+            .map_err(|e| errors.push(e.to_string()))
+            .ok(),
+        None => Some(cat.newest()),
+    };
+    let kms_key = match &a.kms_key {
+        Some(k) => match parse_key_input(k) {
+            Some(k) => Some(k),
+            None => {
+                errors.push(format!(
+                    "--kms-key `{k}` is not a KMS key ARN, key id or alias"
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    if let Some(r) = &a.assume_role_arn
+        && principal_from_arn(r)
+            .map(|p| p.kind != PrincipalKind::Role || p.session.is_some())
+            .unwrap_or(true)
+    {
+        errors.push(format!(
+            "--assume-role-arn `{r}` is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+        ));
+    }
+    if let Some(b) = &a.bucket
+        && (b.is_empty() || b.contains('/') || b.starts_with("arn:"))
+    {
+        errors.push(format!(
+            "--bucket `{b}` must be a bucket name (put the key prefix in --prefix)"
+        ));
+    }
+    let mut extra_context = Vec::new();
+    for c in &a.context {
+        match parse_context_arg(c) {
+            Ok(e) => extra_context.push(e),
+            Err(e) => errors.push(format!("--context: {e}")),
+        }
+    }
+    let resources = ResourceInputs {
+        tables: a.tables.clone(),
+        indexes: if a.all_indexes {
+            IndexSelection::All
+        } else if a.indexes.is_empty() {
+            IndexSelection::None
+        } else {
+            IndexSelection::Named(a.indexes.clone())
+        },
+        kms_key,
+        bucket: a.bucket.clone(),
+        prefix: a.prefix.clone(),
+        assume_role_arn: a.assume_role_arn.clone(),
+    };
+    if let (Some(f), Some(v)) = (&features, &version)
+        && let Err(errs) = validate_resources(cat, f, v, &resources)
+    {
+        errors.extend(errs);
+    }
+    match (principal, features, version) {
+        (Some(principal), Some(features), Some(version)) if errors.is_empty() => Ok(CheckPlan {
+            principal,
+            features,
+            version,
+            resources,
+            extra_context,
+        }),
+        _ => Err(errors),
     }
 }
 
