@@ -144,6 +144,51 @@ pub struct ConnectOptions {
     pub endpoint_url: Option<String>,
 }
 
+/// Counts every HTTP attempt the SDK makes (retries included) and, with `-v`, logs the
+/// service, operation and endpoint of each to stderr. Request bodies and headers are never
+/// logged, so credentials and session tokens cannot leak.
+#[derive(Debug, Clone, Default)]
+pub struct CallLog {
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    verbose: bool,
+}
+
+impl CallLog {
+    pub fn new(verbose: bool) -> CallLog {
+        CallLog { calls: Default::default(), verbose }
+    }
+    /// HTTP attempts so far.
+    pub fn calls(&self) -> usize {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for CallLog {
+    fn name(&self) -> &'static str {
+        "pydynox-iam-call-log"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if self.verbose {
+            let op = cfg
+                .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+                .map(|m| format!("{}.{}", m.service(), m.name()))
+                .unwrap_or_else(|| "unknown".into());
+            let uri = context.request().uri();
+            // The URI only: no headers (credentials) and no body.
+            let uri = uri.split('?').next().unwrap_or(uri);
+            eprintln!("pydynox-iam: aws call {n}: {op} {uri}");
+        }
+        Ok(())
+    }
+}
+
 /// The SDK-backed adapter.
 #[derive(Clone)]
 pub struct SdkAws {
@@ -186,14 +231,26 @@ pub async fn load_config(opts: &ConnectOptions) -> SdkConfig {
 
 impl SdkAws {
     pub fn new(config: &SdkConfig) -> SdkAws {
+        SdkAws::with_call_log(config, CallLog::default())
+    }
+
+    /// An adapter whose every HTTP attempt goes through `log`.
+    pub fn with_call_log(config: &SdkConfig, log: CallLog) -> SdkAws {
         SdkAws {
-            iam: aws_sdk_iam::Client::new(config),
-            sts: aws_sdk_sts::Client::new(config),
-            kms: aws_sdk_kms::Client::new(config),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(config).interceptor(log.clone()).build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(config).interceptor(log.clone()).build(),
+            ),
+            kms: aws_sdk_kms::Client::from_conf(
+                aws_sdk_kms::config::Builder::from(config).interceptor(log.clone()).build(),
+            ),
             // Path-style addressing when an endpoint is set (LocalStack has no bucket DNS).
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(config)
                     .force_path_style(config.endpoint_url().is_some())
+                    .interceptor(log)
                     .build(),
             ),
             region: config.region().map(|r| r.to_string()),

@@ -28,6 +28,10 @@ Exit codes:
     after_help = EXIT_CODES
 )]
 pub struct Cli {
+    /// Log to stderr the resolved endpoint, region and principal, and each AWS call (never
+    /// credentials or tokens)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -373,6 +377,7 @@ fn print_errors(errors: &[String]) {
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
     let cat = Catalogue::embedded();
+    let verbose = cli.verbose;
     match cli.command {
         Command::Features(a) => {
             let version = match &a.pydynox_version {
@@ -445,14 +450,29 @@ pub async fn run(cli: Cli) -> i32 {
                     endpoint_url: a.aws.endpoint_url.clone(),
                 };
                 let config = load_config(&opts).await;
-                let aws = SdkAws::new(&config);
+                let log = crate::aws::CallLog::new(verbose);
+                let aws = SdkAws::with_call_log(&config, log.clone());
+                if verbose {
+                    eprintln!(
+                        "pydynox-iam: endpoint {}, region {}",
+                        aws.endpoint_url.as_deref().unwrap_or("(AWS default)"),
+                        aws.region.as_deref().unwrap_or("(none)")
+                    );
+                }
                 let ctx = RunContext {
                     catalogue: &cat,
                     region: aws.region.clone(),
                     endpoint_url: aws.endpoint_url.clone(),
                     engine: a.engine.into(),
                 };
-                crate::check::run(&aws, &ctx, &plan).await
+                let result = crate::check::run(&aws, &ctx, &plan).await;
+                if verbose {
+                    if let Ok(r) = &result {
+                        eprintln!("pydynox-iam: principal {} ({})", r.principal.arn, r.engine_reason);
+                    }
+                    eprintln!("pydynox-iam: {} AWS calls", log.calls());
+                }
+                result
             };
             let report = match result {
                 Ok(r) => r,
