@@ -39,7 +39,7 @@ impl Owner {
 }
 
 /// A role or user as GetRole/GetUser describe it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entity {
     pub arn: String,
     pub name: String,

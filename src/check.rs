@@ -105,12 +105,41 @@ pub async fn resolve_principal<A: Aws>(
     })
 }
 
+/// Managed policies fetched during a run, shared by every principal of a fleet so a policy
+/// attached to many roles is fetched once, even when they are checked concurrently.
+#[derive(Default)]
+pub struct ManagedCache {
+    cells:
+        std::sync::Mutex<HashMap<String, std::sync::Arc<tokio::sync::OnceCell<(String, String)>>>>,
+}
+
+impl ManagedCache {
+    async fn get<A: Aws>(&self, aws: &A, arn: &str) -> Result<(String, String), AwsError> {
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+            cells.entry(arn.to_string()).or_default().clone()
+        };
+        cell.get_or_try_init(|| aws.get_managed_policy(arn))
+            .await
+            .cloned()
+    }
+}
+
 /// Fetches every policy that applies to the principal: inline and attached managed
 /// policies (default versions), the permissions boundary, and for a user its groups'
 /// inline and managed policies. Managed policies shared by several owners are fetched once.
 pub async fn fetch_policies<A: Aws>(
     aws: &A,
     principal: &Principal,
+) -> Result<PrincipalPolicies, AwsError> {
+    fetch_policies_cached(aws, principal, &ManagedCache::default()).await
+}
+
+/// [`fetch_policies`] with a cache shared across principals.
+pub async fn fetch_policies_cached<A: Aws>(
+    aws: &A,
+    principal: &Principal,
+    cache: &ManagedCache,
 ) -> Result<PrincipalPolicies, AwsError> {
     let mut owners = vec![match principal.kind {
         PrincipalKind::Role => Owner::Role(principal.name.clone()),
@@ -121,7 +150,6 @@ pub async fn fetch_policies<A: Aws>(
         groups = aws.list_groups_for_user(&principal.name).await?;
         owners.extend(groups.iter().cloned().map(Owner::Group));
     }
-    let mut cache: HashMap<String, (String, String)> = HashMap::new();
     let mut policies = Vec::new();
     for owner in &owners {
         for name in aws.list_inline_policies(owner).await? {
@@ -137,14 +165,7 @@ pub async fn fetch_policies<A: Aws>(
             });
         }
         for arn in aws.list_attached_policies(owner).await? {
-            let (version, text) = match cache.get(&arn) {
-                Some(v) => v.clone(),
-                None => {
-                    let v = aws.get_managed_policy(&arn).await?;
-                    cache.insert(arn.clone(), v.clone());
-                    v
-                }
-            };
+            let (version, text) = cache.get(aws, &arn).await?;
             let via_group = match owner {
                 Owner::Group(g) => Some(g.clone()),
                 _ => None,
@@ -164,7 +185,7 @@ pub async fn fetch_policies<A: Aws>(
     }
     let boundary = match &principal.boundary_arn {
         Some(arn) => {
-            let (version, text) = aws.get_managed_policy(arn).await?;
+            let (version, text) = cache.get(aws, arn).await?;
             Some(FetchedPolicy {
                 id: arn.clone(),
                 name: policy_name_from_arn(arn),
@@ -732,6 +753,16 @@ pub async fn run<A: Aws>(
     ctx: &RunContext<'_>,
     plan: &CheckPlan,
 ) -> Result<Report, CheckError> {
+    run_cached(aws, ctx, plan, &ManagedCache::default()).await
+}
+
+/// [`run`] with a managed-policy cache shared across the principals of a fleet.
+pub async fn run_cached<A: Aws>(
+    aws: &A,
+    ctx: &RunContext<'_>,
+    plan: &CheckPlan,
+    cache: &ManagedCache,
+) -> Result<Report, CheckError> {
     let (engine, engine_reason) =
         resolve_engine(ctx.engine, aws.can_simulate(), ctx.endpoint_url.as_deref())?;
     let region = ctx.region.clone().ok_or(CheckError::NoRegion)?;
@@ -756,7 +787,7 @@ pub async fn run<A: Aws>(
         key_arn,
     };
     let checks = expand(ctx.catalogue, plan, &env);
-    let policies = fetch_policies(aws, &principal).await?;
+    let policies = fetch_policies_cached(aws, &principal, cache).await?;
     let bucket = plan.resources.bucket.as_deref();
     let resource_policies = if engine == EngineChoice::Aws {
         Vec::new()

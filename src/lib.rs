@@ -18,3 +18,4 @@ pub mod plan;
 pub mod render;
 pub mod report;
 pub mod simulate_cmd;
+pub mod snapshot;

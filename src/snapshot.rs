@@ -1,0 +1,578 @@
+//! Saved runs: a [`Recorder`] wraps any [`Aws`] and keeps every answer (policies, versions,
+//! boundary, resource policies, simulator results, errors) so `check --from-snapshot` can
+//! replay the run offline through a [`Replay`], reproducing its JSON report byte for byte.
+//! Also [`RateLimited`], which spaces calls out under a `--max-rps` ceiling. Owns the
+//! snapshot format; must not decide verdicts.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aws::{Aws, AwsError, Entity, Owner};
+use crate::model::{SimRequest, SimResult};
+
+pub const SNAPSHOT_SCHEMA: &str = "pydynox-iam/snapshot/v1";
+
+/// One recorded call: which method, with which arguments, and what it answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub op: String,
+    pub args: Vec<String>,
+    #[serde(flatten)]
+    pub result: CallResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallResult {
+    Ok(serde_json::Value),
+    Err(RecordedError),
+}
+
+/// An [`AwsError`] in a form that can be written and read back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedError {
+    pub kind: String,
+    pub action: Option<String>,
+    pub fields: HashMap<String, String>,
+}
+
+/// The actions errors can name; interned so a replayed error is the same value.
+const ACTIONS: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "iam:GetRole",
+    "iam:GetUser",
+    "iam:ListGroupsForUser",
+    "iam:ListRolePolicies",
+    "iam:ListUserPolicies",
+    "iam:ListGroupPolicies",
+    "iam:GetRolePolicy",
+    "iam:GetUserPolicy",
+    "iam:GetGroupPolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListAttachedGroupPolicies",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:SimulatePrincipalPolicy",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "s3:GetBucketPolicy",
+];
+
+fn intern(s: &str) -> &'static str {
+    ACTIONS
+        .iter()
+        .find(|a| **a == s)
+        .copied()
+        .unwrap_or("unknown")
+}
+
+impl From<&AwsError> for RecordedError {
+    fn from(e: &AwsError) -> Self {
+        let mut fields = HashMap::new();
+        let (kind, action) = match e {
+            AwsError::NoCredentials { detail } => {
+                fields.insert("detail".into(), detail.clone());
+                ("no-credentials", None)
+            }
+            AwsError::BadCredentials {
+                action,
+                code,
+                message,
+            } => {
+                fields.insert("code".into(), code.clone());
+                fields.insert("message".into(), message.clone());
+                ("bad-credentials", Some(*action))
+            }
+            AwsError::NotFound {
+                action,
+                what,
+                code,
+                message,
+            } => {
+                fields.insert("what".into(), what.clone());
+                fields.insert("code".into(), code.clone());
+                fields.insert("message".into(), message.clone());
+                ("not-found", Some(*action))
+            }
+            AwsError::AccessDenied { action, message } => {
+                fields.insert("message".into(), message.clone());
+                ("access-denied", Some(*action))
+            }
+            AwsError::Throttled { action, message } => {
+                fields.insert("message".into(), message.clone());
+                ("throttled", Some(*action))
+            }
+            AwsError::Network { action, message } => {
+                fields.insert("message".into(), message.clone());
+                ("network", Some(*action))
+            }
+            AwsError::Service {
+                action,
+                code,
+                message,
+            } => {
+                fields.insert("code".into(), code.clone());
+                fields.insert("message".into(), message.clone());
+                ("service", Some(*action))
+            }
+            AwsError::BadResponse { action, message } => {
+                fields.insert("message".into(), message.clone());
+                ("bad-response", Some(*action))
+            }
+            AwsError::Offline { message } => {
+                fields.insert("message".into(), message.clone());
+                ("offline", None)
+            }
+        };
+        RecordedError {
+            kind: kind.into(),
+            action: action.map(str::to_string),
+            fields,
+        }
+    }
+}
+
+impl From<&RecordedError> for AwsError {
+    fn from(r: &RecordedError) -> Self {
+        let f = |k: &str| r.fields.get(k).cloned().unwrap_or_default();
+        let action = intern(r.action.as_deref().unwrap_or_default());
+        match r.kind.as_str() {
+            "no-credentials" => AwsError::NoCredentials {
+                detail: f("detail"),
+            },
+            "bad-credentials" => AwsError::BadCredentials {
+                action,
+                code: f("code"),
+                message: f("message"),
+            },
+            "not-found" => AwsError::NotFound {
+                action,
+                what: f("what"),
+                code: f("code"),
+                message: f("message"),
+            },
+            "access-denied" => AwsError::AccessDenied {
+                action,
+                message: f("message"),
+            },
+            "throttled" => AwsError::Throttled {
+                action,
+                message: f("message"),
+            },
+            "network" => AwsError::Network {
+                action,
+                message: f("message"),
+            },
+            "service" => AwsError::Service {
+                action,
+                code: f("code"),
+                message: f("message"),
+            },
+            "bad-response" => AwsError::BadResponse {
+                action,
+                message: f("message"),
+            },
+            _ => AwsError::Offline {
+                message: f("message"),
+            },
+        }
+    }
+}
+
+/// Everything a run fetched, and what it needs to be replayed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub schema: String,
+    pub tool_version: String,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub can_simulate: bool,
+    pub calls: Vec<Call>,
+}
+
+/// Wraps an adapter and records every call and answer.
+pub struct Recorder<'a, A> {
+    inner: &'a A,
+    calls: Mutex<Vec<Call>>,
+}
+
+impl<'a, A: Aws> Recorder<'a, A> {
+    pub fn new(inner: &'a A) -> Self {
+        Recorder {
+            inner,
+            calls: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn record<T: Serialize>(&self, op: &str, args: &[&str], r: &Result<T, AwsError>) {
+        let result = match r {
+            Ok(v) => CallResult::Ok(serde_json::to_value(v).unwrap_or(serde_json::Value::Null)),
+            Err(e) => CallResult::Err(e.into()),
+        };
+        let call = Call {
+            op: op.into(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            result,
+        };
+        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        // A call made twice (a managed policy shared by two principals) is kept once.
+        if !calls.iter().any(|c| c.op == call.op && c.args == call.args) {
+            calls.push(call);
+        }
+    }
+
+    pub fn snapshot(&self, region: Option<String>, endpoint_url: Option<String>) -> Snapshot {
+        let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        Snapshot {
+            schema: SNAPSHOT_SCHEMA.into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            region,
+            endpoint_url,
+            can_simulate: self.inner.can_simulate(),
+            calls,
+        }
+    }
+}
+
+fn owner_args(o: &Owner) -> [&str; 2] {
+    [o.kind(), o.name()]
+}
+
+fn sim_key(req: &SimRequest) -> String {
+    serde_json::to_string(req).unwrap_or_default()
+}
+
+impl<A: Aws> Aws for Recorder<'_, A> {
+    async fn caller_arn(&self) -> Result<String, AwsError> {
+        let r = self.inner.caller_arn().await;
+        self.record("caller_arn", &[], &r);
+        r
+    }
+    async fn get_role(&self, name: &str) -> Result<Entity, AwsError> {
+        let r = self.inner.get_role(name).await;
+        self.record("get_role", &[name], &r);
+        r
+    }
+    async fn get_user(&self, name: &str) -> Result<Entity, AwsError> {
+        let r = self.inner.get_user(name).await;
+        self.record("get_user", &[name], &r);
+        r
+    }
+    async fn list_groups_for_user(&self, user: &str) -> Result<Vec<String>, AwsError> {
+        let r = self.inner.list_groups_for_user(user).await;
+        self.record("list_groups_for_user", &[user], &r);
+        r
+    }
+    async fn list_inline_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError> {
+        let r = self.inner.list_inline_policies(owner).await;
+        self.record("list_inline_policies", &owner_args(owner), &r);
+        r
+    }
+    async fn get_inline_policy(&self, owner: &Owner, name: &str) -> Result<String, AwsError> {
+        let r = self.inner.get_inline_policy(owner, name).await;
+        let [k, n] = owner_args(owner);
+        self.record("get_inline_policy", &[k, n, name], &r);
+        r
+    }
+    async fn list_attached_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError> {
+        let r = self.inner.list_attached_policies(owner).await;
+        self.record("list_attached_policies", &owner_args(owner), &r);
+        r
+    }
+    async fn get_managed_policy(&self, arn: &str) -> Result<(String, String), AwsError> {
+        let r = self.inner.get_managed_policy(arn).await;
+        self.record("get_managed_policy", &[arn], &r);
+        r
+    }
+    async fn simulate(&self, req: &SimRequest) -> Result<Vec<SimResult>, AwsError> {
+        let r = self.inner.simulate(req).await;
+        self.record("simulate", &[&sim_key(req)], &r);
+        r
+    }
+    async fn resolve_key(&self, key: &str) -> Result<String, AwsError> {
+        let r = self.inner.resolve_key(key).await;
+        self.record("resolve_key", &[key], &r);
+        r
+    }
+    async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError> {
+        let r = self.inner.get_key_policy(key_arn).await;
+        self.record("get_key_policy", &[key_arn], &r);
+        r
+    }
+    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
+        let r = self.inner.get_bucket_policy(bucket).await;
+        self.record("get_bucket_policy", &[bucket], &r);
+        r
+    }
+    async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
+        let r = self.inner.get_role_trust_policy(role_name).await;
+        self.record("get_role_trust_policy", &[role_name], &r);
+        r
+    }
+    fn can_simulate(&self) -> bool {
+        self.inner.can_simulate()
+    }
+}
+
+/// Serves a snapshot's answers back, offline.
+pub struct Replay {
+    snapshot: Snapshot,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("not a pydynox-iam snapshot: {0}")]
+    Malformed(String),
+    #[error("snapshot schema `{0}` is not supported (expected `{SNAPSHOT_SCHEMA}`)")]
+    Schema(String),
+}
+
+impl Replay {
+    pub fn parse(text: &str) -> Result<Replay, SnapshotError> {
+        let snapshot: Snapshot =
+            serde_json::from_str(text).map_err(|e| SnapshotError::Malformed(e.to_string()))?;
+        if snapshot.schema != SNAPSHOT_SCHEMA {
+            return Err(SnapshotError::Schema(snapshot.schema));
+        }
+        Ok(Replay { snapshot })
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    fn answer<T: for<'de> Deserialize<'de>>(&self, op: &str, args: &[&str]) -> Result<T, AwsError> {
+        let call = self
+            .snapshot
+            .calls
+            .iter()
+            .find(|c| c.op == op && c.args.iter().map(String::as_str).eq(args.iter().copied()))
+            .ok_or_else(|| AwsError::Offline {
+                message: format!(
+                    "the snapshot has no answer for {op}({}); it was saved from a different run",
+                    args.join(", ")
+                ),
+            })?;
+        match &call.result {
+            CallResult::Ok(v) => serde_json::from_value(v.clone()).map_err(|e| AwsError::Offline {
+                message: format!("the snapshot's answer for {op} is unreadable: {e}"),
+            }),
+            CallResult::Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Aws for Replay {
+    async fn caller_arn(&self) -> Result<String, AwsError> {
+        self.answer("caller_arn", &[])
+    }
+    async fn get_role(&self, name: &str) -> Result<Entity, AwsError> {
+        self.answer("get_role", &[name])
+    }
+    async fn get_user(&self, name: &str) -> Result<Entity, AwsError> {
+        self.answer("get_user", &[name])
+    }
+    async fn list_groups_for_user(&self, user: &str) -> Result<Vec<String>, AwsError> {
+        self.answer("list_groups_for_user", &[user])
+    }
+    async fn list_inline_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError> {
+        self.answer("list_inline_policies", &owner_args(owner))
+    }
+    async fn get_inline_policy(&self, owner: &Owner, name: &str) -> Result<String, AwsError> {
+        let [k, n] = owner_args(owner);
+        self.answer("get_inline_policy", &[k, n, name])
+    }
+    async fn list_attached_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError> {
+        self.answer("list_attached_policies", &owner_args(owner))
+    }
+    async fn get_managed_policy(&self, arn: &str) -> Result<(String, String), AwsError> {
+        self.answer("get_managed_policy", &[arn])
+    }
+    async fn simulate(&self, req: &SimRequest) -> Result<Vec<SimResult>, AwsError> {
+        self.answer("simulate", &[&sim_key(req)])
+    }
+    async fn resolve_key(&self, key: &str) -> Result<String, AwsError> {
+        self.answer("resolve_key", &[key])
+    }
+    async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError> {
+        self.answer("get_key_policy", &[key_arn])
+    }
+    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
+        self.answer("get_bucket_policy", &[bucket])
+    }
+    async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
+        self.answer("get_role_trust_policy", &[role_name])
+    }
+    fn can_simulate(&self) -> bool {
+        self.snapshot.can_simulate
+    }
+}
+
+/// Spaces calls out so that no more than `rps` start per second, across every principal of
+/// a run (`--max-rps`). The SDK's adaptive retry still handles throttling on top.
+pub struct RateLimited<'a, A> {
+    inner: &'a A,
+    interval: Duration,
+    next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl<'a, A: Aws> RateLimited<'a, A> {
+    pub fn new(inner: &'a A, rps: f64) -> Self {
+        let interval = if rps > 0.0 {
+            Duration::from_secs_f64(1.0 / rps)
+        } else {
+            Duration::ZERO
+        };
+        RateLimited {
+            inner,
+            interval,
+            next: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn wait(&self) {
+        if self.interval.is_zero() {
+            return;
+        }
+        let slot = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let slot = next.map_or(now, |n| n.max(now));
+            *next = Some(slot + self.interval);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+macro_rules! limited {
+    ($self:ident, $call:expr) => {{
+        $self.wait().await;
+        $call.await
+    }};
+}
+
+impl<A: Aws> Aws for RateLimited<'_, A> {
+    async fn caller_arn(&self) -> Result<String, AwsError> {
+        limited!(self, self.inner.caller_arn())
+    }
+    async fn get_role(&self, name: &str) -> Result<Entity, AwsError> {
+        limited!(self, self.inner.get_role(name))
+    }
+    async fn get_user(&self, name: &str) -> Result<Entity, AwsError> {
+        limited!(self, self.inner.get_user(name))
+    }
+    async fn list_groups_for_user(&self, user: &str) -> Result<Vec<String>, AwsError> {
+        limited!(self, self.inner.list_groups_for_user(user))
+    }
+    async fn list_inline_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError> {
+        limited!(self, self.inner.list_inline_policies(owner))
+    }
+    async fn get_inline_policy(&self, owner: &Owner, name: &str) -> Result<String, AwsError> {
+        limited!(self, self.inner.get_inline_policy(owner, name))
+    }
+    async fn list_attached_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError> {
+        limited!(self, self.inner.list_attached_policies(owner))
+    }
+    async fn get_managed_policy(&self, arn: &str) -> Result<(String, String), AwsError> {
+        limited!(self, self.inner.get_managed_policy(arn))
+    }
+    async fn simulate(&self, req: &SimRequest) -> Result<Vec<SimResult>, AwsError> {
+        limited!(self, self.inner.simulate(req))
+    }
+    async fn resolve_key(&self, key: &str) -> Result<String, AwsError> {
+        limited!(self, self.inner.resolve_key(key))
+    }
+    async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError> {
+        limited!(self, self.inner.get_key_policy(key_arn))
+    }
+    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
+        limited!(self, self.inner.get_bucket_policy(bucket))
+    }
+    async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
+        limited!(self, self.inner.get_role_trust_policy(role_name))
+    }
+    fn can_simulate(&self) -> bool {
+        self.inner.can_simulate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_round_trip_through_the_snapshot_form() {
+        let errors = vec![
+            AwsError::AccessDenied {
+                action: "iam:GetRole",
+                message: "nope".into(),
+            },
+            AwsError::NotFound {
+                action: "iam:GetRole",
+                what: "role `x`".into(),
+                code: "NoSuchEntity".into(),
+                message: "m".into(),
+            },
+            AwsError::Network {
+                action: "iam:SimulatePrincipalPolicy",
+                message: "refused".into(),
+            },
+            AwsError::NoCredentials { detail: "d".into() },
+            AwsError::Offline {
+                message: "o".into(),
+            },
+        ];
+        for e in errors {
+            let r: RecordedError = (&e).into();
+            let back: AwsError =
+                (&serde_json::from_value::<RecordedError>(serde_json::to_value(&r).unwrap())
+                    .unwrap())
+                    .into();
+            assert_eq!(back, e);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_rate_limit_spaces_calls_out() {
+        let replay = Replay {
+            snapshot: Snapshot {
+                schema: SNAPSHOT_SCHEMA.into(),
+                tool_version: "t".into(),
+                region: None,
+                endpoint_url: None,
+                can_simulate: true,
+                calls: vec![Call {
+                    op: "caller_arn".into(),
+                    args: vec![],
+                    result: CallResult::Ok("arn:aws:iam::1:role/r".into()),
+                }],
+            },
+        };
+        let limited = RateLimited::new(&replay, 10.0);
+        let start = tokio::time::Instant::now();
+        for _ in 0..5 {
+            assert_eq!(limited.caller_arn().await.unwrap(), "arn:aws:iam::1:role/r");
+        }
+        // 5 calls at 10 per second: the first at once, the fifth 400 ms later (virtual time).
+        assert_eq!(start.elapsed(), Duration::from_millis(400));
+    }
+
+    #[tokio::test]
+    async fn a_missing_answer_says_the_snapshot_is_from_another_run() {
+        let replay = Replay::parse(&format!(
+            r#"{{"schema": "{SNAPSHOT_SCHEMA}", "tool_version": "x", "region": null, "endpoint_url": null, "can_simulate": false, "calls": []}}"#
+        ))
+        .unwrap();
+        let err = replay.get_role("app").await.unwrap_err();
+        assert!(
+            err.to_string().contains("no answer for get_role(app)"),
+            "{err}"
+        );
+        assert!(Replay::parse(r#"{"schema": "other"}"#).is_err());
+    }
+}
