@@ -44,6 +44,13 @@ pub enum Command {
     Features(FeaturesArgs),
     /// Evaluate requests against policy files offline, like `aws iam simulate-custom-policy`
     Simulate(crate::simulate_cmd::SimulateArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `pydynox-iam man > pydynox-iam.1`
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -404,6 +411,24 @@ pub async fn run(cli: Cli) -> i32 {
                 }
             }
         }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let r = emit(|w| {
+                clap_complete::generate(shell, &mut cmd, "pydynox-iam", w);
+                Ok(())
+            });
+            if r.is_err() { exit::ERROR } else { exit::PASS }
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match emit(|w| clap_mangen::Man::new(cmd).render(w)) {
+                Ok(()) => exit::PASS,
+                Err(e) => {
+                    print_errors(&[format!("cannot write output: {e}")]);
+                    exit::ERROR
+                }
+            }
+        }
         Command::Simulate(a) => {
             let stdin = io::stdin();
             let mut input = stdin.lock();
@@ -468,7 +493,10 @@ pub async fn run(cli: Cli) -> i32 {
                 let result = crate::check::run(&aws, &ctx, &plan).await;
                 if verbose {
                     if let Ok(r) = &result {
-                        eprintln!("pydynox-iam: principal {} ({})", r.principal.arn, r.engine_reason);
+                        eprintln!(
+                            "pydynox-iam: principal {} ({})",
+                            r.principal.arn, r.engine_reason
+                        );
                     }
                     eprintln!("pydynox-iam: {} AWS calls", log.calls());
                 }
