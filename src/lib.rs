@@ -5,12 +5,14 @@
 //! policies ([`model`], through the [`aws`] adapter) → simulation → [`report`] rows with
 //! stable reason codes → [`render`]ers writing to any `io::Write` → exit code.
 
+pub mod actions;
 pub mod arn;
 pub mod aws;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod engine;
+pub mod least_privilege;
 pub mod local;
 pub mod model;
 pub mod offline;
