@@ -844,6 +844,7 @@ pub async fn run_cached<A: Aws>(
         disagreements,
         policies,
         resource_policies,
+        least_privilege: None,
     })
 }
 

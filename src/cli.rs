@@ -147,6 +147,26 @@ pub struct CheckArgs {
     /// Exit 0 when nothing FAILED even if some checks are INCONCLUSIVE
     #[arg(long)]
     pub allow_inconclusive: bool,
+    /// Also list grants beyond what the declared features need on the declared resources
+    /// (findings with stable codes and severities; see the README)
+    #[arg(long, help_heading = "Least privilege")]
+    pub least_privilege: bool,
+    /// Raise or lower a finding's severity: CODE=info|low|medium|high (repeatable)
+    #[arg(
+        long = "severity",
+        value_name = "CODE=LEVEL",
+        requires = "least_privilege",
+        help_heading = "Least privilege"
+    )]
+    pub severities: Vec<String>,
+    /// Exit 1 when a least-privilege finding is at or above this severity
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        requires = "least_privilege",
+        help_heading = "Least privilege"
+    )]
+    pub fail_on: Option<String>,
     /// Colour in table output (auto: only on a terminal, and never with NO_COLOR set)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -437,9 +457,32 @@ pub async fn run(cli: Cli) -> i32 {
             crate::simulate_cmd::run(&a, &mut input, &mut out, &mut io::stderr())
         }
         Command::Check(a) => {
-            let plan = match build_plan(&cat, &a) {
-                Ok(p) => p,
-                Err(errors) => {
+            let plan = build_plan(&cat, &a);
+            let mut errors = plan.as_ref().err().cloned().unwrap_or_default();
+            let mut overrides = Vec::new();
+            for s in &a.severities {
+                match crate::least_privilege::parse_override(s) {
+                    Ok(o) => overrides.push(o),
+                    Err(e) => errors.push(format!("--severity: {e}")),
+                }
+            }
+            let fail_on = match a
+                .fail_on
+                .as_deref()
+                .map(|l| (l, crate::least_privilege::Severity::parse(l)))
+            {
+                Some((_, Some(level))) => Some(level),
+                Some((l, None)) => {
+                    errors.push(format!(
+                        "--fail-on `{l}` is not a severity (info, low, medium, high)"
+                    ));
+                    None
+                }
+                None => None,
+            };
+            let plan = match plan {
+                Ok(p) if errors.is_empty() => p,
+                _ => {
                     print_errors(&errors);
                     return exit::USAGE;
                 }
@@ -502,7 +545,7 @@ pub async fn run(cli: Cli) -> i32 {
                 }
                 result
             };
-            let report = match result {
+            let mut report = match result {
                 Ok(r) => r,
                 Err(e) => {
                     print_errors(&[e.to_string()]);
@@ -513,6 +556,19 @@ pub async fn run(cli: Cli) -> i32 {
                     };
                 }
             };
+            let mut lp_fail = false;
+            if a.least_privilege {
+                let mut findings = crate::least_privilege::analyze(
+                    &report.policies.policies,
+                    &report.checks(),
+                    crate::actions::snapshot(),
+                );
+                crate::least_privilege::apply_overrides(&mut findings, &overrides);
+                if let Some(level) = fail_on {
+                    lp_fail = findings.iter().any(|f| f.severity >= level);
+                }
+                report.least_privilege = Some(findings);
+            }
             let r = emit(|w| match a.format {
                 Format::Json => render::report_json(w, &report),
                 Format::Table => {
@@ -523,7 +579,12 @@ pub async fn run(cli: Cli) -> i32 {
                 print_errors(&[format!("cannot write output: {e}")]);
                 return exit::ERROR;
             }
-            exit_code(&report.summary, a.allow_inconclusive)
+            let code = exit_code(&report.summary, a.allow_inconclusive);
+            if code == exit::PASS && lp_fail {
+                exit::FAIL
+            } else {
+                code
+            }
         }
     }
 }

@@ -5,19 +5,23 @@
 //! policies ([`model`], through the [`aws`] adapter) → simulation → [`report`] rows with
 //! stable reason codes → [`render`]ers writing to any `io::Write` → exit code.
 
+pub mod accessdenied;
 pub mod actions;
 pub mod arn;
 pub mod aws;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod engine;
+pub mod generate;
 pub mod least_privilege;
 pub mod local;
 pub mod model;
 pub mod offline;
 pub mod plan;
 pub mod render;
+pub mod render_ci;
 pub mod report;
 pub mod simulate_cmd;
 pub mod snapshot;

@@ -166,6 +166,33 @@ pub fn report_table(
             writeln!(w, "  - {n}")?;
         }
     }
+    if let Some(findings) = &report.least_privilege {
+        writeln!(w)?;
+        if findings.is_empty() {
+            writeln!(
+                w,
+                "Least privilege: no grants beyond what the declared features need"
+            )?;
+        } else {
+            writeln!(w, "Least privilege ({} findings):", findings.len())?;
+            for f in findings {
+                let sid = f
+                    .sid
+                    .as_deref()
+                    .map(|s| format!(" `{s}`"))
+                    .unwrap_or_default();
+                writeln!(
+                    w,
+                    "  [{}] {}: policy `{}` statement #{}{sid}: {}",
+                    f.severity.as_str(),
+                    f.code.as_str(),
+                    f.policy,
+                    f.statement,
+                    f.message
+                )?;
+            }
+        }
+    }
     if show_policies {
         writeln!(w)?;
         writeln!(w, "Policies fetched for {}:", p.arn)?;

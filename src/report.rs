@@ -237,6 +237,25 @@ pub struct Report {
     pub policies: PrincipalPolicies,
     /// Resource policies fetched for the local engine (key, bucket, trust policies).
     pub resource_policies: Vec<crate::model::FetchedResourcePolicy>,
+    /// Grants beyond what the declared features need (`--least-privilege`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub least_privilege: Option<Vec<crate::least_privilege::Finding>>,
+}
+
+impl Report {
+    /// The checks this report answered, rebuilt from its rows.
+    pub fn checks(&self) -> Vec<crate::plan::Check> {
+        self.rows
+            .iter()
+            .map(|r| crate::plan::Check {
+                feature: r.feature.clone(),
+                action: r.action.clone(),
+                resource: r.resource.clone(),
+                resource_kind: String::new(),
+                context: r.context.clone(),
+            })
+            .collect()
+    }
 }
 
 impl Report {

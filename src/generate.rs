@@ -1,0 +1,902 @@
+//! Generates the least-privilege IAM policy pydynox needs from the expanded checks, and renders
+//! it as JSON, Terraform or CloudFormation. Pure: no AWS, no files, no printing.
+//!
+//! # Rules
+//! - One `Allow` statement per (feature, resource): the table, the table's indexes, the KMS key,
+//!   the S3 prefix, the role to assume, or `*`. Groups with identical actions and resources are
+//!   merged. Sids are PascalCase (`PydynoxCrudTableUsers`, `PydynoxIndexesUsersIndexes`,
+//!   `PydynoxEncryptionKey`, `PydynoxPing`) and unique within a policy.
+//! - Actions are sorted and de-duplicated. Resources are the concrete ARNs the checks use; `*`
+//!   appears only for actions without a resource type (`dynamodb:ListTables`), because IAM
+//!   matches nothing else for them (Service Authorization Reference, DynamoDB).
+//! - S3 statements grant the whole prefix, `arn:aws:s3:::BUCKET/PREFIX*`, not the
+//!   representative object `check` probes ([`S3_PROBE_OBJECT`]): pydynox writes
+//!   `{prefix}{pk}/{sk}/{filename}`.
+//! - No `Condition`: the request context the catalogue records (`dynamodb:EnclosingOperation`,
+//!   `dynamodb:ReturnConsumedCapacity`, `aws:SecureTransport`) describes what pydynox sends, and
+//!   an unconditioned Allow grants it in every context.
+
+use std::collections::{BTreeSet, HashSet};
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::{Value, json};
+
+use crate::arn::Arn;
+use crate::plan::{Check, S3_PROBE_OBJECT};
+
+/// The policy language version every generated document uses.
+pub const POLICY_VERSION: &str = "2012-10-17";
+
+/// Output formats for [`render`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// The policy document, pretty-printed, keys in the conventional order.
+    Json,
+    /// A `data "aws_iam_policy_document"` block.
+    Terraform,
+    /// An `AWS::IAM::ManagedPolicy` resource for a template's `Resources` section (YAML).
+    Cloudformation,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "json" => Ok(Format::Json),
+            "terraform" | "tf" | "hcl" => Ok(Format::Terraform),
+            "cloudformation" | "cfn" | "yaml" => Ok(Format::Cloudformation),
+            _ => Err(format!(
+                "`{s}` is not a policy format (expected json, terraform or cloudformation)"
+            )),
+        }
+    }
+}
+
+/// Whether an action only reads. Reads: `Get*` (`dynamodb:GetItem`, also inside
+/// `TransactGetItems`), `BatchGetItem`, `Query`, `Scan`, `PartiQLSelect`, `DescribeTable`,
+/// `ListTables`, `kms:Decrypt`, `kms:DescribeKey` and `s3:GetObject`. Everything else writes
+/// or changes state: item writes, `ConditionCheckItem` (only ever sent inside a write
+/// transaction, so it belongs with the writes), `BatchWriteItem`, PartiQL
+/// insert/update/delete, table creation and deletion, `kms:GenerateDataKey`/`kms:Encrypt`
+/// (encrypting on write), `kms:CreateGrant`, S3 put/abort/delete and `sts:AssumeRole`.
+pub fn is_read_action(action: &str) -> bool {
+    let Some((service, name)) = action.split_once(':') else {
+        return false;
+    };
+    match service.to_ascii_lowercase().as_str() {
+        "dynamodb" => {
+            name.starts_with("Get")
+                || matches!(
+                    name,
+                    "BatchGetItem"
+                        | "Query"
+                        | "Scan"
+                        | "PartiQLSelect"
+                        | "DescribeTable"
+                        | "ListTables"
+                )
+        }
+        "kms" => matches!(name, "Decrypt" | "DescribeKey"),
+        "s3" => name == "GetObject",
+        _ => false,
+    }
+}
+
+/// The least-privilege policy document for these checks (`Version` 2012-10-17, only `Allow`).
+pub fn minimal_policy(checks: &[Check]) -> Value {
+    document(statements(checks.iter(), ""))
+}
+
+/// A reader policy (the read actions, see [`is_read_action`]) and a writer policy (all other
+/// actions), as pydynox's docs advise separating them. The two partition the actions: attach
+/// both to a principal that reads and writes. Sids end in `Read` and `Write` so the two can be
+/// pasted into one policy without clashing.
+pub fn split_read_write(checks: &[Check]) -> (Value, Value) {
+    let reads = checks.iter().filter(|c| is_read_action(&c.action));
+    let writes = checks.iter().filter(|c| !is_read_action(&c.action));
+    (
+        document(statements(reads, "Read")),
+        document(statements(writes, "Write")),
+    )
+}
+
+/// The statements that would grant these failing checks, as a JSON list to add to an existing
+/// policy's `Statement`. They only help when nothing allows the action; an explicit deny, a
+/// permissions boundary or a resource policy that does not delegate must be fixed where it is.
+pub fn fix_statement(failing: &[&Check]) -> Value {
+    Value::Array(statements(failing.iter().copied(), ""))
+}
+
+fn document(statements: Vec<Value>) -> Value {
+    json!({ "Version": POLICY_VERSION, "Statement": statements })
+}
+
+/// One future statement: which features need it, what it is on, and what it grants.
+struct Group {
+    /// (resource kind, table) the statement is about; the label alone can collide.
+    key: (String, String),
+    features: Vec<String>,
+    /// The resource part of the Sid, e.g. `TableUsers`.
+    label: String,
+    actions: BTreeSet<String>,
+    resources: BTreeSet<String>,
+}
+
+fn statements<'a>(checks: impl Iterator<Item = &'a Check>, sid_suffix: &str) -> Vec<Value> {
+    // Groups in the order their first check appears (feature order, then catalogue order).
+    let mut groups: Vec<Group> = Vec::new();
+    for c in checks {
+        let label = resource_label(c);
+        let resource = policy_resource(c);
+        let scope = match c.resource_kind.as_str() {
+            "table" | "index" => table_name(&c.resource).to_string(),
+            _ => String::new(),
+        };
+        let key = (c.resource_kind.clone(), scope);
+        match groups
+            .iter_mut()
+            .find(|g| g.features[0] == c.feature && g.key == key)
+        {
+            Some(g) => {
+                g.actions.insert(c.action.clone());
+                g.resources.insert(resource);
+            }
+            None => groups.push(Group {
+                key,
+                features: vec![c.feature.clone()],
+                label,
+                actions: BTreeSet::from([c.action.clone()]),
+                resources: BTreeSet::from([resource]),
+            }),
+        }
+    }
+    // Merge groups that grant the same actions on the same resources.
+    let mut merged: Vec<Group> = Vec::new();
+    for g in groups {
+        match merged
+            .iter_mut()
+            .find(|m| m.actions == g.actions && m.resources == g.resources)
+        {
+            Some(m) => {
+                for f in g.features {
+                    if !m.features.contains(&f) {
+                        m.features.push(f);
+                    }
+                }
+            }
+            None => merged.push(g),
+        }
+    }
+    let mut used = HashSet::new();
+    merged
+        .into_iter()
+        .map(|g| {
+            let base = format!(
+                "Pydynox{}{}{sid_suffix}",
+                g.features
+                    .iter()
+                    .map(|f| feature_words(f))
+                    .collect::<String>(),
+                g.label
+            );
+            let mut sid = base.clone();
+            let mut n = 2;
+            while !used.insert(sid.clone()) {
+                sid = format!("{base}{n}");
+                n += 1;
+            }
+            json!({
+                "Sid": sid,
+                "Effect": "Allow",
+                "Action": g.actions.into_iter().collect::<Vec<_>>(),
+                "Resource": g.resources.into_iter().collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+/// The ARN a statement grants for a check: the check's own, except S3, where the whole prefix.
+fn policy_resource(c: &Check) -> String {
+    if c.resource_kind == "s3-object"
+        && let Some(prefix) = c.resource.strip_suffix(S3_PROBE_OBJECT)
+    {
+        return format!("{prefix}*");
+    }
+    c.resource.clone()
+}
+
+/// `users` from `arn:aws:dynamodb:R:A:table/users[/index/I]`, or the input when it is a name.
+fn table_name(resource: &str) -> &str {
+    let path = Arn::parse(resource).map_or(resource, |a| a.resource);
+    let path = path.strip_prefix("table/").unwrap_or(path);
+    path.split('/').next().unwrap_or(path)
+}
+
+fn resource_label(c: &Check) -> String {
+    match c.resource_kind.as_str() {
+        "table" => format!("Table{}", pascal(table_name(&c.resource))),
+        "index" => format!("{}Indexes", pascal(table_name(&c.resource))),
+        "kms-key" => "Key".to_string(),
+        "s3-object" => "Objects".to_string(),
+        "role" => {
+            let name = Arn::parse(&c.resource)
+                .and_then(|a| a.resource.rsplit('/').next())
+                .unwrap_or("");
+            pascal(name)
+        }
+        "any" => String::new(),
+        other => pascal(other),
+    }
+}
+
+/// A feature name as Sid words: `table-cmk` → `TableCmk`, `partiql-write` → `PartiQLWrite`.
+/// ReadWrite is pydynox's default encryption mode (the docs' plain "encryption"), so
+/// `encryption-readwrite` reads `Encryption`.
+fn feature_words(feature: &str) -> String {
+    let f = feature.strip_suffix("-readwrite").unwrap_or(feature);
+    pascal(f)
+}
+
+/// PascalCase over runs of ASCII letters and digits (IAM Sids allow only `[A-Za-z0-9]`).
+fn pascal(s: &str) -> String {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| match w.to_ascii_lowercase().as_str() {
+            "partiql" => "PartiQL".to_string(),
+            "readwrite" => "ReadWrite".to_string(),
+            "readonly" => "ReadOnly".to_string(),
+            "writeonly" => "WriteOnly".to_string(),
+            _ => {
+                let mut cs = w.chars();
+                let first = cs.next().expect("non-empty").to_ascii_uppercase();
+                std::iter::once(first).chain(cs).collect()
+            }
+        })
+        .collect()
+}
+
+/// Renders a policy document. `name` is the Terraform data source name or the CloudFormation
+/// logical id (made valid for each: `pydynox-reader` → `pydynox-reader` / `PydynoxReaderPolicy`).
+pub fn render(policy: &Value, name: &str, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&Ordered(policy))
+                .expect("a JSON value always serializes");
+            s.push('\n');
+            s
+        }
+        Format::Terraform => terraform(policy, name),
+        Format::Cloudformation => cloudformation(policy, name),
+    }
+}
+
+/// Policy keys in the order AWS documents them; other keys follow, sorted.
+const KEY_ORDER: [&str; 12] = [
+    "Version",
+    "Id",
+    "Statement",
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
+fn ordered_entries(map: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    entries.sort_by_key(|(k, _)| {
+        (
+            KEY_ORDER
+                .iter()
+                .position(|o| o == k)
+                .unwrap_or(KEY_ORDER.len()),
+            k.to_string(),
+        )
+    });
+    entries
+}
+
+/// Serializes a JSON value with policy keys in [`KEY_ORDER`], whatever map type serde_json uses.
+struct Ordered<'a>(&'a Value);
+
+impl Serialize for Ordered<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(map) => {
+                let mut m = s.serialize_map(Some(map.len()))?;
+                for (k, v) in ordered_entries(map) {
+                    m.serialize_entry(k, &Ordered(v))?;
+                }
+                m.end()
+            }
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(&Ordered(v))?;
+                }
+                seq.end()
+            }
+            other => other.serialize(s),
+        }
+    }
+}
+
+fn statements_of(policy: &Value) -> Vec<&Value> {
+    match policy.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(obj @ Value::Object(_)) => vec![obj],
+        _ => Vec::new(),
+    }
+}
+
+/// A string or list of strings as a list (numbers and booleans as their JSON text).
+fn strings(v: Option<&Value>) -> Vec<String> {
+    let one = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match v {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items.iter().map(one).collect(),
+        Some(other) => vec![one(other)],
+    }
+}
+
+/// An HCL string literal: quotes and backslashes escaped, and `${`/`%{` doubled so Terraform
+/// passes IAM policy variables through instead of interpolating them.
+fn hcl(s: &str) -> String {
+    let escaped = s
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+        .replace("${", "$${")
+        .replace("%{", "%%{");
+    format!("\"{escaped}\"")
+}
+
+fn hcl_list(out: &mut String, indent: &str, key: &str, items: &[String]) {
+    out.push_str(&format!("\n{indent}{key} = [\n"));
+    for i in items {
+        out.push_str(&format!("{indent}  {},\n", hcl(i)));
+    }
+    out.push_str(&format!("{indent}]\n"));
+}
+
+/// A Terraform identifier: letters, digits, `_` and `-`, starting with a letter or `_`.
+fn terraform_name(name: &str) -> String {
+    let mut n: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        n.insert(0, '_');
+    }
+    n
+}
+
+fn terraform(policy: &Value, name: &str) -> String {
+    let mut out = format!(
+        "data \"aws_iam_policy_document\" {} {{\n",
+        hcl(&terraform_name(name))
+    );
+    if let Some(Value::String(id)) = policy.get("Id") {
+        out.push_str(&format!("  policy_id = {}\n", hcl(id)));
+    }
+    for (i, st) in statements_of(policy).into_iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("  statement {\n");
+        let sid = strings(st.get("Sid"));
+        let effect = strings(st.get("Effect"));
+        // `terraform fmt` aligns the `=` of adjacent one-line attributes.
+        match (sid.first(), effect.first()) {
+            (Some(sid), Some(effect)) => out.push_str(&format!(
+                "    sid    = {}\n    effect = {}\n",
+                hcl(sid),
+                hcl(effect)
+            )),
+            (Some(sid), None) => out.push_str(&format!("    sid = {}\n", hcl(sid))),
+            (None, Some(effect)) => out.push_str(&format!("    effect = {}\n", hcl(effect))),
+            (None, None) => {}
+        }
+        for (key, attr) in [
+            ("Action", "actions"),
+            ("NotAction", "not_actions"),
+            ("Resource", "resources"),
+            ("NotResource", "not_resources"),
+        ] {
+            if st.get(key).is_some() {
+                hcl_list(&mut out, "    ", attr, &strings(st.get(key)));
+            }
+        }
+        if let Some(Value::Object(ops)) = st.get("Condition") {
+            for (op, keys) in ops {
+                let Value::Object(keys) = keys else { continue };
+                for (key, values) in keys {
+                    out.push_str(&format!(
+                        "\n    condition {{\n      test     = {}\n      variable = {}\n      values   = [{}]\n    }}\n",
+                        hcl(op),
+                        hcl(key),
+                        strings(Some(values))
+                            .iter()
+                            .map(|v| hcl(v))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+        }
+        out.push_str("  }\n");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// A CloudFormation logical id: alphanumeric PascalCase ending in `Policy`.
+fn logical_id(name: &str) -> String {
+    let mut id = pascal(name);
+    if !id.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        id.insert_str(0, "Pydynox");
+    }
+    if !id.ends_with("Policy") {
+        id.push_str("Policy");
+    }
+    id
+}
+
+fn cloudformation(policy: &Value, name: &str) -> String {
+    let mut out = format!(
+        "{}:\n  Type: AWS::IAM::ManagedPolicy\n  Properties:\n    Description: {}\n    PolicyDocument:\n",
+        logical_id(name),
+        yaml_scalar(&Value::String(
+            "Permissions pydynox needs (generated by pydynox-iam)".into()
+        ))
+    );
+    match policy {
+        Value::Object(map) => yaml_mapping(&mut out, map, 6),
+        other => out.push_str(&format!("      {}\n", yaml_scalar(other))),
+    }
+    out.push_str("    # Attach it with Roles: [...], Users: [...] or Groups: [...]\n");
+    out
+}
+
+/// A YAML scalar. Strings are double-quoted: a JSON string is a valid YAML double-quoted
+/// scalar, and quoting keeps `*`, `2012-10-17` and `arn:...` from being read as anything else.
+fn yaml_scalar(v: &Value) -> String {
+    match v {
+        Value::Object(m) if m.is_empty() => "{}".to_string(),
+        Value::Array(a) if a.is_empty() => "[]".to_string(),
+        // Nested collections inside a sequence: JSON flow style is valid YAML.
+        other => serde_json::to_string(other).expect("a JSON value always serializes"),
+    }
+}
+
+fn yaml_key(k: &str) -> String {
+    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        k.to_string()
+    } else {
+        serde_json::to_string(k).expect("a string always serializes")
+    }
+}
+
+fn yaml_mapping(out: &mut String, map: &serde_json::Map<String, Value>, indent: usize) {
+    let pad = " ".repeat(indent);
+    for (k, v) in ordered_entries(map) {
+        let key = yaml_key(k);
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                out.push_str(&format!("{pad}{key}:\n"));
+                yaml_mapping(out, m, indent + 2);
+            }
+            Value::Array(items) if !items.is_empty() => {
+                out.push_str(&format!("{pad}{key}:\n"));
+                yaml_sequence(out, items, indent + 2);
+            }
+            scalar => out.push_str(&format!("{pad}{key}: {}\n", yaml_scalar(scalar))),
+        }
+    }
+}
+
+fn yaml_sequence(out: &mut String, items: &[Value], indent: usize) {
+    let pad = " ".repeat(indent);
+    for item in items {
+        match item {
+            Value::Object(m) if !m.is_empty() => {
+                // Render the mapping two deeper, then put the dash in place of the first indent.
+                let mut block = String::new();
+                yaml_mapping(&mut block, m, indent + 2);
+                let first = block.split_off(indent + 2);
+                out.push_str(&format!("{pad}- {first}"));
+            }
+            // Scalars, and nested lists in JSON flow style.
+            scalar => out.push_str(&format!("{pad}- {}\n", yaml_scalar(scalar))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::{ContextEntry, ContextType};
+    use crate::engine::{PolicyDocument, PolicyKind};
+
+    const TABLE: &str = "arn:aws:dynamodb:eu-west-1:111122223333:table/users";
+
+    fn check(feature: &str, action: &str, kind: &str, resource: &str) -> Check {
+        Check {
+            feature: feature.into(),
+            action: action.into(),
+            resource: resource.into(),
+            resource_kind: kind.into(),
+            context: vec![ContextEntry {
+                key: "dynamodb:ReturnConsumedCapacity".into(),
+                kind: ContextType::String,
+                values: vec!["TOTAL".into()],
+            }],
+        }
+    }
+
+    fn sample() -> Vec<Check> {
+        vec![
+            check("crud", "dynamodb:PutItem", "table", TABLE),
+            check("crud", "dynamodb:GetItem", "table", TABLE),
+            check("crud", "dynamodb:GetItem", "table", TABLE),
+            check(
+                "indexes",
+                "dynamodb:Query",
+                "index",
+                &format!("{TABLE}/index/*"),
+            ),
+            check("ping", "dynamodb:ListTables", "any", "*"),
+            check(
+                "encryption-readwrite",
+                "kms:Decrypt",
+                "kms-key",
+                "arn:aws:kms:eu-west-1:111122223333:key/k-1",
+            ),
+            check(
+                "s3-attribute",
+                "s3:PutObject",
+                "s3-object",
+                &format!("arn:aws:s3:::blobs/uploads/{S3_PROBE_OBJECT}"),
+            ),
+            check(
+                "assume-role",
+                "sts:AssumeRole",
+                "role",
+                "arn:aws:iam::111122223333:role/ops/target",
+            ),
+        ]
+    }
+
+    fn sids(policy: &Value) -> Vec<String> {
+        statements_of(policy)
+            .iter()
+            .map(|s| s["Sid"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn one_readable_statement_per_feature_and_resource() {
+        let p = minimal_policy(&sample());
+        assert_eq!(p["Version"], "2012-10-17");
+        assert_eq!(
+            sids(&p),
+            [
+                "PydynoxCrudTableUsers",
+                "PydynoxIndexesUsersIndexes",
+                "PydynoxPing",
+                "PydynoxEncryptionKey",
+                "PydynoxS3AttributeObjects",
+                "PydynoxAssumeRoleTarget",
+            ]
+        );
+        let crud = &p["Statement"][0];
+        assert_eq!(
+            crud["Action"],
+            json!(["dynamodb:GetItem", "dynamodb:PutItem"])
+        );
+        assert_eq!(crud["Resource"], json!([TABLE]));
+        assert!(
+            statements_of(&p)
+                .iter()
+                .all(|s| s.get("Condition").is_none())
+        );
+    }
+
+    #[test]
+    fn s3_grants_the_prefix_not_the_probe_object() {
+        let p = minimal_policy(&sample());
+        assert_eq!(
+            p["Statement"][4]["Resource"],
+            json!(["arn:aws:s3:::blobs/uploads/*"])
+        );
+        let no_prefix = [check(
+            "s3-attribute",
+            "s3:GetObject",
+            "s3-object",
+            &format!("arn:aws:s3:::blobs/{S3_PROBE_OBJECT}"),
+        )];
+        assert_eq!(
+            minimal_policy(&no_prefix)["Statement"][0]["Resource"],
+            json!(["arn:aws:s3:::blobs/*"])
+        );
+    }
+
+    #[test]
+    fn star_only_for_list_tables() {
+        let p = minimal_policy(&sample());
+        for st in statements_of(&p) {
+            if strings(st.get("Resource")).iter().any(|r| r == "*") {
+                assert_eq!(st["Action"], json!(["dynamodb:ListTables"]));
+            }
+        }
+    }
+
+    #[test]
+    fn identical_groups_merge_and_sids_stay_unique() {
+        let checks = [
+            check("query", "dynamodb:Query", "table", TABLE),
+            check("scan", "dynamodb:Query", "table", TABLE),
+            // Two tables whose names both read `MyTable`.
+            check(
+                "crud",
+                "dynamodb:GetItem",
+                "table",
+                "arn:aws:dynamodb:r:1:table/my-table",
+            ),
+            check(
+                "crud",
+                "dynamodb:GetItem",
+                "table",
+                "arn:aws:dynamodb:r:1:table/my_table",
+            ),
+        ];
+        let p = minimal_policy(&checks);
+        assert_eq!(
+            sids(&p),
+            [
+                "PydynoxQueryScanTableUsers",
+                "PydynoxCrudTableMyTable",
+                "PydynoxCrudTableMyTable2"
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_and_writes() {
+        for a in [
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
+            "dynamodb:Scan",
+            "dynamodb:PartiQLSelect",
+            "dynamodb:DescribeTable",
+            "dynamodb:ListTables",
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "s3:GetObject",
+        ] {
+            assert!(is_read_action(a), "{a}");
+        }
+        for a in [
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:PartiQLInsert",
+            "dynamodb:CreateTable",
+            "dynamodb:DeleteTable",
+            "kms:GenerateDataKey",
+            "kms:Encrypt",
+            "kms:CreateGrant",
+            "s3:PutObject",
+            "s3:AbortMultipartUpload",
+            "s3:DeleteObject",
+            "sts:AssumeRole",
+            "nonsense",
+        ] {
+            assert!(!is_read_action(a), "{a}");
+        }
+    }
+
+    #[test]
+    fn split_partitions_the_actions() {
+        let (reader, writer) = split_read_write(&sample());
+        let actions = |p: &Value| -> BTreeSet<String> {
+            statements_of(p)
+                .iter()
+                .flat_map(|s| strings(s.get("Action")))
+                .collect()
+        };
+        let (r, w) = (actions(&reader), actions(&writer));
+        assert!(r.iter().all(|a| is_read_action(a)) && w.iter().all(|a| !is_read_action(a)));
+        assert!(r.contains("dynamodb:GetItem") && w.contains("dynamodb:PutItem"));
+        assert_eq!(sids(&reader)[0], "PydynoxCrudTableUsersRead");
+        assert_eq!(sids(&writer)[0], "PydynoxCrudTableUsersWrite");
+    }
+
+    #[test]
+    fn fix_statement_lists_statements_for_the_failing_checks() {
+        let all = sample();
+        let failing: Vec<&Check> = all.iter().filter(|c| c.feature == "ping").collect();
+        assert_eq!(
+            fix_statement(&failing),
+            json!([{"Sid": "PydynoxPing", "Effect": "Allow", "Action": ["dynamodb:ListTables"], "Resource": ["*"]}])
+        );
+        assert_eq!(fix_statement(&[]), json!([]));
+    }
+
+    #[test]
+    fn generated_policies_parse_as_identity_policies() {
+        let (reader, writer) = split_read_write(&sample());
+        for p in [
+            minimal_policy(&sample()),
+            reader,
+            writer,
+            minimal_policy(&[]),
+        ] {
+            let doc = PolicyDocument::parse(&render(&p, "x", Format::Json)).unwrap();
+            doc.validate_for(PolicyKind::Identity).unwrap();
+        }
+    }
+
+    #[test]
+    fn json_keeps_the_conventional_key_order() {
+        let out = render(&minimal_policy(&sample()[..1]), "pydynox", Format::Json);
+        assert_eq!(
+            out,
+            r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "PydynoxCrudTableUsers",
+      "Effect": "Allow",
+      "Action": [
+        "dynamodb:PutItem"
+      ],
+      "Resource": [
+        "arn:aws:dynamodb:eu-west-1:111122223333:table/users"
+      ]
+    }
+  ]
+}
+"#
+        );
+    }
+
+    #[test]
+    fn terraform_data_source() {
+        let mut checks = sample();
+        checks.truncate(2);
+        checks.push(check("ping", "dynamodb:ListTables", "any", "*"));
+        let out = render(&minimal_policy(&checks), "pydynox app", Format::Terraform);
+        assert_eq!(
+            out,
+            r#"data "aws_iam_policy_document" "pydynox_app" {
+  statement {
+    sid    = "PydynoxCrudTableUsers"
+    effect = "Allow"
+
+    actions = [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+    ]
+
+    resources = [
+      "arn:aws:dynamodb:eu-west-1:111122223333:table/users",
+    ]
+  }
+
+  statement {
+    sid    = "PydynoxPing"
+    effect = "Allow"
+
+    actions = [
+      "dynamodb:ListTables",
+    ]
+
+    resources = [
+      "*",
+    ]
+  }
+}
+"#
+        );
+    }
+
+    #[test]
+    fn terraform_escapes_policy_variables_and_renders_conditions() {
+        let p = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/${aws:username}/*",
+            "Condition": {"Bool": {"aws:SecureTransport": true}}}]});
+        let out = render(&p, "1st", Format::Terraform);
+        assert!(
+            out.starts_with("data \"aws_iam_policy_document\" \"_1st\" {"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\"arn:aws:s3:::b/$${aws:username}/*\""),
+            "{out}"
+        );
+        assert!(out.contains("    effect = \"Allow\"\n"), "{out}");
+        assert!(
+            out.contains("test     = \"Bool\"\n      variable = \"aws:SecureTransport\"\n      values   = [\"true\"]"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn cloudformation_managed_policy() {
+        let mut checks = sample();
+        checks.truncate(1);
+        checks.push(check("ping", "dynamodb:ListTables", "any", "*"));
+        let out = render(
+            &minimal_policy(&checks),
+            "pydynox-reader",
+            Format::Cloudformation,
+        );
+        assert_eq!(
+            out,
+            r#"PydynoxReaderPolicy:
+  Type: AWS::IAM::ManagedPolicy
+  Properties:
+    Description: "Permissions pydynox needs (generated by pydynox-iam)"
+    PolicyDocument:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: "PydynoxCrudTableUsers"
+          Effect: "Allow"
+          Action:
+            - "dynamodb:PutItem"
+          Resource:
+            - "arn:aws:dynamodb:eu-west-1:111122223333:table/users"
+        - Sid: "PydynoxPing"
+          Effect: "Allow"
+          Action:
+            - "dynamodb:ListTables"
+          Resource:
+            - "*"
+    # Attach it with Roles: [...], Users: [...] or Groups: [...]
+"#
+        );
+    }
+
+    #[test]
+    fn cloudformation_quotes_condition_keys_and_empty_statements() {
+        let p = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceVpc": ["vpc-1", "vpc-2"]}}}]});
+        let out = render(&p, "p", Format::Cloudformation);
+        assert!(
+            out.contains("          Condition:\n            StringEquals:\n              \"aws:SourceVpc\":\n                - \"vpc-1\"\n"),
+            "{out}"
+        );
+        let empty = render(&minimal_policy(&[]), "p", Format::Cloudformation);
+        assert!(empty.contains("      Statement: []\n"), "{empty}");
+    }
+
+    #[test]
+    fn formats_parse_from_flags() {
+        assert_eq!("TF".parse::<Format>(), Ok(Format::Terraform));
+        assert_eq!(
+            "cloudformation".parse::<Format>(),
+            Ok(Format::Cloudformation)
+        );
+        let err = "xml".parse::<Format>().unwrap_err();
+        assert!(err.contains("`xml`") && err.contains("terraform"), "{err}");
+    }
+}

@@ -1,0 +1,441 @@
+//! The CI renderers (JUnit XML, Markdown) over a config run checked offline: four services
+//! from one `pydynox-iam.toml`, with an expected exception, an all-pass service, allowed and
+//! not-allowed inconclusive rows. Snapshot-tested (insta), and the XML parsed back.
+
+use pydynox_iam::catalogue::Catalogue;
+use pydynox_iam::check::{EngineChoice, RunContext, run};
+use pydynox_iam::config::{self, Service};
+use pydynox_iam::offline::{BucketPolicyInput, OfflineAccount};
+use pydynox_iam::render_ci::{self, ServiceReport};
+use pydynox_iam::report::{Report, Verdict, exit};
+
+const CONFIG: &str = r#"
+[defaults]
+region = "us-east-1"
+
+[[service]]
+name = "orders-api"
+principal = "arn:aws:iam::111122223333:role/svc/orders-api"
+features = ["basic-crud", "indexes", "encryption"]
+tables = ["users"]
+indexes = ["by-email"]
+kms_key = "arn:aws:kms:us-east-1:111122223333:key/12345678-1234-1234-1234-123456789012"
+
+  [[service.expected]]
+  action = "dynamodb:Query"
+  resource = "arn:aws:dynamodb:*:*:table/users/index/*"
+  reason = "index reads go through the reporting role"
+
+[[service]]
+name = "users-api"
+principal = "arn:aws:iam::111122223333:role/users-api"
+features = ["crud"]
+tables = ["users"]
+
+[[service]]
+name = "media-worker"
+principal = "arn:aws:iam::111122223333:role/media-worker"
+features = ["s3-attribute"]
+bucket = "media"
+prefix = "avatars/"
+allow_inconclusive = true
+
+[[service]]
+name = "reports-job"
+principal = "arn:aws:iam::111122223333:role/reports-job"
+features = ["kms-readonly"]
+kms_key = "arn:aws:kms:us-east-1:111122223333:key/12345678-1234-1234-1234-123456789012"
+"#;
+
+const ORDERS_POLICY: &str = r#"{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DynamoDBAccess",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                       "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+            "Resource": "arn:aws:dynamodb:us-east-1:111122223333:table/users"
+        },
+        {
+            "Sid": "KMSAccess",
+            "Effect": "Allow",
+            "Action": ["kms:Encrypt", "kms:Decrypt"],
+            "Resource": "arn:aws:kms:us-east-1:111122223333:key/12345678-1234-1234-1234-123456789012"
+        }
+    ]
+}"#;
+
+const CRUD_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*Item","Resource":"arn:aws:dynamodb:us-east-1:111122223333:table/users"}]}"#;
+const S3_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject","s3:HeadObject"],"Resource":"arn:aws:s3:::media/avatars/*"}]}"#;
+const KMS_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#;
+const KEY_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"EnableIAM","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#;
+
+/// One service's outcome, owned, as a config run would hold it.
+struct Checked {
+    name: String,
+    report: Report,
+    waived: Vec<bool>,
+    exit_code: i32,
+}
+
+/// The exit code with waivers applied: an unwaived FAIL fails, an unwaived INCONCLUSIVE fails
+/// unless allowed.
+fn exit_code(report: &Report, waived: &[bool], allow_inconclusive: bool) -> i32 {
+    let open = |v: Verdict| {
+        report
+            .rows
+            .iter()
+            .zip(waived)
+            .any(|(r, w)| r.verdict == v && !w)
+    };
+    if open(Verdict::Fail) || (open(Verdict::Inconclusive) && !allow_inconclusive) {
+        exit::FAIL
+    } else {
+        exit::PASS
+    }
+}
+
+async fn check(cat: &Catalogue, region: &str, s: &Service) -> Checked {
+    let arn = s
+        .input
+        .principal
+        .clone()
+        .expect("principal ARN in the test config");
+    let principal = pydynox_iam::arn::principal_from_arn(&arn).unwrap();
+    let (policy, key_policy, bucket) = match s.name.as_str() {
+        "orders-api" => (ORDERS_POLICY, Some(KEY_POLICY), BucketPolicyInput::None),
+        "users-api" => (CRUD_POLICY, None, BucketPolicyInput::None),
+        // Without the bucket policy, S3 rows are inconclusive offline.
+        "media-worker" => (S3_POLICY, None, BucketPolicyInput::Unknown),
+        // Without the key policy, KMS rows are inconclusive offline.
+        _ => (KMS_POLICY, None, BucketPolicyInput::None),
+    };
+    let account = OfflineAccount::from_policy_files(
+        &arn,
+        &principal,
+        vec![(format!("{}-policy", s.name), policy.into())],
+        None,
+    )
+    .with_key_policy(key_policy.map(Into::into))
+    .with_bucket_policy(bucket);
+    let ctx = RunContext {
+        catalogue: cat,
+        region: Some(region.into()),
+        endpoint_url: None,
+        engine: EngineChoice::Auto,
+    };
+    let report = run(&account, &ctx, &s.plan).await.unwrap();
+    let waived: Vec<bool> = report
+        .rows
+        .iter()
+        .map(|r| r.verdict != Verdict::Pass && s.expected.iter().any(|e| e.matches(r)))
+        .collect();
+    let exit_code = exit_code(&report, &waived, s.allow_inconclusive);
+    Checked {
+        name: s.name.clone(),
+        report,
+        waived,
+        exit_code,
+    }
+}
+
+async fn checked() -> Vec<Checked> {
+    let cat = Catalogue::embedded();
+    let cfg = config::parse(CONFIG, &cat)
+        .unwrap_or_else(|e| panic!("{}", config::render_errors("test.toml", &e)));
+    let region = cfg.defaults.region.clone().unwrap();
+    let mut out = Vec::new();
+    for s in &cfg.services {
+        out.push(check(&cat, &region, s).await);
+    }
+    out
+}
+
+fn views(c: &[Checked]) -> Vec<ServiceReport<'_>> {
+    c.iter()
+        .map(|c| ServiceReport {
+            name: &c.name,
+            report: &c.report,
+            waived: &c.waived,
+            exit_code: c.exit_code,
+        })
+        .collect()
+}
+
+fn render(
+    f: fn(&mut dyn std::io::Write, &[ServiceReport<'_>]) -> std::io::Result<()>,
+    c: &[Checked],
+) -> String {
+    let mut out = Vec::new();
+    f(&mut out, &views(c)).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn attr_num(n: roxmltree::Node, name: &str) -> usize {
+    n.attribute(name).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn the_scenario_covers_every_outcome() {
+    let c = checked().await;
+    let by_name = |n: &str| c.iter().find(|c| c.name == n).unwrap();
+    let orders = by_name("orders-api");
+    assert!(
+        orders.waived.iter().any(|w| *w),
+        "the expected exception matched nothing"
+    );
+    assert_eq!(orders.exit_code, exit::FAIL);
+    let users = by_name("users-api");
+    assert_eq!(
+        (users.report.summary.verdict, users.exit_code),
+        (Verdict::Pass, exit::PASS)
+    );
+    let media = by_name("media-worker");
+    assert_eq!(
+        (media.report.summary.verdict, media.exit_code),
+        (Verdict::Inconclusive, exit::PASS)
+    );
+    let reports = by_name("reports-job");
+    assert_eq!(
+        (reports.report.summary.verdict, reports.exit_code),
+        (Verdict::Inconclusive, exit::FAIL)
+    );
+}
+
+#[tokio::test]
+async fn junit_is_well_formed_and_counts_agree() {
+    let c = checked().await;
+    let xml = render(render_ci::junit, &c);
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let root = doc.root_element();
+    assert!(root.has_tag_name("testsuites"));
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), c.len());
+    let mut total = (0, 0, 0);
+    for (suite, checked) in suites.iter().zip(&c) {
+        assert_eq!(
+            suite.attribute("name"),
+            Some(format!("pydynox-iam: {}", checked.name).as_str())
+        );
+        let cases: Vec<_> = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        let count = |tag: &str| {
+            cases
+                .iter()
+                .filter(|c| c.children().any(|n| n.has_tag_name(tag)))
+                .count()
+        };
+        assert_eq!(attr_num(*suite, "tests"), cases.len());
+        assert_eq!(cases.len(), checked.report.rows.len());
+        assert_eq!(attr_num(*suite, "failures"), count("failure"));
+        assert_eq!(attr_num(*suite, "skipped"), count("skipped"));
+        assert_eq!(attr_num(*suite, "errors"), 0);
+        // The dashboard agrees with the exit code.
+        assert_eq!(
+            count("failure") > 0,
+            checked.exit_code != exit::PASS,
+            "{}",
+            checked.name
+        );
+        for (case, row) in cases.iter().zip(&checked.report.rows) {
+            assert_eq!(
+                case.attribute("classname"),
+                Some(format!("{}.{}", checked.name, row.feature).as_str())
+            );
+            assert!(
+                case.attribute("name")
+                    .unwrap()
+                    .starts_with(&format!("{} on {}", row.action, row.resource))
+            );
+        }
+        total.0 += attr_num(*suite, "tests");
+        total.1 += attr_num(*suite, "failures");
+        total.2 += attr_num(*suite, "skipped");
+    }
+    assert_eq!(
+        (
+            attr_num(root, "tests"),
+            attr_num(root, "failures"),
+            attr_num(root, "skipped")
+        ),
+        total
+    );
+    // Waived rows are skipped with the row's reason; allowed inconclusive rows too.
+    let skipped: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("skipped"))
+        .filter_map(|n| n.attribute("message"))
+        .collect();
+    assert!(
+        skipped.iter().any(|m| m.starts_with("expected: ")),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .any(|m| m.starts_with("inconclusive (allowed): ")),
+        "{skipped:?}"
+    );
+    let types: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .filter_map(|n| n.attribute("type"))
+        .collect();
+    assert!(
+        types.contains(&"inconclusive") && types.contains(&"no-allow"),
+        "{types:?}"
+    );
+    insta::assert_snapshot!("junit", xml);
+}
+
+#[tokio::test]
+async fn markdown_report() {
+    let c = checked().await;
+    let md = render(render_ci::markdown, &c);
+    assert!(md.starts_with("## pydynox-iam: **FAIL**\n"), "{md}");
+    // The all-pass service is one line.
+    let users: Vec<&str> = md.lines().filter(|l| l.contains("users-api")).collect();
+    assert_eq!(
+        users,
+        vec!["### users-api: **PASS** · 4 checks · role `users-api`"]
+    );
+    assert!(
+        md.contains("### media-worker: **INCONCLUSIVE** (allowed)\n"),
+        "{md}"
+    );
+    assert!(md.contains("### reports-job: **INCONCLUSIVE**\n"), "{md}");
+    // Passing rows are not listed (orders-api may get items).
+    assert!(!md.contains("`dynamodb:GetItem`"), "{md}");
+    assert!(
+        md.contains("1 check: 0 pass, 0 fail, 1 inconclusive\n"),
+        "{md}"
+    );
+    insta::assert_snapshot!("markdown", md);
+}
+
+/// A report whose names and messages contain everything that could break the output.
+async fn hostile() -> Vec<Checked> {
+    let mut c = checked().await;
+    c.truncate(1);
+    let s = &mut c[0];
+    s.name = "a<b>&\"c' ünï 🦀 | x".into();
+    let i = s
+        .report
+        .rows
+        .iter()
+        .position(|r| r.verdict == Verdict::Fail)
+        .unwrap();
+    s.waived[i] = false;
+    let row = &mut s.report.rows[i];
+    row.resource = "arn:aws:dynamodb:us-east-1:1:table/<t&'\"|>\nnext`x".into();
+    row.reason = "denied by `p|q` ]]> & <b>bold</b>\nsecond line\u{7}".into();
+    s.report.features[0].docs_note = Some("see <https://example.com/a?b&c>".into());
+    c
+}
+
+#[tokio::test]
+async fn junit_escapes_hostile_text() {
+    let c = hostile().await;
+    let xml = render(render_ci::junit, &c);
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(
+        suite.attribute("name"),
+        Some("pydynox-iam: a<b>&\"c' ünï 🦀 | x")
+    );
+    let failure = doc
+        .descendants()
+        .find(|n| {
+            n.has_tag_name("failure") && n.attribute("message").is_some_and(|m| m.contains("]]>"))
+        })
+        .unwrap_or_else(|| panic!("{xml}"));
+    // Attribute line breaks survive as references; the control character cannot.
+    assert_eq!(
+        failure.attribute("message"),
+        Some("denied by `p|q` ]]> & <b>bold</b>\nsecond line\u{FFFD}")
+    );
+    let body = failure.text().unwrap();
+    assert!(
+        body.starts_with("denied by `p|q` ]]> & <b>bold</b>\nsecond line\u{FFFD}\ncode: "),
+        "{body}"
+    );
+    let case = failure.parent().unwrap();
+    assert_eq!(
+        case.attribute("name"),
+        Some(
+            format!(
+                "{} on arn:aws:dynamodb:us-east-1:1:table/<t&'\"|>\nnext`x",
+                c[0].report
+                    .rows
+                    .iter()
+                    .find(|r| r.reason.contains("]]>"))
+                    .unwrap()
+                    .action
+            )
+            .as_str()
+        )
+    );
+    assert!(
+        case.attribute("classname")
+            .unwrap()
+            .starts_with("a<b>&\"c' ünï 🦀 | x.")
+    );
+}
+
+/// Splits a Markdown table line into cells on the pipes GFM would split on.
+fn cells(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut escaped = false;
+    for ch in line.chars() {
+        match ch {
+            '|' if !escaped => out.push(String::new()),
+            c => out.last_mut().unwrap().push(c),
+        }
+        escaped = ch == '\\' && !escaped;
+    }
+    out
+}
+
+#[tokio::test]
+async fn markdown_escapes_hostile_text() {
+    let c = hostile().await;
+    let md = render(render_ci::markdown, &c);
+    let heading = md.lines().find(|l| l.starts_with("### ")).unwrap();
+    assert_eq!(heading, "### a\\<b\\>\\&\"c' ünï 🦀 \\| x: **FAIL**");
+    // Every table line has the header's number of cells: no pipe or line break leaked.
+    let mut in_table = false;
+    let mut width = 0;
+    for line in md.lines() {
+        if line.starts_with('|') {
+            let n = cells(line).len();
+            if !in_table {
+                width = n;
+                in_table = true;
+            }
+            assert_eq!(n, width, "{line}\n\n{md}");
+        } else {
+            in_table = false;
+        }
+    }
+    let row = md
+        .lines()
+        .find(|l| l.contains("bold"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        row.contains("``arn:aws:dynamodb:us-east-1:1:table/<t&'\"\\|> next`x``"),
+        "{row}"
+    );
+    assert!(
+        row.contains("denied by `p\\|q` \\]\\]\\> \\& \\<b\\>bold\\</b\\><br>second line\u{7}"),
+        "{row}"
+    );
+}
