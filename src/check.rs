@@ -825,9 +825,12 @@ pub async fn run_cached<A: Aws>(
             (None, _) => interpret(c, r.as_ref(), &policies),
         })
         .collect();
-    let (features, summary) = Report::summarize(&rows, |f| {
+    let (mut features, summary) = Report::summarize(&rows, |f| {
         ctx.catalogue.feature(f).and_then(|f| f.docs_note.clone())
     });
+    for f in &mut features {
+        f.fix = feature_fix(&f.name, &checks, &rows);
+    }
     let notes = run_notes(ctx, engine, &principal, &checks);
     Ok(Report {
         schema: SCHEMA,
@@ -846,6 +849,57 @@ pub async fn run_cached<A: Aws>(
         resource_policies,
         least_privilege: None,
     })
+}
+
+/// What would make a feature pass: for rows nothing allows, the statements to add (from the
+/// policy generator); for rows a Deny, the boundary, an SCP or a resource policy blocks, what
+/// must change there instead, since adding an Allow would not help.
+pub fn feature_fix(feature: &str, checks: &[Check], rows: &[Row]) -> Option<crate::report::Fix> {
+    let mut fix = crate::report::Fix::default();
+    let mut missing: Vec<&Check> = Vec::new();
+    for (c, r) in checks
+        .iter()
+        .zip(rows)
+        .filter(|(c, r)| c.feature == feature && r.verdict != Verdict::Pass)
+    {
+        let advice = match r.code {
+            ReasonCode::NoAllow => {
+                missing.push(c);
+                None
+            }
+            ReasonCode::ExplicitDeny => Some(format!(
+                "{} on {}: {}; remove or narrow that Deny (adding an Allow will not help)",
+                r.action, r.resource, r.reason
+            )),
+            ReasonCode::BoundaryDeny => Some(format!(
+                "{} on {}: {}; the boundary must allow it too",
+                r.action, r.resource, r.reason
+            )),
+            ReasonCode::ScpDeny => Some(format!(
+                "{} on {}: a service control policy must allow it (ask the organization's administrators)",
+                r.action, r.resource
+            )),
+            ReasonCode::ResourcePolicyDeny => Some(format!(
+                "{} on {}: {}; change that policy",
+                r.action, r.resource, r.reason
+            )),
+            ReasonCode::MissingContext => {
+                Some(format!("{} on {}: {}", r.action, r.resource, r.reason))
+            }
+            _ => Some(format!("{} on {}: {}", r.action, r.resource, r.reason)),
+        };
+        if let Some(a) = advice
+            && !fix.must_change.contains(&a)
+        {
+            fix.must_change.push(a);
+        }
+    }
+    if !missing.is_empty()
+        && let serde_json::Value::Array(statements) = crate::generate::fix_statement(&missing)
+    {
+        fix.add_statements = statements;
+    }
+    (!fix.add_statements.is_empty() || !fix.must_change.is_empty()).then_some(fix)
 }
 
 fn engine_name(e: EngineChoice) -> &'static str {

@@ -138,6 +138,28 @@ pub fn report_table(
         s.counts.fail,
         s.counts.inconclusive
     )?;
+    let fixes: Vec<_> = report
+        .features
+        .iter()
+        .filter_map(|f| f.fix.as_ref().map(|x| (f, x)))
+        .collect();
+    if !fixes.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "Fixes:")?;
+        for (f, fix) in fixes {
+            writeln!(w, "  {}:", f.name)?;
+            if !fix.add_statements.is_empty() {
+                writeln!(w, "    add to the principal's policy:")?;
+                let text = serde_json::to_string_pretty(&fix.add_statements).unwrap_or_default();
+                for line in text.lines() {
+                    writeln!(w, "      {line}")?;
+                }
+            }
+            for m in &fix.must_change {
+                writeln!(w, "    - {m}")?;
+            }
+        }
+    }
     if !report.disagreements.is_empty() {
         writeln!(w)?;
         writeln!(

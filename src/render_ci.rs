@@ -173,6 +173,22 @@ fn failure_body(report: &Report, row: &Row) -> String {
     if let Some(n) = docs_note(report, &row.feature) {
         body.push_str(&format!("\nnote: {n}"));
     }
+    if let Some(fix) = report
+        .features
+        .iter()
+        .find(|f| f.name == row.feature)
+        .and_then(|f| f.fix.as_ref())
+    {
+        if !fix.add_statements.is_empty() {
+            let statements = serde_json::to_string_pretty(&fix.add_statements).unwrap_or_default();
+            body.push_str(&format!(
+                "\nfix: add to the principal's policy:\n{statements}"
+            ));
+        }
+        for m in &fix.must_change {
+            body.push_str(&format!("\nfix: {m}"));
+        }
+    }
     body
 }
 
@@ -502,6 +518,36 @@ pub fn markdown(w: &mut dyn Write, services: &[ServiceReport<'_>]) -> io::Result
             for n in notes {
                 writeln!(w, "- {}", md_message(&n, false))?;
             }
+        }
+        for f in r
+            .features
+            .iter()
+            .filter(|f| features.contains(&f.name.as_str()))
+        {
+            let Some(fix) = &f.fix else { continue };
+            writeln!(w)?;
+            writeln!(
+                w,
+                "<details><summary>Fix {}</summary>",
+                md_text(&f.name, false)
+            )?;
+            writeln!(w)?;
+            if !fix.add_statements.is_empty() {
+                writeln!(w, "Add to the principal's policy:")?;
+                writeln!(w)?;
+                writeln!(w, "```json")?;
+                writeln!(
+                    w,
+                    "{}",
+                    serde_json::to_string_pretty(&fix.add_statements).unwrap_or_default()
+                )?;
+                writeln!(w, "```")?;
+            }
+            for m in &fix.must_change {
+                writeln!(w, "- {}", md_message(m, false))?;
+            }
+            writeln!(w)?;
+            writeln!(w, "</details>")?;
         }
     }
     Ok(())

@@ -184,7 +184,7 @@ impl Counts {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeatureSummary {
     pub name: String,
     pub verdict: Verdict,
@@ -192,6 +192,22 @@ pub struct FeatureSummary {
     pub counts: Counts,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docs_note: Option<String>,
+    /// What would make a failing feature pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+/// How to fix a failing feature: statements to add to an identity policy where nothing
+/// allows an action, and what must change elsewhere where adding an Allow will not help.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Fix {
+    /// Statements to add to the principal's identity policy (IAM JSON).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub add_statements: Vec<serde_json::Value>,
+    /// Changes an added Allow cannot make: a Deny to remove, a boundary or resource policy
+    /// to widen, context to supply.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub must_change: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -278,6 +294,7 @@ impl Report {
                         verdict: Verdict::Pass,
                         counts,
                         docs_note: docs_note(&r.feature),
+                        fix: None,
                     });
                 }
             }
