@@ -155,7 +155,10 @@ pub struct CallLog {
 
 impl CallLog {
     pub fn new(verbose: bool) -> CallLog {
-        CallLog { calls: Default::default(), verbose }
+        CallLog {
+            calls: Default::default(),
+            verbose,
+        }
     }
     /// HTTP attempts so far.
     pub fn calls(&self) -> usize {
@@ -174,7 +177,10 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for CallLog {
         _runtime_components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
         cfg: &mut aws_smithy_types::config_bag::ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let n = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
         if self.verbose {
             let op = cfg
                 .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
@@ -203,10 +209,16 @@ pub struct SdkAws {
 /// Loads the SDK configuration from the normal chain (environment, profiles, SSO, IMDS),
 /// with adaptive retry for throttling configured once here rather than in loops.
 pub async fn load_config(opts: &ConnectOptions) -> SdkConfig {
+    // AWS_MAX_ATTEMPTS, the standard variable, can lower or raise the attempts.
+    let max_attempts = std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(8);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(
             RetryConfig::adaptive()
-                .with_max_attempts(8)
+                .with_max_attempts(max_attempts)
                 .with_initial_backoff(Duration::from_millis(200))
                 .with_max_backoff(Duration::from_secs(10)),
         )
@@ -238,13 +250,19 @@ impl SdkAws {
     pub fn with_call_log(config: &SdkConfig, log: CallLog) -> SdkAws {
         SdkAws {
             iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(config).interceptor(log.clone()).build(),
+                aws_sdk_iam::config::Builder::from(config)
+                    .interceptor(log.clone())
+                    .build(),
             ),
             sts: aws_sdk_sts::Client::from_conf(
-                aws_sdk_sts::config::Builder::from(config).interceptor(log.clone()).build(),
+                aws_sdk_sts::config::Builder::from(config)
+                    .interceptor(log.clone())
+                    .build(),
             ),
             kms: aws_sdk_kms::Client::from_conf(
-                aws_sdk_kms::config::Builder::from(config).interceptor(log.clone()).build(),
+                aws_sdk_kms::config::Builder::from(config)
+                    .interceptor(log.clone())
+                    .build(),
             ),
             // Path-style addressing when an endpoint is set (LocalStack has no bucket DNS).
             s3: aws_sdk_s3::Client::from_conf(
@@ -374,9 +392,19 @@ fn looks_like_missing_credentials(s: &str) -> bool {
         || l.contains("identity resolver")
 }
 
-/// First line of a long SDK error chain, bounded, for messages.
+/// First line of a long SDK error chain, without the Debug dump the SDK appends, bounded.
 fn short(s: &str) -> String {
     let s = s.lines().next().unwrap_or("").trim();
+    let s = [
+        "(DispatchFailure(",
+        "(ConstructionFailure(",
+        "(TimeoutError(",
+        "(ResponseError(",
+    ]
+    .iter()
+    .filter_map(|m| s.find(m))
+    .min()
+    .map_or(s, |i| s[..i].trim_end());
     if s.chars().count() > 400 {
         s.chars().take(400).collect::<String>() + "…"
     } else {

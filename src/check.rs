@@ -425,6 +425,7 @@ pub fn interpret(check: &Check, result: Option<&SimResult>, policies: &Principal
         reason,
         context: check.context.clone(),
         evidence,
+        waived: None,
     };
     let Some(r) = result else {
         return row(
@@ -688,6 +689,7 @@ fn local_row(check: &Check, lv: LocalVerdict, simulator: Option<SimEvidence>) ->
             simulator,
             local: Some(lv.evidence),
         },
+        waived: None,
     }
 }
 

@@ -5,12 +5,11 @@ use std::io::{self, IsTerminal, Write};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::aws::{ConnectOptions, SdkAws, load_config};
 use crate::catalogue::{Catalogue, parse_version};
-use crate::check::{CheckError, RunContext};
+use crate::check::CheckError;
 use crate::plan::{CheckPlan, PlanInput, PrincipalSelector};
 use crate::render::{self, TextStyle};
-use crate::report::{exit, exit_code};
+use crate::report::exit;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -59,6 +58,19 @@ pub enum Format {
     Json,
 }
 
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Tables for people
+    Table,
+    /// The documented JSON schema (pydynox-iam/check/v1; pydynox-iam/fleet/v1 with --config)
+    Json,
+    /// JUnit XML: one test case per feature, action and resource
+    Junit,
+    /// Markdown for a pull-request comment or a CI step summary
+    Markdown,
+}
+
 /// Which evaluator decides (see `check --help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Engine {
@@ -105,7 +117,7 @@ pub struct CheckArgs {
     pub principal: Option<String>,
     /// pydynox features the service uses, comma-separated or repeated (see `pydynox-iam features`;
     /// docs names such as basic-crud and kms-readwrite are accepted)
-    #[arg(long, short = 'f', value_delimiter = ',', required = true)]
+    #[arg(long, short = 'f', value_delimiter = ',')]
     pub features: Vec<String>,
     /// DynamoDB table name or ARN (repeatable)
     #[arg(long = "table", value_name = "NAME|ARN", help_heading = "Resources")]
@@ -135,12 +147,15 @@ pub struct CheckArgs {
     /// e.g. aws:SourceIp=ip:10.0.0.1 (repeatable)
     #[arg(long = "context", value_name = "KEY=TYPE:VALUE")]
     pub context: Vec<String>,
-    /// Which evaluator decides
-    #[arg(long, value_enum, default_value_t = Engine::Auto)]
-    pub engine: Engine,
+    /// Which evaluator decides [default: auto, or the config file's]
+    #[arg(long, value_enum)]
+    pub engine: Option<Engine>,
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
     /// Also print every policy fetched (the JSON report always includes them)
     #[arg(long)]
     pub show_policies: bool,
@@ -171,9 +186,34 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     #[command(flatten)]
+    pub fleet: FleetArgs,
+    #[command(flatten)]
     pub offline: OfflineArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+/// Many principals at once, and saved runs.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Fleets and saved runs")]
+pub struct FleetArgs {
+    /// Check every service of a config file (see the README); found as ./pydynox-iam.toml
+    /// when --features and the principal flags are not given
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["role", "user", "principal", "features"])]
+    pub config: Option<std::path::PathBuf>,
+    /// How many principals to check at once
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+    /// At most this many AWS calls per second, across all principals (adaptive retry still
+    /// handles throttling)
+    #[arg(long, value_name = "N")]
+    pub max_rps: Option<f64>,
+    /// Save everything fetched to FILE, so --from-snapshot can replay the run offline
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<std::path::PathBuf>,
+    /// Replay a saved run offline; its JSON report is the same, byte for byte
+    #[arg(long, value_name = "FILE")]
+    pub from_snapshot: Option<std::path::PathBuf>,
 }
 
 /// Offline input: check policy files instead of fetching from AWS (engine: local).
@@ -300,12 +340,11 @@ pub fn load_offline(
     }
 }
 
-/// The region for offline checks: --region, else AWS_REGION / AWS_DEFAULT_REGION. No
-/// configuration chain (it could query the instance metadata service).
-fn offline_region(a: &AwsArgs) -> Option<String> {
-    a.region
-        .clone()
-        .or_else(|| std::env::var("AWS_REGION").ok())
+/// The region for offline checks when --region is not given: AWS_REGION, else
+/// AWS_DEFAULT_REGION. No configuration chain (it could query the instance metadata service).
+pub fn env_region() -> Option<String> {
+    std::env::var("AWS_REGION")
+        .ok()
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
         .filter(|r| !r.is_empty())
 }
@@ -370,7 +409,14 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-fn text_style(choice: ColorChoice) -> TextStyle {
+/// Layout for text output: colour and wrapping only on a terminal (never into a file).
+pub fn text_style(choice: ColorChoice, to_file: bool) -> TextStyle {
+    if to_file {
+        return TextStyle {
+            color: choice == ColorChoice::Always,
+            width: None,
+        };
+    }
     let width = if io::stdout().is_terminal() {
         std::env::var("COLUMNS")
             .ok()
@@ -386,7 +432,7 @@ fn text_style(choice: ColorChoice) -> TextStyle {
 }
 
 /// Writes output; a closed pipe (`| head`) is not an error.
-fn emit(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), io::Error> {
+pub fn emit(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), io::Error> {
     let stdout = io::stdout();
     let mut lock = stdout.lock();
     match f(&mut lock).and_then(|_| lock.flush()) {
@@ -420,7 +466,7 @@ pub async fn run(cli: Cli) -> i32 {
             let r = emit(|w| match a.format {
                 Format::Json => render::features_json(w, &cat, &version),
                 Format::Table => {
-                    render::features_table(w, &cat, &version, text_style(ColorChoice::Auto))
+                    render::features_table(w, &cat, &version, text_style(ColorChoice::Auto, false))
                 }
             });
             match r {
@@ -456,136 +502,7 @@ pub async fn run(cli: Cli) -> i32 {
             let mut out = stdout.lock();
             crate::simulate_cmd::run(&a, &mut input, &mut out, &mut io::stderr())
         }
-        Command::Check(a) => {
-            let plan = build_plan(&cat, &a);
-            let mut errors = plan.as_ref().err().cloned().unwrap_or_default();
-            let mut overrides = Vec::new();
-            for s in &a.severities {
-                match crate::least_privilege::parse_override(s) {
-                    Ok(o) => overrides.push(o),
-                    Err(e) => errors.push(format!("--severity: {e}")),
-                }
-            }
-            let fail_on = match a
-                .fail_on
-                .as_deref()
-                .map(|l| (l, crate::least_privilege::Severity::parse(l)))
-            {
-                Some((_, Some(level))) => Some(level),
-                Some((l, None)) => {
-                    errors.push(format!(
-                        "--fail-on `{l}` is not a severity (info, low, medium, high)"
-                    ));
-                    None
-                }
-                None => None,
-            };
-            let plan = match plan {
-                Ok(p) if errors.is_empty() => p,
-                _ => {
-                    print_errors(&errors);
-                    return exit::USAGE;
-                }
-            };
-            let o = &a.offline;
-            if !o.is_offline()
-                && (o.key_policy_file.is_some()
-                    || o.bucket_policy_file.is_some()
-                    || o.no_bucket_policy)
-            {
-                print_errors(&["--key-policy-file, --bucket-policy-file and --no-bucket-policy are for offline checks (with --policy-file or --from-auth-details); online, the tool reads those policies itself".into()]);
-                return exit::USAGE;
-            }
-            let result = if a.offline.is_offline() {
-                let account = match load_offline(&a, &plan) {
-                    Ok(acc) => acc,
-                    Err(errors) => {
-                        print_errors(&errors);
-                        return exit::USAGE;
-                    }
-                };
-                let ctx = RunContext {
-                    catalogue: &cat,
-                    region: offline_region(&a.aws),
-                    endpoint_url: None,
-                    engine: a.engine.into(),
-                };
-                crate::check::run(&account, &ctx, &plan).await
-            } else {
-                let opts = ConnectOptions {
-                    region: a.aws.region.clone(),
-                    profile: a.aws.profile.clone(),
-                    endpoint_url: a.aws.endpoint_url.clone(),
-                };
-                let config = load_config(&opts).await;
-                let log = crate::aws::CallLog::new(verbose);
-                let aws = SdkAws::with_call_log(&config, log.clone());
-                if verbose {
-                    eprintln!(
-                        "pydynox-iam: endpoint {}, region {}",
-                        aws.endpoint_url.as_deref().unwrap_or("(AWS default)"),
-                        aws.region.as_deref().unwrap_or("(none)")
-                    );
-                }
-                let ctx = RunContext {
-                    catalogue: &cat,
-                    region: aws.region.clone(),
-                    endpoint_url: aws.endpoint_url.clone(),
-                    engine: a.engine.into(),
-                };
-                let result = crate::check::run(&aws, &ctx, &plan).await;
-                if verbose {
-                    if let Ok(r) = &result {
-                        eprintln!(
-                            "pydynox-iam: principal {} ({})",
-                            r.principal.arn, r.engine_reason
-                        );
-                    }
-                    eprintln!("pydynox-iam: {} AWS calls", log.calls());
-                }
-                result
-            };
-            let mut report = match result {
-                Ok(r) => r,
-                Err(e) => {
-                    print_errors(&[e.to_string()]);
-                    return if e.is_usage() {
-                        exit::USAGE
-                    } else {
-                        exit::ERROR
-                    };
-                }
-            };
-            let mut lp_fail = false;
-            if a.least_privilege {
-                let mut findings = crate::least_privilege::analyze(
-                    &report.policies.policies,
-                    &report.checks(),
-                    crate::actions::snapshot(),
-                );
-                crate::least_privilege::apply_overrides(&mut findings, &overrides);
-                if let Some(level) = fail_on {
-                    lp_fail = findings.iter().any(|f| f.severity >= level);
-                }
-                report.least_privilege = Some(findings);
-            }
-            let r = emit(|w| match a.format {
-                Format::Json => render::report_json(w, &report),
-                Format::Table => {
-                    render::report_table(w, &report, text_style(a.color), a.show_policies)
-                }
-            });
-            if let Err(e) = r {
-                print_errors(&[format!("cannot write output: {e}")]);
-                return exit::ERROR;
-            }
-            let code = exit_code(&report.summary, a.allow_inconclusive);
-            if code == exit::PASS && lp_fail {
-                exit::FAIL
-            } else {
-                code
-            }
-        }
+        Command::Check(a) => crate::cmd_check::execute(&cat, &a, verbose).await,
     }
 }
 

@@ -1543,6 +1543,7 @@ features = ["crud"]
             reason: "no policy allows it".into(),
             context: vec![],
             evidence: Evidence::default(),
+            waived: None,
         }
     }
 

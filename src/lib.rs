@@ -12,6 +12,7 @@ pub mod aws;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
+pub mod cmd_check;
 pub mod config;
 pub mod engine;
 pub mod generate;

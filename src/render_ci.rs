@@ -45,7 +45,9 @@ impl ServiceReport<'_> {
         let row = &self.report.rows[i];
         match row.verdict {
             Verdict::Pass => Outcome::Pass,
-            _ if self.waived.get(i).copied().unwrap_or(false) => Outcome::Waived,
+            _ if row.waived.is_some() || self.waived.get(i).copied().unwrap_or(false) => {
+                Outcome::Waived
+            }
             Verdict::Fail => Outcome::Fail,
             Verdict::Inconclusive if self.exit_code == exit::PASS => Outcome::InconclusiveAllowed,
             Verdict::Inconclusive => Outcome::Inconclusive,
@@ -194,7 +196,13 @@ fn failure_body(report: &Report, row: &Row) -> String {
 
 /// JUnit XML: `<testsuites>`, one `<testsuite>` per service, one `<testcase>` per row
 /// (`classname` SERVICE.FEATURE, `name` "ACTION on RESOURCE").
-pub fn junit(w: &mut dyn Write, services: &[ServiceReport<'_>]) -> io::Result<()> {
+/// `errored` lists services that could not be checked (name, error): each is a test suite
+/// with one `<error>`.
+pub fn junit(
+    w: &mut dyn Write,
+    services: &[ServiceReport<'_>],
+    errored: &[(&str, String)],
+) -> io::Result<()> {
     let tallies: Vec<(Vec<Outcome>, usize, usize)> = services
         .iter()
         .map(|s| {
@@ -213,11 +221,31 @@ pub fn junit(w: &mut dyn Write, services: &[ServiceReport<'_>]) -> io::Result<()
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         w,
-        r#"<testsuites name="pydynox-iam" tests="{}" failures="{}" errors="0" skipped="{}">"#,
-        services.iter().map(|s| s.report.rows.len()).sum::<usize>(),
+        r#"<testsuites name="pydynox-iam" tests="{}" failures="{}" errors="{}" skipped="{}">"#,
+        services.iter().map(|s| s.report.rows.len()).sum::<usize>() + errored.len(),
         tallies.iter().map(|t| t.1).sum::<usize>(),
+        errored.len(),
         tallies.iter().map(|t| t.2).sum::<usize>(),
     )?;
+    for (name, error) in errored {
+        writeln!(
+            w,
+            r#"  <testsuite name="{}" tests="1" failures="0" errors="1" skipped="0">"#,
+            attr(&format!("pydynox-iam: {name}"))
+        )?;
+        writeln!(
+            w,
+            r#"    <testcase classname="{}" name="check">"#,
+            attr(name)
+        )?;
+        writeln!(
+            w,
+            r#"      <error message="{}" type="error"/>"#,
+            attr(error)
+        )?;
+        writeln!(w, "    </testcase>")?;
+        writeln!(w, "  </testsuite>")?;
+    }
     for (s, (outcomes, failures, skipped)) in services.iter().zip(&tallies) {
         let r = s.report;
         writeln!(
@@ -271,7 +299,7 @@ pub fn junit(w: &mut dyn Write, services: &[ServiceReport<'_>]) -> io::Result<()
                 }
                 Outcome::Waived | Outcome::InconclusiveAllowed => {
                     let message = if outcomes[i] == Outcome::Waived {
-                        format!("expected: {}", row.reason)
+                        format!("expected: {}", row.waived.as_deref().unwrap_or(&row.reason))
                     } else {
                         format!("inconclusive (allowed): {}", row.reason)
                     };
@@ -389,7 +417,12 @@ fn tally_text(t: Tally) -> String {
 /// service a heading with its verdict in bold; a service where everything passed is that
 /// one line, others get a per-feature table, a table of the rows that did not pass, and the
 /// notes that apply.
-pub fn markdown(w: &mut dyn Write, services: &[ServiceReport<'_>]) -> io::Result<()> {
+/// `errored` lists services that could not be checked (name, error).
+pub fn markdown(
+    w: &mut dyn Write,
+    services: &[ServiceReport<'_>],
+    errored: &[(&str, String)],
+) -> io::Result<()> {
     let verdicts: Vec<(Vec<Outcome>, Verdict)> = services
         .iter()
         .map(|s| {
@@ -404,7 +437,7 @@ pub fn markdown(w: &mut dyn Write, services: &[ServiceReport<'_>]) -> io::Result
         .max()
         .unwrap_or(Verdict::Pass);
     let count = |v: Verdict| verdicts.iter().filter(|(_, x)| *x == v).count();
-    let failing_exit = services.iter().any(|s| s.exit_code != exit::PASS);
+    let failing_exit = !errored.is_empty() || services.iter().any(|s| s.exit_code != exit::PASS);
     let overall_marker =
         service_marker(overall, if failing_exit { exit::FAIL } else { exit::PASS });
     writeln!(w, "## pydynox-iam: {overall_marker}")?;
@@ -418,6 +451,12 @@ pub fn markdown(w: &mut dyn Write, services: &[ServiceReport<'_>]) -> io::Result
         count(Verdict::Fail),
         count(Verdict::Inconclusive)
     )?;
+    for (name, error) in errored {
+        writeln!(w)?;
+        writeln!(w, "### {}: **ERROR**", md_text(name, false))?;
+        writeln!(w)?;
+        writeln!(w, "{}", md_message(error, false))?;
+    }
     for (s, (outcomes, verdict)) in services.iter().zip(&verdicts) {
         let r = s.report;
         writeln!(w)?;

@@ -155,6 +155,10 @@ pub struct Row {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub context: Vec<ContextEntry>,
     pub evidence: Evidence,
+    /// The reason of the expected exception (config file) this row matched; a waived row
+    /// keeps its verdict but does not count toward the exit code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
@@ -348,6 +352,7 @@ mod tests {
             reason: String::new(),
             context: vec![],
             evidence: Evidence::default(),
+            waived: None,
         }
     }
 

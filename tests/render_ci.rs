@@ -164,11 +164,11 @@ fn views(c: &[Checked]) -> Vec<ServiceReport<'_>> {
 }
 
 fn render(
-    f: fn(&mut dyn std::io::Write, &[ServiceReport<'_>]) -> std::io::Result<()>,
+    f: fn(&mut dyn std::io::Write, &[ServiceReport<'_>], &[(&str, String)]) -> std::io::Result<()>,
     c: &[Checked],
 ) -> String {
     let mut out = Vec::new();
-    f(&mut out, &views(c)).unwrap();
+    f(&mut out, &views(c), &[]).unwrap();
     String::from_utf8(out).unwrap()
 }
 

@@ -1,0 +1,607 @@
+//! The `check` command end to end: turns flags or a `pydynox-iam.toml` into jobs, picks the
+//! source (AWS, offline files, a saved snapshot), runs the jobs concurrently within a bound
+//! and a call-rate ceiling, applies expected exceptions and least-privilege analysis, renders
+//! in the chosen format to stdout or `--output`, and computes the exit code once, at the end.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+
+use futures::StreamExt;
+
+use crate::aws::{Aws, ConnectOptions, SdkAws, load_config};
+use crate::catalogue::Catalogue;
+use crate::check::{CheckError, EngineChoice, ManagedCache, RunContext, run_cached};
+use crate::cli::{CheckArgs, ReportFormat};
+use crate::config::Expected;
+use crate::least_privilege::{Severity, apply_overrides, parse_override};
+use crate::plan::CheckPlan;
+use crate::render::{self, TextStyle};
+use crate::render_ci::{self, ServiceReport};
+use crate::report::{Report, Verdict, exit};
+use crate::snapshot::{Recorder, Replay, Snapshot};
+
+/// One principal to check: a service of the config file, or the command line's one.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub name: String,
+    pub plan: CheckPlan,
+    pub allow_inconclusive: bool,
+    pub expected: Vec<Expected>,
+}
+
+/// A finished job.
+pub struct Finished<'a> {
+    pub job: &'a Job,
+    pub result: Result<Report, CheckError>,
+    pub exit_code: i32,
+}
+
+/// Options that shape a run, validated before any AWS call.
+struct RunOptions {
+    jobs: usize,
+    max_rps: Option<f64>,
+    overrides: Vec<(crate::least_privilege::Code, Severity)>,
+    fail_on: Option<Severity>,
+}
+
+/// The exit code of one report: waived rows (expected exceptions) do not count; an
+/// INCONCLUSIVE row fails unless inconclusive results are allowed; a least-privilege
+/// finding at or above `fail_on` fails.
+pub fn report_exit_code(
+    report: &Report,
+    allow_inconclusive: bool,
+    fail_on: Option<Severity>,
+) -> i32 {
+    let live = report.rows.iter().filter(|r| r.waived.is_none());
+    let mut worst = Verdict::Pass;
+    for r in live {
+        worst = worst.max(r.verdict);
+    }
+    let code = match worst {
+        Verdict::Pass => exit::PASS,
+        Verdict::Inconclusive if allow_inconclusive => exit::PASS,
+        _ => exit::FAIL,
+    };
+    let lp_fail = match (&report.least_privilege, fail_on) {
+        (Some(findings), Some(level)) => findings.iter().any(|f| f.severity >= level),
+        _ => false,
+    };
+    if code == exit::PASS && lp_fail {
+        exit::FAIL
+    } else {
+        code
+    }
+}
+
+/// Marks rows that match an expected exception as waived, with its reason.
+pub fn apply_expected(report: &mut Report, expected: &[Expected]) {
+    for row in &mut report.rows {
+        if row.verdict == Verdict::Pass {
+            continue;
+        }
+        if let Some(e) = expected.iter().find(|e| e.matches(row)) {
+            row.waived = Some(e.reason.clone());
+        }
+    }
+}
+
+async fn run_jobs<'j, A: Aws>(
+    aws: &A,
+    ctx: &RunContext<'_>,
+    jobs: &'j [Job],
+    concurrency: usize,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Vec<(&'j Job, Result<Report, CheckError>)> {
+    let cache = ManagedCache::default();
+    let cache = &cache;
+    futures::stream::iter(jobs.iter().map(|job| async move {
+        let r = run_cached(aws, ctx, &job.plan, cache).await;
+        if let Some(p) = progress {
+            p.inc(1);
+        }
+        (job, r)
+    }))
+    .buffered(concurrency.max(1))
+    .collect()
+    .await
+}
+
+/// Runs the jobs, recording every answer when a snapshot is to be saved.
+async fn run_recorded<'j, A: Aws>(
+    aws: &A,
+    ctx: &RunContext<'_>,
+    jobs: &'j [Job],
+    concurrency: usize,
+    progress: Option<&indicatif::ProgressBar>,
+    save: bool,
+) -> (Vec<(&'j Job, Result<Report, CheckError>)>, Option<Snapshot>) {
+    if save {
+        let recorder = Recorder::new(aws);
+        let out = run_jobs(&recorder, ctx, jobs, concurrency, progress).await;
+        (
+            out,
+            Some(recorder.snapshot(ctx.region.clone(), ctx.endpoint_url.clone())),
+        )
+    } else {
+        (run_jobs(aws, ctx, jobs, concurrency, progress).await, None)
+    }
+}
+
+/// Runs the jobs under the optional call-rate ceiling.
+async fn run_all<'j, A: Aws>(
+    aws: &A,
+    ctx: &RunContext<'_>,
+    jobs: &'j [Job],
+    opts: &RunOptions,
+    progress: Option<&indicatif::ProgressBar>,
+    save: bool,
+) -> (Vec<(&'j Job, Result<Report, CheckError>)>, Option<Snapshot>) {
+    match opts.max_rps {
+        Some(rps) => {
+            let limited = crate::snapshot::RateLimited::new(aws, rps);
+            run_recorded(&limited, ctx, jobs, opts.jobs, progress, save).await
+        }
+        None => run_recorded(aws, ctx, jobs, opts.jobs, progress, save).await,
+    }
+}
+
+fn progress_bar(jobs: usize) -> Option<indicatif::ProgressBar> {
+    if jobs <= 3 || !io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(jobs as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} principals checked ({elapsed})",
+    ) {
+        pb.set_style(style);
+    }
+    Some(pb)
+}
+
+fn print_errors(errors: &[String]) {
+    for e in errors {
+        eprintln!("error: {e}");
+    }
+}
+
+/// Builds the jobs from `--config` or from the flags. No I/O except reading the config file.
+/// The config file to read: `--config`, or `./pydynox-iam.toml` when neither features nor a
+/// principal are given on the command line.
+fn config_path(a: &CheckArgs) -> Option<std::path::PathBuf> {
+    if let Some(p) = &a.fleet.config {
+        return Some(p.clone());
+    }
+    let bare =
+        a.features.is_empty() && a.role.is_none() && a.user.is_none() && a.principal.is_none();
+    let default = std::path::PathBuf::from(DEFAULT_CONFIG);
+    (bare && default.is_file()).then_some(default)
+}
+
+/// The config file found in the working directory when no check is described by flags.
+pub const DEFAULT_CONFIG: &str = "pydynox-iam.toml";
+
+fn jobs_from(
+    cat: &Catalogue,
+    a: &CheckArgs,
+) -> Result<(Vec<Job>, bool, Option<String>, Option<String>), Vec<String>> {
+    if a.fleet.config.is_none() && a.features.is_empty() && config_path(a).is_none() {
+        return Err(vec![format!(
+            "--features is required (or --config FILE, or a {DEFAULT_CONFIG} in the working directory)"
+        )]);
+    }
+    match config_path(a) {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| vec![format!("cannot read `{}`: {e}", path.display())])?;
+            let config = crate::config::parse(&text, cat).map_err(|errs| {
+                errs.iter()
+                    .map(|e| e.display_in(&path.display().to_string()))
+                    .collect::<Vec<_>>()
+            })?;
+            let jobs = config
+                .services
+                .into_iter()
+                .map(|s| Job {
+                    name: s.name,
+                    plan: s.plan,
+                    allow_inconclusive: s.allow_inconclusive || a.allow_inconclusive,
+                    expected: s.expected,
+                })
+                .collect();
+            Ok((jobs, true, config.defaults.region, config.defaults.engine))
+        }
+        None => {
+            let plan = crate::plan::build_plan(cat, &a.plan_input())?;
+            let name = a
+                .role
+                .clone()
+                .or_else(|| a.user.clone())
+                .or_else(|| a.principal.clone())
+                .unwrap_or_else(|| "caller".into());
+            Ok((
+                vec![Job {
+                    name,
+                    plan,
+                    allow_inconclusive: a.allow_inconclusive,
+                    expected: vec![],
+                }],
+                false,
+                None,
+                None,
+            ))
+        }
+    }
+}
+
+/// `--engine` wins over the config file's `defaults.engine`; `auto` without either.
+fn engine_from(config: Option<&str>, flag: Option<crate::cli::Engine>) -> EngineChoice {
+    match (flag, config) {
+        (Some(f), _) => f.into(),
+        (None, Some("aws")) => EngineChoice::Aws,
+        (None, Some("local")) => EngineChoice::Local,
+        (None, Some("both")) => EngineChoice::Both,
+        _ => EngineChoice::Auto,
+    }
+}
+
+/// Runs `check` and returns the exit code.
+pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
+    // 1. Everything that can be validated without AWS, every problem at once.
+    let mut errors = Vec::new();
+    let built = jobs_from(cat, a);
+    let mut overrides = Vec::new();
+    for s in &a.severities {
+        match parse_override(s) {
+            Ok(o) => overrides.push(o),
+            Err(e) => errors.push(format!("--severity: {e}")),
+        }
+    }
+    let fail_on = match a.fail_on.as_deref() {
+        Some(l) => match Severity::parse(l) {
+            Some(level) => Some(level),
+            None => {
+                errors.push(format!(
+                    "--fail-on `{l}` is not a severity (info, low, medium, high)"
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    let o = &a.offline;
+    if !o.is_offline()
+        && (o.key_policy_file.is_some() || o.bucket_policy_file.is_some() || o.no_bucket_policy)
+    {
+        errors.push("--key-policy-file, --bucket-policy-file and --no-bucket-policy are for offline checks (with --policy-file or --from-auth-details); online, the tool reads those policies itself".into());
+    }
+    if config_path(a).is_some() && (!o.policy_files.is_empty() || o.boundary_file.is_some()) {
+        errors.push("--config checks several principals; give their policies with --from-auth-details, not --policy-file".into());
+    }
+    if a.fleet.from_snapshot.is_some() && (o.is_offline() || a.fleet.save_snapshot.is_some()) {
+        errors.push("--from-snapshot replays a saved run; it cannot be combined with offline inputs or --save-snapshot".into());
+    }
+    if a.fleet.jobs == 0 {
+        errors.push("--jobs must be at least 1".into());
+    }
+    if let Some(r) = a.fleet.max_rps
+        && !(r > 0.0 && r.is_finite())
+    {
+        errors.push(format!("--max-rps `{r}` must be a positive number"));
+    }
+    let (jobs, is_fleet, config_region, config_engine) = match built {
+        Ok(b) if errors.is_empty() => b,
+        Ok(_) => {
+            print_errors(&errors);
+            return exit::USAGE;
+        }
+        Err(mut errs) => {
+            errs.extend(errors);
+            print_errors(&errs);
+            return exit::USAGE;
+        }
+    };
+    let opts = RunOptions {
+        jobs: a.fleet.jobs,
+        max_rps: a.fleet.max_rps,
+        overrides,
+        fail_on,
+    };
+    let engine = engine_from(config_engine.as_deref(), a.engine);
+    let progress = progress_bar(jobs.len());
+    let save = a.fleet.save_snapshot.is_some();
+
+    // 2. The source, then the run.
+    let (results, snapshot) = if let Some(path) = &a.fleet.from_snapshot {
+        let replay = match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| Replay::parse(&t).map_err(|e| e.to_string()))
+        {
+            Ok(r) => r,
+            Err(e) => {
+                print_errors(&[format!("cannot use snapshot `{}`: {e}", path.display())]);
+                return exit::USAGE;
+            }
+        };
+        let ctx = RunContext {
+            catalogue: cat,
+            region: replay.snapshot().region.clone(),
+            endpoint_url: replay.snapshot().endpoint_url.clone(),
+            engine,
+        };
+        run_all(&replay, &ctx, &jobs, &opts, progress.as_ref(), false).await
+    } else if o.is_offline() {
+        let account = match crate::cli::load_offline(a, &jobs[0].plan) {
+            Ok(acc) => acc,
+            Err(errors) => {
+                print_errors(&errors);
+                return exit::USAGE;
+            }
+        };
+        let region = a
+            .aws
+            .region
+            .clone()
+            .or(config_region)
+            .or_else(crate::cli::env_region);
+        let ctx = RunContext {
+            catalogue: cat,
+            region,
+            endpoint_url: None,
+            engine,
+        };
+        run_all(&account, &ctx, &jobs, &opts, progress.as_ref(), save).await
+    } else {
+        let conn = ConnectOptions {
+            region: a.aws.region.clone().or(config_region),
+            profile: a.aws.profile.clone(),
+            endpoint_url: a.aws.endpoint_url.clone(),
+        };
+        let config = load_config(&conn).await;
+        let log = crate::aws::CallLog::new(verbose);
+        let aws = SdkAws::with_call_log(&config, log.clone());
+        if verbose {
+            eprintln!(
+                "pydynox-iam: endpoint {}, region {}",
+                aws.endpoint_url.as_deref().unwrap_or("(AWS default)"),
+                aws.region.as_deref().unwrap_or("(none)")
+            );
+        }
+        let ctx = RunContext {
+            catalogue: cat,
+            region: aws.region.clone(),
+            endpoint_url: aws.endpoint_url.clone(),
+            engine,
+        };
+        let out = run_all(&aws, &ctx, &jobs, &opts, progress.as_ref(), save).await;
+        if verbose {
+            for (job, r) in &out.0 {
+                if let Ok(r) = r {
+                    eprintln!(
+                        "pydynox-iam: {}: principal {} ({})",
+                        job.name, r.principal.arn, r.engine_reason
+                    );
+                }
+            }
+            eprintln!("pydynox-iam: {} AWS calls", log.calls());
+        }
+        out
+    };
+    if let Some(p) = &progress {
+        p.finish_and_clear();
+    }
+
+    // 3. Post-processing, exit codes.
+    let mut finished: Vec<Finished> = Vec::new();
+    for (job, result) in results {
+        let result = result.map(|mut report| {
+            apply_expected(&mut report, &job.expected);
+            if a.least_privilege {
+                let mut findings = crate::least_privilege::analyze(
+                    &report.policies.policies,
+                    &report.checks(),
+                    crate::actions::snapshot(),
+                );
+                apply_overrides(&mut findings, &opts.overrides);
+                report.least_privilege = Some(findings);
+            }
+            report
+        });
+        let exit_code = match &result {
+            Ok(r) => report_exit_code(r, job.allow_inconclusive, opts.fail_on),
+            Err(e) => {
+                if e.is_usage() {
+                    exit::USAGE
+                } else {
+                    exit::ERROR
+                }
+            }
+        };
+        finished.push(Finished {
+            job,
+            result,
+            exit_code,
+        });
+    }
+    for f in &finished {
+        if let Err(e) = &f.result {
+            if is_fleet {
+                eprintln!("error: service `{}`: {e}", f.job.name);
+            } else {
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    if let (Some(path), Some(snapshot)) = (&a.fleet.save_snapshot, &snapshot) {
+        let text = serde_json::to_string_pretty(snapshot).unwrap_or_default();
+        if let Err(e) = std::fs::write(path, text + "\n") {
+            print_errors(&[format!("cannot write snapshot `{}`: {e}", path.display())]);
+            return exit::ERROR;
+        }
+    }
+    // A usage error (bad input for one principal) outranks an AWS error, which outranks a failure.
+    let code = finished
+        .iter()
+        .map(|f| f.exit_code)
+        .max_by_key(|c| match *c {
+            exit::USAGE => 3,
+            exit::ERROR => 2,
+            exit::FAIL => 1,
+            _ => 0,
+        });
+    let code = code.unwrap_or(exit::PASS);
+    if !is_fleet && finished.iter().all(|f| f.result.is_err()) {
+        // Nothing to render for a single principal that could not be checked.
+        return code;
+    }
+
+    // 4. Render.
+    let style = crate::cli::text_style(a.color, a.output.is_some());
+    let render = |w: &mut dyn Write| -> io::Result<()> {
+        match (a.format, is_fleet) {
+            (ReportFormat::Table, false) => {
+                let r = finished[0].result.as_ref().expect("checked above");
+                render::report_table(w, r, style, a.show_policies)
+            }
+            (ReportFormat::Json, false) => {
+                render::report_json(w, finished[0].result.as_ref().expect("checked above"))
+            }
+            (ReportFormat::Table, true) => fleet_table(w, &finished, style, a.show_policies),
+            (ReportFormat::Json, true) => fleet_json(w, &finished),
+            (ReportFormat::Junit, _) => {
+                render_ci::junit(w, &service_reports(&finished), &errored(&finished))
+            }
+            (ReportFormat::Markdown, _) => {
+                render_ci::markdown(w, &service_reports(&finished), &errored(&finished))
+            }
+        }
+    };
+    let written = match &a.output {
+        Some(path) => write_file(path, render),
+        None => crate::cli::emit(render),
+    };
+    if let Err(e) = written {
+        print_errors(&[format!("cannot write output: {e}")]);
+        return exit::ERROR;
+    }
+    code
+}
+
+fn write_file(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut w = io::BufWriter::new(file);
+    render(&mut w)?;
+    w.flush()
+}
+
+fn service_reports<'a>(finished: &'a [Finished<'a>]) -> Vec<ServiceReport<'a>> {
+    // Waived rows carry their reason in `Row::waived`, which the renderers read.
+    finished
+        .iter()
+        .filter_map(|f| {
+            f.result.as_ref().ok().map(|r| ServiceReport {
+                name: &f.job.name,
+                report: r,
+                waived: &[],
+                exit_code: f.exit_code,
+            })
+        })
+        .collect()
+}
+
+fn errored<'a>(finished: &'a [Finished<'a>]) -> Vec<(&'a str, String)> {
+    finished
+        .iter()
+        .filter_map(|f| {
+            f.result
+                .as_ref()
+                .err()
+                .map(|e| (f.job.name.as_str(), e.to_string()))
+        })
+        .collect()
+}
+
+/// The fleet as tables: a section per service, then one line per service.
+fn fleet_table(
+    w: &mut dyn Write,
+    finished: &[Finished],
+    style: TextStyle,
+    show_policies: bool,
+) -> io::Result<()> {
+    for f in finished {
+        writeln!(w, "=== service `{}` ===", f.job.name)?;
+        match &f.result {
+            Ok(r) => render::report_table(w, r, style, show_policies)?,
+            Err(e) => writeln!(w, "error: {e}")?,
+        }
+        writeln!(w)?;
+    }
+    writeln!(w, "Services:")?;
+    let width = finished.iter().map(|f| f.job.name.len()).max().unwrap_or(0);
+    for f in finished {
+        let status = match &f.result {
+            Ok(r) => {
+                let waived = r.rows.iter().filter(|x| x.waived.is_some()).count();
+                format!(
+                    "{} ({} checks: {} pass, {} fail, {} inconclusive{}) exit {}",
+                    r.summary.verdict.as_str(),
+                    r.summary.total,
+                    r.summary.counts.pass,
+                    r.summary.counts.fail,
+                    r.summary.counts.inconclusive,
+                    if waived > 0 {
+                        format!(", {waived} expected")
+                    } else {
+                        String::new()
+                    },
+                    f.exit_code
+                )
+            }
+            Err(_) => format!("ERROR exit {}", f.exit_code),
+        };
+        writeln!(w, "  {:width$}  {status}", f.job.name)?;
+    }
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct FleetService<'a> {
+    name: &'a str,
+    exit_code: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<&'a Report>,
+}
+
+#[derive(serde::Serialize)]
+struct Fleet<'a> {
+    schema: &'static str,
+    tool_version: &'static str,
+    services: Vec<FleetService<'a>>,
+}
+
+/// The fleet as JSON: schema `pydynox-iam/fleet/v1`, one object per service, each with its
+/// report in the `pydynox-iam/check/v1` schema.
+fn fleet_json(w: &mut dyn Write, finished: &[Finished]) -> io::Result<()> {
+    let fleet = Fleet {
+        schema: "pydynox-iam/fleet/v1",
+        tool_version: env!("CARGO_PKG_VERSION"),
+        services: finished
+            .iter()
+            .map(|f| FleetService {
+                name: &f.job.name,
+                exit_code: f.exit_code,
+                error: f.result.as_ref().err().map(|e| e.to_string()),
+                report: f.result.as_ref().ok(),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *w, &fleet)?;
+    writeln!(w)
+}

@@ -1,0 +1,444 @@
+//! Fleets from a config file, CI report formats, saved snapshots and faults, against the
+//! LocalStack that `make test` starts.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
+use serde_json::{Value, json};
+
+const ACCOUNT: &str = "000000000000";
+
+fn endpoint() -> String {
+    std::env::var("PYDYNOX_IAM_LOCALSTACK").unwrap_or_else(|_| "http://127.0.0.1:4566".into())
+}
+
+fn unique(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}-{}-{}-{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+async fn iam() -> aws_sdk_iam::Client {
+    let cfg = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .load()
+        .await;
+    let c = aws_sdk_iam::Client::new(&cfg);
+    c.list_roles()
+        .max_items(1)
+        .send()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "LocalStack is not reachable at {} ({e}); run the tests with `make test`",
+                endpoint()
+            )
+        });
+    c
+}
+
+/// A role whose inline policy grants exactly these actions on table `orders`.
+async fn role(iam: &aws_sdk_iam::Client, name: &str, actions: &[&str]) {
+    iam.create_role()
+        .role_name(name)
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let statements: Vec<Value> = actions
+        .iter()
+        .map(|a| json!({"Effect": "Allow", "Action": [a], "Resource": [format!("arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders")]}))
+        .collect();
+    iam.put_role_policy()
+        .role_name(name)
+        .policy_name("app")
+        .policy_document(json!({"Version": "2012-10-17", "Statement": statements}).to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn pydynox_iam(dir: &Path, endpoint: &str, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_pydynox-iam"))
+        .args(args)
+        .current_dir(dir)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "2")
+        .env("NO_COLOR", "1")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("run pydynox-iam");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+const CRUD: [&str; 4] = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+];
+
+#[tokio::test]
+async fn a_config_file_checks_every_service_with_expected_exceptions() {
+    let iam = iam().await;
+    let (a, b) = (unique("svc-a"), unique("svc-b"));
+    role(&iam, &a, &CRUD).await;
+    role(&iam, &b, &CRUD[..3]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        r#"
+[defaults]
+region = "us-east-1"
+
+[[service]]
+name = "orders-api"
+role = "{a}"
+features = ["crud"]
+tables = ["orders"]
+
+[[service]]
+name = "orders-reader"
+role = "{b}"
+features = ["crud"]
+tables = ["orders"]
+
+  [[service.expected]]
+  action = "dynamodb:DeleteItem"
+  reason = "deletes go through the admin API"
+"#
+    );
+    std::fs::write(dir.path().join("pydynox-iam.toml"), &config).unwrap();
+
+    // JUnit to a file, found as ./pydynox-iam.toml: the DeleteItem failure is expected.
+    let run = pydynox_iam(
+        dir.path(),
+        &endpoint(),
+        &[
+            "check",
+            "--format",
+            "junit",
+            "--output",
+            "report.xml",
+            "--jobs",
+            "2",
+            "--max-rps",
+            "50",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty());
+    let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let suites: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 2);
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count(),
+        8
+    );
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        0
+    );
+    let skipped: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("skipped"))
+        .collect();
+    assert_eq!(skipped.len(), 1);
+    assert!(
+        skipped[0]
+            .attribute("message")
+            .unwrap()
+            .contains("deletes go through the admin API")
+    );
+
+    // Without the exception, the same fleet fails, and the JSON says which service.
+    std::fs::write(
+        dir.path().join("strict.toml"),
+        config.split("  [[service.expected]]").next().unwrap(),
+    )
+    .unwrap();
+    let run = pydynox_iam(
+        dir.path(),
+        &endpoint(),
+        &["check", "--config", "strict.toml", "--format", "json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["schema"], "pydynox-iam/fleet/v1");
+    let codes: Vec<(String, i64)> = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["exit_code"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        vec![("orders-api".into(), 0), ("orders-reader".into(), 1)]
+    );
+    assert_eq!(v["services"][1]["report"]["schema"], "pydynox-iam/check/v1");
+
+    // Markdown for a pull request: the failing row and its fix.
+    let run = pydynox_iam(
+        dir.path(),
+        &endpoint(),
+        &["check", "--config", "strict.toml", "--format", "markdown"],
+    );
+    assert!(
+        run.stdout.contains("dynamodb:DeleteItem") && run.stdout.contains("Fix crud"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn one_unknown_principal_does_not_hide_the_others() {
+    let iam = iam().await;
+    let a = unique("svc-ok");
+    role(&iam, &a, &CRUD).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fleet.toml"),
+        format!(
+            "[[service]]\nname = \"good\"\nrole = \"{a}\"\nfeatures = [\"crud\"]\ntables = [\"orders\"]\n\n[[service]]\nname = \"ghost\"\nrole = \"no-such-role-fleet\"\nfeatures = [\"crud\"]\ntables = [\"orders\"]\n"
+        ),
+    )
+    .unwrap();
+    let run = pydynox_iam(
+        dir.path(),
+        &endpoint(),
+        &["check", "--config", "fleet.toml"],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("service `ghost`: role `no-such-role-fleet` not found"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("=== service `good` ===") && run.stdout.contains("Overall: PASS"),
+        "{}",
+        run.stdout
+    );
+    let summary = run
+        .stdout
+        .lines()
+        .skip_while(|l| *l != "Services:")
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        summary.contains("good") && summary.contains("ghost") && summary.contains("ERROR exit 3"),
+        "{summary}"
+    );
+}
+
+#[tokio::test]
+async fn a_saved_snapshot_replays_the_json_byte_for_byte() {
+    let iam = iam().await;
+    let a = unique("snap");
+    role(&iam, &a, &CRUD[..2]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "check",
+        "--role",
+        &a,
+        "--features",
+        "crud,ping",
+        "--table",
+        "orders",
+        "--engine",
+        "both",
+        "--format",
+        "json",
+    ];
+    let mut save = args.to_vec();
+    save.extend(["--save-snapshot", "snap.json"]);
+    let first = pydynox_iam(dir.path(), &endpoint(), &save);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("snap.json")).unwrap())
+            .unwrap();
+    assert_eq!(snapshot["schema"], "pydynox-iam/snapshot/v1");
+    assert!(
+        snapshot["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["op"] == "simulate")
+    );
+
+    // Offline: nothing listens on the endpoint any more, and the answer is the same.
+    let mut replay = args.to_vec();
+    replay.extend(["--from-snapshot", "snap.json"]);
+    let second = pydynox_iam(dir.path(), "http://127.0.0.1:9", &replay);
+    assert_eq!(second.code, first.code, "{}", second.stderr);
+    assert_eq!(second.stdout, first.stdout);
+
+    // A snapshot of another run has no answer for this one.
+    let other = pydynox_iam(
+        dir.path(),
+        "http://127.0.0.1:9",
+        &[
+            "check",
+            "--role",
+            "someone-else",
+            "--features",
+            "crud",
+            "--table",
+            "orders",
+            "--from-snapshot",
+            "snap.json",
+        ],
+    );
+    assert_eq!(other.code, 2, "{}", other.stderr);
+    assert!(
+        other.stderr.contains("the snapshot has no answer"),
+        "{}",
+        other.stderr
+    );
+}
+
+/// A TCP proxy to LocalStack that forwards the first `allowed` HTTP requests, then drops
+/// every connection and stops listening: LocalStack "going down" mid-run.
+fn flaky_proxy(allowed: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let upstream = endpoint().trim_start_matches("http://").to_string();
+    let seen = Arc::new(Mutex::new(0usize));
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { break };
+            if *seen.lock().unwrap() >= allowed {
+                let _ = client.shutdown(Shutdown::Both);
+                break; // the listener is dropped: later connections are refused
+            }
+            let Ok(mut server) = TcpStream::connect(&upstream) else {
+                break;
+            };
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s2, &mut c2);
+            });
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                loop {
+                    let n = match client.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    let requests = buf[..n].windows(9).filter(|w| w == b"HTTP/1.1\r").count();
+                    let mut s = seen.lock().unwrap();
+                    *s += requests;
+                    if *s > allowed {
+                        let _ = client.shutdown(Shutdown::Both);
+                        let _ = server.shutdown(Shutdown::Both);
+                        break;
+                    }
+                    drop(s);
+                    if server.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn localstack_going_down_mid_run_exits_3_and_prints_no_verdict() {
+    let iam = iam().await;
+    let a = unique("midrun");
+    role(&iam, &a, &CRUD).await;
+    let dir = tempfile::tempdir().unwrap();
+    // GetRole and ListRolePolicies get through; the rest of the run does not.
+    let proxy = flaky_proxy(2);
+    let run = pydynox_iam(
+        dir.path(),
+        &proxy,
+        &[
+            "check",
+            "--role",
+            &a,
+            "--features",
+            "crud",
+            "--table",
+            "orders",
+            "--engine",
+            "aws",
+        ],
+    );
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("could not reach AWS for `iam:"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("PASS"), "{}", run.stdout);
+}
+
+#[test]
+fn a_malformed_config_is_rejected_before_any_aws_call_with_every_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[service]]\nname = \"a\"\nrole = \"x\"\nfeatures = [\"crud\"]\n\n[[service]]\nname = \"a\"\nrole = \"y\"\nfeatures = [\"nope\"]\ncolour = \"red\"\n",
+    )
+    .unwrap();
+    // The endpoint is unreachable: a config error must be reported without trying it.
+    let run = pydynox_iam(
+        dir.path(),
+        "http://127.0.0.1:9",
+        &["check", "--config", "bad.toml"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for part in [
+        "bad.toml:",
+        "needs --table",
+        "unknown feature `nope`",
+        "colour",
+    ] {
+        assert!(run.stderr.contains(part), "missing {part}: {}", run.stderr);
+    }
+    assert!(!run.stderr.contains("could not reach"), "{}", run.stderr);
+}
