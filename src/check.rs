@@ -789,8 +789,35 @@ pub async fn run_cached<A: Aws>(
         key_arn,
     };
     let checks = expand(ctx.catalogue, plan, &env);
+    evaluate_checks(
+        aws,
+        ctx,
+        (engine, engine_reason),
+        principal,
+        region,
+        checks,
+        plan.resources.bucket.as_deref(),
+        &plan.version.to_string(),
+        cache,
+    )
+    .await
+}
+
+/// Fetches what the chosen engine needs for a resolved principal and answers the given
+/// checks, building the report. Shared by `check` and `why`.
+#[allow(clippy::too_many_arguments)]
+pub async fn evaluate_checks<A: Aws>(
+    aws: &A,
+    ctx: &RunContext<'_>,
+    (engine, engine_reason): (EngineChoice, String),
+    principal: Principal,
+    region: String,
+    checks: Vec<Check>,
+    bucket: Option<&str>,
+    pydynox_version: &str,
+    cache: &ManagedCache,
+) -> Result<Report, CheckError> {
     let policies = fetch_policies_cached(aws, &principal, cache).await?;
-    let bucket = plan.resources.bucket.as_deref();
     let resource_policies = if engine == EngineChoice::Aws {
         Vec::new()
     } else {
@@ -837,7 +864,7 @@ pub async fn run_cached<A: Aws>(
     Ok(Report {
         schema: SCHEMA,
         tool_version: env!("CARGO_PKG_VERSION"),
-        pydynox_version: plan.version.to_string(),
+        pydynox_version: pydynox_version.to_string(),
         engine: engine_name(engine).into(),
         engine_reason,
         principal,

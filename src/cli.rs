@@ -43,6 +43,10 @@ pub enum Command {
     Features(FeaturesArgs),
     /// Evaluate requests against policy files offline, like `aws iam simulate-custom-policy`
     Simulate(crate::simulate_cmd::SimulateArgs),
+    /// Explain an AccessDenied error a pydynox service logged, and print the fix
+    Why(Box<crate::cmd_why::WhyArgs>),
+    /// Print the minimal IAM policy pydynox needs for the declared features and resources
+    Policy(Box<crate::cmd_policy::PolicyArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
@@ -265,11 +269,11 @@ fn file_stem(path: &std::path::Path) -> String {
 
 /// Reads the offline inputs into an account. All file problems are reported at once.
 pub fn load_offline(
-    a: &CheckArgs,
-    plan: &CheckPlan,
+    o: &OfflineArgs,
+    principal_input: Option<&str>,
+    principal_sel: &PrincipalSelector,
 ) -> Result<crate::offline::OfflineAccount, Vec<String>> {
     use crate::offline::{BucketPolicyInput, OfflineAccount};
-    let o = &a.offline;
     let mut errors = Vec::new();
     let mut read = |p: &std::path::Path| read_file(p).map_err(|e| errors.push(e)).ok();
     let key_policy = o.key_policy_file.as_deref().and_then(&mut read);
@@ -298,7 +302,7 @@ pub fn load_offline(
             .boundary_file
             .as_ref()
             .and_then(|p| read(p).map(|t| (file_stem(p), t)));
-        let principal = match &plan.principal {
+        let principal = match principal_sel {
             PrincipalSelector::Named(p) if p.account.is_some() => Some(p),
             _ => {
                 errors.push(
@@ -308,12 +312,7 @@ pub fn load_offline(
             }
         };
         principal.map(|p| {
-            let input = a
-                .role
-                .as_deref()
-                .or(a.user.as_deref())
-                .or(a.principal.as_deref())
-                .unwrap_or_default();
+            let input = principal_input.unwrap_or_default();
             let partition = crate::arn::Arn::parse(input)
                 .map(|x| x.partition.to_string())
                 .unwrap_or_else(|| "aws".into());
@@ -503,6 +502,8 @@ pub async fn run(cli: Cli) -> i32 {
             crate::simulate_cmd::run(&a, &mut input, &mut out, &mut io::stderr())
         }
         Command::Check(a) => crate::cmd_check::execute(&cat, &a, verbose).await,
+        Command::Why(a) => crate::cmd_why::execute(&cat, &a).await,
+        Command::Policy(a) => crate::cmd_policy::execute(&cat, &a),
     }
 }
 

@@ -333,7 +333,8 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         };
         run_all(&replay, &ctx, &jobs, &opts, progress.as_ref(), false).await
     } else if o.is_offline() {
-        let account = match crate::cli::load_offline(a, &jobs[0].plan) {
+        let input = a.role.as_deref().or(a.user.as_deref()).or(a.principal.as_deref());
+        let account = match crate::cli::load_offline(&a.offline, input, &jobs[0].plan.principal) {
             Ok(acc) => acc,
             Err(errors) => {
                 print_errors(&errors);

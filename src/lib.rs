@@ -13,6 +13,8 @@ pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod cmd_check;
+pub mod cmd_policy;
+pub mod cmd_why;
 pub mod config;
 pub mod engine;
 pub mod generate;

@@ -1,0 +1,434 @@
+//! `pydynox-iam why "<error text>"`: explains an AccessDenied a pydynox service logged. Parses
+//! the message, finds the pydynox features that make that call, evaluates the principal's
+//! policies now (IAM's simulator and/or the local engine, online or from policy files), and
+//! says what blocks it and what to change. Owns the explanation; the verdict comes from the
+//! same pipeline as `check`.
+
+use std::io::{self, Read, Write};
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::accessdenied::{AccessDenied, Cause, DenySource};
+use crate::aws::{Aws, ConnectOptions, SdkAws, load_config};
+use crate::catalogue::{Catalogue, ContextEntry};
+use crate::check::{
+    CheckError, ManagedCache, RunContext, evaluate_checks, resolve_engine, resolve_principal,
+};
+use crate::cli::{AwsArgs, Engine, Format, OfflineArgs};
+use crate::plan::{Check, PrincipalSelector};
+use crate::report::{Fix, Report, Verdict, exit};
+
+#[derive(Debug, Args)]
+pub struct WhyArgs {
+    /// The error as the application logged it; read from standard input when omitted or `-`
+    pub text: Option<String>,
+    /// The KMS key ARN, for KMS messages that say only "on this resource"
+    #[arg(long, value_name = "ARN")]
+    pub kms_key: Option<String>,
+    /// pydynox release whose behaviour to assume [default: newest known]
+    #[arg(long, value_name = "VERSION")]
+    pub pydynox_version: Option<String>,
+    /// Which evaluator decides [default: auto]
+    #[arg(long, value_enum)]
+    pub engine: Option<Engine>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub offline: OfflineArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// A pydynox feature that makes the denied call.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureUse {
+    pub name: String,
+    pub summary: String,
+}
+
+/// The explanation, as JSON (`--format json`).
+#[derive(Debug, Serialize)]
+pub struct Explanation {
+    pub schema: &'static str,
+    pub access_denied: AccessDenied,
+    /// The pydynox features whose calls AWS authorizes with this action.
+    pub features: Vec<FeatureUse>,
+    /// The verdict for this action and resource now.
+    pub verdict: Verdict,
+    pub reason: String,
+    /// Statements to add, or what must change instead.
+    pub fix: Option<Fix>,
+    /// Guidance from the error message itself, where it names what this tool cannot see.
+    pub advice: Vec<String>,
+    pub report: Report,
+}
+
+/// The catalogue resource kind of a concrete ARN.
+fn resource_kind(arn: &str) -> &'static str {
+    if arn == "*" {
+        return "any";
+    }
+    let service = crate::arn::Arn::parse(arn)
+        .map(|a| a.service)
+        .unwrap_or_default();
+    match crate::actions::resource_type_of(service, arn) {
+        Some("table") => "table",
+        Some("index") => "index",
+        Some("key") => "kms-key",
+        Some("object") => "s3-object",
+        Some("role") => "role",
+        _ => "other",
+    }
+}
+
+/// The features that make this call, and the request context AWS evaluates with it: the
+/// transaction context when the error came from a transaction.
+fn features_for(
+    cat: &Catalogue,
+    version: &semver::Version,
+    ad: &AccessDenied,
+) -> (Vec<FeatureUse>, Vec<ContextEntry>) {
+    let in_transaction = matches!(
+        ad.operation.as_deref(),
+        Some("TransactWriteItems" | "TransactGetItems")
+    );
+    let mut uses = Vec::new();
+    let mut context = None;
+    for f in &cat.features {
+        for c in cat.checks_for(f, version) {
+            if !c.action.eq_ignore_ascii_case(&ad.action) {
+                continue;
+            }
+            if !uses.iter().any(|u: &FeatureUse| u.name == f.name) {
+                uses.push(FeatureUse {
+                    name: f.name.clone(),
+                    summary: f.summary.clone(),
+                });
+            }
+            let is_transaction = c
+                .context
+                .iter()
+                .any(|e| e.key == "dynamodb:EnclosingOperation");
+            if context.is_none() && is_transaction == in_transaction {
+                context = Some(c.context.clone());
+            }
+        }
+    }
+    (uses, context.unwrap_or_default())
+}
+
+/// What the message itself says that the policies alone cannot show.
+fn advice(ad: &AccessDenied) -> Vec<String> {
+    let mut out = Vec::new();
+    let cannot_help = "adding an Allow will not help";
+    match &ad.cause {
+        Cause::ExplicitDeny(DenySource::ServiceControlPolicy) => out.push(format!(
+            "AWS reports an explicit deny in a service control policy{}: it wins, {cannot_help}; the organization's administrators must change it",
+            ad.denying_policy.as_deref().map(|p| format!(" (`{p}`)")).unwrap_or_default()
+        )),
+        Cause::ExplicitDeny(DenySource::ResourceControlPolicy) => out.push(format!(
+            "AWS reports an explicit deny in a resource control policy: it wins, {cannot_help}; the organization's administrators must change it"
+        )),
+        Cause::ExplicitDeny(DenySource::SessionPolicy) | Cause::NoSessionPolicyAllow => out.push(
+            "AWS names the session policy passed when the role was assumed: this tool does not see session policies; change what the caller passes to AssumeRole".into(),
+        ),
+        Cause::ExplicitDeny(DenySource::VpcEndpointPolicy) => out.push(format!(
+            "AWS reports an explicit deny in a VPC endpoint policy: {cannot_help}; change the endpoint's policy"
+        )),
+        Cause::ExplicitDeny(DenySource::PermissionsBoundary) | Cause::NoPermissionsBoundaryAllow => out.push(
+            "AWS names the permissions boundary: the boundary must allow this action too".into(),
+        ),
+        Cause::ExplicitDeny(DenySource::ResourcePolicy) | Cause::NoResourcePolicyAllow => out.push(
+            "AWS names a resource-based policy (table, key or bucket policy): change it, or check with --engine local, which reads key and bucket policies".into(),
+        ),
+        Cause::ExplicitDeny(_) => out.push(format!("AWS reports an explicit deny: {cannot_help}; remove or narrow the Deny")),
+        Cause::NoOtherPolicyAllow(source) => out.push(format!("AWS says no {source:?} allows it; that policy must allow it too")),
+        _ => {}
+    }
+    if ad.action.to_ascii_lowercase().starts_with("kms:") {
+        out.push(
+            "pydynox's KMS client uses the default credential chain, not the DynamoDBClient's role or profile: make sure the principal in the message is the one you audit".into(),
+        );
+    }
+    out
+}
+
+fn read_text(a: &WhyArgs) -> Result<String, String> {
+    match a.text.as_deref() {
+        Some(t) if t != "-" => Ok(t.to_string()),
+        _ => {
+            let mut s = String::new();
+            io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(s)
+        }
+    }
+}
+
+async fn explain<A: Aws>(
+    aws: &A,
+    ctx: &RunContext<'_>,
+    ad: &AccessDenied,
+    check: Check,
+    version: &semver::Version,
+) -> Result<Report, CheckError> {
+    let engine = resolve_engine(ctx.engine, aws.can_simulate(), ctx.endpoint_url.as_deref())?;
+    let region = ctx.region.clone().ok_or(CheckError::NoRegion)?;
+    let principal_ref = ad.principal_ref()?;
+    let principal = resolve_principal(aws, &PrincipalSelector::Named(principal_ref)).await?;
+    let bucket = (check.resource_kind == "s3-object")
+        .then(|| {
+            check
+                .resource
+                .trim_start_matches("arn:aws:s3:::")
+                .split('/')
+                .next()
+                .map(str::to_string)
+        })
+        .flatten();
+    evaluate_checks(
+        aws,
+        ctx,
+        engine,
+        principal,
+        region,
+        vec![check],
+        bucket.as_deref(),
+        &version.to_string(),
+        &ManagedCache::default(),
+    )
+    .await
+}
+
+/// Runs `why` and returns the exit code: 0 when the denial was explained, 2 for text that
+/// is not an AccessDenied or a missing input, 3 for AWS errors.
+pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
+    let fail = |msg: String, code: i32| {
+        eprintln!("error: {msg}");
+        code
+    };
+    let text = match read_text(a) {
+        Ok(t) => t,
+        Err(e) => return fail(e, exit::USAGE),
+    };
+    let ad = match crate::accessdenied::parse(&text) {
+        Ok(ad) => ad,
+        Err(e) => {
+            return fail(
+                format!("not an AccessDenied message pydynox-iam can read: {e}"),
+                exit::USAGE,
+            );
+        }
+    };
+    let version = match &a.pydynox_version {
+        Some(v) => match crate::catalogue::parse_version(v) {
+            Ok(v) => v,
+            Err(e) => return fail(e.to_string(), exit::USAGE),
+        },
+        None => cat.newest(),
+    };
+    let resource = match (&ad.resource, &a.kms_key) {
+        (Some(r), _) => r.clone(),
+        (None, Some(k)) => k.clone(),
+        (None, None)
+            if crate::actions::lookup(&ad.action).is_some_and(|i| i.resource_types.is_empty()) =>
+        {
+            "*".into()
+        }
+        (None, None) => {
+            return fail(
+                format!(
+                    "the message does not name the resource of `{}`; pass it (for KMS: --kms-key KEY_ARN)",
+                    ad.action
+                ),
+                exit::USAGE,
+            );
+        }
+    };
+    let (features, context) = features_for(cat, &version, &ad);
+    let kind = resource_kind(&resource);
+    let check = Check {
+        feature: features
+            .first()
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| "not-pydynox".into()),
+        action: ad.action.clone(),
+        resource,
+        resource_kind: kind.to_string(),
+        context,
+    };
+    let engine = a
+        .engine
+        .map(Into::into)
+        .unwrap_or(crate::check::EngineChoice::Auto);
+    let result = if a.offline.is_offline() {
+        let sel = match ad.principal_ref() {
+            Ok(p) => PrincipalSelector::Named(p),
+            Err(e) => return fail(e.to_string(), exit::USAGE),
+        };
+        let account = match crate::cli::load_offline(&a.offline, Some(&principal_input(&ad)), &sel)
+        {
+            Ok(acc) => acc,
+            Err(errors) => return fail(errors.join("\nerror: "), exit::USAGE),
+        };
+        let region = a
+            .aws
+            .region
+            .clone()
+            .or_else(|| {
+                crate::arn::Arn::parse(&check.resource)
+                    .map(|x| x.region.to_string())
+                    .filter(|r| !r.is_empty())
+            })
+            .or_else(crate::cli::env_region);
+        let ctx = RunContext {
+            catalogue: cat,
+            region,
+            endpoint_url: None,
+            engine,
+        };
+        explain(&account, &ctx, &ad, check, &version).await
+    } else {
+        let conn = ConnectOptions {
+            region: a.aws.region.clone(),
+            profile: a.aws.profile.clone(),
+            endpoint_url: a.aws.endpoint_url.clone(),
+        };
+        let config = load_config(&conn).await;
+        let aws = SdkAws::new(&config);
+        let ctx = RunContext {
+            catalogue: cat,
+            region: aws.region.clone(),
+            endpoint_url: aws.endpoint_url.clone(),
+            engine,
+        };
+        explain(&aws, &ctx, &ad, check, &version).await
+    };
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(
+                e.to_string(),
+                if e.is_usage() {
+                    exit::USAGE
+                } else {
+                    exit::ERROR
+                },
+            );
+        }
+    };
+    let row = &report.rows[0];
+    let explanation = Explanation {
+        schema: "pydynox-iam/why/v1",
+        features,
+        verdict: row.verdict,
+        reason: row.reason.clone(),
+        fix: report.features.first().and_then(|f| f.fix.clone()),
+        advice: advice(&ad),
+        access_denied: ad,
+        report: report.clone(),
+    };
+    let r = crate::cli::emit(|w| match a.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *w, &explanation)?;
+            writeln!(w)
+        }
+        Format::Table => render(w, &explanation),
+    });
+    match r {
+        Ok(()) => exit::PASS,
+        Err(e) => fail(format!("cannot write output: {e}"), exit::ERROR),
+    }
+}
+
+/// The principal as `load_offline` wants it named: a role or user ARN.
+fn principal_input(ad: &AccessDenied) -> String {
+    match ad.principal_ref() {
+        Ok(p) if ad.principal.contains(":sts:") => format!(
+            "arn:{}:iam::{}:role/{}",
+            crate::arn::Arn::parse(&ad.principal)
+                .map(|a| a.partition)
+                .unwrap_or("aws"),
+            p.account.unwrap_or_default(),
+            p.name
+        ),
+        _ => ad.principal.clone(),
+    }
+}
+
+fn render(w: &mut dyn Write, e: &Explanation) -> io::Result<()> {
+    let ad = &e.access_denied;
+    let row = &e.report.rows[0];
+    writeln!(
+        w,
+        "AccessDenied: `{}` calling {} on {}",
+        ad.principal, ad.action, row.resource
+    )?;
+    writeln!(w, "  AWS said: {}", ad.cause)?;
+    if e.report.principal.arn != ad.principal {
+        writeln!(
+            w,
+            "  principal: {} `{}` ({})",
+            e.report.principal.kind.as_str(),
+            e.report.principal.name,
+            e.report.principal.arn
+        )?;
+    }
+    if e.features.is_empty() {
+        writeln!(
+            w,
+            "  pydynox does not make this call in release {}",
+            e.report.pydynox_version
+        )?;
+    } else {
+        writeln!(w, "  pydynox features that make this call:")?;
+        for f in &e.features {
+            writeln!(w, "    - {}: {}", f.name, f.summary)?;
+        }
+    }
+    writeln!(w)?;
+    writeln!(
+        w,
+        "Now ({}): {} — {}",
+        e.report.engine,
+        e.verdict.as_str(),
+        e.reason
+    )?;
+    if e.verdict == Verdict::Pass {
+        writeln!(
+            w,
+            "  the policies allow it now: the error predates a policy change, or comes from what this engine cannot see (see the advice and notes below)"
+        )?;
+    }
+    if let Some(fix) = &e.fix {
+        writeln!(w)?;
+        writeln!(w, "Fix:")?;
+        if !fix.add_statements.is_empty() {
+            writeln!(w, "  add to the principal's policy:")?;
+            let text = serde_json::to_string_pretty(&fix.add_statements).unwrap_or_default();
+            for line in text.lines() {
+                writeln!(w, "    {line}")?;
+            }
+        }
+        for m in &fix.must_change {
+            writeln!(w, "  - {m}")?;
+        }
+    }
+    if !e.advice.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "Advice:")?;
+        for a in &e.advice {
+            writeln!(w, "  - {a}")?;
+        }
+    }
+    if !e.report.notes.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "Notes:")?;
+        for n in &e.report.notes {
+            writeln!(w, "  - {n}")?;
+        }
+    }
+    Ok(())
+}

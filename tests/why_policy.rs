@@ -1,0 +1,425 @@
+//! `why` (explain an AccessDenied) and `policy` (the minimal policy), through the binary:
+//! offline from policy files, and `why` end to end against LocalStack.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::{Value, json};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>, endpoint: Option<&str>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pydynox-iam"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", endpoint.unwrap_or("http://127.0.0.1:9"))
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+const ACCOUNT: &str = "123456789012";
+const TABLE: &str = "arn:aws:dynamodb:us-east-1:123456789012:table/users";
+const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+/// The docs page's "Complete example", with a concrete key.
+fn complete_example(dir: &Path) {
+    let doc = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "DynamoDBAccess", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], "Resource": TABLE},
+        {"Sid": "KMSAccess", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": KEY}]});
+    std::fs::write(dir.join("app.json"), doc.to_string()).unwrap();
+    let key = json!({"Version": "2012-10-17", "Statement": [{"Sid": "EnableIAM", "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}]});
+    std::fs::write(dir.join("key.json"), key.to_string()).unwrap();
+}
+
+const TRANSACTION_DENIED: &str = "botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when calling the TransactWriteItems operation: User: arn:aws:sts::123456789012:assumed-role/app/i-0abc is not authorized to perform: dynamodb:ConditionCheckItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/users because no identity-based policy allows the dynamodb:ConditionCheckItem action";
+
+#[test]
+fn why_names_the_feature_the_cause_and_the_statement_to_add() {
+    let dir = tempfile::tempdir().unwrap();
+    complete_example(dir.path());
+    let run = run_in(
+        dir.path(),
+        &["why", TRANSACTION_DENIED, "--policy-file", "app.json"],
+        None,
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("- transactions:"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Now (local): FAIL — no policy allows it"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\"dynamodb:ConditionCheckItem\""),
+        "{}",
+        run.stdout
+    );
+
+    let run = run_in(
+        dir.path(),
+        &["why", "-", "--policy-file", "app.json", "--format", "json"],
+        Some(TRANSACTION_DENIED),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["schema"], "pydynox-iam/why/v1");
+    assert_eq!(v["verdict"], "FAIL");
+    assert_eq!(v["features"][0]["name"], "transactions");
+    assert_eq!(v["access_denied"]["operation"], "TransactWriteItems");
+    // The check carries the transaction's context, as AWS evaluates it.
+    assert_eq!(
+        v["report"]["rows"][0]["context"][0]["values"][0],
+        "TransactWriteItems"
+    );
+    assert_eq!(
+        v["fix"]["add_statements"][0]["Action"][0],
+        "dynamodb:ConditionCheckItem"
+    );
+}
+
+#[test]
+fn why_on_kms_needs_the_key_and_reads_the_key_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    complete_example(dir.path());
+    let msg = "User: arn:aws:sts::123456789012:assumed-role/app/s is not authorized to perform: kms:GenerateDataKey on this resource because no identity-based policy allows the kms:GenerateDataKey action";
+    let run = run_in(
+        dir.path(),
+        &["why", msg, "--policy-file", "app.json"],
+        None,
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--kms-key"), "{}", run.stderr);
+    let run = run_in(
+        dir.path(),
+        &[
+            "why",
+            msg,
+            "--policy-file",
+            "app.json",
+            "--key-policy-file",
+            "key.json",
+            "--kms-key",
+            KEY,
+        ],
+        None,
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("- encryption-readwrite:")
+            && run.stdout.contains("- encryption-writeonly:"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\"kms:GenerateDataKey\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("default credential chain"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn why_says_when_adding_an_allow_will_not_help() {
+    let dir = tempfile::tempdir().unwrap();
+    complete_example(dir.path());
+    let msg = "User: arn:aws:sts::123456789012:assumed-role/app/s is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/users with an explicit deny in a service control policy";
+    let run = run_in(
+        dir.path(),
+        &["why", msg, "--policy-file", "app.json"],
+        None,
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The identity policy allows it; the SCP this tool cannot see is what denies it.
+    assert!(run.stdout.contains("Now (local): PASS"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("explicit deny in a service control policy")
+            && run.stdout.contains("adding an Allow will not help"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn why_rejects_text_that_is_not_an_access_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(
+        dir.path(),
+        &[
+            "why",
+            "ValidationException: One or more parameter values were invalid",
+        ],
+        None,
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("not an AccessDenied message"),
+        "{}",
+        run.stderr
+    );
+    let run = run_in(
+        dir.path(),
+        &[
+            "why",
+            "is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:1:table/t",
+        ],
+        None,
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("dynamodb:PutItem") && run.stderr.contains("no principal"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn every_generated_policy_passes_check_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("key.json"), json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}]}).to_string()).unwrap();
+    let resources = [
+        "--table",
+        "users",
+        "--table",
+        "orders",
+        "--index",
+        "by-email",
+        "--kms-key",
+        KEY,
+        "--bucket",
+        "media",
+        "--prefix",
+        "avatars/",
+    ];
+    let feature_sets = [
+        "crud",
+        "basic-crud,batch,transactions",
+        "indexes,partiql,partiql-write",
+        "table-management,table-cmk,ping",
+        "encryption-readwrite,s3-attribute",
+        "encryption-writeonly,encryption-readonly",
+        "crud,query,scan,indexes,batch,transactions,partiql,partiql-write,table-management,table-cmk,ping,encryption-readwrite,s3-attribute",
+    ];
+    for features in feature_sets {
+        let mut args = vec![
+            "policy",
+            "--features",
+            features,
+            "--account",
+            ACCOUNT,
+            "--region",
+            "us-east-1",
+        ];
+        args.extend(resources);
+        let policy = run_in(dir.path(), &args, None, None);
+        assert_eq!(policy.code, 0, "{features}: {}", policy.stderr);
+        std::fs::write(dir.path().join("generated.json"), &policy.stdout).unwrap();
+        let mut check = vec![
+            "check",
+            "--role",
+            "arn:aws:iam::123456789012:role/app",
+            "--policy-file",
+            "generated.json",
+            "--key-policy-file",
+            "key.json",
+            "--no-bucket-policy",
+            "--features",
+            features,
+            "--region",
+            "us-east-1",
+        ];
+        check.extend(resources);
+        let run = run_in(dir.path(), &check, None, None);
+        assert_eq!(run.code, 0, "{features}:\n{}\n{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("Overall: PASS"), "{}", run.stdout);
+    }
+}
+
+#[test]
+fn policy_formats_split_and_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = [
+        "policy",
+        "--features",
+        "crud,encryption",
+        "--table",
+        TABLE,
+        "--kms-key",
+        KEY,
+    ];
+    let mut split = base.to_vec();
+    split.extend(["--split", "read-write"]);
+    let run = run_in(dir.path(), &split, None, None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let actions = |p: &Value| -> Vec<String> {
+        p["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| {
+                s["Action"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    assert!(actions(&v["reader"]).contains(&"dynamodb:GetItem".to_string()));
+    assert!(actions(&v["reader"]).contains(&"kms:Decrypt".to_string()));
+    assert!(!actions(&v["reader"]).contains(&"dynamodb:PutItem".to_string()));
+    assert!(actions(&v["writer"]).contains(&"kms:GenerateDataKey".to_string()));
+    let mut cfn = base.to_vec();
+    cfn.extend(["--format", "cloudformation"]);
+    assert!(
+        run_in(dir.path(), &cfn, None, None)
+            .stdout
+            .contains("AWS::IAM::ManagedPolicy")
+    );
+    let mut tf = base.to_vec();
+    tf.extend(["--format", "terraform", "--name", "orders"]);
+    assert!(
+        run_in(dir.path(), &tf, None, None)
+            .stdout
+            .contains(r#"data "aws_iam_policy_document" "orders""#)
+    );
+    let alias = run_in(
+        dir.path(),
+        &[
+            "policy",
+            "--features",
+            "encryption",
+            "--kms-key",
+            "alias/app",
+            "--account",
+            "1",
+            "--region",
+            "r",
+        ],
+        None,
+        None,
+    );
+    assert_eq!(alias.code, 2);
+    assert!(
+        alias.stderr.contains("does not authorize use of the key"),
+        "{}",
+        alias.stderr
+    );
+    let names = run_in(
+        dir.path(),
+        &["policy", "--features", "crud", "--table", "users"],
+        None,
+        None,
+    );
+    assert_eq!(names.code, 2);
+    assert!(
+        names.stderr.contains("--account and --region"),
+        "{}",
+        names.stderr
+    );
+}
+
+fn unique(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}-{}-{}-{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[tokio::test]
+async fn why_end_to_end_against_localstack() {
+    let endpoint =
+        std::env::var("PYDYNOX_IAM_LOCALSTACK").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
+    let cfg = aws_config::defaults(aws_sdk_iam::config::BehaviorVersion::latest())
+        .endpoint_url(&endpoint)
+        .region(aws_sdk_iam::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_iam::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .load()
+        .await;
+    let iam = aws_sdk_iam::Client::new(&cfg);
+    let role = unique("why");
+    iam.create_role()
+        .role_name(&role)
+        .path("/services/")
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("LocalStack is not reachable at {endpoint} ({e}); run the tests with `make test`"));
+    iam.put_role_policy()
+        .role_name(&role)
+        .policy_name("app")
+        .policy_document(json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Items", "Effect": "Allow", "Action": "dynamodb:*Item", "Resource": "arn:aws:dynamodb:us-east-1:000000000000:table/users"},
+            {"Sid": "NoDeletes", "Effect": "Deny", "Action": "dynamodb:DeleteItem", "Resource": "*"}]}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let msg = format!(
+        "pydynox.AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role/{role}/botocore-session-1 is not authorized to perform: dynamodb:DeleteItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/users with an explicit deny in an identity-based policy"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(dir.path(), &["why", &msg], None, Some(&endpoint));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains(&format!("arn:aws:iam::000000000000:role/services/{role}")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("statement `NoDeletes`")
+            && run.stdout.contains("remove or narrow that Deny"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("- crud:"), "{}", run.stdout);
+}
