@@ -3,7 +3,9 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test unit build lint localstack-up localstack-down
+FUZZ_SECONDS ?= 120
+
+.PHONY: demo test unit build lint bench fuzz localstack-up localstack-down
 
 ## demo: check the docs' "Complete example" policy on LocalStack (no AWS account needed)
 demo:
@@ -23,6 +25,20 @@ build:
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+## bench: engine throughput (criterion), the simulate batch path, and LocalStack audits vs the AWS CLI
+bench:
+	$(CARGO) bench --locked --bench engine
+	bash localstack/bench-simulate-batch.sh
+	bash localstack/bench.sh
+
+## fuzz: fuzz the policy parser for FUZZ_SECONDS (not part of test or CI); keep any crash
+## input in tests/fuzz/regressions/, which tests/fuzz_regressions.rs replays on every test run
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	mkdir -p tests/fuzz/corpus
+	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --fuzz-dir tests/fuzz --sanitizer none policy_parse \
+	  tests/fuzz/corpus tests/fuzz/regressions -- -max_total_time=$(FUZZ_SECONDS)
 
 localstack-up:
 	bash localstack/start.sh
