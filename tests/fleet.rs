@@ -442,3 +442,102 @@ fn a_malformed_config_is_rejected_before_any_aws_call_with_every_error() {
     }
     assert!(!run.stderr.contains("could not reach"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn a_role_with_many_large_policies_and_odd_names_is_read_whole() {
+    let iam = iam().await;
+    // IAM names allow + = , . @ _ - besides letters and digits.
+    let name = format!("odd+name=1,2.3@x_{}", unique("y"));
+    iam.create_role()
+        .role_name(&name)
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    // 10 inline policies; the first close to IAM's 10,240-character inline limit, with
+    // non-ASCII text in condition values (which must survive URL-decoding intact).
+    let filler: Vec<Value> = (0..48)
+        .map(|i| {
+            json!({"Sid": format!("Filler{i}"), "Effect": "Allow", "Action": "dynamodb:GetItem",
+            "Resource": format!("arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/other-{i:03}"),
+            "Condition": {"StringEquals": {"aws:PrincipalTag/équipe": "données-ü"}}})
+        })
+        .collect();
+    let big = json!({"Version": "2012-10-17", "Statement": filler}).to_string();
+    assert!(big.len() > 9000 && big.len() < 10240, "{}", big.len());
+    iam.put_role_policy()
+        .role_name(&name)
+        .policy_name("big")
+        .policy_document(&big)
+        .send()
+        .await
+        .unwrap();
+    for i in 1..10 {
+        let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:DescribeTable",
+            "Resource": format!("arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/t{i}")}]});
+        iam.put_role_policy()
+            .role_name(&name)
+            .policy_name(format!("inline-{i}"))
+            .policy_document(doc.to_string())
+            .send()
+            .await
+            .unwrap();
+    }
+    // 20 managed policies; the last grants CRUD on orders.
+    for i in 0..20 {
+        let actions: Vec<&str> = if i == 19 {
+            CRUD.to_vec()
+        } else {
+            vec!["dynamodb:DescribeTable"]
+        };
+        let doc = json!({"Version": "2012-10-17", "Statement": [{"Sid": format!("M{i}"), "Effect": "Allow", "Action": actions,
+            "Resource": format!("arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders")}]});
+        let p = iam
+            .create_policy()
+            .policy_name(unique(&format!("m{i}")))
+            .policy_document(doc.to_string())
+            .send()
+            .await
+            .unwrap();
+        iam.attach_role_policy()
+            .role_name(&name)
+            .policy_arn(p.policy().unwrap().arn().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = pydynox_iam(
+        dir.path(),
+        &endpoint(),
+        &[
+            "check",
+            "--role",
+            &name,
+            "--features",
+            "crud",
+            "--table",
+            "orders",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let policies = v["policies"]["policies"].as_array().unwrap();
+    assert_eq!(policies.len(), 30);
+    assert_eq!(
+        policies[0]["text"].as_str().unwrap(),
+        big,
+        "the large document is read back byte for byte"
+    );
+    assert!(
+        v["rows"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("statement `M19`"),
+        "{}",
+        v["rows"][0]
+    );
+    assert_eq!(v["principal"]["name"], name.as_str());
+}
