@@ -107,10 +107,12 @@ pub async fn resolve_principal<A: Aws>(
 
 /// Managed policies fetched during a run, shared by every principal of a fleet so a policy
 /// attached to many roles is fetched once, even when they are checked concurrently.
+/// One managed policy's (default version id, document), fetched at most once.
+type PolicyCell = std::sync::Arc<tokio::sync::OnceCell<(String, String)>>;
+
 #[derive(Default)]
 pub struct ManagedCache {
-    cells:
-        std::sync::Mutex<HashMap<String, std::sync::Arc<tokio::sync::OnceCell<(String, String)>>>>,
+    cells: std::sync::Mutex<HashMap<String, PolicyCell>>,
 }
 
 impl ManagedCache {

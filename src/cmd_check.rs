@@ -183,10 +183,15 @@ fn config_path(a: &CheckArgs) -> Option<std::path::PathBuf> {
 /// The config file found in the working directory when no check is described by flags.
 pub const DEFAULT_CONFIG: &str = "pydynox-iam.toml";
 
-fn jobs_from(
-    cat: &Catalogue,
-    a: &CheckArgs,
-) -> Result<(Vec<Job>, bool, Option<String>, Option<String>), Vec<String>> {
+/// The jobs, whether they came from a config file, and its default region and engine.
+struct Jobs {
+    jobs: Vec<Job>,
+    is_fleet: bool,
+    region: Option<String>,
+    engine: Option<String>,
+}
+
+fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
     if a.fleet.config.is_none() && a.features.is_empty() && config_path(a).is_none() {
         return Err(vec![format!(
             "--features is required (or --config FILE, or a {DEFAULT_CONFIG} in the working directory)"
@@ -211,7 +216,12 @@ fn jobs_from(
                     expected: s.expected,
                 })
                 .collect();
-            Ok((jobs, true, config.defaults.region, config.defaults.engine))
+            Ok(Jobs {
+                jobs,
+                is_fleet: true,
+                region: config.defaults.region,
+                engine: config.defaults.engine,
+            })
         }
         None => {
             let plan = crate::plan::build_plan(cat, &a.plan_input())?;
@@ -221,17 +231,18 @@ fn jobs_from(
                 .or_else(|| a.user.clone())
                 .or_else(|| a.principal.clone())
                 .unwrap_or_else(|| "caller".into());
-            Ok((
-                vec![Job {
-                    name,
-                    plan,
-                    allow_inconclusive: a.allow_inconclusive,
-                    expected: vec![],
-                }],
-                false,
-                None,
-                None,
-            ))
+            let job = Job {
+                name,
+                plan,
+                allow_inconclusive: a.allow_inconclusive,
+                expected: vec![],
+            };
+            Ok(Jobs {
+                jobs: vec![job],
+                is_fleet: false,
+                region: None,
+                engine: None,
+            })
         }
     }
 }
@@ -291,7 +302,12 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
     {
         errors.push(format!("--max-rps `{r}` must be a positive number"));
     }
-    let (jobs, is_fleet, config_region, config_engine) = match built {
+    let Jobs {
+        jobs,
+        is_fleet,
+        region: config_region,
+        engine: config_engine,
+    } = match built {
         Ok(b) if errors.is_empty() => b,
         Ok(_) => {
             print_errors(&errors);
@@ -333,7 +349,11 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         };
         run_all(&replay, &ctx, &jobs, &opts, progress.as_ref(), false).await
     } else if o.is_offline() {
-        let input = a.role.as_deref().or(a.user.as_deref()).or(a.principal.as_deref());
+        let input = a
+            .role
+            .as_deref()
+            .or(a.user.as_deref())
+            .or(a.principal.as_deref());
         let account = match crate::cli::load_offline(&a.offline, input, &jobs[0].plan.principal) {
             Ok(acc) => acc,
             Err(errors) => {

@@ -163,10 +163,10 @@ fn views(c: &[Checked]) -> Vec<ServiceReport<'_>> {
         .collect()
 }
 
-fn render(
-    f: fn(&mut dyn std::io::Write, &[ServiceReport<'_>], &[(&str, String)]) -> std::io::Result<()>,
-    c: &[Checked],
-) -> String {
+type Renderer =
+    fn(&mut dyn std::io::Write, &[ServiceReport<'_>], &[(&str, String)]) -> std::io::Result<()>;
+
+fn render(f: Renderer, c: &[Checked]) -> String {
     let mut out = Vec::new();
     f(&mut out, &views(c), &[]).unwrap();
     String::from_utf8(out).unwrap()
