@@ -4,14 +4,21 @@
 
 use std::path::Path;
 
-use pydynox_iam::engine::{Context, Decision, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Request, evaluate};
+use pydynox_iam::engine::{
+    Context, Decision, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Request, evaluate,
+};
 
 fn outcome(text: &str) -> Result<Decision, String> {
     let _ = pydynox_iam::accessdenied::parse(text);
     let doc = PolicyDocument::parse(text).map_err(|e| e.to_string())?;
     let policy = NamedPolicy::new("fuzz", PolicyKind::Identity, doc).map_err(|e| e.to_string())?;
     let identity = [policy];
-    let set = PolicySet { identity: &identity, boundary: None, resource_policy: None, resource_account: None };
+    let set = PolicySet {
+        identity: &identity,
+        boundary: None,
+        resource_policy: None,
+        resource_account: None,
+    };
     let req = Request {
         principal: "arn:aws:iam::111122223333:role/app".into(),
         action: "dynamodb:GetItem".into(),
@@ -37,10 +44,17 @@ fn kept_inputs_never_panic() {
                 assert!(result.is_err(), "{name}: {result:?}")
             }
             // Allows `*` on an S3 ARN only: it must not grant a DynamoDB table.
-            "odd-values.json" => assert!(!matches!(result, Ok(Decision::Allowed)), "{name}: {result:?}"),
+            "odd-values.json" => assert!(
+                !matches!(result, Ok(Decision::Allowed)),
+                "{name}: {result:?}"
+            ),
             _ => {}
         }
         seen += 1;
     }
-    assert!(seen >= 4, "the regression inputs are missing from {}", dir.display());
+    assert!(
+        seen >= 4,
+        "the regression inputs are missing from {}",
+        dir.display()
+    );
 }
