@@ -348,6 +348,22 @@ pub fn env_region() -> Option<String> {
         .filter(|r| !r.is_empty())
 }
 
+impl AwsArgs {
+    /// The SDK adapter for these flags, over the normal AWS configuration chain.
+    pub async fn connect(
+        &self,
+        default_region: Option<String>,
+        log: crate::aws::CallLog,
+    ) -> crate::aws::SdkAws {
+        let conn = crate::aws::ConnectOptions {
+            region: self.region.clone().or(default_region),
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        };
+        crate::aws::SdkAws::with_call_log(&crate::aws::load_config(&conn).await, log)
+    }
+}
+
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "AWS connection")]
 pub struct AwsArgs {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use futures::StreamExt;
 
-use crate::aws::{Aws, ConnectOptions, SdkAws, load_config};
+use crate::aws::Aws;
 use crate::catalogue::Catalogue;
 use crate::check::{CheckError, EngineChoice, ManagedCache, RunContext, run_cached};
 use crate::cli::{CheckArgs, ReportFormat};
@@ -375,14 +375,8 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         };
         run_all(&account, &ctx, &jobs, &opts, progress.as_ref(), save).await
     } else {
-        let conn = ConnectOptions {
-            region: a.aws.region.clone().or(config_region),
-            profile: a.aws.profile.clone(),
-            endpoint_url: a.aws.endpoint_url.clone(),
-        };
-        let config = load_config(&conn).await;
         let log = crate::aws::CallLog::new(verbose);
-        let aws = SdkAws::with_call_log(&config, log.clone());
+        let aws = a.aws.connect(config_region, log.clone()).await;
         if verbose {
             eprintln!(
                 "pydynox-iam: endpoint {}, region {}",

@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::accessdenied::{AccessDenied, Cause, DenySource};
-use crate::aws::{Aws, ConnectOptions, SdkAws, load_config};
+use crate::aws::Aws;
 use crate::catalogue::{Catalogue, ContextEntry};
 use crate::check::{
     CheckError, ManagedCache, RunContext, evaluate_checks, resolve_engine, resolve_principal,
@@ -291,13 +291,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
         };
         explain(&account, &ctx, &ad, check, &version).await
     } else {
-        let conn = ConnectOptions {
-            region: a.aws.region.clone(),
-            profile: a.aws.profile.clone(),
-            endpoint_url: a.aws.endpoint_url.clone(),
-        };
-        let config = load_config(&conn).await;
-        let aws = SdkAws::new(&config);
+        let aws = a.aws.connect(None, crate::aws::CallLog::default()).await;
         let ctx = RunContext {
             catalogue: cat,
             region: aws.region.clone(),
@@ -405,16 +399,7 @@ fn render(w: &mut dyn Write, e: &Explanation) -> io::Result<()> {
     if let Some(fix) = &e.fix {
         writeln!(w)?;
         writeln!(w, "Fix:")?;
-        if !fix.add_statements.is_empty() {
-            writeln!(w, "  add to the principal's policy:")?;
-            let text = serde_json::to_string_pretty(&fix.add_statements).unwrap_or_default();
-            for line in text.lines() {
-                writeln!(w, "    {line}")?;
-            }
-        }
-        for m in &fix.must_change {
-            writeln!(w, "  - {m}")?;
-        }
+        crate::render::fix_block(w, fix, "  ")?;
     }
     if !e.advice.is_empty() {
         writeln!(w)?;

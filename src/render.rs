@@ -148,16 +148,7 @@ pub fn report_table(
         writeln!(w, "Fixes:")?;
         for (f, fix) in fixes {
             writeln!(w, "  {}:", f.name)?;
-            if !fix.add_statements.is_empty() {
-                writeln!(w, "    add to the principal's policy:")?;
-                let text = serde_json::to_string_pretty(&fix.add_statements).unwrap_or_default();
-                for line in text.lines() {
-                    writeln!(w, "      {line}")?;
-                }
-            }
-            for m in &fix.must_change {
-                writeln!(w, "    - {m}")?;
-            }
+            fix_block(w, fix, "    ")?;
         }
     }
     if !report.disagreements.is_empty() {
@@ -241,6 +232,21 @@ fn paint(v: Verdict, color: bool) -> String {
         Verdict::Inconclusive => 33,
     };
     format!("\x1b[{code}m{}\x1b[0m", v.as_str())
+}
+
+/// A fix: the statements to add (indented JSON) and what must change instead.
+pub fn fix_block(w: &mut dyn Write, fix: &crate::report::Fix, indent: &str) -> io::Result<()> {
+    if !fix.add_statements.is_empty() {
+        writeln!(w, "{indent}add to the principal's policy:")?;
+        let text = serde_json::to_string_pretty(&fix.add_statements).unwrap_or_default();
+        for line in text.lines() {
+            writeln!(w, "{indent}  {line}")?;
+        }
+    }
+    for m in &fix.must_change {
+        writeln!(w, "{indent}- {m}")?;
+    }
+    Ok(())
 }
 
 /// One fetched policy, labelled with where it came from, pretty-printed.
