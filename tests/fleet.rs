@@ -4,52 +4,13 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
 use serde_json::{Value, json};
 
-const ACCOUNT: &str = "000000000000";
+mod common;
 
-fn endpoint() -> String {
-    std::env::var("PYDYNOX_IAM_LOCALSTACK").unwrap_or_else(|_| "http://127.0.0.1:4566".into())
-}
-
-fn unique(prefix: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{prefix}-{}-{}-{nanos}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-async fn iam() -> aws_sdk_iam::Client {
-    let cfg = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .load()
-        .await;
-    let c = aws_sdk_iam::Client::new(&cfg);
-    c.list_roles()
-        .max_items(1)
-        .send()
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "LocalStack is not reachable at {} ({e}); run the tests with `make test`",
-                endpoint()
-            )
-        });
-    c
-}
+use common::*;
 
 /// A role whose inline policy grants exactly these actions on table `orders`.
 async fn role(iam: &aws_sdk_iam::Client, name: &str, actions: &[&str]) {
@@ -72,30 +33,13 @@ async fn role(iam: &aws_sdk_iam::Client, name: &str, actions: &[&str]) {
         .unwrap();
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn pydynox_iam(dir: &Path, endpoint: &str, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_pydynox-iam"))
-        .args(args)
-        .current_dir(dir)
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_MAX_ATTEMPTS", "2")
-        .env("NO_COLOR", "1")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("run pydynox-iam");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    Bin {
+        dir: Some(dir),
+        endpoint: endpoint.to_string(),
+        ..Bin::default()
     }
+    .run(args)
 }
 
 const CRUD: [&str; 4] = [

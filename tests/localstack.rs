@@ -8,59 +8,15 @@
 //! the project README). These tests assert the plumbing and exact-match decisions, never a
 //! verdict that is right only because of those quirks.
 
-use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
+mod common;
 
-use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
+use common::*;
 use serde_json::{Value, json};
 
 use pydynox_iam::catalogue::Catalogue;
 use pydynox_iam::plan::{
     CheckPlan, Env, IndexSelection, PrincipalSelector, ResourceInputs, expand,
 };
-
-const ACCOUNT: &str = "000000000000";
-const REGION: &str = "us-east-1";
-
-fn endpoint() -> String {
-    std::env::var("PYDYNOX_IAM_LOCALSTACK").unwrap_or_else(|_| "http://127.0.0.1:4566".into())
-}
-
-fn unique(prefix: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{prefix}-{}-{}-{nanos}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .load()
-        .await
-}
-
-async fn iam() -> aws_sdk_iam::Client {
-    let c = aws_sdk_iam::Client::new(&sdk_config().await);
-    if let Err(e) = c.list_roles().max_items(1).send().await {
-        panic!(
-            "LocalStack is not reachable at {} ({}); run the tests with `make test`, which starts it",
-            endpoint(),
-            aws_smithy_types::error::display::DisplayErrorContext(&e)
-        );
-    }
-    c
-}
-
-const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 async fn create_role(
     iam: &aws_sdk_iam::Client,
@@ -86,41 +42,6 @@ async fn create_role(
             .unwrap();
     }
     out.role().unwrap().arn().to_string()
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
-fn pydynox_iam(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_pydynox-iam"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", endpoint())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", REGION)
-        .env("NO_COLOR", "1")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("run pydynox-iam");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 /// An identity policy granting exactly the (action, resource) pairs the features need,

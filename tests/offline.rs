@@ -2,34 +2,23 @@
 //! with no AWS call (no endpoint, no credentials in the environment).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{Value, json};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+
+use common::{Bin, NOWHERE, Run};
 
 fn pydynox_iam(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_pydynox-iam"))
-        .args(args)
-        .current_dir(dir)
-        // No way to reach AWS: an offline check must not need it.
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_REGION", "eu-west-1")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run pydynox-iam");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    // No way to reach AWS, and no credentials: an offline check must not need them.
+    Bin {
+        dir: Some(dir),
+        endpoint: NOWHERE.to_string(),
+        offline: true,
+        region: "eu-west-1",
+        ..Bin::default()
     }
+    .run(args)
 }
 
 fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {

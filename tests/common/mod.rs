@@ -1,0 +1,140 @@
+//! Helpers shared by the integration tests: the LocalStack endpoint and SDK clients, unique
+//! names, and running the binary with a controlled environment.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
+
+/// LocalStack's account id.
+pub const ACCOUNT: &str = "000000000000";
+pub const REGION: &str = "us-east-1";
+/// An endpoint where nothing listens: a run that needs AWS fails fast there.
+pub const NOWHERE: &str = "http://127.0.0.1:9";
+pub const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// The LocalStack that `make test` started (localstack/with-localstack.sh).
+pub fn endpoint() -> String {
+    std::env::var("PYDYNOX_IAM_LOCALSTACK").unwrap_or_else(|_| "http://127.0.0.1:4566".into())
+}
+
+/// A name no other test (or earlier run against the same LocalStack) uses.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}-{}-{}-{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .load()
+        .await
+}
+
+/// An IAM client on LocalStack; fails the test with a clear message when it is not running.
+pub async fn iam() -> aws_sdk_iam::Client {
+    let c = aws_sdk_iam::Client::new(&sdk_config().await);
+    if let Err(e) = c.list_roles().max_items(1).send().await {
+        panic!(
+            "LocalStack is not reachable at {} ({}); run the tests with `make test`, which starts it",
+            endpoint(),
+            aws_smithy_types::error::display::DisplayErrorContext(&e)
+        );
+    }
+    c
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// How to run the binary.
+pub struct Bin<'a> {
+    pub dir: Option<&'a Path>,
+    pub endpoint: String,
+    pub stdin: Option<&'a str>,
+    /// Set when AWS must not be reachable at all: no credentials either.
+    pub offline: bool,
+    pub region: &'a str,
+}
+
+impl Default for Bin<'_> {
+    fn default() -> Self {
+        Bin {
+            dir: None,
+            endpoint: endpoint(),
+            stdin: None,
+            offline: false,
+            region: REGION,
+        }
+    }
+}
+
+impl Bin<'_> {
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pydynox-iam"));
+        cmd.args(args)
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_REGION", self.region)
+            .env("AWS_MAX_ATTEMPTS", "2")
+            .env("NO_COLOR", "1")
+            .env_remove("AWS_PROFILE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if self.offline {
+            cmd.env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY");
+        } else {
+            cmd.env("AWS_ACCESS_KEY_ID", "test")
+                .env("AWS_SECRET_ACCESS_KEY", "test");
+        }
+        if let Some(d) = self.dir {
+            cmd.current_dir(d);
+        }
+        let mut child = cmd.spawn().expect("run pydynox-iam");
+        {
+            use std::io::Write;
+            let mut input = child.stdin.take().unwrap();
+            if let Some(text) = self.stdin {
+                input.write_all(text.as_bytes()).unwrap();
+            }
+        }
+        let out = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs the binary against LocalStack, in the current directory.
+pub fn pydynox_iam(args: &[&str]) -> Run {
+    Bin::default().run(args)
+}
