@@ -90,8 +90,14 @@ fn resource_matches(
     };
     let any = Tri::any(
         list.iter()
-            .map(|t| match t.resolve(&req.context, &req.principal) {
-                Ok(r) => Tri::from_bool(r.pattern(false).matches(&req.resource)),
+            .map(|t| match t.fixed_pattern() {
+                Some(p) => Ok(Tri::from_bool(p.matches(&req.resource))),
+                None => t
+                    .resolve(&req.context, &req.principal)
+                    .map(|r| Tri::from_bool(r.pattern(false).matches(&req.resource))),
+            })
+            .map(|r| match r {
+                Ok(tri) => tri,
                 Err(Unresolved::Missing(k)) => {
                     o.0.push(k);
                     Tri::False

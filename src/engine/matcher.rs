@@ -21,13 +21,29 @@ pub struct Pattern {
     case_insensitive: bool,
 }
 
-fn fold(c: char, ci: bool) -> impl Iterator<Item = char> {
-    let lower: Vec<char> = if ci {
-        c.to_lowercase().collect()
+/// A character, lower-cased when matching is case-insensitive (one char may lower to several).
+/// An iterator rather than a `Vec`, so matching allocates nothing per character.
+enum Fold {
+    Same(std::iter::Once<char>),
+    Lower(std::char::ToLowercase),
+}
+
+impl Iterator for Fold {
+    type Item = char;
+    fn next(&mut self) -> Option<char> {
+        match self {
+            Fold::Same(it) => it.next(),
+            Fold::Lower(it) => it.next(),
+        }
+    }
+}
+
+fn fold(c: char, ci: bool) -> Fold {
+    if ci {
+        Fold::Lower(c.to_lowercase())
     } else {
-        vec![c]
-    };
-    lower.into_iter()
+        Fold::Same(std::iter::once(c))
+    }
 }
 
 impl Pattern {

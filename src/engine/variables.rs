@@ -28,6 +28,8 @@ pub struct Template {
     parts: Vec<Part>,
     /// Set when the text has `${` we cannot parse (unterminated, bad default, empty name): fail safe.
     invalid: Option<String>,
+    /// The case-sensitive pattern, compiled once, when there is nothing to resolve per request.
+    fixed: Option<Pattern>,
 }
 
 /// Why a template could not be turned into a concrete value.
@@ -82,11 +84,7 @@ impl Template {
     /// Parse `s`; when `variables` is false (policy Version 2008-10-17 or absent) the text is taken literally.
     pub fn parse(s: &str, variables: bool) -> Template {
         if !variables || !s.contains("${") {
-            return Template {
-                source: s.to_string(),
-                parts: vec![Part::Raw(s.to_string())],
-                invalid: None,
-            };
+            return Template::with_fixed(s.to_string(), vec![Part::Raw(s.to_string())], None);
         }
         let mut parts = Vec::new();
         let mut raw = String::new();
@@ -144,11 +142,29 @@ impl Template {
                 parts.push(Part::Raw(raw));
             }
         }
-        Template {
-            source: s.to_string(),
+        Template::with_fixed(s.to_string(), parts, invalid)
+    }
+
+    fn with_fixed(source: String, parts: Vec<Part>, invalid: Option<String>) -> Template {
+        let mut t = Template {
+            source,
             parts,
             invalid,
+            fixed: None,
+        };
+        if !t.has_variables() {
+            t.fixed = t
+                .resolve(&Context::new(), "")
+                .ok()
+                .map(|r| r.pattern(false));
         }
+        t
+    }
+
+    /// The case-sensitive pattern when the template has no variables (compiled at parse time,
+    /// so resource matching does not rebuild it per request).
+    pub fn fixed_pattern(&self) -> Option<&Pattern> {
+        self.fixed.as_ref()
     }
 
     /// The policy text as written.
