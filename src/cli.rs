@@ -225,7 +225,7 @@ pub struct FleetArgs {
 #[command(next_help_heading = "Offline input (no AWS calls)")]
 pub struct OfflineArgs {
     /// Identity policy JSON file of the principal (repeatable; the file stem names the policy).
-    /// Needs --role/--user/--principal as an ARN
+    /// The principal must be named by ARN (for `check`: --role/--user/--principal ARN)
     #[arg(
         long = "policy-file",
         value_name = "FILE",

@@ -173,4 +173,7 @@ fn help_texts() {
     insta::assert_snapshot!("help", help(&[]));
     insta::assert_snapshot!("help_check", help(&["check"]));
     insta::assert_snapshot!("help_features", help(&["features"]));
+    insta::assert_snapshot!("help_simulate", help(&["simulate"]));
+    insta::assert_snapshot!("help_why", help(&["why"]));
+    insta::assert_snapshot!("help_policy", help(&["policy"]));
 }
