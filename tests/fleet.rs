@@ -485,3 +485,49 @@ async fn a_role_with_many_large_policies_and_odd_names_is_read_whole() {
     );
     assert_eq!(v["principal"]["name"], name.as_str());
 }
+
+#[tokio::test]
+async fn verbose_logs_the_calls_but_never_credentials() {
+    let iam = iam().await;
+    let a = unique("verbose");
+    role(&iam, &a, &CRUD).await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pydynox-iam"))
+        .args([
+            "-v",
+            "check",
+            "--role",
+            &a,
+            "--features",
+            "crud",
+            "--table",
+            "orders",
+            "--format",
+            "json",
+        ])
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .env("AWS_REGION", REGION)
+        .env("AWS_ACCESS_KEY_ID", "AKIDSECRETMARKER1")
+        .env("AWS_SECRET_ACCESS_KEY", "secret-marker-never-logged")
+        .env("AWS_SESSION_TOKEN", "session-token-marker-never-logged")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("pydynox-iam: endpoint")
+            && stderr.contains("IAM.GetRole")
+            && stderr.contains("AWS calls"),
+        "{stderr}"
+    );
+    for marker in [
+        "AKIDSECRETMARKER1",
+        "secret-marker-never-logged",
+        "session-token-marker-never-logged",
+    ] {
+        assert!(!stderr.contains(marker), "{marker} leaked into: {stderr}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains(marker),
+            "{marker} leaked into stdout"
+        );
+    }
+}

@@ -388,3 +388,75 @@ async fn why_end_to_end_against_localstack() {
     );
     assert!(run.stdout.contains("- crud:"), "{}", run.stdout);
 }
+
+#[test]
+fn least_privilege_lists_every_excess_grant_of_the_docs_example_for_a_crud_only_service() {
+    let dir = tempfile::tempdir().unwrap();
+    complete_example(dir.path());
+    let base = [
+        "check",
+        "--role",
+        "arn:aws:iam::123456789012:role/app",
+        "--policy-file",
+        "app.json",
+        "--features",
+        "crud",
+        "--table",
+        "users",
+        "--region",
+        "us-east-1",
+        "--least-privilege",
+        "--format",
+        "json",
+    ];
+    let run = run_in(dir.path(), &base, None, None);
+    // CRUD itself passes; findings do not change the exit code unless --fail-on says so.
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = v["least_privilege"].as_array().unwrap();
+    let excess: Vec<String> = findings
+        .iter()
+        .filter(|f| f["code"] == "excess-action")
+        .flat_map(|f| {
+            f["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+        })
+        .collect();
+    for a in [
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "kms:Encrypt",
+        "kms:Decrypt",
+    ] {
+        assert!(
+            excess.contains(&a.to_string()),
+            "{a} not reported as excess: {findings:#?}"
+        );
+    }
+    for a in [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    ] {
+        assert!(
+            !excess.contains(&a.to_string()),
+            "{a} is needed by crud: {findings:#?}"
+        );
+    }
+    // Severities can be lowered, and --fail-on turns findings into a failing exit code.
+    let mut strict = base.to_vec();
+    strict.extend(["--fail-on", "medium"]);
+    assert_eq!(run_in(dir.path(), &strict, None, None).code, 1);
+    strict.extend(["--severity", "excess-action=low"]);
+    let lowered = run_in(dir.path(), &strict, None, None);
+    assert_eq!(lowered.code, 0, "{}", lowered.stdout);
+    let mut bad = base.to_vec();
+    bad.extend(["--severity", "no-such-code=high"]);
+    assert_eq!(run_in(dir.path(), &bad, None, None).code, 2);
+}
