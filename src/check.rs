@@ -898,6 +898,20 @@ pub fn feature_fix(feature: &str, checks: &[Check], rows: &[Row]) -> Option<crat
                 missing.push(c);
                 None
             }
+            // IAM's simulator always names the Deny; LocalStack's stub says explicitDeny for
+            // anything it does not allow exactly, without naming one.
+            ReasonCode::ExplicitDeny
+                if r.evidence.local.is_none()
+                    && r.evidence
+                        .simulator
+                        .as_ref()
+                        .is_some_and(|s| s.matched.is_empty()) =>
+            {
+                Some(format!(
+                    "{} on {}: the simulator reported an explicit deny without naming a statement; run with --engine local to see which policy decides",
+                    r.action, r.resource
+                ))
+            }
             ReasonCode::ExplicitDeny => Some(format!(
                 "{} on {}: {}; remove or narrow that Deny (adding an Allow will not help)",
                 r.action, r.resource, r.reason

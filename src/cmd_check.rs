@@ -44,35 +44,6 @@ struct RunOptions {
     fail_on: Option<Severity>,
 }
 
-/// The exit code of one report: waived rows (expected exceptions) do not count; an
-/// INCONCLUSIVE row fails unless inconclusive results are allowed; a least-privilege
-/// finding at or above `fail_on` fails.
-pub fn report_exit_code(
-    report: &Report,
-    allow_inconclusive: bool,
-    fail_on: Option<Severity>,
-) -> i32 {
-    let live = report.rows.iter().filter(|r| r.waived.is_none());
-    let mut worst = Verdict::Pass;
-    for r in live {
-        worst = worst.max(r.verdict);
-    }
-    let code = match worst {
-        Verdict::Pass => exit::PASS,
-        Verdict::Inconclusive if allow_inconclusive => exit::PASS,
-        _ => exit::FAIL,
-    };
-    let lp_fail = match (&report.least_privilege, fail_on) {
-        (Some(findings), Some(level)) => findings.iter().any(|f| f.severity >= level),
-        _ => false,
-    };
-    if code == exit::PASS && lp_fail {
-        exit::FAIL
-    } else {
-        code
-    }
-}
-
 /// Marks rows that match an expected exception as waived, with its reason.
 pub fn apply_expected(report: &mut Report, expected: &[Expected]) {
     for row in &mut report.rows {
@@ -425,7 +396,7 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
             report
         });
         let exit_code = match &result {
-            Ok(r) => report_exit_code(r, job.allow_inconclusive, opts.fail_on),
+            Ok(r) => r.exit_code(job.allow_inconclusive, opts.fail_on),
             Err(e) => {
                 if e.is_usage() {
                     exit::USAGE

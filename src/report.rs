@@ -328,13 +328,36 @@ pub mod exit {
     pub const ERROR: i32 = 3;
 }
 
-/// The exit code for a finished report.
-pub fn exit_code(summary: &Summary, allow_inconclusive: bool) -> i32 {
-    match summary.verdict {
-        Verdict::Pass => exit::PASS,
-        Verdict::Fail => exit::FAIL,
-        Verdict::Inconclusive if allow_inconclusive => exit::PASS,
-        Verdict::Inconclusive => exit::FAIL,
+impl Report {
+    /// The exit code of this report, computed once from its rows: rows waived by an expected
+    /// exception do not count; an INCONCLUSIVE row fails unless inconclusive results are
+    /// allowed; a least-privilege finding at or above `fail_on` fails.
+    pub fn exit_code(
+        &self,
+        allow_inconclusive: bool,
+        fail_on: Option<crate::least_privilege::Severity>,
+    ) -> i32 {
+        let worst = self
+            .rows
+            .iter()
+            .filter(|r| r.waived.is_none())
+            .map(|r| r.verdict)
+            .max()
+            .unwrap_or(Verdict::Pass);
+        let code = match worst {
+            Verdict::Pass => exit::PASS,
+            Verdict::Inconclusive if allow_inconclusive => exit::PASS,
+            _ => exit::FAIL,
+        };
+        let findings_fail = match (&self.least_privilege, fail_on) {
+            (Some(findings), Some(level)) => findings.iter().any(|f| f.severity >= level),
+            _ => false,
+        };
+        if code == exit::PASS && findings_fail {
+            exit::FAIL
+        } else {
+            code
+        }
     }
 }
 
@@ -390,15 +413,74 @@ mod tests {
     }
 
     #[test]
-    fn inconclusive_never_exits_zero_unless_allowed() {
-        let s = |v| Summary {
-            verdict: v,
-            counts: Counts::default(),
-            total: 1,
+    fn inconclusive_never_exits_zero_unless_allowed_and_waived_rows_do_not_count() {
+        let report = |rows: Vec<Row>| Report {
+            schema: SCHEMA,
+            tool_version: "t",
+            pydynox_version: "1.3.0".into(),
+            engine: "local".into(),
+            engine_reason: String::new(),
+            principal: crate::model::Principal {
+                kind: crate::arn::PrincipalKind::Role,
+                name: "r".into(),
+                arn: "arn:aws:iam::1:role/r".into(),
+                account: "1".into(),
+                partition: "aws".into(),
+                session_arn: None,
+                boundary_arn: None,
+            },
+            region: "r".into(),
+            features: vec![],
+            summary: Report::summarize(&rows, |_| None).1,
+            rows,
+            notes: vec![],
+            disagreements: vec![],
+            policies: PrincipalPolicies {
+                principal: crate::model::Principal {
+                    kind: crate::arn::PrincipalKind::Role,
+                    name: "r".into(),
+                    arn: "arn:aws:iam::1:role/r".into(),
+                    account: "1".into(),
+                    partition: "aws".into(),
+                    session_arn: None,
+                    boundary_arn: None,
+                },
+                policies: vec![],
+                boundary: None,
+                groups: vec![],
+            },
+            resource_policies: vec![],
+            least_privilege: None,
         };
-        assert_eq!(exit_code(&s(Verdict::Pass), false), 0);
-        assert_eq!(exit_code(&s(Verdict::Fail), true), 1);
-        assert_eq!(exit_code(&s(Verdict::Inconclusive), false), 1);
-        assert_eq!(exit_code(&s(Verdict::Inconclusive), true), 0);
+        let pass = report(vec![row("a", Verdict::Pass)]);
+        assert_eq!(pass.exit_code(false, None), 0);
+        let fail = report(vec![row("a", Verdict::Pass), row("b", Verdict::Fail)]);
+        assert_eq!(fail.exit_code(true, None), 1);
+        let inconclusive = report(vec![row("a", Verdict::Inconclusive)]);
+        assert_eq!(inconclusive.exit_code(false, None), 1);
+        assert_eq!(inconclusive.exit_code(true, None), 0);
+        let mut waived = fail.clone();
+        waived.rows[1].waived = Some("expected".into());
+        assert_eq!(waived.exit_code(false, None), 0);
+        let mut findings = pass.clone();
+        findings.least_privilege = Some(vec![crate::least_privilege::Finding {
+            code: crate::least_privilege::Code::ServiceWildcard,
+            severity: crate::least_privilege::Severity::High,
+            policy: "p".into(),
+            statement: 0,
+            sid: None,
+            message: "m".into(),
+            actions: vec![],
+            resources: vec![],
+        }]);
+        assert_eq!(findings.exit_code(false, None), 0);
+        assert_eq!(
+            findings.exit_code(false, Some(crate::least_privilege::Severity::High)),
+            1
+        );
+        assert_eq!(
+            findings.exit_code(false, Some(crate::least_privilege::Severity::Low)),
+            1
+        );
     }
 }

@@ -214,6 +214,14 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
             .map(|r| r["action"].as_str().unwrap())
             .collect();
         assert_eq!(failing, vec!["dynamodb:BatchWriteItem"], "{engine}");
+        let fix = &report["features"][1]["fix"];
+        if engine == "aws" {
+            // LocalStack's stub answers explicitDeny without a statement: no Deny to remove.
+            let advice = fix["must_change"][0].as_str().unwrap();
+            assert!(advice.contains("--engine local"), "{engine}: {advice}");
+        } else {
+            assert_eq!(fix["add_statements"][0]["Action"], json!(["dynamodb:BatchWriteItem"]), "{engine}: {fix}");
+        }
     }
 
     let table = pydynox_iam(&[

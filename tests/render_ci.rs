@@ -81,20 +81,6 @@ struct Checked {
 
 /// The exit code with waivers applied: an unwaived FAIL fails, an unwaived INCONCLUSIVE fails
 /// unless allowed.
-fn exit_code(report: &Report, waived: &[bool], allow_inconclusive: bool) -> i32 {
-    let open = |v: Verdict| {
-        report
-            .rows
-            .iter()
-            .zip(waived)
-            .any(|(r, w)| r.verdict == v && !w)
-    };
-    if open(Verdict::Fail) || (open(Verdict::Inconclusive) && !allow_inconclusive) {
-        exit::FAIL
-    } else {
-        exit::PASS
-    }
-}
 
 async fn check(cat: &Catalogue, region: &str, s: &Service) -> Checked {
     let arn = s
@@ -125,13 +111,10 @@ async fn check(cat: &Catalogue, region: &str, s: &Service) -> Checked {
         endpoint_url: None,
         engine: EngineChoice::Auto,
     };
-    let report = run(&account, &ctx, &s.plan).await.unwrap();
-    let waived: Vec<bool> = report
-        .rows
-        .iter()
-        .map(|r| r.verdict != Verdict::Pass && s.expected.iter().any(|e| e.matches(r)))
-        .collect();
-    let exit_code = exit_code(&report, &waived, s.allow_inconclusive);
+    let mut report = run(&account, &ctx, &s.plan).await.unwrap();
+    pydynox_iam::cmd_check::apply_expected(&mut report, &s.expected);
+    let waived: Vec<bool> = report.rows.iter().map(|r| r.waived.is_some()).collect();
+    let exit_code = report.exit_code(s.allow_inconclusive, None);
     Checked {
         name: s.name.clone(),
         report,
