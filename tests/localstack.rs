@@ -220,7 +220,11 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
             let advice = fix["must_change"][0].as_str().unwrap();
             assert!(advice.contains("--engine local"), "{engine}: {advice}");
         } else {
-            assert_eq!(fix["add_statements"][0]["Action"], json!(["dynamodb:BatchWriteItem"]), "{engine}: {fix}");
+            assert_eq!(
+                fix["add_statements"][0]["Action"],
+                json!(["dynamodb:BatchWriteItem"]),
+                "{engine}: {fix}"
+            );
         }
     }
 

@@ -79,9 +79,7 @@ struct Checked {
     exit_code: i32,
 }
 
-/// The exit code with waivers applied: an unwaived FAIL fails, an unwaived INCONCLUSIVE fails
-/// unless allowed.
-
+/// Checks one service offline, applies its expected exceptions, and takes the exit code.
 async fn check(cat: &Catalogue, region: &str, s: &Service) -> Checked {
     let arn = s
         .input
