@@ -314,6 +314,7 @@ async fn hostile() -> Vec<Checked> {
         .unwrap();
     s.waived[i] = false;
     let row = &mut s.report.rows[i];
+    row.waived = None;
     row.resource = "arn:aws:dynamodb:us-east-1:1:table/<t&'\"|>\nnext`x".into();
     row.reason = "denied by `p|q` ]]> & <b>bold</b>\nsecond line\u{7}".into();
     s.report.features[0].docs_note = Some("see <https://example.com/a?b&c>".into());
