@@ -90,11 +90,30 @@ fn resource_matches(
     };
     let any = Tri::any(
         list.iter()
-            .map(|t| match t.fixed_pattern() {
-                Some(p) => Ok(Tri::from_bool(p.matches(&req.resource))),
-                None => t
-                    .resolve(&req.context, &req.principal)
-                    .map(|r| Tri::from_bool(r.pattern(false).matches(&req.resource))),
+            .map(|t| {
+                let loose = match t.fixed_pattern() {
+                    Some(p) => p.matches(&req.resource),
+                    None => match t.resolve(&req.context, &req.principal) {
+                        Ok(r) => r.pattern(false).matches(&req.resource),
+                        Err(e) => return Err(e),
+                    },
+                };
+                // A glob over the whole ARN is a superset of AWS's segment rule; where the two
+                // differ (a wildcard reaching across `:`), AWS's documentation does not settle
+                // the answer, so the statement is unknown rather than matching or not.
+                if !loose || !t.source().contains(['*', '?']) {
+                    return Ok(Tri::from_bool(loose));
+                }
+                let strict = t.resolve(&req.context, &req.principal)?.matches_arn_segments(&req.resource);
+                if strict {
+                    Ok(Tri::True)
+                } else {
+                    Err(Unresolved::Unsupported(format!(
+                        "`{}` matches `{}` only if a wildcard may span `:`, which AWS does not document",
+                        t.source(),
+                        req.resource
+                    )))
+                }
             })
             .map(|r| match r {
                 Ok(tri) => tri,

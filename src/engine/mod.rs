@@ -37,8 +37,11 @@
 //! ```
 //!
 //! # Documented choices (where AWS is silent, or where we pick the fail-safe reading)
-//! - `Resource` patterns are case-sensitive globs over the whole ARN: `*` crosses `/` and `:` (AWS allows
-//!   `*` across `/` and a segment-final `*` past `:`; we take the simpler superset).
+//! - `Resource` patterns are case-sensitive and match segment by segment (the six colon-separated parts;
+//!   `*` crosses `/`; a pattern with fewer segments that ends in `*` covers the rest of the ARN). Where
+//!   only a whole-string glob would match (a wildcard spanning `:`), AWS's documentation does not settle
+//!   it, so the statement is unknown: never a grant, and a Deny of that shape makes the result
+//!   `Indeterminate`.
 //! - A positive condition on a missing key in an Allow gives `ImplicitDeny` and lists the key in
 //!   `missing_context`, as SimulatePrincipalPolicy does (`implicitDeny` + `MissingContextValues`). A Deny
 //!   whose positive condition lacks its key does not apply; the key is still listed.

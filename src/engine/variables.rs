@@ -66,6 +66,26 @@ impl Resolved {
         Pattern::from_tokens(tokens, case_insensitive)
     }
 
+    /// Segment-wise ARN matching for `Resource` (reference_policies_elements_resource: "you can use
+    /// wildcards within any ARN segment (the parts separated by colons)"): each of the six colon
+    /// segments matches on its own; a pattern with fewer segments matches only if its last one
+    /// ends with a `*` written in the policy, which then also covers the colons that follow.
+    /// Every match here is also a whole-string glob match, never the reverse.
+    pub fn matches_arn_segments(&self, resource: &str) -> bool {
+        let p = self.split_segments(':', 6);
+        let r: Vec<&str> = resource.splitn(6, ':').collect();
+        if p.len() == r.len() {
+            return p.iter().zip(&r).all(|(p, r)| p.matches(r));
+        }
+        let trailing_star = matches!(self.pieces.last(), Some(('*', true)));
+        if p.len() > r.len() || !trailing_star {
+            return false;
+        }
+        let k = p.len() - 1;
+        let rest = r[k..].join(":");
+        p[..k].iter().zip(&r[..k]).all(|(p, r)| p.matches(r)) && p[k].matches(&rest)
+    }
+
     /// Split at the first `n - 1` occurrences of `sep` and compile each part (case-sensitive).
     pub fn split_segments(&self, sep: char, n: usize) -> Vec<Pattern> {
         let mut segs: Vec<Resolved> = vec![Resolved { pieces: Vec::new() }];
