@@ -242,10 +242,6 @@ pub async fn load_config(opts: &ConnectOptions) -> SdkConfig {
 }
 
 impl SdkAws {
-    pub fn new(config: &SdkConfig) -> SdkAws {
-        SdkAws::with_call_log(config, CallLog::default())
-    }
-
     /// An adapter whose every HTTP attempt goes through `log`.
     pub fn with_call_log(config: &SdkConfig, log: CallLog) -> SdkAws {
         SdkAws {

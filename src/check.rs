@@ -42,6 +42,15 @@ impl CheckError {
                 | CheckError::Aws(AwsError::Offline { .. })
         )
     }
+
+    /// The documented exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        if self.is_usage() {
+            crate::report::exit::USAGE
+        } else {
+            crate::report::exit::ERROR
+        }
+    }
 }
 
 /// Resolves who is audited: the named role or user (looked up, so the ARN carries its real

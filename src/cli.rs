@@ -6,8 +6,7 @@ use std::io::{self, IsTerminal, Write};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::catalogue::{Catalogue, parse_version};
-use crate::check::CheckError;
-use crate::plan::{CheckPlan, PlanInput, PrincipalSelector};
+use crate::plan::{PlanInput, PrincipalSelector};
 use crate::render::{self, TextStyle};
 use crate::report::exit;
 
@@ -388,11 +387,6 @@ pub struct FeaturesArgs {
     pub format: Format,
 }
 
-/// Turns `check` flags into a plan, reporting every problem at once. No I/O.
-pub fn build_plan(cat: &Catalogue, a: &CheckArgs) -> Result<CheckPlan, Vec<String>> {
-    crate::plan::build_plan(cat, &a.plan_input())
-}
-
 impl CheckArgs {
     /// The flags that describe what to check, as the neutral input a config file also gives.
     pub fn plan_input(&self) -> PlanInput {
@@ -520,14 +514,5 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Check(a) => crate::cmd_check::execute(&cat, &a, verbose).await,
         Command::Why(a) => crate::cmd_why::execute(&cat, &a).await,
         Command::Policy(a) => crate::cmd_policy::execute(&cat, &a),
-    }
-}
-
-/// Maps a run error to its exit code (for callers that run the pipeline themselves).
-pub fn error_exit_code(e: &CheckError) -> i32 {
-    if e.is_usage() {
-        exit::USAGE
-    } else {
-        exit::ERROR
     }
 }

@@ -397,13 +397,7 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         });
         let exit_code = match &result {
             Ok(r) => r.exit_code(job.allow_inconclusive, opts.fail_on),
-            Err(e) => {
-                if e.is_usage() {
-                    exit::USAGE
-                } else {
-                    exit::ERROR
-                }
-            }
+            Err(e) => e.exit_code(),
         };
         finished.push(Finished {
             job,

@@ -303,14 +303,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            return fail(
-                e.to_string(),
-                if e.is_usage() {
-                    exit::USAGE
-                } else {
-                    exit::ERROR
-                },
-            );
+            return fail(e.to_string(), e.exit_code());
         }
     };
     let row = &report.rows[0];

@@ -128,19 +128,13 @@ pub fn validate_resources(
             errors.push(format!("feature `{name}` needs {flag}{extra}"));
         }
     }
-    if !res.indexes_is_none() && res.tables.is_empty() {
+    if res.indexes != IndexSelection::None && res.tables.is_empty() {
         errors.push("--index/--all-indexes need --table".to_string());
     }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(errors)
-    }
-}
-
-impl ResourceInputs {
-    fn indexes_is_none(&self) -> bool {
-        self.indexes == IndexSelection::None
     }
 }
 

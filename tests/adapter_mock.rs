@@ -31,7 +31,6 @@ use pydynox_iam::arn::PrincipalKind;
 use pydynox_iam::aws::{Aws, AwsError, Owner, SdkAws};
 use pydynox_iam::catalogue::Catalogue;
 use pydynox_iam::check::{CheckError, EngineChoice, RunContext, fetch_policies, run};
-use pydynox_iam::cli::error_exit_code;
 use pydynox_iam::model::{PolicySource, Principal, SimDecision, SimRequest};
 use pydynox_iam::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs};
 use pydynox_iam::report::{ReasonCode, Verdict};
@@ -666,7 +665,7 @@ async fn access_denied_on_get_role_names_the_permission_and_exits_3() {
         "{err:?}"
     );
     assert!(err.to_string().contains("grant it `iam:GetRole`"), "{err}");
-    assert_eq!(error_exit_code(&err), 3);
+    assert_eq!(err.exit_code(), 3);
 }
 
 #[tokio::test]
