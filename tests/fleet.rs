@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-mod common;
+use crate::common;
 
 use common::*;
 

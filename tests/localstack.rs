@@ -8,7 +8,7 @@
 //! the project README). These tests assert the plumbing and exact-match decisions, never a
 //! verdict that is right only because of those quirks.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};
