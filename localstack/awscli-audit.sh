@@ -4,7 +4,7 @@
 #
 #   aws iam get-role, list-role-policies, get-role-policy (each inline policy),
 #   list-attached-role-policies, get-policy + get-policy-version (each attached policy, and the
-#   permissions boundary), then aws iam simulate-principal-policy with the same actions,
+#   permissions boundary), aws s3api get-bucket-policy, then aws iam simulate-principal-policy with the same actions,
 #   resource ARNs and context entries, one call per (context, resource set) group, as
 #   `plan_simulations` in src/check.rs groups them.
 #
@@ -70,6 +70,12 @@ if [[ -n "$boundary_arn" ]]; then
   echo "== permissions boundary"
   managed_policy "$boundary_arn"
 fi
+
+# The bucket policy, which IAM's simulator does not see (pydynox-iam reads it with --engine aws
+# too). The table policy is not read: LocalStack's DynamoDB does not run here, and pydynox-iam
+# runs with --no-table-policy in this benchmark.
+echo "== bucket policy of $bucket"
+aws s3api get-bucket-policy --bucket "$bucket" --query Policy --output text 2>/dev/null || echo "(none)"
 
 # 2. What pydynox needs for every feature, grouped as pydynox-iam groups its simulator calls:
 # by context entries, then by the set of resources an action needs. One group per line:

@@ -324,7 +324,7 @@ def cmd_audit(args) -> None:
     c = clients(endpoint)
     log(f"setting up role {AUDIT_ROLE} (idempotent)")
     r = setup_audit(c)
-    ours = [BIN_REL, "check", "--engine", "aws", "--role", AUDIT_ROLE, "--features", "all",
+    ours = [BIN_REL, "check", "--engine", "aws", "--no-table-policy", "--role", AUDIT_ROLE, "--features", "all",
             "--table", AUDIT_TABLE, "--index", AUDIT_INDEX, "--kms-key", r["key_arn"],
             "--bucket", AUDIT_BUCKET, "--prefix", AUDIT_PREFIX, "--assume-role-arn", r["target_arn"],
             "--format", "json", "-v"]
@@ -471,7 +471,8 @@ def cmd_fleet(args) -> None:
     cmds = {}
     for n in sizes:
         cfg = write_fleet_config(n).relative_to(ROOT)
-        cmds[n] = [BIN_REL, "check", "--config", str(cfg), "--format", "json", "--jobs", str(args.jobs), "-v"]
+        cmds[n] = [BIN_REL, "check", "--config", str(cfg), "--no-table-policy", "--format", "json",
+                   "--jobs", str(args.jobs), "-v"]
 
     def run(n: int, tag: str) -> dict:
         m = measure(cmds[n], tag)

@@ -22,12 +22,14 @@ policy="$(sed -e "s/12345678-1234-1234-1234-123456789012/$key_id/" -e "s/1234567
 "$aws" iam put-role-policy --role-name "$role" --policy-name pydynox-complete-example --policy-document "$policy"
 
 echo "Demo role \`$role\` has the docs page's \"Complete example\" policy. Checking it:"
-echo "+ pydynox-iam check --role $role --features basic-crud,batch,transactions,indexes,encryption,ping --table users --index by-email --kms-key $key_arn"
+# --no-table-policy: LocalStack's DynamoDB does not run in host mode without a download, so the
+# tables' resource policies cannot be read (without the flag, every table row is INCONCLUSIVE).
+echo "+ pydynox-iam check --role $role --features basic-crud,batch,transactions,indexes,encryption,ping --table users --index by-email --kms-key $key_arn --no-table-policy"
 echo
 set +e
 cargo run --quiet --locked -- check --role "$role" \
   --features basic-crud,batch,transactions,indexes,encryption,ping \
-  --table users --index by-email --kms-key "$key_arn"
+  --table users --index by-email --kms-key "$key_arn" --no-table-policy
 status=$?
 set -e
 echo

@@ -197,8 +197,47 @@ pub fn parse_key_input(s: &str) -> Option<KeyInput> {
     None
 }
 
+/// The ARN of the table a DynamoDB table or index ARN belongs to
+/// (`arn:…:table/T/index/I` → `arn:…:table/T`): a table's resource policy also governs its
+/// indexes.
+pub fn table_arn_of(arn: &str) -> Option<&str> {
+    let parsed = Arn::parse(arn)?;
+    if parsed.service != "dynamodb" || !parsed.resource.starts_with("table/") {
+        return None;
+    }
+    let name = table_name_of(arn)?;
+    let end = arn.len() - parsed.resource.len() + "table/".len() + name.len();
+    Some(&arn[..end])
+}
+
+/// The table name in a DynamoDB table or index ARN.
+pub fn table_name_of(arn: &str) -> Option<&str> {
+    let parsed = Arn::parse(arn)?;
+    let rest = parsed.resource.strip_prefix("table/")?;
+    let name = rest.split('/').next().unwrap_or(rest);
+    (parsed.service == "dynamodb" && !name.is_empty()).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn table_of_table_and_index_arns() {
+        let t = "arn:aws:dynamodb:eu-west-1:111122223333:table/orders";
+        assert_eq!(super::table_arn_of(t), Some(t));
+        assert_eq!(super::table_arn_of(&format!("{t}/index/by-date")), Some(t));
+        assert_eq!(super::table_arn_of(&format!("{t}/index/*")), Some(t));
+        assert_eq!(
+            super::table_name_of(&format!("{t}/index/x")),
+            Some("orders")
+        );
+        assert_eq!(super::table_arn_of("arn:aws:kms:eu-west-1:1:key/k"), None);
+        assert_eq!(super::table_arn_of("*"), None);
+        assert_eq!(
+            super::table_name_of("arn:aws:dynamodb:eu-west-1:1:table/"),
+            None
+        );
+    }
+
     use super::*;
 
     type Expected<'a> = Option<(PrincipalKind, &'a str, Option<&'a str>)>;

@@ -128,6 +128,9 @@ pub trait Aws {
     async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError>;
     /// A bucket's policy, `None` when it has none (`s3:GetBucketPolicy`).
     async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError>;
+    /// A DynamoDB table's resource-based policy, `None` when it has none
+    /// (`dynamodb:GetResourcePolicy`); [`AwsError::NotFound`] when the table does not exist.
+    async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError>;
     /// A role's trust policy, URL-decoded (`iam:GetRole`).
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError>;
     /// Whether IAM's policy simulator is available (false offline).
@@ -202,6 +205,7 @@ pub struct SdkAws {
     sts: aws_sdk_sts::Client,
     kms: aws_sdk_kms::Client,
     s3: aws_sdk_s3::Client,
+    dynamodb: aws_sdk_dynamodb::Client,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
 }
@@ -264,6 +268,11 @@ impl SdkAws {
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(config)
                     .force_path_style(config.endpoint_url().is_some())
+                    .interceptor(log.clone())
+                    .build(),
+            ),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(config)
                     .interceptor(log)
                     .build(),
             ),
@@ -278,12 +287,14 @@ impl SdkAws {
         sts: aws_sdk_sts::Client,
         kms: aws_sdk_kms::Client,
         s3: aws_sdk_s3::Client,
+        dynamodb: aws_sdk_dynamodb::Client,
     ) -> SdkAws {
         SdkAws {
             iam,
             sts,
             kms,
             s3,
+            dynamodb,
             region: Some("us-east-1".into()),
             endpoint_url: None,
         }
@@ -344,14 +355,16 @@ fn classify(
     message: String,
 ) -> AwsError {
     match code.as_str() {
-        "NoSuchEntity" | "NoSuchEntityException" | "NotFoundException" | "NoSuchBucket" => {
-            AwsError::NotFound {
-                action,
-                what: what(),
-                code,
-                message,
-            }
-        }
+        "NoSuchEntity"
+        | "NoSuchEntityException"
+        | "NotFoundException"
+        | "NoSuchBucket"
+        | "ResourceNotFoundException" => AwsError::NotFound {
+            action,
+            what: what(),
+            code,
+            message,
+        },
         "AccessDenied"
         | "AccessDeniedException"
         | "UnauthorizedOperation"
@@ -828,6 +841,10 @@ impl Aws for SdkAws {
         self.bucket_policy(bucket).await
     }
 
+    async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
+        self.table_policy(table_arn).await
+    }
+
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
         self.trust_policy(role_name).await
     }
@@ -858,6 +875,30 @@ impl SdkAws {
             Err(e) => Err(map_sdk_error(
                 "s3:GetBucketPolicy",
                 || format!("bucket `{bucket}`"),
+                e,
+            )),
+        }
+    }
+
+    async fn table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
+        match self
+            .dynamodb
+            .get_resource_policy()
+            .resource_arn(table_arn)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.policy().map(str::to_string)),
+            Err(e)
+                if e.code() == Some("PolicyNotFoundException")
+                    || e.as_service_error()
+                        .is_some_and(|se| se.is_policy_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(map_sdk_error(
+                "dynamodb:GetResourcePolicy",
+                || format!("DynamoDB table `{table_arn}`"),
                 e,
             )),
         }

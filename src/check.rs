@@ -601,12 +601,25 @@ pub fn resolve_engine(
     }
 }
 
+/// Whether DynamoDB tables' resource policies are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TablePolicies {
+    /// Read each table's policy (`dynamodb:GetResourcePolicy`) and evaluate it; one that
+    /// cannot be read makes that table's rows inconclusive.
+    #[default]
+    Read,
+    /// `--no-table-policy`: the user states the tables have none. Nothing is read, and every
+    /// report says so.
+    AssumeNone,
+}
+
 /// What a run needs besides the plan.
 pub struct RunContext<'a> {
     pub catalogue: &'a Catalogue,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub engine: EngineChoice,
+    pub table_policies: TablePolicies,
 }
 
 /// Errors that stop the run even while fetching optional inputs: without a connection or
@@ -621,25 +634,35 @@ fn is_fatal(e: &AwsError) -> bool {
     )
 }
 
-/// Fetches the resource policies the local engine needs: the KMS key policy, the bucket
-/// policy, and the trust policy of a role to be assumed. One that cannot be read is
-/// recorded as unreadable (its rows become inconclusive), not guessed.
+/// Fetches the resource policies the checks depend on: the tables' resource policies, the
+/// bucket policy, and for the local engine also the KMS key policy and the trust policy of a
+/// role to be assumed (IAM's simulator answers those rows as inconclusive on its own). One
+/// that cannot be read is recorded as unreadable (its rows become inconclusive), not guessed.
 pub async fn fetch_resource_policies<A: Aws>(
     aws: &A,
     principal: &Principal,
     checks: &[Check],
     bucket: Option<&str>,
+    engine: EngineChoice,
+    tables: TablePolicies,
 ) -> Result<Vec<FetchedResourcePolicy>, AwsError> {
     let mut out: Vec<FetchedResourcePolicy> = Vec::new();
     let mut wanted: Vec<(ResourcePolicyKind, String)> = Vec::new();
+    let local = engine != EngineChoice::Aws;
     for c in checks {
         let item = match c.resource_kind.as_str() {
-            "kms-key" => (ResourcePolicyKind::KmsKey, c.resource.clone()),
+            "kms-key" if local => (ResourcePolicyKind::KmsKey, c.resource.clone()),
             "s3-object" => match bucket {
                 Some(b) => (ResourcePolicyKind::S3Bucket, b.to_string()),
                 None => continue,
             },
-            "role" => (ResourcePolicyKind::RoleTrust, c.resource.clone()),
+            "role" if local => (ResourcePolicyKind::RoleTrust, c.resource.clone()),
+            "table" | "index" if tables == TablePolicies::Read => {
+                match crate::arn::table_arn_of(&c.resource) {
+                    Some(t) => (ResourcePolicyKind::DynamoDbTable, t.to_string()),
+                    None => continue,
+                }
+            }
             _ => continue,
         };
         if !wanted.contains(&item) {
@@ -662,6 +685,13 @@ pub async fn fetch_resource_policies<A: Aws>(
                 Err(e) => unreadable(e)?,
             },
             ResourcePolicyKind::S3Bucket => match aws.get_bucket_policy(&resource).await {
+                Ok(Some(text)) => ResourcePolicyState::Document { text },
+                Ok(None) => ResourcePolicyState::Absent,
+                Err(e) => unreadable(e)?,
+            },
+            // A table that is not found is unreadable too: a wrong name or region should not
+            // pass quietly (before a table is created, --no-table-policy says it has none).
+            ResourcePolicyKind::DynamoDbTable => match aws.get_table_policy(&resource).await {
                 Ok(Some(text)) => ResourcePolicyState::Document { text },
                 Ok(None) => ResourcePolicyState::Absent,
                 Err(e) => unreadable(e)?,
@@ -829,11 +859,9 @@ pub async fn evaluate_checks<A: Aws>(
     cache: &ManagedCache,
 ) -> Result<Report, CheckError> {
     let policies = fetch_policies_cached(aws, &principal, cache).await?;
-    let resource_policies = if engine == EngineChoice::Aws {
-        Vec::new()
-    } else {
-        fetch_resource_policies(aws, &principal, &checks, bucket).await?
-    };
+    let resource_policies =
+        fetch_resource_policies(aws, &principal, &checks, bucket, engine, ctx.table_policies)
+            .await?;
 
     let mut results: Vec<Option<SimResult>> = vec![None; checks.len()];
     if engine != EngineChoice::Local {
@@ -844,14 +872,20 @@ pub async fn evaluate_checks<A: Aws>(
             }
         }
     }
-    let local =
-        (engine != EngineChoice::Aws).then(|| crate::local::prepare(&policies, &resource_policies));
+    // IAM's simulator does not see table or bucket policies; where one exists (or could not
+    // be read), the local engine evaluates that row beside the simulator, as with `both`.
+    let needs_local =
+        engine != EngineChoice::Aws || resource_policies.iter().any(|rp| rp.state.may_decide());
+    let local = needs_local.then(|| crate::local::prepare(&policies, &resource_policies));
     let mut disagreements = Vec::new();
     let rows: Vec<Row> = checks
         .iter()
         .zip(&results)
         .map(|(c, r)| match (&local, engine) {
             (Some(l), EngineChoice::Local) => local_row(c, l.evaluate_check(c, bucket), None),
+            (Some(l), EngineChoice::Aws) if !l.resource_policy_may_decide(c, bucket) => {
+                interpret(c, r.as_ref(), &policies)
+            }
             (Some(l), _) => {
                 let (row, d) = combine(
                     c,
@@ -871,7 +905,7 @@ pub async fn evaluate_checks<A: Aws>(
     for f in &mut features {
         f.fix = feature_fix(&f.name, &checks, &rows);
     }
-    let notes = run_notes(ctx, engine, &principal, &checks);
+    let notes = run_notes(ctx, engine, &principal, &checks, &resource_policies);
     Ok(Report {
         schema: SCHEMA,
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -971,6 +1005,7 @@ fn run_notes(
     engine: EngineChoice,
     principal: &Principal,
     checks: &[Check],
+    resource_policies: &[FetchedResourcePolicy],
 ) -> Vec<String> {
     let mut notes = Vec::new();
     let has = |kind: &str| checks.iter().any(|c| c.resource_kind == kind);
@@ -985,18 +1020,23 @@ fn run_notes(
     }
     if has("s3-object") {
         notes.push(format!(
-            "S3 rows are checked on a representative object `{}` under the prefix{}",
-            crate::plan::S3_PROBE_OBJECT,
-            if engine == EngineChoice::Aws {
-                "; bucket policies are not evaluated by IAM's simulator for roles"
-            } else {
-                ""
-            }
+            "S3 rows are checked on a representative object `{}` under the prefix",
+            crate::plan::S3_PROBE_OBJECT
         ));
     }
-    if has("table") || has("index") {
+    if engine == EngineChoice::Aws
+        && resource_policies.iter().any(|rp| {
+            matches!(
+                rp.kind,
+                ResourcePolicyKind::S3Bucket | ResourcePolicyKind::DynamoDbTable
+            ) && rp.state.may_decide()
+        })
+    {
+        notes.push("IAM's simulator does not see table or bucket policies; rows on a resource that has one were also evaluated by the local engine, and pass only if both allow".into());
+    }
+    if (has("table") || has("index")) && ctx.table_policies == TablePolicies::AssumeNone {
         notes.push(
-            "DynamoDB table resource policies are not evaluated; a Deny in one would not show here"
+            "DynamoDB table resource policies were not read (--no-table-policy); a Deny in one would not show here"
                 .into(),
         );
     }

@@ -246,9 +246,29 @@ pub struct OfflineArgs {
     /// The bucket has no bucket policy
     #[arg(long)]
     pub no_bucket_policy: bool,
+    /// A DynamoDB table's resource policy, as TABLE=FILE (repeatable; offline, a table without
+    /// one has inconclusive rows unless --no-table-policy)
+    #[arg(
+        long = "table-policy-file",
+        value_name = "TABLE=FILE",
+        conflicts_with = "no_table_policy"
+    )]
+    pub table_policy_files: Vec<String>,
+    /// The tables have no resource policies: do not read them (online, skips
+    /// dynamodb:GetResourcePolicy; for LocalStack, whose DynamoDB may not run). Reports say so
+    #[arg(long)]
+    pub no_table_policy: bool,
 }
 
 impl OfflineArgs {
+    pub fn table_policies(&self) -> crate::check::TablePolicies {
+        if self.no_table_policy {
+            crate::check::TablePolicies::AssumeNone
+        } else {
+            crate::check::TablePolicies::Read
+        }
+    }
+
     pub fn is_offline(&self) -> bool {
         !self.policy_files.is_empty()
             || self.boundary_file.is_some()
@@ -274,6 +294,7 @@ pub fn load_offline(
 ) -> Result<crate::offline::OfflineAccount, Vec<String>> {
     use crate::offline::{BucketPolicyInput, OfflineAccount};
     let mut errors = Vec::new();
+    let mut read_errors = Vec::new();
     let mut read = |p: &std::path::Path| read_file(p).map_err(|e| errors.push(e)).ok();
     let key_policy = o.key_policy_file.as_deref().and_then(&mut read);
     let bucket = match (&o.bucket_policy_file, o.no_bucket_policy) {
@@ -283,6 +304,25 @@ pub fn load_offline(
         (None, true) => BucketPolicyInput::None,
         (None, false) => BucketPolicyInput::Unknown,
     };
+    let mut table_policies = std::collections::HashMap::new();
+    for spec in &o.table_policy_files {
+        let parsed = spec
+            .split_once('=')
+            .filter(|(t, p)| !t.is_empty() && !p.is_empty());
+        let text = match parsed {
+            Some((_, path)) => read(std::path::Path::new(path)),
+            None => {
+                read_errors.push(format!(
+                    "--table-policy-file `{spec}` must be TABLE=FILE (a table name or ARN, then the policy file)"
+                ));
+                None
+            }
+        };
+        if let (Some((table, _)), Some(text)) = (parsed, text) {
+            let name = crate::arn::table_name_of(table).unwrap_or(table);
+            table_policies.insert(name.to_string(), text);
+        }
+    }
     let account = if let Some(path) = &o.from_auth_details {
         read(path).and_then(|text| {
             OfflineAccount::from_authorization_details(&text)
@@ -330,10 +370,12 @@ pub fn load_offline(
             OfflineAccount::from_policy_files(&arn, p, policies, boundary)
         })
     };
+    errors.extend(read_errors);
     match account {
-        Some(acc) if errors.is_empty() => {
-            Ok(acc.with_key_policy(key_policy).with_bucket_policy(bucket))
-        }
+        Some(acc) if errors.is_empty() => Ok(acc
+            .with_key_policy(key_policy)
+            .with_bucket_policy(bucket)
+            .with_table_policies(table_policies)),
         _ => Err(errors),
     }
 }

@@ -255,9 +255,12 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
     };
     let o = &a.offline;
     if !o.is_offline()
-        && (o.key_policy_file.is_some() || o.bucket_policy_file.is_some() || o.no_bucket_policy)
+        && (o.key_policy_file.is_some()
+            || o.bucket_policy_file.is_some()
+            || o.no_bucket_policy
+            || !o.table_policy_files.is_empty())
     {
-        errors.push("--key-policy-file, --bucket-policy-file and --no-bucket-policy are for offline checks (with --policy-file or --from-auth-details); online, the tool reads those policies itself".into());
+        errors.push("--key-policy-file, --bucket-policy-file, --no-bucket-policy and --table-policy-file are for offline checks (with --policy-file or --from-auth-details); online, the tool reads those policies itself".into());
     }
     if config_path(a).is_some() && (!o.policy_files.is_empty() || o.boundary_file.is_some()) {
         errors.push("--config checks several principals; give their policies with --from-auth-details, not --policy-file".into());
@@ -317,6 +320,7 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
             region: replay.snapshot().region.clone(),
             endpoint_url: replay.snapshot().endpoint_url.clone(),
             engine,
+            table_policies: a.offline.table_policies(),
         };
         run_all(&replay, &ctx, &jobs, &opts, progress.as_ref(), false).await
     } else if o.is_offline() {
@@ -343,6 +347,7 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
             region,
             endpoint_url: None,
             engine,
+            table_policies: a.offline.table_policies(),
         };
         run_all(&account, &ctx, &jobs, &opts, progress.as_ref(), save).await
     } else {
@@ -360,6 +365,7 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
             region: aws.region.clone(),
             endpoint_url: aws.endpoint_url.clone(),
             engine,
+            table_policies: a.offline.table_policies(),
         };
         let out = run_all(&aws, &ctx, &jobs, &opts, progress.as_ref(), save).await;
         if verbose {

@@ -288,6 +288,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
             region,
             endpoint_url: None,
             engine,
+            table_policies: a.offline.table_policies(),
         };
         explain(&account, &ctx, &ad, check, &version).await
     } else {
@@ -297,6 +298,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
             region: aws.region.clone(),
             endpoint_url: aws.endpoint_url.clone(),
             engine,
+            table_policies: a.offline.table_policies(),
         };
         explain(&aws, &ctx, &ad, check, &version).await
     };

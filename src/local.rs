@@ -56,11 +56,7 @@ fn label_text((kind, name): &(String, String)) -> String {
 }
 
 fn resource_label(kind: ResourcePolicyKind) -> &'static str {
-    match kind {
-        ResourcePolicyKind::KmsKey => "key policy",
-        ResourcePolicyKind::S3Bucket => "bucket policy",
-        ResourcePolicyKind::RoleTrust => "trust policy",
-    }
+    kind.label()
 }
 
 fn resource_id(kind: ResourcePolicyKind, resource: &str) -> String {
@@ -190,6 +186,13 @@ fn resource_policy_for(
             check.resource.clone(),
             ResourcePolicyMode::KmsKeyPolicy,
         )),
+        "table" | "index" => crate::arn::table_arn_of(&check.resource).map(|t| {
+            (
+                ResourcePolicyKind::DynamoDbTable,
+                t.to_string(),
+                ResourcePolicyMode::Standard,
+            )
+        }),
         _ => None,
     }
 }
@@ -253,6 +256,17 @@ impl LocalInputs {
             .unwrap_or_else(|| format!("policy `{id}`"))
     }
 
+    /// Whether a resource policy applies to this check that exists or could not be read, so
+    /// that an evaluation without it (IAM's simulator's) may be wrong.
+    pub fn resource_policy_may_decide(&self, check: &Check, bucket: Option<&str>) -> bool {
+        resource_policy_for(check, bucket).is_some_and(|(kind, resource, _)| {
+            matches!(
+                self.resource.get(&(kind, resource)),
+                Some(Prepared::Policy(_) | Prepared::Unreadable(_))
+            )
+        })
+    }
+
     /// Evaluates one check. `bucket` names the bucket of S3 checks.
     pub fn evaluate_check(&self, check: &Check, bucket: Option<&str>) -> LocalVerdict {
         let req = Request {
@@ -298,17 +312,23 @@ impl LocalInputs {
                     (evaluate(&set, &req), Some(*kind))
                 }
                 Some(Prepared::Unreadable(why)) => {
+                    let hint = if *kind == ResourcePolicyKind::DynamoDbTable {
+                        "; if the table has no resource policy (or is not created yet), say so with --no-table-policy"
+                    } else {
+                        ""
+                    };
                     return verdict(
                         Verdict::Inconclusive,
                         ReasonCode::ResourcePolicyUnreadable,
                         format!(
-                            "the {} of `{resource}` could not be read ({why}), and it decides this too",
+                            "the {} of `{resource}` could not be read ({why}), and it decides this too{hint}",
                             resource_label(*kind)
                         ),
                         &identity_eval,
                     );
                 }
-                Some(Prepared::Absent) | None => (identity_eval.clone(), Some(*kind)),
+                // No resource policy: the identity side decides alone.
+                Some(Prepared::Absent) | None => (identity_eval.clone(), None),
             },
             None => (identity_eval.clone(), None),
         };

@@ -147,6 +147,21 @@ pub enum ResourcePolicyKind {
     S3Bucket,
     /// The trust policy of a role to be assumed: it must allow, like a key policy.
     RoleTrust,
+    /// A DynamoDB table's resource-based policy; it also governs the table's indexes.
+    #[serde(rename = "dynamodb-table")]
+    DynamoDbTable,
+}
+
+impl ResourcePolicyKind {
+    /// How reports name it: "key policy", "table policy", ...
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourcePolicyKind::KmsKey => "key policy",
+            ResourcePolicyKind::S3Bucket => "bucket policy",
+            ResourcePolicyKind::RoleTrust => "trust policy",
+            ResourcePolicyKind::DynamoDbTable => "table policy",
+        }
+    }
 }
 
 /// What fetching a resource policy found.
@@ -164,10 +179,20 @@ pub enum ResourcePolicyState {
     },
 }
 
+impl ResourcePolicyState {
+    /// Whether the resource's policy can change a decision: there is one, or it is unknown.
+    pub fn may_decide(&self) -> bool {
+        matches!(
+            self,
+            ResourcePolicyState::Document { .. } | ResourcePolicyState::Unreadable { .. }
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchedResourcePolicy {
     pub kind: ResourcePolicyKind,
-    /// The key ARN, bucket name or role ARN.
+    /// The key ARN, bucket name, role ARN or table ARN.
     pub resource: String,
     #[serde(flatten)]
     pub state: ResourcePolicyState,

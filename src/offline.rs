@@ -40,6 +40,10 @@ pub struct OfflineAccount {
     managed: HashMap<String, (String, String)>,
     key_policy: Option<String>,
     bucket_policy: BucketPolicyInput,
+    /// Table resource policies by table name (`--table-policy-file TABLE=FILE`). A table not
+    /// here has an unknown policy, so its rows are inconclusive (unless `--no-table-policy`,
+    /// which skips reading table policies altogether).
+    table_policies: HashMap<String, String>,
     /// Where the input came from, for messages.
     source: String,
 }
@@ -87,6 +91,7 @@ impl OfflineAccount {
             managed,
             key_policy: None,
             bucket_policy: BucketPolicyInput::Unknown,
+            table_policies: HashMap::new(),
             source: "the policy files".into(),
         };
         match principal.kind {
@@ -108,6 +113,7 @@ impl OfflineAccount {
             managed: HashMap::new(),
             key_policy: None,
             bucket_policy: BucketPolicyInput::Unknown,
+            table_policies: HashMap::new(),
             source: "the authorization details".into(),
         };
         if !v.is_object()
@@ -262,6 +268,12 @@ impl OfflineAccount {
         self
     }
 
+    /// Sets table resource policies by table name (`--table-policy-file TABLE=FILE`).
+    pub fn with_table_policies(mut self, policies: HashMap<String, String>) -> Self {
+        self.table_policies = policies;
+        self
+    }
+
     fn entity(&self, owner: &Owner) -> Result<&OfflineEntity, AwsError> {
         let (map, kind) = match owner {
             Owner::Role(_) => (&self.roles, "role"),
@@ -360,6 +372,15 @@ impl Aws for OfflineAccount {
                 "no bucket policy was given; pass --bucket-policy-file, or --no-bucket-policy if the bucket has none".into(),
             )),
         }
+    }
+
+    async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
+        let name = crate::arn::table_name_of(table_arn).unwrap_or(table_arn);
+        self.table_policies.get(name).cloned().map(Some).ok_or_else(|| {
+            offline(format!(
+                "no resource policy was given for table `{name}`; pass --table-policy-file {name}=FILE, or --no-table-policy if its tables have none"
+            ))
+        })
     }
 
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {

@@ -288,12 +288,8 @@ pub fn resource_policy_block(
     w: &mut dyn Write,
     rp: &crate::model::FetchedResourcePolicy,
 ) -> io::Result<()> {
-    use crate::model::{ResourcePolicyKind, ResourcePolicyState};
-    let kind = match rp.kind {
-        ResourcePolicyKind::KmsKey => "key policy",
-        ResourcePolicyKind::S3Bucket => "bucket policy",
-        ResourcePolicyKind::RoleTrust => "trust policy",
-    };
+    use crate::model::ResourcePolicyState;
+    let kind = rp.kind.label();
     writeln!(w, "\n# {kind} of `{}`", rp.resource)?;
     match &rp.state {
         ResourcePolicyState::Document { text } => {

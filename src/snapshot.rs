@@ -60,6 +60,7 @@ const ACTIONS: &[&str] = &[
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
     "s3:GetBucketPolicy",
+    "dynamodb:GetResourcePolicy",
 ];
 
 fn intern(s: &str) -> &'static str {
@@ -308,6 +309,11 @@ impl<A: Aws> Aws for Recorder<'_, A> {
         self.record("get_bucket_policy", &[bucket], &r);
         r
     }
+    async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
+        let r = self.inner.get_table_policy(table_arn).await;
+        self.record("get_table_policy", &[table_arn], &r);
+        r
+    }
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
         let r = self.inner.get_role_trust_policy(role_name).await;
         self.record("get_role_trust_policy", &[role_name], &r);
@@ -404,6 +410,9 @@ impl Aws for Replay {
     async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
         self.answer("get_bucket_policy", &[bucket])
     }
+    async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
+        self.answer("get_table_policy", &[table_arn])
+    }
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
         self.answer("get_role_trust_policy", &[role_name])
     }
@@ -492,6 +501,9 @@ impl<A: Aws> Aws for RateLimited<'_, A> {
     }
     async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
         limited!(self, self.inner.get_bucket_policy(bucket))
+    }
+    async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
+        limited!(self, self.inner.get_table_policy(table_arn))
     }
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
         limited!(self, self.inner.get_role_trust_policy(role_name))

@@ -4,6 +4,9 @@
 
 use std::time::Duration;
 
+use aws_sdk_dynamodb::operation::get_resource_policy::{
+    GetResourcePolicyError, GetResourcePolicyOutput,
+};
 use aws_sdk_iam::Client as Iam;
 use aws_sdk_iam::operation::get_policy::GetPolicyOutput;
 use aws_sdk_iam::operation::get_policy_version::GetPolicyVersionOutput;
@@ -30,14 +33,33 @@ use aws_smithy_types::error::ErrorMetadata;
 use pydynox_iam::arn::PrincipalKind;
 use pydynox_iam::aws::{Aws, AwsError, Owner, SdkAws};
 use pydynox_iam::catalogue::Catalogue;
-use pydynox_iam::check::{CheckError, EngineChoice, RunContext, fetch_policies, run};
+use pydynox_iam::check::{
+    CheckError, EngineChoice, RunContext, TablePolicies, fetch_policies, run,
+};
 use pydynox_iam::model::{PolicySource, Principal, SimDecision, SimRequest};
 use pydynox_iam::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs};
 use pydynox_iam::report::{ReasonCode, Verdict};
 
 const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/svc/app";
 
+/// A DynamoDB client for which no table has a resource policy.
+fn no_table_policies() -> aws_sdk_dynamodb::Client {
+    let none = mock!(aws_sdk_dynamodb::Client::get_resource_policy).then_error(|| {
+        GetResourcePolicyError::generic(
+            ErrorMetadata::builder()
+                .code("PolicyNotFoundException")
+                .message("Resource-based policy not found for the provided ResourceArn")
+                .build(),
+        )
+    });
+    mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&none])
+}
+
 fn adapter(iam: Iam) -> SdkAws {
+    adapter_with(iam, no_table_policies())
+}
+
+fn adapter_with(iam: Iam, dynamodb: aws_sdk_dynamodb::Client) -> SdkAws {
     let sts = mock_client!(
         aws_sdk_sts,
         RuleMode::MatchAny,
@@ -53,7 +75,7 @@ fn adapter(iam: Iam) -> SdkAws {
         RuleMode::MatchAny,
         &[] as &[&aws_smithy_mocks::Rule]
     );
-    SdkAws::from_clients(iam, sts, kms, s3)
+    SdkAws::from_clients(iam, sts, kms, s3, dynamodb)
 }
 
 fn role(name: &str, arn: &str, boundary: Option<&str>) -> Role {
@@ -79,6 +101,9 @@ fn encoded(doc: &str) -> String {
 const DOC_A: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#;
 const DOC_B: &str =
     r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
+/// The boundary of the full-run mocks, consistent with their simulator answers: everything
+/// but PutItem.
+const BOUNDARY: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":"dynamodb:PutItem","Resource":"*"}}"#;
 
 #[tokio::test]
 async fn role_list_calls_page_to_the_end_and_documents_are_decoded() {
@@ -652,6 +677,7 @@ async fn access_denied_on_get_role_names_the_permission_and_exits_3() {
         region: Some("us-east-1".into()),
         endpoint_url: None,
         engine: EngineChoice::Aws,
+        table_policies: TablePolicies::Read,
     };
     let err = run(&aws, &ctx, &plan()).await.unwrap_err();
     assert!(
@@ -668,8 +694,10 @@ async fn access_denied_on_get_role_names_the_permission_and_exits_3() {
     assert_eq!(err.exit_code(), 3);
 }
 
-#[tokio::test]
-async fn a_full_run_over_mocks_maps_decisions_to_rows() {
+/// One run of the simulator engine over mocked IAM (GetItem allowed by an inline policy,
+/// PutItem denied by the boundary, the rest not allowed) and the given DynamoDB client;
+/// returns the report and how many simulator calls it made.
+async fn full_run(dynamodb: aws_sdk_dynamodb::Client) -> (pydynox_iam::report::Report, usize) {
     let get_role = mock!(Iam::get_role).then_output(|| {
         GetRoleOutput::builder()
             .role(role(
@@ -709,7 +737,7 @@ async fn a_full_run_over_mocks_maps_decisions_to_rows() {
             .policy_version(
                 PolicyVersion::builder()
                     .version_id("v1")
-                    .document(encoded(DOC_B))
+                    .document(encoded(BOUNDARY))
                     .build(),
             )
             .build()
@@ -767,22 +795,32 @@ async fn a_full_run_over_mocks_maps_decisions_to_rows() {
             &simulate
         ]
     );
-    let aws = adapter(iam);
+    let aws = adapter_with(iam, dynamodb);
     let cat = Catalogue::embedded();
     let ctx = RunContext {
         catalogue: &cat,
         region: Some("us-east-1".into()),
         endpoint_url: None,
         engine: EngineChoice::Aws,
+        table_policies: TablePolicies::Read,
     };
     let report = run(&aws, &ctx, &plan()).await.unwrap();
-    let rows: Vec<(&str, Verdict, ReasonCode)> = report
+    (report, simulate.num_calls())
+}
+
+fn verdicts(report: &pydynox_iam::report::Report) -> Vec<(&str, Verdict, ReasonCode)> {
+    report
         .rows
         .iter()
         .map(|r| (r.action.as_str(), r.verdict, r.code))
-        .collect();
+        .collect()
+}
+
+#[tokio::test]
+async fn a_full_run_over_mocks_maps_decisions_to_rows() {
+    let (report, simulate_calls) = full_run(no_table_policies()).await;
     assert_eq!(
-        rows,
+        verdicts(&report),
         vec![
             ("dynamodb:GetItem", Verdict::Pass, ReasonCode::Allowed),
             ("dynamodb:PutItem", Verdict::Fail, ReasonCode::BoundaryDeny),
@@ -796,9 +834,104 @@ async fn a_full_run_over_mocks_maps_decisions_to_rows() {
     );
     assert!(report.policies.boundary.is_some());
     assert_eq!(
-        simulate.num_calls(),
-        1,
+        simulate_calls, 1,
         "one context and one resource set make one call"
     );
+    assert!(report.disagreements.is_empty());
     let _ = Owner::Role("unused".into());
+}
+
+/// IAM's simulator does not see a table's resource policy. A Deny there must turn the
+/// simulator's allow into FAIL, never a PASS.
+#[tokio::test]
+async fn a_deny_in_the_table_policy_fails_a_row_the_simulator_allows() {
+    let deny = r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoReads","Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:role/svc/app"},"Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:us-east-1:111122223333:table/users"}]}"#;
+    let policy = mock!(aws_sdk_dynamodb::Client::get_resource_policy)
+        .match_requests(|r| {
+            r.resource_arn() == Some("arn:aws:dynamodb:us-east-1:111122223333:table/users")
+        })
+        .then_output(move || GetResourcePolicyOutput::builder().policy(deny).build());
+    let dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&policy]);
+    let (report, _) = full_run(dynamodb).await;
+    let get = &report.rows[0];
+    assert_eq!(
+        (get.action.as_str(), get.verdict, get.code),
+        ("dynamodb:GetItem", Verdict::Fail, ReasonCode::ExplicitDeny),
+        "{}",
+        get.reason
+    );
+    assert!(get.reason.contains("table policy"), "{}", get.reason);
+    assert!(get.evidence.simulator.is_some() && get.evidence.local.is_some());
+    assert!(report.rows.iter().all(|r| r.verdict != Verdict::Pass));
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("does not see table or bucket policies")),
+        "{:?}",
+        report.notes
+    );
+    assert_eq!(policy.num_calls(), 1, "one table, one read");
+}
+
+/// A table policy the auditor cannot read could deny (or allow) anything on the table: no
+/// row on it may pass, and the reason names the permission to grant.
+#[tokio::test]
+async fn an_unreadable_table_policy_makes_the_table_rows_inconclusive() {
+    let denied = mock!(aws_sdk_dynamodb::Client::get_resource_policy).then_error(|| {
+        GetResourcePolicyError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .message("User: arn:aws:iam::111122223333:user/auditor is not authorized to perform: dynamodb:GetResourcePolicy")
+                .build(),
+        )
+    });
+    let dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&denied]);
+    let (report, _) = full_run(dynamodb).await;
+    let get = &report.rows[0];
+    assert_eq!(
+        (get.verdict, get.code),
+        (Verdict::Inconclusive, ReasonCode::ResourcePolicyUnreadable),
+        "{}",
+        get.reason
+    );
+    assert!(
+        get.reason.contains("grant it `dynamodb:GetResourcePolicy`"),
+        "{}",
+        get.reason
+    );
+    assert!(get.reason.contains("--no-table-policy"), "{}", get.reason);
+    assert!(
+        report
+            .rows
+            .iter()
+            .all(|r| r.verdict == Verdict::Inconclusive)
+    );
+}
+
+/// A table that is not found (a wrong name or region, most likely) must not pass quietly:
+/// its rows are inconclusive and the reason says the table was not found.
+#[tokio::test]
+async fn a_missing_table_makes_its_rows_inconclusive() {
+    let missing = mock!(aws_sdk_dynamodb::Client::get_resource_policy).then_error(|| {
+        GetResourcePolicyError::generic(
+            ErrorMetadata::builder()
+                .code("ResourceNotFoundException")
+                .message("Requested resource not found")
+                .build(),
+        )
+    });
+    let dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&missing]);
+    let (report, _) = full_run(dynamodb).await;
+    for r in &report.rows {
+        assert_eq!(
+            (r.verdict, r.code),
+            (Verdict::Inconclusive, ReasonCode::ResourcePolicyUnreadable)
+        );
+        assert!(
+            r.reason.contains("table/users` not found") && r.reason.contains("--no-table-policy"),
+            "{}",
+            r.reason
+        );
+    }
 }

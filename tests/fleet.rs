@@ -86,6 +86,7 @@ tables = ["orders"]
         &endpoint(),
         &[
             "check",
+            "--no-table-policy",
             "--format",
             "junit",
             "--output",
@@ -138,7 +139,14 @@ tables = ["orders"]
     let run = pydynox_iam(
         dir.path(),
         &endpoint(),
-        &["check", "--config", "strict.toml", "--format", "json"],
+        &[
+            "check",
+            "--no-table-policy",
+            "--config",
+            "strict.toml",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
@@ -164,7 +172,14 @@ tables = ["orders"]
     let run = pydynox_iam(
         dir.path(),
         &endpoint(),
-        &["check", "--config", "strict.toml", "--format", "markdown"],
+        &[
+            "check",
+            "--no-table-policy",
+            "--config",
+            "strict.toml",
+            "--format",
+            "markdown",
+        ],
     );
     assert!(
         run.stdout.contains("dynamodb:DeleteItem") && run.stdout.contains("Fix crud"),
@@ -189,7 +204,7 @@ async fn one_unknown_principal_does_not_hide_the_others() {
     let run = pydynox_iam(
         dir.path(),
         &endpoint(),
-        &["check", "--config", "fleet.toml"],
+        &["check", "--no-table-policy", "--config", "fleet.toml"],
     );
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
@@ -223,6 +238,7 @@ async fn a_saved_snapshot_replays_the_json_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let args = [
         "check",
+        "--no-table-policy",
         "--role",
         &a,
         "--features",
@@ -263,6 +279,7 @@ async fn a_saved_snapshot_replays_the_json_byte_for_byte() {
         "http://127.0.0.1:9",
         &[
             "check",
+            "--no-table-policy",
             "--role",
             "someone-else",
             "--features",
@@ -342,6 +359,7 @@ async fn localstack_going_down_mid_run_exits_3_and_prints_no_verdict() {
         &proxy,
         &[
             "check",
+            "--no-table-policy",
             "--role",
             &a,
             "--features",
@@ -373,7 +391,7 @@ fn a_malformed_config_is_rejected_before_any_aws_call_with_every_error() {
     let run = pydynox_iam(
         dir.path(),
         "http://127.0.0.1:9",
-        &["check", "--config", "bad.toml"],
+        &["check", "--no-table-policy", "--config", "bad.toml"],
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
     for part in [
@@ -456,6 +474,7 @@ async fn a_role_with_many_large_policies_and_odd_names_is_read_whole() {
         &endpoint(),
         &[
             "check",
+            "--no-table-policy",
             "--role",
             &name,
             "--features",
@@ -495,6 +514,7 @@ async fn verbose_logs_the_calls_but_never_credentials() {
         .args([
             "-v",
             "check",
+            "--no-table-policy",
             "--role",
             &a,
             "--features",

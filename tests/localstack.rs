@@ -86,6 +86,18 @@ fn resources(tables: &[&str]) -> ResourceInputs {
     }
 }
 
+/// A new, empty bucket on LocalStack.
+async fn new_bucket() -> String {
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk_config().await)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = unique("media").to_ascii_lowercase();
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    bucket
+}
+
 fn verdicts(report: &Value) -> Vec<(String, String)> {
     report["features"]
         .as_array()
@@ -105,9 +117,12 @@ async fn exact_grants_pass_every_dynamodb_and_s3_feature() {
     let iam = iam().await;
     let role = unique("exact");
     let table = unique("tbl");
+    // With --engine aws too, S3 rows need the bucket's policy read (the simulator does not see
+    // it): the bucket must exist.
+    let bucket = new_bucket().await;
     let mut res = resources(&[&table]);
     res.indexes = IndexSelection::Named(vec!["by-email".into()]);
-    res.bucket = Some("media".into());
+    res.bucket = Some(bucket.clone());
     res.prefix = "avatars/".into();
     let features = [
         "crud",
@@ -126,6 +141,7 @@ async fn exact_grants_pass_every_dynamodb_and_s3_feature() {
 
     let run = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -135,7 +151,7 @@ async fn exact_grants_pass_every_dynamodb_and_s3_feature() {
         "--index",
         "by-email",
         "--bucket",
-        "media",
+        &bucket,
         "--prefix",
         "avatars/",
         "--format",
@@ -163,7 +179,7 @@ async fn exact_grants_pass_every_dynamodb_and_s3_feature() {
         && r["resource"]
             == format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}/index/by-email")));
     assert!(rows.iter().any(|r| r["action"] == "s3:AbortMultipartUpload"
-        && r["resource"] == "arn:aws:s3:::media/avatars/pydynox-iam-check"));
+        && r["resource"] == format!("arn:aws:s3:::{bucket}/avatars/pydynox-iam-check")));
     assert!(
         rows.iter()
             .any(|r| r["action"] == "dynamodb:ListTables" && r["resource"] == "*")
@@ -171,6 +187,74 @@ async fn exact_grants_pass_every_dynamodb_and_s3_feature() {
     // The fetched policy is in the report.
     assert_eq!(report["policies"]["policies"][0]["name"], "inline");
     assert_eq!(report["engine"], "aws-simulator");
+}
+
+/// LocalStack's DynamoDB does not run here, so the tables' resource policies cannot be read:
+/// without --no-table-policy no table row may pass, and the reason says what to do.
+#[tokio::test]
+async fn unreadable_table_policies_make_table_rows_inconclusive() {
+    let iam = iam().await;
+    let role = unique("tblpol");
+    let table = unique("tbl");
+    create_role(
+        &iam,
+        &role,
+        "/",
+        Some(exact_policy(&["crud"], resources(&[&table]), None)),
+    )
+    .await;
+    let args = [
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "crud,ping",
+        "--table",
+        &table,
+        "--format",
+        "json",
+        "--engine",
+        "local",
+    ];
+    let run = pydynox_iam(&args);
+    // 1: ping fails outright (nothing grants ListTables); no crud row passes.
+    assert_eq!(
+        run.code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    let report = run.json();
+    for r in report["rows"].as_array().unwrap() {
+        if r["action"] == "dynamodb:ListTables" {
+            // `*` belongs to no table: no table policy applies.
+            assert_eq!(r["code"], "no-allow", "{r:#}");
+            continue;
+        }
+        assert_eq!(r["verdict"], "INCONCLUSIVE", "{r:#}");
+        assert_eq!(r["code"], "resource-policy-unreadable", "{r:#}");
+        let reason = r["reason"].as_str().unwrap();
+        assert!(reason.contains("dynamodb:GetResourcePolicy"), "{reason}");
+        assert!(reason.contains("--no-table-policy"), "{reason}");
+    }
+    assert_eq!(report["resource_policies"][0]["kind"], "dynamodb-table");
+    assert_eq!(report["resource_policies"][0]["state"], "unreadable");
+
+    // With the flag, nothing is read and the report says so.
+    let mut with_flag = args.to_vec();
+    with_flag.insert(1, "--no-table-policy");
+    let run = pydynox_iam(&with_flag);
+    let report = run.json();
+    assert_eq!(verdicts(&report)[0], ("crud".into(), "PASS".into()));
+    assert!(report["resource_policies"].as_array().unwrap().is_empty());
+    assert!(
+        report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("--no-table-policy")),
+        "{:#}",
+        report["notes"]
+    );
 }
 
 #[tokio::test]
@@ -185,6 +269,7 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
     for engine in ["aws", "local", "both"] {
         let run = pydynox_iam(&[
             "check",
+            "--no-table-policy",
             "--role",
             &role,
             "--features",
@@ -230,6 +315,7 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
 
     let table = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -309,6 +395,7 @@ async fn a_users_group_policies_are_fetched() {
 
     let run = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--user",
         &user,
         "--features",
@@ -348,6 +435,7 @@ async fn a_users_group_policies_are_fetched() {
     // feature passes, each row naming the policy that grants it.
     let local = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--user",
         &user,
         "--features",
@@ -399,6 +487,7 @@ async fn an_assumed_role_session_arn_is_resolved_to_the_role_with_its_path() {
     let session = format!("arn:aws:sts::{ACCOUNT}:assumed-role/{role}/i-0123456789");
     let run = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--principal",
         &session,
         "--features",
@@ -420,6 +509,7 @@ async fn an_assumed_role_session_arn_is_resolved_to_the_role_with_its_path() {
     // --role accepts the session ARN too.
     let run = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &session,
         "--features",
@@ -435,6 +525,7 @@ async fn an_unknown_role_exits_3_with_a_clear_message() {
     let _ = iam().await;
     let run = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         "no-such-role-xyz",
         "--features",
@@ -459,6 +550,7 @@ async fn an_unknown_role_exits_3_with_a_clear_message() {
 async fn a_feature_without_its_resource_flag_exits_2_naming_the_flag() {
     let run = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         "any",
         "--features",
@@ -479,7 +571,14 @@ async fn a_feature_without_its_resource_flag_exits_2_naming_the_flag() {
         "{}",
         run.stderr
     );
-    let run = pydynox_iam(&["check", "--role", "any", "--features", "transact"]);
+    let run = pydynox_iam(&[
+        "check",
+        "--no-table-policy",
+        "--role",
+        "any",
+        "--features",
+        "transact",
+    ]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("unknown feature `transact`"),
@@ -492,7 +591,7 @@ async fn a_feature_without_its_resource_flag_exits_2_naming_the_flag() {
 async fn the_caller_identity_is_used_when_no_principal_is_named() {
     let _ = iam().await;
     // LocalStack's caller is the account root, which IAM policies do not restrict.
-    let run = pydynox_iam(&["check", "--features", "ping"]);
+    let run = pydynox_iam(&["check", "--no-table-policy", "--features", "ping"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains(&format!("arn:aws:iam::{ACCOUNT}:root")),
@@ -545,6 +644,7 @@ async fn managed_policies_and_the_boundary_are_fetched_at_their_default_version(
 
     let run = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -573,6 +673,7 @@ async fn managed_policies_and_the_boundary_are_fetched_at_their_default_version(
 
     let shown = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -634,6 +735,7 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
 
     let run = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -659,6 +761,7 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
     assert_eq!(run.code, 1);
     let allowed = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -673,6 +776,7 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
     // The local engine reads the key policy; LocalStack's default one delegates to IAM.
     let local = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -695,6 +799,7 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
 
     let missing = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -716,6 +821,7 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
 async fn an_unreachable_endpoint_exits_3_and_prints_no_verdict() {
     let run = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         "app",
         "--features",
@@ -747,6 +853,7 @@ async fn engine_both_reports_the_simulator_stubs_disagreement_and_local_passes()
     .await;
     let both = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -776,6 +883,7 @@ async fn engine_both_reports_the_simulator_stubs_disagreement_and_local_passes()
     );
     let table = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -795,6 +903,7 @@ async fn engine_both_reports_the_simulator_stubs_disagreement_and_local_passes()
 
     let local = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -861,6 +970,7 @@ async fn the_local_engine_applies_bucket_and_key_policies() {
     .await;
     let run = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role_arn,
         "--features",
@@ -906,6 +1016,7 @@ async fn the_local_engine_applies_bucket_and_key_policies() {
     // A bucket that does not exist: its policy cannot be read, so S3 rows are inconclusive.
     let missing = pydynox_iam(&[
         "check",
+        "--no-table-policy",
         "--role",
         &role,
         "--features",

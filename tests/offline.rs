@@ -76,6 +76,7 @@ fn policy_files_are_checked_offline_with_boundary_and_key_policy() {
         dir.path(),
         &[
             "check",
+            "--no-table-policy",
             "--role",
             ROLE,
             "--policy-file",
@@ -165,6 +166,7 @@ fn authorization_details_resolve_users_groups_and_managed_policies() {
         dir.path(),
         &[
             "check",
+            "--no-table-policy",
             "--user",
             "alice",
             "--from-auth-details",
@@ -191,6 +193,7 @@ fn authorization_details_resolve_users_groups_and_managed_policies() {
         dir.path(),
         &[
             "check",
+            "--no-table-policy",
             "--role",
             "ghost",
             "--from-auth-details",
@@ -218,6 +221,7 @@ fn offline_input_errors_exit_2_with_every_problem() {
         dir.path(),
         &[
             "check",
+            "--no-table-policy",
             "--role",
             "app",
             "--policy-file",
@@ -244,6 +248,7 @@ fn offline_input_errors_exit_2_with_every_problem() {
         dir.path(),
         &[
             "check",
+            "--no-table-policy",
             "--role",
             "app",
             "--key-policy-file",
@@ -263,6 +268,7 @@ fn offline_input_errors_exit_2_with_every_problem() {
         dir.path(),
         &[
             "check",
+            "--no-table-policy",
             "--role",
             ROLE,
             "--policy-file",
@@ -293,6 +299,7 @@ fn a_malformed_policy_file_makes_every_row_inconclusive_never_pass() {
         dir.path(),
         &[
             "check",
+            "--no-table-policy",
             "--role",
             ROLE,
             "--policy-file",
@@ -326,6 +333,7 @@ fn s3_rows_need_the_bucket_policy_or_its_absence_offline() {
     );
     let base = [
         "check",
+        "--no-table-policy",
         "--role",
         ROLE,
         "--policy-file",
@@ -394,5 +402,94 @@ fn s3_rows_need_the_bucket_policy_or_its_absence_offline() {
             .iter()
             .all(|r| r["code"] == "explicit-deny"),
         "{report:#}"
+    );
+}
+
+/// A table's resource policy given with --table-policy-file is evaluated with the identity
+/// policies: its Deny wins, its Allow for the principal grants on its own (same account), and
+/// a table without one given is inconclusive rather than guessed.
+#[test]
+fn table_policy_files_deny_and_grant_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Sid": "Writes", "Effect": "Allow",
+            "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "Resource": TABLE}]}),
+    );
+    write(
+        dir.path(),
+        "orders-policy.json",
+        &json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "AppReads", "Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "dynamodb:GetItem", "Resource": TABLE},
+            {"Sid": "NoDeletes", "Effect": "Deny", "Principal": "*", "Action": "dynamodb:DeleteItem", "Resource": TABLE}
+        ]}),
+    );
+    let args = |table_policy: &[&'static str]| {
+        let mut a = vec![
+            "check",
+            "--role",
+            ROLE,
+            "--policy-file",
+            "app.json",
+            "--features",
+            "crud",
+            "--table",
+            "orders",
+            "--format",
+            "json",
+        ];
+        a.extend_from_slice(table_policy);
+        a
+    };
+    let run = pydynox_iam(
+        dir.path(),
+        &args(&["--table-policy-file", "orders=orders-policy.json"]),
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let report = run.json();
+    let get = row(&report, "dynamodb:GetItem");
+    assert_eq!(get["verdict"], "PASS", "{get:#}");
+    assert!(
+        get["reason"]
+            .as_str()
+            .unwrap()
+            .contains("table policy `orders` statement `AppReads`"),
+        "{get:#}"
+    );
+    let delete = row(&report, "dynamodb:DeleteItem");
+    assert_eq!(delete["code"], "explicit-deny", "{delete:#}");
+    assert!(
+        delete["reason"].as_str().unwrap().contains("`NoDeletes`"),
+        "{delete:#}"
+    );
+    assert_eq!(row(&report, "dynamodb:PutItem")["verdict"], "PASS");
+    assert_eq!(report["resource_policies"][0]["kind"], "dynamodb-table");
+
+    // Not given: nothing on the table passes, and the reason says how to give it.
+    let run = pydynox_iam(dir.path(), &args(&[]));
+    let report = run.json();
+    for r in report["rows"].as_array().unwrap() {
+        assert_eq!(r["code"], "resource-policy-unreadable", "{r:#}");
+        assert!(
+            r["reason"]
+                .as_str()
+                .unwrap()
+                .contains("--table-policy-file orders=FILE"),
+            "{r:#}"
+        );
+    }
+
+    // A malformed flag is a usage error naming it.
+    let run = pydynox_iam(
+        dir.path(),
+        &args(&["--table-policy-file", "orders-policy.json"]),
+    );
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("--table-policy-file `orders-policy.json` must be TABLE=FILE"),
+        "{}",
+        run.stderr
     );
 }

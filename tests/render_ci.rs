@@ -3,7 +3,7 @@
 //! not-allowed inconclusive rows. Snapshot-tested (insta), and the XML parsed back.
 
 use pydynox_iam::catalogue::Catalogue;
-use pydynox_iam::check::{EngineChoice, RunContext, run};
+use pydynox_iam::check::{EngineChoice, RunContext, TablePolicies, run};
 use pydynox_iam::config::{self, Service};
 use pydynox_iam::offline::{BucketPolicyInput, OfflineAccount};
 use pydynox_iam::render_ci::{self, ServiceReport};
@@ -108,6 +108,7 @@ async fn check(cat: &Catalogue, region: &str, s: &Service) -> Checked {
         region: Some(region.into()),
         endpoint_url: None,
         engine: EngineChoice::Auto,
+        table_policies: TablePolicies::AssumeNone,
     };
     let mut report = run(&account, &ctx, &s.plan).await.unwrap();
     pydynox_iam::cmd_check::apply_expected(&mut report, &s.expected);

@@ -5,7 +5,7 @@ use clap::CommandFactory;
 
 use pydynox_iam::arn::PrincipalKind;
 use pydynox_iam::catalogue::Catalogue;
-use pydynox_iam::check::{EngineChoice, RunContext, run};
+use pydynox_iam::check::{EngineChoice, RunContext, TablePolicies, run};
 use pydynox_iam::cli::Cli;
 use pydynox_iam::offline::{BucketPolicyInput, OfflineAccount};
 use pydynox_iam::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs};
@@ -76,6 +76,7 @@ async fn report() -> Report {
         region: Some("us-east-1".into()),
         endpoint_url: None,
         engine: EngineChoice::Auto,
+        table_policies: TablePolicies::AssumeNone,
     };
     let report = run(&account, &ctx, &plan).await.unwrap();
     assert_eq!(report.principal.kind, PrincipalKind::Role);

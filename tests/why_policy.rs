@@ -44,7 +44,13 @@ fn why_names_the_feature_the_cause_and_the_statement_to_add() {
     complete_example(dir.path());
     let run = run_in(
         dir.path(),
-        &["why", TRANSACTION_DENIED, "--policy-file", "app.json"],
+        &[
+            "why",
+            "--no-table-policy",
+            TRANSACTION_DENIED,
+            "--policy-file",
+            "app.json",
+        ],
         None,
         None,
     );
@@ -64,7 +70,15 @@ fn why_names_the_feature_the_cause_and_the_statement_to_add() {
 
     let run = run_in(
         dir.path(),
-        &["why", "-", "--policy-file", "app.json", "--format", "json"],
+        &[
+            "why",
+            "--no-table-policy",
+            "-",
+            "--policy-file",
+            "app.json",
+            "--format",
+            "json",
+        ],
         Some(TRANSACTION_DENIED),
         None,
     );
@@ -92,7 +106,7 @@ fn why_on_kms_needs_the_key_and_reads_the_key_policy() {
     let msg = "User: arn:aws:sts::123456789012:assumed-role/app/s is not authorized to perform: kms:GenerateDataKey on this resource because no identity-based policy allows the kms:GenerateDataKey action";
     let run = run_in(
         dir.path(),
-        &["why", msg, "--policy-file", "app.json"],
+        &["why", "--no-table-policy", msg, "--policy-file", "app.json"],
         None,
         None,
     );
@@ -102,6 +116,7 @@ fn why_on_kms_needs_the_key_and_reads_the_key_policy() {
         dir.path(),
         &[
             "why",
+            "--no-table-policy",
             msg,
             "--policy-file",
             "app.json",
@@ -139,7 +154,7 @@ fn why_says_when_adding_an_allow_will_not_help() {
     let msg = "User: arn:aws:sts::123456789012:assumed-role/app/s is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/users with an explicit deny in a service control policy";
     let run = run_in(
         dir.path(),
-        &["why", msg, "--policy-file", "app.json"],
+        &["why", "--no-table-policy", msg, "--policy-file", "app.json"],
         None,
         None,
     );
@@ -162,6 +177,7 @@ fn why_rejects_text_that_is_not_an_access_denied() {
         dir.path(),
         &[
             "why",
+            "--no-table-policy",
             "ValidationException: One or more parameter values were invalid",
         ],
         None,
@@ -177,6 +193,7 @@ fn why_rejects_text_that_is_not_an_access_denied() {
         dir.path(),
         &[
             "why",
+            "--no-table-policy",
             "is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:1:table/t",
         ],
         None,
@@ -234,6 +251,7 @@ fn every_generated_policy_passes_check_offline() {
         std::fs::write(dir.path().join("generated.json"), &policy.stdout).unwrap();
         let mut check = vec![
             "check",
+            "--no-table-policy",
             "--role",
             "arn:aws:iam::123456789012:role/app",
             "--policy-file",
@@ -372,7 +390,12 @@ async fn why_end_to_end_against_localstack() {
         "pydynox.AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role/{role}/botocore-session-1 is not authorized to perform: dynamodb:DeleteItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/users with an explicit deny in an identity-based policy"
     );
     let dir = tempfile::tempdir().unwrap();
-    let run = run_in(dir.path(), &["why", &msg], None, Some(&endpoint));
+    let run = run_in(
+        dir.path(),
+        &["why", "--no-table-policy", &msg],
+        None,
+        Some(&endpoint),
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
@@ -395,6 +418,7 @@ fn least_privilege_lists_every_excess_grant_of_the_docs_example_for_a_crud_only_
     complete_example(dir.path());
     let base = [
         "check",
+        "--no-table-policy",
         "--role",
         "arn:aws:iam::123456789012:role/app",
         "--policy-file",
