@@ -889,13 +889,7 @@ impl SdkAws {
             .await
         {
             Ok(out) => Ok(out.policy().map(str::to_string)),
-            Err(e)
-                if e.code() == Some("PolicyNotFoundException")
-                    || e.as_service_error()
-                        .is_some_and(|se| se.is_policy_not_found_exception()) =>
-            {
-                Ok(None)
-            }
+            Err(e) if e.code() == Some("PolicyNotFoundException") => Ok(None),
             Err(e) => Err(map_sdk_error(
                 "dynamodb:GetResourcePolicy",
                 || format!("DynamoDB table `{table_arn}`"),

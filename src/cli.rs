@@ -294,7 +294,22 @@ pub fn load_offline(
 ) -> Result<crate::offline::OfflineAccount, Vec<String>> {
     use crate::offline::{BucketPolicyInput, OfflineAccount};
     let mut errors = Vec::new();
-    let mut read_errors = Vec::new();
+    // TABLE=FILE specs are checked before any file is read.
+    let table_specs: Vec<(&str, &str)> = o
+        .table_policy_files
+        .iter()
+        .filter_map(|spec| {
+            let parsed = spec
+                .split_once('=')
+                .filter(|(t, p)| !t.is_empty() && !p.is_empty());
+            if parsed.is_none() {
+                errors.push(format!(
+                    "--table-policy-file `{spec}` must be TABLE=FILE (a table name or ARN, then the policy file)"
+                ));
+            }
+            parsed
+        })
+        .collect();
     let mut read = |p: &std::path::Path| read_file(p).map_err(|e| errors.push(e)).ok();
     let key_policy = o.key_policy_file.as_deref().and_then(&mut read);
     let bucket = match (&o.bucket_policy_file, o.no_bucket_policy) {
@@ -304,25 +319,13 @@ pub fn load_offline(
         (None, true) => BucketPolicyInput::None,
         (None, false) => BucketPolicyInput::Unknown,
     };
-    let mut table_policies = std::collections::HashMap::new();
-    for spec in &o.table_policy_files {
-        let parsed = spec
-            .split_once('=')
-            .filter(|(t, p)| !t.is_empty() && !p.is_empty());
-        let text = match parsed {
-            Some((_, path)) => read(std::path::Path::new(path)),
-            None => {
-                read_errors.push(format!(
-                    "--table-policy-file `{spec}` must be TABLE=FILE (a table name or ARN, then the policy file)"
-                ));
-                None
-            }
-        };
-        if let (Some((table, _)), Some(text)) = (parsed, text) {
+    let table_policies: std::collections::HashMap<String, String> = table_specs
+        .into_iter()
+        .filter_map(|(table, path)| {
             let name = crate::arn::table_name_of(table).unwrap_or(table);
-            table_policies.insert(name.to_string(), text);
-        }
-    }
+            read(std::path::Path::new(path)).map(|text| (name.to_string(), text))
+        })
+        .collect();
     let account = if let Some(path) = &o.from_auth_details {
         read(path).and_then(|text| {
             OfflineAccount::from_authorization_details(&text)
@@ -370,7 +373,6 @@ pub fn load_offline(
             OfflineAccount::from_policy_files(&arn, p, policies, boundary)
         })
     };
-    errors.extend(read_errors);
     match account {
         Some(acc) if errors.is_empty() => Ok(acc
             .with_key_policy(key_policy)
