@@ -6,7 +6,7 @@
 #   list-attached-role-policies, get-policy + get-policy-version (each attached policy, and the
 #   permissions boundary), aws s3api get-bucket-policy, then aws iam simulate-principal-policy with the same actions,
 #   resource ARNs and context entries, one call per (context, resource set) group, as
-#   `plan_simulations` in src/check.rs groups them.
+#   `plan_simulations` in src/verdict/pipeline.rs groups them.
 #
 # The groups are not hard-coded: they are derived from `pydynox-iam features --format json`
 # (the catalogue of the pydynox release the binary knows as newest), so they follow the

@@ -5,10 +5,10 @@ use std::io::{self, IsTerminal, Write};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::catalogue::{Catalogue, parse_version};
-use crate::plan::{PlanInput, PrincipalSelector};
-use crate::render::{self, TextStyle};
-use crate::report::exit;
+use crate::needs::catalogue::{Catalogue, parse_version};
+use crate::needs::plan::{PlanInput, PrincipalSelector};
+use crate::report::model::exit;
+use crate::report::table::{self, TextStyle};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -41,11 +41,11 @@ pub enum Command {
     /// List pydynox features with the IAM actions and resources each one needs
     Features(FeaturesArgs),
     /// Evaluate requests against policy files offline, like `aws iam simulate-custom-policy`
-    Simulate(crate::simulate_cmd::SimulateArgs),
+    Simulate(crate::commands::simulate::SimulateArgs),
     /// Explain an AccessDenied error a pydynox service logged, and print the fix
-    Why(Box<crate::cmd_why::WhyArgs>),
+    Why(Box<crate::commands::why::WhyArgs>),
     /// Print the minimal IAM policy pydynox needs for the declared features and resources
-    Policy(Box<crate::cmd_policy::PolicyArgs>),
+    Policy(Box<crate::commands::policy::PolicyArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
@@ -87,13 +87,13 @@ pub enum Engine {
     Auto,
 }
 
-impl From<Engine> for crate::check::EngineChoice {
+impl From<Engine> for crate::verdict::pipeline::EngineChoice {
     fn from(e: Engine) -> Self {
         match e {
-            Engine::Aws => crate::check::EngineChoice::Aws,
-            Engine::Local => crate::check::EngineChoice::Local,
-            Engine::Both => crate::check::EngineChoice::Both,
-            Engine::Auto => crate::check::EngineChoice::Auto,
+            Engine::Aws => crate::verdict::pipeline::EngineChoice::Aws,
+            Engine::Local => crate::verdict::pipeline::EngineChoice::Local,
+            Engine::Both => crate::verdict::pipeline::EngineChoice::Both,
+            Engine::Auto => crate::verdict::pipeline::EngineChoice::Auto,
         }
     }
 }
@@ -261,11 +261,11 @@ pub struct OfflineArgs {
 }
 
 impl OfflineArgs {
-    pub fn table_policies(&self) -> crate::check::TablePolicies {
+    pub fn table_policies(&self) -> crate::verdict::pipeline::TablePolicies {
         if self.no_table_policy {
-            crate::check::TablePolicies::AssumeNone
+            crate::verdict::pipeline::TablePolicies::AssumeNone
         } else {
-            crate::check::TablePolicies::Read
+            crate::verdict::pipeline::TablePolicies::Read
         }
     }
 
@@ -291,8 +291,8 @@ pub fn load_offline(
     o: &OfflineArgs,
     principal_input: Option<&str>,
     principal_sel: &PrincipalSelector,
-) -> Result<crate::offline::OfflineAccount, Vec<String>> {
-    use crate::offline::{BucketPolicyInput, OfflineAccount};
+) -> Result<crate::grants::offline::OfflineAccount, Vec<String>> {
+    use crate::grants::offline::{BucketPolicyInput, OfflineAccount};
     let mut errors = Vec::new();
     // TABLE=FILE specs are checked before any file is read.
     let table_specs: Vec<(&str, &str)> = o
@@ -322,7 +322,7 @@ pub fn load_offline(
     let table_policies: std::collections::HashMap<String, String> = table_specs
         .into_iter()
         .filter_map(|(table, path)| {
-            let name = crate::arn::table_name_of(table).unwrap_or(table);
+            let name = crate::iam::arn::table_name_of(table).unwrap_or(table);
             read(std::path::Path::new(path)).map(|text| (name.to_string(), text))
         })
         .collect();
@@ -355,7 +355,7 @@ pub fn load_offline(
         };
         principal.map(|p| {
             let input = principal_input.unwrap_or_default();
-            let partition = crate::arn::Arn::parse(input)
+            let partition = crate::iam::arn::Arn::parse(input)
                 .map(|x| x.partition.to_string())
                 .unwrap_or_else(|| "aws".into());
             let arn = format!(
@@ -396,14 +396,17 @@ impl AwsArgs {
     pub async fn connect(
         &self,
         default_region: Option<String>,
-        log: crate::aws::CallLog,
-    ) -> crate::aws::SdkAws {
-        let conn = crate::aws::ConnectOptions {
+        log: crate::grants::sdk::CallLog,
+    ) -> crate::grants::sdk::SdkAws {
+        let conn = crate::grants::sdk::ConnectOptions {
             region: self.region.clone().or(default_region),
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone(),
         };
-        crate::aws::SdkAws::with_call_log(&crate::aws::load_config(&conn).await, log)
+        crate::grants::sdk::SdkAws::with_call_log(
+            &crate::grants::sdk::load_config(&conn).await,
+            log,
+        )
     }
 }
 
@@ -517,9 +520,9 @@ pub async fn run(cli: Cli) -> i32 {
                 None => cat.newest(),
             };
             let r = emit(|w| match a.format {
-                Format::Json => render::features_json(w, &cat, &version),
+                Format::Json => table::features_json(w, &cat, &version),
                 Format::Table => {
-                    render::features_table(w, &cat, &version, text_style(ColorChoice::Auto, false))
+                    table::features_table(w, &cat, &version, text_style(ColorChoice::Auto, false))
                 }
             });
             match r {
@@ -553,10 +556,10 @@ pub async fn run(cli: Cli) -> i32 {
             let mut input = stdin.lock();
             let stdout = io::stdout();
             let mut out = stdout.lock();
-            crate::simulate_cmd::run(&a, &mut input, &mut out, &mut io::stderr())
+            crate::commands::simulate::run(&a, &mut input, &mut out, &mut io::stderr())
         }
-        Command::Check(a) => crate::cmd_check::execute(&cat, &a, verbose).await,
-        Command::Why(a) => crate::cmd_why::execute(&cat, &a).await,
-        Command::Policy(a) => crate::cmd_policy::execute(&cat, &a),
+        Command::Check(a) => crate::commands::check::execute(&cat, &a, verbose).await,
+        Command::Why(a) => crate::commands::why::execute(&cat, &a).await,
+        Command::Policy(a) => crate::commands::policy::execute(&cat, &a),
     }
 }

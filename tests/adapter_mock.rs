@@ -30,15 +30,15 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use aws_smithy_types::DateTime;
 use aws_smithy_types::error::ErrorMetadata;
 
-use pydynox_iam::arn::PrincipalKind;
-use pydynox_iam::aws::{Aws, AwsError, Owner, SdkAws};
-use pydynox_iam::catalogue::Catalogue;
-use pydynox_iam::check::{
+use pydynox_iam::grants::model::{PolicySource, Principal, SimDecision, SimRequest};
+use pydynox_iam::grants::sdk::{Aws, AwsError, Owner, SdkAws};
+use pydynox_iam::iam::arn::PrincipalKind;
+use pydynox_iam::needs::catalogue::Catalogue;
+use pydynox_iam::needs::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs};
+use pydynox_iam::report::model::{ReasonCode, Verdict};
+use pydynox_iam::verdict::pipeline::{
     CheckError, EngineChoice, RunContext, TablePolicies, fetch_policies, run,
 };
-use pydynox_iam::model::{PolicySource, Principal, SimDecision, SimRequest};
-use pydynox_iam::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs};
-use pydynox_iam::report::{ReasonCode, Verdict};
 
 const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/svc/app";
 
@@ -411,10 +411,10 @@ async fn user_policies_include_every_group_page() {
         ]
     );
     let aws = adapter(iam);
-    let principal = pydynox_iam::check::resolve_principal(
+    let principal = pydynox_iam::verdict::pipeline::resolve_principal(
         &aws,
         &PrincipalSelector::Named(
-            pydynox_iam::arn::principal_from_input(PrincipalKind::User, "alice").unwrap(),
+            pydynox_iam::iam::arn::principal_from_input(PrincipalKind::User, "alice").unwrap(),
         ),
     )
     .await
@@ -643,7 +643,7 @@ fn plan() -> CheckPlan {
     let cat = Catalogue::embedded();
     CheckPlan {
         principal: PrincipalSelector::Named(
-            pydynox_iam::arn::principal_from_input(PrincipalKind::Role, "app").unwrap(),
+            pydynox_iam::iam::arn::principal_from_input(PrincipalKind::Role, "app").unwrap(),
         ),
         features: vec!["crud".into()],
         version: cat.newest(),
@@ -697,7 +697,9 @@ async fn access_denied_on_get_role_names_the_permission_and_exits_3() {
 /// One run of the simulator engine over mocked IAM (GetItem allowed by an inline policy,
 /// PutItem denied by the boundary, the rest not allowed) and the given DynamoDB client;
 /// returns the report and how many simulator calls it made.
-async fn full_run(dynamodb: aws_sdk_dynamodb::Client) -> (pydynox_iam::report::Report, usize) {
+async fn full_run(
+    dynamodb: aws_sdk_dynamodb::Client,
+) -> (pydynox_iam::report::model::Report, usize) {
     let get_role = mock!(Iam::get_role).then_output(|| {
         GetRoleOutput::builder()
             .role(role(
@@ -808,7 +810,7 @@ async fn full_run(dynamodb: aws_sdk_dynamodb::Client) -> (pydynox_iam::report::R
     (report, simulate.num_calls())
 }
 
-fn verdicts(report: &pydynox_iam::report::Report) -> Vec<(&str, Verdict, ReasonCode)> {
+fn verdicts(report: &pydynox_iam::report::model::Report) -> Vec<(&str, Verdict, ReasonCode)> {
     report
         .rows
         .iter()

@@ -1,8 +1,8 @@
 //! The pydynox catalogue against the AWS action snapshot: every action it names is a real IAM
 //! action, checked on a resource type that action takes.
 
-use pydynox_iam::actions;
-use pydynox_iam::catalogue::Catalogue;
+use pydynox_iam::iam::actions;
+use pydynox_iam::needs::catalogue::Catalogue;
 
 /// Catalogue resource kind → the SAR resource type it stands for; `None` for `any`, which is
 /// only right for actions that have no resource type (IAM then matches only `"*"`).

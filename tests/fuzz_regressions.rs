@@ -9,7 +9,7 @@ use pydynox_iam::engine::{
 };
 
 fn outcome(text: &str) -> Result<Decision, String> {
-    let _ = pydynox_iam::accessdenied::parse(text);
+    let _ = pydynox_iam::needs::accessdenied::parse(text);
     let doc = PolicyDocument::parse(text).map_err(|e| e.to_string())?;
     let policy = NamedPolicy::new("fuzz", PolicyKind::Identity, doc).map_err(|e| e.to_string())?;
     let identity = [policy];

@@ -3,17 +3,19 @@
 //! offline engine with the generated policy as the principal's only identity policy; the
 //! reader/writer split allows the reads and the writes respectively, and nothing else.
 
-use pydynox_iam::arn::KeyInput;
-use pydynox_iam::catalogue::{Catalogue, parse_version};
 use pydynox_iam::engine::{
     Decision, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Request, ResourcePolicyMode,
     evaluate,
 };
-use pydynox_iam::generate::{Format, is_read_action, minimal_policy, render, split_read_write};
-use pydynox_iam::local::engine_context;
-use pydynox_iam::plan::{
+use pydynox_iam::iam::arn::KeyInput;
+use pydynox_iam::needs::catalogue::{Catalogue, parse_version};
+use pydynox_iam::needs::plan::{
     Check, CheckPlan, Env, IndexSelection, PrincipalSelector, ResourceInputs, expand,
 };
+use pydynox_iam::verdict::generate::{
+    Format, is_read_action, minimal_policy, render, split_read_write,
+};
+use pydynox_iam::verdict::local::engine_context;
 use semver::Version;
 use serde_json::Value;
 

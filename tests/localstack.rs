@@ -13,8 +13,8 @@ use crate::common;
 use common::*;
 use serde_json::{Value, json};
 
-use pydynox_iam::catalogue::Catalogue;
-use pydynox_iam::plan::{
+use pydynox_iam::needs::catalogue::Catalogue;
+use pydynox_iam::needs::plan::{
     CheckPlan, Env, IndexSelection, PrincipalSelector, ResourceInputs, expand,
 };
 
@@ -720,7 +720,7 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
         .unwrap();
     let role = unique("kms");
     let mut res = resources(&[]);
-    res.kms_key = Some(pydynox_iam::arn::KeyInput::KeyArn(key_arn.clone()));
+    res.kms_key = Some(pydynox_iam::iam::arn::KeyInput::KeyArn(key_arn.clone()));
     create_role(
         &iam,
         &role,

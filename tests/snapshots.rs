@@ -3,14 +3,14 @@
 
 use clap::CommandFactory;
 
-use pydynox_iam::arn::PrincipalKind;
-use pydynox_iam::catalogue::Catalogue;
-use pydynox_iam::check::{EngineChoice, RunContext, TablePolicies, run};
 use pydynox_iam::cli::Cli;
-use pydynox_iam::offline::{BucketPolicyInput, OfflineAccount};
-use pydynox_iam::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs};
-use pydynox_iam::render::{self, TextStyle};
-use pydynox_iam::report::Report;
+use pydynox_iam::grants::offline::{BucketPolicyInput, OfflineAccount};
+use pydynox_iam::iam::arn::PrincipalKind;
+use pydynox_iam::needs::catalogue::Catalogue;
+use pydynox_iam::needs::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs};
+use pydynox_iam::report::model::Report;
+use pydynox_iam::report::table::{self, TextStyle};
+use pydynox_iam::verdict::pipeline::{EngineChoice, RunContext, TablePolicies, run};
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/svc/orders-api";
 
@@ -35,7 +35,7 @@ async fn report() -> Report {
     ]
 }"#;
     let key_policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"EnableIAM","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#;
-    let principal = pydynox_iam::arn::principal_from_arn(ROLE).unwrap();
+    let principal = pydynox_iam::iam::arn::principal_from_arn(ROLE).unwrap();
     let account = OfflineAccount::from_policy_files(
         ROLE,
         &principal,
@@ -61,7 +61,7 @@ async fn report() -> Report {
         resources: ResourceInputs {
             tables: vec!["users".into()],
             indexes: IndexSelection::Named(vec!["by-email".into()]),
-            kms_key: Some(pydynox_iam::arn::KeyInput::KeyArn(
+            kms_key: Some(pydynox_iam::iam::arn::KeyInput::KeyArn(
                 "arn:aws:kms:us-east-1:111122223333:key/12345678-1234-1234-1234-123456789012"
                     .into(),
             )),
@@ -93,7 +93,7 @@ fn render(f: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
 async fn check_table() {
     let r = report().await;
     let text = render(|w| {
-        render::report_table(
+        table::report_table(
             w,
             &r,
             TextStyle {
@@ -110,7 +110,7 @@ async fn check_table() {
 async fn check_table_with_colour_marks_verdicts() {
     let r = report().await;
     let text = render(|w| {
-        render::report_table(
+        table::report_table(
             w,
             &r,
             TextStyle {
@@ -129,7 +129,7 @@ async fn check_table_with_colour_marks_verdicts() {
 #[tokio::test]
 async fn check_json() {
     let r = report().await;
-    let text = render(|w| render::report_json(w, &r));
+    let text = render(|w| table::report_json(w, &r));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["schema"], "pydynox-iam/check/v1");
     insta::assert_snapshot!(text);
@@ -139,7 +139,7 @@ async fn check_json() {
 fn features_table_and_json() {
     let cat = Catalogue::embedded();
     let table = render(|w| {
-        render::features_table(
+        table::features_table(
             w,
             &cat,
             &cat.newest(),
@@ -151,10 +151,10 @@ fn features_table_and_json() {
     });
     insta::assert_snapshot!("features_table", table);
     let old = render(|w| {
-        render::features_json(
+        table::features_json(
             w,
             &cat,
-            &pydynox_iam::catalogue::parse_version("0.13.0").unwrap(),
+            &pydynox_iam::needs::catalogue::parse_version("0.13.0").unwrap(),
         )
     });
     insta::assert_snapshot!("features_json_0_13", old);

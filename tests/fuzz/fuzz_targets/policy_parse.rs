@@ -7,7 +7,7 @@ use pydynox_iam::engine::{Context, NamedPolicy, PolicyDocument, PolicyKind, Poli
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = pydynox_iam::accessdenied::parse(text);
+    let _ = pydynox_iam::needs::accessdenied::parse(text);
     let Ok(doc) = PolicyDocument::parse(text) else { return };
     for kind in [PolicyKind::Identity, PolicyKind::Boundary, PolicyKind::Resource] {
         let Ok(policy) = NamedPolicy::new("fuzz", kind, doc.clone()) else { continue };

@@ -8,9 +8,9 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use semver::Version;
 use serde::Serialize;
 
-use crate::catalogue::{Catalogue, ContextEntry};
-use crate::model::{FetchedPolicy, PolicySource};
-use crate::report::{Report, Verdict};
+use crate::grants::model::{FetchedPolicy, PolicySource};
+use crate::needs::catalogue::{Catalogue, ContextEntry};
+use crate::report::model::{Report, Verdict};
 
 /// How text output is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,7 +235,11 @@ fn paint(v: Verdict, color: bool) -> String {
 }
 
 /// A fix: the statements to add (indented JSON) and what must change instead.
-pub fn fix_block(w: &mut dyn Write, fix: &crate::report::Fix, indent: &str) -> io::Result<()> {
+pub fn fix_block(
+    w: &mut dyn Write,
+    fix: &crate::report::model::Fix,
+    indent: &str,
+) -> io::Result<()> {
     if !fix.add_statements.is_empty() {
         writeln!(w, "{indent}add to the principal's policy:")?;
         let text = serde_json::to_string_pretty(&fix.add_statements).unwrap_or_default();
@@ -286,9 +290,9 @@ pub fn policy_block(w: &mut dyn Write, p: &FetchedPolicy) -> io::Result<()> {
 /// A fetched resource policy (key, bucket or trust policy), or why there is none.
 pub fn resource_policy_block(
     w: &mut dyn Write,
-    rp: &crate::model::FetchedResourcePolicy,
+    rp: &crate::grants::model::FetchedResourcePolicy,
 ) -> io::Result<()> {
-    use crate::model::ResourcePolicyState;
+    use crate::grants::model::ResourcePolicyState;
     let kind = rp.kind.label();
     writeln!(w, "\n# {kind} of `{}`", rp.resource)?;
     match &rp.state {

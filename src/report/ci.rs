@@ -13,7 +13,7 @@
 
 use std::io::{self, Write};
 
-use crate::report::{Report, Row, Verdict, exit};
+use crate::report::model::{Report, Row, Verdict, exit};
 
 /// One service's finished report, with what the caller decided about it.
 #[derive(Debug, Clone, Copy)]

@@ -5,18 +5,18 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::arn::{Arn, ArnError, KeyInput, PrincipalKind, PrincipalRef, principal_from_arn};
-use crate::aws::{Aws, AwsError, Owner};
-use crate::catalogue::{Catalogue, ContextEntry};
-use crate::local::{LocalVerdict, Outcome};
-use crate::model::{
+use crate::grants::model::{
     FetchedPolicy, PolicySource, Principal, PrincipalPolicies, SimDecision, SimRequest, SimResult,
 };
-use crate::model::{FetchedResourcePolicy, ResourcePolicyKind, ResourcePolicyState};
-use crate::plan::{Check, CheckPlan, Env, PrincipalSelector, expand};
-use crate::report::{
+use crate::grants::model::{FetchedResourcePolicy, ResourcePolicyKind, ResourcePolicyState};
+use crate::grants::sdk::{Aws, AwsError, Owner};
+use crate::iam::arn::{Arn, ArnError, KeyInput, PrincipalKind, PrincipalRef, principal_from_arn};
+use crate::needs::catalogue::{Catalogue, ContextEntry};
+use crate::needs::plan::{Check, CheckPlan, Env, PrincipalSelector, expand};
+use crate::report::model::{
     Disagreement, Evidence, ReasonCode, Report, Row, SCHEMA, SimEvidence, StatementRef, Verdict,
 };
+use crate::verdict::local::{LocalVerdict, Outcome};
 
 /// Why a check run could not produce a report.
 #[derive(Debug, thiserror::Error)]
@@ -46,9 +46,9 @@ impl CheckError {
     /// The documented exit code for this error.
     pub fn exit_code(&self) -> i32 {
         if self.is_usage() {
-            crate::report::exit::USAGE
+            crate::report::model::exit::USAGE
         } else {
-            crate::report::exit::ERROR
+            crate::report::model::exit::ERROR
         }
     }
 }
@@ -393,7 +393,10 @@ fn array_elements(b: &[u8], open: usize) -> Option<Vec<(usize, usize)>> {
 
 /// Maps a simulator statement reference to the fetched policy and, where possible, the
 /// statement's index and Sid.
-fn statement_ref(policies: &PrincipalPolicies, s: &crate::model::SimStatement) -> StatementRef {
+fn statement_ref(
+    policies: &PrincipalPolicies,
+    s: &crate::grants::model::SimStatement,
+) -> StatementRef {
     let id = s
         .source_policy_id
         .clone()
@@ -658,7 +661,7 @@ pub async fn fetch_resource_policies<A: Aws>(
             },
             "role" if local => (ResourcePolicyKind::RoleTrust, c.resource.clone()),
             "table" | "index" if tables == TablePolicies::Read => {
-                match crate::arn::table_arn_of(&c.resource) {
+                match crate::iam::arn::table_arn_of(&c.resource) {
                     Some(t) => (ResourcePolicyKind::DynamoDbTable, t.to_string()),
                     None => continue,
                 }
@@ -876,7 +879,7 @@ pub async fn evaluate_checks<A: Aws>(
     // be read), the local engine evaluates that row beside the simulator, as with `both`.
     let needs_local =
         engine != EngineChoice::Aws || resource_policies.iter().any(|rp| rp.state.may_decide());
-    let local = needs_local.then(|| crate::local::prepare(&policies, &resource_policies));
+    let local = needs_local.then(|| crate::verdict::local::prepare(&policies, &resource_policies));
     let mut disagreements = Vec::new();
     let rows: Vec<Row> = checks
         .iter()
@@ -928,8 +931,12 @@ pub async fn evaluate_checks<A: Aws>(
 /// What would make a feature pass: for rows nothing allows, the statements to add (from the
 /// policy generator); for rows a Deny, the boundary, an SCP or a resource policy blocks, what
 /// must change there instead, since adding an Allow would not help.
-pub fn feature_fix(feature: &str, checks: &[Check], rows: &[Row]) -> Option<crate::report::Fix> {
-    let mut fix = crate::report::Fix::default();
+pub fn feature_fix(
+    feature: &str,
+    checks: &[Check],
+    rows: &[Row],
+) -> Option<crate::report::model::Fix> {
+    let mut fix = crate::report::model::Fix::default();
     let mut missing: Vec<&Check> = Vec::new();
     for (c, r) in checks
         .iter()
@@ -983,7 +990,8 @@ pub fn feature_fix(feature: &str, checks: &[Check], rows: &[Row]) -> Option<crat
         }
     }
     if !missing.is_empty()
-        && let serde_json::Value::Array(statements) = crate::generate::fix_statement(&missing)
+        && let serde_json::Value::Array(statements) =
+            crate::verdict::generate::fix_statement(&missing)
     {
         fix.add_statements = statements;
     }
@@ -1021,7 +1029,7 @@ fn run_notes(
     if has("s3-object") {
         notes.push(format!(
             "S3 rows are checked on a representative object `{}` under the prefix",
-            crate::plan::S3_PROBE_OBJECT
+            crate::needs::plan::S3_PROBE_OBJECT
         ));
     }
     if engine == EngineChoice::Aws
@@ -1055,8 +1063,8 @@ fn run_notes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::ContextType;
-    use crate::model::SimStatement;
+    use crate::grants::model::SimStatement;
+    use crate::needs::catalogue::ContextType;
 
     fn check(action: &str, resource: &str, ctx: &[(&str, &str)]) -> Check {
         Check {

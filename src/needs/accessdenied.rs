@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use crate::arn::{Arn, ArnError, PrincipalRef, principal_from_arn};
+use crate::iam::arn::{Arn, ArnError, PrincipalRef, principal_from_arn};
 
 /// One AccessDenied error, as AWS worded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

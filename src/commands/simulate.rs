@@ -25,15 +25,15 @@ use comfy_table::{ContentArrangement, Table, presets};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::catalogue::{ContextEntry, ContextType};
 use crate::cli::Format;
 use crate::engine::principal::PrincipalArn;
 use crate::engine::{
     Context, ContextValue, Decision, Effect, Evaluation, NamedPolicy, PolicyDocument, PolicyError,
     PolicyKind, PolicySet, Reason, Request, ResourcePolicyMode, ValueType, evaluate,
 };
-use crate::plan::parse_context_arg;
-use crate::report::exit;
+use crate::needs::catalogue::{ContextEntry, ContextType};
+use crate::needs::plan::parse_context_arg;
+use crate::report::model::exit;
 
 pub const SIMULATE_EXIT_CODES: &str = "\
 Exit codes:

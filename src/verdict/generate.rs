@@ -21,8 +21,8 @@ use std::collections::{BTreeSet, HashSet};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Value, json};
 
-use crate::arn::Arn;
-use crate::plan::{Check, S3_PROBE_OBJECT};
+use crate::iam::arn::Arn;
+use crate::needs::plan::{Check, S3_PROBE_OBJECT};
 
 /// The policy language version every generated document uses.
 pub const POLICY_VERSION: &str = "2012-10-17";
@@ -528,8 +528,8 @@ fn yaml_sequence(out: &mut String, items: &[Value], indent: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::{ContextEntry, ContextType};
     use crate::engine::{PolicyDocument, PolicyKind};
+    use crate::needs::catalogue::{ContextEntry, ContextType};
 
     const TABLE: &str = "arn:aws:dynamodb:eu-west-1:111122223333:table/users";
 

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aws::{Aws, AwsError, Entity, Owner};
-use crate::model::{SimRequest, SimResult};
+use crate::grants::model::{SimRequest, SimResult};
+use crate::grants::sdk::{Aws, AwsError, Entity, Owner};
 
 pub const SNAPSHOT_SCHEMA: &str = "pydynox-iam/snapshot/v1";
 

@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use semver::Version;
 use serde::Serialize;
 
-use crate::arn::{
+use crate::iam::arn::{
     KeyInput, PrincipalKind, PrincipalRef, parse_key_input, principal_from_arn,
     principal_from_input,
 };
-use crate::catalogue::{Catalogue, ContextEntry, ContextType, parse_version};
+use crate::needs::catalogue::{Catalogue, ContextEntry, ContextType, parse_version};
 
 /// Whose permissions are checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,7 +370,7 @@ fn merge_context(catalogue: &[ContextEntry], extra: &[ContextEntry]) -> Vec<Cont
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arn::KeyInput;
+    use crate::iam::arn::KeyInput;
 
     fn inputs() -> ResourceInputs {
         ResourceInputs {

@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::catalogue::ContextEntry;
-use crate::model::{Principal, PrincipalPolicies};
+use crate::grants::model::{Principal, PrincipalPolicies};
+use crate::needs::catalogue::ContextEntry;
 
 /// JSON schema identifier; bumped only on incompatible changes.
 pub const SCHEMA: &str = "pydynox-iam/check/v1";
@@ -256,18 +256,18 @@ pub struct Report {
     /// What was fetched, so a reader can see the policies behind every verdict.
     pub policies: PrincipalPolicies,
     /// Resource policies fetched for the local engine (key, bucket, trust policies).
-    pub resource_policies: Vec<crate::model::FetchedResourcePolicy>,
+    pub resource_policies: Vec<crate::grants::model::FetchedResourcePolicy>,
     /// Grants beyond what the declared features need (`--least-privilege`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub least_privilege: Option<Vec<crate::least_privilege::Finding>>,
+    pub least_privilege: Option<Vec<crate::verdict::least_privilege::Finding>>,
 }
 
 impl Report {
     /// The checks this report answered, rebuilt from its rows.
-    pub fn checks(&self) -> Vec<crate::plan::Check> {
+    pub fn checks(&self) -> Vec<crate::needs::plan::Check> {
         self.rows
             .iter()
-            .map(|r| crate::plan::Check {
+            .map(|r| crate::needs::plan::Check {
                 feature: r.feature.clone(),
                 action: r.action.clone(),
                 resource: r.resource.clone(),
@@ -335,7 +335,7 @@ impl Report {
     pub fn exit_code(
         &self,
         allow_inconclusive: bool,
-        fail_on: Option<crate::least_privilege::Severity>,
+        fail_on: Option<crate::verdict::least_privilege::Severity>,
     ) -> i32 {
         let worst = self
             .rows
@@ -420,8 +420,8 @@ mod tests {
             pydynox_version: "1.3.0".into(),
             engine: "local".into(),
             engine_reason: String::new(),
-            principal: crate::model::Principal {
-                kind: crate::arn::PrincipalKind::Role,
+            principal: crate::grants::model::Principal {
+                kind: crate::iam::arn::PrincipalKind::Role,
                 name: "r".into(),
                 arn: "arn:aws:iam::1:role/r".into(),
                 account: "1".into(),
@@ -436,8 +436,8 @@ mod tests {
             notes: vec![],
             disagreements: vec![],
             policies: PrincipalPolicies {
-                principal: crate::model::Principal {
-                    kind: crate::arn::PrincipalKind::Role,
+                principal: crate::grants::model::Principal {
+                    kind: crate::iam::arn::PrincipalKind::Role,
                     name: "r".into(),
                     arn: "arn:aws:iam::1:role/r".into(),
                     account: "1".into(),
@@ -463,9 +463,9 @@ mod tests {
         waived.rows[1].waived = Some("expected".into());
         assert_eq!(waived.exit_code(false, None), 0);
         let mut findings = pass.clone();
-        findings.least_privilege = Some(vec![crate::least_privilege::Finding {
-            code: crate::least_privilege::Code::ServiceWildcard,
-            severity: crate::least_privilege::Severity::High,
+        findings.least_privilege = Some(vec![crate::verdict::least_privilege::Finding {
+            code: crate::verdict::least_privilege::Code::ServiceWildcard,
+            severity: crate::verdict::least_privilege::Severity::High,
             policy: "p".into(),
             statement: 0,
             sid: None,
@@ -475,11 +475,11 @@ mod tests {
         }]);
         assert_eq!(findings.exit_code(false, None), 0);
         assert_eq!(
-            findings.exit_code(false, Some(crate::least_privilege::Severity::High)),
+            findings.exit_code(false, Some(crate::verdict::least_privilege::Severity::High)),
             1
         );
         assert_eq!(
-            findings.exit_code(false, Some(crate::least_privilege::Severity::Low)),
+            findings.exit_code(false, Some(crate::verdict::least_privilege::Severity::Low)),
             1
         );
     }

@@ -12,8 +12,8 @@ use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{ContextEntry as SdkContextEntry, ContextKeyTypeEnum};
 use aws_smithy_types::error::display::DisplayErrorContext;
 
-use crate::catalogue::ContextType;
-use crate::model::{SimDecision, SimRequest, SimResult, SimStatement};
+use crate::grants::model::{SimDecision, SimRequest, SimResult, SimStatement};
+use crate::needs::catalogue::ContextType;
 
 /// An identity whose policies can be listed: the audited role or user, or a user's group.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

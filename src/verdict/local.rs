@@ -5,16 +5,16 @@
 
 use std::collections::HashMap;
 
-use crate::catalogue::{ContextEntry, ContextType};
 use crate::engine::{
     Context, ContextValue, Decision, Evaluation, NamedPolicy, PolicyDocument, PolicyKind,
     PolicySet, Reason, Request, ResourcePolicyMode, ValueType, evaluate,
 };
-use crate::model::{
+use crate::grants::model::{
     FetchedResourcePolicy, PolicySource, PrincipalPolicies, ResourcePolicyKind, ResourcePolicyState,
 };
-use crate::plan::Check;
-use crate::report::{LocalEvidence, ReasonCode, StatementRef, Verdict};
+use crate::needs::catalogue::{ContextEntry, ContextType};
+use crate::needs::plan::Check;
+use crate::report::model::{LocalEvidence, ReasonCode, StatementRef, Verdict};
 
 /// A resource policy ready for evaluation, or why it is not.
 #[derive(Debug, Clone)]
@@ -186,7 +186,7 @@ fn resource_policy_for(
             check.resource.clone(),
             ResourcePolicyMode::KmsKeyPolicy,
         )),
-        "table" | "index" => crate::arn::table_arn_of(&check.resource).map(|t| {
+        "table" | "index" => crate::iam::arn::table_arn_of(&check.resource).map(|t| {
             (
                 ResourcePolicyKind::DynamoDbTable,
                 t.to_string(),
@@ -473,8 +473,8 @@ impl LocalInputs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arn::PrincipalKind;
-    use crate::model::{FetchedPolicy, Principal};
+    use crate::grants::model::{FetchedPolicy, Principal};
+    use crate::iam::arn::PrincipalKind;
 
     fn policies(docs: &[(&str, &str)], boundary: Option<&str>) -> PrincipalPolicies {
         PrincipalPolicies {

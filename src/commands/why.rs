@@ -9,15 +9,15 @@ use std::io::{self, Read, Write};
 use clap::Args;
 use serde::Serialize;
 
-use crate::accessdenied::{AccessDenied, Cause, DenySource};
-use crate::aws::Aws;
-use crate::catalogue::{Catalogue, ContextEntry};
-use crate::check::{
+use crate::cli::{AwsArgs, Engine, Format, OfflineArgs};
+use crate::grants::sdk::Aws;
+use crate::needs::accessdenied::{AccessDenied, Cause, DenySource};
+use crate::needs::catalogue::{Catalogue, ContextEntry};
+use crate::needs::plan::{Check, PrincipalSelector};
+use crate::report::model::{Fix, Report, Verdict, exit};
+use crate::verdict::pipeline::{
     CheckError, ManagedCache, RunContext, evaluate_checks, resolve_engine, resolve_principal,
 };
-use crate::cli::{AwsArgs, Engine, Format, OfflineArgs};
-use crate::plan::{Check, PrincipalSelector};
-use crate::report::{Fix, Report, Verdict, exit};
 
 #[derive(Debug, Args)]
 pub struct WhyArgs {
@@ -69,10 +69,10 @@ fn resource_kind(arn: &str) -> &'static str {
     if arn == "*" {
         return "any";
     }
-    let service = crate::arn::Arn::parse(arn)
+    let service = crate::iam::arn::Arn::parse(arn)
         .map(|a| a.service)
         .unwrap_or_default();
-    match crate::actions::resource_type_of(service, arn) {
+    match crate::iam::actions::resource_type_of(service, arn) {
         Some("table") => "table",
         Some("index") => "index",
         Some("key") => "kms-key",
@@ -213,7 +213,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
         Ok(t) => t,
         Err(e) => return fail(e, exit::USAGE),
     };
-    let ad = match crate::accessdenied::parse(&text) {
+    let ad = match crate::needs::accessdenied::parse(&text) {
         Ok(ad) => ad,
         Err(e) => {
             return fail(
@@ -223,7 +223,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
         }
     };
     let version = match &a.pydynox_version {
-        Some(v) => match crate::catalogue::parse_version(v) {
+        Some(v) => match crate::needs::catalogue::parse_version(v) {
             Ok(v) => v,
             Err(e) => return fail(e.to_string(), exit::USAGE),
         },
@@ -233,7 +233,8 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
         (Some(r), _) => r.clone(),
         (None, Some(k)) => k.clone(),
         (None, None)
-            if crate::actions::lookup(&ad.action).is_some_and(|i| i.resource_types.is_empty()) =>
+            if crate::iam::actions::lookup(&ad.action)
+                .is_some_and(|i| i.resource_types.is_empty()) =>
         {
             "*".into()
         }
@@ -262,7 +263,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
     let engine = a
         .engine
         .map(Into::into)
-        .unwrap_or(crate::check::EngineChoice::Auto);
+        .unwrap_or(crate::verdict::pipeline::EngineChoice::Auto);
     let result = if a.offline.is_offline() {
         let sel = match ad.principal_ref() {
             Ok(p) => PrincipalSelector::Named(p),
@@ -278,7 +279,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
             .region
             .clone()
             .or_else(|| {
-                crate::arn::Arn::parse(&check.resource)
+                crate::iam::arn::Arn::parse(&check.resource)
                     .map(|x| x.region.to_string())
                     .filter(|r| !r.is_empty())
             })
@@ -292,7 +293,10 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
         };
         explain(&account, &ctx, &ad, check, &version).await
     } else {
-        let aws = a.aws.connect(None, crate::aws::CallLog::default()).await;
+        let aws = a
+            .aws
+            .connect(None, crate::grants::sdk::CallLog::default())
+            .await;
         let ctx = RunContext {
             catalogue: cat,
             region: aws.region.clone(),
@@ -337,7 +341,7 @@ fn principal_input(ad: &AccessDenied) -> String {
     match ad.principal_ref() {
         Ok(p) if ad.principal.contains(":sts:") => format!(
             "arn:{}:iam::{}:role/{}",
-            crate::arn::Arn::parse(&ad.principal)
+            crate::iam::arn::Arn::parse(&ad.principal)
                 .map(|a| a.partition)
                 .unwrap_or("aws"),
             p.account.unwrap_or_default(),
@@ -394,7 +398,7 @@ fn render(w: &mut dyn Write, e: &Explanation) -> io::Result<()> {
     if let Some(fix) = &e.fix {
         writeln!(w)?;
         writeln!(w, "Fix:")?;
-        crate::render::fix_block(w, fix, "  ")?;
+        crate::report::table::fix_block(w, fix, "  ")?;
     }
     if !e.advice.is_empty() {
         writeln!(w)?;

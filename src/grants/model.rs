@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::arn::PrincipalKind;
-use crate::catalogue::ContextEntry;
+use crate::iam::arn::PrincipalKind;
+use crate::needs::catalogue::ContextEntry;
 
 /// The audited principal as AWS knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

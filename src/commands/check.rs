@@ -8,17 +8,17 @@ use std::path::Path;
 
 use futures::StreamExt;
 
-use crate::aws::Aws;
-use crate::catalogue::Catalogue;
-use crate::check::{CheckError, EngineChoice, ManagedCache, RunContext, run_cached};
 use crate::cli::{CheckArgs, ReportFormat};
-use crate::config::Expected;
-use crate::least_privilege::{Severity, apply_overrides, parse_override};
-use crate::plan::CheckPlan;
-use crate::render::{self, TextStyle};
-use crate::render_ci::{self, ServiceReport};
-use crate::report::{Report, Verdict, exit};
-use crate::snapshot::{Recorder, Replay, Snapshot};
+use crate::grants::sdk::Aws;
+use crate::grants::snapshot::{Recorder, Replay, Snapshot};
+use crate::needs::catalogue::Catalogue;
+use crate::needs::config::Expected;
+use crate::needs::plan::CheckPlan;
+use crate::report::ci::{self, ServiceReport};
+use crate::report::model::{Report, Verdict, exit};
+use crate::report::table::{self, TextStyle};
+use crate::verdict::least_privilege::{Severity, apply_overrides, parse_override};
+use crate::verdict::pipeline::{CheckError, EngineChoice, ManagedCache, RunContext, run_cached};
 
 /// One principal to check: a service of the config file, or the command line's one.
 #[derive(Debug, Clone)]
@@ -40,7 +40,7 @@ pub struct Finished<'a> {
 struct RunOptions {
     jobs: usize,
     max_rps: Option<f64>,
-    overrides: Vec<(crate::least_privilege::Code, Severity)>,
+    overrides: Vec<(crate::verdict::least_privilege::Code, Severity)>,
     fail_on: Option<Severity>,
 }
 
@@ -109,7 +109,7 @@ async fn run_all<'j, A: Aws>(
 ) -> (Vec<(&'j Job, Result<Report, CheckError>)>, Option<Snapshot>) {
     match opts.max_rps {
         Some(rps) => {
-            let limited = crate::snapshot::RateLimited::new(aws, rps);
+            let limited = crate::grants::snapshot::RateLimited::new(aws, rps);
             run_recorded(&limited, ctx, jobs, opts.jobs, progress, save).await
         }
         None => run_recorded(aws, ctx, jobs, opts.jobs, progress, save).await,
@@ -172,7 +172,7 @@ fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
         Some(path) => {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| vec![format!("cannot read `{}`: {e}", path.display())])?;
-            let config = crate::config::parse(&text, cat).map_err(|errs| {
+            let config = crate::needs::config::parse(&text, cat).map_err(|errs| {
                 errs.iter()
                     .map(|e| e.display_in(&path.display().to_string()))
                     .collect::<Vec<_>>()
@@ -195,7 +195,7 @@ fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
             })
         }
         None => {
-            let plan = crate::plan::build_plan(cat, &a.plan_input())?;
+            let plan = crate::needs::plan::build_plan(cat, &a.plan_input())?;
             let name = a
                 .role
                 .clone()
@@ -351,7 +351,7 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         };
         run_all(&account, &ctx, &jobs, &opts, progress.as_ref(), save).await
     } else {
-        let log = crate::aws::CallLog::new(verbose);
+        let log = crate::grants::sdk::CallLog::new(verbose);
         let aws = a.aws.connect(config_region, log.clone()).await;
         if verbose {
             eprintln!(
@@ -391,10 +391,10 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         let result = result.map(|mut report| {
             apply_expected(&mut report, &job.expected);
             if a.least_privilege {
-                let mut findings = crate::least_privilege::analyze(
+                let mut findings = crate::verdict::least_privilege::analyze(
                     &report.policies.policies,
                     &report.checks(),
-                    crate::actions::snapshot(),
+                    crate::iam::actions::snapshot(),
                 );
                 apply_overrides(&mut findings, &opts.overrides);
                 report.least_privilege = Some(findings);
@@ -449,18 +449,18 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         match (a.format, is_fleet) {
             (ReportFormat::Table, false) => {
                 let r = finished[0].result.as_ref().expect("checked above");
-                render::report_table(w, r, style, a.show_policies)
+                table::report_table(w, r, style, a.show_policies)
             }
             (ReportFormat::Json, false) => {
-                render::report_json(w, finished[0].result.as_ref().expect("checked above"))
+                table::report_json(w, finished[0].result.as_ref().expect("checked above"))
             }
             (ReportFormat::Table, true) => fleet_table(w, &finished, style, a.show_policies),
             (ReportFormat::Json, true) => fleet_json(w, &finished),
             (ReportFormat::Junit, _) => {
-                render_ci::junit(w, &service_reports(&finished), &errored(&finished))
+                ci::junit(w, &service_reports(&finished), &errored(&finished))
             }
             (ReportFormat::Markdown, _) => {
-                render_ci::markdown(w, &service_reports(&finished), &errored(&finished))
+                ci::markdown(w, &service_reports(&finished), &errored(&finished))
             }
         }
     };
@@ -522,7 +522,7 @@ fn fleet_table(
     for f in finished {
         writeln!(w, "=== service `{}` ===", f.job.name)?;
         match &f.result {
-            Ok(r) => render::report_table(w, r, style, show_policies)?,
+            Ok(r) => table::report_table(w, r, style, show_policies)?,
             Err(e) => writeln!(w, "error: {e}")?,
         }
         writeln!(w)?;

@@ -24,11 +24,11 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::actions::{AccessLevel, ActionInfo, SERVICES, Snapshot};
 use crate::engine::parse::{ActionElement, ResourceElement};
 use crate::engine::{Effect, Pattern, PolicyDocument, PolicyError, Statement};
-use crate::model::FetchedPolicy;
-use crate::plan::Check;
+use crate::grants::model::FetchedPolicy;
+use crate::iam::actions::{AccessLevel, ActionInfo, SERVICES, Snapshot};
+use crate::needs::plan::Check;
 
 /// The services whose grants are audited for excess and wildcards.
 const AUDITED: [&str; 3] = ["dynamodb", "kms", "s3"];
@@ -776,10 +776,12 @@ fn excess(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arn::KeyInput;
-    use crate::catalogue::Catalogue;
-    use crate::model::PolicySource;
-    use crate::plan::{CheckPlan, Env, IndexSelection, PrincipalSelector, ResourceInputs, expand};
+    use crate::grants::model::PolicySource;
+    use crate::iam::arn::KeyInput;
+    use crate::needs::catalogue::Catalogue;
+    use crate::needs::plan::{
+        CheckPlan, Env, IndexSelection, PrincipalSelector, ResourceInputs, expand,
+    };
 
     const ACCOUNT: &str = "123456789012";
     const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/12345678-1234-1234-1234-123456789012";

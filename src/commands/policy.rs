@@ -4,10 +4,10 @@
 
 use clap::Args;
 
-use crate::catalogue::Catalogue;
-use crate::generate::{self, Format};
-use crate::plan::{Env, PlanInput, build_plan, expand};
-use crate::report::exit;
+use crate::needs::catalogue::Catalogue;
+use crate::needs::plan::{Env, PlanInput, build_plan, expand};
+use crate::report::model::exit;
+use crate::verdict::generate::{self, Format};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Split {
@@ -69,7 +69,7 @@ fn env(a: &PolicyArgs) -> Result<Env, String> {
         .iter()
         .chain(a.kms_key.iter())
         .filter_map(|s| {
-            crate::arn::Arn::parse(s).map(|x| (x.account.to_string(), x.region.to_string()))
+            crate::iam::arn::Arn::parse(s).map(|x| (x.account.to_string(), x.region.to_string()))
         })
         .next();
     let account = a
@@ -105,8 +105,8 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
     let format: Option<Format> = a.format.parse().map_err(|e: String| errors.push(e)).ok();
     if let Some(k) = &a.kms_key
         && matches!(
-            crate::arn::parse_key_input(k),
-            Some(crate::arn::KeyInput::Alias(_))
+            crate::iam::arn::parse_key_input(k),
+            Some(crate::iam::arn::KeyInput::Alias(_))
         )
     {
         errors.push(format!("--kms-key `{k}` is an alias; an alias in a policy does not authorize use of the key: pass the key ARN"));

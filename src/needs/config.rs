@@ -41,7 +41,7 @@
 //! ```
 //!
 //! Each service's keys mean what the `check` flag of the same name means (`_` for `-`), and
-//! are validated by the same code ([`crate::plan::build_plan`]), so messages name the flag
+//! are validated by the same code ([`crate::needs::plan::build_plan`]), so messages name the flag
 //! (`feature `indexes` needs --index or --all-indexes`), prefixed with the service and its
 //! line. An expected exception whose feature or action the service never checks is an error:
 //! it can never match, so it is a typo or stale.
@@ -57,10 +57,10 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::catalogue::{Catalogue, parse_version};
 use crate::engine::Pattern;
-use crate::plan::{CheckPlan, PlanInput, build_plan};
-use crate::report::Row;
+use crate::needs::catalogue::{Catalogue, parse_version};
+use crate::needs::plan::{CheckPlan, PlanInput, build_plan};
+use crate::report::model::Row;
 
 /// The values `engine` accepts, as the `--engine` flag does.
 pub const ENGINES: &[&str] = &["aws", "local", "both", "auto"];
@@ -966,8 +966,8 @@ fn validate_expected(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{IndexSelection, PrincipalSelector};
-    use crate::report::{Evidence, ReasonCode, Verdict};
+    use crate::needs::plan::{IndexSelection, PrincipalSelector};
+    use crate::report::model::{Evidence, ReasonCode, Verdict};
 
     fn cat() -> Catalogue {
         Catalogue::embedded()

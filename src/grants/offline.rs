@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::arn::{PrincipalKind, PrincipalRef};
-use crate::aws::{Aws, AwsError, Entity, Owner, decode_policy_document};
-use crate::model::{SimRequest, SimResult};
+use crate::grants::model::{SimRequest, SimResult};
+use crate::grants::sdk::{Aws, AwsError, Entity, Owner, decode_policy_document};
+use crate::iam::arn::{PrincipalKind, PrincipalRef};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 struct OfflineEntity {
@@ -375,7 +375,7 @@ impl Aws for OfflineAccount {
     }
 
     async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
-        let name = crate::arn::table_name_of(table_arn).unwrap_or(table_arn);
+        let name = crate::iam::arn::table_name_of(table_arn).unwrap_or(table_arn);
         self.table_policies.get(name).cloned().map(Some).ok_or_else(|| {
             offline(format!(
                 "no resource policy was given for table `{name}`; pass --table-policy-file {name}=FILE, or --no-table-policy if its tables have none"

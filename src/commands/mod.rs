@@ -1,0 +1,4 @@
+pub mod check;
+pub mod policy;
+pub mod simulate;
+pub mod why;

@@ -1,0 +1,4 @@
+pub mod model;
+pub mod offline;
+pub mod sdk;
+pub mod snapshot;

@@ -1,0 +1,2 @@
+pub mod actions;
+pub mod arn;

@@ -1,0 +1,4 @@
+pub mod accessdenied;
+pub mod catalogue;
+pub mod config;
+pub mod plan;

@@ -1,0 +1,3 @@
+pub mod ci;
+pub mod model;
+pub mod table;

@@ -1,0 +1,4 @@
+pub mod generate;
+pub mod least_privilege;
+pub mod local;
+pub mod pipeline;
