@@ -4,21 +4,170 @@
 //! in the chosen format to stdout or `--output`, and computes the exit code once, at the end.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
 
+use clap::{Args, ValueEnum};
 use futures::StreamExt;
 
-use crate::cli::{CheckArgs, ReportFormat};
+use crate::commands::args::{AwsArgs, EXIT_CODES, Engine, OfflineArgs, env_region, load_offline};
+use crate::commands::output::{ColorChoice, emit, print_errors, text_style, write_file};
 use crate::grants::sdk::Aws;
 use crate::grants::snapshot::{Recorder, Replay, Snapshot};
 use crate::needs::catalogue::Catalogue;
 use crate::needs::config::Expected;
-use crate::needs::plan::CheckPlan;
+use crate::needs::plan::{CheckPlan, PlanInput};
 use crate::report::ci::{self, ServiceReport};
 use crate::report::model::{Report, Verdict, exit};
 use crate::report::table::{self, TextStyle};
 use crate::verdict::least_privilege::{Severity, apply_overrides, parse_override};
 use crate::verdict::pipeline::{CheckError, EngineChoice, ManagedCache, RunContext, run_cached};
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Tables for people
+    Table,
+    /// The documented JSON schema (pydynox-iam/check/v1; pydynox-iam/fleet/v1 with --config)
+    Json,
+    /// JUnit XML: one test case per feature, action and resource
+    Junit,
+    /// Markdown for a pull-request comment or a CI step summary
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = EXIT_CODES)]
+pub struct CheckArgs {
+    /// Role to audit: name, role ARN, or assumed-role session ARN (arn:aws:sts::A:assumed-role/R/s)
+    #[arg(long, conflicts_with_all = ["user", "principal"], help_heading = "Principal")]
+    pub role: Option<String>,
+    /// User to audit: name or user ARN (group policies are included)
+    #[arg(long, conflicts_with = "principal", help_heading = "Principal")]
+    pub user: Option<String>,
+    /// Any principal ARN: role, user, or assumed-role session (as `aws sts get-caller-identity` prints it).
+    /// With no --role/--user/--principal, the caller's own identity is audited
+    #[arg(long, help_heading = "Principal")]
+    pub principal: Option<String>,
+    /// pydynox features the service uses, comma-separated or repeated (see `pydynox-iam features`;
+    /// docs names such as basic-crud and kms-readwrite are accepted)
+    #[arg(long, short = 'f', value_delimiter = ',')]
+    pub features: Vec<String>,
+    /// DynamoDB table name or ARN (repeatable)
+    #[arg(long = "table", value_name = "NAME|ARN", help_heading = "Resources")]
+    pub tables: Vec<String>,
+    /// GSI/LSI name (repeatable), checked as table/T/index/NAME
+    #[arg(long = "index", value_name = "NAME", help_heading = "Resources")]
+    pub indexes: Vec<String>,
+    /// Check every index of the table (table/T/index/*)
+    #[arg(long, conflicts_with = "indexes", help_heading = "Resources")]
+    pub all_indexes: bool,
+    /// KMS key ARN or id used by EncryptedAttribute; an alias is resolved to its key ARN
+    #[arg(long, value_name = "ARN|ID|ALIAS", help_heading = "Resources")]
+    pub kms_key: Option<String>,
+    /// S3 bucket used by S3Attribute
+    #[arg(long, help_heading = "Resources")]
+    pub bucket: Option<String>,
+    /// S3 key prefix used by S3Attribute
+    #[arg(long, default_value = "", help_heading = "Resources")]
+    pub prefix: String,
+    /// Role ARN passed to DynamoDBClient(role_arn=...), for the assume-role feature
+    #[arg(long, value_name = "ARN", help_heading = "Resources")]
+    pub assume_role_arn: Option<String>,
+    /// pydynox release whose behaviour to check [default: newest known]
+    #[arg(long, value_name = "VERSION")]
+    pub pydynox_version: Option<String>,
+    /// Extra request context for conditions: KEY=TYPE:VALUE[,VALUE] (TYPE defaults to string),
+    /// e.g. aws:SourceIp=ip:10.0.0.1 (repeatable)
+    #[arg(long = "context", value_name = "KEY=TYPE:VALUE")]
+    pub context: Vec<String>,
+    /// Which evaluator decides [default: auto, or the config file's]
+    #[arg(long, value_enum)]
+    pub engine: Option<Engine>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Also print every policy fetched (the JSON report always includes them)
+    #[arg(long)]
+    pub show_policies: bool,
+    /// Exit 0 when nothing FAILED even if some checks are INCONCLUSIVE
+    #[arg(long)]
+    pub allow_inconclusive: bool,
+    /// Also list grants beyond what the declared features need on the declared resources
+    /// (findings with stable codes and severities; see the README)
+    #[arg(long, help_heading = "Least privilege")]
+    pub least_privilege: bool,
+    /// Raise or lower a finding's severity: CODE=info|low|medium|high (repeatable)
+    #[arg(
+        long = "severity",
+        value_name = "CODE=LEVEL",
+        requires = "least_privilege",
+        help_heading = "Least privilege"
+    )]
+    pub severities: Vec<String>,
+    /// Exit 1 when a least-privilege finding is at or above this severity
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        requires = "least_privilege",
+        help_heading = "Least privilege"
+    )]
+    pub fail_on: Option<String>,
+    /// Colour in table output (auto: only on a terminal, and never with NO_COLOR set)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    #[command(flatten)]
+    pub offline: OfflineArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Many principals at once, and saved runs.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Fleets and saved runs")]
+pub struct FleetArgs {
+    /// Check every service of a config file (see the README); found as ./pydynox-iam.toml
+    /// when --features and the principal flags are not given
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["role", "user", "principal", "features"])]
+    pub config: Option<std::path::PathBuf>,
+    /// How many principals to check at once
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+    /// At most this many AWS calls per second, across all principals (adaptive retry still
+    /// handles throttling)
+    #[arg(long, value_name = "N")]
+    pub max_rps: Option<f64>,
+    /// Save everything fetched to FILE, so --from-snapshot can replay the run offline
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<std::path::PathBuf>,
+    /// Replay a saved run offline; its JSON report is the same, byte for byte
+    #[arg(long, value_name = "FILE")]
+    pub from_snapshot: Option<std::path::PathBuf>,
+}
+
+impl CheckArgs {
+    /// The flags that describe what to check, as the neutral input a config file also gives.
+    pub fn plan_input(&self) -> PlanInput {
+        PlanInput {
+            role: self.role.clone(),
+            user: self.user.clone(),
+            principal: self.principal.clone(),
+            features: self.features.clone(),
+            tables: self.tables.clone(),
+            indexes: self.indexes.clone(),
+            all_indexes: self.all_indexes,
+            kms_key: self.kms_key.clone(),
+            bucket: self.bucket.clone(),
+            prefix: self.prefix.clone(),
+            assume_role_arn: self.assume_role_arn.clone(),
+            pydynox_version: self.pydynox_version.clone(),
+            context: self.context.clone(),
+        }
+    }
+}
 
 /// One principal to check: a service of the config file, or the command line's one.
 #[derive(Debug, Clone)]
@@ -132,12 +281,6 @@ fn progress_bar(jobs: usize) -> Option<indicatif::ProgressBar> {
     Some(pb)
 }
 
-fn print_errors(errors: &[String]) {
-    for e in errors {
-        eprintln!("error: {e}");
-    }
-}
-
 /// Builds the jobs from `--config` or from the flags. No I/O except reading the config file.
 /// The config file to read: `--config`, or `./pydynox-iam.toml` when neither features nor a
 /// principal are given on the command line.
@@ -219,7 +362,7 @@ fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
 }
 
 /// `--engine` wins over the config file's `defaults.engine`; `auto` without either.
-fn engine_from(config: Option<&str>, flag: Option<crate::cli::Engine>) -> EngineChoice {
+fn engine_from(config: Option<&str>, flag: Option<Engine>) -> EngineChoice {
     match (flag, config) {
         (Some(f), _) => f.into(),
         (None, Some("aws")) => EngineChoice::Aws,
@@ -329,19 +472,14 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
             .as_deref()
             .or(a.user.as_deref())
             .or(a.principal.as_deref());
-        let account = match crate::cli::load_offline(&a.offline, input, &jobs[0].plan.principal) {
+        let account = match load_offline(&a.offline, input, &jobs[0].plan.principal) {
             Ok(acc) => acc,
             Err(errors) => {
                 print_errors(&errors);
                 return exit::USAGE;
             }
         };
-        let region = a
-            .aws
-            .region
-            .clone()
-            .or(config_region)
-            .or_else(crate::cli::env_region);
+        let region = a.aws.region.clone().or(config_region).or_else(env_region);
         let ctx = RunContext {
             catalogue: cat,
             region,
@@ -444,7 +582,7 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
     }
 
     // 4. Render.
-    let style = crate::cli::text_style(a.color, a.output.is_some());
+    let style = text_style(a.color, a.output.is_some());
     let render = |w: &mut dyn Write| -> io::Result<()> {
         match (a.format, is_fleet) {
             (ReportFormat::Table, false) => {
@@ -466,23 +604,13 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
     };
     let written = match &a.output {
         Some(path) => write_file(path, render),
-        None => crate::cli::emit(render),
+        None => emit(render),
     };
     if let Err(e) = written {
         print_errors(&[format!("cannot write output: {e}")]);
         return exit::ERROR;
     }
     code
-}
-
-fn write_file(
-    path: &Path,
-    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
-    let file = std::fs::File::create(path)?;
-    let mut w = io::BufWriter::new(file);
-    render(&mut w)?;
-    w.flush()
 }
 
 fn service_reports<'a>(finished: &'a [Finished<'a>]) -> Vec<ServiceReport<'a>> {

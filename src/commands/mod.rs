@@ -1,4 +1,9 @@
+pub mod args;
 pub mod check;
+pub mod completions;
+pub mod features;
+pub mod man;
+pub mod output;
 pub mod policy;
 pub mod simulate;
 pub mod why;

@@ -4,6 +4,8 @@
 
 use clap::Args;
 
+use crate::commands::args::env_region;
+use crate::commands::output::emit;
 use crate::needs::catalogue::Catalogue;
 use crate::needs::plan::{Env, PlanInput, build_plan, expand};
 use crate::report::model::exit;
@@ -80,7 +82,7 @@ fn env(a: &PolicyArgs) -> Result<Env, String> {
         .region
         .clone()
         .or_else(|| from_arns.as_ref().map(|x| x.1.clone()))
-        .or_else(crate::cli::env_region);
+        .or_else(env_region);
     let needs = a.tables.iter().any(|t| !t.starts_with("arn:"))
         || a.kms_key.as_deref().is_some_and(|k| !k.starts_with("arn:"));
     match (account, region) {
@@ -166,7 +168,7 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
             }
         }
     };
-    match crate::cli::emit(|w| w.write_all(out.as_bytes())) {
+    match emit(|w| w.write_all(out.as_bytes())) {
         Ok(()) => exit::PASS,
         Err(e) => {
             eprintln!("error: cannot write output: {e}");

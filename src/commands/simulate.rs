@@ -25,7 +25,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::cli::Format;
+use crate::commands::args::Format;
 use crate::engine::principal::PrincipalArn;
 use crate::engine::{
     Context, ContextValue, Decision, Effect, Evaluation, NamedPolicy, PolicyDocument, PolicyError,
@@ -97,6 +97,15 @@ pub struct SimulateArgs {
     /// Output format [default: table; --requests always writes JSON lines]
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+}
+
+/// Runs `simulate` on standard input and output and returns the exit code.
+pub fn execute(args: &SimulateArgs) -> i32 {
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    run(args, &mut input, &mut out, &mut io::stderr())
 }
 
 /// Runs `simulate` and returns the exit code (see [`SIMULATE_EXIT_CODES`]).

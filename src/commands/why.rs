@@ -9,7 +9,8 @@ use std::io::{self, Read, Write};
 use clap::Args;
 use serde::Serialize;
 
-use crate::cli::{AwsArgs, Engine, Format, OfflineArgs};
+use crate::commands::args::{AwsArgs, Engine, Format, OfflineArgs, env_region, load_offline};
+use crate::commands::output::emit;
 use crate::grants::sdk::Aws;
 use crate::needs::accessdenied::{AccessDenied, Cause, DenySource};
 use crate::needs::catalogue::{Catalogue, ContextEntry};
@@ -269,8 +270,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
             Ok(p) => PrincipalSelector::Named(p),
             Err(e) => return fail(e.to_string(), exit::USAGE),
         };
-        let account = match crate::cli::load_offline(&a.offline, Some(&principal_input(&ad)), &sel)
-        {
+        let account = match load_offline(&a.offline, Some(&principal_input(&ad)), &sel) {
             Ok(acc) => acc,
             Err(errors) => return fail(errors.join("\nerror: "), exit::USAGE),
         };
@@ -283,7 +283,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
                     .map(|x| x.region.to_string())
                     .filter(|r| !r.is_empty())
             })
-            .or_else(crate::cli::env_region);
+            .or_else(env_region);
         let ctx = RunContext {
             catalogue: cat,
             region,
@@ -323,7 +323,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
         access_denied: ad,
         report: report.clone(),
     };
-    let r = crate::cli::emit(|w| match a.format {
+    let r = emit(|w| match a.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *w, &explanation)?;
             writeln!(w)

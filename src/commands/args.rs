@@ -1,0 +1,252 @@
+//! Flags and flag types that several commands share (the AWS connection, offline inputs, the
+//! `table`/`json` format, the evaluator, the exit-code help), and what turns them into inputs:
+//! the SDK adapter for `--region`/`--profile`/`--endpoint-url`, an offline account from policy
+//! files. Shared by the commands, so it must not import any of them.
+
+use clap::{Args, ValueEnum};
+
+use crate::needs::plan::PrincipalSelector;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  every check passed (INCONCLUSIVE counts as passed only with --allow-inconclusive)
+  1  at least one check FAILED, or was INCONCLUSIVE
+  2  usage or input error (bad flag, unknown feature, a feature's resource flag missing)
+  3  AWS or tool error (no credentials, principal not found, the auditor lacks an iam:
+     permission, throttled beyond retries, network failure)";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Which evaluator decides (see `check --help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// IAM's SimulatePrincipalPolicy
+    Aws,
+    /// The offline engine over the fetched policies, with key, bucket and trust policies
+    Local,
+    /// Both, reporting every disagreement; a row passes only if both allow it
+    Both,
+    /// AWS's simulator on AWS, the local engine on LocalStack and offline
+    Auto,
+}
+
+impl From<Engine> for crate::verdict::pipeline::EngineChoice {
+    fn from(e: Engine) -> Self {
+        match e {
+            Engine::Aws => crate::verdict::pipeline::EngineChoice::Aws,
+            Engine::Local => crate::verdict::pipeline::EngineChoice::Local,
+            Engine::Both => crate::verdict::pipeline::EngineChoice::Both,
+            Engine::Auto => crate::verdict::pipeline::EngineChoice::Auto,
+        }
+    }
+}
+
+/// Offline input: check policy files instead of fetching from AWS (engine: local).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Offline input (no AWS calls)")]
+pub struct OfflineArgs {
+    /// Identity policy JSON file of the principal (repeatable; the file stem names the policy).
+    /// The principal must be named by ARN (for `check`: --role/--user/--principal ARN)
+    #[arg(
+        long = "policy-file",
+        value_name = "FILE",
+        conflicts_with = "from_auth_details"
+    )]
+    pub policy_files: Vec<std::path::PathBuf>,
+    /// Permissions boundary JSON file
+    #[arg(long, value_name = "FILE", conflicts_with = "from_auth_details")]
+    pub boundary_file: Option<std::path::PathBuf>,
+    /// The output of `aws iam get-account-authorization-details` (JSON); the principal is looked up in it
+    #[arg(long, value_name = "FILE")]
+    pub from_auth_details: Option<std::path::PathBuf>,
+    /// The KMS key policy JSON file (without it, KMS rows are inconclusive offline)
+    #[arg(long, value_name = "FILE")]
+    pub key_policy_file: Option<std::path::PathBuf>,
+    /// The S3 bucket policy JSON file (without it or --no-bucket-policy, S3 rows are inconclusive offline)
+    #[arg(long, value_name = "FILE", conflicts_with = "no_bucket_policy")]
+    pub bucket_policy_file: Option<std::path::PathBuf>,
+    /// The bucket has no bucket policy
+    #[arg(long)]
+    pub no_bucket_policy: bool,
+    /// A DynamoDB table's resource policy, as TABLE=FILE (repeatable; offline, a table without
+    /// one has inconclusive rows unless --no-table-policy)
+    #[arg(
+        long = "table-policy-file",
+        value_name = "TABLE=FILE",
+        conflicts_with = "no_table_policy"
+    )]
+    pub table_policy_files: Vec<String>,
+    /// The tables have no resource policies: do not read them (online, skips
+    /// dynamodb:GetResourcePolicy; for LocalStack, whose DynamoDB may not run). Reports say so
+    #[arg(long)]
+    pub no_table_policy: bool,
+}
+
+impl OfflineArgs {
+    pub fn table_policies(&self) -> crate::verdict::pipeline::TablePolicies {
+        if self.no_table_policy {
+            crate::verdict::pipeline::TablePolicies::AssumeNone
+        } else {
+            crate::verdict::pipeline::TablePolicies::Read
+        }
+    }
+
+    pub fn is_offline(&self) -> bool {
+        !self.policy_files.is_empty()
+            || self.boundary_file.is_some()
+            || self.from_auth_details.is_some()
+    }
+}
+
+fn read_file(path: &std::path::Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+}
+
+fn file_stem(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Reads the offline inputs into an account. All file problems are reported at once.
+pub fn load_offline(
+    o: &OfflineArgs,
+    principal_input: Option<&str>,
+    principal_sel: &PrincipalSelector,
+) -> Result<crate::grants::offline::OfflineAccount, Vec<String>> {
+    use crate::grants::offline::{BucketPolicyInput, OfflineAccount};
+    let mut errors = Vec::new();
+    // TABLE=FILE specs are checked before any file is read.
+    let table_specs: Vec<(&str, &str)> = o
+        .table_policy_files
+        .iter()
+        .filter_map(|spec| {
+            let parsed = spec
+                .split_once('=')
+                .filter(|(t, p)| !t.is_empty() && !p.is_empty());
+            if parsed.is_none() {
+                errors.push(format!(
+                    "--table-policy-file `{spec}` must be TABLE=FILE (a table name or ARN, then the policy file)"
+                ));
+            }
+            parsed
+        })
+        .collect();
+    let mut read = |p: &std::path::Path| read_file(p).map_err(|e| errors.push(e)).ok();
+    let key_policy = o.key_policy_file.as_deref().and_then(&mut read);
+    let bucket = match (&o.bucket_policy_file, o.no_bucket_policy) {
+        (Some(p), _) => read(p)
+            .map(BucketPolicyInput::Document)
+            .unwrap_or(BucketPolicyInput::Unknown),
+        (None, true) => BucketPolicyInput::None,
+        (None, false) => BucketPolicyInput::Unknown,
+    };
+    let table_policies: std::collections::HashMap<String, String> = table_specs
+        .into_iter()
+        .filter_map(|(table, path)| {
+            let name = crate::iam::arn::table_name_of(table).unwrap_or(table);
+            read(std::path::Path::new(path)).map(|text| (name.to_string(), text))
+        })
+        .collect();
+    let account = if let Some(path) = &o.from_auth_details {
+        read(path).and_then(|text| {
+            OfflineAccount::from_authorization_details(&text)
+                .map_err(|es| {
+                    errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display())))
+                })
+                .ok()
+        })
+    } else {
+        let policies: Vec<(String, String)> = o
+            .policy_files
+            .iter()
+            .filter_map(|p| read(p).map(|t| (file_stem(p), t)))
+            .collect();
+        let boundary = o
+            .boundary_file
+            .as_ref()
+            .and_then(|p| read(p).map(|t| (file_stem(p), t)));
+        let principal = match principal_sel {
+            PrincipalSelector::Named(p) if p.account.is_some() => Some(p),
+            _ => {
+                errors.push(
+                    "with --policy-file, name the principal by ARN (--role arn:aws:iam::ACCOUNT:role/NAME): its account is part of every resource ARN".into(),
+                );
+                None
+            }
+        };
+        principal.map(|p| {
+            let input = principal_input.unwrap_or_default();
+            let partition = crate::iam::arn::Arn::parse(input)
+                .map(|x| x.partition.to_string())
+                .unwrap_or_else(|| "aws".into());
+            let arn = format!(
+                "arn:{partition}:iam::{}:{}/{}",
+                p.account.as_deref().unwrap_or_default(),
+                p.kind.as_str(),
+                p.name
+            );
+            // A role ARN given with a path keeps it.
+            let arn = if input.starts_with("arn:") && input.contains(":iam::") {
+                input.to_string()
+            } else {
+                arn
+            };
+            OfflineAccount::from_policy_files(&arn, p, policies, boundary)
+        })
+    };
+    match account {
+        Some(acc) if errors.is_empty() => Ok(acc
+            .with_key_policy(key_policy)
+            .with_bucket_policy(bucket)
+            .with_table_policies(table_policies)),
+        _ => Err(errors),
+    }
+}
+
+/// The region for offline checks when --region is not given: AWS_REGION, else
+/// AWS_DEFAULT_REGION. No configuration chain (it could query the instance metadata service).
+pub fn env_region() -> Option<String> {
+    std::env::var("AWS_REGION")
+        .ok()
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.is_empty())
+}
+
+impl AwsArgs {
+    /// The SDK adapter for these flags, over the normal AWS configuration chain.
+    pub async fn connect(
+        &self,
+        default_region: Option<String>,
+        log: crate::grants::sdk::CallLog,
+    ) -> crate::grants::sdk::SdkAws {
+        let conn = crate::grants::sdk::ConnectOptions {
+            region: self.region.clone().or(default_region),
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        };
+        crate::grants::sdk::SdkAws::with_call_log(
+            &crate::grants::sdk::load_config(&conn).await,
+            log,
+        )
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "AWS connection")]
+pub struct AwsArgs {
+    /// AWS region for resource ARNs and API calls [default: from the AWS config chain]
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from ~/.aws/config (SSO profiles work after `aws sso login`)
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Endpoint URL for every AWS call (e.g. http://127.0.0.1:4566 for LocalStack);
+    /// AWS_ENDPOINT_URL also works
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
