@@ -5,8 +5,9 @@
 use pydynox_iam::grants::offline::{BucketPolicyInput, OfflineAccount};
 use pydynox_iam::needs::catalogue::Catalogue;
 use pydynox_iam::needs::config::{self, Service};
-use pydynox_iam::report::ci::{self, ServiceReport};
+use pydynox_iam::report::ci::ServiceReport;
 use pydynox_iam::report::model::{Report, Verdict, exit};
+use pydynox_iam::report::{junit, markdown};
 use pydynox_iam::verdict::pipeline::{EngineChoice, RunContext, TablePolicies, run};
 
 const CONFIG: &str = r#"
@@ -111,7 +112,7 @@ async fn check(cat: &Catalogue, region: &str, s: &Service) -> Checked {
         table_policies: TablePolicies::AssumeNone,
     };
     let mut report = run(&account, &ctx, &s.plan).await.unwrap();
-    pydynox_iam::commands::check::apply_expected(&mut report, &s.expected);
+    pydynox_iam::verdict::expected::apply_expected(&mut report, &s.expected);
     let waived: Vec<bool> = report.rows.iter().map(|r| r.waived.is_some()).collect();
     let exit_code = report.exit_code(s.allow_inconclusive, None);
     Checked {
@@ -188,7 +189,7 @@ async fn the_scenario_covers_every_outcome() {
 #[tokio::test]
 async fn junit_is_well_formed_and_counts_agree() {
     let c = checked().await;
-    let xml = render(ci::junit, &c);
+    let xml = render(junit::junit, &c);
     let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
     let root = doc.root_element();
     assert!(root.has_tag_name("testsuites"));
@@ -279,7 +280,7 @@ async fn junit_is_well_formed_and_counts_agree() {
 #[tokio::test]
 async fn markdown_report() {
     let c = checked().await;
-    let md = render(ci::markdown, &c);
+    let md = render(markdown::markdown, &c);
     assert!(md.starts_with("## pydynox-iam: **FAIL**\n"), "{md}");
     // The all-pass service is one line.
     let users: Vec<&str> = md.lines().filter(|l| l.contains("users-api")).collect();
@@ -325,7 +326,7 @@ async fn hostile() -> Vec<Checked> {
 #[tokio::test]
 async fn junit_escapes_hostile_text() {
     let c = hostile().await;
-    let xml = render(ci::junit, &c);
+    let xml = render(junit::junit, &c);
     let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
     let suite = doc
         .descendants()
@@ -391,7 +392,7 @@ fn cells(line: &str) -> Vec<String> {
 #[tokio::test]
 async fn markdown_escapes_hostile_text() {
     let c = hostile().await;
-    let md = render(ci::markdown, &c);
+    let md = render(markdown::markdown, &c);
     let heading = md.lines().find(|l| l.starts_with("### ")).unwrap();
     assert_eq!(heading, "### a\\<b\\>\\&\"c' ünï 🦀 \\| x: **FAIL**");
     // Every table line has the header's number of cells: no pipe or line break leaked.

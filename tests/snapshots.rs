@@ -10,6 +10,7 @@ use pydynox_iam::needs::catalogue::Catalogue;
 use pydynox_iam::needs::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs};
 use pydynox_iam::report::model::Report;
 use pydynox_iam::report::table::{self, TextStyle};
+use pydynox_iam::report::{features, json};
 use pydynox_iam::verdict::pipeline::{EngineChoice, RunContext, TablePolicies, run};
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/svc/orders-api";
@@ -129,7 +130,7 @@ async fn check_table_with_colour_marks_verdicts() {
 #[tokio::test]
 async fn check_json() {
     let r = report().await;
-    let text = render(|w| table::report_json(w, &r));
+    let text = render(|w| json::report_json(w, &r));
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["schema"], "pydynox-iam/check/v1");
     insta::assert_snapshot!(text);
@@ -139,7 +140,7 @@ async fn check_json() {
 fn features_table_and_json() {
     let cat = Catalogue::embedded();
     let table = render(|w| {
-        table::features_table(
+        features::features_table(
             w,
             &cat,
             &cat.newest(),
@@ -151,7 +152,7 @@ fn features_table_and_json() {
     });
     insta::assert_snapshot!("features_table", table);
     let old = render(|w| {
-        table::features_json(
+        features::features_json(
             w,
             &cat,
             &pydynox_iam::needs::catalogue::parse_version("0.13.0").unwrap(),

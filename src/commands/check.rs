@@ -7,18 +7,20 @@ use std::io::{self, IsTerminal, Write};
 
 use clap::{Args, ValueEnum};
 use futures::StreamExt;
+use indicatif::ProgressBar;
 
 use crate::commands::args::{AwsArgs, EXIT_CODES, Engine, OfflineArgs, env_region, load_offline};
 use crate::commands::output::{ColorChoice, emit, print_errors, text_style, write_file};
-use crate::grants::sdk::Aws;
-use crate::grants::snapshot::{Recorder, Replay, Snapshot};
+use crate::grants::sdk::{Aws, CallLog};
+use crate::grants::snapshot::{RateLimited, Recorder, Replay, Snapshot};
 use crate::needs::catalogue::Catalogue;
 use crate::needs::config::Expected;
 use crate::needs::plan::{CheckPlan, PlanInput};
-use crate::report::ci::{self, ServiceReport};
-use crate::report::model::{Report, Verdict, exit};
-use crate::report::table::{self, TextStyle};
-use crate::verdict::least_privilege::{Severity, apply_overrides, parse_override};
+use crate::report::ci::ServiceReport;
+use crate::report::model::{Report, exit};
+use crate::report::{fleet, json, junit, markdown, table};
+use crate::verdict::expected::apply_expected;
+use crate::verdict::least_privilege::{Code, Severity, apply_overrides, parse_override};
 use crate::verdict::pipeline::{CheckError, EngineChoice, ManagedCache, RunContext, run_cached};
 
 /// Output formats of `check`.
@@ -169,6 +171,48 @@ impl CheckArgs {
     }
 }
 
+/// Runs `check` and returns the exit code. Reads top to bottom: validate every input without
+/// AWS, run the jobs against their source, finish each report, save the snapshot, render,
+/// and the exit code, computed once, at the end.
+pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
+    let run = match validate(cat, a) {
+        Ok(run) => run,
+        Err(errors) => {
+            print_errors(&errors);
+            return exit::USAGE;
+        }
+    };
+    let progress = progress_bar(run.jobs.len());
+    let (results, snapshot) = match run_from_source(cat, a, &run, progress.as_ref(), verbose).await
+    {
+        Ok(out) => out,
+        Err(code) => return code,
+    };
+    if let Some(p) = &progress {
+        p.finish_and_clear();
+    }
+    let finished = finish(results, a.least_privilege, &run.opts);
+    print_job_errors(&finished, run.is_fleet);
+    if let (Some(path), Some(snapshot)) = (&a.fleet.save_snapshot, &snapshot)
+        && let Err(e) = save_snapshot(path, snapshot)
+    {
+        print_errors(&[format!("cannot write snapshot `{}`: {e}", path.display())]);
+        return exit::ERROR;
+    }
+    let code = overall_exit_code(&finished);
+    if !run.is_fleet && finished.iter().all(|f| f.result.is_err()) {
+        // Nothing to render for a single principal that could not be checked.
+        return code;
+    }
+    match write_report(a, &finished, run.is_fleet) {
+        Ok(()) => code,
+        Err(e) => {
+            print_errors(&[format!("cannot write output: {e}")]);
+            exit::ERROR
+        }
+    }
+}
+
 /// One principal to check: a service of the config file, or the command line's one.
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -185,103 +229,112 @@ pub struct Finished<'a> {
     pub exit_code: i32,
 }
 
+/// What each job's run returned, in job order.
+type Results<'j> = Vec<(&'j Job, Result<Report, CheckError>)>;
+
 /// Options that shape a run, validated before any AWS call.
 struct RunOptions {
     jobs: usize,
     max_rps: Option<f64>,
-    overrides: Vec<(crate::verdict::least_privilege::Code, Severity)>,
+    overrides: Vec<(Code, Severity)>,
     fail_on: Option<Severity>,
 }
 
-/// Marks rows that match an expected exception as waived, with its reason.
-pub fn apply_expected(report: &mut Report, expected: &[Expected]) {
-    for row in &mut report.rows {
-        if row.verdict == Verdict::Pass {
-            continue;
+/// A validated run: the jobs, whether they came from a config file, and how to run them.
+struct Run {
+    jobs: Vec<Job>,
+    is_fleet: bool,
+    /// The config file's default region, used when `--region` is not given.
+    config_region: Option<String>,
+    engine: EngineChoice,
+    opts: RunOptions,
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Validation: everything that can be checked without AWS, every problem at once
+
+fn validate(cat: &Catalogue, a: &CheckArgs) -> Result<Run, Vec<String>> {
+    let built = jobs_from(cat, a);
+    let mut errors = Vec::new();
+    let overrides = parse_overrides(&a.severities, &mut errors);
+    let fail_on = parse_fail_on(a.fail_on.as_deref(), &mut errors);
+    check_flag_combinations(a, &mut errors);
+    let jobs = match built {
+        Ok(jobs) if errors.is_empty() => jobs,
+        Ok(_) => return Err(errors),
+        Err(mut errs) => {
+            errs.extend(errors);
+            return Err(errs);
         }
-        if let Some(e) = expected.iter().find(|e| e.matches(row)) {
-            row.waived = Some(e.reason.clone());
+    };
+    Ok(Run {
+        engine: engine_from(jobs.engine.as_deref(), a.engine),
+        jobs: jobs.jobs,
+        is_fleet: jobs.is_fleet,
+        config_region: jobs.region,
+        opts: RunOptions {
+            jobs: a.fleet.jobs,
+            max_rps: a.fleet.max_rps,
+            overrides,
+            fail_on,
+        },
+    })
+}
+
+/// `--severity CODE=LEVEL`, each one.
+fn parse_overrides(specs: &[String], errors: &mut Vec<String>) -> Vec<(Code, Severity)> {
+    let mut overrides = Vec::new();
+    for s in specs {
+        match parse_override(s) {
+            Ok(o) => overrides.push(o),
+            Err(e) => errors.push(format!("--severity: {e}")),
         }
     }
+    overrides
 }
 
-async fn run_jobs<'j, A: Aws>(
-    aws: &A,
-    ctx: &RunContext<'_>,
-    jobs: &'j [Job],
-    concurrency: usize,
-    progress: Option<&indicatif::ProgressBar>,
-) -> Vec<(&'j Job, Result<Report, CheckError>)> {
-    let cache = ManagedCache::default();
-    let cache = &cache;
-    futures::stream::iter(jobs.iter().map(|job| async move {
-        let r = run_cached(aws, ctx, &job.plan, cache).await;
-        if let Some(p) = progress {
-            p.inc(1);
-        }
-        (job, r)
-    }))
-    .buffered(concurrency.max(1))
-    .collect()
-    .await
+/// `--fail-on LEVEL`.
+fn parse_fail_on(level: Option<&str>, errors: &mut Vec<String>) -> Option<Severity> {
+    let l = level?;
+    let parsed = Severity::parse(l);
+    if parsed.is_none() {
+        errors.push(format!(
+            "--fail-on `{l}` is not a severity (info, low, medium, high)"
+        ));
+    }
+    parsed
 }
 
-/// Runs the jobs, recording every answer when a snapshot is to be saved.
-async fn run_recorded<'j, A: Aws>(
-    aws: &A,
-    ctx: &RunContext<'_>,
-    jobs: &'j [Job],
-    concurrency: usize,
-    progress: Option<&indicatif::ProgressBar>,
-    save: bool,
-) -> (Vec<(&'j Job, Result<Report, CheckError>)>, Option<Snapshot>) {
-    if save {
-        let recorder = Recorder::new(aws);
-        let out = run_jobs(&recorder, ctx, jobs, concurrency, progress).await;
-        (
-            out,
-            Some(recorder.snapshot(ctx.region.clone(), ctx.endpoint_url.clone())),
-        )
-    } else {
-        (run_jobs(aws, ctx, jobs, concurrency, progress).await, None)
+/// Flags that cannot be used together, or out of range, that clap does not catch.
+fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
+    let o = &a.offline;
+    if !o.is_offline()
+        && (o.key_policy_file.is_some()
+            || o.bucket_policy_file.is_some()
+            || o.no_bucket_policy
+            || !o.table_policy_files.is_empty())
+    {
+        errors.push("--key-policy-file, --bucket-policy-file, --no-bucket-policy and --table-policy-file are for offline checks (with --policy-file or --from-auth-details); online, the tool reads those policies itself".into());
+    }
+    if config_path(a).is_some() && (!o.policy_files.is_empty() || o.boundary_file.is_some()) {
+        errors.push("--config checks several principals; give their policies with --from-auth-details, not --policy-file".into());
+    }
+    if a.fleet.from_snapshot.is_some() && (o.is_offline() || a.fleet.save_snapshot.is_some()) {
+        errors.push("--from-snapshot replays a saved run; it cannot be combined with offline inputs or --save-snapshot".into());
+    }
+    if a.fleet.jobs == 0 {
+        errors.push("--jobs must be at least 1".into());
+    }
+    if let Some(r) = a.fleet.max_rps
+        && !(r > 0.0 && r.is_finite())
+    {
+        errors.push(format!("--max-rps `{r}` must be a positive number"));
     }
 }
 
-/// Runs the jobs under the optional call-rate ceiling.
-async fn run_all<'j, A: Aws>(
-    aws: &A,
-    ctx: &RunContext<'_>,
-    jobs: &'j [Job],
-    opts: &RunOptions,
-    progress: Option<&indicatif::ProgressBar>,
-    save: bool,
-) -> (Vec<(&'j Job, Result<Report, CheckError>)>, Option<Snapshot>) {
-    match opts.max_rps {
-        Some(rps) => {
-            let limited = crate::grants::snapshot::RateLimited::new(aws, rps);
-            run_recorded(&limited, ctx, jobs, opts.jobs, progress, save).await
-        }
-        None => run_recorded(aws, ctx, jobs, opts.jobs, progress, save).await,
-    }
-}
+/// The config file found in the working directory when no check is described by flags.
+pub const DEFAULT_CONFIG: &str = "pydynox-iam.toml";
 
-fn progress_bar(jobs: usize) -> Option<indicatif::ProgressBar> {
-    if jobs <= 3 || !io::stderr().is_terminal() {
-        return None;
-    }
-    let pb = indicatif::ProgressBar::with_draw_target(
-        Some(jobs as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} principals checked ({elapsed})",
-    ) {
-        pb.set_style(style);
-    }
-    Some(pb)
-}
-
-/// Builds the jobs from `--config` or from the flags. No I/O except reading the config file.
 /// The config file to read: `--config`, or `./pydynox-iam.toml` when neither features nor a
 /// principal are given on the command line.
 fn config_path(a: &CheckArgs) -> Option<std::path::PathBuf> {
@@ -294,9 +347,6 @@ fn config_path(a: &CheckArgs) -> Option<std::path::PathBuf> {
     (bare && default.is_file()).then_some(default)
 }
 
-/// The config file found in the working directory when no check is described by flags.
-pub const DEFAULT_CONFIG: &str = "pydynox-iam.toml";
-
 /// The jobs, whether they came from a config file, and its default region and engine.
 struct Jobs {
     jobs: Vec<Job>,
@@ -305,6 +355,8 @@ struct Jobs {
     engine: Option<String>,
 }
 
+/// Builds the jobs from the config file or from the flags. No I/O except reading the config
+/// file.
 fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
     if a.fleet.config.is_none() && a.features.is_empty() && config_path(a).is_none() {
         return Err(vec![format!(
@@ -312,31 +364,7 @@ fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
         )]);
     }
     match config_path(a) {
-        Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| vec![format!("cannot read `{}`: {e}", path.display())])?;
-            let config = crate::needs::config::parse(&text, cat).map_err(|errs| {
-                errs.iter()
-                    .map(|e| e.display_in(&path.display().to_string()))
-                    .collect::<Vec<_>>()
-            })?;
-            let jobs = config
-                .services
-                .into_iter()
-                .map(|s| Job {
-                    name: s.name,
-                    plan: s.plan,
-                    allow_inconclusive: s.allow_inconclusive || a.allow_inconclusive,
-                    expected: s.expected,
-                })
-                .collect();
-            Ok(Jobs {
-                jobs,
-                is_fleet: true,
-                region: config.defaults.region,
-                engine: config.defaults.engine,
-            })
-        }
+        Some(path) => jobs_from_config(cat, a, &path),
         None => {
             let plan = crate::needs::plan::build_plan(cat, &a.plan_input())?;
             let name = a
@@ -361,6 +389,37 @@ fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
     }
 }
 
+/// One job per service of the config file, its errors located in the file.
+fn jobs_from_config(
+    cat: &Catalogue,
+    a: &CheckArgs,
+    path: &std::path::Path,
+) -> Result<Jobs, Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| vec![format!("cannot read `{}`: {e}", path.display())])?;
+    let config = crate::needs::config::parse(&text, cat).map_err(|errs| {
+        errs.iter()
+            .map(|e| e.display_in(&path.display().to_string()))
+            .collect::<Vec<_>>()
+    })?;
+    let jobs = config
+        .services
+        .into_iter()
+        .map(|s| Job {
+            name: s.name,
+            plan: s.plan,
+            allow_inconclusive: s.allow_inconclusive || a.allow_inconclusive,
+            expected: s.expected,
+        })
+        .collect();
+    Ok(Jobs {
+        jobs,
+        is_fleet: true,
+        region: config.defaults.region,
+        engine: config.defaults.engine,
+    })
+}
+
 /// `--engine` wins over the config file's `defaults.engine`; `auto` without either.
 fn engine_from(config: Option<&str>, flag: Option<Engine>) -> EngineChoice {
     match (flag, config) {
@@ -372,125 +431,56 @@ fn engine_from(config: Option<&str>, flag: Option<Engine>) -> EngineChoice {
     }
 }
 
-/// Runs `check` and returns the exit code.
-pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
-    // 1. Everything that can be validated without AWS, every problem at once.
-    let mut errors = Vec::new();
-    let built = jobs_from(cat, a);
-    let mut overrides = Vec::new();
-    for s in &a.severities {
-        match parse_override(s) {
-            Ok(o) => overrides.push(o),
-            Err(e) => errors.push(format!("--severity: {e}")),
-        }
-    }
-    let fail_on = match a.fail_on.as_deref() {
-        Some(l) => match Severity::parse(l) {
-            Some(level) => Some(level),
-            None => {
-                errors.push(format!(
-                    "--fail-on `{l}` is not a severity (info, low, medium, high)"
-                ));
-                None
-            }
-        },
-        None => None,
-    };
-    let o = &a.offline;
-    if !o.is_offline()
-        && (o.key_policy_file.is_some()
-            || o.bucket_policy_file.is_some()
-            || o.no_bucket_policy
-            || !o.table_policy_files.is_empty())
-    {
-        errors.push("--key-policy-file, --bucket-policy-file, --no-bucket-policy and --table-policy-file are for offline checks (with --policy-file or --from-auth-details); online, the tool reads those policies itself".into());
-    }
-    if config_path(a).is_some() && (!o.policy_files.is_empty() || o.boundary_file.is_some()) {
-        errors.push("--config checks several principals; give their policies with --from-auth-details, not --policy-file".into());
-    }
-    if a.fleet.from_snapshot.is_some() && (o.is_offline() || a.fleet.save_snapshot.is_some()) {
-        errors.push("--from-snapshot replays a saved run; it cannot be combined with offline inputs or --save-snapshot".into());
-    }
-    if a.fleet.jobs == 0 {
-        errors.push("--jobs must be at least 1".into());
-    }
-    if let Some(r) = a.fleet.max_rps
-        && !(r > 0.0 && r.is_finite())
-    {
-        errors.push(format!("--max-rps `{r}` must be a positive number"));
-    }
-    let Jobs {
-        jobs,
-        is_fleet,
-        region: config_region,
-        engine: config_engine,
-    } = match built {
-        Ok(b) if errors.is_empty() => b,
-        Ok(_) => {
-            print_errors(&errors);
-            return exit::USAGE;
-        }
-        Err(mut errs) => {
-            errs.extend(errors);
-            print_errors(&errs);
-            return exit::USAGE;
-        }
-    };
-    let opts = RunOptions {
-        jobs: a.fleet.jobs,
-        max_rps: a.fleet.max_rps,
-        overrides,
-        fail_on,
-    };
-    let engine = engine_from(config_engine.as_deref(), a.engine);
-    let progress = progress_bar(jobs.len());
-    let save = a.fleet.save_snapshot.is_some();
+// ---------------------------------------------------------------------------------------------
+// 2. The source (a saved snapshot, offline files, or AWS), then the run
 
-    // 2. The source, then the run.
-    let (results, snapshot) = if let Some(path) = &a.fleet.from_snapshot {
-        let replay = match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| Replay::parse(&t).map_err(|e| e.to_string()))
-        {
-            Ok(r) => r,
-            Err(e) => {
-                print_errors(&[format!("cannot use snapshot `{}`: {e}", path.display())]);
-                return exit::USAGE;
-            }
-        };
-        let ctx = RunContext {
-            catalogue: cat,
-            region: replay.snapshot().region.clone(),
-            endpoint_url: replay.snapshot().endpoint_url.clone(),
-            engine,
-            table_policies: a.offline.table_policies(),
-        };
-        run_all(&replay, &ctx, &jobs, &opts, progress.as_ref(), false).await
-    } else if o.is_offline() {
+/// Runs the jobs against their source; on a source that cannot be used, the error is printed
+/// and its exit code returned.
+async fn run_from_source<'j>(
+    cat: &Catalogue,
+    a: &CheckArgs,
+    run: &'j Run,
+    progress: Option<&ProgressBar>,
+    verbose: bool,
+) -> Result<(Results<'j>, Option<Snapshot>), i32> {
+    let context = |region, endpoint_url| RunContext {
+        catalogue: cat,
+        region,
+        endpoint_url,
+        engine: run.engine,
+        table_policies: a.offline.table_policies(),
+    };
+    let save = a.fleet.save_snapshot.is_some();
+    if let Some(path) = &a.fleet.from_snapshot {
+        let replay = read_snapshot(path).map_err(|e| {
+            print_errors(&[format!("cannot use snapshot `{}`: {e}", path.display())]);
+            exit::USAGE
+        })?;
+        let snap = replay.snapshot();
+        let ctx = context(snap.region.clone(), snap.endpoint_url.clone());
+        Ok(run_all(&replay, &ctx, run, progress, false).await)
+    } else if a.offline.is_offline() {
         let input = a
             .role
             .as_deref()
             .or(a.user.as_deref())
             .or(a.principal.as_deref());
-        let account = match load_offline(&a.offline, input, &jobs[0].plan.principal) {
-            Ok(acc) => acc,
-            Err(errors) => {
+        let account =
+            load_offline(&a.offline, input, &run.jobs[0].plan.principal).map_err(|errors| {
                 print_errors(&errors);
-                return exit::USAGE;
-            }
-        };
-        let region = a.aws.region.clone().or(config_region).or_else(env_region);
-        let ctx = RunContext {
-            catalogue: cat,
-            region,
-            endpoint_url: None,
-            engine,
-            table_policies: a.offline.table_policies(),
-        };
-        run_all(&account, &ctx, &jobs, &opts, progress.as_ref(), save).await
+                exit::USAGE
+            })?;
+        let region = a
+            .aws
+            .region
+            .clone()
+            .or(run.config_region.clone())
+            .or_else(env_region);
+        let ctx = context(region, None);
+        Ok(run_all(&account, &ctx, run, progress, save).await)
     } else {
-        let log = crate::grants::sdk::CallLog::new(verbose);
-        let aws = a.aws.connect(config_region, log.clone()).await;
+        let log = CallLog::new(verbose);
+        let aws = a.aws.connect(run.config_region.clone(), log.clone()).await;
         if verbose {
             eprintln!(
                 "pydynox-iam: endpoint {}, region {}",
@@ -498,58 +488,142 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
                 aws.region.as_deref().unwrap_or("(none)")
             );
         }
-        let ctx = RunContext {
-            catalogue: cat,
-            region: aws.region.clone(),
-            endpoint_url: aws.endpoint_url.clone(),
-            engine,
-            table_policies: a.offline.table_policies(),
-        };
-        let out = run_all(&aws, &ctx, &jobs, &opts, progress.as_ref(), save).await;
+        let ctx = context(aws.region.clone(), aws.endpoint_url.clone());
+        let out = run_all(&aws, &ctx, run, progress, save).await;
         if verbose {
-            for (job, r) in &out.0 {
-                if let Ok(r) = r {
-                    eprintln!(
-                        "pydynox-iam: {}: principal {} ({})",
-                        job.name, r.principal.arn, r.engine_reason
-                    );
-                }
-            }
+            log_principals(&out.0);
             eprintln!("pydynox-iam: {} AWS calls", log.calls());
         }
-        out
-    };
-    if let Some(p) = &progress {
-        p.finish_and_clear();
+        Ok(out)
     }
+}
 
-    // 3. Post-processing, exit codes.
-    let mut finished: Vec<Finished> = Vec::new();
-    for (job, result) in results {
-        let result = result.map(|mut report| {
-            apply_expected(&mut report, &job.expected);
-            if a.least_privilege {
-                let mut findings = crate::verdict::least_privilege::analyze(
-                    &report.policies.policies,
-                    &report.checks(),
-                    crate::iam::actions::snapshot(),
-                );
-                apply_overrides(&mut findings, &opts.overrides);
-                report.least_privilege = Some(findings);
-            }
-            report
-        });
-        let exit_code = match &result {
-            Ok(r) => r.exit_code(job.allow_inconclusive, opts.fail_on),
-            Err(e) => e.exit_code(),
-        };
-        finished.push(Finished {
-            job,
-            result,
-            exit_code,
-        });
+fn read_snapshot(path: &std::path::Path) -> Result<Replay, String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| Replay::parse(&t).map_err(|e| e.to_string()))
+}
+
+/// `--verbose`: the principal each job resolved to, and why its engine was chosen.
+fn log_principals(results: &Results<'_>) {
+    for (job, r) in results {
+        if let Ok(r) = r {
+            eprintln!(
+                "pydynox-iam: {}: principal {} ({})",
+                job.name, r.principal.arn, r.engine_reason
+            );
+        }
     }
-    for f in &finished {
+}
+
+/// Runs the jobs under the optional call-rate ceiling, recording every answer when a
+/// snapshot is to be saved.
+async fn run_all<'j, A: Aws>(
+    aws: &A,
+    ctx: &RunContext<'_>,
+    run: &'j Run,
+    progress: Option<&ProgressBar>,
+    save: bool,
+) -> (Results<'j>, Option<Snapshot>) {
+    match run.opts.max_rps {
+        Some(rps) => {
+            let limited = RateLimited::new(aws, rps);
+            run_recorded(&limited, ctx, run, progress, save).await
+        }
+        None => run_recorded(aws, ctx, run, progress, save).await,
+    }
+}
+
+/// Runs the jobs, recording every answer when a snapshot is to be saved.
+async fn run_recorded<'j, A: Aws>(
+    aws: &A,
+    ctx: &RunContext<'_>,
+    run: &'j Run,
+    progress: Option<&ProgressBar>,
+    save: bool,
+) -> (Results<'j>, Option<Snapshot>) {
+    if save {
+        let recorder = Recorder::new(aws);
+        let out = run_jobs(&recorder, ctx, run, progress).await;
+        (
+            out,
+            Some(recorder.snapshot(ctx.region.clone(), ctx.endpoint_url.clone())),
+        )
+    } else {
+        (run_jobs(aws, ctx, run, progress).await, None)
+    }
+}
+
+/// Runs the jobs, at most `--jobs` at once, sharing fetched managed policies.
+async fn run_jobs<'j, A: Aws>(
+    aws: &A,
+    ctx: &RunContext<'_>,
+    run: &'j Run,
+    progress: Option<&ProgressBar>,
+) -> Results<'j> {
+    let cache = ManagedCache::default();
+    let cache = &cache;
+    futures::stream::iter(run.jobs.iter().map(|job| async move {
+        let r = run_cached(aws, ctx, &job.plan, cache).await;
+        if let Some(p) = progress {
+            p.inc(1);
+        }
+        (job, r)
+    }))
+    .buffered(run.opts.jobs.max(1))
+    .collect()
+    .await
+}
+
+fn progress_bar(jobs: usize) -> Option<ProgressBar> {
+    if jobs <= 3 || !io::stderr().is_terminal() {
+        return None;
+    }
+    let pb =
+        ProgressBar::with_draw_target(Some(jobs as u64), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} principals checked ({elapsed})",
+    ) {
+        pb.set_style(style);
+    }
+    Some(pb)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Each report finished: expected exceptions, least privilege, exit codes
+
+fn finish<'j>(results: Results<'j>, least_privilege: bool, opts: &RunOptions) -> Vec<Finished<'j>> {
+    results
+        .into_iter()
+        .map(|(job, result)| {
+            let result = result.map(|mut report| {
+                apply_expected(&mut report, &job.expected);
+                if least_privilege {
+                    let mut findings = crate::verdict::least_privilege::analyze(
+                        &report.policies.policies,
+                        &report.checks(),
+                        crate::iam::actions::snapshot(),
+                    );
+                    apply_overrides(&mut findings, &opts.overrides);
+                    report.least_privilege = Some(findings);
+                }
+                report
+            });
+            let exit_code = match &result {
+                Ok(r) => r.exit_code(job.allow_inconclusive, opts.fail_on),
+                Err(e) => e.exit_code(),
+            };
+            Finished {
+                job,
+                result,
+                exit_code,
+            }
+        })
+        .collect()
+}
+
+fn print_job_errors(finished: &[Finished], is_fleet: bool) {
+    for f in finished {
         if let Err(e) = &f.result {
             if is_fleet {
                 eprintln!("error: service `{}`: {e}", f.job.name);
@@ -558,15 +632,16 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
             }
         }
     }
-    if let (Some(path), Some(snapshot)) = (&a.fleet.save_snapshot, &snapshot) {
-        let text = serde_json::to_string_pretty(snapshot).unwrap_or_default();
-        if let Err(e) = std::fs::write(path, text + "\n") {
-            print_errors(&[format!("cannot write snapshot `{}`: {e}", path.display())]);
-            return exit::ERROR;
-        }
-    }
-    // A usage error (bad input for one principal) outranks an AWS error, which outranks a failure.
-    let code = finished
+}
+
+fn save_snapshot(path: &std::path::Path, snapshot: &Snapshot) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(snapshot).unwrap_or_default();
+    std::fs::write(path, text + "\n")
+}
+
+/// A usage error (bad input for one principal) outranks an AWS error, which outranks a failure.
+fn overall_exit_code(finished: &[Finished]) -> i32 {
+    finished
         .iter()
         .map(|f| f.exit_code)
         .max_by_key(|c| match *c {
@@ -574,15 +649,16 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
             exit::ERROR => 2,
             exit::FAIL => 1,
             _ => 0,
-        });
-    let code = code.unwrap_or(exit::PASS);
-    if !is_fleet && finished.iter().all(|f| f.result.is_err()) {
-        // Nothing to render for a single principal that could not be checked.
-        return code;
-    }
+        })
+        .unwrap_or(exit::PASS)
+}
 
-    // 4. Render.
+// ---------------------------------------------------------------------------------------------
+// 4. Rendering, in the chosen format, to standard output or `--output`
+
+fn write_report(a: &CheckArgs, finished: &[Finished], is_fleet: bool) -> io::Result<()> {
     let style = text_style(a.color, a.output.is_some());
+    let services = services(finished);
     let render = |w: &mut dyn Write| -> io::Result<()> {
         match (a.format, is_fleet) {
             (ReportFormat::Table, false) => {
@@ -590,132 +666,56 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
                 table::report_table(w, r, style, a.show_policies)
             }
             (ReportFormat::Json, false) => {
-                table::report_json(w, finished[0].result.as_ref().expect("checked above"))
+                json::report_json(w, finished[0].result.as_ref().expect("checked above"))
             }
-            (ReportFormat::Table, true) => fleet_table(w, &finished, style, a.show_policies),
-            (ReportFormat::Json, true) => fleet_json(w, &finished),
+            (ReportFormat::Table, true) => fleet::fleet_table(w, &services, style, a.show_policies),
+            (ReportFormat::Json, true) => fleet::fleet_json(w, &services),
             (ReportFormat::Junit, _) => {
-                ci::junit(w, &service_reports(&finished), &errored(&finished))
+                junit::junit(w, &service_reports(&services), &errored(&services))
             }
             (ReportFormat::Markdown, _) => {
-                ci::markdown(w, &service_reports(&finished), &errored(&finished))
+                markdown::markdown(w, &service_reports(&services), &errored(&services))
             }
         }
     };
-    let written = match &a.output {
+    match &a.output {
         Some(path) => write_file(path, render),
         None => emit(render),
-    };
-    if let Err(e) = written {
-        print_errors(&[format!("cannot write output: {e}")]);
-        return exit::ERROR;
     }
-    code
 }
 
-fn service_reports<'a>(finished: &'a [Finished<'a>]) -> Vec<ServiceReport<'a>> {
-    // Waived rows carry their reason in `Row::waived`, which the renderers read.
+/// Each job as the fleet views show it: its report, or why it could not be checked.
+fn services<'a>(finished: &'a [Finished<'a>]) -> Vec<fleet::Service<'a>> {
     finished
         .iter()
-        .filter_map(|f| {
-            f.result.as_ref().ok().map(|r| ServiceReport {
-                name: &f.job.name,
+        .map(|f| fleet::Service {
+            name: &f.job.name,
+            exit_code: f.exit_code,
+            result: f.result.as_ref().map_err(|e| e.to_string()),
+        })
+        .collect()
+}
+
+/// The services that have a report, for the CI formats.
+fn service_reports<'a>(services: &'a [fleet::Service<'a>]) -> Vec<ServiceReport<'a>> {
+    // Waived rows carry their reason in `Row::waived`, which the renderers read.
+    services
+        .iter()
+        .filter_map(|s| {
+            s.result.as_ref().ok().map(|r| ServiceReport {
+                name: s.name,
                 report: r,
                 waived: &[],
-                exit_code: f.exit_code,
+                exit_code: s.exit_code,
             })
         })
         .collect()
 }
 
-fn errored<'a>(finished: &'a [Finished<'a>]) -> Vec<(&'a str, String)> {
-    finished
+/// The services that could not be checked, with why, for the CI formats.
+fn errored<'a>(services: &'a [fleet::Service<'a>]) -> Vec<(&'a str, String)> {
+    services
         .iter()
-        .filter_map(|f| {
-            f.result
-                .as_ref()
-                .err()
-                .map(|e| (f.job.name.as_str(), e.to_string()))
-        })
+        .filter_map(|s| s.result.as_ref().err().map(|e| (s.name, e.clone())))
         .collect()
-}
-
-/// The fleet as tables: a section per service, then one line per service.
-fn fleet_table(
-    w: &mut dyn Write,
-    finished: &[Finished],
-    style: TextStyle,
-    show_policies: bool,
-) -> io::Result<()> {
-    for f in finished {
-        writeln!(w, "=== service `{}` ===", f.job.name)?;
-        match &f.result {
-            Ok(r) => table::report_table(w, r, style, show_policies)?,
-            Err(e) => writeln!(w, "error: {e}")?,
-        }
-        writeln!(w)?;
-    }
-    writeln!(w, "Services:")?;
-    let width = finished.iter().map(|f| f.job.name.len()).max().unwrap_or(0);
-    for f in finished {
-        let status = match &f.result {
-            Ok(r) => {
-                let waived = r.rows.iter().filter(|x| x.waived.is_some()).count();
-                format!(
-                    "{} ({} checks: {} pass, {} fail, {} inconclusive{}) exit {}",
-                    r.summary.verdict.as_str(),
-                    r.summary.total,
-                    r.summary.counts.pass,
-                    r.summary.counts.fail,
-                    r.summary.counts.inconclusive,
-                    if waived > 0 {
-                        format!(", {waived} expected")
-                    } else {
-                        String::new()
-                    },
-                    f.exit_code
-                )
-            }
-            Err(_) => format!("ERROR exit {}", f.exit_code),
-        };
-        writeln!(w, "  {:width$}  {status}", f.job.name)?;
-    }
-    Ok(())
-}
-
-#[derive(serde::Serialize)]
-struct FleetService<'a> {
-    name: &'a str,
-    exit_code: i32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    report: Option<&'a Report>,
-}
-
-#[derive(serde::Serialize)]
-struct Fleet<'a> {
-    schema: &'static str,
-    tool_version: &'static str,
-    services: Vec<FleetService<'a>>,
-}
-
-/// The fleet as JSON: schema `pydynox-iam/fleet/v1`, one object per service, each with its
-/// report in the `pydynox-iam/check/v1` schema.
-fn fleet_json(w: &mut dyn Write, finished: &[Finished]) -> io::Result<()> {
-    let fleet = Fleet {
-        schema: "pydynox-iam/fleet/v1",
-        tool_version: env!("CARGO_PKG_VERSION"),
-        services: finished
-            .iter()
-            .map(|f| FleetService {
-                name: &f.job.name,
-                exit_code: f.exit_code,
-                error: f.result.as_ref().err().map(|e| e.to_string()),
-                report: f.result.as_ref().ok(),
-            })
-            .collect(),
-    };
-    serde_json::to_writer_pretty(&mut *w, &fleet)?;
-    writeln!(w)
 }

@@ -7,8 +7,8 @@ use clap::Args;
 use crate::commands::args::Format;
 use crate::commands::output::{ColorChoice, emit, print_errors, text_style};
 use crate::needs::catalogue::{Catalogue, parse_version};
+use crate::report::features;
 use crate::report::model::exit;
-use crate::report::table as features;
 
 #[derive(Debug, Args)]
 pub struct FeaturesArgs {

@@ -60,7 +60,6 @@ use toml::de::{DeTable, DeValue};
 use crate::engine::Pattern;
 use crate::needs::catalogue::{Catalogue, parse_version};
 use crate::needs::plan::{CheckPlan, PlanInput, build_plan};
-use crate::report::model::Row;
 
 /// The values `engine` accepts, as the `--engine` flag does.
 pub const ENGINES: &[&str] = &["aws", "local", "both", "auto"];
@@ -133,16 +132,16 @@ pub struct Expected {
 }
 
 impl Expected {
-    /// Does this exception cover `row`? Action case-insensitive, resource by glob
-    /// (case-sensitive, as ARNs are), feature exactly. The verdict is not looked at: the
-    /// caller decides which rows may be waived.
-    pub fn matches(&self, row: &Row) -> bool {
-        self.action.eq_ignore_ascii_case(&row.action)
+    /// Does this exception cover a report row's feature, action and resource? Action
+    /// case-insensitive, resource by glob (case-sensitive, as ARNs are), feature exactly. The
+    /// verdict is not looked at: the caller decides which rows may be waived.
+    pub fn matches(&self, feature: &str, action: &str, resource: &str) -> bool {
+        self.action.eq_ignore_ascii_case(action)
             && self
                 .resource
                 .as_deref()
-                .is_none_or(|p| Pattern::new(p, false).matches(&row.resource))
-            && self.feature.as_deref().is_none_or(|f| f == row.feature)
+                .is_none_or(|p| Pattern::new(p, false).matches(resource))
+            && self.feature.as_deref().is_none_or(|f| f == feature)
     }
 }
 
@@ -967,7 +966,6 @@ fn validate_expected(
 mod tests {
     use super::*;
     use crate::needs::plan::{IndexSelection, PrincipalSelector};
-    use crate::report::model::{Evidence, ReasonCode, Verdict};
 
     fn cat() -> Catalogue {
         Catalogue::embedded()
@@ -1533,18 +1531,9 @@ features = ["crud"]
         assert!(c.services.iter().all(|s| s.expected.len() == 1));
     }
 
-    fn row(feature: &str, action: &str, resource: &str) -> Row {
-        Row {
-            feature: feature.into(),
-            action: action.into(),
-            resource: resource.into(),
-            verdict: Verdict::Fail,
-            code: ReasonCode::NoAllow,
-            reason: "no policy allows it".into(),
-            context: vec![],
-            evidence: Evidence::default(),
-            waived: None,
-        }
+    /// A report row's (feature, action, resource).
+    fn row<'a>(feature: &'a str, action: &'a str, resource: &'a str) -> [&'a str; 3] {
+        [feature, action, resource]
     }
 
     #[test]
@@ -1599,11 +1588,11 @@ features = ["crud"]
         ];
         for (i, (exc, r, want)) in cases.iter().enumerate() {
             assert_eq!(
-                exc.matches(r),
+                exc.matches(r[0], r[1], r[2]),
                 *want,
                 "case {i}: {exc:?} vs {} {}",
-                r.action,
-                r.resource
+                r[1],
+                r[2]
             );
         }
     }
@@ -1626,6 +1615,6 @@ all_indexes = true
             c.services[0].expected[0].feature.as_deref(),
             Some("indexes")
         );
-        assert!(c.services[0].expected[0].matches(&row("indexes", "dynamodb:Query", "x")));
+        assert!(c.services[0].expected[0].matches("indexes", "dynamodb:Query", "x"));
     }
 }

@@ -1,15 +1,15 @@
-//! Renderers: the check report as a table or JSON, the catalogue as a table or JSON. Each
-//! writes to any `io::Write` (tests render into a `Vec<u8>`). Colour is the caller's
-//! decision (terminal and `NO_COLOR`), passed in; nothing here looks at the environment.
+//! The check report as a table for people: rows grouped by feature, per-feature and overall
+//! summaries, fixes, notes, least-privilege findings and (on request) the policies behind
+//! them; also the text blocks other views reuse (a fix, a fetched policy) and the table
+//! layout they share. Writes to any `io::Write`; colour and width are the caller's decision
+//! ([`TextStyle`]), passed in: nothing here looks at the environment.
 
 use std::io::{self, Write};
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
-use semver::Version;
-use serde::Serialize;
 
 use crate::grants::model::{FetchedPolicy, PolicySource};
-use crate::needs::catalogue::{Catalogue, ContextEntry};
+use crate::needs::catalogue::ContextEntry;
 use crate::report::model::{Report, Verdict};
 
 /// How text output is laid out.
@@ -20,7 +20,7 @@ pub struct TextStyle {
     pub width: Option<u16>,
 }
 
-fn new_table(style: TextStyle) -> Table {
+pub(super) fn new_table(style: TextStyle) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
     match style.width {
@@ -52,7 +52,7 @@ fn verdict_cell(v: Verdict, color: bool) -> Cell {
     }
 }
 
-fn context_text(ctx: &[ContextEntry]) -> String {
+pub(super) fn context_text(ctx: &[ContextEntry]) -> String {
     ctx.iter()
         .map(|c| format!("{}={}", c.key, c.values.join(",")))
         .collect::<Vec<_>>()
@@ -309,123 +309,4 @@ pub fn resource_policy_block(
         ResourcePolicyState::Absent => writeln!(w, "(none)"),
         ResourcePolicyState::Unreadable { reason } => writeln!(w, "(could not be read: {reason})"),
     }
-}
-
-/// The check report as JSON (schema `pydynox-iam/check/v1`, documented in the README).
-pub fn report_json(w: &mut dyn Write, report: &Report) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, report)?;
-    writeln!(w)
-}
-
-#[derive(Serialize)]
-struct FeatureOut<'a> {
-    name: &'a str,
-    summary: &'a str,
-    aliases: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    docs_note: Option<&'a str>,
-    checks: Vec<CheckOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct CheckOut<'a> {
-    action: &'a str,
-    resource_kind: &'a str,
-    resource: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    only_with: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    context: &'a [ContextEntry],
-}
-
-#[derive(Serialize)]
-struct CatalogueOut<'a> {
-    pydynox_version: String,
-    features: Vec<FeatureOut<'a>>,
-}
-
-fn catalogue_out<'a>(cat: &'a Catalogue, version: &Version) -> CatalogueOut<'a> {
-    CatalogueOut {
-        pydynox_version: version.to_string(),
-        features: cat
-            .features
-            .iter()
-            .map(|f| FeatureOut {
-                name: &f.name,
-                summary: &f.summary,
-                aliases: cat.aliases_of(&f.name),
-                docs_note: f.docs_note.as_deref(),
-                checks: cat
-                    .checks_for(f, version)
-                    .map(|c| CheckOut {
-                        action: &c.action,
-                        resource_kind: &c.resource,
-                        resource: cat
-                            .resources
-                            .get(&c.resource)
-                            .map(|k| k.template.as_str())
-                            .unwrap_or(""),
-                        only_with: c.only_with.as_deref(),
-                        context: &c.context,
-                    })
-                    .collect(),
-            })
-            .collect(),
-    }
-}
-
-/// `features --format json`.
-pub fn features_json(w: &mut dyn Write, cat: &Catalogue, version: &Version) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &catalogue_out(cat, version))?;
-    writeln!(w)
-}
-
-/// `features` as a table: each feature, its aliases, the actions and resources it checks.
-pub fn features_table(
-    w: &mut dyn Write,
-    cat: &Catalogue,
-    version: &Version,
-    style: TextStyle,
-) -> io::Result<()> {
-    let out = catalogue_out(cat, version);
-    writeln!(
-        w,
-        "What pydynox {} needs from IAM, by feature:\n",
-        out.pydynox_version
-    )?;
-    let mut t = new_table(style);
-    t.set_header(vec!["Feature", "Actions", "Resource", "Notes"]);
-    for f in &out.features {
-        let actions = f
-            .checks
-            .iter()
-            .map(|c| {
-                let mut s = c.action.to_string();
-                if !c.context.is_empty() {
-                    s.push_str(&format!(" [{}]", context_text(c.context)));
-                }
-                if let Some(w) = c.only_with {
-                    s.push_str(&format!(" (with --{w})"));
-                }
-                s
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        let resources = f
-            .checks
-            .iter()
-            .map(|c| c.resource)
-            .collect::<Vec<_>>()
-            .join("\n");
-        let mut name = f.name.to_string();
-        if !f.aliases.is_empty() {
-            name.push_str(&format!("\n(alias: {})", f.aliases.join(", ")));
-        }
-        let mut notes = f.summary.to_string();
-        if let Some(n) = f.docs_note {
-            notes.push_str(&format!("\nDocs: {n}"));
-        }
-        t.add_row(vec![name, actions, resources, notes]);
-    }
-    writeln!(w, "{t}")
 }

@@ -1,3 +1,4 @@
+pub mod expected;
 pub mod generate;
 pub mod least_privilege;
 pub mod local;
