@@ -13,4 +13,5 @@ pub mod grants;
 pub mod iam;
 pub mod needs;
 pub mod report;
+pub mod simulate;
 pub mod verdict;

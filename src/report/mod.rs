@@ -5,4 +5,5 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod simulate;
 pub mod table;

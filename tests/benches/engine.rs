@@ -9,7 +9,6 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use pydynox_iam::commands::simulate::context_from_entries;
 use pydynox_iam::engine::{
     Context, ContextValue, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Request,
     ResourcePolicyMode, ValueType, evaluate,
@@ -19,6 +18,7 @@ use pydynox_iam::needs::catalogue::Catalogue;
 use pydynox_iam::needs::plan::{
     CheckPlan, Env, IndexSelection, PrincipalSelector, ResourceInputs, expand,
 };
+use pydynox_iam::simulate::request::context_from_entries;
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "111122223333";

@@ -1,0 +1,132 @@
+//! The batch wire format of `simulate --requests`: one JSON object per input line, one JSON
+//! result per output line, in order. Unknown input fields are rejected, so a misspelt
+//! `boundry` cannot silently drop a boundary.
+//!
+//! Input: `{"principal": ARN, "action": A, "resource": R, "identity_policies": [{"name": N,
+//! "document": {...}}], "boundary": {...} | null, "resource_policy": {...} | null,
+//! "resource_policy_mode": "standard" | "kms", "context": {KEY: "v" | ["v1", "v2"] |
+//! {"type": "ip", "value": "10.0.0.1"}}}`. A document may also be a string holding the policy
+//! JSON, as `simulate-custom-policy` takes it.
+//!
+//! Output: `{"action", "resource", "decision", "matched": [{"policy", "statement", "sid"}],
+//! "missing_context", "unsupported", "reasons", "errors"}` (also the JSON of single mode).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::engine::{Decision, Evaluation, Reason};
+
+/// One decided (or undecidable) request, as written in JSON output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimResult {
+    pub action: Option<String>,
+    pub resource: Option<String>,
+    pub decision: Decision,
+    pub matched: Vec<MatchedWire>,
+    pub missing_context: Vec<String>,
+    pub unsupported: Vec<String>,
+    pub reasons: Vec<Reason>,
+    /// Input problems (a malformed batch line); non-empty means the decision is `indeterminate`.
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchedWire {
+    pub policy: String,
+    pub statement: usize,
+    pub sid: Option<String>,
+}
+
+impl SimResult {
+    pub fn from_evaluation(action: &str, resource: &str, e: Evaluation) -> SimResult {
+        SimResult {
+            action: Some(action.to_string()),
+            resource: Some(resource.to_string()),
+            decision: e.decision,
+            matched: e
+                .matched
+                .into_iter()
+                .map(|m| MatchedWire {
+                    policy: m.policy,
+                    statement: m.statement,
+                    sid: m.sid,
+                })
+                .collect(),
+            missing_context: e.missing_context,
+            unsupported: e.unsupported,
+            reasons: e.reasons,
+            errors: Vec::new(),
+        }
+    }
+
+    /// A request we could not even build: never allowed.
+    pub fn malformed(
+        action: Option<String>,
+        resource: Option<String>,
+        errors: Vec<String>,
+    ) -> SimResult {
+        SimResult {
+            action,
+            resource,
+            decision: Decision::Indeterminate,
+            matched: Vec::new(),
+            missing_context: Vec::new(),
+            unsupported: Vec::new(),
+            reasons: Vec::new(),
+            errors,
+        }
+    }
+}
+
+/// One input line of `--requests`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestLine {
+    pub principal: String,
+    pub action: String,
+    pub resource: String,
+    #[serde(default)]
+    pub identity_policies: Vec<PolicyWire>,
+    #[serde(default)]
+    pub boundary: Option<Value>,
+    #[serde(default)]
+    pub resource_policy: Option<Value>,
+    #[serde(default)]
+    pub resource_policy_mode: Option<ModeWire>,
+    #[serde(default)]
+    pub context: Option<serde_json::Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyWire {
+    pub name: String,
+    pub document: Value,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeWire {
+    Standard,
+    /// `kms_key_policy` is the engine's (and the conformance files') spelling.
+    #[serde(alias = "kms_key_policy")]
+    Kms,
+}
+
+/// Names the batch gives the boundary and resource policy in reasons (lines carry bare documents).
+pub const BOUNDARY_NAME: &str = "boundary";
+pub const RESOURCE_POLICY_NAME: &str = "resource_policy";
+
+/// serde_json's message without its ` at line 1 column N` suffix (each input line is its own document),
+/// with the column in front.
+pub fn line_error(n: usize, e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let msg = msg
+        .rsplit_once(" at line ")
+        .map_or(msg.as_str(), |(m, _)| m);
+    if e.column() > 0 {
+        format!("line {n}, column {}: {msg}", e.column())
+    } else {
+        format!("line {n}: {msg}")
+    }
+}
