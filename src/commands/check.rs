@@ -17,10 +17,10 @@ use crate::needs::catalogue::Catalogue;
 use crate::needs::config::Expected;
 use crate::needs::plan::{CheckPlan, PlanInput};
 use crate::report::ci::ServiceReport;
+use crate::report::findings::{Code, Severity, apply_overrides, parse_override};
 use crate::report::model::{Report, exit};
 use crate::report::{fleet, json, junit, markdown, table};
 use crate::verdict::expected::apply_expected;
-use crate::verdict::least_privilege::{Code, Severity, apply_overrides, parse_override};
 use crate::verdict::pipeline::{CheckError, EngineChoice, ManagedCache, RunContext, run_cached};
 
 /// Output formats of `check`.

@@ -4,10 +4,9 @@
 //! says what blocks it and what to change. Owns the explanation; the verdict comes from the
 //! same pipeline as `check`.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use clap::Args;
-use serde::Serialize;
 
 use crate::commands::args::{AwsArgs, Engine, Format, OfflineArgs, env_region, load_offline};
 use crate::commands::output::emit;
@@ -15,7 +14,8 @@ use crate::grants::sdk::Aws;
 use crate::needs::accessdenied::{AccessDenied, Cause, DenySource};
 use crate::needs::catalogue::{Catalogue, ContextEntry};
 use crate::needs::plan::{Check, PrincipalSelector};
-use crate::report::model::{Fix, Report, Verdict, exit};
+use crate::report::model::{Report, exit};
+use crate::report::why::{self, Explanation, FeatureUse};
 use crate::verdict::pipeline::{
     CheckError, ManagedCache, RunContext, evaluate_checks, resolve_engine, resolve_principal,
 };
@@ -39,30 +39,6 @@ pub struct WhyArgs {
     pub offline: OfflineArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
-}
-
-/// A pydynox feature that makes the denied call.
-#[derive(Debug, Clone, Serialize)]
-pub struct FeatureUse {
-    pub name: String,
-    pub summary: String,
-}
-
-/// The explanation, as JSON (`--format json`).
-#[derive(Debug, Serialize)]
-pub struct Explanation {
-    pub schema: &'static str,
-    pub access_denied: AccessDenied,
-    /// The pydynox features whose calls AWS authorizes with this action.
-    pub features: Vec<FeatureUse>,
-    /// The verdict for this action and resource now.
-    pub verdict: Verdict,
-    pub reason: String,
-    /// Statements to add, or what must change instead.
-    pub fix: Option<Fix>,
-    /// Guidance from the error message itself, where it names what this tool cannot see.
-    pub advice: Vec<String>,
-    pub report: Report,
 }
 
 /// The catalogue resource kind of a concrete ARN.
@@ -324,11 +300,8 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
         report: report.clone(),
     };
     let r = emit(|w| match a.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *w, &explanation)?;
-            writeln!(w)
-        }
-        Format::Table => render(w, &explanation),
+        Format::Json => why::explanation_json(w, &explanation),
+        Format::Table => why::explanation_text(w, &explanation),
     });
     match r {
         Ok(()) => exit::PASS,
@@ -349,70 +322,4 @@ fn principal_input(ad: &AccessDenied) -> String {
         ),
         _ => ad.principal.clone(),
     }
-}
-
-fn render(w: &mut dyn Write, e: &Explanation) -> io::Result<()> {
-    let ad = &e.access_denied;
-    let row = &e.report.rows[0];
-    writeln!(
-        w,
-        "AccessDenied: `{}` calling {} on {}",
-        ad.principal, ad.action, row.resource
-    )?;
-    writeln!(w, "  AWS said: {}", ad.cause)?;
-    if e.report.principal.arn != ad.principal {
-        writeln!(
-            w,
-            "  principal: {} `{}` ({})",
-            e.report.principal.kind.as_str(),
-            e.report.principal.name,
-            e.report.principal.arn
-        )?;
-    }
-    if e.features.is_empty() {
-        writeln!(
-            w,
-            "  pydynox does not make this call in release {}",
-            e.report.pydynox_version
-        )?;
-    } else {
-        writeln!(w, "  pydynox features that make this call:")?;
-        for f in &e.features {
-            writeln!(w, "    - {}: {}", f.name, f.summary)?;
-        }
-    }
-    writeln!(w)?;
-    writeln!(
-        w,
-        "Now ({}): {} — {}",
-        e.report.engine,
-        e.verdict.as_str(),
-        e.reason
-    )?;
-    if e.verdict == Verdict::Pass {
-        writeln!(
-            w,
-            "  the policies allow it now: the error predates a policy change, or comes from what this engine cannot see (see the advice and notes below)"
-        )?;
-    }
-    if let Some(fix) = &e.fix {
-        writeln!(w)?;
-        writeln!(w, "Fix:")?;
-        crate::report::table::fix_block(w, fix, "  ")?;
-    }
-    if !e.advice.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "Advice:")?;
-        for a in &e.advice {
-            writeln!(w, "  - {a}")?;
-        }
-    }
-    if !e.report.notes.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "Notes:")?;
-        for n in &e.report.notes {
-            writeln!(w, "  - {n}")?;
-        }
-    }
-    Ok(())
 }

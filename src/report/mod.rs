@@ -1,5 +1,6 @@
 pub mod ci;
 pub mod features;
+pub mod findings;
 pub mod fleet;
 pub mod json;
 pub mod junit;
@@ -7,3 +8,4 @@ pub mod markdown;
 pub mod model;
 pub mod simulate;
 pub mod table;
+pub mod why;

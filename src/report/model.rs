@@ -259,7 +259,7 @@ pub struct Report {
     pub resource_policies: Vec<crate::grants::model::FetchedResourcePolicy>,
     /// Grants beyond what the declared features need (`--least-privilege`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub least_privilege: Option<Vec<crate::verdict::least_privilege::Finding>>,
+    pub least_privilege: Option<Vec<crate::report::findings::Finding>>,
 }
 
 impl Report {
@@ -335,7 +335,7 @@ impl Report {
     pub fn exit_code(
         &self,
         allow_inconclusive: bool,
-        fail_on: Option<crate::verdict::least_privilege::Severity>,
+        fail_on: Option<crate::report::findings::Severity>,
     ) -> i32 {
         let worst = self
             .rows
@@ -463,9 +463,9 @@ mod tests {
         waived.rows[1].waived = Some("expected".into());
         assert_eq!(waived.exit_code(false, None), 0);
         let mut findings = pass.clone();
-        findings.least_privilege = Some(vec![crate::verdict::least_privilege::Finding {
-            code: crate::verdict::least_privilege::Code::ServiceWildcard,
-            severity: crate::verdict::least_privilege::Severity::High,
+        findings.least_privilege = Some(vec![crate::report::findings::Finding {
+            code: crate::report::findings::Code::ServiceWildcard,
+            severity: crate::report::findings::Severity::High,
             policy: "p".into(),
             statement: 0,
             sid: None,
@@ -475,11 +475,11 @@ mod tests {
         }]);
         assert_eq!(findings.exit_code(false, None), 0);
         assert_eq!(
-            findings.exit_code(false, Some(crate::verdict::least_privilege::Severity::High)),
+            findings.exit_code(false, Some(crate::report::findings::Severity::High)),
             1
         );
         assert_eq!(
-            findings.exit_code(false, Some(crate::verdict::least_privilege::Severity::Low)),
+            findings.exit_code(false, Some(crate::report::findings::Severity::Low)),
             1
         );
     }
