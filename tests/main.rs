@@ -5,17 +5,27 @@
 
 mod common;
 
-mod adapter_mock;
+// The layout of src/ itself.
+mod architecture;
+
+// engine/ and iam/: conformance cases, laws, fuzz regressions; the action list vs the catalogue.
 mod catalogue_actions;
-mod cli;
 mod engine_conformance;
 mod engine_props;
-mod fleet;
 mod fuzz_regressions;
-mod generate_roundtrip;
-mod localstack;
+
+// grants/: the SDK adapter on mocked responses; policy files and authorization details.
+mod adapter_mock;
 mod offline;
+
+// report/ and verdict/: rendered reports (snapshots), CI formats, generated policies.
+mod generate_roundtrip;
 mod render_ci;
-mod simulate_cmd;
 mod snapshots;
+
+// commands/ and cli/: the binary end to end, offline and against LocalStack.
+mod cli;
+mod fleet;
+mod localstack;
+mod simulate;
 mod why_policy;

@@ -1,3 +1,12 @@
+//! One module per subcommand, each wiring needs, grants, verdict and report into an exit
+//! code: [`check`], [`why`], [`policy`], [`simulate`], [`features`], [`completions`], [`man`].
+//! What several commands share lives below them: flags and flag types ([`args`]) and how
+//! output is written ([`output`]). A new command is a new module here and a variant in
+//! [`cli`](crate::cli).
+//!
+//! May import: every layer below (engine up to verdict). A command must not import another
+//! command; `args` and `output` must not import any.
+
 pub mod args;
 pub mod check;
 pub mod completions;

@@ -1,7 +1,7 @@
 //! Offline input: an in-memory account built from policy files or from the JSON of
 //! `aws iam get-account-authorization-details`, served through the same [`Aws`] trait as the
 //! SDK adapter so a check runs the same pipeline without AWS. Owns parsing those inputs;
-//! must not read files itself (the CLI passes their text) or evaluate anything.
+//! must not read files itself (the command passes their text) or evaluate anything.
 
 use std::collections::HashMap;
 

@@ -1,6 +1,7 @@
 //! The report of a `check` run: one row per (feature, action, resource) with a verdict, a
 //! stable reason code and a human reason; summaries per feature and overall; the exit
-//! code, computed once from the verdicts. Data only: rendering lives in `render`.
+//! code, computed once from the verdicts. Data only: rendering lives in the other modules of
+//! [`report`](crate::report).
 
 use serde::Serialize;
 
