@@ -182,74 +182,116 @@ async fn explain<A: Aws>(
 /// Runs `why` and returns the exit code: 0 when the denial was explained, 2 for text that
 /// is not an AccessDenied or a missing input, 3 for AWS errors.
 pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
-    let fail = |msg: String, code: i32| {
-        eprintln!("error: {msg}");
-        code
-    };
-    let text = match read_text(a) {
-        Ok(t) => t,
-        Err(e) => return fail(e, exit::USAGE),
-    };
-    let ad = match crate::needs::accessdenied::parse(&text) {
-        Ok(ad) => ad,
-        Err(e) => {
-            return fail(
-                format!("not an AccessDenied message pydynox-iam can read: {e}"),
-                exit::USAGE,
-            );
+    let explanation = match explain_denial(cat, a).await {
+        Ok(e) => e,
+        Err(stop) => {
+            eprintln!("error: {}", stop.message);
+            return stop.code;
         }
     };
+    let r = emit(|w| match a.format {
+        Format::Json => why::explanation_json(w, &explanation),
+        Format::Table => why::explanation_text(w, &explanation),
+    });
+    match r {
+        Ok(()) => exit::PASS,
+        Err(e) => {
+            eprintln!("error: cannot write output: {e}");
+            exit::ERROR
+        }
+    }
+}
+
+/// Why `why` stops before explaining: the message (printed as `error: ...`) and exit code.
+struct Stop {
+    message: String,
+    code: i32,
+}
+
+fn usage(message: impl Into<String>) -> Stop {
+    Stop {
+        message: message.into(),
+        code: exit::USAGE,
+    }
+}
+
+/// Reads and parses the message, finds what it denied and which features make that call,
+/// evaluates it now, and puts it all together.
+async fn explain_denial(cat: &Catalogue, a: &WhyArgs) -> Result<Explanation, Stop> {
+    let text = read_text(a).map_err(usage)?;
+    let ad = crate::needs::accessdenied::parse(&text).map_err(|e| {
+        usage(format!(
+            "not an AccessDenied message pydynox-iam can read: {e}"
+        ))
+    })?;
     let version = match &a.pydynox_version {
-        Some(v) => match crate::needs::catalogue::parse_version(v) {
-            Ok(v) => v,
-            Err(e) => return fail(e.to_string(), exit::USAGE),
-        },
+        Some(v) => crate::needs::catalogue::parse_version(v).map_err(|e| usage(e.to_string()))?,
         None => cat.newest(),
     };
-    let resource = match (&ad.resource, &a.kms_key) {
-        (Some(r), _) => r.clone(),
-        (None, Some(k)) => k.clone(),
-        (None, None)
-            if crate::iam::actions::lookup(&ad.action)
-                .is_some_and(|i| i.resource_types.is_empty()) =>
-        {
-            "*".into()
-        }
-        (None, None) => {
-            return fail(
-                format!(
-                    "the message does not name the resource of `{}`; pass it (for KMS: --kms-key KEY_ARN)",
-                    ad.action
-                ),
-                exit::USAGE,
-            );
-        }
-    };
+    let resource = denied_resource(&ad, a)?;
     let (features, context) = features_for(cat, &version, &ad);
-    let kind = resource_kind(&resource);
     let check = Check {
         feature: features
             .first()
             .map(|f| f.name.clone())
             .unwrap_or_else(|| "not-pydynox".into()),
         action: ad.action.clone(),
+        resource_kind: resource_kind(&resource).to_string(),
         resource,
-        resource_kind: kind.to_string(),
         context,
     };
+    let report = evaluate_now(cat, a, &ad, check, &version).await?;
+    let row = &report.rows[0];
+    Ok(Explanation {
+        schema: "pydynox-iam/why/v1",
+        features,
+        verdict: row.verdict,
+        reason: row.reason.clone(),
+        fix: report.features.first().and_then(|f| f.fix.clone()),
+        advice: advice(&ad),
+        access_denied: ad,
+        report,
+    })
+}
+
+/// The denied resource: from the message, else `--kms-key`, else `*` for an action that has no
+/// resource type.
+fn denied_resource(ad: &AccessDenied, a: &WhyArgs) -> Result<String, Stop> {
+    match (&ad.resource, &a.kms_key) {
+        (Some(r), _) => Ok(r.clone()),
+        (None, Some(k)) => Ok(k.clone()),
+        (None, None)
+            if crate::iam::actions::lookup(&ad.action)
+                .is_some_and(|i| i.resource_types.is_empty()) =>
+        {
+            Ok("*".into())
+        }
+        (None, None) => Err(usage(format!(
+            "the message does not name the resource of `{}`; pass it (for KMS: --kms-key KEY_ARN)",
+            ad.action
+        ))),
+    }
+}
+
+/// The check evaluated now, from policy files offline or from AWS.
+async fn evaluate_now(
+    cat: &Catalogue,
+    a: &WhyArgs,
+    ad: &AccessDenied,
+    check: Check,
+    version: &semver::Version,
+) -> Result<Report, Stop> {
     let engine = a
         .engine
         .map(Into::into)
         .unwrap_or(crate::verdict::pipeline::EngineChoice::Auto);
     let result = if a.offline.is_offline() {
-        let sel = match ad.principal_ref() {
-            Ok(p) => PrincipalSelector::Named(p),
-            Err(e) => return fail(e.to_string(), exit::USAGE),
-        };
-        let account = match load_offline(&a.offline, Some(&principal_input(&ad)), &sel) {
-            Ok(acc) => acc,
-            Err(errors) => return fail(errors.join("\nerror: "), exit::USAGE),
-        };
+        let sel = ad
+            .principal_ref()
+            .map(PrincipalSelector::Named)
+            .map_err(|e| usage(e.to_string()))?;
+        let account = load_offline(&a.offline, Some(&principal_input(ad)), &sel)
+            .map_err(|errors| usage(errors.join("\nerror: ")))?;
         let region = a
             .aws
             .region
@@ -267,7 +309,7 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
             engine,
             table_policies: a.offline.table_policies(),
         };
-        explain(&account, &ctx, &ad, check, &version).await
+        explain(&account, &ctx, ad, check, version).await
     } else {
         let aws = a
             .aws
@@ -280,33 +322,12 @@ pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
             engine,
             table_policies: a.offline.table_policies(),
         };
-        explain(&aws, &ctx, &ad, check, &version).await
+        explain(&aws, &ctx, ad, check, version).await
     };
-    let report = match result {
-        Ok(r) => r,
-        Err(e) => {
-            return fail(e.to_string(), e.exit_code());
-        }
-    };
-    let row = &report.rows[0];
-    let explanation = Explanation {
-        schema: "pydynox-iam/why/v1",
-        features,
-        verdict: row.verdict,
-        reason: row.reason.clone(),
-        fix: report.features.first().and_then(|f| f.fix.clone()),
-        advice: advice(&ad),
-        access_denied: ad,
-        report: report.clone(),
-    };
-    let r = emit(|w| match a.format {
-        Format::Json => why::explanation_json(w, &explanation),
-        Format::Table => why::explanation_text(w, &explanation),
-    });
-    match r {
-        Ok(()) => exit::PASS,
-        Err(e) => fail(format!("cannot write output: {e}"), exit::ERROR),
-    }
+    result.map_err(|e| Stop {
+        message: e.to_string(),
+        code: e.exit_code(),
+    })
 }
 
 /// The principal as `load_offline` wants it named: a role or user ARN.

@@ -99,97 +99,128 @@ pub fn junit(
         tallies.iter().map(|t| t.2).sum::<usize>(),
     )?;
     for (name, error) in errored {
-        writeln!(
-            w,
-            r#"  <testsuite name="{}" tests="1" failures="0" errors="1" skipped="0">"#,
-            attr(&format!("pydynox-iam: {name}"))
-        )?;
-        writeln!(
-            w,
-            r#"    <testcase classname="{}" name="check">"#,
-            attr(name)
-        )?;
-        writeln!(
-            w,
-            r#"      <error message="{}" type="error"/>"#,
-            attr(error)
-        )?;
-        writeln!(w, "    </testcase>")?;
-        writeln!(w, "  </testsuite>")?;
+        write_errored_suite(w, name, error)?;
     }
     for (s, (outcomes, failures, skipped)) in services.iter().zip(&tallies) {
-        let r = s.report;
-        writeln!(
-            w,
-            r#"  <testsuite name="{}" tests="{}" failures="{failures}" errors="0" skipped="{skipped}">"#,
-            attr(&format!("pydynox-iam: {}", s.name)),
-            r.rows.len(),
-        )?;
-        writeln!(w, "    <properties>")?;
-        for (name, value) in [
-            ("principal", r.principal.arn.as_str()),
-            ("pydynox_version", &r.pydynox_version),
-            ("region", &r.region),
-            ("engine", &r.engine),
-            ("exit_code", &s.exit_code.to_string()),
-        ] {
-            writeln!(
-                w,
-                r#"      <property name="{name}" value="{}"/>"#,
-                attr(value)
-            )?;
-        }
-        writeln!(w, "    </properties>")?;
-        let with_context = needs_context(&r.rows);
-        for (i, row) in r.rows.iter().enumerate() {
-            let mut name = format!("{} on {}", row.action, row.resource);
-            if with_context[i] {
-                name.push_str(&format!(" ({})", context_text(row)));
-            }
-            let open = format!(
-                r#"    <testcase classname="{}" name="{}""#,
-                attr(&format!("{}.{}", s.name, row.feature)),
-                attr(&name)
-            );
-            match outcomes[i] {
-                Outcome::Pass => writeln!(w, "{open}/>")?,
-                Outcome::Fail | Outcome::Inconclusive => {
-                    let kind = if outcomes[i] == Outcome::Fail {
-                        row.code.as_str()
-                    } else {
-                        "inconclusive"
-                    };
-                    writeln!(w, "{open}>")?;
-                    writeln!(
-                        w,
-                        r#"      <failure message="{}" type="{kind}">{}</failure>"#,
-                        attr(&row.reason),
-                        xml_escape(&failure_body(r, row), false)
-                    )?;
-                    writeln!(w, "    </testcase>")?;
-                }
-                Outcome::Waived | Outcome::InconclusiveAllowed => {
-                    let message = if outcomes[i] == Outcome::Waived {
-                        format!("expected: {}", row.waived.as_deref().unwrap_or(&row.reason))
-                    } else {
-                        format!("inconclusive (allowed): {}", row.reason)
-                    };
-                    writeln!(w, "{open}>")?;
-                    writeln!(w, r#"      <skipped message="{}"/>"#, attr(&message))?;
-                    writeln!(w, "    </testcase>")?;
-                }
-            }
-        }
-        if !r.notes.is_empty() {
-            writeln!(
-                w,
-                "    <system-out>{}</system-out>",
-                xml_escape(&r.notes.join("\n"), false)
-            )?;
-        }
-        writeln!(w, "  </testsuite>")?;
+        write_suite(w, s, outcomes, *failures, *skipped)?;
     }
     writeln!(w, "</testsuites>")
+}
+
+/// A service that could not be checked: a suite with one `<error>`.
+fn write_errored_suite(w: &mut dyn Write, name: &str, error: &str) -> io::Result<()> {
+    writeln!(
+        w,
+        r#"  <testsuite name="{}" tests="1" failures="0" errors="1" skipped="0">"#,
+        attr(&format!("pydynox-iam: {name}"))
+    )?;
+    writeln!(
+        w,
+        r#"    <testcase classname="{}" name="check">"#,
+        attr(name)
+    )?;
+    writeln!(
+        w,
+        r#"      <error message="{}" type="error"/>"#,
+        attr(error)
+    )?;
+    writeln!(w, "    </testcase>")?;
+    writeln!(w, "  </testsuite>")?;
+    Ok(())
+}
+
+/// One service: its properties, a test case per row, its notes.
+fn write_suite(
+    w: &mut dyn Write,
+    s: &ServiceReport<'_>,
+    outcomes: &[Outcome],
+    failures: usize,
+    skipped: usize,
+) -> io::Result<()> {
+    let r = s.report;
+    writeln!(
+        w,
+        r#"  <testsuite name="{}" tests="{}" failures="{failures}" errors="0" skipped="{skipped}">"#,
+        attr(&format!("pydynox-iam: {}", s.name)),
+        r.rows.len(),
+    )?;
+    writeln!(w, "    <properties>")?;
+    for (name, value) in [
+        ("principal", r.principal.arn.as_str()),
+        ("pydynox_version", &r.pydynox_version),
+        ("region", &r.region),
+        ("engine", &r.engine),
+        ("exit_code", &s.exit_code.to_string()),
+    ] {
+        writeln!(
+            w,
+            r#"      <property name="{name}" value="{}"/>"#,
+            attr(value)
+        )?;
+    }
+    writeln!(w, "    </properties>")?;
+    let with_context = needs_context(&r.rows);
+    for (i, row) in r.rows.iter().enumerate() {
+        write_testcase(w, s, row, outcomes[i], with_context[i])?;
+    }
+    if !r.notes.is_empty() {
+        writeln!(
+            w,
+            "    <system-out>{}</system-out>",
+            xml_escape(&r.notes.join("\n"), false)
+        )?;
+    }
+    writeln!(w, "  </testsuite>")?;
+    Ok(())
+}
+
+/// One row: a passing test case, a failure, or skipped (expected, or inconclusive allowed).
+fn write_testcase(
+    w: &mut dyn Write,
+    s: &ServiceReport<'_>,
+    row: &Row,
+    outcome: Outcome,
+    with_context: bool,
+) -> io::Result<()> {
+    let r = s.report;
+    let mut name = format!("{} on {}", row.action, row.resource);
+    if with_context {
+        name.push_str(&format!(" ({})", context_text(row)));
+    }
+    let open = format!(
+        r#"    <testcase classname="{}" name="{}""#,
+        attr(&format!("{}.{}", s.name, row.feature)),
+        attr(&name)
+    );
+    match outcome {
+        Outcome::Pass => writeln!(w, "{open}/>")?,
+        Outcome::Fail | Outcome::Inconclusive => {
+            let kind = if outcome == Outcome::Fail {
+                row.code.as_str()
+            } else {
+                "inconclusive"
+            };
+            writeln!(w, "{open}>")?;
+            writeln!(
+                w,
+                r#"      <failure message="{}" type="{kind}">{}</failure>"#,
+                attr(&row.reason),
+                xml_escape(&failure_body(r, row), false)
+            )?;
+            writeln!(w, "    </testcase>")?;
+        }
+        Outcome::Waived | Outcome::InconclusiveAllowed => {
+            let message = if outcome == Outcome::Waived {
+                format!("expected: {}", row.waived.as_deref().unwrap_or(&row.reason))
+            } else {
+                format!("inconclusive (allowed): {}", row.reason)
+            };
+            writeln!(w, "{open}>")?;
+            writeln!(w, r#"      <skipped message="{}"/>"#, attr(&message))?;
+            writeln!(w, "    </testcase>")?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

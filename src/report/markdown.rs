@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use crate::report::ci::{
     Outcome, ServiceReport, Tally, context_text, docs_note, needs_context, verdict_of,
 };
-use crate::report::model::{Verdict, exit};
+use crate::report::model::{Report, Verdict, exit};
 
 /// Text with every character Markdown or HTML could interpret escaped. In a table cell a
 /// line break becomes `<br>`; elsewhere a space.
@@ -116,6 +116,27 @@ pub fn markdown(
             (o, v)
         })
         .collect();
+    write_overall(w, services, errored, &verdicts)?;
+    for (name, error) in errored {
+        writeln!(w)?;
+        writeln!(w, "### {}: **ERROR**", md_text(name, false))?;
+        writeln!(w)?;
+        writeln!(w, "{}", md_message(error, false))?;
+    }
+    for (s, (outcomes, verdict)) in services.iter().zip(&verdicts) {
+        write_service(w, s, outcomes, *verdict)?;
+    }
+    Ok(())
+}
+
+/// The heading with the run's verdict, and how many services passed, failed or were
+/// inconclusive.
+fn write_overall(
+    w: &mut dyn Write,
+    services: &[ServiceReport<'_>],
+    errored: &[(&str, String)],
+    verdicts: &[(Vec<Outcome>, Verdict)],
+) -> io::Result<()> {
     let overall = verdicts
         .iter()
         .map(|(_, v)| *v)
@@ -136,143 +157,179 @@ pub fn markdown(
         count(Verdict::Fail),
         count(Verdict::Inconclusive)
     )?;
-    for (name, error) in errored {
-        writeln!(w)?;
-        writeln!(w, "### {}: **ERROR**", md_text(name, false))?;
-        writeln!(w)?;
-        writeln!(w, "{}", md_message(error, false))?;
+    Ok(())
+}
+
+/// One service: its heading, and unless everything passed, its features, the rows that did
+/// not pass, the notes and the fixes.
+fn write_service(
+    w: &mut dyn Write,
+    s: &ServiceReport<'_>,
+    outcomes: &[Outcome],
+    verdict: Verdict,
+) -> io::Result<()> {
+    let r = s.report;
+    writeln!(w)?;
+    let marker = service_marker(verdict, s.exit_code);
+    let tally = Tally::of(outcomes.iter().copied());
+    let who = format!(
+        "{} {}",
+        r.principal.kind.as_str(),
+        md_code(&r.principal.name)
+    );
+    if verdict == Verdict::Pass && tally.waived == 0 {
+        writeln!(
+            w,
+            "### {}: {marker} · {} · {who}",
+            md_text(s.name, false),
+            checks(r.rows.len())
+        )?;
+        return Ok(());
     }
-    for (s, (outcomes, verdict)) in services.iter().zip(&verdicts) {
-        let r = s.report;
-        writeln!(w)?;
-        let marker = service_marker(*verdict, s.exit_code);
-        let tally = Tally::of(outcomes.iter().copied());
-        let who = format!(
-            "{} {}",
-            r.principal.kind.as_str(),
-            md_code(&r.principal.name)
-        );
-        if *verdict == Verdict::Pass && tally.waived == 0 {
-            writeln!(
-                w,
-                "### {}: {marker} · {} · {who}",
-                md_text(s.name, false),
-                checks(r.rows.len())
-            )?;
+    writeln!(w, "### {}: {marker}", md_text(s.name, false))?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "{who} · pydynox {} · {} · engine {} · exit {}  ",
+        md_text(&r.pydynox_version, false),
+        md_text(&r.region, false),
+        md_text(&r.engine, false),
+        s.exit_code
+    )?;
+    writeln!(w, "{}: {}", checks(r.rows.len()), tally_text(tally))?;
+    writeln!(w)?;
+    let mut features: Vec<&str> = Vec::new();
+    for row in &r.rows {
+        if !features.contains(&row.feature.as_str()) {
+            features.push(&row.feature);
+        }
+    }
+    write_feature_table(w, s.report, outcomes, &features)?;
+    write_failing_rows(w, s.report, outcomes)?;
+    write_notes(w, s.report, outcomes, &features)?;
+    write_fixes(w, s.report, &features)
+}
+
+/// Per feature: its verdict and how many rows passed, failed, were inconclusive or expected.
+fn write_feature_table(
+    w: &mut dyn Write,
+    r: &Report,
+    outcomes: &[Outcome],
+    features: &[&str],
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "| Feature | Verdict | Pass | Fail | Inconclusive | Expected |"
+    )?;
+    writeln!(w, "|---|---|--:|--:|--:|--:|")?;
+    for f in features {
+        let of_feature = || {
+            r.rows
+                .iter()
+                .zip(outcomes)
+                .filter(|(row, _)| row.feature == *f)
+                .map(|(_, o)| *o)
+        };
+        let t = Tally::of(of_feature());
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} |",
+            md_text(f, true),
+            verdict_of(of_feature()).as_str(),
+            t.pass,
+            t.fail,
+            t.inconclusive,
+            t.waived
+        )?;
+    }
+    Ok(())
+}
+
+/// The rows that did not pass, with why and their reason code.
+fn write_failing_rows(w: &mut dyn Write, r: &Report, outcomes: &[Outcome]) -> io::Result<()> {
+    writeln!(w)?;
+    writeln!(w, "| Feature | Action | Resource | Verdict | Why |")?;
+    writeln!(w, "|---|---|---|---|---|")?;
+    let with_context = needs_context(&r.rows);
+    for (i, row) in r.rows.iter().enumerate() {
+        if outcomes[i] == Outcome::Pass {
             continue;
         }
-        writeln!(w, "### {}: {marker}", md_text(s.name, false))?;
+        let mut action = md_code(&row.action);
+        if with_context[i] {
+            action.push_str(&format!(" ({})", md_code(&context_text(row))));
+        }
+        writeln!(
+            w,
+            "| {} | {action} | {} | {} | {} ({}) |",
+            md_text(&row.feature, true),
+            md_code(&row.resource),
+            row_verdict(outcomes[i], row.verdict),
+            md_message(&row.reason, true),
+            md_code(row.code.as_str())
+        )?;
+    }
+    Ok(())
+}
+
+/// The docs notes of features with a row that did not pass, and the run's caveats.
+fn write_notes(
+    w: &mut dyn Write,
+    r: &Report,
+    outcomes: &[Outcome],
+    features: &[&str],
+) -> io::Result<()> {
+    let notes: Vec<String> = features
+        .iter()
+        .filter(|f| {
+            r.rows
+                .iter()
+                .zip(outcomes)
+                .any(|(row, o)| row.feature == **f && *o != Outcome::Pass)
+        })
+        .filter_map(|f| docs_note(r, f).map(|n| format!("{f}: {n}")))
+        .chain(r.notes.iter().cloned())
+        .collect();
+    if !notes.is_empty() {
+        writeln!(w)?;
+        for n in notes {
+            writeln!(w, "- {}", md_message(&n, false))?;
+        }
+    }
+    Ok(())
+}
+
+/// Each feature's fix, folded.
+fn write_fixes(w: &mut dyn Write, r: &Report, features: &[&str]) -> io::Result<()> {
+    for f in r
+        .features
+        .iter()
+        .filter(|f| features.contains(&f.name.as_str()))
+    {
+        let Some(fix) = &f.fix else { continue };
         writeln!(w)?;
         writeln!(
             w,
-            "{who} · pydynox {} · {} · engine {} · exit {}  ",
-            md_text(&r.pydynox_version, false),
-            md_text(&r.region, false),
-            md_text(&r.engine, false),
-            s.exit_code
+            "<details><summary>Fix {}</summary>",
+            md_text(&f.name, false)
         )?;
-        writeln!(w, "{}: {}", checks(r.rows.len()), tally_text(tally))?;
         writeln!(w)?;
-        writeln!(
-            w,
-            "| Feature | Verdict | Pass | Fail | Inconclusive | Expected |"
-        )?;
-        writeln!(w, "|---|---|--:|--:|--:|--:|")?;
-        let mut features: Vec<&str> = Vec::new();
-        for row in &r.rows {
-            if !features.contains(&row.feature.as_str()) {
-                features.push(&row.feature);
-            }
-        }
-        for f in &features {
-            let of_feature = || {
-                r.rows
-                    .iter()
-                    .zip(outcomes)
-                    .filter(|(row, _)| row.feature == *f)
-                    .map(|(_, o)| *o)
-            };
-            let t = Tally::of(of_feature());
+        if !fix.add_statements.is_empty() {
+            writeln!(w, "Add to the principal's policy:")?;
+            writeln!(w)?;
+            writeln!(w, "```json")?;
             writeln!(
                 w,
-                "| {} | {} | {} | {} | {} | {} |",
-                md_text(f, true),
-                verdict_of(of_feature()).as_str(),
-                t.pass,
-                t.fail,
-                t.inconclusive,
-                t.waived
+                "{}",
+                serde_json::to_string_pretty(&fix.add_statements).unwrap_or_default()
             )?;
+            writeln!(w, "```")?;
+        }
+        for m in &fix.must_change {
+            writeln!(w, "- {}", md_message(m, false))?;
         }
         writeln!(w)?;
-        writeln!(w, "| Feature | Action | Resource | Verdict | Why |")?;
-        writeln!(w, "|---|---|---|---|---|")?;
-        let with_context = needs_context(&r.rows);
-        for (i, row) in r.rows.iter().enumerate() {
-            if outcomes[i] == Outcome::Pass {
-                continue;
-            }
-            let mut action = md_code(&row.action);
-            if with_context[i] {
-                action.push_str(&format!(" ({})", md_code(&context_text(row))));
-            }
-            writeln!(
-                w,
-                "| {} | {action} | {} | {} | {} ({}) |",
-                md_text(&row.feature, true),
-                md_code(&row.resource),
-                row_verdict(outcomes[i], row.verdict),
-                md_message(&row.reason, true),
-                md_code(row.code.as_str())
-            )?;
-        }
-        let notes: Vec<String> = features
-            .iter()
-            .filter(|f| {
-                r.rows
-                    .iter()
-                    .zip(outcomes)
-                    .any(|(row, o)| row.feature == **f && *o != Outcome::Pass)
-            })
-            .filter_map(|f| docs_note(r, f).map(|n| format!("{f}: {n}")))
-            .chain(r.notes.iter().cloned())
-            .collect();
-        if !notes.is_empty() {
-            writeln!(w)?;
-            for n in notes {
-                writeln!(w, "- {}", md_message(&n, false))?;
-            }
-        }
-        for f in r
-            .features
-            .iter()
-            .filter(|f| features.contains(&f.name.as_str()))
-        {
-            let Some(fix) = &f.fix else { continue };
-            writeln!(w)?;
-            writeln!(
-                w,
-                "<details><summary>Fix {}</summary>",
-                md_text(&f.name, false)
-            )?;
-            writeln!(w)?;
-            if !fix.add_statements.is_empty() {
-                writeln!(w, "Add to the principal's policy:")?;
-                writeln!(w)?;
-                writeln!(w, "```json")?;
-                writeln!(
-                    w,
-                    "{}",
-                    serde_json::to_string_pretty(&fix.add_statements).unwrap_or_default()
-                )?;
-                writeln!(w, "```")?;
-            }
-            for m in &fix.must_change {
-                writeln!(w, "- {}", md_message(m, false))?;
-            }
-            writeln!(w)?;
-            writeln!(w, "</details>")?;
-        }
+        writeln!(w, "</details>")?;
     }
     Ok(())
 }

@@ -59,13 +59,30 @@ pub(super) fn context_text(ctx: &[ContextEntry]) -> String {
         .join(" ")
 }
 
-/// The check report as a table grouped by feature, with per-feature and overall summaries.
+/// The check report as a table grouped by feature, with per-feature and overall summaries,
+/// then fixes, disagreements, notes and least-privilege findings where there are any, and the
+/// policies behind it all with `show_policies`.
 pub fn report_table(
     w: &mut dyn Write,
     report: &Report,
     style: TextStyle,
     show_policies: bool,
 ) -> io::Result<()> {
+    write_header(w, report)?;
+    write_rows(w, report, style)?;
+    write_summary(w, report, style)?;
+    write_fixes(w, report)?;
+    write_disagreements(w, report)?;
+    write_notes(w, report)?;
+    write_least_privilege(w, report)?;
+    if show_policies {
+        write_policies(w, report)?;
+    }
+    Ok(())
+}
+
+/// Who was checked, against which release, region and engine.
+fn write_header(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     let p = &report.principal;
     writeln!(
         w,
@@ -83,6 +100,11 @@ pub fn report_table(
         writeln!(w, "permissions boundary: {b}")?;
     }
     writeln!(w)?;
+    Ok(())
+}
+
+/// One line per row, the feature named once for its rows.
+fn write_rows(w: &mut dyn Write, report: &Report, style: TextStyle) -> io::Result<()> {
     let mut t = new_table(style);
     t.set_header(vec!["Feature", "Action", "Resource", "Verdict", "Why"]);
     let mut last_feature = "";
@@ -112,6 +134,11 @@ pub fn report_table(
     }
     writeln!(w, "{t}")?;
     writeln!(w)?;
+    Ok(())
+}
+
+/// Each feature's verdict and counts, then the overall line.
+fn write_summary(w: &mut dyn Write, report: &Report, style: TextStyle) -> io::Result<()> {
     writeln!(w, "Features:")?;
     let width = report
         .features
@@ -138,6 +165,11 @@ pub fn report_table(
         s.counts.fail,
         s.counts.inconclusive
     )?;
+    Ok(())
+}
+
+/// What would make each failing feature pass.
+fn write_fixes(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     let fixes: Vec<_> = report
         .features
         .iter()
@@ -151,6 +183,11 @@ pub fn report_table(
             fix_block(w, fix, "    ")?;
         }
     }
+    Ok(())
+}
+
+/// Rows where IAM's simulator and the local engine disagree (`--engine both`).
+fn write_disagreements(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     if !report.disagreements.is_empty() {
         writeln!(w)?;
         writeln!(
@@ -165,6 +202,11 @@ pub fn report_table(
             )?;
         }
     }
+    Ok(())
+}
+
+/// The docs notes of features that did not pass, and the run's caveats.
+fn write_notes(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     let notes: Vec<String> = report
         .features
         .iter()
@@ -179,6 +221,11 @@ pub fn report_table(
             writeln!(w, "  - {n}")?;
         }
     }
+    Ok(())
+}
+
+/// `--least-privilege`: the findings, or that there are none.
+fn write_least_privilege(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     if let Some(findings) = &report.least_privilege {
         writeln!(w)?;
         if findings.is_empty() {
@@ -206,18 +253,22 @@ pub fn report_table(
             }
         }
     }
-    if show_policies {
-        writeln!(w)?;
-        writeln!(w, "Policies fetched for {}:", p.arn)?;
-        for policy in report.policies.all() {
-            policy_block(w, policy)?;
-        }
-        if report.policies.policies.is_empty() && report.policies.boundary.is_none() {
-            writeln!(w, "  (none)")?;
-        }
-        for rp in &report.resource_policies {
-            resource_policy_block(w, rp)?;
-        }
+    Ok(())
+}
+
+/// Every policy fetched, and the resource policies read.
+fn write_policies(w: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let p = &report.principal;
+    writeln!(w)?;
+    writeln!(w, "Policies fetched for {}:", p.arn)?;
+    for policy in report.policies.all() {
+        policy_block(w, policy)?;
+    }
+    if report.policies.policies.is_empty() && report.policies.boundary.is_none() {
+        writeln!(w, "  (none)")?;
+    }
+    for rp in &report.resource_policies {
+        resource_policy_block(w, rp)?;
     }
     Ok(())
 }
