@@ -31,7 +31,8 @@ use aws_smithy_types::DateTime;
 use aws_smithy_types::error::ErrorMetadata;
 
 use pydynox_iam::grants::model::{PolicySource, Principal, SimDecision, SimRequest};
-use pydynox_iam::grants::sdk::{Aws, AwsError, Owner, SdkAws};
+use pydynox_iam::grants::sdk::SdkAws;
+use pydynox_iam::grants::source::{Aws, AwsError, Owner};
 use pydynox_iam::iam::arn::PrincipalKind;
 use pydynox_iam::needs::catalogue::Catalogue;
 use pydynox_iam::needs::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs};

@@ -11,8 +11,10 @@ use indicatif::ProgressBar;
 
 use crate::commands::args::{AwsArgs, EXIT_CODES, Engine, OfflineArgs, env_region, load_offline};
 use crate::commands::output::{ColorChoice, emit, print_errors, text_style, write_file};
-use crate::grants::sdk::{Aws, CallLog};
-use crate::grants::snapshot::{RateLimited, Recorder, Replay, Snapshot};
+use crate::grants::rate::RateLimited;
+use crate::grants::sdk::CallLog;
+use crate::grants::snapshot::{Recorder, Replay, Snapshot};
+use crate::grants::source::Aws;
 use crate::needs::catalogue::Catalogue;
 use crate::needs::config::Expected;
 use crate::needs::plan::{CheckPlan, PlanInput};

@@ -10,7 +10,7 @@ use clap::Args;
 
 use crate::commands::args::{AwsArgs, Engine, Format, OfflineArgs, env_region, load_offline};
 use crate::commands::output::emit;
-use crate::grants::sdk::Aws;
+use crate::grants::source::Aws;
 use crate::needs::accessdenied::{AccessDenied, Cause, DenySource};
 use crate::needs::catalogue::{Catalogue, ContextEntry};
 use crate::needs::plan::{Check, PrincipalSelector};

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::grants::model::{SimRequest, SimResult};
-use crate::grants::sdk::{Aws, AwsError, Entity, Owner, decode_policy_document};
+use crate::grants::sdk::decode_policy_document;
+use crate::grants::source::{Aws, AwsError, Entity, Owner};
 use crate::iam::arn::{PrincipalKind, PrincipalRef};
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1,7 +1,7 @@
-//! The one adapter to AWS: the [`Aws`] trait the rest of the tool talks to, and its
-//! implementation over the AWS SDK (IAM, STS, KMS, S3). Owns SDK configuration (region,
-//! profile, endpoint, adaptive retry), pagination, URL-decoding of policy documents and the
-//! mapping of SDK errors to [`AwsError`]. Must not decide verdicts or print anything.
+//! The one adapter to AWS: the [`Aws`] trait implemented over the AWS SDK (IAM, STS, KMS, S3,
+//! DynamoDB) by [`SdkAws`]. Owns SDK configuration (region, profile, endpoint, adaptive
+//! retry), pagination, URL-decoding of policy documents and the mapping of SDK errors to
+//! [`AwsError`]. Must not decide verdicts or print anything.
 
 use std::time::Duration;
 
@@ -13,131 +13,8 @@ use aws_sdk_iam::types::{ContextEntry as SdkContextEntry, ContextKeyTypeEnum};
 use aws_smithy_types::error::display::DisplayErrorContext;
 
 use crate::grants::model::{SimDecision, SimRequest, SimResult, SimStatement};
+use crate::grants::source::{Aws, AwsError, Entity, Owner};
 use crate::needs::catalogue::ContextType;
-
-/// An identity whose policies can be listed: the audited role or user, or a user's group.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Owner {
-    Role(String),
-    User(String),
-    Group(String),
-}
-
-impl Owner {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Owner::Role(_) => "role",
-            Owner::User(_) => "user",
-            Owner::Group(_) => "group",
-        }
-    }
-    pub fn name(&self) -> &str {
-        match self {
-            Owner::Role(n) | Owner::User(n) | Owner::Group(n) => n,
-        }
-    }
-}
-
-/// A role or user as GetRole/GetUser describe it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Entity {
-    pub arn: String,
-    pub name: String,
-    pub boundary_arn: Option<String>,
-}
-
-/// Errors from AWS, each with the IAM action that was being attempted, so a message can
-/// say exactly which permission the auditor lacks or which call failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AwsError {
-    #[error(
-        "no AWS credentials found ({detail}); use --profile, run `aws sso login`, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-    )]
-    NoCredentials { detail: String },
-    #[error(
-        "AWS rejected the credentials on `{action}` ({code}: {message}); refresh them (e.g. `aws sso login`) and retry"
-    )]
-    BadCredentials {
-        action: &'static str,
-        code: String,
-        message: String,
-    },
-    #[error("{what} not found (`{action}` answered {code}: {message})")]
-    NotFound {
-        action: &'static str,
-        what: String,
-        code: String,
-        message: String,
-    },
-    #[error(
-        "the auditing identity is not allowed to call `{action}` ({message}); grant it `{action}` (README: \"Permissions the auditor needs\")"
-    )]
-    AccessDenied {
-        action: &'static str,
-        message: String,
-    },
-    #[error("AWS kept throttling `{action}` after retries ({message}); retry later")]
-    Throttled {
-        action: &'static str,
-        message: String,
-    },
-    #[error(
-        "could not reach AWS for `{action}` ({message}); check the network, the region and --endpoint-url"
-    )]
-    Network {
-        action: &'static str,
-        message: String,
-    },
-    #[error("`{action}` failed: {code}: {message}")]
-    Service {
-        action: &'static str,
-        code: String,
-        message: String,
-    },
-    #[error("`{action}` returned a response this tool cannot read: {message}")]
-    BadResponse {
-        action: &'static str,
-        message: String,
-    },
-    /// Offline input (policy files, authorization details) lacks what was asked for.
-    #[error("{message}")]
-    Offline { message: String },
-}
-
-/// What the tool needs from AWS. Implemented over the SDK by [`SdkAws`]; tests use fakes.
-#[allow(async_fn_in_trait)]
-pub trait Aws {
-    /// The caller's ARN (`sts:GetCallerIdentity`).
-    async fn caller_arn(&self) -> Result<String, AwsError>;
-    async fn get_role(&self, name: &str) -> Result<Entity, AwsError>;
-    async fn get_user(&self, name: &str) -> Result<Entity, AwsError>;
-    async fn list_groups_for_user(&self, user: &str) -> Result<Vec<String>, AwsError>;
-    /// Names of the owner's inline policies, every page.
-    async fn list_inline_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError>;
-    /// An inline policy's document, URL-decoded.
-    async fn get_inline_policy(&self, owner: &Owner, name: &str) -> Result<String, AwsError>;
-    /// ARNs of the owner's attached managed policies, every page.
-    async fn list_attached_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError>;
-    /// A managed policy's default version id and document, URL-decoded.
-    async fn get_managed_policy(&self, arn: &str) -> Result<(String, String), AwsError>;
-    /// SimulatePrincipalPolicy, every page, in both response shapes.
-    async fn simulate(&self, req: &SimRequest) -> Result<Vec<SimResult>, AwsError>;
-    /// Resolves a KMS alias (name or ARN) to its key ARN (`kms:DescribeKey`).
-    async fn resolve_key(&self, key: &str) -> Result<String, AwsError>;
-    /// The key policy of a KMS key (`kms:GetKeyPolicy`, policy name `default`).
-    async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError>;
-    /// A bucket's policy, `None` when it has none (`s3:GetBucketPolicy`).
-    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError>;
-    /// A DynamoDB table's resource-based policy, `None` when it has none
-    /// (`dynamodb:GetResourcePolicy`); [`AwsError::NotFound`] when the table does not exist.
-    async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError>;
-    /// A role's trust policy, URL-decoded (`iam:GetRole`).
-    async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError>;
-    /// Whether IAM's policy simulator is available (false offline).
-    fn can_simulate(&self) -> bool {
-        true
-    }
-}
 
 /// Settings that override the normal AWS configuration chain.
 #[derive(Debug, Clone, Default)]

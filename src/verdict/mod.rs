@@ -6,7 +6,7 @@
 //! is INCONCLUSIVE, with its reason.
 //!
 //! May import: every layer below it (engine, iam, needs, grants, simulate, report). Talks to
-//! AWS only through the [`Aws`](crate::grants::sdk::Aws) trait; prints nothing.
+//! AWS only through the [`Aws`](crate::grants::source::Aws) trait; prints nothing.
 
 pub mod expected;
 pub mod generate;

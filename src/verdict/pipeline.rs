@@ -9,7 +9,7 @@ use crate::grants::model::{
     FetchedPolicy, PolicySource, Principal, PrincipalPolicies, SimDecision, SimRequest, SimResult,
 };
 use crate::grants::model::{FetchedResourcePolicy, ResourcePolicyKind, ResourcePolicyState};
-use crate::grants::sdk::{Aws, AwsError, Owner};
+use crate::grants::source::{Aws, AwsError, Owner};
 use crate::iam::arn::{Arn, ArnError, KeyInput, PrincipalKind, PrincipalRef, principal_from_arn};
 use crate::needs::catalogue::{Catalogue, ContextEntry};
 use crate::needs::plan::{Check, CheckPlan, Env, PrincipalSelector, expand};

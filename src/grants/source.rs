@@ -1,0 +1,132 @@
+//! Where the principal's policies come from, as the rest of the tool sees it: the [`Aws`]
+//! trait that every source implements (the SDK adapter, offline files, a snapshot replay, the
+//! recorder and the rate ceiling around any of them), the identities it describes
+//! ([`Owner`], [`Entity`]) and its errors ([`AwsError`]), each naming the IAM action that was
+//! attempted. Tests implement the trait with fakes.
+
+use crate::grants::model::{SimRequest, SimResult};
+
+/// An identity whose policies can be listed: the audited role or user, or a user's group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Role(String),
+    User(String),
+    Group(String),
+}
+
+impl Owner {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Owner::Role(_) => "role",
+            Owner::User(_) => "user",
+            Owner::Group(_) => "group",
+        }
+    }
+    pub fn name(&self) -> &str {
+        match self {
+            Owner::Role(n) | Owner::User(n) | Owner::Group(n) => n,
+        }
+    }
+}
+
+/// A role or user as GetRole/GetUser describe it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Entity {
+    pub arn: String,
+    pub name: String,
+    pub boundary_arn: Option<String>,
+}
+
+/// Errors from AWS, each with the IAM action that was being attempted, so a message can
+/// say exactly which permission the auditor lacks or which call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AwsError {
+    #[error(
+        "no AWS credentials found ({detail}); use --profile, run `aws sso login`, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    )]
+    NoCredentials { detail: String },
+    #[error(
+        "AWS rejected the credentials on `{action}` ({code}: {message}); refresh them (e.g. `aws sso login`) and retry"
+    )]
+    BadCredentials {
+        action: &'static str,
+        code: String,
+        message: String,
+    },
+    #[error("{what} not found (`{action}` answered {code}: {message})")]
+    NotFound {
+        action: &'static str,
+        what: String,
+        code: String,
+        message: String,
+    },
+    #[error(
+        "the auditing identity is not allowed to call `{action}` ({message}); grant it `{action}` (README: \"Permissions the auditor needs\")"
+    )]
+    AccessDenied {
+        action: &'static str,
+        message: String,
+    },
+    #[error("AWS kept throttling `{action}` after retries ({message}); retry later")]
+    Throttled {
+        action: &'static str,
+        message: String,
+    },
+    #[error(
+        "could not reach AWS for `{action}` ({message}); check the network, the region and --endpoint-url"
+    )]
+    Network {
+        action: &'static str,
+        message: String,
+    },
+    #[error("`{action}` failed: {code}: {message}")]
+    Service {
+        action: &'static str,
+        code: String,
+        message: String,
+    },
+    #[error("`{action}` returned a response this tool cannot read: {message}")]
+    BadResponse {
+        action: &'static str,
+        message: String,
+    },
+    /// Offline input (policy files, authorization details) lacks what was asked for.
+    #[error("{message}")]
+    Offline { message: String },
+}
+
+/// What the tool needs from AWS. Implemented over the SDK by
+/// [`SdkAws`](crate::grants::sdk::SdkAws); tests use fakes.
+#[allow(async_fn_in_trait)]
+pub trait Aws {
+    /// The caller's ARN (`sts:GetCallerIdentity`).
+    async fn caller_arn(&self) -> Result<String, AwsError>;
+    async fn get_role(&self, name: &str) -> Result<Entity, AwsError>;
+    async fn get_user(&self, name: &str) -> Result<Entity, AwsError>;
+    async fn list_groups_for_user(&self, user: &str) -> Result<Vec<String>, AwsError>;
+    /// Names of the owner's inline policies, every page.
+    async fn list_inline_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError>;
+    /// An inline policy's document, URL-decoded.
+    async fn get_inline_policy(&self, owner: &Owner, name: &str) -> Result<String, AwsError>;
+    /// ARNs of the owner's attached managed policies, every page.
+    async fn list_attached_policies(&self, owner: &Owner) -> Result<Vec<String>, AwsError>;
+    /// A managed policy's default version id and document, URL-decoded.
+    async fn get_managed_policy(&self, arn: &str) -> Result<(String, String), AwsError>;
+    /// SimulatePrincipalPolicy, every page, in both response shapes.
+    async fn simulate(&self, req: &SimRequest) -> Result<Vec<SimResult>, AwsError>;
+    /// Resolves a KMS alias (name or ARN) to its key ARN (`kms:DescribeKey`).
+    async fn resolve_key(&self, key: &str) -> Result<String, AwsError>;
+    /// The key policy of a KMS key (`kms:GetKeyPolicy`, policy name `default`).
+    async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError>;
+    /// A bucket's policy, `None` when it has none (`s3:GetBucketPolicy`).
+    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError>;
+    /// A DynamoDB table's resource-based policy, `None` when it has none
+    /// (`dynamodb:GetResourcePolicy`); [`AwsError::NotFound`] when the table does not exist.
+    async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError>;
+    /// A role's trust policy, URL-decoded (`iam:GetRole`).
+    async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError>;
+    /// Whether IAM's policy simulator is available (false offline).
+    fn can_simulate(&self) -> bool {
+        true
+    }
+}
