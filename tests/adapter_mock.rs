@@ -37,9 +37,8 @@ use pydynox_iam::iam::arn::PrincipalKind;
 use pydynox_iam::needs::catalogue::Catalogue;
 use pydynox_iam::needs::plan::{CheckPlan, IndexSelection, PrincipalSelector, ResourceInputs};
 use pydynox_iam::report::model::{ReasonCode, Verdict};
-use pydynox_iam::verdict::pipeline::{
-    CheckError, EngineChoice, RunContext, TablePolicies, fetch_policies, run,
-};
+use pydynox_iam::verdict::fetch::{TablePolicies, fetch_policies};
+use pydynox_iam::verdict::pipeline::{CheckError, EngineChoice, RunContext, run};
 
 const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/svc/app";
 

@@ -8,7 +8,8 @@ use pydynox_iam::needs::config::{self, Service};
 use pydynox_iam::report::ci::ServiceReport;
 use pydynox_iam::report::model::{Report, Verdict, exit};
 use pydynox_iam::report::{junit, markdown};
-use pydynox_iam::verdict::pipeline::{EngineChoice, RunContext, TablePolicies, run};
+use pydynox_iam::verdict::fetch::TablePolicies;
+use pydynox_iam::verdict::pipeline::{EngineChoice, RunContext, run};
 
 const CONFIG: &str = r#"
 [defaults]

@@ -11,7 +11,8 @@ use pydynox_iam::needs::plan::{CheckPlan, IndexSelection, PrincipalSelector, Res
 use pydynox_iam::report::model::Report;
 use pydynox_iam::report::table::{self, TextStyle};
 use pydynox_iam::report::{features, json};
-use pydynox_iam::verdict::pipeline::{EngineChoice, RunContext, TablePolicies, run};
+use pydynox_iam::verdict::fetch::TablePolicies;
+use pydynox_iam::verdict::pipeline::{EngineChoice, RunContext, run};
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/svc/orders-api";
 

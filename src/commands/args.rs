@@ -87,11 +87,11 @@ pub struct OfflineArgs {
 }
 
 impl OfflineArgs {
-    pub fn table_policies(&self) -> crate::verdict::pipeline::TablePolicies {
+    pub fn table_policies(&self) -> crate::verdict::fetch::TablePolicies {
         if self.no_table_policy {
-            crate::verdict::pipeline::TablePolicies::AssumeNone
+            crate::verdict::fetch::TablePolicies::AssumeNone
         } else {
-            crate::verdict::pipeline::TablePolicies::Read
+            crate::verdict::fetch::TablePolicies::Read
         }
     }
 

@@ -23,7 +23,8 @@ use crate::report::findings::{Code, Severity, apply_overrides, parse_override};
 use crate::report::model::{Report, exit};
 use crate::report::{fleet, json, junit, markdown, table};
 use crate::verdict::expected::apply_expected;
-use crate::verdict::pipeline::{CheckError, EngineChoice, ManagedCache, RunContext, run_cached};
+use crate::verdict::fetch::ManagedCache;
+use crate::verdict::pipeline::{CheckError, EngineChoice, RunContext, run_cached};
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -16,8 +16,9 @@ use crate::needs::catalogue::{Catalogue, ContextEntry};
 use crate::needs::plan::{Check, PrincipalSelector};
 use crate::report::model::{Report, exit};
 use crate::report::why::{self, Explanation, FeatureUse};
+use crate::verdict::fetch::ManagedCache;
 use crate::verdict::pipeline::{
-    CheckError, ManagedCache, RunContext, evaluate_checks, resolve_engine, resolve_principal,
+    CheckError, RunContext, evaluate_checks, resolve_engine, resolve_principal,
 };
 
 #[derive(Debug, Args)]

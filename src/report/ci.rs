@@ -95,13 +95,9 @@ impl Tally {
     }
 }
 
-/// `k=v,w k2=v`, as the table renderer shows context.
+/// A row's context, `k=v,w k2=v`, as the table shows it.
 pub(super) fn context_text(row: &Row) -> String {
-    row.context
-        .iter()
-        .map(|c| format!("{}={}", c.key, c.values.join(",")))
-        .collect::<Vec<_>>()
-        .join(" ")
+    crate::report::table::context_text(&row.context)
 }
 
 /// Per row, whether its context must be shown to tell it apart from another row with the

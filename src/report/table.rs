@@ -52,6 +52,7 @@ fn verdict_cell(v: Verdict, color: bool) -> Cell {
     }
 }
 
+/// Context entries as `k=v,w k2=v`.
 pub(super) fn context_text(ctx: &[ContextEntry]) -> String {
     ctx.iter()
         .map(|c| format!("{}={}", c.key, c.values.join(",")))
