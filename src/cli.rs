@@ -1,6 +1,6 @@
 //! The command line: the clap parser and its subcommands, and dispatch of a parsed command
-//! to its module in [`commands`](crate::commands). `main` only calls [`run`]. Flags live
-//! beside the command that reads them; nothing here does any work itself.
+//! to its module in [`commands`]. `main` only calls [`run`]. Flags live beside the command
+//! that reads them; nothing here does any work itself.
 
 use clap::{Parser, Subcommand};
 
