@@ -351,14 +351,9 @@ fn run_single(args: &SimulateArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
 // ---------------------------------------------------------------------------------------------
 // Batch mode
 
-fn run_batch(
-    args: &SimulateArgs,
-    path: &Path,
-    stdin: &mut dyn BufRead,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> i32 {
-    // clap enforces these conflicts on the command line; library callers get the same check.
+/// Flags that `--requests` cannot be used with (each line carries its own). clap enforces
+/// these conflicts on the command line; library callers get the same check.
+fn batch_flag_errors(args: &SimulateArgs) -> Vec<String> {
     let mut errors = Vec::new();
     let single_only = [
         ("--policy-file", !args.policy_files.is_empty()),
@@ -385,6 +380,17 @@ fn run_batch(
     if args.format == Some(Format::Table) {
         errors.push("--requests writes json lines; drop --format table".to_string());
     }
+    errors
+}
+
+fn run_batch(
+    args: &SimulateArgs,
+    path: &Path,
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let errors = batch_flag_errors(args);
     if !errors.is_empty() {
         print_errors(err, &errors);
         return exit::USAGE;
