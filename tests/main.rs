@@ -15,6 +15,7 @@ mod fuzz_regressions;
 mod generate_roundtrip;
 mod localstack;
 mod offline;
+mod real_pydynox;
 mod render_ci;
 mod simulate_cmd;
 mod snapshots;

@@ -153,6 +153,23 @@ def run(upstream: str, rec: Recorder) -> dict:
     )
     key_arn = key["KeyMetadata"]["Arn"]
     moto_call(upstream, "s3", "PUT", f"/{bucket}", b"", {})
+    # The lock table is provisioned apart from the service, as pydynox's docs ask: a string
+    # partition key named `key`, no sort key.
+    moto_call(
+        upstream,
+        "dynamodb",
+        "POST",
+        "/",
+        json.dumps(
+            {
+                "TableName": lock_table,
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": "key", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "key", "KeyType": "HASH"}],
+            }
+        ).encode(),
+        {"X-Amz-Target": "DynamoDB_20120810.CreateTable", "Content-Type": "application/x-amz-json-1.0"},
+    )
 
     client = DynamoDBClient(region=REGION, endpoint_url=rec.url)
 
@@ -200,7 +217,6 @@ def run(upstream: str, rec: Recorder) -> dict:
         User.sync_create_table(wait=True)
         client.sync_create_table(other, partition_key=("pk", "S"), wait=True)
         client.sync_put_item(other, {"pk": "o1", "n": 1})
-        client.sync_create_table(lock_table, partition_key=("key", "S"), wait=True)
         assert client.sync_table_exists(table)
         client.sync_wait_for_table_active(table)
 
