@@ -7,6 +7,7 @@ mod common;
 
 mod adapter_mock;
 mod catalogue_actions;
+mod catalogue_inventory;
 mod cli;
 mod engine_conformance;
 mod engine_props;

@@ -1,0 +1,128 @@
+//! The catalogue against each release's recorded call sites (tools/catalogue-diff/inventory/,
+//! written by `make catalogue-diff VERSION=...` from the release's source distribution): for
+//! every release, the actions the catalogue checks are exactly the actions those call sites
+//! are authorized by (through tools/catalogue-diff/operation-actions.json), plus the actions
+//! AWS checks on the caller's behalf that no client call makes (`not_from_the_client`, only
+//! where the catalogue has them). No network: the inventories are data in the repository.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use pydynox_iam::catalogue::Catalogue;
+use semver::Version;
+use serde_json::Value;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tools/catalogue-diff")
+}
+
+fn mapping() -> (BTreeMap<String, Vec<String>>, BTreeSet<String>) {
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir().join("operation-actions.json")).unwrap(),
+    )
+    .unwrap();
+    let ops = serde_json::from_value(v["operations"].clone()).unwrap();
+    let server_side = v["not_from_the_client"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    (ops, server_side)
+}
+
+/// The committed inventories, by release.
+fn inventories() -> BTreeMap<Version, Value> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir().join("inventory")).unwrap() {
+        let path = e.unwrap().path();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let version = Version::parse(v["pydynox_version"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            path.file_name().unwrap().to_str().unwrap(),
+            format!("{version}.json")
+        );
+        out.insert(version, v);
+    }
+    out
+}
+
+fn catalogue_actions(cat: &Catalogue, v: &Version) -> BTreeSet<String> {
+    cat.features
+        .iter()
+        .flat_map(|f| cat.checks_for(f, v))
+        .map(|c| c.action.clone())
+        .collect()
+}
+
+#[test]
+fn every_release_from_1_3_0_has_a_recorded_inventory() {
+    let cat = Catalogue::embedded();
+    let have = inventories();
+    let first = Version::new(1, 3, 0);
+    for r in cat.known_releases().into_iter().filter(|r| *r >= first) {
+        assert!(
+            have.contains_key(&r),
+            "no inventory for pydynox {r}: run `make catalogue-diff VERSION={r}`"
+        );
+    }
+    // And none for a release the catalogue does not know.
+    for v in have.keys() {
+        assert!(cat.release(&v.to_string()).is_ok(), "inventory for unknown release {v}");
+    }
+}
+
+#[test]
+fn the_catalogue_checks_exactly_what_each_releases_call_sites_need() {
+    let cat = Catalogue::embedded();
+    let (ops, server_side) = mapping();
+    let mut errors = Vec::new();
+    for (v, inv) in inventories() {
+        let mut needed = BTreeSet::new();
+        for site in inv["call_sites"].as_array().unwrap() {
+            let op = site["operation"].as_str().unwrap();
+            match ops.get(op) {
+                Some(actions) => needed.extend(actions.iter().cloned()),
+                None => errors.push(format!("{v}: operation `{op}` has no mapping")),
+            }
+        }
+        let have = catalogue_actions(&cat, &v);
+        for a in needed.difference(&have) {
+            errors.push(format!("{v}: a call site needs `{a}`, the catalogue does not check it"));
+        }
+        for a in have.difference(&needed) {
+            if !server_side.contains(a) {
+                errors.push(format!("{v}: the catalogue checks `{a}`, no call site needs it"));
+            }
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+/// What the inventories say changed, as the reference note found it: vector search and
+/// vector index UpdateTable from 1.4.0, nothing removed, 1.3.1/1.5.0/1.7.0 add no site.
+#[test]
+fn the_inventories_record_the_changes_between_releases() {
+    let inv = inventories();
+    let ops = |v: &str| -> BTreeSet<String> {
+        inv[&Version::parse(v).unwrap()]["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_str().unwrap().to_string())
+            .collect()
+    };
+    let sites = |v: &str| inv[&Version::parse(v).unwrap()]["call_sites"].as_array().unwrap().len();
+    assert!(!ops("1.3.0").contains("dynamodb:SearchVectors"));
+    assert!(!ops("1.3.0").contains("dynamodb:UpdateTable"));
+    for v in ["1.4.0", "1.8.0"] {
+        assert!(ops(v).contains("dynamodb:SearchVectors"), "{v}");
+        assert!(ops(v).contains("dynamodb:UpdateTable"), "{v}");
+    }
+    assert!(ops("1.3.0").is_subset(&ops("1.8.0")));
+    assert_eq!(sites("1.3.0"), sites("1.3.1"));
+    assert_eq!(sites("1.4.0"), sites("1.5.0"));
+    assert_eq!(sites("1.6.0"), sites("1.7.0"));
+    assert!(sites("1.6.0") > sites("1.5.0"), "locks add call sites in 1.6.0");
+    assert!(sites("1.8.0") > sites("1.7.0"), "the delete wait adds a site in 1.8.0");
+}
