@@ -280,7 +280,7 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
     for engine in ["aws", "local", "both"] {
         let run = pydynox_iam(&[
             "check",
-                "--role",
+            "--role",
             &role,
             "--features",
             "crud,batch",
@@ -576,13 +576,7 @@ async fn a_feature_without_its_resource_flag_exits_2_naming_the_flag() {
         "{}",
         run.stderr
     );
-    let run = pydynox_iam(&[
-        "check",
-        "--role",
-        "any",
-        "--features",
-        "transact",
-    ]);
+    let run = pydynox_iam(&["check", "--role", "any", "--features", "transact"]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("unknown feature `transact`"),
@@ -1059,8 +1053,17 @@ async fn a_deny_in_the_table_policy_fails_that_row() {
     .await;
     for engine in ["local", "both", "aws"] {
         let run = pydynox_iam(&[
-            "check", "--role", &role, "--features", "crud", "--table", &table, "--engine", engine,
-            "--format", "json",
+            "check",
+            "--role",
+            &role,
+            "--features",
+            "crud",
+            "--table",
+            &table,
+            "--engine",
+            engine,
+            "--format",
+            "json",
         ]);
         assert_eq!(run.code, 1, "{engine}: {}\n{}", run.stdout, run.stderr);
         let report = run.json();
@@ -1126,7 +1129,13 @@ async fn per_service_endpoints_and_the_endpoint_flag_combine() {
     .unwrap();
     let config = config.to_str().unwrap();
     // (extra args, environment, where DynamoDB goes, where IAM goes)
-    let cases: Vec<(Vec<&str>, Vec<(&str, Option<&str>)>, &str, &str)> = vec![
+    type Case<'a> = (
+        Vec<&'a str>,
+        Vec<(&'a str, Option<&'a str>)>,
+        &'a str,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
         // make test's own setting: the environment alone.
         (vec![], vec![], &moto, &ls),
         // The flag for the rest, the per-service variable for DynamoDB.
@@ -1167,8 +1176,18 @@ async fn per_service_endpoints_and_the_endpoint_flag_combine() {
     ];
     for (extra, env, want_dynamodb, want_iam) in cases {
         let mut args = vec![
-            "check", "-v", "--role", &role, "--features", "crud", "--table", &table, "--engine",
-            "local", "--format", "json",
+            "check",
+            "-v",
+            "--role",
+            &role,
+            "--features",
+            "crud",
+            "--table",
+            &table,
+            "--engine",
+            "local",
+            "--format",
+            "json",
         ];
         args.extend(&extra);
         let run = Bin {
@@ -1201,7 +1220,10 @@ async fn per_service_endpoints_and_the_endpoint_flag_combine() {
         );
         // Wherever DynamoDB went, its answer is a real one: the table is on moto only.
         let report = run.json();
-        let state = report["resource_policies"][0]["state"].as_str().unwrap().to_string();
+        let state = report["resource_policies"][0]["state"]
+            .as_str()
+            .unwrap()
+            .to_string();
         if want_dynamodb == moto {
             assert_eq!(state, "absent", "{extra:?} {env:?}");
         } else {
