@@ -308,7 +308,9 @@ impl aws_types::service_config::LoadServiceConfig for EndpointOverride {
         }
         let env_name = format!(
             "AWS_ENDPOINT_URL_{}",
-            key.service_id().to_ascii_uppercase().replace([' ', '-'], "_")
+            key.service_id()
+                .to_ascii_uppercase()
+                .replace([' ', '-'], "_")
         );
         let own_env = std::env::var(&env_name).is_ok_and(|v| !v.trim().is_empty());
         let global = inner.load_config(endpoint_key(NO_SERVICE));
@@ -1018,15 +1020,26 @@ mod tests {
     struct FakeEnv(Vec<(&'static str, &'static str)>);
 
     impl aws_types::service_config::LoadServiceConfig for FakeEnv {
-        fn load_config(&self, key: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
-            let find = |id: &str| self.0.iter().find(|(k, _)| *k == id).map(|(_, v)| v.to_string());
+        fn load_config(
+            &self,
+            key: aws_types::service_config::ServiceConfigKey<'_>,
+        ) -> Option<String> {
+            let find = |id: &str| {
+                self.0
+                    .iter()
+                    .find(|(k, _)| *k == id)
+                    .map(|(_, v)| v.to_string())
+            };
             // The SDK's order: the service's own value, then the global one.
             find(key.service_id()).or_else(|| find("*"))
         }
     }
 
     fn config(table: Vec<(&'static str, &'static str)>, flag: Option<&str>) -> SdkConfig {
-        let global = table.iter().find(|(k, _)| *k == "*").map(|(_, v)| v.to_string());
+        let global = table
+            .iter()
+            .find(|(k, _)| *k == "*")
+            .map(|(_, v)| v.to_string());
         let mut b = SdkConfig::builder().service_config(FakeEnv(table));
         b.set_endpoint_url(global);
         let c = b.build();
@@ -1075,7 +1088,10 @@ mod tests {
             .build()
             .unwrap();
         // Another setting passes through to the SDK's configuration unchanged.
-        assert_eq!(c.service_config().unwrap().load_config(other).as_deref(), Some("x"));
+        assert_eq!(
+            c.service_config().unwrap().load_config(other).as_deref(),
+            Some("x")
+        );
         // The flag is not programmatic configuration: the services still ask per service.
         assert!(!c.get_origin("endpoint_url").is_client_config());
     }

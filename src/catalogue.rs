@@ -270,7 +270,10 @@ impl Catalogue {
                     ));
                 }
                 let what = format!("feature `{}` action `{}`", f.name, c.action);
-                let since = c.since.as_deref().and_then(|v| known(v, &what, &mut errors));
+                let since = c
+                    .since
+                    .as_deref()
+                    .and_then(|v| known(v, &what, &mut errors));
                 let before = c
                     .before
                     .as_deref()
@@ -734,7 +737,10 @@ checks = [{{ action = "dynamodb:GetItem", resource = "table" {check_attrs} }}]
         // is also the data table gets both sets of rows, each with its own context.
         for name in ["locks", "locks-in-transactions"] {
             let f = c.feature(name).unwrap();
-            assert!(f.checks.iter().all(|c| c.resource == "lock-table"), "{name}");
+            assert!(
+                f.checks.iter().all(|c| c.resource == "lock-table"),
+                "{name}"
+            );
         }
         let crud_put = c
             .checks_for(c.feature("crud").unwrap(), &c.newest())
@@ -756,12 +762,7 @@ checks = [{{ action = "dynamodb:GetItem", resource = "table" {check_attrs} }}]
         assert_eq!(parse_version("1.8").unwrap(), Version::new(1, 8, 0));
         assert_eq!(parse_version(" 1.3.1 ").unwrap(), Version::new(1, 3, 1));
         assert_eq!(parse_version("1").unwrap(), Version::new(1, 0, 0));
-        let newer = |s: &str| {
-            matches!(
-                c.release(s),
-                Err(CatalogueError::NewerThanKnown { .. })
-            )
-        };
+        let newer = |s: &str| matches!(c.release(s), Err(CatalogueError::NewerThanKnown { .. }));
         let unknown = |s: &str| matches!(c.release(s), Err(CatalogueError::UnknownRelease { .. }));
         let bad = |s: &str| matches!(c.release(s), Err(CatalogueError::BadVersion { .. }));
         // Newer than the newest known: 1.10.0 compares as a number, not as text.
@@ -769,26 +770,43 @@ checks = [{{ action = "dynamodb:GetItem", resource = "table" {check_attrs} }}]
             assert!(newer(s), "{s}: {:?}", c.release(s));
         }
         // Well-formed but never published; pre-releases and local builds of a known one.
-        for s in ["1.3.5", "0.13.2", "1.8.0-rc.1", "1.8.0-rc1", "1.8.0+local", "1.9.0-rc.1"] {
+        for s in [
+            "1.3.5",
+            "0.13.2",
+            "1.8.0-rc.1",
+            "1.8.0-rc1",
+            "1.8.0+local",
+            "1.9.0-rc.1",
+        ] {
             assert!(unknown(s), "{s}: {:?}", c.release(s));
         }
         // Not the version syntax at all (PEP 440 pre-release spelling, leading zeros).
-        for s in ["1.8.0rc1", "01.8.0", "1.08.0", "latest", "", "1.8.0.0", "==1.8.0"] {
+        for s in [
+            "1.8.0rc1", "01.8.0", "1.08.0", "latest", "", "1.8.0.0", "==1.8.0",
+        ] {
             assert!(bad(s), "{s}: {:?}", c.release(s));
         }
         let msg = c.release("1.9.0").unwrap_err().to_string();
         assert!(msg.contains("`1.9.0`") && msg.contains("(1.8.0)"), "{msg}");
-        assert!(msg.contains("0.1.0, 0.1.1") && msg.ends_with("1.8.0)"), "{msg}");
+        assert!(
+            msg.contains("0.1.0, 0.1.1") && msg.ends_with("1.8.0)"),
+            "{msg}"
+        );
         assert!(!msg.ends_with('.'), "{msg}");
         let msg = c.release("1.8.0rc1").unwrap_err().to_string();
-        assert!(msg.contains("`1.8.0rc1`") && msg.contains("such as 1.8.0"), "{msg}");
+        assert!(
+            msg.contains("`1.8.0rc1`") && msg.contains("such as 1.8.0"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn the_catalogue_knows_every_release_through_its_newest() {
         let c = Catalogue::embedded();
         assert_eq!(c.newest_release, "1.8.0");
-        for r in ["1.3.0", "1.3.1", "1.4.0", "1.5.0", "1.6.0", "1.7.0", "1.8.0"] {
+        for r in [
+            "1.3.0", "1.3.1", "1.4.0", "1.5.0", "1.6.0", "1.7.0", "1.8.0",
+        ] {
             assert!(c.release(r).is_ok(), "{r}");
         }
         assert_eq!(c.known_releases().last(), Some(&c.newest()));
@@ -820,8 +838,14 @@ checks = [{{ action = "dynamodb:GetItem", resource = "table" {check_attrs} }}]
             ("locks", "1.6.0", "1.5.0"),
             ("locks-in-transactions", "1.6.0", "1.5.0"),
         ] {
-            assert!(actions(&c, feature, before).is_empty(), "{feature} at {before}");
-            assert!(!actions(&c, feature, since).is_empty(), "{feature} at {since}");
+            assert!(
+                actions(&c, feature, before).is_empty(),
+                "{feature} at {before}"
+            );
+            assert!(
+                !actions(&c, feature, since).is_empty(),
+                "{feature} at {since}"
+            );
             assert_eq!(
                 actions(&c, feature, since),
                 actions(&c, feature, "1.8.0"),
@@ -846,11 +870,16 @@ checks = [{{ action = "dynamodb:GetItem", resource = "table" {check_attrs} }}]
             vec![("dynamodb:SearchVectors".into(), "index".into(), vec![])]
         );
         let names = |v: Vec<(String, String, Vec<String>)>| -> Vec<String> {
-            v.into_iter().map(|(a, r, _)| format!("{a} on {r}")).collect()
+            v.into_iter()
+                .map(|(a, r, _)| format!("{a} on {r}"))
+                .collect()
         };
         assert_eq!(
             names(actions(&c, "vector-indexes", "1.4.0")),
-            vec!["dynamodb:UpdateTable on table", "dynamodb:DescribeTable on table"]
+            vec![
+                "dynamodb:UpdateTable on table",
+                "dynamodb:DescribeTable on table"
+            ]
         );
         assert_eq!(
             names(actions(&c, "locks", "1.6.0")),
@@ -887,13 +916,29 @@ checks = [{{ action = "dynamodb:GetItem", resource = "table" {check_attrs} }}]
                 .collect()
         };
         for v in ["1.3.0", "1.3.1"] {
-            for a in ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"] {
-                assert_eq!(rcc(v, a), vec!["dynamodb:ReturnConsumedCapacity=TOTAL"], "{a} {v}");
+            for a in [
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+            ] {
+                assert_eq!(
+                    rcc(v, a),
+                    vec!["dynamodb:ReturnConsumedCapacity=TOTAL"],
+                    "{a} {v}"
+                );
             }
         }
         for v in ["1.4.0", "1.8.0"] {
-            for a in ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"] {
-                assert_eq!(rcc(v, a), vec!["dynamodb:ReturnConsumedCapacity=INDEXES"], "{a} {v}");
+            for a in [
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+            ] {
+                assert_eq!(
+                    rcc(v, a),
+                    vec!["dynamodb:ReturnConsumedCapacity=INDEXES"],
+                    "{a} {v}"
+                );
             }
             assert_eq!(
                 rcc(v, "dynamodb:GetItem"),

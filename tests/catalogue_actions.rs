@@ -106,11 +106,15 @@ fn every_context_key_is_one_aws_evaluates_for_that_action() {
                 if key.starts_with("aws:") {
                     continue;
                 }
-                if c.action == "dynamodb:ConditionCheckItem" && e.key == "dynamodb:EnclosingOperation" {
+                if c.action == "dynamodb:ConditionCheckItem"
+                    && e.key == "dynamodb:EnclosingOperation"
+                {
                     continue;
                 }
                 let listed = actions::lookup(&c.action).is_some_and(|i| {
-                    i.condition_keys.iter().any(|k| k.eq_ignore_ascii_case(&e.key))
+                    i.condition_keys
+                        .iter()
+                        .any(|k| k.eq_ignore_ascii_case(&e.key))
                 });
                 if !listed {
                     errors.push(format!("{}: `{}` with `{}`", f.name, c.action, e.key));
@@ -118,7 +122,11 @@ fn every_context_key_is_one_aws_evaluates_for_that_action() {
             }
         }
     }
-    assert!(errors.is_empty(), "context keys SAR does not list:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "context keys SAR does not list:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]

@@ -141,8 +141,14 @@ fn features_json_follows_the_pydynox_version() {
 #[test]
 fn features_refuses_a_release_the_catalogue_does_not_know() {
     for (version, want) in [
-        ("1.9.0", "is newer than the newest release pydynox-iam knows (1.8.0)"),
-        ("1.10.0", "is newer than the newest release pydynox-iam knows (1.8.0)"),
+        (
+            "1.9.0",
+            "is newer than the newest release pydynox-iam knows (1.8.0)",
+        ),
+        (
+            "1.10.0",
+            "is newer than the newest release pydynox-iam knows (1.8.0)",
+        ),
         ("1.3.5", "is not a published release"),
         ("1.8.0-rc.1", "is not a published release"),
         ("1.8.0rc1", "is not a pydynox version"),
@@ -154,16 +160,34 @@ fn features_refuses_a_release_the_catalogue_does_not_know() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{version}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(&format!("`{version}`")) && err.contains(want), "{version}: {err}");
-        assert!(err.contains("1.7.0, 1.8.0"), "names the known releases: {err}");
+        assert!(
+            err.contains(&format!("`{version}`")) && err.contains(want),
+            "{version}: {err}"
+        );
+        assert!(
+            err.contains("1.7.0, 1.8.0"),
+            "names the known releases: {err}"
+        );
         assert!(out.stdout.is_empty(), "{version}: nothing described");
     }
     // check refuses it too, before any AWS call.
     let out = bin()
-        .args(["check", "--role", "app", "-f", "crud", "--table", "t", "--pydynox-version", "1.9.0"])
+        .args([
+            "check",
+            "--role",
+            "app",
+            "-f",
+            "crud",
+            "--table",
+            "t",
+            "--pydynox-version",
+            "1.9.0",
+        ])
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("newest release pydynox-iam knows (1.8.0)"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("newest release pydynox-iam knows (1.8.0)")
+    );
 }

@@ -30,8 +30,8 @@ fn root() -> PathBuf {
 
 /// The operation → IAM actions mapping shared with the catalogue-diff tool.
 pub fn operation_actions() -> BTreeMap<String, Vec<String>> {
-    let text =
-        std::fs::read_to_string(root().join("tools/catalogue-diff/operation-actions.json")).unwrap();
+    let text = std::fs::read_to_string(root().join("tools/catalogue-diff/operation-actions.json"))
+        .unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     serde_json::from_value(v["operations"].clone()).unwrap()
 }
@@ -151,7 +151,8 @@ fn needed(call: &Value, probe: &Probe) -> Vec<Needed> {
         let context = ctx
             .into_iter()
             .filter(|(k, _)| {
-                *k == "dynamodb:EnclosingOperation" || keys.iter().any(|x| x.eq_ignore_ascii_case(k))
+                *k == "dynamodb:EnclosingOperation"
+                    || keys.iter().any(|x| x.eq_ignore_ascii_case(k))
             })
             .map(|(k, v)| (k.to_string(), v))
             .collect();
@@ -173,7 +174,12 @@ fn needed(call: &Value, probe: &Probe) -> Vec<Needed> {
         ("dynamodb", "BatchGetItem" | "BatchWriteItem") => {
             for t in d["RequestTables"].as_array().unwrap() {
                 let t = t.as_str().unwrap();
-                push(&format!("dynamodb:{op}"), table_arn(t), kind_of_table(t), rcc());
+                push(
+                    &format!("dynamodb:{op}"),
+                    table_arn(t),
+                    kind_of_table(t),
+                    rcc(),
+                );
             }
         }
         ("dynamodb", "TransactWriteItems" | "TransactGetItems") => {
@@ -198,7 +204,12 @@ fn needed(call: &Value, probe: &Probe) -> Vec<Needed> {
         ("dynamodb", "ExecuteStatement") => {
             let (action, t, index) = partiql(d["Statement"].as_str().unwrap());
             match index {
-                Some(i) => push(&action, format!("{}/index/{i}", table_arn(&t)), "index", rcc()),
+                Some(i) => push(
+                    &action,
+                    format!("{}/index/{i}", table_arn(&t)),
+                    "index",
+                    rcc(),
+                ),
                 None => push(&action, table_arn(&t), kind_of_table(&t), rcc()),
             }
         }
@@ -211,7 +222,12 @@ fn needed(call: &Value, probe: &Probe) -> Vec<Needed> {
                     "index",
                     rcc(),
                 ),
-                None => push(&format!("dynamodb:{op}"), table_arn(t), kind_of_table(t), rcc()),
+                None => push(
+                    &format!("dynamodb:{op}"),
+                    table_arn(t),
+                    kind_of_table(t),
+                    rcc(),
+                ),
             }
         }
         ("kms", _) => {
@@ -219,7 +235,12 @@ fn needed(call: &Value, probe: &Probe) -> Vec<Needed> {
             if let Some(k) = d["KeyId"].as_str() {
                 assert_eq!(k, probe.key_arn());
             }
-            push(&format!("kms:{op}"), probe.key_arn().into(), "kms-key", vec![])
+            push(
+                &format!("kms:{op}"),
+                probe.key_arn().into(),
+                "kms-key",
+                vec![],
+            )
         }
         ("s3", _) => {
             let arn = format!(
@@ -293,8 +314,14 @@ fn requirement_pin(path: &Path) -> String {
 fn the_probe_runs_the_newest_release_the_catalogue_knows() {
     let cat = Catalogue::embedded();
     let pin = requirement_pin(&root().join("tools/pydynox-probe/requirements.txt"));
-    assert_eq!(pin, cat.newest_release, "bump the probe's pin with the catalogue");
-    assert_eq!(probe().result["pydynox_version"], cat.newest_release.as_str());
+    assert_eq!(
+        pin, cat.newest_release,
+        "bump the probe's pin with the catalogue"
+    );
+    assert_eq!(
+        probe().result["pydynox_version"],
+        cat.newest_release.as_str()
+    );
 }
 
 #[test]
@@ -308,7 +335,11 @@ fn every_feature_of_the_newest_release_is_probed_and_every_scenario_made_calls()
         .collect();
     for f in &cat.features {
         if cat.has_feature(f, &cat.newest()) {
-            assert!(probed.contains(&f.name), "no probe scenario uses `{}`", f.name);
+            assert!(
+                probed.contains(&f.name),
+                "no probe scenario uses `{}`",
+                f.name
+            );
         }
     }
     for s in probe().scenarios() {
@@ -348,10 +379,16 @@ fn judged_as_1_3_0_the_recording_shows_exactly_the_changes_since() {
     let mut locks = 0;
     for (scenario, n) in &old {
         let new_feature = ["locks", "vector-"].iter().any(|p| scenario.starts_with(p));
-        let indexes_write = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-            .contains(&n.action.as_str())
+        let indexes_write = [
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        ]
+        .contains(&n.action.as_str())
             && n.kind == "table"
-            && n.context.get("dynamodb:ReturnConsumedCapacity").map(String::as_str)
+            && n.context
+                .get("dynamodb:ReturnConsumedCapacity")
+                .map(String::as_str)
                 == Some("INDEXES");
         assert!(
             new_feature || indexes_write,
@@ -362,7 +399,10 @@ fn judged_as_1_3_0_the_recording_shows_exactly_the_changes_since() {
     }
     assert!(rcc_indexes >= 3, "{old:#?}");
     assert!(locks >= 4, "{old:#?}");
-    assert!(old.iter().any(|(_, n)| n.action == "dynamodb:SearchVectors"));
+    assert!(
+        old.iter()
+            .any(|(_, n)| n.action == "dynamodb:SearchVectors")
+    );
     assert!(
         old.iter()
             .any(|(_, n)| n.action == "dynamodb:ConditionCheckItem" && n.kind == "lock-table")
@@ -391,8 +431,11 @@ fn the_lock_table_and_the_vector_index_are_the_resources_the_library_used() {
         );
     }
     let search = calls("vector-search");
-    assert!(search.iter().all(|n| n.action == "dynamodb:SearchVectors"
-        && n.resource.ends_with("/index/semantic")));
+    assert!(
+        search.iter().all(
+            |n| n.action == "dynamodb:SearchVectors" && n.resource.ends_with("/index/semantic")
+        )
+    );
     // KMS: pydynox sends the attribute's encryption context and nothing of its own.
     for s in p.scenarios() {
         for c in s["calls"].as_array().unwrap() {

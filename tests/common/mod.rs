@@ -65,14 +65,20 @@ pub async fn create_table(name: &str, indexes: &[&str]) -> String {
         .attribute_definitions(attr("pk"));
     for (n, index) in indexes.iter().enumerate() {
         let a = format!("gsi{n}");
-        req = req.attribute_definitions(attr(&a)).global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(*index)
-                .key_schema(key(&a))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                .build()
-                .unwrap(),
-        );
+        req = req
+            .attribute_definitions(attr(&a))
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(*index)
+                    .key_schema(key(&a))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            );
     }
     let out = req.send().await.unwrap_or_else(|e| {
         panic!(
@@ -81,7 +87,11 @@ pub async fn create_table(name: &str, indexes: &[&str]) -> String {
             aws_smithy_types::error::display::DisplayErrorContext(&e)
         )
     });
-    out.table_description().unwrap().table_arn().unwrap().to_string()
+    out.table_description()
+        .unwrap()
+        .table_arn()
+        .unwrap()
+        .to_string()
 }
 
 /// Puts a resource-based policy on a moto table.
