@@ -297,6 +297,8 @@ pub fn service_endpoint(config: &SdkConfig, service_id: &str) -> Option<String> 
 struct EndpointOverride {
     inner: SdkConfig,
     endpoint_url: String,
+    /// Reads an environment variable (the process environment; tests pass their own).
+    env: fn(&str) -> Option<String>,
 }
 
 impl aws_types::service_config::LoadServiceConfig for EndpointOverride {
@@ -312,7 +314,7 @@ impl aws_types::service_config::LoadServiceConfig for EndpointOverride {
                 .to_ascii_uppercase()
                 .replace([' ', '-'], "_")
         );
-        let own_env = std::env::var(&env_name).is_ok_and(|v| !v.trim().is_empty());
+        let own_env = (self.env)(&env_name).is_some_and(|v| !v.trim().is_empty());
         let global = inner.load_config(endpoint_key(NO_SERVICE));
         match value {
             Some(v) if own_env || Some(&v) != global.as_ref() => Some(v),
@@ -322,9 +324,18 @@ impl aws_types::service_config::LoadServiceConfig for EndpointOverride {
 }
 
 fn with_endpoint_override(config: SdkConfig, endpoint_url: &str) -> SdkConfig {
+    with_endpoint_override_env(config, endpoint_url, |k| std::env::var(k).ok())
+}
+
+fn with_endpoint_override_env(
+    config: SdkConfig,
+    endpoint_url: &str,
+    env: fn(&str) -> Option<String>,
+) -> SdkConfig {
     let wrapper = EndpointOverride {
         inner: config.clone(),
         endpoint_url: endpoint_url.to_string(),
+        env,
     };
     let mut builder = config.into_builder();
     // Not an origin of "programmatic": the services must still ask the per-service settings.
@@ -1043,8 +1054,9 @@ mod tests {
         let mut b = SdkConfig::builder().service_config(FakeEnv(table));
         b.set_endpoint_url(global);
         let c = b.build();
+        // An empty environment: the tests must not depend on the one they run in.
         match flag {
-            Some(f) => with_endpoint_override(c, f),
+            Some(f) => with_endpoint_override_env(c, f, |_| None),
             None => c,
         }
     }
@@ -1075,6 +1087,16 @@ mod tests {
         // Everything ignored (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: the SDK answers nothing):
         // the flag still applies to every service.
         let c = config(vec![], Some(ls));
+        assert_eq!(service_endpoint(&c, "DynamoDB").as_deref(), Some(ls));
+        // AWS_ENDPOINT_URL_DYNAMODB equal to the global value is still DynamoDB's own.
+        let base = config(vec![("*", moto), ("DynamoDB", moto)], None);
+        let c = with_endpoint_override_env(base.clone(), ls, |k| {
+            (k == "AWS_ENDPOINT_URL_DYNAMODB").then(|| "http://127.0.0.1:5000".into())
+        });
+        assert_eq!(service_endpoint(&c, "DynamoDB").as_deref(), Some(moto));
+        assert_eq!(service_endpoint(&c, "S3").as_deref(), Some(ls));
+        // Without that variable the same value reads as the global one: the flag wins.
+        let c = with_endpoint_override_env(base, ls, |_| None);
         assert_eq!(service_endpoint(&c, "DynamoDB").as_deref(), Some(ls));
     }
 
