@@ -324,15 +324,20 @@ def run(upstream: str, rec: Recorder) -> dict:
 
     @scenario("locks: acquire, renew, contend, release", ["locks"])
     def _():
-        with SyncDistributedLock(client, table=lock_table, key="job:1", lease_duration=1.5, wait_timeout=1.0):
+        with SyncDistributedLock(client, table=lock_table, key="job:1", lease_duration=1.5, wait_timeout=1.0) as guard:
             # A second holder contends (consistent GetItem of the current owner), then gives up.
             try:
                 with SyncDistributedLock(client, table=lock_table, key="job:1", lease_duration=1.5, wait_timeout=0.0):
                     raise AssertionError("a held lock was acquired twice")
             except pydynox.exceptions.LockNotAcquired:
                 pass
-            # Renewal runs every third of the lease: hold it across one renewal.
-            time.sleep(0.8)
+            # Renewal (UpdateItem) runs in the background every third of the lease: hold the
+            # lock until the guard has renewed once, within a bound.
+            deadline = time.monotonic() + 30
+            while guard.metrics.renewals < 1:
+                if guard.metrics.lost or time.monotonic() > deadline:
+                    raise RuntimeError(f"the lock was not renewed: {guard.metrics.renewals} renewals")
+                time.sleep(0.05)
 
     @scenario("locks-in-transactions: check_in", ["locks", "locks-in-transactions", "transactions"])
     def _():
