@@ -105,6 +105,59 @@ fn the_catalogue_checks_exactly_what_each_releases_call_sites_need() {
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
 
+fn diff_tool(args: &[&str]) -> std::process::Output {
+    std::process::Command::new("python3")
+        .arg(dir().join("catalogue_diff.py"))
+        .args(args)
+        .output()
+        .expect("python3 runs the catalogue-diff tool")
+}
+
+/// The maintainer's tool agrees with this test on every committed inventory (its own reading
+/// of `since`/`before` is the catalogue's), and reports a catalogue entry that goes missing.
+#[test]
+fn the_diff_tool_agrees_and_names_what_is_missing() {
+    let versions: Vec<String> = inventories().keys().map(|v| v.to_string()).collect();
+    let mut args: Vec<&str> = versions.iter().map(String::as_str).collect();
+    args.push("--check");
+    let out = diff_tool(&args);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .matches("the catalogue matches")
+            .count(),
+        versions.len()
+    );
+    // A catalogue without ping: ListTables has a call site and no entry.
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/catalogue.toml"),
+    )
+    .unwrap();
+    let broken = text.replace(
+        r#"{ action = "dynamodb:ListTables", resource = "any" },"#,
+        r#"{ action = "dynamodb:DescribeTable", resource = "table" },"#,
+    );
+    assert_ne!(broken, text);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("catalogue.toml");
+    std::fs::write(&path, broken).unwrap();
+    let out = diff_tool(&["1.8.0", "--check", "--catalogue", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("no catalogue entry for `dynamodb:ListTables`")
+            && stdout.contains("src/client/mod.rs:"),
+        "{stdout}"
+    );
+    // A version that is not a release is bad input.
+    assert_eq!(diff_tool(&["1.8", "--check"]).status.code(), Some(2));
+}
+
 /// A check that claims `dynamodb:EnclosingOperation=X` exists exactly in the releases whose
 /// call sites make operation X (TransactGetItems arrived in 0.21.0, after TransactWriteItems).
 #[test]

@@ -8,7 +8,7 @@ which operations have no catalogue entry, and which catalogue entries no call si
 
     python3 tools/catalogue-diff/catalogue_diff.py 1.9.0            (what `make catalogue-diff` runs)
     python3 tools/catalogue-diff/catalogue_diff.py 1.9.0 --sdist pydynox-1.9.0.tar.gz
-    python3 tools/catalogue-diff/catalogue_diff.py 1.8.0 --check     (diff the committed inventory only)
+    python3 tools/catalogue-diff/catalogue_diff.py 1.8.0 1.7.0 --check  (diff committed inventories only)
 
 Exit 0 when the catalogue matches, 1 when it differs (the differences are printed), 2 on
 bad input or a call site whose operation cannot be determined (its file and line printed).
@@ -203,46 +203,55 @@ def diff(inv: dict, cat: dict, mapping: dict) -> list[str]:
     return problems
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("version")
-    ap.add_argument("--sdist", type=Path, help="use this source distribution instead of downloading it")
-    ap.add_argument("--check", action="store_true", help="diff the committed inventory; no download, nothing written")
-    args = ap.parse_args()
-    if not re.fullmatch(r"\d+\.\d+\.\d+", args.version):
-        print(f"catalogue-diff: `{args.version}` is not a release version (MAJOR.MINOR.PATCH)", file=sys.stderr)
-        return 2
-    cat = tomllib.loads(CATALOGUE.read_text())
-    mapping = json.loads(MAPPING.read_text())
-    out = INVENTORY / f"{args.version}.json"
+def run_one(version: str, args, cat: dict, mapping: dict) -> int:
+    out = INVENTORY / f"{version}.json"
     if args.check:
         if not out.exists():
-            print(f"catalogue-diff: no inventory for {args.version}; run make catalogue-diff VERSION={args.version}", file=sys.stderr)
+            print(f"catalogue-diff: no inventory for {version}; run make catalogue-diff VERSION={version}", file=sys.stderr)
             return 2
         inv = json.loads(out.read_text())
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            sdist = args.sdist or download(args.version, Path(tmp))
+            sdist = args.sdist or download(version, Path(tmp))
             try:
-                inv = inventory(args.version, sdist)
+                inv = inventory(version, sdist)
             except Unresolved as e:
                 print(f"catalogue-diff: cannot tell the operation of the call sites at {e}; extend OPERATIONS", file=sys.stderr)
                 return 2
         INVENTORY.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(inv, indent=1) + "\n")
         print(f"catalogue-diff: {len(inv['call_sites'])} call sites, {len(inv['operations'])} operations -> {out.relative_to(ROOT)}")
-    if args.version not in cat["releases"]:
-        print(f"catalogue-diff: {args.version} is not in the catalogue's releases (newest {cat['newest_release']}); "
+    if version not in cat["releases"]:
+        print(f"catalogue-diff: {version} is not in the catalogue's releases (newest {cat['newest_release']}); "
               "diffing against the newest release's checks", file=sys.stderr)
         inv = {**inv, "pydynox_version": cat["newest_release"]}
     problems = diff(inv, cat, mapping)
     for p in problems:
         print(f"  {p}")
     if problems:
-        print(f"catalogue-diff: the catalogue differs from pydynox {args.version}'s call sites ({len(problems)})")
+        print(f"catalogue-diff: the catalogue differs from pydynox {version}'s call sites ({len(problems)})")
         return 1
-    print(f"catalogue-diff: the catalogue matches pydynox {args.version}'s call sites")
+    print(f"catalogue-diff: the catalogue matches pydynox {version}'s call sites")
     return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("versions", nargs="+", metavar="VERSION")
+    ap.add_argument("--sdist", type=Path, help="use this source distribution instead of downloading it (one VERSION)")
+    ap.add_argument("--check", action="store_true", help="diff the committed inventory; no download, nothing written")
+    ap.add_argument("--catalogue", type=Path, default=CATALOGUE, help="the catalogue to diff against (default: src/catalogue.toml)")
+    args = ap.parse_args()
+    for v in args.versions:
+        if not re.fullmatch(r"\d+\.\d+\.\d+", v):
+            print(f"catalogue-diff: `{v}` is not a release version (MAJOR.MINOR.PATCH)", file=sys.stderr)
+            return 2
+    if args.sdist and len(args.versions) != 1:
+        print("catalogue-diff: --sdist takes one VERSION", file=sys.stderr)
+        return 2
+    cat = tomllib.loads(args.catalogue.read_text())
+    mapping = json.loads(MAPPING.read_text())
+    return max(run_one(v, args, cat, mapping) for v in args.versions)
 
 
 if __name__ == "__main__":
