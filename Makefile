@@ -1,17 +1,20 @@
-# pydynox-iam: build, demo and test. LocalStack runs on the host (no Docker), pinned in
-# localstack/requirements.txt; the scripts in localstack/ create its venv on first use.
+# pydynox-iam: build, demo and test. LocalStack and moto's server (DynamoDB) run on the host
+# (no Docker), pinned in localstack/requirements.txt and localstack/moto-requirements.txt; the
+# scripts in localstack/ create their venvs on first use. LOCALSTACK_PORT (default 4566) and
+# MOTO_PORT (default 5000) choose the ports.
 
 CARGO ?= cargo
 
 FUZZ_SECONDS ?= 120
 
-.PHONY: demo test unit build lint bench fuzz localstack-up localstack-down
+.PHONY: demo test unit build lint bench fuzz localstack-up localstack-down catalogue-diff
 
 ## demo: check the docs' "Complete example" policy on LocalStack (no AWS account needed)
 demo:
 	bash localstack/with-localstack.sh bash localstack/demo.sh
 
-## test: start LocalStack, run every test (unit, mocked SDK, LocalStack), stop LocalStack
+## test: start LocalStack and moto, run every test (unit, mocked SDK, LocalStack, the real
+## pydynox release against moto), stop them
 test:
 	bash localstack/with-localstack.sh $(CARGO) test --locked --all-targets
 
@@ -39,6 +42,13 @@ fuzz:
 	mkdir -p tests/fuzz/corpus
 	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --fuzz-dir tests/fuzz --sanitizer none policy_parse \
 	  tests/fuzz/corpus tests/fuzz/regressions -- -max_total_time=$(FUZZ_SECONDS)
+
+## catalogue-diff: a pydynox release's AWS call sites (from its source distribution on the
+## package index) against src/needs/catalogue.toml; writes tools/catalogue-diff/inventory/VERSION.json.
+## Needs the network, so it is not part of `test` (which checks the committed inventories).
+catalogue-diff:
+	@test -n "$(VERSION)" || { echo "usage: make catalogue-diff VERSION=x.y.z" >&2; exit 2; }
+	python3 tools/catalogue-diff/catalogue_diff.py "$(VERSION)"
 
 localstack-up:
 	bash localstack/start.sh

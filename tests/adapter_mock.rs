@@ -835,9 +835,11 @@ async fn a_full_run_over_mocks_maps_decisions_to_rows() {
         "allowed by role policy `inline` statement `Read`"
     );
     assert!(report.policies.boundary.is_some());
+    // GetItem sends ReturnConsumedCapacity=TOTAL, the writes INDEXES (from pydynox 1.4.0):
+    // two contexts, so two calls.
     assert_eq!(
-        simulate_calls, 1,
-        "one context and one resource set make one call"
+        simulate_calls, 2,
+        "two contexts and one resource set make two calls"
     );
     assert!(report.disagreements.is_empty());
     let _ = Owner::Role("unused".into());

@@ -104,5 +104,90 @@ fn features_json_follows_the_pydynox_version() {
         .find(|f| f["name"] == "encryption-writeonly")
         .unwrap();
     assert_eq!(kms["checks"][0]["action"], "kms:GenerateDataKey");
-    assert_eq!(v["pydynox_version"], "1.3.0");
+    assert_eq!(v["pydynox_version"], "1.8.0");
+    // 1.8.0's features: vector search on the index, vector index management and locks on
+    // the lock table.
+    let actions_of = |name: &str| -> Vec<(String, String)> {
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no feature `{name}`"))["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["action"].as_str().unwrap().to_string(),
+                    c["resource_kind"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        actions_of("vector-search"),
+        vec![("dynamodb:SearchVectors".into(), "index".into())]
+    );
+    assert_eq!(actions_of("vector-indexes").len(), 2);
+    assert!(actions_of("locks").iter().all(|(_, k)| k == "lock-table"));
+    assert_eq!(
+        actions_of("locks-in-transactions"),
+        vec![("dynamodb:ConditionCheckItem".into(), "lock-table".into())]
+    );
+}
+
+/// A release the catalogue does not know is refused, never described as an older one.
+#[test]
+fn features_refuses_a_release_the_catalogue_does_not_know() {
+    for (version, want) in [
+        (
+            "1.9.0",
+            "is newer than the newest release pydynox-iam knows (1.8.0)",
+        ),
+        (
+            "1.10.0",
+            "is newer than the newest release pydynox-iam knows (1.8.0)",
+        ),
+        ("1.3.5", "is not a published release"),
+        ("1.8.0-rc.1", "is not a published release"),
+        ("1.8.0rc1", "is not a pydynox version"),
+        ("01.8.0", "is not a pydynox version"),
+    ] {
+        let out = bin()
+            .args(["features", "--pydynox-version", version])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{version}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("`{version}`")) && err.contains(want),
+            "{version}: {err}"
+        );
+        assert!(
+            err.contains("1.7.0, 1.8.0"),
+            "names the known releases: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{version}: nothing described");
+    }
+    // check refuses it too, before any AWS call.
+    let out = bin()
+        .args([
+            "check",
+            "--role",
+            "app",
+            "-f",
+            "crud",
+            "--table",
+            "t",
+            "--pydynox-version",
+            "1.9.0",
+        ])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("newest release pydynox-iam knows (1.8.0)")
+    );
 }

@@ -117,6 +117,8 @@ async fn exact_grants_pass_every_dynamodb_and_s3_feature() {
     let iam = iam().await;
     let role = unique("exact");
     let table = unique("tbl");
+    // A real table on moto (with the GSI): its resource policy is read, and there is none.
+    create_table(&table, &["by-email"]).await;
     // With --engine aws too, S3 rows need the bucket's policy read (the simulator does not see
     // it): the bucket must exist.
     let bucket = new_bucket().await;
@@ -141,7 +143,6 @@ async fn exact_grants_pass_every_dynamodb_and_s3_feature() {
 
     let run = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -184,15 +185,23 @@ async fn exact_grants_pass_every_dynamodb_and_s3_feature() {
         rows.iter()
             .any(|r| r["action"] == "dynamodb:ListTables" && r["resource"] == "*")
     );
-    // The fetched policy is in the report.
+    // The fetched policy is in the report, and the table's policy was read: it has none.
     assert_eq!(report["policies"]["policies"][0]["name"], "inline");
+    let tables: Vec<&Value> = report["resource_policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "dynamodb-table")
+        .collect();
+    assert_eq!(tables.len(), 1, "{:#}", report["resource_policies"]);
+    assert_eq!(tables[0]["state"], "absent", "{:#}", tables[0]);
     assert_eq!(report["engine"], "aws-simulator");
 }
 
-/// LocalStack's DynamoDB does not run here, so the tables' resource policies cannot be read:
-/// without --no-table-policy no table row may pass, and the reason says what to do.
+/// A table that does not exist (on moto, DynamoDB's endpoint here) has no policy that can be
+/// read: no table row may pass, and the reason says what to do.
 #[tokio::test]
-async fn unreadable_table_policies_make_table_rows_inconclusive() {
+async fn a_table_that_is_not_there_makes_its_rows_inconclusive() {
     let iam = iam().await;
     let role = unique("tblpol");
     let table = unique("tbl");
@@ -261,7 +270,9 @@ async fn unreadable_table_policies_make_table_rows_inconclusive() {
 async fn a_missing_action_fails_its_feature_and_only_that_feature() {
     let iam = iam().await;
     let role = unique("missing");
-    let mut policy = exact_policy(&["crud", "batch"], resources(&["orders"]), None);
+    let orders = unique("orders");
+    create_table(&orders, &[]).await;
+    let mut policy = exact_policy(&["crud", "batch"], resources(&[&orders]), None);
     let statements = policy["Statement"].as_array_mut().unwrap();
     statements.retain(|s| s["Action"][0] != "dynamodb:BatchWriteItem");
     create_role(&iam, &role, "/", Some(policy)).await;
@@ -269,13 +280,12 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
     for engine in ["aws", "local", "both"] {
         let run = pydynox_iam(&[
             "check",
-            "--no-table-policy",
             "--role",
             &role,
             "--features",
             "crud,batch",
             "--table",
-            "orders",
+            &orders,
             "--format",
             "json",
             "--engine",
@@ -315,13 +325,12 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
 
     let table = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
         "crud,batch",
         "--table",
-        "orders",
+        &orders,
     ]);
     assert_eq!(table.code, 1);
     let line = table
@@ -347,6 +356,8 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
 async fn a_users_group_policies_are_fetched() {
     let iam = iam().await;
     let user = unique("alice");
+    let t = unique("t");
+    create_table(&t, &[]).await;
     let group = unique("devs");
     iam.create_user().user_name(&user).send().await.unwrap();
     // The user's own grant is an attached managed policy: LocalStack 4.10's simulator fails
@@ -354,7 +365,7 @@ async fn a_users_group_policies_are_fetched() {
     let own = iam
         .create_policy()
         .policy_name(unique("own-query"))
-        .policy_document(exact_policy(&["query"], resources(&["t"]), None).to_string())
+        .policy_document(exact_policy(&["query"], resources(&[&t]), None).to_string())
         .send()
         .await
         .unwrap();
@@ -374,7 +385,7 @@ async fn a_users_group_policies_are_fetched() {
     let managed = iam
         .create_policy()
         .policy_name(unique("group-crud"))
-        .policy_document(exact_policy(&["crud"], resources(&["t"]), None).to_string())
+        .policy_document(exact_policy(&["crud"], resources(&[&t]), None).to_string())
         .send()
         .await
         .unwrap();
@@ -388,20 +399,19 @@ async fn a_users_group_policies_are_fetched() {
     iam.put_group_policy()
         .group_name(&group)
         .policy_name("group-inline")
-        .policy_document(exact_policy(&["scan"], resources(&["t"]), None).to_string())
+        .policy_document(exact_policy(&["scan"], resources(&[&t]), None).to_string())
         .send()
         .await
         .unwrap();
 
     let run = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--user",
         &user,
         "--features",
         "query,crud,scan",
         "--table",
-        "t",
+        &t,
         "--format",
         "json",
         "--engine",
@@ -435,13 +445,12 @@ async fn a_users_group_policies_are_fetched() {
     // feature passes, each row naming the policy that grants it.
     let local = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--user",
         &user,
         "--features",
         "query,crud,scan",
         "--table",
-        "t",
+        &t,
         "--format",
         "json",
         "--engine",
@@ -487,7 +496,6 @@ async fn an_assumed_role_session_arn_is_resolved_to_the_role_with_its_path() {
     let session = format!("arn:aws:sts::{ACCOUNT}:assumed-role/{role}/i-0123456789");
     let run = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--principal",
         &session,
         "--features",
@@ -509,7 +517,6 @@ async fn an_assumed_role_session_arn_is_resolved_to_the_role_with_its_path() {
     // --role accepts the session ARN too.
     let run = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &session,
         "--features",
@@ -525,7 +532,6 @@ async fn an_unknown_role_exits_3_with_a_clear_message() {
     let _ = iam().await;
     let run = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         "no-such-role-xyz",
         "--features",
@@ -550,7 +556,6 @@ async fn an_unknown_role_exits_3_with_a_clear_message() {
 async fn a_feature_without_its_resource_flag_exits_2_naming_the_flag() {
     let run = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         "any",
         "--features",
@@ -571,14 +576,7 @@ async fn a_feature_without_its_resource_flag_exits_2_naming_the_flag() {
         "{}",
         run.stderr
     );
-    let run = pydynox_iam(&[
-        "check",
-        "--no-table-policy",
-        "--role",
-        "any",
-        "--features",
-        "transact",
-    ]);
+    let run = pydynox_iam(&["check", "--role", "any", "--features", "transact"]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("unknown feature `transact`"),
@@ -591,7 +589,7 @@ async fn a_feature_without_its_resource_flag_exits_2_naming_the_flag() {
 async fn the_caller_identity_is_used_when_no_principal_is_named() {
     let _ = iam().await;
     // LocalStack's caller is the account root, which IAM policies do not restrict.
-    let run = pydynox_iam(&["check", "--no-table-policy", "--features", "ping"]);
+    let run = pydynox_iam(&["check", "--features", "ping"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains(&format!("arn:aws:iam::{ACCOUNT}:root")),
@@ -605,18 +603,20 @@ async fn the_caller_identity_is_used_when_no_principal_is_named() {
 async fn managed_policies_and_the_boundary_are_fetched_at_their_default_version() {
     let iam = iam().await;
     let role = unique("bounded");
+    let t = unique("t");
+    create_table(&t, &[]).await;
     create_role(&iam, &role, "/", None).await;
     let managed = iam
         .create_policy()
         .policy_name(unique("app"))
-        .policy_document(exact_policy(&["scan"], resources(&["t"]), None).to_string())
+        .policy_document(exact_policy(&["scan"], resources(&[&t]), None).to_string())
         .send()
         .await
         .unwrap();
     let managed_arn = managed.policy().unwrap().arn().unwrap().to_string();
     iam.create_policy_version()
         .policy_arn(&managed_arn)
-        .policy_document(exact_policy(&["crud"], resources(&["t"]), None).to_string())
+        .policy_document(exact_policy(&["crud"], resources(&[&t]), None).to_string())
         .set_as_default(true)
         .send()
         .await
@@ -644,13 +644,12 @@ async fn managed_policies_and_the_boundary_are_fetched_at_their_default_version(
 
     let run = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
         "crud",
         "--table",
-        "t",
+        &t,
         "--format",
         "json",
     ]);
@@ -673,13 +672,12 @@ async fn managed_policies_and_the_boundary_are_fetched_at_their_default_version(
 
     let shown = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
         "crud",
         "--table",
-        "t",
+        &t,
         "--show-policies",
     ]);
     assert!(
@@ -735,7 +733,6 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
 
     let run = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -761,7 +758,6 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
     assert_eq!(run.code, 1);
     let allowed = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -776,7 +772,6 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
     // The local engine reads the key policy; LocalStack's default one delegates to IAM.
     let local = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -799,7 +794,6 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
 
     let missing = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -821,7 +815,6 @@ async fn a_kms_alias_is_resolved_to_its_key_arn() {
 async fn an_unreachable_endpoint_exits_3_and_prints_no_verdict() {
     let run = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         "app",
         "--features",
@@ -844,6 +837,8 @@ async fn an_unreachable_endpoint_exits_3_and_prints_no_verdict() {
 async fn engine_both_reports_the_simulator_stubs_disagreement_and_local_passes() {
     let iam = iam().await;
     let role = unique("wild");
+    let t = unique("t");
+    create_table(&t, &[]).await;
     create_role(
         &iam,
         &role,
@@ -853,13 +848,12 @@ async fn engine_both_reports_the_simulator_stubs_disagreement_and_local_passes()
     .await;
     let both = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
         "crud",
         "--table",
-        "t",
+        &t,
         "--engine",
         "both",
         "--format",
@@ -883,13 +877,12 @@ async fn engine_both_reports_the_simulator_stubs_disagreement_and_local_passes()
     );
     let table = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
         "crud",
         "--table",
-        "t",
+        &t,
         "--engine",
         "both",
     ]);
@@ -903,13 +896,12 @@ async fn engine_both_reports_the_simulator_stubs_disagreement_and_local_passes()
 
     let local = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
         "crud",
         "--table",
-        "t",
+        &t,
         "--engine",
         "local",
     ]);
@@ -970,7 +962,6 @@ async fn the_local_engine_applies_bucket_and_key_policies() {
     .await;
     let run = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role_arn,
         "--features",
@@ -1016,7 +1007,6 @@ async fn the_local_engine_applies_bucket_and_key_policies() {
     // A bucket that does not exist: its policy cannot be read, so S3 rows are inconclusive.
     let missing = pydynox_iam(&[
         "check",
-        "--no-table-policy",
         "--role",
         &role,
         "--features",
@@ -1037,4 +1027,207 @@ async fn the_local_engine_applies_bucket_and_key_policies() {
             .all(|r| r["verdict"] == "INCONCLUSIVE" && r["code"] == "resource-policy-unreadable"),
         "{report:#}"
     );
+}
+
+/// A Deny in the table's resource-based policy (on moto, DynamoDB's endpoint here) beats the
+/// role's Allow: the row FAILs, naming the table policy's statement, though IAM policies
+/// alone would pass. AWS: "Policy evaluation logic", an explicit deny in any policy wins.
+#[tokio::test]
+async fn a_deny_in_the_table_policy_fails_that_row() {
+    let iam = iam().await;
+    let role = unique("tbl-deny");
+    let table = unique("orders");
+    let table_arn = create_table(&table, &[]).await;
+    let role_arn = create_role(
+        &iam,
+        &role,
+        "/",
+        Some(exact_policy(&["crud"], resources(&[&table]), None)),
+    )
+    .await;
+    put_table_policy(
+        &table_arn,
+        &json!({"Version": "2012-10-17", "Statement": [{"Sid": "NoDeletes", "Effect": "Deny",
+            "Principal": {"AWS": role_arn}, "Action": "dynamodb:DeleteItem", "Resource": table_arn}]}),
+    )
+    .await;
+    for engine in ["local", "both", "aws"] {
+        let run = pydynox_iam(&[
+            "check",
+            "--role",
+            &role,
+            "--features",
+            "crud",
+            "--table",
+            &table,
+            "--engine",
+            engine,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(run.code, 1, "{engine}: {}\n{}", run.stdout, run.stderr);
+        let report = run.json();
+        let rows = report["rows"].as_array().unwrap();
+        let delete = rows
+            .iter()
+            .find(|r| r["action"] == "dynamodb:DeleteItem")
+            .unwrap();
+        assert_eq!(delete["verdict"], "FAIL", "{engine}: {delete:#}");
+        if engine == "local" {
+            assert_eq!(delete["code"], "explicit-deny", "{delete:#}");
+            assert!(
+                delete["reason"].as_str().unwrap().contains("NoDeletes"),
+                "{delete:#}"
+            );
+            // The other rows are not denied by it.
+            assert!(
+                rows.iter()
+                    .filter(|r| r["action"] != "dynamodb:DeleteItem")
+                    .all(|r| r["verdict"] == "PASS"),
+                "{rows:#?}"
+            );
+        }
+        assert!(
+            report["resource_policies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["kind"] == "dynamodb-table" && p["state"] == "document"),
+            "{engine}: {:#}",
+            report["resource_policies"]
+        );
+    }
+}
+
+/// Where each service's requests go, from `-v`'s call log: an endpoint set for DynamoDB alone
+/// (`AWS_ENDPOINT_URL_DYNAMODB`, or a profile's `services` section) wins for DynamoDB;
+/// `--endpoint-url` sets every other service, over `AWS_ENDPOINT_URL`;
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` drops the configured ones, never the flag.
+#[tokio::test]
+async fn per_service_endpoints_and_the_endpoint_flag_combine() {
+    let iam = iam().await;
+    let role = unique("endpoints");
+    let table = unique("t");
+    create_table(&table, &[]).await;
+    create_role(
+        &iam,
+        &role,
+        "/",
+        Some(exact_policy(&["crud"], resources(&[&table]), None)),
+    )
+    .await;
+    let ls = endpoint();
+    let moto = moto_endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile viaprofile]\nregion = {REGION}\nservices = local\n\n[services local]\ndynamodb =\n  endpoint_url = {moto}\n"
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    // (extra args, environment, where DynamoDB goes, where IAM goes)
+    type Case<'a> = (
+        Vec<&'a str>,
+        Vec<(&'a str, Option<&'a str>)>,
+        &'a str,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
+        // make test's own setting: the environment alone.
+        (vec![], vec![], &moto, &ls),
+        // The flag for the rest, the per-service variable for DynamoDB.
+        (
+            vec!["--endpoint-url", &ls],
+            vec![("AWS_ENDPOINT_URL", Some(NOWHERE))],
+            &moto,
+            &ls,
+        ),
+        // The flag beats AWS_ENDPOINT_URL for a service with no setting of its own.
+        (
+            vec!["--endpoint-url", &ls],
+            vec![
+                ("AWS_ENDPOINT_URL", Some(NOWHERE)),
+                ("AWS_ENDPOINT_URL_DYNAMODB", None),
+            ],
+            &ls,
+            &ls,
+        ),
+        // Configured endpoints ignored: the flag still applies, to every service.
+        (
+            vec!["--endpoint-url", &ls],
+            vec![("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", Some("true"))],
+            &ls,
+            &ls,
+        ),
+        // A profile's services section counts as DynamoDB's own setting.
+        (
+            vec!["--endpoint-url", &ls, "--profile", "viaprofile"],
+            vec![
+                ("AWS_ENDPOINT_URL", None),
+                ("AWS_ENDPOINT_URL_DYNAMODB", None),
+                ("AWS_CONFIG_FILE", Some(config)),
+            ],
+            &moto,
+            &ls,
+        ),
+    ];
+    for (extra, env, want_dynamodb, want_iam) in cases {
+        let mut args = vec![
+            "check",
+            "-v",
+            "--role",
+            &role,
+            "--features",
+            "crud",
+            "--table",
+            &table,
+            "--engine",
+            "local",
+            "--format",
+            "json",
+        ];
+        args.extend(&extra);
+        let run = Bin {
+            env: env.clone(),
+            ..Bin::default()
+        }
+        .run(&args);
+        let calls: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.contains(": aws call "))
+            .collect();
+        let host_of = |service: &str| -> Vec<String> {
+            calls
+                .iter()
+                .filter(|l| l.contains(&format!(" {service}.")))
+                .map(|l| l.rsplit(' ').next().unwrap().to_string())
+                .collect()
+        };
+        let (dynamodb, iam_calls) = (host_of("DynamoDB"), host_of("IAM"));
+        assert!(
+            !dynamodb.is_empty() && dynamodb.iter().all(|u| u.starts_with(want_dynamodb)),
+            "{extra:?} {env:?}: DynamoDB to {dynamodb:?}, want {want_dynamodb}\n{}",
+            run.stderr
+        );
+        assert!(
+            !iam_calls.is_empty() && iam_calls.iter().all(|u| u.starts_with(want_iam)),
+            "{extra:?} {env:?}: IAM to {iam_calls:?}, want {want_iam}\n{}",
+            run.stderr
+        );
+        // Wherever DynamoDB went, its answer is a real one: the table is on moto only.
+        let report = run.json();
+        let state = report["resource_policies"][0]["state"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if want_dynamodb == moto {
+            assert_eq!(state, "absent", "{extra:?} {env:?}");
+        } else {
+            assert_ne!(state, "absent", "{extra:?} {env:?}");
+        }
+    }
 }

@@ -10,6 +10,7 @@ mod architecture;
 
 // engine/ and iam/: conformance cases, laws, fuzz regressions; the action list vs the catalogue.
 mod catalogue_actions;
+mod catalogue_inventory;
 mod engine_conformance;
 mod engine_props;
 mod fuzz_regressions;
@@ -27,5 +28,6 @@ mod snapshots;
 mod cli;
 mod fleet;
 mod localstack;
+mod real_pydynox;
 mod simulate;
 mod why_policy;

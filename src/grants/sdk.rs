@@ -21,6 +21,9 @@ use crate::needs::catalogue::ContextType;
 pub struct ConnectOptions {
     pub region: Option<String>,
     pub profile: Option<String>,
+    /// `--endpoint-url`: every service's endpoint, except a service that has an endpoint of
+    /// its own (`AWS_ENDPOINT_URL_DYNAMODB`, a `services` section of the profile); see
+    /// [`EndpointOverride`].
     pub endpoint_url: Option<String>,
 }
 
@@ -116,10 +119,105 @@ pub async fn load_config(opts: &ConnectOptions) -> SdkConfig {
     if let Some(r) = &opts.region {
         loader = loader.region(Region::new(r.clone()));
     }
-    if let Some(u) = &opts.endpoint_url {
-        loader = loader.endpoint_url(u);
+    // `--endpoint-url` is not given to the loader: there it would be programmatic
+    // configuration, which the SDK applies to every service and which hides the per-service
+    // settings (aws-sdk-*'s `From<&SdkConfig>` uses a programmatic endpoint as is, and only
+    // otherwise reads `AWS_ENDPOINT_URL_<SERVICE>`). It is layered on afterwards instead.
+    let config = loader.load().await;
+    match &opts.endpoint_url {
+        Some(u) => with_endpoint_override(config, u),
+        None => config,
     }
-    loader.load().await
+}
+
+/// The SDK's per-service configuration key for endpoints (`AWS_ENDPOINT_URL_<SERVICE>`, or
+/// `endpoint_url` in the profile's `services` section for that service).
+fn endpoint_key(service_id: &str) -> aws_types::service_config::ServiceConfigKey<'_> {
+    aws_types::service_config::ServiceConfigKey::builder()
+        .service_id(service_id)
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .expect("all fields set")
+}
+
+/// A service id no SDK has: the configuration looked up under it is only the global one.
+const NO_SERVICE: &str = "pydynox-iam no service";
+
+/// The endpoint a client built from `config` for `service_id` (the SDK's service id, e.g.
+/// `DynamoDB`) sends to, as the SDK resolves it; `None` is AWS's own endpoint.
+pub fn service_endpoint(config: &SdkConfig, service_id: &str) -> Option<String> {
+    if config.get_origin("endpoint_url").is_client_config() {
+        return config.endpoint_url().map(str::to_string);
+    }
+    config
+        .service_config()
+        .and_then(|c| c.load_config(endpoint_key(service_id)))
+        .or_else(|| config.endpoint_url().map(str::to_string))
+}
+
+/// `--endpoint-url` layered under the per-service endpoint settings: for each service, an
+/// endpoint configured for that service alone wins; otherwise `--endpoint-url` does, over
+/// `AWS_ENDPOINT_URL` and the profile's `endpoint_url`. So with LocalStack at
+/// `--endpoint-url` and `AWS_ENDPOINT_URL_DYNAMODB` at moto, DynamoDB goes to moto and IAM,
+/// STS, KMS and S3 to LocalStack.
+///
+/// The SDK's own order without the flag (aws-runtime `EnvConfigValue::load`): the service's
+/// environment variable, then `AWS_ENDPOINT_URL`, then the profile's `services` section,
+/// then the profile's `endpoint_url`; `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` ignores all
+/// of them. "Configured for that service alone" is read from the SDK's answer: the service's
+/// value when it differs from what the same lookup gives for no service (the global value),
+/// or when `AWS_ENDPOINT_URL_<SERVICE>` is set. A profile `services` endpoint equal to the
+/// global one is overridden by the flag; the endpoint is the same either way unless the flag
+/// differs, and then the flag, which the user typed, wins.
+#[derive(Debug)]
+struct EndpointOverride {
+    inner: SdkConfig,
+    endpoint_url: String,
+    /// Reads an environment variable (the process environment; tests pass their own).
+    env: fn(&str) -> Option<String>,
+}
+
+impl aws_types::service_config::LoadServiceConfig for EndpointOverride {
+    fn load_config(&self, key: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
+        let inner = self.inner.service_config()?;
+        let value = inner.load_config(key.clone());
+        if key.env() != "AWS_ENDPOINT_URL" {
+            return value;
+        }
+        let env_name = format!(
+            "AWS_ENDPOINT_URL_{}",
+            key.service_id()
+                .to_ascii_uppercase()
+                .replace([' ', '-'], "_")
+        );
+        let own_env = (self.env)(&env_name).is_some_and(|v| !v.trim().is_empty());
+        let global = inner.load_config(endpoint_key(NO_SERVICE));
+        match value {
+            Some(v) if own_env || Some(&v) != global.as_ref() => Some(v),
+            _ => Some(self.endpoint_url.clone()),
+        }
+    }
+}
+
+fn with_endpoint_override(config: SdkConfig, endpoint_url: &str) -> SdkConfig {
+    with_endpoint_override_env(config, endpoint_url, |k| std::env::var(k).ok())
+}
+
+fn with_endpoint_override_env(
+    config: SdkConfig,
+    endpoint_url: &str,
+    env: fn(&str) -> Option<String>,
+) -> SdkConfig {
+    let wrapper = EndpointOverride {
+        inner: config.clone(),
+        endpoint_url: endpoint_url.to_string(),
+        env,
+    };
+    let mut builder = config.into_builder();
+    // Not an origin of "programmatic": the services must still ask the per-service settings.
+    builder.set_endpoint_url(Some(endpoint_url.to_string()));
+    builder.service_config(wrapper).build()
 }
 
 impl SdkAws {
@@ -144,7 +242,7 @@ impl SdkAws {
             // Path-style addressing when an endpoint is set (LocalStack has no bucket DNS).
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(config)
-                    .force_path_style(config.endpoint_url().is_some())
+                    .force_path_style(service_endpoint(config, "S3").is_some())
                     .interceptor(log.clone())
                     .build(),
             ),
@@ -154,7 +252,8 @@ impl SdkAws {
                     .build(),
             ),
             region: config.region().map(|r| r.to_string()),
-            endpoint_url: config.endpoint_url().map(str::to_string),
+            // IAM's: the simulator's endpoint decides whether it is LocalStack's stub.
+            endpoint_url: service_endpoint(config, "IAM"),
         }
     }
 
@@ -803,6 +902,98 @@ fn arns_of(p: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The SDK's configuration as a fixed table: (service id or `*` for the global value).
+    #[derive(Debug)]
+    struct FakeEnv(Vec<(&'static str, &'static str)>);
+
+    impl aws_types::service_config::LoadServiceConfig for FakeEnv {
+        fn load_config(
+            &self,
+            key: aws_types::service_config::ServiceConfigKey<'_>,
+        ) -> Option<String> {
+            let find = |id: &str| {
+                self.0
+                    .iter()
+                    .find(|(k, _)| *k == id)
+                    .map(|(_, v)| v.to_string())
+            };
+            // The SDK's order: the service's own value, then the global one.
+            find(key.service_id()).or_else(|| find("*"))
+        }
+    }
+
+    fn config(table: Vec<(&'static str, &'static str)>, flag: Option<&str>) -> SdkConfig {
+        let global = table
+            .iter()
+            .find(|(k, _)| *k == "*")
+            .map(|(_, v)| v.to_string());
+        let mut b = SdkConfig::builder().service_config(FakeEnv(table));
+        b.set_endpoint_url(global);
+        let c = b.build();
+        // An empty environment: the tests must not depend on the one they run in.
+        match flag {
+            Some(f) => with_endpoint_override_env(c, f, |_| None),
+            None => c,
+        }
+    }
+
+    #[test]
+    fn a_per_service_endpoint_wins_and_the_flag_sets_the_rest() {
+        let ls = "http://127.0.0.1:4566";
+        let moto = "http://127.0.0.1:5000";
+        // The flag and a DynamoDB-only setting: DynamoDB to moto, the rest to the flag.
+        let c = config(vec![("DynamoDB", moto)], Some(ls));
+        assert_eq!(service_endpoint(&c, "DynamoDB").as_deref(), Some(moto));
+        for s in ["IAM", "STS", "KMS", "S3"] {
+            assert_eq!(service_endpoint(&c, s).as_deref(), Some(ls), "{s}");
+        }
+        // The flag beats the global setting (AWS_ENDPOINT_URL / profile endpoint_url).
+        let c = config(vec![("*", "http://global"), ("DynamoDB", moto)], Some(ls));
+        assert_eq!(service_endpoint(&c, "DynamoDB").as_deref(), Some(moto));
+        assert_eq!(service_endpoint(&c, "IAM").as_deref(), Some(ls));
+        let c = config(vec![("*", "http://global")], Some(ls));
+        assert_eq!(service_endpoint(&c, "DynamoDB").as_deref(), Some(ls));
+        // Without the flag the SDK decides: the per-service value, else the global one.
+        let c = config(vec![("*", ls), ("DynamoDB", moto)], None);
+        assert_eq!(service_endpoint(&c, "DynamoDB").as_deref(), Some(moto));
+        assert_eq!(service_endpoint(&c, "KMS").as_deref(), Some(ls));
+        // Nothing configured and no flag: AWS's own endpoints.
+        let c = config(vec![], None);
+        assert_eq!(service_endpoint(&c, "DynamoDB"), None);
+        // Everything ignored (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: the SDK answers nothing):
+        // the flag still applies to every service.
+        let c = config(vec![], Some(ls));
+        assert_eq!(service_endpoint(&c, "DynamoDB").as_deref(), Some(ls));
+        // AWS_ENDPOINT_URL_DYNAMODB equal to the global value is still DynamoDB's own.
+        let base = config(vec![("*", moto), ("DynamoDB", moto)], None);
+        let c = with_endpoint_override_env(base.clone(), ls, |k| {
+            (k == "AWS_ENDPOINT_URL_DYNAMODB").then(|| "http://127.0.0.1:5000".into())
+        });
+        assert_eq!(service_endpoint(&c, "DynamoDB").as_deref(), Some(moto));
+        assert_eq!(service_endpoint(&c, "S3").as_deref(), Some(ls));
+        // Without that variable the same value reads as the global one: the flag wins.
+        let c = with_endpoint_override_env(base, ls, |_| None);
+        assert_eq!(service_endpoint(&c, "DynamoDB").as_deref(), Some(ls));
+    }
+
+    #[test]
+    fn the_override_answers_only_endpoint_keys() {
+        let c = config(vec![("*", "x")], Some("http://flag"));
+        let other = aws_types::service_config::ServiceConfigKey::builder()
+            .service_id("DynamoDB")
+            .env("AWS_ACCOUNT_ID_ENDPOINT_MODE")
+            .profile("account_id_endpoint_mode")
+            .build()
+            .unwrap();
+        // Another setting passes through to the SDK's configuration unchanged.
+        assert_eq!(
+            c.service_config().unwrap().load_config(other).as_deref(),
+            Some("x")
+        );
+        // The flag is not programmatic configuration: the services still ask per service.
+        assert!(!c.get_origin("endpoint_url").is_client_config());
+    }
 
     #[test]
     fn decodes_url_encoded_documents() {

@@ -20,6 +20,92 @@ pub fn endpoint() -> String {
     std::env::var("PYDYNOX_IAM_LOCALSTACK").unwrap_or_else(|_| "http://127.0.0.1:4566".into())
 }
 
+/// The moto server `make test` started beside LocalStack: DynamoDB's endpoint
+/// (`AWS_ENDPOINT_URL_DYNAMODB` in the tests' environment).
+pub fn moto_endpoint() -> String {
+    std::env::var("PYDYNOX_IAM_MOTO").unwrap_or_else(|_| "http://127.0.0.1:5000".into())
+}
+
+/// A DynamoDB client on moto.
+pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk_config().await)
+            .endpoint_url(moto_endpoint())
+            .build(),
+    )
+}
+
+/// Creates a table on moto (partition key `pk`), with a GSI per name in `indexes`, and
+/// returns its ARN.
+pub async fn create_table(name: &str, indexes: &[&str]) -> String {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType,
+    };
+    let key = |attr: &str| {
+        KeySchemaElement::builder()
+            .attribute_name(attr)
+            .key_type(KeyType::Hash)
+            .build()
+            .unwrap()
+    };
+    let attr = |attr: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(attr)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let mut req = dynamodb()
+        .await
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk"))
+        .attribute_definitions(attr("pk"));
+    for (n, index) in indexes.iter().enumerate() {
+        let a = format!("gsi{n}");
+        req = req
+            .attribute_definitions(attr(&a))
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(*index)
+                    .key_schema(key(&a))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            );
+    }
+    let out = req.send().await.unwrap_or_else(|e| {
+        panic!(
+            "moto is not reachable at {} or refused the table ({}); run the tests with `make test`",
+            moto_endpoint(),
+            aws_smithy_types::error::display::DisplayErrorContext(&e)
+        )
+    });
+    out.table_description()
+        .unwrap()
+        .table_arn()
+        .unwrap()
+        .to_string()
+}
+
+/// Puts a resource-based policy on a moto table.
+pub async fn put_table_policy(table_arn: &str, policy: &serde_json::Value) {
+    dynamodb()
+        .await
+        .put_resource_policy()
+        .resource_arn(table_arn)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
 /// A name no other test (or earlier run against the same LocalStack) uses.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
@@ -81,6 +167,8 @@ pub struct Bin<'a> {
     /// Set when AWS must not be reachable at all: no credentials either.
     pub offline: bool,
     pub region: &'a str,
+    /// Extra environment: `Some` sets a variable, `None` removes it.
+    pub env: Vec<(&'a str, Option<&'a str>)>,
 }
 
 impl Default for Bin<'_> {
@@ -91,6 +179,7 @@ impl Default for Bin<'_> {
             stdin: None,
             offline: false,
             region: REGION,
+            env: vec![],
         }
     }
 }
@@ -100,6 +189,17 @@ impl Bin<'_> {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pydynox-iam"));
         cmd.args(args)
             .env("AWS_ENDPOINT_URL", &self.endpoint)
+            // DynamoDB beside LocalStack is moto; any other endpoint (NOWHERE, a fake) is
+            // DynamoDB's too.
+            .env(
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                if self.endpoint == endpoint() {
+                    moto_endpoint()
+                } else {
+                    self.endpoint.clone()
+                },
+            )
+            .env_remove("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             .env("AWS_REGION", self.region)
             .env("AWS_MAX_ATTEMPTS", "2")
             .env("NO_COLOR", "1")
@@ -113,6 +213,12 @@ impl Bin<'_> {
         } else {
             cmd.env("AWS_ACCESS_KEY_ID", "test")
                 .env("AWS_SECRET_ACCESS_KEY", "test");
+        }
+        for (k, v) in &self.env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
         }
         if let Some(d) = self.dir {
             cmd.current_dir(d);
