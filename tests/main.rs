@@ -13,6 +13,7 @@ mod engine_props;
 mod fleet;
 mod fuzz_regressions;
 mod generate_roundtrip;
+mod iac_reader;
 mod localstack;
 mod offline;
 mod render_ci;
