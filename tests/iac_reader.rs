@@ -1291,3 +1291,95 @@ fn terraform_fixtures_follow_the_documented_json_format() {
         assert!(v["configuration"]["root_module"].is_object(), "{f}");
     }
 }
+
+// --------------------------------------------------------------------- uncertain attachments
+
+fn attachments(p: &Principal) -> Vec<(String, bool)> {
+    p.policies
+        .iter()
+        .map(|pol| (pol.name.to_string(), pol.attachment.is_certain()))
+        .collect()
+}
+
+#[test]
+fn policies_that_may_be_attached_are_kept_as_possible_never_dropped() {
+    let m = template("cfn/attachments.yaml");
+    let app = role(&m, "AppRole");
+    let generated = role(&m, "GeneratedRole");
+    let pair = |n: &str, c: bool| (n.to_string(), c);
+    assert_eq!(
+        attachments(app),
+        [
+            pair("deny-deletes", false),
+            pair("deny-scans", false),
+            pair("upper", true)
+        ]
+    );
+    assert_eq!(
+        attachments(generated),
+        [pair("deny-deletes", false)],
+        "a generated name is no parameter's value"
+    );
+    let Attachment::Possible { why } = &app.policies[0].attachment else {
+        panic!()
+    };
+    assert!(
+        why.detail.contains("DenyDeletes") && why.detail.contains("condition `Shared`"),
+        "{}",
+        why.detail
+    );
+    // The parameter's role is a principal of its own, which certainly holds its policy, and may
+    // hold those that name `orders-app` or an unknown role, whatever the order of resources.
+    let other = role(&m, "${OtherRoleName.Ref}");
+    assert_eq!(
+        attachments(other),
+        [
+            pair("deny-deletes", false),
+            pair("deny-scans", true),
+            pair("upper", false)
+        ]
+    );
+    assert!(!other.created);
+    assert!(
+        m.unresolved
+            .iter()
+            .any(|u| u.resource == "DenyDeletes" && u.property == "Properties.Roles[0]")
+    );
+    // With the parameters given, everything is certain.
+    let mut o = opts();
+    o.parameters = vec![
+        ("OtherRoleName".into(), "orders-app".into()),
+        ("UseShared".into(), "no".into()),
+    ];
+    let m = template_with("cfn/attachments.yaml", &o);
+    let app = role(&m, "AppRole");
+    assert_eq!(
+        attachments(app),
+        [
+            pair("deny-deletes", true),
+            pair("deny-scans", true),
+            pair("upper", true)
+        ]
+    );
+    assert!(attachments(role(&m, "GeneratedRole")).is_empty());
+    // Inline policies sharing a name (case-insensitively) on one role: none is certain.
+    let m = template("lint-rejects/same-inline-name.yaml");
+    let app = role(&m, "AppRole");
+    assert_eq!(
+        attachments(app),
+        [
+            pair("Orders", false),
+            pair("orders", false),
+            pair("orders", false)
+        ]
+    );
+    let Attachment::Possible { why } = &app.policies[1].attachment else {
+        panic!()
+    };
+    assert!(
+        why.detail
+            .contains("more than one inline policy named `orders`"),
+        "{}",
+        why.detail
+    );
+}

@@ -1366,8 +1366,9 @@ impl<'a> Cfn<'a> {
         if !errors.is_empty() {
             return Err(IacErrors(errors));
         }
-        b.link_managed_documents();
         let mut unresolved = self.unresolved.into_inner();
+        b.attach_all(&self.env, &mut unresolved, "template");
+        b.link_managed_documents();
         b.collect_unresolved(&mut unresolved);
         Ok(IacModel {
             source: if self.sam {
@@ -1540,10 +1541,10 @@ impl<'a> Cfn<'a> {
                 };
                 if let Some(target) = self.prop(r, prop)? {
                     b.attach_to(
-                        self,
                         kind,
                         &target,
                         IdentityPolicy {
+                            attachment: Attachment::Certain,
                             name,
                             origin: format!("{}.{prop}", r.id),
                             body,
@@ -1848,6 +1849,7 @@ impl<'a> Cfn<'a> {
                 },
             };
             principal.policies.push(IdentityPolicy {
+                attachment: Attachment::Certain,
                 name: pol
                     .get("PolicyName")
                     .and_then(Value::to_text)
@@ -1879,9 +1881,12 @@ impl<'a> Cfn<'a> {
                 },
                 _ => Text::default(),
             };
-            principal
-                .policies
-                .push(IdentityPolicy { name, origin, body });
+            principal.policies.push(IdentityPolicy {
+                attachment: Attachment::Certain,
+                name,
+                origin,
+                body,
+            });
         }
     }
 
@@ -1903,12 +1908,12 @@ impl<'a> Cfn<'a> {
             };
             for (i, target) in list_of(v).into_iter().enumerate() {
                 let pol = IdentityPolicy {
+                    attachment: Attachment::Certain,
                     name: name.clone(),
                     origin: format!("{}.{prop}[{i}]", r.id),
                     body: body.clone(),
                 };
                 b.attach_to(
-                    self,
                     kind,
                     &target,
                     pol,
@@ -1919,6 +1924,19 @@ impl<'a> Cfn<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether two principal names may turn out to be the same. A name AWS generates for a resource
+/// the input creates is no other principal's name (IAM names are unique in an account).
+pub(crate) fn may_equal(a: &Text, b: &Text) -> bool {
+    if a.certainly_equal(b) {
+        return true;
+    }
+    if let (Some(x), Some(y)) = (a.as_known(), b.as_known()) {
+        return x == y;
+    }
+    let generated = |t: &Text| matches!(t.parts(), [Part::Symbol(s)] if s.shape.iter().any(|p| matches!(p, Part::Unknown(u) if u.code == UnknownCode::Generated)));
+    !(generated(a) || generated(b))
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -1979,45 +1997,49 @@ pub(crate) struct Build {
     pub functions: Vec<Function>,
     pub pending_aliases: Vec<(Text, Text)>,
     pub pending_bucket_policies: Vec<ResourcePolicy>,
+    pub links: Vec<Link>,
+}
+
+/// A policy attached to a principal by name.
+pub(crate) struct Link {
+    pub kind: PrincipalKind,
+    pub target: Value,
+    pub pol: IdentityPolicy,
+    pub res: String,
+    pub prop: String,
 }
 
 impl Build {
-    /// Attaches a policy to the principal whose name is `target`; a name the template does not
-    /// create becomes a principal of its own, marked as possibly holding more.
+    /// Records that a policy is attached to the principal whose name is `target` (see
+    /// [`Build::attach_all`]); a name the input does not create becomes a principal of its own,
+    /// marked as possibly holding more.
     pub(crate) fn attach_to(
         &mut self,
-        cfn: &Cfn,
         kind: PrincipalKind,
         target: &Value,
         pol: IdentityPolicy,
         res: &str,
         prop: &str,
     ) {
-        let mut unresolved = cfn.unresolved.borrow_mut();
-        self.attach_with(
-            &cfn.env,
+        self.links.push(Link {
             kind,
-            target,
+            target: target.clone(),
             pol,
-            res,
-            prop,
-            &mut unresolved,
-            "template",
-        );
+            res: res.to_string(),
+            prop: prop.to_string(),
+        });
     }
 
-    /// Like [`Build::attach_to`], for any input (`what` names it in messages).
+    /// Attaches one policy to the principals its target names or may name.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn attach_with(
+    fn attach_with(
         &mut self,
-        env: &Environment,
         kind: PrincipalKind,
         target: &Value,
         pol: IdentityPolicy,
         res: &str,
         prop: &str,
         unresolved: &mut Vec<Unresolved>,
-        what: &str,
     ) {
         let t = match target.to_text() {
             Some(t) if t.unknowns().next().is_none() => t,
@@ -2041,17 +2063,61 @@ impl Build {
                         ),
                     ),
                 });
+                // It may be attached to any of them: a Deny in it must not be dropped.
+                let why = Unknown::new(
+                    u.code,
+                    format!(
+                        "`{res}` {prop} names a {} known only at deploy ({}); it may be this one",
+                        kind.as_str(),
+                        u.detail
+                    ),
+                );
+                for p in self.principals.iter_mut().filter(|p| p.kind == kind) {
+                    let mut pol = pol.clone();
+                    pol.attachment = Attachment::Possible { why: why.clone() };
+                    p.policies.push(pol);
+                }
                 return;
             }
         };
-        if let Some(p) = self
-            .principals
-            .iter_mut()
-            .find(|p| p.kind == kind && p.name.certainly_equal(&t))
-        {
-            p.policies.push(pol);
-            return;
+        // IAM names are unique in an account and "not distinguished by case"
+        // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+        let lower = t.to_lowercase();
+        let mut exact = false;
+        for p in self.principals.iter_mut().filter(|p| p.kind == kind) {
+            let name = p.name.to_lowercase();
+            if name.certainly_equal(&lower) {
+                p.policies.push(pol.clone());
+                exact = true;
+            } else if may_equal(&name, &lower) {
+                let mut pol = pol.clone();
+                pol.attachment = Attachment::Possible {
+                    why: Unknown::new(
+                        UnknownCode::NotInInput,
+                        format!(
+                            "`{res}` {prop} names `{t}`, which may turn out to be `{}`",
+                            p.name
+                        ),
+                    ),
+                };
+                p.policies.push(pol);
+            }
         }
+        if !exact {
+            unreachable!("attach_all creates a principal for every name first");
+        }
+    }
+
+    /// A principal for a name the input does not create: it exists elsewhere and may hold more.
+    fn external(
+        &mut self,
+        env: &Environment,
+        kind: PrincipalKind,
+        t: &Text,
+        res: &str,
+        what: &str,
+    ) {
+        let t = t.clone();
         let arn = Text::concat([
             Text::known("arn:"),
             env.partition.clone(),
@@ -2074,7 +2140,7 @@ impl Build {
             name: t.clone(),
             arn,
             path: Text::unknown(Unknown::new(UnknownCode::NotInInput, format!("the path of `{t}`"))),
-            policies: vec![pol],
+            policies: Vec::new(),
             boundary: None,
             trust: None,
             tags: Vec::new(),
@@ -2084,6 +2150,35 @@ impl Build {
             },
             defined_by: format!("named by {res}"),
         });
+    }
+
+    /// Attaches every collected policy: first a principal for each name the input does not
+    /// create, then each policy to the principals it names (or may name), so the order of the
+    /// input's resources does not matter.
+    pub(crate) fn attach_all(
+        &mut self,
+        env: &Environment,
+        unresolved: &mut Vec<Unresolved>,
+        what: &str,
+    ) {
+        let links = std::mem::take(&mut self.links);
+        for l in &links {
+            if let Some(t) = l.target.to_text()
+                && t.unknowns().next().is_none()
+            {
+                let lower = t.to_lowercase();
+                if !self
+                    .principals
+                    .iter()
+                    .any(|p| p.kind == l.kind && p.name.to_lowercase().certainly_equal(&lower))
+                {
+                    self.external(env, l.kind, &t, &l.res, what);
+                }
+            }
+        }
+        for l in links {
+            self.attach_with(l.kind, &l.target, l.pol, &l.res, &l.prop, unresolved);
+        }
     }
 
     pub(crate) fn role_by_arn(&self, arn: &Text) -> FunctionRole {
@@ -2102,7 +2197,36 @@ impl Build {
 
     /// Managed policy ARNs and boundaries that name a policy the input defines get its document;
     /// aliases and bucket policies find their key and bucket.
+    ///
+    /// Inline policies that share a name on one principal become possible: IAM keeps one of
+    /// them (`PutRolePolicy` with an existing name replaces it).
     pub(crate) fn link_managed_documents(&mut self) {
+        for p in &mut self.principals {
+            let names: Vec<Option<String>> = p
+                .policies
+                .iter()
+                .map(|pol| match pol.body {
+                    PolicyBody::Managed(_) => None,
+                    _ => pol.name.as_known().map(str::to_lowercase),
+                })
+                .collect();
+            for (i, pol) in p.policies.iter_mut().enumerate() {
+                if let Some(n) = &names[i]
+                    && names.iter().filter(|m| m.as_ref() == Some(n)).count() > 1
+                    && pol.attachment.is_certain()
+                {
+                    pol.attachment = Attachment::Possible {
+                        why: Unknown::new(
+                            UnknownCode::Unsupported,
+                            format!(
+                                "`{}` has more than one inline policy named `{}`; IAM keeps only one of them",
+                                p.id, pol.name
+                            ),
+                        ),
+                    };
+                }
+            }
+        }
         let managed = self.managed.clone();
         let find = |arn: &ManagedPolicyArn| -> Option<ManagedDocument> {
             let ManagedPolicyArn::Arn(t) = arn else {

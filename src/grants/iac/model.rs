@@ -98,6 +98,27 @@ pub struct IdentityPolicy {
     /// `aws_iam_role_policy_attachment.orders`.
     pub origin: String,
     pub body: PolicyBody,
+    /// Whether the principal certainly holds it.
+    #[serde(default, skip_serializing_if = "Attachment::is_certain")]
+    pub attachment: Attachment,
+}
+
+/// Whether a policy is certainly attached to a principal.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Attachment {
+    #[default]
+    Certain,
+    /// It may or may not be attached (the `Roles` it names are unknown before deploy, or two
+    /// inline policies share a name and only one survives): its Deny statements may apply, its
+    /// Allow statements cannot be relied on.
+    Possible { why: Unknown },
+}
+
+impl Attachment {
+    pub fn is_certain(&self) -> bool {
+        matches!(self, Attachment::Certain)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -457,6 +457,7 @@ pub(crate) fn implicit_role_policies(
         };
         let target = dlq.get("TargetArn").cloned().unwrap_or(Value::Null);
         inline.push(IdentityPolicy {
+            attachment: Attachment::Certain,
             name: Text::known("DeadLetterQueuePolicy"),
             origin: format!("{}.DeadLetterQueue", f.id),
             body: PolicyBody::Inline {
@@ -508,6 +509,7 @@ pub(crate) fn implicit_role_policies(
                     Cond::False => Some(b),
                     Cond::Undecided(why) => {
                         inline.push(IdentityPolicy {
+                            attachment: Attachment::Certain,
                             name: Text::known(format!("{role_id}Policy{i}")),
                             origin,
                             body: PolicyBody::Unknown {
@@ -536,6 +538,7 @@ pub(crate) fn implicit_role_policies(
                     Ev::NoValue => continue,
                 };
                 inline.push(IdentityPolicy {
+                    attachment: Attachment::Certain,
                     name: Text::known(format!("{role_id}Policy{i}")),
                     origin,
                     body: PolicyBody::Inline { document: doc },
@@ -544,6 +547,7 @@ pub(crate) fn implicit_role_policies(
             EntryType::Template => {
                 let doc = expand_template(cfn, node, &path)?;
                 inline.push(IdentityPolicy {
+                    attachment: Attachment::Certain,
                     name: Text::known(format!("{role_id}Policy{i}")),
                     origin,
                     body: PolicyBody::Inline { document: doc },
@@ -556,6 +560,7 @@ pub(crate) fn implicit_role_policies(
                         Ev::NoValue => continue,
                         Ev::V(Value::Unknown(u)) => {
                             inline.push(IdentityPolicy {
+                                attachment: Attachment::Certain,
                                 name: Text::default(),
                                 origin,
                                 body: PolicyBody::Unknown { unknown: u },
@@ -600,6 +605,7 @@ pub(crate) fn implicit_role_policies(
             ManagedPolicyArn::Name(n) => Text::known(n.clone()),
         };
         role.policies.push(IdentityPolicy {
+            attachment: Attachment::Certain,
             name,
             origin,
             body: PolicyBody::Managed(ManagedPolicyRef {

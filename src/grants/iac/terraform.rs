@@ -545,10 +545,17 @@ impl<'a> Plan<'a> {
         Text::symbol(Symbol::new(i.address.clone(), attr))
     }
 
+    /// A name; unknown before apply only when the provider or AWS generates it (`name_prefix`,
+    /// or no name), so the symbol's shape says "generated".
     fn name_of(&self, i: &Instance, attr: &str) -> Text {
         match self.raw(i, attr) {
             Value::Text(t) => t,
-            _ => self.sym(i, attr),
+            _ => Text::symbol(Symbol::new(i.address.clone(), attr).with_shape(vec![
+                super::value::Part::Unknown(Unknown::new(
+                    UnknownCode::Generated,
+                    format!("the name generated for `{}` at apply", i.address),
+                )),
+            ])),
         }
     }
 
@@ -604,6 +611,13 @@ impl<'a> Plan<'a> {
                 self.iam_arn("policy", self.path_of(i), self.name_of(i, "name"))
             }
             ("aws_iam_role" | "aws_iam_user" | "aws_iam_group", "id") => self.name_of(i, "name"),
+            (
+                "aws_iam_role" | "aws_iam_user" | "aws_iam_group" | "aws_iam_policy"
+                | "aws_dynamodb_table",
+                "name",
+            ) => self.name_of(i, "name"),
+            ("aws_s3_bucket", "bucket") => self.name_of(i, "bucket"),
+            ("aws_lambda_function", "function_name") => self.name_of(i, "function_name"),
             ("aws_kms_key", "key_id" | "id") => self.sym(i, "key_id"),
             ("aws_kms_key", "arn") => self.regional_arn(
                 "kms",
@@ -841,6 +855,7 @@ impl<'a> Plan<'a> {
                         None => continue,
                     };
                     let pol = IdentityPolicy {
+                        attachment: Attachment::Certain,
                         name: self.name_of(i, "name"),
                         origin: a.clone(),
                         body,
@@ -1142,17 +1157,9 @@ impl<'a> Plan<'a> {
         }
         // Attach, creating principals for names the plan does not manage.
         for (kind, target, pol, res, prop) in links {
-            b.attach_with(
-                &self.env,
-                kind,
-                &target,
-                pol,
-                &res,
-                &prop,
-                &mut self.unresolved,
-                "plan",
-            );
+            b.attach_to(kind, &target, pol, &res, &prop);
         }
+        b.attach_all(&self.env, &mut self.unresolved, "plan");
         b.link_managed_documents();
         let mut unresolved = std::mem::take(&mut self.unresolved);
         b.collect_unresolved(&mut unresolved);
@@ -1202,6 +1209,7 @@ impl<'a> Plan<'a> {
     fn managed_policy(&self, i: &Instance, attr: &str, origin: String) -> IdentityPolicy {
         match self.attr(i, attr) {
             Value::Unknown(u) => IdentityPolicy {
+                attachment: Attachment::Certain,
                 name: Text::default(),
                 origin,
                 body: PolicyBody::Unknown { unknown: u },
@@ -1209,6 +1217,7 @@ impl<'a> Plan<'a> {
             v => {
                 let t = v.to_text().unwrap_or_default();
                 IdentityPolicy {
+                    attachment: Attachment::Certain,
                     name: t.clone(),
                     origin,
                     body: PolicyBody::Managed(ManagedPolicyRef {
@@ -1291,10 +1300,16 @@ impl<'a> Plan<'a> {
                                     ),
                                 },
                             };
-                            p.policies.push(IdentityPolicy { name, origin, body });
+                            p.policies.push(IdentityPolicy {
+                                attachment: Attachment::Certain,
+                                name,
+                                origin,
+                                body,
+                            });
                         }
                     }
                     Value::Unknown(u) => p.policies.push(IdentityPolicy {
+                        attachment: Attachment::Certain,
                         name: Text::default(),
                         origin: format!("{}.inline_policy", i.address),
                         body: PolicyBody::Unknown { unknown: u },
@@ -1309,6 +1324,7 @@ impl<'a> Plan<'a> {
                             let origin = format!("{}.managed_policy_arns[{n}]", i.address);
                             p.policies.push(match v {
                                 Value::Unknown(u) => IdentityPolicy {
+                                    attachment: Attachment::Certain,
                                     name: Text::default(),
                                     origin,
                                     body: PolicyBody::Unknown { unknown: u },
@@ -1316,6 +1332,7 @@ impl<'a> Plan<'a> {
                                 v => {
                                     let t = v.to_text().unwrap_or_default();
                                     IdentityPolicy {
+                                        attachment: Attachment::Certain,
                                         name: t.clone(),
                                         origin,
                                         body: PolicyBody::Managed(ManagedPolicyRef {
@@ -1328,6 +1345,7 @@ impl<'a> Plan<'a> {
                         }
                     }
                     Value::Unknown(u) => p.policies.push(IdentityPolicy {
+                        attachment: Attachment::Certain,
                         name: Text::default(),
                         origin: format!("{}.managed_policy_arns", i.address),
                         body: PolicyBody::Unknown { unknown: u },

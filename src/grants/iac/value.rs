@@ -80,7 +80,7 @@ impl fmt::Display for Unknown {
 /// A value that exists only after deploy but is the same wherever the input names it: the value
 /// of `Ref X` (`attribute` = `Ref`) or `Fn::GetAtt X.attribute` in a template, a pseudo parameter
 /// (`AWS::AccountId`, `Ref`) or parameter without a value, or a Terraform `address.attribute`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Symbol {
     /// A logical id, parameter name, pseudo parameter or Terraform resource address.
     pub resource: String,
@@ -90,6 +90,23 @@ pub struct Symbol {
     /// nothing is known. Never claims more than AWS documents (see the readers).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shape: Vec<Part>,
+}
+
+/// Symbols are equal when they stand for the same value (same resource and attribute), whatever
+/// shape each occurrence carries.
+impl PartialEq for Symbol {
+    fn eq(&self, other: &Symbol) -> bool {
+        self.same_as(other)
+    }
+}
+
+impl Eq for Symbol {}
+
+impl std::hash::Hash for Symbol {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.resource.hash(h);
+        self.attribute.hash(h);
+    }
 }
 
 impl Symbol {
