@@ -1,7 +1,9 @@
 """Runs the AWS SAM translator on SAM templates, offline, and prints the CloudFormation it makes.
 
-Usage: python sam_translate.py REGION [KEY=VALUE ...] -- TEMPLATE...
-Prints one JSON object: {template path: translated template, or {"error": message}}.
+Usage: python sam_translate.py REGION TEMPLATE[?KEY=VALUE&KEY=VALUE]...
+Each template is translated with the stack parameters after its `?` (one Python start for all:
+importing the translator is most of the time). Prints one JSON object:
+{argument: translated template, or {"error": message}}.
 
 The translator asks IAM for the ARNs of managed policy names only when its bundled list lacks
 them; the loader here answers with nothing, as IAM would for an unknown name.
@@ -12,11 +14,7 @@ import sys
 
 
 def main():
-    args = sys.argv[1:]
-    region = args.pop(0)
-    sep = args.index("--")
-    params = dict(a.split("=", 1) for a in args[:sep])
-    paths = args[sep + 1:]
+    region, specs = sys.argv[1], sys.argv[2:]
     os.environ["AWS_DEFAULT_REGION"] = region
     os.environ["AWS_REGION"] = region
     from samtranslator.translator.transform import transform
@@ -27,15 +25,16 @@ def main():
             return {}
 
     out = {}
-    for path in paths:
+    for spec in specs:
+        path, _, query = spec.partition("?")
         with open(path, encoding="utf-8") as f:
             template = yaml_parse(f.read())
-        values = dict(params)
+        values = dict(kv.split("=", 1) for kv in query.split("&") if kv)
         values.setdefault("AWS::Region", region)
         try:
-            out[path] = transform(template, values, NoManagedPolicies())
+            out[spec] = transform(template, values, NoManagedPolicies())
         except Exception as e:  # the translator's errors are the answer for that template
-            out[path] = {"error": f"{type(e).__name__}: {e}"}
+            out[spec] = {"error": f"{type(e).__name__}: {e}"}
     json.dump(out, sys.stdout, indent=1, sort_keys=True, default=str)
 
 
