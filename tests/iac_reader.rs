@@ -1411,10 +1411,24 @@ fn terraform_policy_marked_unknown_and_a_role_known_only_after_apply_stay_unknow
         let r = role(&m, id);
         assert_eq!(r.policies.len(), 1, "{id}: {:?}", r.policies);
         let pol = &r.policies[0];
-        assert!(!pol.attachment.is_certain(), "{id}: the role it names is known only after apply");
-        let PolicyBody::Unknown { unknown } = &pol.body else { panic!("{pol:?}") };
+        assert!(
+            !pol.attachment.is_certain(),
+            "{id}: the role it names is known only after apply"
+        );
+        let PolicyBody::Unknown { unknown } = &pol.body else {
+            panic!("{pol:?}")
+        };
         assert_eq!(unknown.code, UnknownCode::AfterApply);
-        assert!(unknown.detail.contains("aws_iam_role_policy.p.policy") && unknown.detail.contains("var.extra"), "{}", unknown.detail);
+        assert!(
+            unknown.detail.contains("aws_iam_role_policy.p.policy")
+                && unknown.detail.contains("var.extra"),
+            "{}",
+            unknown.detail
+        );
     }
-    assert!(m.unresolved.iter().any(|u| u.resource == "aws_iam_role_policy.p" && u.property == "role"));
+    assert!(
+        m.unresolved
+            .iter()
+            .any(|u| u.resource == "aws_iam_role_policy.p" && u.property == "role")
+    );
 }
