@@ -1432,3 +1432,63 @@ fn terraform_policy_marked_unknown_and_a_role_known_only_after_apply_stay_unknow
             .any(|u| u.resource == "aws_iam_role_policy.p" && u.property == "role")
     );
 }
+
+#[test]
+fn terraform_exclusive_settings_make_what_they_remove_uncertain() {
+    let role_change = |name: &str, actions: &str, after: serde_json::Value| {
+        json!({"address": format!("aws_iam_role.{name}"), "mode": "managed", "type": "aws_iam_role", "name": name,
+               "change": {"actions": [actions], "before": null, "after": after, "after_unknown": {}}})
+    };
+    let plan = json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            role_change("x", "create", json!({"name": "x", "path": "/", "managed_policy_arns": ["arn:aws:iam::aws:policy/A"]})),
+            role_change("old", "no-op", json!({"name": "old", "path": "/", "managed_policy_arns": ["arn:aws:iam::111122223333:policy/shared"]})),
+            {"address": "aws_iam_role_policy_attachment.b", "mode": "managed", "type": "aws_iam_role_policy_attachment", "name": "b",
+             "change": {"actions": ["create"], "before": null, "after": {"role": "x", "policy_arn": "arn:aws:iam::aws:policy/B"}, "after_unknown": {}}},
+            {"address": "aws_iam_policy_attachment.shared", "mode": "managed", "type": "aws_iam_policy_attachment", "name": "shared",
+             "change": {"actions": ["create"], "before": null, "after": {"name": "shared", "roles": ["x"], "policy_arn": "arn:aws:iam::111122223333:policy/shared"}, "after_unknown": {}}}
+        ],
+        "prior_state": {"values": {"root_module": {"resources": [
+            {"address": "aws_iam_role.old", "mode": "managed", "type": "aws_iam_role", "name": "old", "values": {"name": "old", "path": "/"}}
+        ]}}},
+        "configuration": {"root_module": {"resources": [
+            {"address": "aws_iam_role.x", "mode": "managed", "type": "aws_iam_role", "name": "x", "expressions": {
+                "name": {"constant_value": "x"}, "managed_policy_arns": {"constant_value": ["arn:aws:iam::aws:policy/A"]}}}
+        ]}}
+    });
+    let m = read_plan("exclusive.json", &plan.to_string(), &PlanOptions::default()).unwrap();
+    let x = role(&m, "aws_iam_role.x");
+    let certain: Vec<(String, bool)> = x
+        .policies
+        .iter()
+        .map(|p| (p.name.to_string(), p.attachment.is_certain()))
+        .collect();
+    assert_eq!(
+        certain,
+        [
+            ("arn:aws:iam::aws:policy/A".to_string(), true),
+            ("arn:aws:iam::aws:policy/B".to_string(), false),
+            ("arn:aws:iam::111122223333:policy/shared".to_string(), false),
+        ]
+    );
+    // `old` holds `shared` in the state, but the exclusive attachment will take it away.
+    let u = m
+        .unresolved
+        .iter()
+        .find(|u| u.resource == "aws_iam_role.old")
+        .unwrap_or_else(|| panic!("{:?}", m.unresolved));
+    assert!(
+        u.unknown
+            .detail
+            .contains("aws_iam_policy_attachment.shared"),
+        "{}",
+        u.unknown.detail
+    );
+    let old = role(&m, "aws_iam_role.old");
+    assert!(
+        !old.policies[0].attachment.is_certain(),
+        "{:?}",
+        old.policies
+    );
+}

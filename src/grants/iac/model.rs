@@ -291,8 +291,9 @@ pub struct IacModel {
     pub buckets: Vec<Bucket>,
     pub functions: Vec<Function>,
     pub unresolved: Vec<Unresolved>,
-    /// What the reader saw but does not model, where it can only add Allow statements (so it
-    /// cannot hide a Deny): SAM event-source policies, for example.
+    /// What the reader saw and reports in words: what it does not model where that can only add
+    /// Allow statements (SAM event-source policies, connectors), and settings whose effect is
+    /// listed in `unresolved` too (an exclusive `aws_iam_policy_attachment`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }

@@ -836,6 +836,7 @@ impl<'a> Plan<'a> {
             }
         }
         let mut links: Vec<(PrincipalKind, Value, IdentityPolicy, String, String)> = Vec::new();
+        let mut exclusive_attachments: Vec<(String, Value)> = Vec::new();
         for idx in 0..self.instances.len() {
             let i = &self.instances[idx];
             if i.data {
@@ -877,6 +878,7 @@ impl<'a> Plan<'a> {
                     self.notes.push(format!(
                         "`{a}` (aws_iam_policy_attachment) is exclusive: after apply its policy is attached only to the roles, users and groups it lists, and detached from any other"
                     ));
+                    exclusive_attachments.push((a.clone(), self.attr(i, "policy_arn")));
                     for (kind, attr) in [
                         (PrincipalKind::Role, "roles"),
                         (PrincipalKind::User, "users"),
@@ -1160,6 +1162,7 @@ impl<'a> Plan<'a> {
             b.attach_to(kind, &target, pol, &res, &prop);
         }
         b.attach_all(&self.env, &mut self.unresolved, "plan");
+        self.exclusive(&mut b, &exclusive_attachments);
         b.link_managed_documents();
         let mut unresolved = std::mem::take(&mut self.unresolved);
         b.collect_unresolved(&mut unresolved);
@@ -1224,6 +1227,80 @@ impl<'a> Plan<'a> {
                         arn: ManagedPolicyArn::Arn(t),
                         document: ManagedDocument::Referenced,
                     }),
+                }
+            }
+        }
+    }
+
+    /// What exclusive settings take away, which the rest of the plan (or IAM today) may show:
+    /// - a role that configures `managed_policy_arns` (or `inline_policy`) keeps only those; a
+    ///   separate attachment resource fights it, so whether that policy stays is uncertain;
+    /// - an `aws_iam_policy_attachment` detaches its policy from every principal it does not
+    ///   list: an existing principal that IAM shows holding it now will not after apply.
+    fn exclusive(&mut self, b: &mut super::cfn::Build, attachments: &[(String, Value)]) {
+        for p in &mut b.principals {
+            let Some(i) = self.inst(&p.id) else { continue };
+            if p.kind != PrincipalKind::Role {
+                continue;
+            }
+            let managed = self.configured(i, "managed_policy_arns");
+            let inline = self.configured(i, "inline_policy");
+            for pol in &mut p.policies {
+                let (exclusive, attr) = match pol.body {
+                    PolicyBody::Managed(_) => (managed, "managed_policy_arns"),
+                    _ => (inline, "inline_policy"),
+                };
+                if exclusive
+                    && !pol.origin.starts_with(&format!("{}.{attr}", p.id))
+                    && pol.attachment.is_certain()
+                {
+                    pol.attachment = Attachment::Possible {
+                        why: Unknown::new(
+                            UnknownCode::Unsupported,
+                            format!(
+                                "`{}` sets `{attr}` exclusively, which removes what `{}` attaches",
+                                p.id, pol.origin
+                            ),
+                        ),
+                    };
+                }
+            }
+        }
+        for (address, arn) in attachments {
+            let Some(arn) = arn.to_text() else { continue };
+            for p in b.principals.iter_mut().filter(|p| !p.created) {
+                let listed = p
+                    .policies
+                    .iter()
+                    .any(|pol| pol.origin.starts_with(&format!("{address}.")));
+                if !listed {
+                    // What the state shows attached will be detached.
+                    for pol in &mut p.policies {
+                        if let PolicyBody::Managed(ManagedPolicyRef {
+                            arn: ManagedPolicyArn::Arn(t),
+                            ..
+                        }) = &pol.body
+                            && t.certainly_equal(&arn)
+                        {
+                            pol.attachment = Attachment::Possible {
+                                why: Unknown::new(
+                                    UnknownCode::Unsupported,
+                                    format!(
+                                        "`{address}` detaches `{arn}` from `{}` at apply",
+                                        p.id
+                                    ),
+                                ),
+                            };
+                        }
+                    }
+                    self.unresolved.push(Unresolved {
+                        resource: p.id.clone(),
+                        property: "attached policies".into(),
+                        unknown: Unknown::new(
+                            UnknownCode::NotInInput,
+                            format!("`{address}` detaches `{arn}` from every {} it does not list: if IAM shows it attached to `{}` now, it will not be after apply", p.kind.as_str(), p.id),
+                        ),
+                    });
                 }
             }
         }
