@@ -1492,3 +1492,59 @@ fn terraform_exclusive_settings_make_what_they_remove_uncertain() {
         old.policies
     );
 }
+
+#[test]
+fn resources_under_conditions_exist_or_not_and_undecided_ones_are_unknown() {
+    let body = r#"
+Parameters:
+  Env: {Type: String, Default: dev}
+  Flag: {Type: String}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  Flagged: !Equals [!Ref Flag, 'on']
+Resources:
+  R:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: r
+  ProdOnly:
+    Type: AWS::IAM::Policy
+    Condition: IsProd
+    Properties:
+      PolicyName: prod-only
+      Roles: [!Ref R]
+      PolicyDocument: {Statement: []}
+  Maybe:
+    Type: AWS::IAM::Policy
+    Condition: Flagged
+    Properties:
+      PolicyName: maybe
+      Roles: [!Ref R]
+      PolicyDocument: {Statement: [{Effect: Deny, Action: '*', Resource: '*'}]}
+"#;
+    let m = read_template("conditions.yaml", body, &opts()).unwrap();
+    let r = role(&m, "R");
+    assert_eq!(
+        r.policies.len(),
+        1,
+        "the IsProd policy does not exist when Env=dev: {:?}",
+        r.policies
+    );
+    assert!(
+        matches!(&r.policies[0].body, PolicyBody::Unknown { unknown } if unknown.code == UnknownCode::UndecidedCondition)
+    );
+    assert!(
+        m.unresolved
+            .iter()
+            .any(|u| u.resource == "Maybe" && u.property == "Condition")
+    );
+    let mut o = opts();
+    o.parameters = vec![("Flag".into(), "on".into()), ("Env".into(), "prod".into())];
+    let m = read_template("conditions.yaml", body, &o).unwrap();
+    let names: Vec<String> = role(&m, "R")
+        .policies
+        .iter()
+        .map(|p| p.name.to_string())
+        .collect();
+    assert_eq!(names, ["prod-only", "maybe"]);
+}

@@ -269,7 +269,9 @@ pub struct Function {
 /// Something the input leaves unresolved: the rows that depend on it are inconclusive.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unresolved {
-    /// The resource (logical id or address), or `Transform`/`Parameters` for the whole input.
+    /// The resource (logical id or address); for a policy, where it is attached
+    /// (`OrdersRole.Policies[0]`, `Maybe.Roles[0]`, as [`IdentityPolicy::origin`]);
+    /// `Transform`/`Parameters` for the whole input.
     pub resource: String,
     /// The property path inside it (`Properties.Policies[0].PolicyDocument.Statement[0].Resource`).
     pub property: String,
