@@ -53,10 +53,14 @@ struct Instance {
     created: bool,
     /// The configuration expressions of the resource block, if found.
     config: Option<J>,
+    /// The key of its provider configuration (`aws`, `aws.west`, `module.app:aws`).
+    provider: Option<String>,
 }
 
 struct Plan<'a> {
     file: &'a str,
+    /// Regions of the provider configurations that set one as a constant, by key.
+    provider_regions: HashMap<String, String>,
     instances: Vec<Instance>,
     index: HashMap<String, usize>,
     env: Environment,
@@ -106,7 +110,9 @@ fn module_prefix(address: &str) -> String {
     prefix
 }
 
-fn collect_config(module: &J, prefix: &str, out: &mut HashMap<String, J>) {
+/// Configuration blocks by address (module prefix without instance keys): their expressions and
+/// the key of the provider configuration they use.
+fn collect_config(module: &J, prefix: &str, out: &mut HashMap<String, (J, Option<String>)>) {
     for r in module
         .get("resources")
         .and_then(J::as_array)
@@ -116,7 +122,12 @@ fn collect_config(module: &J, prefix: &str, out: &mut HashMap<String, J>) {
         if let Some(a) = r.get("address").and_then(J::as_str) {
             out.insert(
                 format!("{prefix}{a}"),
-                r.get("expressions").cloned().unwrap_or(J::Null),
+                (
+                    r.get("expressions").cloned().unwrap_or(J::Null),
+                    r.get("provider_config_key")
+                        .and_then(J::as_str)
+                        .map(str::to_string),
+                ),
             );
         }
     }
@@ -255,7 +266,8 @@ pub fn read_plan(file: &str, text: &str, opts: &PlanOptions) -> Result<IacModel,
                 after: r.get("values").cloned().unwrap_or(J::Null),
                 after_unknown: J::Null,
                 created: false,
-                config: config.get(&strip_keys(address)).cloned(),
+                config: config.get(&strip_keys(address)).map(|c| c.0.clone()),
+                provider: config.get(&strip_keys(address)).and_then(|c| c.1.clone()),
             },
             &mut instances,
         );
@@ -270,7 +282,8 @@ pub fn read_plan(file: &str, text: &str, opts: &PlanOptions) -> Result<IacModel,
                 after: r.get("values").cloned().unwrap_or(J::Null),
                 after_unknown: J::Null,
                 created: !prior.iter().any(|(a, _)| a == address),
-                config: config.get(&strip_keys(address)).cloned(),
+                config: config.get(&strip_keys(address)).map(|c| c.0.clone()),
+                provider: config.get(&strip_keys(address)).and_then(|c| c.1.clone()),
             },
             &mut instances,
         );
@@ -306,7 +319,8 @@ pub fn read_plan(file: &str, text: &str, opts: &PlanOptions) -> Result<IacModel,
                     .cloned()
                     .unwrap_or(J::Null),
                 created: actions.contains(&"create"),
-                config: config.get(&strip_keys(address)).cloned(),
+                config: config.get(&strip_keys(address)).map(|c| c.0.clone()),
+                provider: config.get(&strip_keys(address)).and_then(|c| c.1.clone()),
             },
             &mut instances,
         );
@@ -319,8 +333,23 @@ pub fn read_plan(file: &str, text: &str, opts: &PlanOptions) -> Result<IacModel,
         .collect();
 
     let env = environment(&root, &instances, opts);
+    let mut provider_regions = HashMap::new();
+    for (key, p) in root
+        .pointer("/configuration/provider_config")
+        .and_then(J::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(r) = p
+            .pointer("/expressions/region/constant_value")
+            .and_then(J::as_str)
+        {
+            provider_regions.insert(key.clone(), r.to_string());
+        }
+    }
     let mut plan = Plan {
         file,
+        provider_regions,
         instances,
         index,
         env,
@@ -582,12 +611,30 @@ impl<'a> Plan<'a> {
         ])
     }
 
-    fn regional_arn(&self, service: &str, resource: Text) -> Text {
+    /// The region a resource is created in: its own `region` argument (AWS provider 6), else
+    /// its provider configuration's; a configuration other than the default one whose region
+    /// the plan does not show as a constant gives a symbol, never the default's region.
+    fn region_of(&self, i: &Instance) -> Text {
+        if let Value::Text(t) = self.raw(i, "region")
+            && t.as_known().is_some_and(|r| !r.is_empty())
+        {
+            return t;
+        }
+        match i.provider.as_deref() {
+            None | Some("aws") => self.env.region.clone(),
+            Some(key) => match self.provider_regions.get(key) {
+                Some(r) => Text::known(r.clone()),
+                None => Text::symbol(Symbol::new(format!("provider[{key}]"), "region")),
+            },
+        }
+    }
+
+    fn regional_arn(&self, i: &Instance, service: &str, resource: Text) -> Text {
         Text::concat([
             Text::known("arn:"),
             self.env.partition.clone(),
             Text::known(format!(":{service}:")),
-            self.env.region.clone(),
+            self.region_of(i),
             Text::known(":"),
             self.env.account.clone(),
             Text::known(":"),
@@ -620,10 +667,12 @@ impl<'a> Plan<'a> {
             ("aws_lambda_function", "function_name") => self.name_of(i, "function_name"),
             ("aws_kms_key", "key_id" | "id") => self.sym(i, "key_id"),
             ("aws_kms_key", "arn") => self.regional_arn(
+                i,
                 "kms",
                 Text::concat([Text::known("key/"), self.sym(i, "key_id")]),
             ),
             ("aws_dynamodb_table", "arn") => self.regional_arn(
+                i,
                 "dynamodb",
                 Text::concat([Text::known("table/"), self.name_of(i, "name")]),
             ),
@@ -636,6 +685,7 @@ impl<'a> Plan<'a> {
             ]),
             ("aws_s3_bucket", "id") => self.name_of(i, "bucket"),
             ("aws_lambda_function", "arn") => self.regional_arn(
+                i,
                 "lambda",
                 Text::concat([Text::known("function:"), self.name_of(i, "function_name")]),
             ),
