@@ -1548,3 +1548,84 @@ Resources:
         .collect();
     assert_eq!(names, ["prod-only", "maybe"]);
 }
+
+#[test]
+fn terraform_regions_come_from_the_resource_or_its_provider_configuration() {
+    let table = |name: &str, after: serde_json::Value| {
+        json!({"address": format!("aws_dynamodb_table.{name}"), "mode": "managed", "type": "aws_dynamodb_table", "name": name,
+               "change": {"actions": ["create"], "before": null, "after": after, "after_unknown": {"arn": true}}})
+    };
+    let cfg = |name: &str, provider: &str| {
+        json!({"address": format!("aws_dynamodb_table.{name}"), "mode": "managed", "type": "aws_dynamodb_table", "name": name,
+               "provider_config_key": provider, "expressions": {"name": {"constant_value": name}}})
+    };
+    let plan = json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            table("home", json!({"name": "home"})),
+            table("west", json!({"name": "west"})),
+            table("own", json!({"name": "own", "region": "ap-south-1"})),
+            table("varying", json!({"name": "varying"}))
+        ],
+        "configuration": {
+            "provider_config": {
+                "aws": {"name": "aws", "expressions": {"region": {"constant_value": "us-east-1"}}},
+                "aws.west": {"name": "aws", "alias": "west", "expressions": {"region": {"constant_value": "us-west-2"}}},
+                "aws.other": {"name": "aws", "alias": "other", "expressions": {"region": {"references": ["var.region"]}}}
+            },
+            "root_module": {"resources": [cfg("home", "aws"), cfg("west", "aws.west"), cfg("own", "aws"), cfg("varying", "aws.other")]}
+        }
+    });
+    let m = read_plan(
+        "regions.json",
+        &plan.to_string(),
+        &PlanOptions {
+            account: Some("111122223333".into()),
+            region: None,
+        },
+    )
+    .unwrap();
+    let arn = |id: &str| m.table(id).unwrap().arn.to_string();
+    assert_eq!(
+        arn("aws_dynamodb_table.home"),
+        "arn:aws:dynamodb:us-east-1:111122223333:table/home"
+    );
+    assert_eq!(
+        arn("aws_dynamodb_table.west"),
+        "arn:aws:dynamodb:us-west-2:111122223333:table/west"
+    );
+    assert_eq!(
+        arn("aws_dynamodb_table.own"),
+        "arn:aws:dynamodb:ap-south-1:111122223333:table/own"
+    );
+    assert_eq!(
+        arn("aws_dynamodb_table.varying"),
+        "arn:aws:dynamodb:${provider[aws.other].region}:111122223333:table/varying"
+    );
+}
+
+#[test]
+fn cdk_synth_output_reads_as_cloudformation() {
+    let m = template("cfn/cdk-synth.json");
+    let r = role(&m, "UrlsFunctionServiceRole0D5F3E71");
+    assert_eq!(
+        managed(r),
+        ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    );
+    let doc = policy_doc(r, "UrlsFunctionServiceRoleDefaultPolicy5C1D2B8A").to_display_json();
+    assert_eq!(
+        doc["Statement"][0]["Resource"],
+        json!([
+            "arn:aws:dynamodb:us-east-1:111122223333:table/${UrlsTable8D5B3CE2.Ref}",
+            "arn:aws:dynamodb:us-east-1:111122223333:table/${UrlsTable8D5B3CE2.Ref}/index/*"
+        ])
+    );
+    let f = m.function("UrlsFunction1A2B3C4D").unwrap();
+    assert_eq!(f.role, FunctionRole::Principal { id: r.id.clone() });
+    assert_eq!(
+        env_var(&m, "UrlsFunction1A2B3C4D", "TABLE_NAME"),
+        Value::Text(m.table("UrlsTable8D5B3CE2").unwrap().name.clone())
+    );
+    // The bootstrap-version parameter is read from SSM, but nothing that grants uses it.
+    assert!(m.unresolved.is_empty(), "{:?}", m.unresolved);
+}
