@@ -1629,3 +1629,18 @@ fn cdk_synth_output_reads_as_cloudformation() {
     // The bootstrap-version parameter is read from SSM, but nothing that grants uses it.
     assert!(m.unresolved.is_empty(), "{:?}", m.unresolved);
 }
+
+#[test]
+fn models_serialize_and_read_back_unchanged() {
+    // A run can be saved and replayed: every model survives JSON.
+    for m in [
+        template("sam/mixed.yaml"),
+        template("cfn/intrinsics.yaml"),
+        template("cfn/attachments.yaml"),
+        plan("terraform/unknown-after-apply.plan.json"),
+    ] {
+        let text = serde_json::to_string(&m).unwrap();
+        let back: IacModel = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, m, "{}", m.file);
+    }
+}
