@@ -15,8 +15,10 @@ mod engine_conformance;
 mod engine_props;
 mod fuzz_regressions;
 
-// grants/: the SDK adapter on mocked responses; policy files and authorization details.
+// grants/: the SDK adapter on mocked responses; policy files and authorization details;
+// infrastructure templates and plans.
 mod adapter_mock;
+mod iac_reader;
 mod offline;
 
 // report/ and verdict/: rendered reports (snapshots), CI formats, generated policies.

@@ -3,12 +3,14 @@
 //! pipeline does not know which one it talks to: the AWS SDK adapter ([`sdk`], the only module
 //! that talks to AWS), policy files and authorization-details exports ([`offline`]), saved runs
 //! ([`snapshot`]: record and replay) and the call-rate ceiling ([`rate`]) around any of them.
-//! What they return is plain, serializable data ([`model`]). Next here: `iac/`,
-//! CloudFormation/SAM templates and Terraform plans.
+//! What they return is plain, serializable data ([`model`]). [`iac`] reads CloudFormation/SAM
+//! templates and Terraform plans into a model of the grants they will create (not yet behind
+//! the trait).
 //!
 //! May import: [`engine`](crate::engine), [`iam`](crate::iam), [`needs`](crate::needs).
 //! Must not decide verdicts.
 
+pub mod iac;
 pub mod model;
 pub mod offline;
 pub mod rate;
