@@ -16,6 +16,8 @@ mod generate_roundtrip;
 mod localstack;
 mod offline;
 mod render_ci;
+mod scan;
+mod scan_metrics;
 mod simulate_cmd;
 mod snapshots;
 mod why_policy;
