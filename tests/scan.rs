@@ -252,3 +252,81 @@ proptest! {
         let _ = scan::scan_sources(&files, &[], &ScanOptions { parse_all: true, ..ScanOptions::default() });
     }
 }
+
+#[test]
+fn walking_honours_gitignore_and_skips_environments() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let call = "from pydynox import Model, ModelConfig\nclass X(Model):\n    model_config = ModelConfig(table=\"t\")\nX.sync_delete_table()\n";
+    write(
+        "app/main.py",
+        "from pydynox import Model, ModelConfig\nclass M(Model):\n    model_config = ModelConfig(table=\"main\")\nM.sync_get(pk=1)\n",
+    );
+    write(".gitignore", "generated/\n");
+    write("generated/out.py", call);
+    write(".venv/lib/python3.12/site-packages/lib.py", call);
+    write("env/pyvenv.cfg", "home = /usr/bin\n");
+    write("env/lib/mod.py", call);
+    write("vendor/site-packages/lib.py", call);
+    write("web/node_modules/x/y.py", call);
+    write(".aws-sam/build/Fn/app.py", call);
+    write("vendor2/pydynox/__init__.py", call);
+    write("tests/test_main.py", call);
+    write("requirements.txt", "pydynox==1.3.0\n");
+    let r = scan::scan(&[root.to_path_buf()], &ScanOptions::default()).unwrap();
+    let needs: Vec<String> = r
+        .needs
+        .iter()
+        .map(|n| format!("{} {}", n.action, n.resource))
+        .collect();
+    assert_eq!(needs, vec!["dynamodb:GetItem table main"]);
+    assert_eq!(r.files.python_files, 1);
+    let dirs: Vec<&str> = r
+        .files
+        .skipped_dirs
+        .iter()
+        .map(|d| d.path.as_str())
+        .collect();
+    for d in [
+        ".venv",
+        ".aws-sam",
+        "env",
+        "vendor/site-packages",
+        "web/node_modules",
+        "vendor2/pydynox",
+    ] {
+        assert!(dirs.contains(&d), "{d} not reported as skipped: {dirs:?}");
+    }
+    assert!(
+        r.skipped
+            .iter()
+            .any(|s| s.kind == "test-file" && s.location.file == "tests/test_main.py")
+    );
+    assert_eq!(r.pydynox_version.unwrap().chosen.as_deref(), Some("1.3.0"));
+    let with_tests = scan::scan(
+        &[root.to_path_buf()],
+        &ScanOptions {
+            include_tests: true,
+            ..ScanOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        with_tests
+            .needs
+            .iter()
+            .any(|n| n.action == "dynamodb:DeleteTable")
+    );
+    let missing = scan::scan(&[root.join("nope")], &ScanOptions::default()).unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .ends_with("nope` does not exist; give a file or folder of the service's Python code"),
+        "{missing}"
+    );
+}

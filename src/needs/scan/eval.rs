@@ -29,6 +29,8 @@ pub struct Unit {
 }
 
 const MAX_DEPTH: usize = 48;
+/// Bound on nested `eval` calls in all, whatever the chain (keeps the stack small).
+const MAX_LEVEL: usize = 160;
 
 /// Table names with where each was set, or why they could not be read and what would fix it.
 type Tables = Result<Vec<(Name, Option<Definition>)>, (String, &'static str)>;
@@ -117,6 +119,9 @@ struct Program<'a> {
     memo_bind: RefCell<HashMap<(FileId, ScopeId, String), Vec<Value>>>,
     memo_call: RefCell<HashMap<(FileId, CallIdx), Vec<Value>>>,
     memo_model: RefCell<HashMap<ClassId, u8>>,
+    memo_mro: RefCell<HashMap<ClassId, Vec<ClassId>>>,
+    /// Current recursion of `eval`, across derivation chains.
+    level: std::cell::Cell<usize>,
     subclasses: RefCell<Option<HashMap<ClassId, Vec<ClassId>>>>,
     /// pydynox older than 0.14.0 encrypts with kms:Encrypt.
     kms_encrypt_action: &'static str,
@@ -158,6 +163,8 @@ pub fn resolve(units: &[Unit], api: &Api, version: Option<&semver::Version>) -> 
         memo_bind: RefCell::default(),
         memo_call: RefCell::default(),
         memo_model: RefCell::default(),
+        memo_mro: RefCell::default(),
+        level: std::cell::Cell::new(0),
         subclasses: RefCell::default(),
         kms_encrypt_action: if old_kms {
             "kms:Encrypt"
@@ -512,11 +519,21 @@ impl Program<'_> {
     // ---------- evaluation ----------
 
     fn eval(&self, f: FileId, sym: &Sym, depth: usize) -> Vec<Value> {
-        if depth > MAX_DEPTH {
+        // `depth` bounds one chain of derivation; `level` bounds the whole recursion, which
+        // also passes through class hierarchies (mro, model kind) that start new chains.
+        let level = self.level.get();
+        if depth > MAX_DEPTH || level > MAX_LEVEL {
             return vec![Value::Unknown(
                 "the value is too deeply derived to follow".into(),
             )];
         }
+        self.level.set(level + 1);
+        let out = self.eval_inner(f, sym, depth);
+        self.level.set(level);
+        out
+    }
+
+    fn eval_inner(&self, f: FileId, sym: &Sym, depth: usize) -> Vec<Value> {
         let d = depth + 1;
         match sym {
             Sym::Str(s) => vec![Value::Str(Name::literal(s.clone()))],
@@ -788,6 +805,17 @@ impl Program<'_> {
 
     /// The classes of `c`'s MRO that are in the tree (depth first, left to right).
     fn mro(&self, c: ClassId) -> Vec<ClassId> {
+        if let Some(m) = self.memo_mro.borrow().get(&c) {
+            return m.clone();
+        }
+        // A class whose bases refer back to itself (`class A(A.x)`): itself only.
+        self.memo_mro.borrow_mut().insert(c, vec![c]);
+        let out = self.mro_uncached(c);
+        self.memo_mro.borrow_mut().insert(c, out.clone());
+        out
+    }
+
+    fn mro_uncached(&self, c: ClassId) -> Vec<ClassId> {
         let mut out = Vec::new();
         let mut stack = vec![c];
         while let Some(x) = stack.pop() {

@@ -144,6 +144,8 @@ pub struct ScanOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
+    #[error("`{path}` does not exist; give a file or folder of the service's Python code")]
+    NotFound { path: String },
     #[error("cannot read `{path}`: {source}; check the path exists and is readable")]
     Read {
         path: String,
@@ -154,6 +156,11 @@ pub enum ScanError {
 
 /// Scans files and folders.
 pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<ScanReport, ScanError> {
+    if let Some(p) = paths.iter().find(|p| !p.exists()) {
+        return Err(ScanError::NotFound {
+            path: p.display().to_string(),
+        });
+    }
     let found = walk::discover(paths, opts.include_tests).map_err(|source| ScanError::Read {
         path: paths
             .iter()
@@ -236,7 +243,16 @@ pub fn scan_sources(
         .as_ref()
         .and_then(|v| v.chosen.as_deref())
         .and_then(|v| Version::parse(v).ok());
-    let found = eval::resolve(&units, api::Api::embedded(), chosen.as_ref());
+    // Resolution recurses through the program's names; a thread of its own gives it a stack
+    // that does not depend on the caller's (test threads have 2 MiB).
+    let resolve = || eval::resolve(&units, api::Api::embedded(), chosen.as_ref());
+    let found = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn_scoped(s, resolve)
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
+    .unwrap_or_else(|_| resolve());
     let mut report = ScanReport {
         schema: SCHEMA.to_string(),
         roots: Vec::new(),

@@ -48,6 +48,17 @@ const SKIP_DIRS: &[(&str, &str)] = &[
     (".tox", "tox environments"),
     (".nox", "nox environments"),
     (".git", "git metadata"),
+    (
+        ".aws-sam",
+        "SAM build output (copies of the code and its dependencies)",
+    ),
+    ("cdk.out", "CDK build output"),
+    (".serverless", "Serverless Framework build output"),
+    (".terraform", "Terraform providers and modules"),
+    (".mypy_cache", "a tool cache"),
+    (".pytest_cache", "a tool cache"),
+    (".ruff_cache", "a tool cache"),
+    (".eggs", "installed build dependencies"),
 ];
 
 fn is_project_file(name: &str) -> bool {
@@ -111,6 +122,16 @@ pub fn discover(roots: &[PathBuf], include_tests: bool) -> std::io::Result<Disco
                     .iter()
                     .find(|(n, _)| *n == name)
                     .map(|(_, r)| (*r).to_string())
+                    .or_else(|| {
+                        name.ends_with(".egg-info")
+                            .then(|| "package metadata".to_string())
+                    })
+                    .or_else(|| {
+                        // pydynox's own source, vendored into the tree: its calls are not
+                        // the service's.
+                        (name == "pydynox" && e.path().join("__init__.py").exists())
+                            .then(|| "the pydynox library itself (vendored)".to_string())
+                    })
                     .or_else(|| {
                         e.path()
                             .join("pyvenv.cfg")
