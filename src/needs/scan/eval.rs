@@ -1054,6 +1054,11 @@ impl Program<'_> {
                         .collect(),
                     None => vec![Value::List(vec![])],
                 },
+                "type" if site.call.args.len() == 3 => {
+                    vec![Value::Unknown(
+                        "a class created at run time with type()".into(),
+                    )]
+                }
                 "type" => arg(0, "")
                     .unwrap_or_default()
                     .into_iter()

@@ -16,3 +16,7 @@ class User(Model):
 class Order(Model):
     model_config = ModelConfig(table="orders")
     pk = StringAttribute(partition_key=True)
+
+
+Dynamic = type("Dynamic", (Model,), {"model_config": ModelConfig(table="dyn")})
+Dynamic.sync_get(pk="1")
