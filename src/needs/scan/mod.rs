@@ -115,7 +115,7 @@ pub mod version;
 pub mod walk;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use semver::Version;
@@ -315,9 +315,4 @@ fn parallel_map<T: Sync, R: Send>(
     let mut all: Vec<(usize, R)> = parts.into_iter().flatten().collect();
     all.sort_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, r)| r).collect()
-}
-
-/// The display path of a root, for messages.
-pub fn display_root(p: &Path) -> String {
-    p.display().to_string()
 }
