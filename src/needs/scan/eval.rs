@@ -798,6 +798,20 @@ impl Program<'_> {
             | Value::Collection(..)
             | Value::Results(_)
             | Value::Str(_) => vec![Value::Method(Box::new(v), a.to_string())],
+            // `Model.model_config.table`, `ModelConfig(...).table`: the argument it was
+            // built with.
+            Value::PyCall(_, cf, cc) => {
+                let site = &self.facts(cf).calls[cc];
+                let pos = if a == "table" || a == "index_name" {
+                    0
+                } else {
+                    usize::MAX
+                };
+                match self.arg_sym(site, pos, a) {
+                    Some(s) => self.eval(cf, s, depth + 1),
+                    None => vec![Value::Other],
+                }
+            }
             Value::Unknown(r) => vec![Value::Unknown(r)],
             _ => vec![Value::Other],
         }

@@ -32,3 +32,8 @@ def bulk(ops_from_caller: list) -> None:
     )
     client.sync_transact_get([{"table": ACCOUNTS, "key": {"pk": "a"}}])
     client.sync_transact_write(ops_from_caller)
+
+
+def move(a: dict) -> None:
+    with SyncTransaction(client) as tx:
+        tx.put(Ledger.model_config.table, a)
