@@ -7,7 +7,7 @@ CARGO ?= cargo
 
 FUZZ_SECONDS ?= 120
 
-.PHONY: demo test unit build lint bench fuzz localstack-up localstack-down catalogue-diff
+.PHONY: demo test unit build lint bench bench-scan fuzz fuzz-scan localstack-up localstack-down catalogue-diff
 
 ## demo: check the docs' "Complete example" policy on LocalStack (no AWS account needed)
 demo:
@@ -29,11 +29,17 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-## bench: engine throughput (criterion), the simulate batch path, and LocalStack audits vs the AWS CLI
+## bench: engine throughput (criterion), the simulate batch path, the Python scan of a generated
+## 10,000-file repository, and LocalStack audits vs the AWS CLI
 bench:
 	$(CARGO) bench --locked --bench engine
 	bash localstack/bench-simulate-batch.sh
+	bash tests/benches/bench-scan.sh
 	bash localstack/bench.sh
+
+## bench-scan: the Python scan alone (whole process, 10,000 generated files; FILES=N for more)
+bench-scan:
+	bash tests/benches/bench-scan.sh $(FILES)
 
 ## fuzz: fuzz the policy parser for FUZZ_SECONDS (not part of test or CI); keep any crash
 ## input in tests/fuzz/regressions/, which tests/fuzz_regressions.rs replays on every test run
@@ -49,6 +55,14 @@ fuzz:
 catalogue-diff:
 	@test -n "$(VERSION)" || { echo "usage: make catalogue-diff VERSION=x.y.z" >&2; exit 2; }
 	python3 tools/catalogue-diff/catalogue_diff.py "$(VERSION)"
+
+## fuzz-scan: fuzz the Python front end of the scan for FUZZ_SECONDS; keep any crash input in
+## tests/fuzz/regressions-scan/, which tests/scan.rs replays on every test run
+fuzz-scan:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	mkdir -p tests/fuzz/corpus-scan
+	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --fuzz-dir tests/fuzz --sanitizer none scan_python \
+	  tests/fuzz/corpus-scan tests/fuzz/regressions-scan -- -max_total_time=$(FUZZ_SECONDS)
 
 localstack-up:
 	bash localstack/start.sh

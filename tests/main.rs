@@ -15,6 +15,10 @@ mod engine_conformance;
 mod engine_props;
 mod fuzz_regressions;
 
+// needs/: the Python code scan (corpus, recall and precision).
+mod scan;
+mod scan_metrics;
+
 // grants/: the SDK adapter on mocked responses; policy files and authorization details;
 // infrastructure templates and plans.
 mod adapter_mock;

@@ -1,8 +1,9 @@
 //! What pydynox will call, for which features, on which resources: the *needs* side of the
 //! question. The catalogue ([`catalogue`], data in `catalogue.toml`, by pydynox release), the
 //! validated plan built from flags ([`plan`]) or from a `pydynox-iam.toml` ([`config`]), and
-//! what an AccessDenied message says was needed ([`accessdenied`]). No AWS calls, no file
-//! reading: callers pass text. Next here: `scan/`, reading the service's Python code.
+//! what an AccessDenied message says was needed ([`accessdenied`]), and what the service's own
+//! Python code will call ([`scan`]). No AWS calls; only [`scan`] reads files (the service's
+//! source tree, which it walks itself); everything else takes text from its caller.
 //!
 //! May import: [`engine`](crate::engine), [`iam`](crate::iam).
 
@@ -10,3 +11,4 @@ pub mod accessdenied;
 pub mod catalogue;
 pub mod config;
 pub mod plan;
+pub mod scan;

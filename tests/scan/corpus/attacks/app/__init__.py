@@ -1,0 +1,1 @@
+from app.models import *  # noqa: F403  (re-exports the models)
