@@ -6,6 +6,7 @@
 mod common;
 
 mod adapter_mock;
+mod adversarial;
 mod catalogue_actions;
 mod cli;
 mod engine_conformance;
