@@ -125,13 +125,24 @@ fn resource_entry(t: &Template, s: &Subject, symbols: &mut Vec<String>) -> Resul
             }
         };
         if answer == Tri::Unknown {
+            let mut covers_part = false;
             for n in symbolic::names(&p)
                 .into_iter()
                 .chain(symbolic::names(&text))
             {
-                if !symbols.contains(&n) {
+                if symbolic::is_request_wildcard(&n) {
+                    // Not a value known after deploy: the request itself names many resources.
+                    covers_part = true;
+                } else if !symbols.contains(&n) {
                     symbols.push(n);
                 }
+            }
+            if covers_part {
+                return Err(Unresolved::Unsupported(format!(
+                    "`{}` may cover some but not all of the resources `{}` names",
+                    t.source(),
+                    symbolic::display(&req.resource)
+                )));
             }
         }
         return Ok(answer);
@@ -628,8 +639,12 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
 fn evaluate_once(set: &PolicySet, req: &Request) -> (Evaluation, Vec<String>) {
     let subject = Subject {
         req,
-        resource_symbols: symbolic::has_symbols(&req.resource)
-            .then(|| symbolic::text_tokens(&req.resource, false)),
+        resource_symbols: if symbolic::names_many(&req.resource) {
+            Some(symbolic::request_tokens(&req.resource))
+        } else {
+            symbolic::has_symbols(&req.resource)
+                .then(|| symbolic::text_tokens(&req.resource, false))
+        },
     };
     let mut policies: Vec<&NamedPolicy> = set.identity.iter().collect();
     policies.extend(set.boundary);

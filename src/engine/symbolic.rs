@@ -84,7 +84,7 @@ impl Shape {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SymbolError {
     #[error(
-        "symbol name `{0}` must be non-empty and must not contain `:`, `/` or the private-use characters U+E000/U+E001"
+        "symbol name `{0}` must be non-empty and must not contain `:`, `/`, `*`, `?` or the private-use characters U+E000/U+E001"
     )]
     BadName(String),
     #[error(
@@ -127,7 +127,7 @@ impl Symbolic {
     }
     /// A value known only after deploy, named (e.g. `OrdersKey.KeyId`), with the characters it may hold.
     pub fn sym(mut self, name: &str, shape: Shape) -> Symbolic {
-        if name.is_empty() || name.contains([OPEN, CLOSE, ':', '/']) {
+        if name.is_empty() || name.contains([OPEN, CLOSE, ':', '/', '*', '?']) {
             self.error
                 .get_or_insert(SymbolError::BadName(name.to_string()));
         } else {
@@ -235,6 +235,37 @@ pub(crate) fn decode(
 /// A request-side string as tokens (no wildcards).
 pub(crate) fn text_tokens(s: &str, ci: bool) -> Option<Vec<Tok>> {
     decode(s.chars().map(|c| (c, false)), false, ci)
+}
+
+/// Does a request resource name many resources? `*` alone is the resource of actions without a resource
+/// type and stays literal; any other `*` or `?` in a request resource (`table/T/index/*` for "every
+/// index") stands for the resources it covers.
+pub fn names_many(resource: &str) -> bool {
+    resource != "*" && resource.contains(['*', '?'])
+}
+
+/// The name the matcher gives to a `*` or `?` of a request resource (see [`names_many`]); symbol names
+/// cannot hold these characters, so they never collide with a value known after deploy.
+pub(crate) fn is_request_wildcard(name: &str) -> bool {
+    name == "*" || name == "?"
+}
+
+/// A request resource as tokens, each `*`/`?` read as "any text" (a symbol of [`Shape::Any`]): a pattern
+/// then matches for sure only if it matches every resource the request covers.
+pub(crate) fn request_tokens(s: &str) -> Option<Vec<Tok>> {
+    let mut out = decode(s.chars().map(|c| (c, true)), true, false)?;
+    for t in &mut out {
+        let name = match t {
+            Tok::Star => "*",
+            Tok::One => "?",
+            _ => continue,
+        };
+        *t = Tok::Sym {
+            name: name.to_string(),
+            shape: Shape::Any,
+        };
+    }
+    Some(out)
 }
 
 /// The distinct symbol names in `toks`.
@@ -388,10 +419,23 @@ fn segments(t: &[Tok], n: usize) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// A symbol that may hold `:` makes the segment boundaries uncertain.
+/// A symbol that may hold `:` before the fifth `:` makes the segment boundaries uncertain (after it, in
+/// the resource part, colons do not split segments).
 fn colon_capable(t: &[Tok]) -> bool {
-    t.iter()
-        .any(|x| matches!(x, Tok::Sym { shape, .. } if shape.allows(':')))
+    let mut colons = 0;
+    for x in t {
+        match x {
+            Tok::Ch(':') => {
+                colons += 1;
+                if colons == 5 {
+                    return false;
+                }
+            }
+            Tok::Sym { shape, .. } if shape.allows(':') => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Segment-wise `Resource` matching (see `Resolved::matches_arn_segments`), three-valued.
@@ -566,6 +610,9 @@ mod tests {
             ),
             ("arn:aws:kms:*:*:key/*".into(), any.clone(), U),
             ("arn:aws:s3:::b".into(), format!("arn:aws:kms:{any}"), F),
+            // Found by the property below: `*⟨D⟩` ends in `*` when the symbol is empty, so it may
+            // cover the two segments of `:`.
+            (format!("*{acct}"), ":".into(), U),
         ];
         for (p, t, want) in cases {
             assert_eq!(
@@ -576,6 +623,25 @@ mod tests {
                 display(&t)
             );
         }
+    }
+
+    #[test]
+    fn request_wildcards_stand_for_every_resource_they_cover() {
+        let all = request_tokens("arn:aws:dynamodb:us-east-1:1:table/T/index/*").unwrap();
+        let cases = [
+            ("arn:aws:dynamodb:us-east-1:1:table/T/index/*", T),
+            ("arn:aws:dynamodb:*:*:table/T*", T),
+            ("arn:aws:dynamodb:us-east-1:1:table/T/index/secret", U),
+            ("arn:aws:dynamodb:us-east-1:1:table/T/index/?", U),
+            ("arn:aws:dynamodb:us-east-1:1:table/Other/index/*", F),
+        ];
+        for (p, want) in cases {
+            assert_eq!(arn_segments_tri(&pat(p), &all), want, "{p}");
+        }
+        assert!(names_many("arn:aws:s3:::b/p*"));
+        assert!(!names_many("*"));
+        assert!(!names_many("arn:aws:s3:::b/p"));
+        assert!(Symbolic::new().sym("a*", Shape::Any).build().is_err());
     }
 
     #[test]
