@@ -240,9 +240,6 @@ pub struct Outcome {
     /// Keys a positive operator tested (or a variable named) that the request lacks, as
     /// SimulatePrincipalPolicy's `MissingContextValues`.
     pub missing: Vec<String>,
-    /// Every key consulted (condition key or policy variable) that the context does not give, whatever
-    /// the operator: in an open-world context the answer may depend on them.
-    pub not_given: Vec<String>,
     /// Keys given as [`ContextValue::Unknown`] that the value depended on.
     pub unknown: Vec<String>,
     /// Names of symbolic parts (values known only after deploy) that made the value unknown.
@@ -337,6 +334,28 @@ fn compare(
         ));
         Tri::Unknown
     };
+    // `*`/`?` from a variable's value in a pattern operator: AWS does not say whether they are wildcards;
+    // when the two readings disagree the comparison is unknown.
+    if matches!(op.positive(), StringLike | ArnEquals | ArnLike) && pv.has_value_wildcards() {
+        let wild = pv.values_as_wildcards();
+        let (a, b) = match op.positive() {
+            StringLike => (
+                pv.pattern(false).matches(request),
+                wild.pattern(false).matches(request),
+            ),
+            _ => (
+                arn_like(request, pv) == Tri::True,
+                arn_like(request, &wild) == Tri::True,
+            ),
+        };
+        if a != b {
+            notes.unsupported.push(format!(
+                "condition key `{key}`: a policy variable's value holds `*` or `?`, and AWS does not say whether they are wildcards there"
+            ));
+            return Tri::Unknown;
+        }
+        return Tri::from_bool(a);
+    }
     match op.positive() {
         StringEquals => Tri::from_bool(request == pv.text()),
         StringEqualsIgnoreCase => {
@@ -466,10 +485,7 @@ impl Condition {
                 v => RequestKey::Known(v.known_values().unwrap_or(&[])),
             },
             Lookup::Absent => RequestKey::Absent,
-            Lookup::Missing => {
-                out.not_given.push(self.key.clone());
-                RequestKey::Absent
-            }
+            Lookup::Missing => RequestKey::Absent,
         };
 
         // Null: "true" means the key is absent (reference_policies_elements_condition_operators, Null). It
@@ -506,9 +522,6 @@ impl Condition {
         // or a set prefix, depends on that value.
         if let RequestKey::Unknown { .. } = request {
             out.unknown.push(self.key.clone());
-            for t in &self.values {
-                t.not_given(ctx, principal, &mut out.not_given);
-            }
             return out;
         }
 
@@ -517,27 +530,24 @@ impl Condition {
         let values: Vec<PolicyValue> = self
             .values
             .iter()
-            .map(|t| {
-                t.not_given(ctx, principal, &mut out.not_given);
-                match t.resolve(ctx, principal) {
-                    Ok(r) => PolicyValue::Value(r),
-                    Err(Unresolved::Missing(k)) => {
-                        out.missing.push(k.clone());
-                        null_variable.get_or_insert(k);
-                        PolicyValue::Null
-                    }
-                    Err(Unresolved::Absent(k)) => {
-                        null_variable.get_or_insert(k);
-                        PolicyValue::Null
-                    }
-                    Err(Unresolved::Unknown(k)) => {
-                        out.unknown.push(k);
-                        PolicyValue::Unknown
-                    }
-                    Err(Unresolved::Unsupported(why)) => {
-                        out.unsupported.push(why);
-                        PolicyValue::Unknown
-                    }
+            .map(|t| match t.resolve(ctx, principal) {
+                Ok(r) => PolicyValue::Value(r),
+                Err(Unresolved::Missing(k)) => {
+                    out.missing.push(k.clone());
+                    null_variable.get_or_insert(k);
+                    PolicyValue::Null
+                }
+                Err(Unresolved::Absent(k)) => {
+                    null_variable.get_or_insert(k);
+                    PolicyValue::Null
+                }
+                Err(Unresolved::Unknown(k)) => {
+                    out.unknown.push(k);
+                    PolicyValue::Unknown
+                }
+                Err(Unresolved::Unsupported(why)) => {
+                    out.unsupported.push(why);
+                    PolicyValue::Unknown
                 }
             })
             .collect();

@@ -280,6 +280,9 @@ pub struct Context {
     /// Families: (lower-cased prefix, spelling with its `*`, value), longest prefix first.
     families: Vec<(String, String, ContextValue)>,
     world: World,
+    /// Set by the engine for the second look at an open-world request: a key not given is unknown
+    /// (maybe absent) instead of absent.
+    missing_is_unknown: bool,
 }
 
 impl Context {
@@ -369,8 +372,25 @@ impl Context {
         }
         match self.family(key) {
             Some(v) => Lookup::Value(Cow::Borrowed(v)),
+            None if self.missing_is_unknown => {
+                Lookup::Value(Cow::Owned(ContextValue::maybe_absent()))
+            }
             None => Lookup::Missing,
         }
+    }
+
+    /// Every key not given becomes unknown (maybe absent): the engine's second look at an open world.
+    pub(crate) fn with_missing_unknown(mut self) -> Context {
+        self.missing_is_unknown = true;
+        self
+    }
+    pub(crate) fn missing_is_unknown(&self) -> bool {
+        self.missing_is_unknown
+    }
+
+    /// Is `key` given (on its own, through a family, or derived from `principal`)?
+    pub fn gives(&self, key: &str, principal: &str) -> bool {
+        self.get(key).is_some() || !matches!(self.derived(key, principal), Lookup::Missing)
     }
 
     fn derived(&self, key: &str, principal: &str) -> Lookup<'_> {

@@ -37,8 +37,6 @@ enum Grant {
 struct Notes {
     /// Keys a positive test lacked (as SimulatePrincipalPolicy's `MissingContextValues`).
     missing: Vec<String>,
-    /// Every key consulted that the context does not give (for the open-world rule).
-    not_given: Vec<String>,
     /// Keys given as unknown that left the statement undecided.
     unknown: Vec<String>,
     /// Symbolic parts (values known only after deploy) that left it undecided.
@@ -105,6 +103,12 @@ fn resource_entry(t: &Template, s: &Subject, symbols: &mut Vec<String>) -> Resul
     let wildcard = t.source().contains(['*', '?']);
     if t.has_symbols() || s.resource_symbols.is_some() {
         let r = t.resolve(&req.context, &req.principal)?;
+        if r.has_value_wildcards() {
+            return Err(Unresolved::Unsupported(format!(
+                "`{}`: a policy variable's value holds `*` or `?`, and AWS does not say whether they are wildcards there",
+                t.source()
+            )));
+        }
         let (Some(p), Some(Some(text))) = (
             r.sym_tokens(true, false),
             s.resource_symbols
@@ -147,19 +151,63 @@ fn resource_entry(t: &Template, s: &Subject, symbols: &mut Vec<String>) -> Resul
         }
         return Ok(answer);
     }
-    let loose = match t.fixed_pattern() {
-        Some(p) => p.matches(&req.resource),
-        None => t
-            .resolve(&req.context, &req.principal)?
-            .pattern(false)
-            .matches(&req.resource),
+    let resolved;
+    let r = match t.fixed_pattern() {
+        Some(p) => {
+            return plain_entry(p.matches(&req.resource), wildcard, t, req, None);
+        }
+        None => {
+            resolved = t.resolve(&req.context, &req.principal)?;
+            &resolved
+        }
     };
+    let literal = plain_entry(
+        r.pattern(false).matches(&req.resource),
+        wildcard,
+        t,
+        req,
+        Some(r),
+    )?;
+    if !r.has_value_wildcards() {
+        return Ok(literal);
+    }
+    // A variable's value holds `*` or `?`: AWS does not say whether they are wildcards there.
+    let w = r.values_as_wildcards();
+    let wild = plain_entry(
+        w.pattern(false).matches(&req.resource),
+        true,
+        t,
+        req,
+        Some(&w),
+    )?;
+    if wild == literal {
+        Ok(literal)
+    } else {
+        Err(Unresolved::Unsupported(format!(
+            "`{}`: a policy variable's value holds `*` or `?`, and AWS does not say whether they are wildcards there",
+            t.source()
+        )))
+    }
+}
+
+/// The answer for a `Resource` entry without symbols, from the whole-string glob (`loose`) and, when the
+/// pattern has wildcards, the segment rule.
+fn plain_entry(
+    loose: bool,
+    wildcard: bool,
+    t: &Template,
+    req: &Request,
+    resolved: Option<&super::variables::Resolved>,
+) -> Result<Tri, Unresolved> {
     if !loose || !wildcard {
         return Ok(Tri::from_bool(loose));
     }
-    let strict = t
-        .resolve(&req.context, &req.principal)?
-        .matches_arn_segments(&req.resource);
+    let strict = match resolved {
+        Some(r) => r.matches_arn_segments(&req.resource),
+        None => t
+            .resolve(&req.context, &req.principal)?
+            .matches_arn_segments(&req.resource),
+    };
     if strict {
         Ok(Tri::True)
     } else {
@@ -194,11 +242,7 @@ fn resource_matches(
         Some(ResourceElement::NotResource(l)) => (l, true),
     };
     let field = if negated { "NotResource" } else { "Resource" };
-    let req = s.req;
     let any = Tri::any(list.iter().map(|t| {
-        if t.has_variables() {
-            t.not_given(&req.context, &req.principal, &mut o.not_given);
-        }
         match resource_entry(t, s, &mut o.symbols) {
             Ok(tri) => tri,
             Err(e @ (Unresolved::Missing(_) | Unresolved::Absent(_))) => {
@@ -246,6 +290,11 @@ fn entry_matches(p: &Principals, caller: &str) -> Vec<(EntryMatch, Tri)> {
             .filter(|e| *e == caller)
             .map(|_| (EntryMatch::Exact, Tri::True)),
     );
+    // An S3 canonical user id names an AWS account (reference_policies_elements_principal, "AWS account
+    // principals"); which account is not in the id, so it may be the caller's.
+    if !p.canonical_user.is_empty() && PrincipalArn::parse(caller).is_some() {
+        out.push((EntryMatch::Account, Tri::Unknown));
+    }
     out.retain(|(m, t)| *m != EntryMatch::None && *t != Tri::False);
     out
 }
@@ -366,9 +415,8 @@ fn evaluate_statement<'a>(
     let resource = resource_matches(stmt.resource.as_ref(), s, kind, &mut notes);
     if resource == Tri::False {
         // A Resource variable without a value still tells the caller which key to supply.
-        out.relevant = !notes.missing.is_empty() || !notes.not_given.is_empty();
+        out.relevant = !notes.missing.is_empty();
         out.notes.missing = notes.missing;
-        out.notes.not_given = notes.not_given;
         return out;
     }
     // Principal: required in resource policies, forbidden elsewhere (reference_policies_elements_principal).
@@ -440,7 +488,6 @@ fn evaluate_statement<'a>(
         let o = c.evaluate(&req.context, &req.principal);
         cond = cond.and(o.value);
         notes.missing.extend(o.missing);
-        push_unique(&mut notes.not_given, o.not_given);
         if o.value == Tri::Unknown {
             for k in &o.unknown {
                 undecided_by.push(format!(
@@ -554,11 +601,18 @@ fn resource_account(set: &PolicySet, req: &Request) -> ResourceAccount {
     if let Some(a) = arn_account(&req.resource) {
         return ResourceAccount::Known(a.to_string());
     }
+    if req.resource == "*" {
+        // The resource of an action without a resource type: there is no owner to differ.
+        return ResourceAccount::SameAsCaller;
+    }
     match req.context.get("aws:ResourceAccount") {
         Some(v) => match v.known_values() {
             Some([a]) => ResourceAccount::Known(a.clone()),
             _ => ResourceAccount::Unknown,
         },
+        // Not given: the caller's account, as AWS's simulator assumes (`ResourceOwner` defaults to the
+        // caller's account), except on the second look at an open world, where it is unknown.
+        None if req.context.missing_is_unknown() => ResourceAccount::Unknown,
         None => ResourceAccount::SameAsCaller,
     }
 }
@@ -567,63 +621,49 @@ fn resource_account(set: &PolicySet, req: &Request) -> ResourceAccount {
 ///
 /// In a [`World::Open`] context (`simulate`), keys not given are first evaluated as absent, as AWS's policy
 /// simulator does (an Allow whose positive condition lacks its key is `ImplicitDeny` with the key in
-/// `missing_context`). If that answer is `Allowed` and a statement consulted a key that was not given, the
-/// request is evaluated again with those keys unknown (maybe absent); unless that is still `Allowed`, the
-/// answer is `Indeterminate` with the keys in `missing_context`: a Deny skipped only because its key was
-/// missing, or an Allow granted only because a negated operator met a missing key, never gives `Allowed`.
+/// `missing_context`). If that answer is `Allowed`, the request is looked at again with every key that was
+/// not given unknown (maybe absent); unless that is still `Allowed`, the answer is `Indeterminate` with
+/// the keys it depended on in `missing_context`: a Deny skipped only because its key was missing, or an
+/// Allow granted only because a negated operator met a missing key, never gives `Allowed`. (Tracking the
+/// keys the first look consulted is not enough: a statement it set aside early, for instance on a
+/// `Resource` holding a variable with no value, may test other keys once that variable is unknown.)
 pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
-    let (first, not_given) = evaluate_once(set, req);
-    if req.context.world() != World::Open
-        || first.decision != Decision::Allowed
-        || not_given.is_empty()
-    {
+    let first = evaluate_once(set, req);
+    if req.context.world() != World::Open || first.decision != Decision::Allowed {
         return first;
     }
-    let mut context = req.context.clone();
-    for k in &not_given {
-        context.insert(k.clone(), ContextValue::maybe_absent());
-    }
     let again = Request {
-        context,
+        context: req.context.clone().with_missing_unknown(),
         ..req.clone()
     };
-    let (second, _) = evaluate_once(set, &again);
+    let second = evaluate_once(set, &again);
     if second.decision == Decision::Allowed {
         return first;
     }
-    let decisive: Vec<String> = not_given
-        .iter()
-        .filter(|k| {
-            second
-                .unknown_context
-                .iter()
-                .any(|u| u.eq_ignore_ascii_case(k))
-        })
-        .cloned()
-        .collect();
-    let decisive = if decisive.is_empty() {
-        not_given
-    } else {
-        decisive
-    };
+    let (decisive, unknown_context): (Vec<String>, Vec<String>) = second
+        .unknown_context
+        .into_iter()
+        .partition(|k| !req.context.gives(k, &req.principal));
     let mut missing = first.missing_context;
     push_unique(&mut missing, decisive.iter().cloned());
     let mut unsupported = first.unsupported;
     unsupported.push(format!(
-        "allowed only if {} {} absent from the real request, and this request does not say: give {} with --context (keys not given are treated as absent, as in AWS's policy simulator)",
-        decisive
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        if decisive.len() == 1 { "is" } else { "are" },
+        "allowed only on assumptions about keys this request does not give{}: give {} with --context (keys not given are treated as absent, as in AWS's policy simulator, but the real request may carry them)",
+        if decisive.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                decisive
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
         if decisive.len() == 1 { "it" } else { "them" },
     ));
-    let unknown_context = second
-        .unknown_context
-        .into_iter()
-        .filter(|u| !decisive.iter().any(|k| k.eq_ignore_ascii_case(u)))
-        .collect();
+
     Evaluation {
         decision: Decision::Indeterminate,
         matched: Vec::new(),
@@ -635,8 +675,8 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
     }
 }
 
-/// One evaluation, keys not given taken as absent; also returns every key consulted but not given.
-fn evaluate_once(set: &PolicySet, req: &Request) -> (Evaluation, Vec<String>) {
+/// One evaluation (keys not given are absent, or unknown on the second look at an open world).
+fn evaluate_once(set: &PolicySet, req: &Request) -> Evaluation {
     let subject = Subject {
         req,
         resource_symbols: if symbolic::names_many(&req.resource) {
@@ -680,14 +720,10 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> (Evaluation, Vec<String>) {
     };
 
     let mut missing = Vec::new();
-    let mut not_given = Vec::new();
     let mut unsupported = Vec::new();
     let mut unknown_context = Vec::new();
     let mut unknown_values = Vec::new();
     let mut reasons = Vec::new();
-    for o in outcomes.iter().filter(|o| o.relevant) {
-        push_unique(&mut not_given, o.notes.not_given.iter().cloned());
-    }
     for o in outcomes
         .iter()
         .filter(|o| o.stmt.effect == Effect::Deny && o.relevant)
@@ -730,7 +766,7 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> (Evaluation, Vec<String>) {
                 }
             )
         }));
-        let eval = Evaluation {
+        return Evaluation {
             decision: Decision::ExplicitDeny,
             matched: denies.iter().map(|o| o.matched()).collect(),
             missing_context: missing,
@@ -739,7 +775,6 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> (Evaluation, Vec<String>) {
             unsupported,
             reasons: r,
         };
-        return (eval, not_given);
     }
     let deny_unknown = outcomes
         .iter()
@@ -780,6 +815,7 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> (Evaluation, Vec<String>) {
     let principal_account = PrincipalArn::parse(&req.principal)
         .map(|p| p.account)
         .or_else(|| arn_account(&req.principal).map(str::to_string));
+    let mut resource_account_is_a_key = false;
     let cross = match (&principal_account, resource_account(set, req)) {
         // No caller given at all: whether the resource is in its account is unknown. (A service or
         // federated principal string has no account either; for those the resource policy decides, as
@@ -799,7 +835,10 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> (Evaluation, Vec<String>) {
             }
             cross
         }
-        (_, ResourceAccount::Unknown) => Tri::Unknown,
+        (_, ResourceAccount::Unknown) => {
+            resource_account_is_a_key = true;
+            Tri::Unknown
+        }
         _ => Tri::False,
     };
 
@@ -844,6 +883,9 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> (Evaluation, Vec<String>) {
             if same == other {
                 same
             } else {
+                if resource_account_is_a_key {
+                    push_unique(&mut unknown_context, ["aws:ResourceAccount".to_string()]);
+                }
                 unsupported.push(format!(
                     "whether `{}` is in the caller's account is not known (give the caller's ARN, or the owner as `aws:ResourceAccount`), and the answer differs: {} in the same account, {} from another account",
                     symbolic::display(&req.resource),
@@ -939,7 +981,7 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> (Evaluation, Vec<String>) {
     } else {
         Vec::new()
     };
-    let eval = Evaluation {
+    Evaluation {
         decision,
         matched,
         missing_context: missing,
@@ -947,8 +989,7 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> (Evaluation, Vec<String>) {
         unknown_values,
         unsupported,
         reasons,
-    };
-    (eval, not_given)
+    }
 }
 
 #[cfg(test)]

@@ -54,11 +54,14 @@
 //!   describes the whole request, a key not given is absent (what `check` builds). `Open`: the context is
 //!   what the user gave (`simulate`). Keys not given are evaluated as absent, as AWS's simulator does, so an
 //!   Allow whose positive condition lacks its key stays `ImplicitDeny` + `missing_context`; but if the answer
-//!   is `Allowed` and any statement consulted a key not given, the request is evaluated again with those keys
-//!   unknown (and maybe absent), and unless that too is `Allowed`, the answer is `Indeterminate` with the keys
-//!   in `missing_context`. So neither a Deny skipped only because its key was missing, nor an Allow granted
+//!   is `Allowed`, the request is looked at again with every key not given unknown (and maybe absent), and
+//!   unless that too is `Allowed`, the answer is `Indeterminate` with the keys it depended on in
+//!   `missing_context`. So neither a Deny skipped only because its key was missing, nor an Allow granted
 //!   only because a negated operator (`StringNotEquals`, `NotIpAddress`, ...) or `...IfExists` met a missing
-//!   key, gives `Allowed`. The second pass runs only in that case, so it costs nothing otherwise.
+//!   key, gives `Allowed`. (Every key, not only those the first look consulted: a statement set aside early,
+//!   on a `Resource` variable with no value, may test other keys once that variable is unknown.) In an open
+//!   world the owner of a resource whose ARN has no account (`aws:ResourceAccount`) is one of those keys.
+//!   The second look runs only for an `Allowed` in an open world, so `check` never pays for it.
 //! - Keys derived from the principal when not given (reference_policies_variables, "Principal key
 //!   values"): `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:username` (users only;
 //!   known absent for everyone else), `aws:userid` (the account id for root, otherwise unknown: `AIDA...` or
@@ -77,7 +80,9 @@
 //!   only when the session, its role and the account are all listed (archived notprincipal page).
 //! - An entry that differs from the caller only by the case of the name, or names the same role under
 //!   another path, is unknown: IAM names are unique regardless of case and AWS stores principals as unique
-//!   ids, so such an entry may well resolve to the caller.
+//!   ids, so such an entry may well resolve to the caller. So is an entry with a partial wildcard (which
+//!   AWS does not support in `Principal`) that could cover the caller's account, and an S3 `CanonicalUser`
+//!   entry (it names an account, which one is not in the id).
 //! - Property (tested): a session is never allowed more than its role, i.e. than any session of it.
 //!
 //! ## Resource policies and accounts
@@ -103,8 +108,10 @@
 //!   only a whole-string glob would match (a wildcard spanning `:`), AWS's documentation does not settle
 //!   it, so the statement is unknown: never a grant, and a Deny of that shape makes the result
 //!   `Indeterminate`.
-//! - **Policy variables**: values are substituted literally (a `*` in a tag value is not a wildcard); a
-//!   multi-valued variable, or `${` we cannot parse, is unsupported. A variable whose key has no value
+//! - **Policy variables**: values are substituted literally; AWS does not say whether a `*` or `?` in a
+//!   variable's value (a tag value) is a wildcard, so when reading it as one would change the answer, the
+//!   entry is unknown (reading it literally would silently skip a Deny on `table/${aws:PrincipalTag/t}`
+//!   with `t = *`). A multi-valued variable, or `${` we cannot parse, is unsupported. A variable whose key has no value
 //!   (known absent, or not given in a closed world) follows AWS where its pages agree: "any attempt to match
 //!   it fails" — a `Resource` entry or a positive operator does not match. Where they do not — under
 //!   `NotResource`, and under a negated operator (the current page says it matches, the archived page calls
@@ -119,6 +126,10 @@
 //!   The decision names the symbols it depended on in [`Evaluation::unknown_values`]. Policies holding
 //!   symbols must be parsed with [`PolicyDocument::parse_symbolic`]; the ordinary parser refuses the marker
 //!   characters, which IAM never accepts in a policy.
+//! - **A request resource with a wildcard** (other than `*` alone, the resource of actions without a
+//!   resource type) names every resource it covers: `table/T/index/*` is "every index". The symbolic
+//!   matcher reads each `*`/`?` as any text: a pattern grants for sure only if it covers all of them, and
+//!   a Deny that may cover some of them is unknown (`--all-indexes` with a Deny on one index).
 //! - A plain (non-set) operator on a key with several request values is unknown: AWS says multivalued keys
 //!   "require a condition set operator" and does not define the plain case. One value in a list behaves
 //!   as a single value; an empty list behaves as a missing key (without being reported as missing).

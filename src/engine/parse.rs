@@ -491,7 +491,8 @@ impl<'de> Visitor<'de> for StrictValue {
     }
 }
 
-/// Parse JSON text strictly (see [`StrictValue`]): syntax errors and repeated keys, located.
+/// Parse JSON text strictly: syntax errors and repeated keys (which serde_json would silently resolve to
+/// the last one) are located errors.
 pub fn strict_json(json: &str) -> Result<Value, PolicyError> {
     let located = |e: serde_json::Error| PolicyError::Json {
         line: e.line(),

@@ -55,9 +55,25 @@ pub struct Resolved {
     pieces: Vec<(char, bool)>, // (char, is_raw)
     /// Some piece is part of a symbolic value (see [`symbolic`]).
     symbols: bool,
+    /// Indices of `*` and `?` that come from a variable's value.
+    value_wildcards: Vec<usize>,
 }
 
 impl Resolved {
+    /// Does a variable's value hold `*` or `?`? AWS does not say whether those are wildcards: the caller
+    /// compares both readings ([`Resolved::values_as_wildcards`]) and is unsure when they differ.
+    pub fn has_value_wildcards(&self) -> bool {
+        !self.value_wildcards.is_empty()
+    }
+    /// The other reading: `*` and `?` from variable values as wildcards.
+    pub fn values_as_wildcards(&self) -> Resolved {
+        let mut r = self.clone();
+        for &i in &self.value_wildcards {
+            r.pieces[i].1 = true;
+        }
+        r.value_wildcards.clear();
+        r
+    }
     /// Does the resolved text hold symbolic parts?
     pub fn has_symbols(&self) -> bool {
         self.symbols
@@ -109,6 +125,7 @@ impl Resolved {
         let empty = || Resolved {
             pieces: Vec::new(),
             symbols: false,
+            value_wildcards: Vec::new(),
         };
         let mut segs: Vec<Resolved> = vec![empty()];
         for &(c, raw) in &self.pieces {
@@ -227,13 +244,15 @@ impl Template {
     }
 
     /// Substitute variables from the request. Variable values are inserted literally (a `*` in a tag value
-    /// is not a wildcard) — the fail-safe reading; AWS does not document this.
+    /// is not a wildcard); AWS does not document this, so a value holding `*` or `?` is flagged
+    /// ([`Resolved::has_value_wildcards`]) and matchers answer "unknown" when the two readings differ.
     pub fn resolve(&self, ctx: &Context, principal: &str) -> Result<Resolved, Unresolved> {
         if let Some(why) = &self.invalid {
             return Err(Unresolved::Unsupported(why.clone()));
         }
         let mut pieces = Vec::new();
         let mut symbols = self.symbols;
+        let mut value_wildcards = Vec::new();
         for part in &self.parts {
             match part {
                 Part::Raw(s) => pieces.extend(s.chars().map(|c| (c, true))),
@@ -252,24 +271,20 @@ impl Template {
                         Err(e) => return Err(e),
                     };
                     symbols |= symbolic::has_symbols(&value);
-                    pieces.extend(value.chars().map(|c| (c, false)));
+                    for c in value.chars() {
+                        if matches!(c, '*' | '?') {
+                            value_wildcards.push(pieces.len());
+                        }
+                        pieces.push((c, false));
+                    }
                 }
             }
         }
-        Ok(Resolved { pieces, symbols })
-    }
-
-    /// The variable keys of this template that `ctx` does not give (see [`Lookup::Missing`]), defaults or
-    /// not: in an open-world context the answer may depend on them.
-    pub fn not_given(&self, ctx: &Context, principal: &str, out: &mut Vec<String>) {
-        for p in &self.parts {
-            if let Part::Var { key, .. } = p
-                && matches!(ctx.lookup(key, principal), Lookup::Missing)
-                && !out.iter().any(|k| k.eq_ignore_ascii_case(key))
-            {
-                out.push(key.clone());
-            }
-        }
+        Ok(Resolved {
+            pieces,
+            symbols,
+            value_wildcards,
+        })
     }
 }
 

@@ -314,7 +314,7 @@ impl RequestContextTable {
     /// The rule that decides `key` for `action` (an exact key wins over a family, a later layer over an
     /// earlier one), with the table's reason; `None` when the table does not name it (then the key is
     /// absent, or "may be sent" if it is one of the action's Service Authorization Reference keys). For
-    /// reports: "depends on `aws:SourceIp`: <why>".
+    /// reports: `depends on aws:SourceIp: WHY`.
     pub fn rule(&self, action: &str, key: &str, user: bool) -> Option<&KeyRule> {
         let key = key.to_lowercase();
         let mut exact = None;
