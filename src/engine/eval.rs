@@ -1100,6 +1100,73 @@ mod tests {
     }
 
     #[test]
+    fn unknown_keys_and_values_are_named_in_the_evaluation() {
+        let ids = [policy(
+            "p",
+            PolicyKind::Identity,
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}}"#,
+        )];
+        let set = PolicySet {
+            identity: &ids,
+            boundary: None,
+            resource_policy: None,
+            resource_account: None,
+        };
+        let ctx = Context::new().with("aws:SourceIp", ContextValue::unknown());
+        let e = evaluate(&set, &req("dynamodb:GetItem", ctx));
+        assert_eq!(e.decision, Decision::Indeterminate);
+        assert_eq!(e.unknown_context, vec!["aws:SourceIp".to_string()]);
+        assert!(
+            e.unsupported.iter().any(|u| u.contains("aws:SourceIp")
+                && u.contains("--context")
+                && u.contains("policy `p` statement 0")),
+            "{e:?}"
+        );
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["unknown_context"][0], "aws:SourceIp");
+        assert_eq!(v["unknown_values"], serde_json::json!([]));
+        // The same request with the value given is decided.
+        let ctx = Context::new().with("aws:SourceIp", ContextValue::string("10.1.1.1"));
+        assert_eq!(
+            evaluate(&set, &req("dynamodb:GetItem", ctx)).decision,
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn open_world_second_look_runs_only_for_allowed() {
+        // A Deny on a key not given: closed world allows (the key is absent), open world cannot.
+        let ids = [policy(
+            "p",
+            PolicyKind::Identity,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:SourceVpc":"vpc-1"}}}]}"#,
+        )];
+        let set = PolicySet {
+            identity: &ids,
+            boundary: None,
+            resource_policy: None,
+            resource_account: None,
+        };
+        let closed = evaluate(&set, &req("dynamodb:GetItem", Context::new()));
+        assert_eq!(closed.decision, Decision::Allowed);
+        assert_eq!(closed.missing_context, vec!["aws:SourceVpc".to_string()]);
+        let open = evaluate(
+            &set,
+            &req("dynamodb:GetItem", Context::new().with_world(World::Open)),
+        );
+        assert_eq!(open.decision, Decision::Indeterminate);
+        assert_eq!(open.missing_context, vec!["aws:SourceVpc".to_string()]);
+        assert!(open.unknown_context.is_empty(), "{open:?}");
+        let given = Context::new()
+            .with_world(World::Open)
+            .with("aws:SourceVpc", ContextValue::string("vpc-2"));
+        assert_eq!(
+            evaluate(&set, &req("dynamodb:GetItem", given)).decision,
+            Decision::Allowed
+        );
+    }
+
+    #[test]
     fn mislabelled_policy_cannot_grant_from_the_wrong_slot() {
         // A resource-kind policy passed as identity: its Allow is not trusted.
         let rp = policy(
