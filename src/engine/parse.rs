@@ -491,6 +491,31 @@ impl<'de> Visitor<'de> for StrictValue {
     }
 }
 
+/// Does a statement's text hold a symbolic-value marker where it could match something?
+fn names_symbols(st: &Statement) -> bool {
+    let templates = match &st.resource {
+        Some(ResourceElement::Resource(l) | ResourceElement::NotResource(l)) => l.as_slice(),
+        None => &[],
+    };
+    let principals = match &st.principal {
+        Some(PrincipalElement::Principal(p) | PrincipalElement::NotPrincipal(p)) => Some(p),
+        None => None,
+    };
+    templates.iter().any(Template::has_symbols)
+        || st
+            .conditions
+            .iter()
+            .any(|c| symbolic::has_symbols(&c.key) || c.values.iter().any(Template::has_symbols))
+        || principals.is_some_and(|p| {
+            p.aws
+                .iter()
+                .chain(&p.service)
+                .chain(&p.federated)
+                .chain(&p.canonical_user)
+                .any(|e| symbolic::has_symbols(e))
+        })
+}
+
 /// Parse JSON text strictly: syntax errors and repeated keys (which serde_json would silently resolve to
 /// the last one) are located errors.
 pub fn strict_json(json: &str) -> Result<Value, PolicyError> {
@@ -503,18 +528,6 @@ pub fn strict_json(json: &str) -> Result<Value, PolicyError> {
     let v = StrictValue.deserialize(&mut de).map_err(located)?;
     de.end().map_err(located)?;
     Ok(v)
-}
-
-/// Does any string (or object key) in `v` hold a symbolic-value marker?
-fn holds_marker(v: &Value) -> bool {
-    match v {
-        Value::String(s) => symbolic::has_symbols(s),
-        Value::Array(items) => items.iter().any(holds_marker),
-        Value::Object(m) => m
-            .iter()
-            .any(|(k, v)| symbolic::has_symbols(k) || holds_marker(v)),
-        _ => false,
-    }
 }
 
 impl PolicyDocument {
@@ -612,15 +625,14 @@ impl PolicyDocument {
             // IAM accepts only tab, LF, CR and U+0020..U+00FF in a policy (IAM API reference,
             // `PolicyDocument`), so a symbolic-value marker cannot come from a real policy: refuse it
             // rather than let a file claim to name a value known only after deploy.
-            if !symbols && holds_marker(s) {
-                errors.push(PolicyError::stmt(
+            // The markers matter where they could claim a match: resource patterns, condition values
+            // and principals.
+            match parse_statement(s, i, variables) {
+                Ok(st) if !symbols && names_symbols(&st) => errors.push(PolicyError::stmt(
                     i,
                     "Statement",
                     "contains the private-use character U+E000 or U+E001, which IAM does not accept in a policy",
-                ));
-                continue;
-            }
-            match parse_statement(s, i, variables) {
+                )),
                 Ok(st) => statements.push(st),
                 Err(e) => errors.push(e),
             }

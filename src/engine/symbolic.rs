@@ -149,7 +149,9 @@ impl Symbolic {
 
 /// Does `s` carry symbolic parts (or a stray marker, which is malformed and so never matches for sure)?
 pub fn has_symbols(s: &str) -> bool {
-    s.contains([OPEN, CLOSE])
+    // U+E000 and U+E001 are EE 80 80 and EE 80 81 in UTF-8: look for the lead byte with memchr first,
+    // which keeps this check nearly free on ordinary text (it runs on every parsed resource pattern).
+    s.as_bytes().contains(&0xEE) && s.contains([OPEN, CLOSE])
 }
 
 /// Human form: each symbolic part as `<name>`.
