@@ -4,15 +4,17 @@
 //! Case format (unknown fields are rejected):
 //! `name` (unique), `cite` (the AWS doc page / rule it encodes), `identity_policies` `[{name, document}]`,
 //! optional `boundary` / `resource_policy` `{name, document}`, `resource_policy_mode` (`standard` |
-//! `kms_key_policy`), `resource_account`, `request` `{principal, action, resource, context}` where context
-//! values are `"v"`, `true`, `3`, `["a","b"]` or `{"type": "date", "value": ...}` /
-//! `{"type": "stringList", "values": [...]}`, and `expect` `{decision, matched?: [{policy, statement}],
-//! missing_context?: [...], unsupported?: bool, reasons?: [codes that must appear]}`. `matched` and
-//! `missing_context` are exact (as sets); omitted means "not checked".
+//! `kms_key_policy`), `resource_account`, `world` (`closed` | `open`, default closed), `symbolic` (parse the
+//! policies with `PolicyDocument::from_value_symbolic`), `request` `{principal, action, resource, context}`
+//! where context values are `"v"`, `true`, `3`, `["a","b"]`, `{"type": "date", "value": ...}` /
+//! `{"type": "stringList", "values": [...]}` or `{"unknown": "present" | "maybe_absent"}`, and `expect`
+//! `{decision, matched?: [{policy, statement}], missing_context?: [...], unknown_context?: [...],
+//! unknown_values?: [...], unsupported?: bool, reasons?: [codes that must appear]}`. `matched` and the
+//! key lists are exact (as sets); omitted means "not checked".
 
 use pydynox_iam::engine::{
     Decision, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Request, ResourcePolicyMode,
-    evaluate,
+    World, evaluate,
 };
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -40,6 +42,10 @@ struct Expect {
     matched: Option<Vec<Matched>>,
     /// Exact set of missing context keys, when given.
     missing_context: Option<Vec<String>>,
+    /// Exact set of unknown context keys the decision depended on, when given.
+    unknown_context: Option<Vec<String>>,
+    /// Exact set of symbolic parts the decision depended on, when given.
+    unknown_values: Option<Vec<String>>,
     /// Whether `unsupported` is non-empty, when given.
     unsupported: Option<bool>,
     /// Reason codes that must all appear.
@@ -57,13 +63,21 @@ struct Case {
     resource_policy: Option<Policy>,
     resource_policy_mode: Option<ResourcePolicyMode>,
     resource_account: Option<String>,
+    #[serde(default)]
+    world: World,
+    #[serde(default)]
+    symbolic: bool,
     request: Request,
     expect: Expect,
 }
 
-fn named(p: &Policy, kind: PolicyKind) -> Result<NamedPolicy, String> {
-    let document =
-        PolicyDocument::from_value(&p.document).map_err(|e| format!("policy `{}`: {e}", p.name))?;
+fn named(p: &Policy, kind: PolicyKind, symbolic: bool) -> Result<NamedPolicy, String> {
+    let parsed = if symbolic {
+        PolicyDocument::from_value_symbolic(&p.document)
+    } else {
+        PolicyDocument::from_value(&p.document)
+    };
+    let document = parsed.map_err(|e| format!("policy `{}`: {e}", p.name))?;
     Ok(NamedPolicy {
         id: p.name.clone(),
         kind,
@@ -78,17 +92,17 @@ fn run_case(c: &Case) -> Result<(), String> {
     let identity = c
         .identity_policies
         .iter()
-        .map(|p| named(p, PolicyKind::Identity))
+        .map(|p| named(p, PolicyKind::Identity, c.symbolic))
         .collect::<Result<Vec<_>, _>>()?;
     let boundary = c
         .boundary
         .as_ref()
-        .map(|p| named(p, PolicyKind::Boundary))
+        .map(|p| named(p, PolicyKind::Boundary, c.symbolic))
         .transpose()?;
     let resource = c
         .resource_policy
         .as_ref()
-        .map(|p| named(p, PolicyKind::Resource))
+        .map(|p| named(p, PolicyKind::Resource, c.symbolic))
         .transpose()?;
     let set = PolicySet {
         identity: &identity,
@@ -102,7 +116,9 @@ fn run_case(c: &Case) -> Result<(), String> {
         }),
         resource_account: c.resource_account.clone(),
     };
-    let got = evaluate(&set, &c.request);
+    let mut request = c.request.clone();
+    request.context.set_world(c.world);
+    let got = evaluate(&set, &request);
     let mut errs = Vec::new();
     if got.decision != c.expect.decision {
         errs.push(format!(
@@ -124,15 +140,29 @@ fn run_case(c: &Case) -> Result<(), String> {
             errs.push(format!("matched: got {have:?}, want {want:?}"));
         }
     }
-    if let Some(want) = &c.expect.missing_context {
-        let want: BTreeSet<String> = want.iter().map(|s| s.to_lowercase()).collect();
-        let have: BTreeSet<String> = got
-            .missing_context
-            .iter()
-            .map(|s| s.to_lowercase())
-            .collect();
-        if want != have {
-            errs.push(format!("missing_context: got {have:?}, want {want:?}"));
+    for (what, want, have) in [
+        (
+            "missing_context",
+            &c.expect.missing_context,
+            &got.missing_context,
+        ),
+        (
+            "unknown_context",
+            &c.expect.unknown_context,
+            &got.unknown_context,
+        ),
+        (
+            "unknown_values",
+            &c.expect.unknown_values,
+            &got.unknown_values,
+        ),
+    ] {
+        if let Some(want) = want {
+            let want: BTreeSet<String> = want.iter().map(|s| s.to_lowercase()).collect();
+            let have: BTreeSet<String> = have.iter().map(|s| s.to_lowercase()).collect();
+            if want != have {
+                errs.push(format!("{what}: got {have:?}, want {want:?}"));
+            }
         }
     }
     if let Some(want) = c.expect.unsupported

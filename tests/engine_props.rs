@@ -1,10 +1,13 @@
-//! Property tests for the engine laws: adding a Deny never produces Allowed; statement and policy order do
-//! not change the decision; the wildcard matcher agrees with a regex oracle; parsing never panics.
+//! Property tests for the engine laws: adding a Deny or removing an Allow never produces Allowed; making a
+//! known context value unknown never produces Allowed, and an Allowed that survives it holds for every value;
+//! an open-world Allowed holds whatever the keys not given are; a role (any session of it) is never allowed
+//! where one of its sessions is not; statement and policy order do not change the decision; the wildcard
+//! matcher agrees with a regex oracle; parsing never panics.
 
 use proptest::prelude::*;
 use pydynox_iam::engine::{
     Context, ContextValue, Decision, Evaluation, NamedPolicy, Pattern, PolicyDocument, PolicyKind,
-    PolicySet, Request, ResourcePolicyMode, evaluate,
+    PolicySet, Request, ResourcePolicyMode, World, evaluate,
 };
 use serde_json::{Value, json};
 
@@ -35,6 +38,7 @@ fn resource() -> impl Strategy<Value = &'static str> {
         "arn:aws:dynamodb:*:*:table/${aws:PrincipalTag/team}",
         "arn:aws:dynamodb:*:*:table/Orders*",
         KEY,
+        "arn:aws:dynamodb:*:*:table/${aws:PrincipalTag/missing, 'Orders'}",
     ])
 }
 fn condition() -> impl Strategy<Value = Option<Value>> {
@@ -48,6 +52,12 @@ fn condition() -> impl Strategy<Value = Option<Value>> {
         Some(json!({"StringFuzzyMatch": {"aws:RequestedRegion": "us-east-1"}})),
         Some(json!({"NumericLessThan": {"s3:max-keys": "10"}})),
         Some(json!({"StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}})),
+        Some(json!({"Null": {"aws:SourceVpc": "true"}})),
+        Some(json!({"Null": {"aws:RequestedRegion": "false"}})),
+        Some(json!({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}})),
+        Some(json!({"StringNotEquals": {"aws:PrincipalTag/team": "${aws:PrincipalTag/other}"}})),
+        Some(json!({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin/*"}})),
+        Some(json!({"ForAnyValue:StringNotLike": {"dynamodb:Attributes": ["pk", "sk"]}})),
     ])
 }
 fn principal_el() -> impl Strategy<Value = Value> {
@@ -59,6 +69,9 @@ fn principal_el() -> impl Strategy<Value = Value> {
         json!({"AWS": SESS}),
         json!({"AWS": [USER, ROLE]}),
         json!({"AWS": "arn:aws:iam::444455556666:root"}),
+        json!({"AWS": [ROLE, format!("arn:aws:iam::{A}:root")]}),
+        json!({"AWS": [SESS, ROLE, format!("arn:aws:iam::{A}:root")]}),
+        json!({"AWS": "arn:aws:sts::111122223333:assumed-role/AppRole/other"}),
     ])
 }
 
@@ -131,6 +144,10 @@ fn request() -> impl Strategy<Value = Request> {
                 ("dynamodb:Attributes", ContextValue::list(["pk"])),
                 ("dynamodb:Attributes", ContextValue::list(["pk", "secret"])),
                 ("s3:max-keys", ContextValue::string("5")),
+                ("aws:SourceIp", ContextValue::string("10.1.2.3")),
+                ("aws:SourceIp", ContextValue::unknown()),
+                ("aws:SourceVpc", ContextValue::maybe_absent()),
+                ("dynamodb:Attributes", ContextValue::unknown()),
             ]),
             0..4,
         ),
@@ -166,6 +183,24 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             identity,
             boundary,
             resource,
+            request,
+        })
+}
+
+/// Scenarios aimed at sessions: the identity allows everything, and a resource policy (whose principals
+/// name the role, its sessions, the account, ...) decides.
+fn session_scenario() -> impl Strategy<Value = Scenario> {
+    (
+        prop::option::of(document(false)),
+        prop::collection::vec(any_statement(true), 1..4),
+        request(),
+    )
+        .prop_map(|(boundary, rp, request)| Scenario {
+            identity: vec![vec![
+                json!({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+            ]],
+            boundary,
+            resource: Some((rp, ResourcePolicyMode::Standard)),
             request,
         })
 }
@@ -261,6 +296,116 @@ proptest! {
     }
 
     #[test]
+    fn removing_an_allow_never_allows(s in scenario(), which in any::<prop::sample::Index>()) {
+        let before = run(&s);
+        let mut t = s.clone();
+        // Every (policy, statement) slot holding an Allow, in identity, boundary and resource policies.
+        let mut slots: Vec<(usize, usize)> = Vec::new();
+        for (i, d) in t.identity.iter().enumerate() {
+            slots.extend(d.iter().enumerate().filter(|(_, st)| st["Effect"] == "Allow").map(|(j, _)| (i, j)));
+        }
+        let nb = t.identity.len();
+        if let Some(b) = &t.boundary {
+            slots.extend(b.iter().enumerate().filter(|(_, st)| st["Effect"] == "Allow").map(|(j, _)| (nb, j)));
+        }
+        if let Some((r, _)) = &t.resource {
+            slots.extend(r.iter().enumerate().filter(|(_, st)| st["Effect"] == "Allow").map(|(j, _)| (nb + 1, j)));
+        }
+        prop_assume!(!slots.is_empty());
+        let (p, j) = slots[which.index(slots.len())];
+        if p < nb {
+            t.identity[p].remove(j);
+        } else if p == nb {
+            t.boundary.as_mut().unwrap().remove(j);
+        } else {
+            t.resource.as_mut().unwrap().0.remove(j);
+        }
+        let after = run(&t);
+        if before.decision != Decision::Allowed {
+            prop_assert_ne!(after.decision, Decision::Allowed, "before {:?}", before);
+        }
+    }
+
+    #[test]
+    fn unknown_values_never_allow_more(s in scenario(), which in any::<prop::sample::Index>(), maybe in any::<bool>()) {
+        let keys: Vec<String> = s.request.context.iter().map(|(k, _)| k.to_string()).collect();
+        prop_assume!(!keys.is_empty());
+        let key = keys[which.index(keys.len())].clone();
+        let before = run(&s);
+        let mut t = s.clone();
+        t.request.context.insert(key.clone(), if maybe { ContextValue::maybe_absent() } else { ContextValue::unknown() });
+        let after = run(&t);
+        if before.decision != Decision::Allowed {
+            prop_assert_ne!(after.decision, Decision::Allowed, "before {:?}", before);
+        }
+        // An Allowed that survives the key becoming unknown holds for every value of it (and without it,
+        // when it may be absent).
+        if after.decision == Decision::Allowed {
+            let values = vec![
+                ContextValue::string("us-east-1"),
+                ContextValue::string("10.9.9.9"),
+                ContextValue::string("true"),
+                ContextValue::list(["secret"]),
+                ContextValue::list(Vec::<String>::new()),
+            ];
+            for v in values {
+                let mut u = s.clone();
+                u.request.context.insert(key.clone(), v.clone());
+                let e = run(&u);
+                prop_assert_ne!(e.decision, Decision::ExplicitDeny, "`{}` = {:?}", key, v);
+                prop_assert_ne!(e.decision, Decision::ImplicitDeny, "`{}` = {:?}", key, v);
+            }
+            if maybe {
+                let mut u = s.clone();
+                u.request.context.remove(&key);
+                let e = run(&u);
+                prop_assert_ne!(e.decision, Decision::ExplicitDeny, "`{}` absent", key);
+                prop_assert_ne!(e.decision, Decision::ImplicitDeny, "`{}` absent", key);
+            }
+        }
+    }
+
+    #[test]
+    fn open_world_allowed_holds_for_any_keys_not_given(s in scenario(), extra in prop::collection::vec(context_entry(), 1..3)) {
+        let mut open = s.clone();
+        open.request.context.set_world(World::Open);
+        let e = run(&open);
+        if e.decision == Decision::Allowed {
+            // Whatever keys the real request carries besides those given, AWS's answer is still an allow.
+            let mut t = s.clone();
+            for (k, v) in extra {
+                if t.request.context.get(k).is_none() {
+                    t.request.context.insert(k, v);
+                }
+            }
+            let closed = run(&t);
+            prop_assert!(
+                closed.decision == Decision::Allowed || closed.decision == Decision::Indeterminate,
+                "open world said allowed, closed world with more keys says {:?}", closed
+            );
+        }
+    }
+
+    #[test]
+    fn a_role_is_never_allowed_where_a_session_of_it_is_not(s in prop_oneof![scenario(), session_scenario()]) {
+        // The role ARN stands for any session of the role; the session's aws:PrincipalArn is the role ARN.
+        let mut role = s.clone();
+        role.request.principal = ROLE.into();
+        let mut sess = s.clone();
+        sess.request.principal = SESS.into();
+        sess.request.context.insert("aws:PrincipalArn", ContextValue::string(ROLE));
+        let (r, e) = (run(&role), run(&sess));
+        if r.decision == Decision::Allowed {
+            prop_assert_eq!(e.decision, Decision::Allowed, "role allowed, session not: {:?}", e);
+        }
+        // Unless a policy names that very session, a session is never allowed more than its role.
+        let names_session = serde_json::to_string(&s.resource).unwrap_or_default().contains("assumed-role");
+        if !names_session && e.decision == Decision::Allowed {
+            prop_assert_eq!(r.decision, Decision::Allowed, "session allowed, role not: {:?}", r);
+        }
+    }
+
+    #[test]
     fn order_does_not_matter(s in scenario(), seed in any::<u64>()) {
         let before = run(&s);
         let mut t = s.clone();
@@ -331,6 +476,24 @@ proptest! {
             }
         }
     }
+}
+
+fn context_entry() -> impl Strategy<Value = (&'static str, ContextValue)> {
+    prop::sample::select(vec![
+        ("aws:RequestedRegion", ContextValue::string("us-east-1")),
+        ("aws:RequestedRegion", ContextValue::string("eu-west-1")),
+        ("aws:SecureTransport", ContextValue::string("true")),
+        ("aws:SecureTransport", ContextValue::string("false")),
+        ("aws:PrincipalTag/team", ContextValue::string("Orders")),
+        ("aws:PrincipalTag/other", ContextValue::string("Orders")),
+        ("aws:PrincipalTag/missing", ContextValue::string("Other")),
+        ("dynamodb:Attributes", ContextValue::list(["pk"])),
+        ("dynamodb:Attributes", ContextValue::list(["secret"])),
+        ("s3:max-keys", ContextValue::string("50")),
+        ("aws:SourceVpc", ContextValue::string("vpc-1")),
+        ("aws:SourceVpc", ContextValue::string("vpc-2")),
+        ("aws:SourceIp", ContextValue::string("203.0.113.9")),
+    ])
 }
 
 /// Arbitrary JSON biased towards the IAM vocabulary so that generated values get deep into the parser.

@@ -11,6 +11,7 @@ mod architecture;
 // engine/ and iam/: conformance cases, laws, fuzz regressions; the action list vs the catalogue.
 mod catalogue_actions;
 mod catalogue_inventory;
+mod adversarial;
 mod engine_conformance;
 mod engine_props;
 mod fuzz_regressions;

@@ -49,7 +49,10 @@ fn single_mode_table_shows_each_action_on_each_resource() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "app-read.json", &app_policy().to_string());
     let index = format!("{TABLE}/index/by-date");
+    // The caller is given: without it, whether the table is in the caller's account is unknown.
     let o = simulate(&[
+        "--principal",
+        ROLE,
         "--policy-file",
         p.to_str().unwrap(),
         "--action",
@@ -83,6 +86,8 @@ fn single_mode_json_all_allowed_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "app.json", &app_policy().to_string());
     let o = simulate(&[
+        "--principal",
+        ROLE,
         "--policy-file",
         p.to_str().unwrap(),
         "--action",

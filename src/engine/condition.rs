@@ -5,15 +5,17 @@
 //! reference_policies_condition-single-vs-multi-valued-context-keys and
 //! reference_policies_multi-value-conditions (`ForAllValues:` / `ForAnyValue:`).
 
-use super::context::Context;
+use super::context::{Context, ContextValue, Lookup};
+use super::symbolic;
 use super::values::{Cidr, Decimal, base64_decode, parse_bool, parse_date, parse_ip};
 use super::variables::{Template, Unresolved};
 
 /// Kleene three-valued truth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tri {
     True,
     False,
+    #[default]
     Unknown,
 }
 
@@ -231,11 +233,17 @@ impl Condition {
     }
 }
 
-/// The outcome of one condition, with what was missing or unsupported on the way.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The outcome of one condition, with what was missing, unknown or unsupported on the way.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outcome {
     pub value: Tri,
+    /// Keys a positive operator tested (or a variable named) that the request lacks, as
+    /// SimulatePrincipalPolicy's `MissingContextValues`.
     pub missing: Vec<String>,
+    /// Keys given as [`ContextValue::Unknown`] that the value depended on.
+    pub unknown: Vec<String>,
+    /// Names of symbolic parts (values known only after deploy) that made the value unknown.
+    pub symbols: Vec<String>,
     pub unsupported: Vec<String>,
 }
 
@@ -243,8 +251,7 @@ impl Outcome {
     fn new(value: Tri) -> Outcome {
         Outcome {
             value,
-            missing: Vec::new(),
-            unsupported: Vec::new(),
+            ..Outcome::default()
         }
     }
 }
@@ -252,9 +259,55 @@ impl Outcome {
 /// A policy value resolved for this request.
 enum PolicyValue {
     Value(super::variables::Resolved),
-    /// A variable resolved to null: matches nothing (reference_policies_variables, "no value").
+    /// A variable with no value: "null" (reference_policies_variables).
     Null,
     Unknown,
+}
+
+/// Where `compare` records why it could not answer.
+#[derive(Default)]
+struct Notes {
+    unsupported: Vec<String>,
+    symbols: Vec<String>,
+}
+
+/// Three-valued comparison when either side holds symbolic parts (values known only after deploy):
+/// string and ARN operators use the symbolic matcher; the others cannot compare an unknown value.
+fn compare_symbolic(
+    op: BaseOperator,
+    request: &str,
+    pv: &super::variables::Resolved,
+    notes: &mut Notes,
+) -> Tri {
+    use BaseOperator::*;
+    let (wildcards, ci) = match op.positive() {
+        StringEquals => (false, false),
+        StringEqualsIgnoreCase => (false, true),
+        StringLike | ArnEquals | ArnLike => (true, false),
+        _ => (false, false),
+    };
+    let (Some(p), Some(t)) = (
+        pv.sym_tokens(wildcards, ci),
+        symbolic::text_tokens(request, ci),
+    ) else {
+        notes
+            .unsupported
+            .push("a symbolic value is malformed".into());
+        return Tri::Unknown;
+    };
+    let value = match op.positive() {
+        StringEquals | StringEqualsIgnoreCase | StringLike => symbolic::glob_tri(&p, &t),
+        ArnEquals | ArnLike => symbolic::arn_like_tri(&p, &t),
+        _ => Tri::Unknown,
+    };
+    if value == Tri::Unknown {
+        for n in symbolic::names(&p).into_iter().chain(symbolic::names(&t)) {
+            if !notes.symbols.contains(&n) {
+                notes.symbols.push(n);
+            }
+        }
+    }
+    value
 }
 
 /// Compare one request value against one resolved policy value with a positive operator.
@@ -262,7 +315,7 @@ fn compare(
     op: BaseOperator,
     request: &str,
     policy: &PolicyValue,
-    unsupported: &mut Vec<String>,
+    notes: &mut Notes,
     key: &str,
 ) -> Tri {
     use BaseOperator::*;
@@ -271,12 +324,38 @@ fn compare(
         PolicyValue::Unknown => return Tri::Unknown,
         PolicyValue::Value(v) => v,
     };
+    if pv.has_symbols() || symbolic::has_symbols(request) {
+        return compare_symbolic(op, request, pv, notes);
+    }
+    let unsupported = &mut notes.unsupported;
     let bad = |unsupported: &mut Vec<String>, what: &str, v: &str| {
         unsupported.push(format!(
             "condition key `{key}`: `{v}` is not a valid {what}"
         ));
         Tri::Unknown
     };
+    // `*`/`?` from a variable's value in a pattern operator: AWS does not say whether they are wildcards;
+    // when the two readings disagree the comparison is unknown.
+    if matches!(op.positive(), StringLike | ArnEquals | ArnLike) && pv.has_value_wildcards() {
+        let wild = pv.values_as_wildcards();
+        let (a, b) = match op.positive() {
+            StringLike => (
+                pv.pattern(false).matches(request),
+                wild.pattern(false).matches(request),
+            ),
+            _ => (
+                arn_like(request, pv) == Tri::True,
+                arn_like(request, &wild) == Tri::True,
+            ),
+        };
+        if a != b {
+            notes.unsupported.push(format!(
+                "condition key `{key}`: a policy variable's value holds `*` or `?`, and AWS does not say whether they are wildcards there"
+            ));
+            return Tri::Unknown;
+        }
+        return Tri::from_bool(a);
+    }
     match op.positive() {
         StringEquals => Tri::from_bool(request == pv.text()),
         StringEqualsIgnoreCase => {
@@ -378,6 +457,13 @@ fn arn_like(request: &str, policy: &super::variables::Resolved) -> Tri {
     Tri::from_bool(segs.iter().zip(r_segs.iter()).all(|(p, r)| p.matches(r)))
 }
 
+/// What the request holds for a condition key.
+enum RequestKey<'a> {
+    Known(&'a [String]),
+    Unknown { may_be_absent: bool },
+    Absent,
+}
+
 impl Condition {
     /// Evaluate against the request. `principal` feeds `${aws:PrincipalArn}` / `${aws:username}`.
     pub fn evaluate(&self, ctx: &Context, principal: &str) -> Outcome {
@@ -390,14 +476,37 @@ impl Condition {
             }
         };
         let mut out = Outcome::new(Tri::Unknown);
-        let request = ctx.lookup(&self.key, principal);
-        let request = request.as_deref();
+        let lookup = ctx.lookup(&self.key, principal);
+        let request = match &lookup {
+            Lookup::Value(v) => match v.as_ref() {
+                ContextValue::Unknown { may_be_absent, .. } => RequestKey::Unknown {
+                    may_be_absent: *may_be_absent,
+                },
+                v => RequestKey::Known(v.known_values().unwrap_or(&[])),
+            },
+            Lookup::Absent => RequestKey::Absent,
+            Lookup::Missing => RequestKey::Absent,
+        };
 
-        // Null: "true" means the key is absent (reference_policies_elements_condition_operators, Null).
+        // Null: "true" means the key is absent (reference_policies_elements_condition_operators, Null). It
+        // asks only about presence, so it is decidable for a key AWS sends whose value we do not know.
         if op.base == BaseOperator::Null {
-            let present = request.is_some();
+            let present = match request {
+                RequestKey::Known(_)
+                | RequestKey::Unknown {
+                    may_be_absent: false,
+                } => Tri::True,
+                RequestKey::Unknown {
+                    may_be_absent: true,
+                } => {
+                    out.unknown.push(self.key.clone());
+                    Tri::Unknown
+                }
+                RequestKey::Absent => Tri::False,
+            };
             out.value = Tri::any(self.values.iter().map(|v| match parse_bool(v.source()) {
-                Some(want_absent) => Tri::from_bool(want_absent != present),
+                Some(true) => present.negate(),
+                Some(false) => present,
                 None => {
                     out.unsupported.push(format!(
                         "`Null` value `{}` must be `true` or `false`",
@@ -409,15 +518,32 @@ impl Condition {
             return out;
         }
 
+        // A key AWS sends with a value we do not know: every other operator, with or without `IfExists`
+        // or a set prefix, depends on that value.
+        if let RequestKey::Unknown { .. } = request {
+            out.unknown.push(self.key.clone());
+            return out;
+        }
+
         // Resolve policy values once.
+        let mut null_variable = None;
         let values: Vec<PolicyValue> = self
             .values
             .iter()
             .map(|t| match t.resolve(ctx, principal) {
                 Ok(r) => PolicyValue::Value(r),
                 Err(Unresolved::Missing(k)) => {
-                    out.missing.push(k);
+                    out.missing.push(k.clone());
+                    null_variable.get_or_insert(k);
                     PolicyValue::Null
+                }
+                Err(Unresolved::Absent(k)) => {
+                    null_variable.get_or_insert(k);
+                    PolicyValue::Null
+                }
+                Err(Unresolved::Unknown(k)) => {
+                    out.unknown.push(k);
+                    PolicyValue::Unknown
                 }
                 Err(Unresolved::Unsupported(why)) => {
                     out.unsupported.push(why);
@@ -426,31 +552,39 @@ impl Condition {
             })
             .collect();
 
-        let request_values: &[String] = request.map(|r| r.values()).unwrap_or(&[]);
+        let request_values: &[String] = match request {
+            RequestKey::Known(vs) => vs,
+            _ => &[],
+        };
+        let request_given = matches!(request, RequestKey::Known(_));
+        let key_missing = matches!(lookup, Lookup::Missing);
         // "Does one request value satisfy the operator": positive = matches any policy value,
         // negated = matches none (reference_policies_elements_condition_operators: negated operators with
         // several values behave like NOR).
-        let mut unsupported = Vec::new();
+        //
+        // A policy variable with no value: reference_policies_variables says a positive operator does not
+        // match it ("any attempt to match it fails and causes the statement to be invalid"); for a negated
+        // operator the current page says it matches while the archived page calls the statement invalid.
+        // Doubtful, so unknown: never a grant, never a Deny silently skipped.
+        let negated = op.base.is_negated();
+        let mut notes = Notes::default();
         let mut satisfies = |rv: &str| {
-            let any = Tri::any(
-                values
-                    .iter()
-                    .map(|pv| compare(op.base, rv, pv, &mut unsupported, &self.key)),
-            );
-            if op.base.is_negated() {
-                any.negate()
-            } else {
-                any
-            }
+            let any = Tri::any(values.iter().map(|pv| match pv {
+                PolicyValue::Null if negated => Tri::Unknown,
+                pv => compare(op.base, rv, pv, &mut notes, &self.key),
+            }));
+            if negated { any.negate() } else { any }
         };
 
-        out.value = match (op.set, request) {
+        out.value = match (op.set, request_given.then_some(())) {
             // Missing key: IfExists → true; negated → true; otherwise false (and record it as missing).
             (None, None) => {
                 if op.if_exists || op.base.is_negated() {
                     Tri::True
                 } else {
-                    out.missing.push(self.key.clone());
+                    if key_missing {
+                        out.missing.push(self.key.clone());
+                    }
                     Tri::False
                 }
             }
@@ -479,7 +613,9 @@ impl Condition {
                 if op.if_exists {
                     Tri::True
                 } else {
-                    out.missing.push(self.key.clone());
+                    if key_missing {
+                        out.missing.push(self.key.clone());
+                    }
                     Tri::False
                 }
             }
@@ -487,8 +623,17 @@ impl Condition {
                 Tri::any(request_values.iter().map(|rv| satisfies(rv)))
             }
         };
-        out.unsupported.extend(unsupported);
+        if out.value == Tri::Unknown
+            && negated
+            && let Some(k) = null_variable
+        {
+            out.unsupported.push(format!(
+                "policy variable `${{{k}}}` has no value here, and AWS's pages disagree on how a negated operator treats it"
+            ));
+        }
+        out.unsupported.extend(notes.unsupported);
         out.unsupported.dedup();
+        out.symbols = notes.symbols;
         out
     }
 }
@@ -523,6 +668,8 @@ mod tests {
             .with("one", ContextValue::list(["b"]))
             .with("team", ContextValue::string("blue"))
             .with("aws:PrincipalTag/team", ContextValue::string("blue"))
+            .with("unknown", ContextValue::unknown())
+            .with("maybe", ContextValue::maybe_absent())
     }
 
     use Tri::{False as F, True as T, Unknown as U};
@@ -558,7 +705,34 @@ mod tests {
             // Variables
             ("StringEquals", "team", &["${aws:PrincipalTag/team}"], T),
             ("StringEquals", "s", &["${aws:PrincipalTag/nope}"], F),
-            ("StringNotEquals", "s", &["${aws:PrincipalTag/nope}"], T),
+            // a variable with no value under a negated operator: AWS's pages disagree, so unknown
+            ("StringNotEquals", "s", &["${aws:PrincipalTag/nope}"], U),
+            (
+                "StringNotEquals",
+                "s",
+                &["Hello", "${aws:PrincipalTag/nope}"],
+                F,
+            ),
+            (
+                "StringEquals",
+                "s",
+                &["Hello", "${aws:PrincipalTag/nope}"],
+                T,
+            ),
+            // unknown request values: only Null is decided
+            ("StringEquals", "unknown", &["x"], U),
+            ("StringEqualsIfExists", "unknown", &["x"], U),
+            ("StringNotEquals", "unknown", &["x"], U),
+            ("ForAllValues:StringEquals", "unknown", &["x"], U),
+            ("ForAnyValue:StringEquals", "unknown", &["x"], U),
+            ("NotIpAddress", "unknown", &["10.0.0.0/8"], U),
+            ("Null", "unknown", &["true"], F),
+            ("Null", "unknown", &["false"], T),
+            ("Null", "maybe", &["true"], U),
+            ("Null", "maybe", &["false"], U),
+            ("StringEqualsIfExists", "maybe", &["x"], U),
+            ("StringEquals", "s", &["${unknown}"], U),
+            ("StringEquals", "s", &["${unknown, 'Hello'}"], U),
             ("StringEquals", "s", &["${nope, 'Hello'}"], T),
             ("StringLike", "s", &["${*}"], F),
             // Numeric

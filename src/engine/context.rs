@@ -1,8 +1,12 @@
-//! The request context: condition keys (case-insensitive names) to single- or multi-valued values.
-//! Owns storage and the JSON wire form of context values; must not interpret operators.
+//! The request context: condition keys (case-insensitive names) to single- or multi-valued values, values
+//! AWS sends that we cannot know ([`ContextValue::Unknown`]), and whether keys not listed are absent
+//! ([`World`]). Owns storage, the keys derived from the principal, and the JSON wire form of context
+//! values; must not interpret operators.
 //!
-//! AWS: reference_policies_condition-keys ("condition key names are not case-sensitive") and the
-//! SimulatePrincipalPolicy `ContextEntries` types (string, numeric, date, boolean, ip, binary and list forms).
+//! AWS: reference_policies_condition-keys ("condition key names are not case-sensitive"),
+//! reference_policies_variables ("Principal key values": `aws:username`, `aws:userid`,
+//! `aws:PrincipalType` per kind of principal), and the SimulatePrincipalPolicy `ContextEntries` types
+//! (string, numeric, date, boolean, ip, binary and list forms).
 
 use super::principal::{PrincipalArn, PrincipalType};
 use serde::{Deserialize, Serialize};
@@ -23,7 +27,7 @@ pub enum ValueType {
     Arn,
 }
 
-/// A context value: always strings, with an optional declared type.
+/// A context value: always strings, with an optional declared type, or a value we cannot know.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ContextValue {
     Single {
@@ -34,6 +38,30 @@ pub enum ContextValue {
         values: Vec<String>,
         ty: Option<ValueType>,
     },
+    /// AWS puts this key in the request (for example `aws:SourceIp`, `dynamodb:LeadingKeys`) but its value
+    /// is not known here. Every condition on it is unknown, except `Null`, which only asks whether the key
+    /// is present. With `may_be_absent`, even presence is unknown (a key AWS sends only sometimes, such as
+    /// `aws:SourceVpce` behind a VPC endpoint): then `Null` is unknown too. Calling such a key "present"
+    /// would let a Deny on `Null: true` be skipped for a request where AWS omits the key.
+    Unknown {
+        ty: Option<ValueType>,
+        may_be_absent: bool,
+    },
+}
+
+/// Whether keys a context does not list are known to be absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum World {
+    /// The context describes the whole request: a key it does not list is absent from the real request
+    /// (`check`, which builds the request context as AWS does, with unknown values marked
+    /// [`ContextValue::Unknown`]).
+    #[default]
+    Closed,
+    /// The context holds what the user gave; AWS may send more. Keys not given are evaluated as absent
+    /// (as AWS's own policy simulator does), but the answer is never `Allowed` when that depends on a key
+    /// that was not given: see [`evaluate`](super::evaluate) (`simulate`).
+    Open,
 }
 
 /// Serializes to the same wire form [`ContextValue::from_json`] reads, so values round-trip.
@@ -64,6 +92,19 @@ impl Serialize for ContextValue {
                 m.serialize_entry("values", values)?;
                 m.end()
             }
+            ContextValue::Unknown { ty, may_be_absent } => {
+                let mut m = s.serialize_map(None)?;
+                if let Some(ty) = ty {
+                    m.serialize_entry("type", ty)?;
+                }
+                let presence = if *may_be_absent {
+                    "maybe_absent"
+                } else {
+                    "present"
+                };
+                m.serialize_entry("unknown", presence)?;
+                m.end()
+            }
         }
     }
 }
@@ -91,17 +132,37 @@ impl ContextValue {
             ty: None,
         }
     }
-    /// All values (one for a single value).
-    pub fn values(&self) -> &[String] {
+    /// A key AWS sends whose value is not known here (see [`ContextValue::Unknown`]).
+    pub fn unknown() -> ContextValue {
+        ContextValue::Unknown {
+            ty: None,
+            may_be_absent: false,
+        }
+    }
+    /// A key AWS may or may not send, with a value not known here.
+    pub fn maybe_absent() -> ContextValue {
+        ContextValue::Unknown {
+            ty: None,
+            may_be_absent: true,
+        }
+    }
+    /// All values (one for a single value); `None` when the value is unknown.
+    pub fn known_values(&self) -> Option<&[String]> {
         match self {
-            ContextValue::Single { value, .. } => std::slice::from_ref(value),
-            ContextValue::List { values, .. } => values,
+            ContextValue::Single { value, .. } => Some(std::slice::from_ref(value)),
+            ContextValue::List { values, .. } => Some(values),
+            ContextValue::Unknown { .. } => None,
         }
     }
     pub fn value_type(&self) -> Option<ValueType> {
         match self {
-            ContextValue::Single { ty, .. } | ContextValue::List { ty, .. } => *ty,
+            ContextValue::Single { ty, .. }
+            | ContextValue::List { ty, .. }
+            | ContextValue::Unknown { ty, .. } => *ty,
         }
+    }
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, ContextValue::Unknown { .. })
     }
 }
 
@@ -116,7 +177,8 @@ fn scalar_to_string(v: &serde_json::Value) -> Option<String> {
 
 impl ContextValue {
     /// Wire form: `"v"`, `true`, `3`, `["a","b"]`, or `{"type": "date", "value": "..."}` /
-    /// `{"type": "stringList", "values": [...]}`.
+    /// `{"type": "stringList", "values": [...]}`, or an unknown value `{"unknown": "present"}` /
+    /// `{"unknown": "maybe_absent"}` (optionally with `"type"`).
     pub fn from_json(v: &serde_json::Value) -> Result<ContextValue, String> {
         match v {
             serde_json::Value::Array(items) => items
@@ -137,9 +199,25 @@ impl ContextValue {
                     serde_json::from_value(serde_json::Value::String(base.to_string()))
                         .map_err(|_| format!("unknown context value type `{ty_name}`"))?;
                 for k in map.keys() {
-                    if !matches!(k.as_str(), "type" | "value" | "values") {
+                    if !matches!(k.as_str(), "type" | "value" | "values" | "unknown") {
                         return Err(format!("unknown field `{k}` in context value"));
                     }
+                }
+                if let Some(presence) = map.get("unknown") {
+                    if map.contains_key("value") || map.contains_key("values") {
+                        return Err("an unknown context value has no `value` or `values`".into());
+                    }
+                    let may_be_absent = match presence.as_str() {
+                        Some("present") => false,
+                        Some("maybe_absent") => true,
+                        _ => {
+                            return Err(format!(
+                                "`unknown` must be `present` or `maybe_absent`, found `{presence}`"
+                            ));
+                        }
+                    };
+                    let ty = map.get("type").map(|_| ty);
+                    return Ok(ContextValue::Unknown { ty, may_be_absent });
                 }
                 match (map.get("value"), map.get("values")) {
                     (Some(single), None) if !is_list => {
@@ -155,7 +233,7 @@ impl ContextValue {
                                 values,
                                 ty: Some(ty),
                             }),
-                            ContextValue::Single { .. } => {
+                            ContextValue::Single { .. } | ContextValue::Unknown { .. } => {
                                 Err("`values` must be a list".to_string())
                             }
                         }
@@ -180,56 +258,191 @@ impl<'de> Deserialize<'de> for ContextValue {
     }
 }
 
-/// Condition keys to values. Names are compared case-insensitively; the spelling first inserted is kept.
+/// What a context says about one key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup<'a> {
+    /// Given (or derived from the principal); may be [`ContextValue::Unknown`].
+    Value(Cow<'a, ContextValue>),
+    /// Known to be absent whatever the world (e.g. `aws:username` for a role session).
+    Absent,
+    /// Not given: absent in a [`World::Closed`] context; reported in `missing_context`.
+    Missing,
+}
+
+/// Condition keys to values. Names are compared case-insensitively; the spelling last inserted is kept.
+///
+/// A key ending in `*` (`aws:ResourceTag/*`, `kms:EncryptionContext:*`) names a family: every key with
+/// that prefix which is not given on its own takes that value. It is how a context says "the table's tags
+/// are not known" without listing tag names nobody knows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
     entries: BTreeMap<String, (String, ContextValue)>,
+    /// Families: (lower-cased prefix, spelling with its `*`, value), longest prefix first.
+    families: Vec<(String, String, ContextValue)>,
+    world: World,
+    /// Set by the engine for the second look at an open-world request: a key not given is unknown
+    /// (maybe absent) instead of absent.
+    missing_is_unknown: bool,
 }
 
 impl Context {
+    /// An empty [`World::Closed`] context.
     pub fn new() -> Context {
         Context::default()
     }
+    /// Set a key, or a family of keys when `key` ends in `*`.
     pub fn insert(&mut self, key: impl Into<String>, value: ContextValue) {
         let key = key.into();
-        self.entries.insert(key.to_lowercase(), (key, value));
+        if let Some(prefix) = key.strip_suffix('*') {
+            let prefix = prefix.to_lowercase();
+            self.families.retain(|(p, _, _)| *p != prefix);
+            self.families.push((prefix, key, value));
+            self.families
+                .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        } else {
+            self.entries.insert(key.to_lowercase(), (key, value));
+        }
+    }
+    /// Remove a key or a family (any spelling); returns its value.
+    pub fn remove(&mut self, key: &str) -> Option<ContextValue> {
+        if let Some(prefix) = key.strip_suffix('*') {
+            let prefix = prefix.to_lowercase();
+            let i = self.families.iter().position(|(p, _, _)| *p == prefix)?;
+            return Some(self.families.remove(i).2);
+        }
+        self.entries.remove(&key.to_lowercase()).map(|(_, v)| v)
     }
     pub fn with(mut self, key: impl Into<String>, value: ContextValue) -> Context {
         self.insert(key, value);
         self
     }
-    pub fn get(&self, key: &str) -> Option<&ContextValue> {
-        self.entries.get(&key.to_lowercase()).map(|(_, v)| v)
+    pub fn world(&self) -> World {
+        self.world
     }
-    /// Like [`Context::get`], but fills the keys AWS always derives from the principal when the caller did
-    /// not supply them (reference_policies_condition-keys): `aws:PrincipalArn` (for a user or role; for an
-    /// assumed-role session it is the role ARN with its path, which the session ARN does not carry, so it
-    /// stays missing), `aws:PrincipalAccount`, and `aws:username` (IAM users only). An explicit entry wins.
-    pub fn lookup(&self, key: &str, principal: &str) -> Option<Cow<'_, ContextValue>> {
-        if let Some(v) = self.get(key) {
-            return Some(Cow::Borrowed(v));
+    pub fn set_world(&mut self, world: World) {
+        self.world = world;
+    }
+    pub fn with_world(mut self, world: World) -> Context {
+        self.world = world;
+        self
+    }
+    /// The value given for `key`, on its own or through a family.
+    pub fn get(&self, key: &str) -> Option<&ContextValue> {
+        self.get_exact(key).or_else(|| self.family(key))
+    }
+    fn get_exact(&self, key: &str) -> Option<&ContextValue> {
+        if let Some((_, v)) = self.entries.get(key) {
+            return Some(v);
         }
-        let p = PrincipalArn::parse(principal)?;
-        let derived = match key.to_ascii_lowercase().as_str() {
-            "aws:principalarn"
-                if matches!(
-                    p.kind,
-                    PrincipalType::User | PrincipalType::Role | PrincipalType::Root
-                ) =>
-            {
-                principal.to_string()
+        if key.bytes().any(|b| b.is_ascii_uppercase()) || !key.is_ascii() {
+            return self.entries.get(&key.to_lowercase()).map(|(_, v)| v);
+        }
+        None
+    }
+    fn family(&self, key: &str) -> Option<&ContextValue> {
+        if self.families.is_empty() {
+            return None;
+        }
+        let key = key.to_lowercase();
+        self.families
+            .iter()
+            .find(|(p, _, _)| key.starts_with(p.as_str()))
+            .map(|(_, _, v)| v)
+    }
+    /// The key's value as AWS would see it. A given entry wins; otherwise the keys AWS derives from the
+    /// principal are filled (reference_policies_variables, "Principal key values";
+    /// reference_policies_condition-keys):
+    /// - `aws:PrincipalArn`: the user, role or root ARN; for a role ARN (which stands for *any session* of
+    ///   the role) the role ARN itself; for an exact session ARN it is the role ARN *with its path*, which
+    ///   the session ARN does not carry, so it is [`ContextValue::Unknown`] unless given;
+    /// - `aws:PrincipalAccount`; `aws:PrincipalType` (`User`, `AssumedRole`, `FederatedUser`, `Account`);
+    /// - `aws:username`: the user's name, absent for every other principal;
+    /// - `aws:userid`: the account id for the root user, otherwise unknown (`AIDA...` for a user,
+    ///   `ROLEID:session` for a role session), unless given;
+    /// - `aws:PrincipalIsAWSService`: `false` (every principal here is an IAM principal).
+    ///
+    /// Order: a key given on its own, then a key derived from the principal, then a family (`prefix*`).
+    pub fn lookup(&self, key: &str, principal: &str) -> Lookup<'_> {
+        if let Some(v) = self.get_exact(key) {
+            return Lookup::Value(Cow::Borrowed(v));
+        }
+        let derived = self.derived(key, principal);
+        if !matches!(derived, Lookup::Missing) {
+            return derived;
+        }
+        match self.family(key) {
+            Some(v) => Lookup::Value(Cow::Borrowed(v)),
+            None if self.missing_is_unknown => {
+                Lookup::Value(Cow::Owned(ContextValue::maybe_absent()))
             }
-            "aws:principalaccount" => p.account,
-            "aws:username" if p.kind == PrincipalType::User => p.name,
-            _ => return None,
+            None => Lookup::Missing,
+        }
+    }
+
+    /// Every key not given becomes unknown (maybe absent): the engine's second look at an open world.
+    pub(crate) fn with_missing_unknown(mut self) -> Context {
+        self.missing_is_unknown = true;
+        self
+    }
+    pub(crate) fn missing_is_unknown(&self) -> bool {
+        self.missing_is_unknown
+    }
+
+    /// Is `key` given (on its own, through a family, or derived from `principal`)?
+    pub fn gives(&self, key: &str, principal: &str) -> bool {
+        self.get(key).is_some() || !matches!(self.derived(key, principal), Lookup::Missing)
+    }
+
+    fn derived(&self, key: &str, principal: &str) -> Lookup<'_> {
+        // Most keys a policy tests are not derived: answer those without parsing the principal.
+        const DERIVED: [&str; 6] = [
+            "aws:principalarn",
+            "aws:principalaccount",
+            "aws:principaltype",
+            "aws:username",
+            "aws:userid",
+            "aws:principalisawsservice",
+        ];
+        if !DERIVED.iter().any(|d| d.eq_ignore_ascii_case(key)) {
+            return Lookup::Missing;
+        }
+        let Some(p) = PrincipalArn::parse(principal) else {
+            return Lookup::Missing;
         };
-        Some(Cow::Owned(ContextValue::string(derived)))
+        let value = |s: String| Lookup::Value(Cow::Owned(ContextValue::string(s)));
+        let unknown = || Lookup::Value(Cow::Owned(ContextValue::unknown()));
+        match key.to_ascii_lowercase().as_str() {
+            "aws:principalarn" => match p.kind {
+                PrincipalType::AssumedRole => unknown(),
+                _ => value(principal.to_string()),
+            },
+            "aws:principalaccount" => value(p.account),
+            "aws:principaltype" => value(
+                match p.kind {
+                    PrincipalType::User => "User",
+                    PrincipalType::Role | PrincipalType::AssumedRole => "AssumedRole",
+                    PrincipalType::FederatedUser => "FederatedUser",
+                    PrincipalType::Root => "Account",
+                }
+                .to_string(),
+            ),
+            "aws:username" if p.kind == PrincipalType::User => value(p.name),
+            "aws:username" => Lookup::Absent,
+            "aws:userid" if p.kind == PrincipalType::Root => value(p.account),
+            "aws:userid" => unknown(),
+            "aws:principalisawsservice" => value("false".to_string()),
+            _ => Lookup::Missing,
+        }
     }
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.families.is_empty()
     }
+    /// Every key given, families last (with their `*`).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.entries.values().map(|(k, v)| (k.as_str(), v))
+        self.entries
+            .values()
+            .map(|(k, v)| (k.as_str(), v))
+            .chain(self.families.iter().map(|(_, k, v)| (k.as_str(), v)))
     }
 }
 
@@ -249,11 +462,19 @@ impl Serialize for Context {
     }
 }
 
+/// Keys are case-insensitive, so two spellings of one key (`aws:SourceIp` and `AWS:SOURCEIP`) would
+/// silently keep one value: refused instead.
 impl<'de> Deserialize<'de> for Context {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let m = BTreeMap::<String, ContextValue>::deserialize(d)?;
         let mut c = Context::default();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for (k, v) in m {
+            if let Some(first) = seen.insert(k.to_lowercase(), k.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "context key `{k}` is given twice (as `{first}` too; key names are case-insensitive)"
+                )));
+            }
             c.insert(k, v);
         }
         Ok(c)
@@ -287,6 +508,15 @@ mod tests {
                 },
             ),
             ("e", ContextValue::typed("true", ValueType::Bool)),
+            ("f", ContextValue::unknown()),
+            ("g", ContextValue::maybe_absent()),
+            (
+                "h",
+                ContextValue::Unknown {
+                    ty: Some(ValueType::Ip),
+                    may_be_absent: false,
+                },
+            ),
         ]
         .into_iter()
         .collect();
@@ -295,29 +525,95 @@ mod tests {
         assert_eq!(back, c, "{json}");
     }
 
+    /// What a lookup says, as text: the value, `?` (unknown), `absent` or `missing`.
+    fn show(l: Lookup<'_>) -> String {
+        match l {
+            Lookup::Value(v) => match v.known_values() {
+                Some(vs) => vs.join(","),
+                None => "?".into(),
+            },
+            Lookup::Absent => "absent".into(),
+            Lookup::Missing => "missing".into(),
+        }
+    }
+
     #[test]
     fn derived_principal_keys() {
         let role = "arn:aws:iam::111122223333:role/app/R";
         let sess = "arn:aws:sts::111122223333:assumed-role/R/s";
         let user = "arn:aws:iam::111122223333:user/alice";
+        let root = "arn:aws:iam::111122223333:root";
+        let fed = "arn:aws:sts::111122223333:federated-user/bob";
         let c = Context::new();
-        let get = |k: &str, p: &str| c.lookup(k, p).map(|v| v.values()[0].clone());
-        assert_eq!(get("aws:PrincipalArn", role).as_deref(), Some(role));
-        assert_eq!(get("aws:principalarn", sess), None);
+        // (key, principal, expected)
+        let cases = [
+            ("aws:PrincipalArn", role, role),
+            ("aws:principalarn", sess, "?"),
+            ("aws:PrincipalArn", user, user),
+            ("aws:PrincipalArn", fed, fed),
+            ("aws:PrincipalAccount", sess, "111122223333"),
+            ("aws:PrincipalType", role, "AssumedRole"),
+            ("aws:PrincipalType", sess, "AssumedRole"),
+            ("aws:PrincipalType", user, "User"),
+            ("aws:PrincipalType", root, "Account"),
+            ("aws:PrincipalType", fed, "FederatedUser"),
+            ("aws:username", user, "alice"),
+            ("aws:username", role, "absent"),
+            ("aws:username", sess, "absent"),
+            ("aws:userid", role, "?"),
+            ("aws:userid", user, "?"),
+            ("aws:userid", root, "111122223333"),
+            ("aws:PrincipalIsAWSService", sess, "false"),
+            ("aws:SourceIp", role, "missing"),
+            ("aws:PrincipalArn", "not an arn", "missing"),
+        ];
+        for (k, p, want) in cases {
+            assert_eq!(show(c.lookup(k, p)), want, "{k} for {p}");
+        }
+        let c2 = Context::new()
+            .with("aws:PrincipalArn", ContextValue::string("x"))
+            .with("aws:userid", ContextValue::string("AROA1:s"));
+        assert_eq!(show(c2.lookup("aws:PrincipalArn", sess)), "x");
+        assert_eq!(show(c2.lookup("AWS:USERID", role)), "AROA1:s");
+    }
+
+    #[test]
+    fn families() {
+        let mut c = Context::new()
+            .with("aws:ResourceTag/*", ContextValue::maybe_absent())
+            .with("aws:ResourceTag/env", ContextValue::string("prod"))
+            .with("kms:EncryptionContext:*", ContextValue::unknown());
+        assert_eq!(show(c.lookup("aws:resourcetag/ENV", "")), "prod");
+        assert_eq!(show(c.lookup("aws:ResourceTag/team", "")), "?");
+        assert_eq!(show(c.lookup("kms:EncryptionContext:tenant", "")), "?");
+        assert_eq!(show(c.lookup("aws:RequestTag/x", "")), "missing");
+        // A derived key wins over a family that happens to cover it.
+        let c2 = Context::new().with("aws:Principal*", ContextValue::unknown());
         assert_eq!(
-            get("aws:PrincipalAccount", sess).as_deref(),
-            Some("111122223333")
+            show(c2.lookup("aws:PrincipalAccount", "arn:aws:iam::111122223333:role/R")),
+            "111122223333"
         );
-        assert_eq!(get("aws:username", user).as_deref(), Some("alice"));
-        assert_eq!(get("aws:username", role), None);
-        assert_eq!(get("aws:userid", role), None);
-        let c2 = Context::new().with("aws:PrincipalArn", ContextValue::string("x"));
-        assert_eq!(
-            c2.lookup("aws:PrincipalArn", role)
-                .map(|v| v.values()[0].clone())
-                .as_deref(),
-            Some("x")
-        );
+        assert_eq!(c.iter().count(), 3);
+        assert!(c.remove("aws:ResourceTag/*").is_some());
+        assert_eq!(show(c.lookup("aws:ResourceTag/team", "")), "missing");
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<Context>(&json).unwrap(), c, "{json}");
+    }
+
+    #[test]
+    fn one_key_in_two_spellings_is_refused() {
+        let err = serde_json::from_value::<Context>(
+            json!({"aws:SourceIp": "1.2.3.4", "AWS:SOURCEIP": {"unknown": "present"}}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("given twice"), "{err}");
+    }
+
+    #[test]
+    fn world_defaults_to_closed() {
+        assert_eq!(Context::new().world(), World::Closed);
+        assert_eq!(Context::new().with_world(World::Open).world(), World::Open);
     }
 
     #[test]
@@ -343,6 +639,20 @@ mod tests {
                 json!({"type": "boolean", "value": true}),
                 Some(ContextValue::typed("true", ValueType::Bool)),
             ),
+            (json!({"unknown": "present"}), Some(ContextValue::unknown())),
+            (
+                json!({"unknown": "maybe_absent"}),
+                Some(ContextValue::maybe_absent()),
+            ),
+            (
+                json!({"type": "ip", "unknown": "present"}),
+                Some(ContextValue::Unknown {
+                    ty: Some(ValueType::Ip),
+                    may_be_absent: false,
+                }),
+            ),
+            (json!({"unknown": true}), None),
+            (json!({"unknown": "present", "value": "x"}), None),
             (json!(null), None),
             (json!({"type": "nope", "value": "x"}), None),
             (json!({"type": "stringList", "value": "x"}), None),

@@ -1,15 +1,19 @@
 //! Statement matching and the single-account decision chain (explicit deny → resource policy → identity →
-//! boundary, plus the KMS key-policy rule). Owns combining statement outcomes into a [`Decision`] with
-//! reasons; must not parse JSON or know operator details.
+//! boundary, plus the KMS key-policy rule), and the open-world rule for contexts that do not describe the
+//! whole request. Owns combining statement outcomes into a [`Decision`] with reasons; must not parse JSON
+//! or know operator details.
 //!
 //! AWS: reference_policies_evaluation-logic and reference_policies_evaluation-logic_policy-eval-denyallow
 //! (section B.1 of the project reference), kms/latest/developerguide/key-policy-default (root principal
-//! delegates to IAM), reference_policies_evaluation-logic-cross-account.
+//! delegates to IAM), reference_policies_evaluation-logic-cross-account, reference_policies_elements_principal
+//! ("AWS account principals": naming an account "delegates authority to the account").
 
 use super::condition::Tri;
+use super::context::{ContextValue, World};
 use super::parse::{ActionElement, PrincipalElement, Principals, ResourceElement, Statement};
 use super::principal::{EntryMatch, PrincipalArn, PrincipalType, arn_account, match_aws_entry};
-use super::variables::Unresolved;
+use super::symbolic::{self, Tok, eq_tri};
+use super::variables::{Template, Unresolved};
 use super::{
     Decision, Effect, Evaluation, MatchedStatement, NamedPolicy, PolicyKind, PolicySet, Reason,
     Request, ResourcePolicyMode,
@@ -20,10 +24,24 @@ use super::{
 enum Grant {
     /// Names the exact user or session ARN: grants on its own (B.1 step 4).
     Uncapped,
-    /// Names a role, the account (Standard mode), `*` or uses `NotPrincipal`: capped by the boundary.
+    /// Names a role, `*` or uses `NotPrincipal`: capped by the boundary.
     Capped,
-    /// KMS key policy naming the caller's account root: delegates to IAM policies.
+    /// Names the caller's account (`"A"` or `arn:aws:iam::A:root`): delegates to the account's IAM
+    /// policies, in key policies (kms key-policy-default) and in every other resource policy
+    /// (reference_policies_elements_principal, "AWS account principals"). It never grants on its own.
     Delegation,
+}
+
+/// What a statement's evaluation noted on the way.
+#[derive(Debug, Default)]
+struct Notes {
+    /// Keys a positive test lacked (as SimulatePrincipalPolicy's `MissingContextValues`).
+    missing: Vec<String>,
+    /// Keys given as unknown that left the statement undecided.
+    unknown: Vec<String>,
+    /// Symbolic parts (values known only after deploy) that left it undecided.
+    symbols: Vec<String>,
+    unsupported: Vec<String>,
 }
 
 /// One statement's outcome for this request.
@@ -37,8 +55,7 @@ struct Outcome<'a> {
     /// Action, resource (not definitely false) and principal match: the statement is about this request.
     relevant: bool,
     grants: Vec<Grant>,
-    missing: Vec<String>,
-    unsupported: Vec<String>,
+    notes: Notes,
 }
 
 impl Outcome<'_> {
@@ -62,6 +79,13 @@ impl Outcome<'_> {
     }
 }
 
+/// The request with what is computed once per evaluation.
+struct Subject<'r> {
+    req: &'r Request,
+    /// The resource's tokens when it holds symbolic parts (`Some(None)`: malformed markers).
+    resource_symbols: Option<Option<Vec<Tok>>>,
+}
+
 /// reference_policies_elements_action / _notaction: names are case-insensitive; NotAction matches every
 /// action not listed.
 fn action_matches(el: &ActionElement, action: &str) -> bool {
@@ -71,134 +95,298 @@ fn action_matches(el: &ActionElement, action: &str) -> bool {
     }
 }
 
-/// reference_policies_elements_resource / _notresource. A resource pattern is a case-sensitive glob over the
-/// whole ARN: `*` may cross `/` and `:` (the docs allow `*` across `/` and a segment-final `*` past `:`; we
-/// take the simpler superset). A variable with no value makes that entry match nothing.
-fn resource_matches(
-    el: Option<&ResourceElement>,
-    req: &Request,
-    kind: PolicyKind,
-    o: &mut (Vec<String>, Vec<String>),
-) -> Tri {
-    let list = match el {
-        None if kind == PolicyKind::Resource => return Tri::True, // the resource the policy is attached to
-        None => {
-            o.1.push("identity policy statement has no `Resource` or `NotResource`".to_string());
-            return Tri::Unknown;
+/// One `Resource` entry against the request resource. A glob over the whole ARN is a superset of AWS's
+/// segment rule; where the two differ (a wildcard reaching across `:`), AWS's documentation does not settle
+/// the answer, so the entry is unknown rather than matching or not.
+fn resource_entry(t: &Template, s: &Subject, symbols: &mut Vec<String>) -> Result<Tri, Unresolved> {
+    let req = s.req;
+    let wildcard = t.source().contains(['*', '?']);
+    if t.has_symbols() || s.resource_symbols.is_some() {
+        let r = t.resolve(&req.context, &req.principal)?;
+        if r.has_value_wildcards() {
+            return Err(Unresolved::Unsupported(format!(
+                "`{}`: a policy variable's value holds `*` or `?`, and AWS does not say whether they are wildcards there",
+                t.source()
+            )));
         }
-        Some(ResourceElement::Resource(l) | ResourceElement::NotResource(l)) => l,
+        let (Some(p), Some(Some(text))) = (
+            r.sym_tokens(true, false),
+            s.resource_symbols
+                .clone()
+                .or_else(|| Some(symbolic::text_tokens(&req.resource, false))),
+        ) else {
+            return Err(Unresolved::Unsupported(
+                "a symbolic value is malformed".to_string(),
+            ));
+        };
+        let loose = symbolic::glob_tri(&p, &text);
+        let answer = if loose == Tri::False || !wildcard {
+            loose
+        } else {
+            match symbolic::arn_segments_tri(&p, &text) {
+                Tri::True => Tri::True,
+                _ => Tri::Unknown,
+            }
+        };
+        if answer == Tri::Unknown {
+            let mut covers_part = false;
+            for n in symbolic::names(&p)
+                .into_iter()
+                .chain(symbolic::names(&text))
+            {
+                if symbolic::is_request_wildcard(&n) {
+                    // Not a value known after deploy: the request itself names many resources.
+                    covers_part = true;
+                } else if !symbols.contains(&n) {
+                    symbols.push(n);
+                }
+            }
+            if covers_part {
+                return Err(Unresolved::Unsupported(format!(
+                    "`{}` may cover some but not all of the resources `{}` names",
+                    t.source(),
+                    symbolic::display(&req.resource)
+                )));
+            }
+        }
+        return Ok(answer);
+    }
+    let resolved;
+    let r = match t.fixed_pattern() {
+        Some(p) => {
+            return plain_entry(p.matches(&req.resource), wildcard, t, req, None);
+        }
+        None => {
+            resolved = t.resolve(&req.context, &req.principal)?;
+            &resolved
+        }
     };
-    let any = Tri::any(
-        list.iter()
-            .map(|t| {
-                let loose = match t.fixed_pattern() {
-                    Some(p) => p.matches(&req.resource),
-                    None => match t.resolve(&req.context, &req.principal) {
-                        Ok(r) => r.pattern(false).matches(&req.resource),
-                        Err(e) => return Err(e),
-                    },
-                };
-                // A glob over the whole ARN is a superset of AWS's segment rule; where the two
-                // differ (a wildcard reaching across `:`), AWS's documentation does not settle
-                // the answer, so the statement is unknown rather than matching or not.
-                if !loose || !t.source().contains(['*', '?']) {
-                    return Ok(Tri::from_bool(loose));
-                }
-                let strict = t.resolve(&req.context, &req.principal)?.matches_arn_segments(&req.resource);
-                if strict {
-                    Ok(Tri::True)
-                } else {
-                    Err(Unresolved::Unsupported(format!(
-                        "`{}` matches `{}` only if a wildcard may span `:`, which AWS does not document",
-                        t.source(),
-                        req.resource
-                    )))
-                }
-            })
-            .map(|r| match r {
-                Ok(tri) => tri,
-                Err(Unresolved::Missing(k)) => {
-                    o.0.push(k);
-                    Tri::False
-                }
-                Err(Unresolved::Unsupported(why)) => {
-                    o.1.push(format!("`Resource` {why}"));
-                    Tri::Unknown
-                }
-            }),
-    );
-    match el {
-        Some(ResourceElement::NotResource(_)) => any.negate(),
-        _ => any,
+    let literal = plain_entry(
+        r.pattern(false).matches(&req.resource),
+        wildcard,
+        t,
+        req,
+        Some(r),
+    )?;
+    if !r.has_value_wildcards() {
+        return Ok(literal);
+    }
+    // A variable's value holds `*` or `?`: AWS does not say whether they are wildcards there.
+    let w = r.values_as_wildcards();
+    let wild = plain_entry(
+        w.pattern(false).matches(&req.resource),
+        true,
+        t,
+        req,
+        Some(&w),
+    )?;
+    if wild == literal {
+        Ok(literal)
+    } else {
+        Err(Unresolved::Unsupported(format!(
+            "`{}`: a policy variable's value holds `*` or `?`, and AWS does not say whether they are wildcards there",
+            t.source()
+        )))
     }
 }
 
-fn entry_matches(p: &Principals, caller: &str) -> Vec<EntryMatch> {
-    let mut out = Vec::new();
-    if p.anyone {
-        out.push(EntryMatch::Anyone);
+/// The answer for a `Resource` entry without symbols, from the whole-string glob (`loose`) and, when the
+/// pattern has wildcards, the segment rule.
+fn plain_entry(
+    loose: bool,
+    wildcard: bool,
+    t: &Template,
+    req: &Request,
+    resolved: Option<&super::variables::Resolved>,
+) -> Result<Tri, Unresolved> {
+    if !loose || !wildcard {
+        return Ok(Tri::from_bool(loose));
     }
-    out.extend(p.aws.iter().map(|e| match_aws_entry(e, caller)));
-    out.extend(p.service.iter().chain(&p.federated).map(|e| {
-        if e == caller {
-            EntryMatch::Exact
-        } else {
-            EntryMatch::None
+    let strict = match resolved {
+        Some(r) => r.matches_arn_segments(&req.resource),
+        None => t
+            .resolve(&req.context, &req.principal)?
+            .matches_arn_segments(&req.resource),
+    };
+    if strict {
+        Ok(Tri::True)
+    } else {
+        Err(Unresolved::Unsupported(format!(
+            "`{}` matches `{}` only if a wildcard may span `:`, which AWS does not document",
+            t.source(),
+            req.resource
+        )))
+    }
+}
+
+/// reference_policies_elements_resource / _notresource. Policy variables in an entry:
+/// reference_policies_variables says a variable with no value makes "any attempt to match it" fail, so a
+/// `Resource` entry with one matches nothing (when the key is known to be absent, or not given in a
+/// closed-world context). Under `NotResource` that "no match" would be negated into a match, which no AWS
+/// page states: doubtful, so unknown. A variable whose key AWS sends with a value we do not know is unknown
+/// in both.
+fn resource_matches(
+    el: Option<&ResourceElement>,
+    s: &Subject,
+    kind: PolicyKind,
+    o: &mut Notes,
+) -> Tri {
+    let (list, negated) = match el {
+        None if kind == PolicyKind::Resource => return Tri::True, // the resource the policy is attached to
+        None => {
+            o.unsupported
+                .push("identity policy statement has no `Resource` or `NotResource`".to_string());
+            return Tri::Unknown;
+        }
+        Some(ResourceElement::Resource(l)) => (l, false),
+        Some(ResourceElement::NotResource(l)) => (l, true),
+    };
+    let field = if negated { "NotResource" } else { "Resource" };
+    let any = Tri::any(list.iter().map(|t| {
+        match resource_entry(t, s, &mut o.symbols) {
+            Ok(tri) => tri,
+            Err(e @ (Unresolved::Missing(_) | Unresolved::Absent(_))) => {
+                let k = match e {
+                    Unresolved::Missing(k) => {
+                        o.missing.push(k.clone());
+                        k
+                    }
+                    Unresolved::Absent(k) | Unresolved::Unknown(k) | Unresolved::Unsupported(k) => k,
+                };
+                if negated {
+                    o.unsupported.push(format!(
+                        "`NotResource` `{}`: policy variable `${{{k}}}` has no value here; AWS does not say whether the entry then matches nothing (so `NotResource` covers the resource) or makes the statement invalid",
+                        t.source()
+                    ));
+                    Tri::Unknown
+                } else {
+                    Tri::False
+                }
+            }
+            Err(Unresolved::Unknown(k)) => {
+                o.unknown.push(k);
+                Tri::Unknown
+            }
+            Err(Unresolved::Unsupported(why)) => {
+                o.unsupported.push(format!("`{field}` {why}"));
+                Tri::Unknown
+            }
         }
     }));
-    out.retain(|m| *m != EntryMatch::None);
+    if negated { any.negate() } else { any }
+}
+
+/// The AWS entries of a `Principal` element that may name the caller, with how sure each match is.
+fn entry_matches(p: &Principals, caller: &str) -> Vec<(EntryMatch, Tri)> {
+    let mut out = Vec::new();
+    if p.anyone {
+        out.push((EntryMatch::Anyone, Tri::True));
+    }
+    out.extend(p.aws.iter().map(|e| match_aws_entry(e, caller)));
+    out.extend(
+        p.service
+            .iter()
+            .chain(&p.federated)
+            .filter(|e| *e == caller)
+            .map(|_| (EntryMatch::Exact, Tri::True)),
+    );
+    // An S3 canonical user id names an AWS account (reference_policies_elements_principal, "AWS account
+    // principals"); which account is not in the id, so it may be the caller's.
+    if !p.canonical_user.is_empty() && PrincipalArn::parse(caller).is_some() {
+        out.push((EntryMatch::Account, Tri::Unknown));
+    }
+    out.retain(|(m, t)| *m != EntryMatch::None && *t != Tri::False);
     out
 }
 
-/// Principal element of a resource policy → the grants it gives this caller (empty = does not apply).
-/// reference_policies_elements_principal and _notprincipal.
-fn principal_grants(el: &PrincipalElement, caller: &str, mode: ResourcePolicyMode) -> Vec<Grant> {
+/// Principal element of a resource policy → does it name the caller, and the grants it gives.
+/// reference_policies_elements_principal and _notprincipal. When some entry surely names the caller, only
+/// the sure entries' grants count (an entry that may name the caller cannot widen a sure grant).
+fn principal_grants(el: &PrincipalElement, caller: &str) -> (Tri, Vec<Grant>) {
     let is_user_or_session = PrincipalArn::parse(caller)
         .is_some_and(|p| p.kind == PrincipalType::User || p.is_session());
     match el {
         PrincipalElement::Principal(p) => {
-            let mut grants: Vec<Grant> = entry_matches(p, caller)
-                .into_iter()
-                .map(|m| match (m, mode) {
-                    (EntryMatch::Exact, _) if is_user_or_session => Grant::Uncapped,
-                    (EntryMatch::Account, ResourcePolicyMode::KmsKeyPolicy) => Grant::Delegation,
+            let found = entry_matches(p, caller);
+            let sure = found.iter().any(|(_, t)| *t == Tri::True);
+            let mut grants: Vec<Grant> = found
+                .iter()
+                .filter(|(_, t)| !sure || *t == Tri::True)
+                .map(|(m, _)| match m {
+                    EntryMatch::Exact if is_user_or_session => Grant::Uncapped,
+                    // A session ARN named while auditing any session of a role: it would grant uncapped
+                    // if it were the session in use (and it is unknown whether it is).
+                    EntryMatch::Exact if !sure => Grant::Uncapped,
+                    EntryMatch::Account => Grant::Delegation,
                     _ => Grant::Capped,
                 })
                 .collect();
             grants.sort_by_key(|g| *g as u8);
             grants.dedup();
-            grants
-        }
-        PrincipalElement::NotPrincipal(p) => {
-            if not_principal_exempts(p, caller) {
-                Vec::new()
+            let tri = if sure {
+                Tri::True
+            } else if found.is_empty() {
+                Tri::False
             } else {
-                vec![Grant::Capped]
-            }
+                Tri::Unknown
+            };
+            (tri, grants)
         }
+        PrincipalElement::NotPrincipal(p) => (
+            not_principal_exempts(p, caller).negate(),
+            vec![Grant::Capped],
+        ),
     }
 }
 
 /// reference_policies_elements_notprincipal: the request is checked against every identity the caller
 /// carries (the session, its role, the account), so a caller is exempt only when all of them are listed —
-/// which is why the docs say a Deny+NotPrincipal must also list the account ARN.
-fn not_principal_exempts(p: &Principals, caller: &str) -> bool {
+/// which is why the docs say a Deny+NotPrincipal must also list the account ARN. For a role ARN caller
+/// (any session of the role) the session is never settled: a list without a session does not exempt the
+/// sessions for sure (the page says AWS "might" validate the session), and a listed session may not be the
+/// one in use; so when the role and the account are listed the answer is unknown.
+fn not_principal_exempts(p: &Principals, caller: &str) -> Tri {
     let found = entry_matches(p, caller);
-    if found.contains(&EntryMatch::Anyone) {
-        return true;
+    if found.contains(&(EntryMatch::Anyone, Tri::True)) {
+        return Tri::True;
     }
-    let required: &[EntryMatch] = match PrincipalArn::parse(caller).map(|c| c.kind) {
-        Some(PrincipalType::Role) => &[EntryMatch::Role, EntryMatch::Account],
-        Some(PrincipalType::AssumedRole) => {
-            &[EntryMatch::Exact, EntryMatch::Role, EntryMatch::Account]
-        }
+    let listed = |m: EntryMatch| Tri::any(found.iter().filter(|(k, _)| *k == m).map(|(_, t)| *t));
+    match PrincipalArn::parse(caller).map(|c| c.kind) {
+        Some(PrincipalType::Role) => listed(EntryMatch::Role)
+            .and(listed(EntryMatch::Account))
+            .and(Tri::Unknown),
+        Some(PrincipalType::AssumedRole) => listed(EntryMatch::Exact)
+            .and(listed(EntryMatch::Role))
+            .and(listed(EntryMatch::Account)),
         Some(PrincipalType::User | PrincipalType::FederatedUser) => {
-            &[EntryMatch::Exact, EntryMatch::Account]
+            listed(EntryMatch::Exact).and(listed(EntryMatch::Account))
         }
-        Some(PrincipalType::Root) => &[EntryMatch::Account],
-        None => &[EntryMatch::Exact],
-    };
-    required.iter().all(|r| found.contains(r))
+        Some(PrincipalType::Root) => listed(EntryMatch::Account),
+        None => listed(EntryMatch::Exact),
+    }
+}
+
+/// A note for a statement left undecided by a key whose value is not known.
+fn unknown_key_note(s: &Subject, key: &str) -> String {
+    match s.req.context.get(key) {
+        Some(ContextValue::Unknown {
+            may_be_absent: true,
+            ..
+        }) => format!(
+            "depends on `{key}`, which AWS may send and whose value is not known here; give it with --context"
+        ),
+        _ => format!(
+            "depends on `{key}`, which AWS sends but whose value this tool cannot know; give it with --context"
+        ),
+    }
+}
+
+fn push_unique(v: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
+    for i in items {
+        if !v.iter().any(|x| x.eq_ignore_ascii_case(&i)) {
+            v.push(i);
+        }
+    }
 }
 
 fn evaluate_statement<'a>(
@@ -206,10 +394,10 @@ fn evaluate_statement<'a>(
     kind: PolicyKind,
     index: usize,
     stmt: &'a Statement,
-    req: &Request,
-    mode: ResourcePolicyMode,
+    s: &Subject,
     has_boundary: bool,
 ) -> Outcome<'a> {
+    let req = s.req;
     let mut out = Outcome {
         policy,
         kind,
@@ -218,19 +406,17 @@ fn evaluate_statement<'a>(
         applies: Tri::False,
         relevant: false,
         grants: Vec::new(),
-        missing: Vec::new(),
-        unsupported: Vec::new(),
+        notes: Notes::default(),
     };
     if !action_matches(&stmt.action, &req.action) {
         return out;
     }
-    let mut notes = (Vec::new(), Vec::new());
-    let resource = resource_matches(stmt.resource.as_ref(), req, kind, &mut notes);
-    let (missing, mut unsupported) = notes;
-    out.missing = missing;
+    let mut notes = Notes::default();
+    let resource = resource_matches(stmt.resource.as_ref(), s, kind, &mut notes);
     if resource == Tri::False {
         // A Resource variable without a value still tells the caller which key to supply.
-        out.relevant = !out.missing.is_empty();
+        out.relevant = !notes.missing.is_empty();
+        out.notes.missing = notes.missing;
         return out;
     }
     // Principal: required in resource policies, forbidden elsewhere (reference_policies_elements_principal).
@@ -240,7 +426,9 @@ fn evaluate_statement<'a>(
         (PolicyKind::Resource, Some(PrincipalElement::NotPrincipal(_)))
             if stmt.effect == Effect::Allow =>
         {
-            unsupported.push("`NotPrincipal` with `Allow` is not supported by AWS".to_string());
+            notes
+                .unsupported
+                .push("`NotPrincipal` with `Allow` is not supported by AWS".to_string());
             out.grants = vec![Grant::Capped];
             Tri::Unknown
         }
@@ -252,17 +440,36 @@ fn evaluate_statement<'a>(
             Tri::True
         }
         (PolicyKind::Resource, Some(p)) => {
-            out.grants = principal_grants(p, &req.principal, mode);
-            Tri::from_bool(!out.grants.is_empty())
+            let (t, grants) = principal_grants(p, &req.principal);
+            out.grants = grants;
+            if t == Tri::Unknown {
+                let what = match p {
+                    PrincipalElement::Principal(_) => "`Principal` may or may not name the caller",
+                    PrincipalElement::NotPrincipal(_) => {
+                        "`NotPrincipal` may or may not exempt the caller"
+                    }
+                };
+                let who = if PrincipalArn::parse(&req.principal)
+                    .is_some_and(|c| c.kind == PrincipalType::Role)
+                {
+                    " (auditing any session of the role: the policy names sessions, or lists no session)"
+                } else {
+                    ""
+                };
+                notes.unsupported.push(format!("{what}{who}"));
+                push_unique(&mut notes.symbols, symbolic::symbol_names(&req.principal));
+            }
+            t
         }
         (PolicyKind::Resource, None) => {
-            unsupported
+            notes
+                .unsupported
                 .push("resource policy statement has no `Principal` or `NotPrincipal`".to_string());
             out.grants = vec![Grant::Capped];
             Tri::Unknown
         }
         (_, Some(_)) => {
-            unsupported.push(
+            notes.unsupported.push(
                 "`Principal`/`NotPrincipal` is not allowed in identity or boundary policies"
                     .to_string(),
             );
@@ -276,60 +483,209 @@ fn evaluate_statement<'a>(
     out.relevant = true;
     // Conditions: every operator and every key must hold (reference_policies_elements_condition_operators).
     let mut cond = Tri::True;
+    let mut undecided_by = Vec::new();
     for c in &stmt.conditions {
         let o = c.evaluate(&req.context, &req.principal);
         cond = cond.and(o.value);
-        out.missing.extend(o.missing);
-        unsupported.extend(
+        notes.missing.extend(o.missing);
+        if o.value == Tri::Unknown {
+            for k in &o.unknown {
+                undecided_by.push(format!(
+                    "`Condition` `{}` `{}`: {}",
+                    c.operator_name,
+                    c.key,
+                    unknown_key_note(s, k)
+                ));
+            }
+            for n in &o.symbols {
+                undecided_by.push(format!(
+                    "`Condition` `{}` `{}`: depends on `<{n}>`, known only after deploy",
+                    c.operator_name, c.key
+                ));
+            }
+            push_unique(&mut notes.unknown, o.unknown);
+            push_unique(&mut notes.symbols, o.symbols);
+        }
+        notes.unsupported.extend(
             o.unsupported
                 .into_iter()
                 .map(|u| format!("`Condition` `{}` `{}`: {u}", c.operator_name, c.key)),
         );
     }
+    if resource == Tri::Unknown {
+        for k in &notes.unknown {
+            undecided_by.push(format!("`Resource`: {}", unknown_key_note(s, k)));
+        }
+        for n in &notes.symbols {
+            undecided_by.push(format!(
+                "`Resource`/`Principal`: depends on `<{n}>`, known only after deploy"
+            ));
+        }
+    }
     out.applies = resource.and(principal).and(cond);
     if out.applies == Tri::Unknown {
         let loc = out.location();
-        out.unsupported = unsupported
+        notes.unsupported.extend(undecided_by);
+        notes.unsupported = notes
+            .unsupported
             .into_iter()
             .map(|u| format!("{loc}: {u}"))
             .collect();
+    } else {
+        // Decided either way: what was unknown on the way did not matter.
+        notes.unknown.clear();
+        notes.symbols.clear();
+        notes.unsupported.clear();
     }
+    out.notes = notes;
     out
 }
 
-/// A `kms:` action on a key or alias ARN.
+/// KMS actions with no resource type in the Service Authorization Reference (IAM matches them against `*`
+/// only): no key policy takes part in them.
+const KMS_ACTIONS_WITHOUT_KEY: [&str; 11] = [
+    "ConnectCustomKeyStore",
+    "CreateCustomKeyStore",
+    "CreateKey",
+    "DeleteCustomKeyStore",
+    "DescribeCustomKeyStores",
+    "DisconnectCustomKeyStore",
+    "GenerateRandom",
+    "ListAliases",
+    "ListKeys",
+    "ListRetirableGrants",
+    "UpdateCustomKeyStore",
+];
+
+/// A `kms:` action that acts on a key, so the key policy decides too (A.6.2). The request resource may be
+/// a key or alias ARN, any other `kms` ARN however spelt (`...:Key/k` is no key ARN AWS would build, but it
+/// must not dodge the rule), or `*`, which stands for "whatever key the call reaches".
 fn is_kms_key_request(req: &Request) -> bool {
-    let service_is_kms = req
+    let Some(name) = req
         .action
         .get(..4)
-        .is_some_and(|p| p.eq_ignore_ascii_case("kms:"));
+        .filter(|p| p.eq_ignore_ascii_case("kms:"))
+        .map(|_| &req.action[4..])
+    else {
+        return false;
+    };
+    if KMS_ACTIONS_WITHOUT_KEY
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(name))
+    {
+        return false;
+    }
     let mut parts = req.resource.splitn(6, ':');
-    let is_key = parts.next() == Some("arn")
-        && parts.nth(1) == Some("kms")
-        && parts
-            .nth(2)
-            .is_some_and(|r| r.starts_with("key/") || r.starts_with("alias/"));
-    service_is_kms && is_key
+    req.resource == "*"
+        || (parts.next() == Some("arn")
+            && parts.nth(1).is_some_and(|s| s.eq_ignore_ascii_case("kms")))
 }
 
 fn any_applies<'o, 'a: 'o>(it: impl IntoIterator<Item = &'o Outcome<'a>>) -> Tri {
     Tri::any(it.into_iter().map(|o| o.applies))
 }
 
-/// Append items not already present; condition-key names compare case-insensitively.
-fn push_unique(v: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
-    for i in items {
-        if !v.iter().any(|x| x.eq_ignore_ascii_case(&i)) {
-            v.push(i);
-        }
+/// The account owning the resource: [`PolicySet::resource_account`], else the resource ARN's account, else
+/// the context's `aws:ResourceAccount` (given, or [`ContextValue::Unknown`] when the caller cannot know it,
+/// as for an S3 bucket whose ARN has no account), else the caller's account.
+enum ResourceAccount {
+    Known(String),
+    Unknown,
+    SameAsCaller,
+}
+
+fn resource_account(set: &PolicySet, req: &Request) -> ResourceAccount {
+    if let Some(a) = &set.resource_account {
+        return ResourceAccount::Known(a.clone());
+    }
+    if let Some(a) = arn_account(&req.resource) {
+        return ResourceAccount::Known(a.to_string());
+    }
+    if req.resource == "*" {
+        // The resource of an action without a resource type: there is no owner to differ.
+        return ResourceAccount::SameAsCaller;
+    }
+    match req.context.get("aws:ResourceAccount") {
+        Some(v) => match v.known_values() {
+            Some([a]) => ResourceAccount::Known(a.clone()),
+            _ => ResourceAccount::Unknown,
+        },
+        // Not given: the caller's account, as AWS's simulator assumes (`ResourceOwner` defaults to the
+        // caller's account), except on the second look at an open world, where it is unknown.
+        None if req.context.missing_is_unknown() => ResourceAccount::Unknown,
+        None => ResourceAccount::SameAsCaller,
     }
 }
 
 /// Decide `req` against `set`.
+///
+/// In a [`World::Open`] context (`simulate`), keys not given are first evaluated as absent, as AWS's policy
+/// simulator does (an Allow whose positive condition lacks its key is `ImplicitDeny` with the key in
+/// `missing_context`). If that answer is `Allowed`, the request is looked at again with every key that was
+/// not given unknown (maybe absent); unless that is still `Allowed`, the answer is `Indeterminate` with
+/// the keys it depended on in `missing_context`: a Deny skipped only because its key was missing, or an
+/// Allow granted only because a negated operator met a missing key, never gives `Allowed`. (Tracking the
+/// keys the first look consulted is not enough: a statement it set aside early, for instance on a
+/// `Resource` holding a variable with no value, may test other keys once that variable is unknown.)
 pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
-    let mode = set
-        .resource_policy
-        .map_or(ResourcePolicyMode::Standard, |(_, m)| m);
+    let first = evaluate_once(set, req);
+    if req.context.world() != World::Open || first.decision != Decision::Allowed {
+        return first;
+    }
+    let again = Request {
+        context: req.context.clone().with_missing_unknown(),
+        ..req.clone()
+    };
+    let second = evaluate_once(set, &again);
+    if second.decision == Decision::Allowed {
+        return first;
+    }
+    let (decisive, unknown_context): (Vec<String>, Vec<String>) = second
+        .unknown_context
+        .into_iter()
+        .partition(|k| !req.context.gives(k, &req.principal));
+    let mut missing = first.missing_context;
+    push_unique(&mut missing, decisive.iter().cloned());
+    let mut unsupported = first.unsupported;
+    unsupported.push(format!(
+        "allowed only on assumptions about keys this request does not give{}: give {} with --context (keys not given are treated as absent, as in AWS's policy simulator, but the real request may carry them)",
+        if decisive.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                decisive
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+        if decisive.len() == 1 { "it" } else { "them" },
+    ));
+
+    Evaluation {
+        decision: Decision::Indeterminate,
+        matched: Vec::new(),
+        missing_context: missing,
+        unknown_context,
+        unknown_values: second.unknown_values,
+        unsupported,
+        reasons: second.reasons,
+    }
+}
+
+/// One evaluation (keys not given are absent, or unknown on the second look at an open world).
+fn evaluate_once(set: &PolicySet, req: &Request) -> Evaluation {
+    let subject = Subject {
+        req,
+        resource_symbols: if symbolic::names_many(&req.resource) {
+            Some(symbolic::request_tokens(&req.resource))
+        } else {
+            symbolic::has_symbols(&req.resource)
+                .then(|| symbolic::text_tokens(&req.resource, false))
+        },
+    };
     let mut policies: Vec<&NamedPolicy> = set.identity.iter().collect();
     policies.extend(set.boundary);
     policies.extend(set.resource_policy.map(|(p, _)| p));
@@ -346,10 +702,10 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
             PolicyKind::Resource
         };
         for (i, s) in p.document.statements.iter().enumerate() {
-            let mut o = evaluate_statement(p, role, i, s, req, mode, set.boundary.is_some());
+            let mut o = evaluate_statement(p, role, i, s, &subject, set.boundary.is_some());
             if p.kind != role && o.relevant && o.applies == Tri::True {
                 o.applies = Tri::Unknown;
-                o.unsupported.push(format!(
+                o.notes.unsupported.push(format!(
                     "policy `{}` is labelled {:?} but passed as {:?}",
                     p.id, p.kind, role
                 ));
@@ -365,21 +721,25 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
 
     let mut missing = Vec::new();
     let mut unsupported = Vec::new();
+    let mut unknown_context = Vec::new();
+    let mut unknown_values = Vec::new();
     let mut reasons = Vec::new();
     for o in outcomes
         .iter()
         .filter(|o| o.stmt.effect == Effect::Deny && o.relevant)
     {
-        push_unique(&mut missing, o.missing.iter().cloned());
+        push_unique(&mut missing, o.notes.missing.iter().cloned());
+        push_unique(&mut unknown_context, o.notes.unknown.iter().cloned());
+        push_unique(&mut unknown_values, o.notes.symbols.iter().cloned());
     }
     for o in outcomes.iter().filter(|o| o.applies == Tri::Unknown) {
-        push_unique(&mut unsupported, o.unsupported.iter().cloned());
+        push_unique(&mut unsupported, o.notes.unsupported.iter().cloned());
         reasons.push(Reason::StatementNotEvaluable {
             policy: o.policy.id.clone(),
             kind: o.kind,
             statement: o.index,
             effect: o.stmt.effect,
-            detail: o.unsupported.join("; "),
+            detail: o.notes.unsupported.join("; "),
         });
     }
 
@@ -410,6 +770,8 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
             decision: Decision::ExplicitDeny,
             matched: denies.iter().map(|o| o.matched()).collect(),
             missing_context: missing,
+            unknown_context: Vec::new(),
+            unknown_values: Vec::new(),
             unsupported,
             reasons: r,
         };
@@ -453,49 +815,102 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
     let principal_account = PrincipalArn::parse(&req.principal)
         .map(|p| p.account)
         .or_else(|| arn_account(&req.principal).map(str::to_string));
-    let resource_account = set
-        .resource_account
-        .clone()
-        .or_else(|| arn_account(&req.resource).map(str::to_string));
-    let cross = match (&principal_account, &resource_account) {
-        (Some(p), Some(r)) if p != r => {
-            reasons.push(Reason::CrossAccount {
-                principal_account: p.clone(),
-                resource_account: r.clone(),
-            });
-            true
+    let mut resource_account_is_a_key = false;
+    let cross = match (&principal_account, resource_account(set, req)) {
+        // No caller given at all: whether the resource is in its account is unknown. (A service or
+        // federated principal string has no account either; for those the resource policy decides, as
+        // before.)
+        (None, ResourceAccount::Known(_)) if req.principal.trim().is_empty() => Tri::Unknown,
+        (Some(p), ResourceAccount::Known(r)) => {
+            let cross = eq_tri(p, &r).negate();
+            if cross == Tri::True {
+                reasons.push(Reason::CrossAccount {
+                    principal_account: p.clone(),
+                    resource_account: r.clone(),
+                });
+            }
+            if cross == Tri::Unknown {
+                push_unique(&mut unknown_values, symbolic::symbol_names(&r));
+                push_unique(&mut unknown_values, symbolic::symbol_names(p));
+            }
+            cross
         }
-        _ => false,
+        (_, ResourceAccount::Unknown) => {
+            resource_account_is_a_key = true;
+            Tri::Unknown
+        }
+        _ => Tri::False,
     };
 
-    let allow = match set.resource_policy {
+    // The allow side for a same-account (`false`) or cross-account (`true`) resource.
+    let allow_for = |cross: bool| match set.resource_policy {
         // reference_policies_evaluation-logic-cross-account: without the resource account's Allow, denied.
         None if cross => Tri::False,
         None => identity.and(boundary),
+        Some((_, ResourcePolicyMode::Standard)) => {
+            if cross {
+                // reference_policies_evaluation-logic-cross-account: both accounts must allow; naming the
+                // caller's account in the resource policy is the resource account's Allow.
+                unc.or(cap).or(del).and(identity).and(boundary)
+            } else {
+                // B.1 step 4: a same-account resource-policy Allow naming a user or session ARN grants on its
+                // own; naming a role or `*` it is still capped by the boundary; naming the account delegates
+                // to the identity policies, which must allow.
+                unc.or(cap.or(identity).and(boundary))
+            }
+        }
+        Some((_, ResourcePolicyMode::KmsKeyPolicy)) => {
+            // kms key-policy-default: "allows access to the AWS account and enables IAM policies"; without
+            // that statement, IAM policies alone never grant access to the key.
+            let direct = unc.or(cap);
+            if cross {
+                direct.or(del).and(identity).and(boundary)
+            } else {
+                unc.or(cap.or(del.and(identity)).and(boundary))
+            }
+        }
+    };
+    let describe = |t: Tri| match t {
+        Tri::True => "allowed",
+        Tri::False => "denied",
+        Tri::Unknown => "undecided",
+    };
+    let allow = match cross {
+        Tri::True => allow_for(true),
+        Tri::False => allow_for(false),
+        Tri::Unknown => {
+            let (same, other) = (allow_for(false), allow_for(true));
+            if same == other {
+                same
+            } else {
+                if resource_account_is_a_key {
+                    push_unique(&mut unknown_context, ["aws:ResourceAccount".to_string()]);
+                }
+                unsupported.push(format!(
+                    "whether `{}` is in the caller's account is not known (give the caller's ARN, or the owner as `aws:ResourceAccount`), and the answer differs: {} in the same account, {} from another account",
+                    symbolic::display(&req.resource),
+                    describe(same),
+                    describe(other),
+                ));
+                Tri::Unknown
+            }
+        }
+    };
+    let cross_known = cross == Tri::True;
+    match set.resource_policy {
         Some((rp, ResourcePolicyMode::Standard)) => {
-            let any = unc.or(cap);
-            if unc == Tri::True || cap == Tri::True {
+            if unc == Tri::True || cap == Tri::True || (cross_known && del == Tri::True) {
                 reasons.push(Reason::ResourcePolicyAllows {
                     policy: rp.id.clone(),
                     capped_by_boundary: unc != Tri::True,
                 });
-            } else if any == Tri::False && cross {
+            } else if unc.or(cap).or(del) == Tri::False && cross_known {
                 reasons.push(Reason::ResourcePolicyDoesNotAllow {
                     policy: rp.id.clone(),
                 });
             }
-            if cross {
-                // reference_policies_evaluation-logic-cross-account: both accounts must allow.
-                any.and(identity).and(boundary)
-            } else {
-                // B.1 step 4: a same-account resource-policy Allow naming a user or session ARN grants on its
-                // own; naming a role (or the account, or `*`) it is still capped by the boundary.
-                unc.or(cap.or(identity).and(boundary))
-            }
         }
         Some((kp, ResourcePolicyMode::KmsKeyPolicy)) => {
-            // kms key-policy-default: "allows access to the AWS account and enables IAM policies"; without
-            // that statement, IAM policies alone never grant access to the key.
             let direct = unc.or(cap);
             if direct == Tri::True {
                 reasons.push(Reason::KeyPolicyAllows {
@@ -517,13 +932,9 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
                     policy: kp.id.clone(),
                 });
             }
-            if cross {
-                direct.or(del).and(identity).and(boundary)
-            } else {
-                unc.or(cap.or(del.and(identity)).and(boundary))
-            }
         }
-    };
+        None => {}
+    }
 
     // KMS access always depends on the key policy (A.6.2): an Allow computed without it, or with the key
     // policy evaluated as a Standard resource policy, is not a verdict.
@@ -541,13 +952,21 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
         _ => Decision::Indeterminate,
     };
     if decision != Decision::Allowed {
-        // MissingContextValues as in SimulatePrincipalPolicy: keys relevant Allow statements needed.
+        // MissingContextValues as in SimulatePrincipalPolicy: keys relevant Allow statements needed; and the
+        // unknown keys and values an undecided Allow depended on.
         for o in outcomes
             .iter()
             .filter(|o| o.stmt.effect == Effect::Allow && o.relevant)
         {
-            push_unique(&mut missing, o.missing.iter().cloned());
+            push_unique(&mut missing, o.notes.missing.iter().cloned());
+            push_unique(&mut unknown_context, o.notes.unknown.iter().cloned());
+            push_unique(&mut unknown_values, o.notes.symbols.iter().cloned());
         }
+    }
+    if decision == Decision::ImplicitDeny {
+        // Denied whatever the unknowns are: they did not decide anything.
+        unknown_context.clear();
+        unknown_values.clear();
     }
     let matched = if decision == Decision::Allowed {
         outcomes
@@ -566,6 +985,8 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
         decision,
         matched,
         missing_context: missing,
+        unknown_context,
+        unknown_values,
         unsupported,
         reasons,
     }
@@ -676,6 +1097,73 @@ mod tests {
             assert_eq!(e.decision, want, "case {i}: {e:?}");
             assert_eq!(e.missing_context, missing, "case {i}");
         }
+    }
+
+    #[test]
+    fn unknown_keys_and_values_are_named_in_the_evaluation() {
+        let ids = [policy(
+            "p",
+            PolicyKind::Identity,
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}}"#,
+        )];
+        let set = PolicySet {
+            identity: &ids,
+            boundary: None,
+            resource_policy: None,
+            resource_account: None,
+        };
+        let ctx = Context::new().with("aws:SourceIp", ContextValue::unknown());
+        let e = evaluate(&set, &req("dynamodb:GetItem", ctx));
+        assert_eq!(e.decision, Decision::Indeterminate);
+        assert_eq!(e.unknown_context, vec!["aws:SourceIp".to_string()]);
+        assert!(
+            e.unsupported.iter().any(|u| u.contains("aws:SourceIp")
+                && u.contains("--context")
+                && u.contains("policy `p` statement 0")),
+            "{e:?}"
+        );
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["unknown_context"][0], "aws:SourceIp");
+        assert_eq!(v["unknown_values"], serde_json::json!([]));
+        // The same request with the value given is decided.
+        let ctx = Context::new().with("aws:SourceIp", ContextValue::string("10.1.1.1"));
+        assert_eq!(
+            evaluate(&set, &req("dynamodb:GetItem", ctx)).decision,
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn open_world_second_look_runs_only_for_allowed() {
+        // A Deny on a key not given: closed world allows (the key is absent), open world cannot.
+        let ids = [policy(
+            "p",
+            PolicyKind::Identity,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:SourceVpc":"vpc-1"}}}]}"#,
+        )];
+        let set = PolicySet {
+            identity: &ids,
+            boundary: None,
+            resource_policy: None,
+            resource_account: None,
+        };
+        let closed = evaluate(&set, &req("dynamodb:GetItem", Context::new()));
+        assert_eq!(closed.decision, Decision::Allowed);
+        assert_eq!(closed.missing_context, vec!["aws:SourceVpc".to_string()]);
+        let open = evaluate(
+            &set,
+            &req("dynamodb:GetItem", Context::new().with_world(World::Open)),
+        );
+        assert_eq!(open.decision, Decision::Indeterminate);
+        assert_eq!(open.missing_context, vec!["aws:SourceVpc".to_string()]);
+        assert!(open.unknown_context.is_empty(), "{open:?}");
+        let given = Context::new()
+            .with_world(World::Open)
+            .with("aws:SourceVpc", ContextValue::string("vpc-2"));
+        assert_eq!(
+            evaluate(&set, &req("dynamodb:GetItem", given)).decision,
+            Decision::Allowed
+        );
     }
 
     #[test]

@@ -6,9 +6,11 @@
 
 use super::condition::Condition;
 use super::matcher::Pattern;
+use super::symbolic;
 use super::variables::Template;
 use super::{Effect, PolicyKind};
-use serde_json::Value;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 
 /// A policy that could not be parsed. Every message names the statement index and the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -423,20 +425,136 @@ fn parse_statement(v: &Value, index: usize, variables: bool) -> Result<Statement
     })
 }
 
+/// Reads JSON into a [`Value`] like `serde_json::from_str`, except that an object with a repeated key is an
+/// error. serde_json keeps the last of two equal keys silently, so `{"Effect": "Deny", "Effect": "Allow"}`
+/// would read as an Allow and a second `Statement` would hide the first; IAM refuses such documents
+/// (its policy validation reports duplicate keys as errors), and a checker must not see a different
+/// policy than AWS does. serde_json has no switch for this, so the value is built by this small visitor;
+/// errors raised inside it get their line and column from serde_json like any syntax error. Nesting depth
+/// stays bounded by serde_json's own recursion limit.
+struct StrictValue;
+
+impl<'de> DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictValue {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a json value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::from(n))
+    }
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(n)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("number out of range"))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(StrictValue)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(de::Error::custom(format!(
+                    "duplicate key `{key}` (IAM rejects a policy that repeats a key; keep one)"
+                )));
+            }
+            let v = map.next_value_seed(StrictValue)?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Does a statement's text hold a symbolic-value marker where it could match something?
+fn names_symbols(st: &Statement) -> bool {
+    let templates = match &st.resource {
+        Some(ResourceElement::Resource(l) | ResourceElement::NotResource(l)) => l.as_slice(),
+        None => &[],
+    };
+    let principals = match &st.principal {
+        Some(PrincipalElement::Principal(p) | PrincipalElement::NotPrincipal(p)) => Some(p),
+        None => None,
+    };
+    templates.iter().any(Template::has_symbols)
+        || st
+            .conditions
+            .iter()
+            .any(|c| symbolic::has_symbols(&c.key) || c.values.iter().any(Template::has_symbols))
+        || principals.is_some_and(|p| {
+            p.aws
+                .iter()
+                .chain(&p.service)
+                .chain(&p.federated)
+                .chain(&p.canonical_user)
+                .any(|e| symbolic::has_symbols(e))
+        })
+}
+
+/// Parse JSON text strictly: syntax errors and repeated keys (which serde_json would silently resolve to
+/// the last one) are located errors.
+pub fn strict_json(json: &str) -> Result<Value, PolicyError> {
+    let located = |e: serde_json::Error| PolicyError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    };
+    let mut de = serde_json::Deserializer::from_str(json);
+    let v = StrictValue.deserialize(&mut de).map_err(located)?;
+    de.end().map_err(located)?;
+    Ok(v)
+}
+
 impl PolicyDocument {
-    /// Parse policy JSON text. Errors are located (line/column for JSON syntax, statement index and field
-    /// for the policy grammar); all statement errors are reported at once.
+    /// Parse policy JSON text. Errors are located (line/column for JSON syntax and repeated keys, statement
+    /// index and field for the policy grammar); all statement errors are reported at once.
     pub fn parse(json: &str) -> Result<PolicyDocument, PolicyError> {
-        let v: Value = serde_json::from_str(json).map_err(|e| PolicyError::Json {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
-        PolicyDocument::from_value(&v)
+        PolicyDocument::from_value(&strict_json(json)?)
     }
 
-    /// Parse an already decoded JSON value.
+    /// Parse an already decoded JSON value. (A `Value` cannot hold repeated keys any more: parse text with
+    /// [`PolicyDocument::parse`] to have them reported.)
     pub fn from_value(v: &Value) -> Result<PolicyDocument, PolicyError> {
+        PolicyDocument::from_value_opts(v, false)
+    }
+
+    /// Parse a policy that may name values known only after deploy (built with
+    /// [`symbolic::Symbolic`], for example by a template reader). Only this entry point accepts them.
+    pub fn parse_symbolic(json: &str) -> Result<PolicyDocument, PolicyError> {
+        PolicyDocument::from_value_symbolic(&strict_json(json)?)
+    }
+
+    /// [`PolicyDocument::parse_symbolic`] for an already decoded value.
+    pub fn from_value_symbolic(v: &Value) -> Result<PolicyDocument, PolicyError> {
+        PolicyDocument::from_value_opts(v, true)
+    }
+
+    fn from_value_opts(v: &Value, symbols: bool) -> Result<PolicyDocument, PolicyError> {
         let Value::Object(map) = v else {
             return Err(PolicyError::Document {
                 message: format!(
@@ -504,7 +622,17 @@ impl PolicyDocument {
         };
         let mut statements = Vec::new();
         for (i, s) in raw_statements.into_iter().enumerate() {
+            // IAM accepts only tab, LF, CR and U+0020..U+00FF in a policy (IAM API reference,
+            // `PolicyDocument`), so a symbolic-value marker cannot come from a real policy: refuse it
+            // rather than let a file claim to name a value known only after deploy.
+            // The markers matter where they could claim a match: resource patterns, condition values
+            // and principals.
             match parse_statement(s, i, variables) {
+                Ok(st) if !symbols && names_symbols(&st) => errors.push(PolicyError::stmt(
+                    i,
+                    "Statement",
+                    "contains the private-use character U+E000 or U+E001, which IAM does not accept in a policy",
+                )),
                 Ok(st) => statements.push(st),
                 Err(e) => errors.push(e),
             }
@@ -682,6 +810,71 @@ mod tests {
             let err = PolicyDocument::parse(doc).expect_err(doc).to_string();
             assert!(err.contains(want), "{doc}\n  got: {err}\n want: {want}");
         }
+    }
+
+    #[test]
+    fn repeated_keys_are_located_errors() {
+        let cases = [
+            (
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Effect":"Allow","Action":"*","Resource":"*"}}"#,
+                "duplicate key `Effect`",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}],
+"Statement":[]}"#,
+                "line 2",
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"k":"a","k":"b"}}}]}"#,
+                "duplicate key `k`",
+            ),
+            (r#"{"a":1} x"#, "trailing characters"),
+        ];
+        for (doc, want) in cases {
+            let err = PolicyDocument::parse(doc).expect_err(doc);
+            assert!(matches!(err, PolicyError::Json { .. }), "{err:?}");
+            let text = err.to_string();
+            assert!(text.contains(want), "{doc}\n  got: {text}\n want: {want}");
+            assert!(text.contains("line "), "{text}");
+        }
+        // Keys differing only in case are different keys (and `effect` is then an unknown element).
+        let err = PolicyDocument::parse(
+            r#"{"Statement":{"Effect":"Allow","effect":"Deny","Action":"*","Resource":"*"}}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("unknown element `effect`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn strict_json_keeps_values() {
+        let text = r#"{"a":[1,-2,3.5,true,null,"x"],"b":{"c":{}}}"#;
+        assert_eq!(
+            strict_json(text).unwrap(),
+            serde_json::from_str::<Value>(text).unwrap()
+        );
+    }
+
+    #[test]
+    fn symbolic_markers_only_through_the_symbolic_entry_point() {
+        let arn = symbolic::Symbolic::new()
+            .lit("arn:aws:kms:us-east-1:111122223333:key/")
+            .sym("Key.KeyId", symbolic::Shape::KeyId)
+            .build()
+            .unwrap();
+        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": arn}]});
+        let err = PolicyDocument::from_value(&doc).unwrap_err().to_string();
+        assert!(
+            err.contains("statement 0") && err.contains("U+E000"),
+            "{err}"
+        );
+        assert!(PolicyDocument::parse(&doc.to_string()).is_err());
+        let d = PolicyDocument::from_value_symbolic(&doc).unwrap();
+        assert_eq!(d.statements.len(), 1);
+        assert!(PolicyDocument::parse_symbolic(&doc.to_string()).is_ok());
     }
 
     #[test]

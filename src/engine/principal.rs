@@ -3,6 +3,10 @@
 //!
 //! AWS: reference_policies_elements_principal (account, role, role-session and user principals).
 
+use super::condition::Tri;
+use super::matcher::Pattern;
+use super::symbolic::eq_tri;
+
 /// What kind of identity an ARN names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrincipalType {
@@ -26,6 +30,8 @@ pub struct PrincipalArn {
     pub kind: PrincipalType,
     /// User/role name (last path component), the assumed role's name, or the federated user name.
     pub name: String,
+    /// The path of a user or role (`/` when none, `/app/` for `role/app/R`); empty for other kinds.
+    pub path: String,
     pub session: Option<String>,
 }
 
@@ -44,6 +50,10 @@ impl PrincipalArn {
             return None;
         }
         let last = |r: &str| r.rsplit('/').next().unwrap_or_default().to_string();
+        let path = |r: &str| match (r.find('/'), r.rfind('/')) {
+            (Some(a), Some(b)) => r[a..=b].to_string(),
+            _ => String::new(),
+        };
         let (kind, name, session) = match service {
             "iam" if resource == "root" => (PrincipalType::Root, String::new(), None),
             "iam" if resource.starts_with("user/") => (PrincipalType::User, last(resource), None),
@@ -67,11 +77,16 @@ impl PrincipalArn {
         if kind != PrincipalType::Root && name.is_empty() {
             return None;
         }
+        let path = match kind {
+            PrincipalType::User | PrincipalType::Role => path(resource),
+            _ => String::new(),
+        };
         Some(PrincipalArn {
             partition: partition.to_string(),
             account: account.to_string(),
             kind,
             name,
+            path,
             session,
         })
     }
@@ -110,37 +125,110 @@ pub enum EntryMatch {
     Exact,
 }
 
-/// Match one `"AWS"` principal value against the caller ARN.
-/// Wildcards other than a lone `"*"` are not supported in `Principal` by AWS, so values are literal.
-pub fn match_aws_entry(entry: &str, caller: &str) -> EntryMatch {
-    if entry == "*" {
-        return EntryMatch::Anyone;
+/// Three-valued name equality for principal ARNs: IAM user and role names are unique regardless of
+/// case (reference_identifiers, "Friendly names": names "are not distinguished by case"), and AWS turns a
+/// principal ARN into the entity's unique id when the policy is saved, so an entry that differs from the
+/// caller only by case may well name it: unknown, not "no match".
+fn name_eq(a: &str, b: &str) -> Tri {
+    match eq_tri(a, b) {
+        Tri::False if a.eq_ignore_ascii_case(b) => Tri::Unknown,
+        t => t,
     }
-    if entry == caller {
-        // A role entry equal to a role caller still counts as a role grant (capped by the boundary).
-        return match PrincipalArn::parse(entry) {
-            Some(p) if p.kind == PrincipalType::Role => EntryMatch::Role,
-            Some(p) if p.kind == PrincipalType::Root => EntryMatch::Account,
-            _ => EntryMatch::Exact,
+}
+
+/// Match one `"AWS"` principal value against the caller ARN; the [`Tri`] says how sure the match is.
+///
+/// The caller is the principal AWS would see. A *role* ARN stands for **any session of the role** (a role
+/// only ever calls AWS through sessions): an entry naming the role matches it; an entry naming one session
+/// of it may or may not be the session in use, so it is [`Tri::Unknown`]. A session ARN is exactly that
+/// session. Wildcards other than a lone `"*"` are not supported in `Principal` by AWS, so values are
+/// literal (reference_policies_elements_principal: "You cannot use a wildcard to match part of a
+/// principal name or ARN").
+pub fn match_aws_entry(entry: &str, caller: &str) -> (EntryMatch, Tri) {
+    const NO: (EntryMatch, Tri) = (EntryMatch::None, Tri::False);
+    if entry == "*" {
+        return (EntryMatch::Anyone, Tri::True);
+    }
+    // AWS: "You cannot use a wildcard to match part of a principal name or ARN". A policy that holds one
+    // anyway (a file never saved to AWS) says nothing certain: if it would match as a glob, unknown.
+    // It is unknown whenever it could name a principal of the caller's account.
+    if entry.contains(['*', '?']) {
+        let account_pattern = entry.split(':').nth(4).unwrap_or(entry);
+        let maybe = Pattern::new(entry, false).matches(caller)
+            || PrincipalArn::parse(caller)
+                .is_some_and(|c| Pattern::new(account_pattern, false).matches(&c.account));
+        return if maybe {
+            (EntryMatch::Role, Tri::Unknown)
+        } else {
+            NO
         };
     }
-    let Some(c) = PrincipalArn::parse(caller) else {
-        return EntryMatch::None;
+    let c = PrincipalArn::parse(caller);
+    if entry == caller {
+        // A role entry equal to a role caller still counts as a role grant (capped by the boundary).
+        let kind = match c.as_ref().map(|c| c.kind) {
+            Some(PrincipalType::Role) => EntryMatch::Role,
+            Some(PrincipalType::Root) => EntryMatch::Account,
+            _ => EntryMatch::Exact,
+        };
+        return (kind, Tri::True);
+    }
+    let Some(c) = c else {
+        return NO;
     };
-    if entry.chars().all(|ch| ch.is_ascii_digit()) && entry == c.account {
-        return EntryMatch::Account;
+    if !entry.is_empty() && entry.chars().all(|ch| ch.is_ascii_digit()) {
+        return match eq_tri(entry, &c.account) {
+            Tri::False => NO,
+            t => (EntryMatch::Account, t),
+        };
     }
     let Some(e) = PrincipalArn::parse(entry) else {
-        return EntryMatch::None;
+        return NO;
     };
-    if e.account != c.account || e.partition != c.partition {
-        return EntryMatch::None;
+    let account = eq_tri(&e.account, &c.account);
+    if account == Tri::False || e.partition != c.partition {
+        return NO;
     }
-    match (e.kind, c.kind) {
-        (PrincipalType::Root, _) => EntryMatch::Account,
+    let (kind, t) = match (e.kind, c.kind) {
+        (PrincipalType::Root, _) => (EntryMatch::Account, Tri::True),
+        // Another path with the same name: role names are unique in an account whatever the path, so this
+        // is either the caller's role or an ARN that never resolved; not settled.
+        (PrincipalType::Role, PrincipalType::Role) => match name_eq(&e.name, &c.name) {
+            Tri::False => return NO,
+            t => (EntryMatch::Role, t.and(Tri::Unknown)),
+        },
         // A role principal covers the role's sessions; the session ARN has no path, so compare names.
-        (PrincipalType::Role, PrincipalType::AssumedRole) if e.name == c.name => EntryMatch::Role,
-        _ => EntryMatch::None,
+        (PrincipalType::Role, PrincipalType::AssumedRole) => {
+            (EntryMatch::Role, name_eq(&e.name, &c.name))
+        }
+        // One session of the caller's role: it may or may not be the session in use.
+        (PrincipalType::AssumedRole, PrincipalType::Role) => match name_eq(&e.name, &c.name) {
+            Tri::False => return NO,
+            _ => (EntryMatch::Exact, Tri::Unknown),
+        },
+        (PrincipalType::AssumedRole, PrincipalType::AssumedRole) => (
+            EntryMatch::Exact,
+            name_eq(&e.name, &c.name).and(eq_tri(
+                e.session.as_deref().unwrap_or_default(),
+                c.session.as_deref().unwrap_or_default(),
+            )),
+        ),
+        (PrincipalType::User, PrincipalType::User) => (
+            EntryMatch::Exact,
+            name_eq(&e.name, &c.name).and(if e.path == c.path {
+                Tri::True
+            } else {
+                Tri::Unknown
+            }),
+        ),
+        (PrincipalType::FederatedUser, PrincipalType::FederatedUser) => {
+            (EntryMatch::Exact, eq_tri(&e.name, &c.name))
+        }
+        _ => return NO,
+    };
+    match account.and(t) {
+        Tri::False => NO,
+        t => (kind, t),
     }
 }
 
@@ -194,30 +282,41 @@ mod tests {
         let role = "arn:aws:iam::111122223333:role/app/R";
         let sess = "arn:aws:sts::111122223333:assumed-role/R/s1";
         let user = "arn:aws:iam::111122223333:user/alice";
-        let cases: &[(&str, &str, EntryMatch)] = &[
-            ("*", role, EntryMatch::Anyone),
-            ("111122223333", role, EntryMatch::Account),
-            ("444455556666", role, EntryMatch::None),
-            ("arn:aws:iam::111122223333:root", sess, EntryMatch::Account),
-            ("arn:aws:iam::444455556666:root", sess, EntryMatch::None),
-            (role, role, EntryMatch::Role),
-            (role, sess, EntryMatch::Role),
-            ("arn:aws:iam::111122223333:role/R", sess, EntryMatch::Role),
+        use EntryMatch as M;
+        use Tri::{True as T, Unknown as U};
+        let n = (M::None, Tri::False);
+        let cases: &[(&str, &str, (EntryMatch, Tri))] = &[
+            ("*", role, (M::Anyone, T)),
+            ("111122223333", role, (M::Account, T)),
+            ("444455556666", role, n),
+            ("arn:aws:iam::111122223333:root", sess, (M::Account, T)),
+            ("arn:aws:iam::444455556666:root", sess, n),
+            (role, role, (M::Role, T)),
+            (role, sess, (M::Role, T)),
+            ("arn:aws:iam::111122223333:role/R", sess, (M::Role, T)),
+            ("arn:aws:iam::111122223333:role/r", sess, (M::Role, U)),
+            ("arn:aws:iam::111122223333:role/Other", sess, n),
+            // another path, same name: not settled
+            ("arn:aws:iam::111122223333:role/R", role, (M::Role, U)),
+            (sess, sess, (M::Exact, T)),
+            ("arn:aws:sts::111122223333:assumed-role/R/s2", sess, n),
+            (user, user, (M::Exact, T)),
+            ("arn:aws:iam::111122223333:user/ALICE", user, (M::Exact, U)),
             (
-                "arn:aws:iam::111122223333:role/Other",
-                sess,
-                EntryMatch::None,
+                "arn:aws:iam::111122223333:user/x/alice",
+                user,
+                (M::Exact, U),
             ),
-            ("arn:aws:iam::111122223333:role/R", role, EntryMatch::None),
-            (sess, sess, EntryMatch::Exact),
-            (
-                "arn:aws:sts::111122223333:assumed-role/R/s2",
-                sess,
-                EntryMatch::None,
-            ),
-            (user, user, EntryMatch::Exact),
-            ("arn:aws:iam::111122223333:user/bob", user, EntryMatch::None),
-            (sess, role, EntryMatch::None),
+            ("arn:aws:iam::111122223333:user/bob", user, n),
+            // a role ARN caller is any session of the role: one named session may or may not be it
+            (sess, role, (M::Exact, U)),
+            ("arn:aws:sts::111122223333:assumed-role/Other/s1", role, n),
+            ("arn:aws:sts::444455556666:assumed-role/R/s1", role, n),
+            ("arn:aws-cn:iam::111122223333:role/app/R", role, n),
+            // partial wildcards are not principals AWS accepts: unknown when they would match
+            ("arn:aws:iam::111122223333:role/app/*", role, (M::Role, U)),
+            ("arn:aws:iam::*:root", sess, (M::Role, U)),
+            ("arn:aws:iam::444455556666:role/*", role, n),
         ];
         for (entry, caller, want) in cases {
             assert_eq!(match_aws_entry(entry, caller), *want, "{entry} vs {caller}");

@@ -4,8 +4,9 @@
 //! AWS: reference_policies_variables ("IAM policy elements: Variables and tags"). Variables are only
 //! recognised when the policy `Version` is `2012-10-17`; otherwise `${...}` is literal text.
 
-use super::context::Context;
+use super::context::{Context, Lookup};
 use super::matcher::{Pattern, Token};
+use super::symbolic::{self, Tok};
 
 /// A piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,13 +31,20 @@ pub struct Template {
     invalid: Option<String>,
     /// The case-sensitive pattern, compiled once, when there is nothing to resolve per request.
     fixed: Option<Pattern>,
+    /// The text holds symbolic parts (values known only after deploy, see [`symbolic`]).
+    symbols: bool,
 }
 
 /// Why a template could not be turned into a concrete value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unresolved {
-    /// A variable's key is absent from the request (and no default): behaves as "null".
+    /// A variable's key was not given (and no default): "null" in a closed world, unknown in an open one.
     Missing(String),
+    /// A variable's key is known to be absent, or has no value (and no default): "null"
+    /// (reference_policies_variables: "not present ... any attempt to match it fails").
+    Absent(String),
+    /// A variable's key is in the request but its value is not known here.
+    Unknown(String),
     /// We cannot evaluate this template (syntax or multi-valued variable): the caller must fail safe.
     Unsupported(String),
 }
@@ -45,9 +53,35 @@ pub enum Unresolved {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pieces: Vec<(char, bool)>, // (char, is_raw)
+    /// Some piece is part of a symbolic value (see [`symbolic`]).
+    symbols: bool,
+    /// Indices of `*` and `?` that come from a variable's value.
+    value_wildcards: Vec<usize>,
 }
 
 impl Resolved {
+    /// Does a variable's value hold `*` or `?`? AWS does not say whether those are wildcards: the caller
+    /// compares both readings ([`Resolved::values_as_wildcards`]) and is unsure when they differ.
+    pub fn has_value_wildcards(&self) -> bool {
+        !self.value_wildcards.is_empty()
+    }
+    /// The other reading: `*` and `?` from variable values as wildcards.
+    pub fn values_as_wildcards(&self) -> Resolved {
+        let mut r = self.clone();
+        for &i in &self.value_wildcards {
+            r.pieces[i].1 = true;
+        }
+        r.value_wildcards.clear();
+        r
+    }
+    /// Does the resolved text hold symbolic parts?
+    pub fn has_symbols(&self) -> bool {
+        self.symbols
+    }
+    /// Matching tokens for the symbolic matcher; `None` if a symbolic marker is malformed.
+    pub(crate) fn sym_tokens(&self, wildcards: bool, ci: bool) -> Option<Vec<Tok>> {
+        symbolic::decode(self.pieces.iter().copied(), wildcards, ci)
+    }
     /// The resolved text with wildcards kept as written (for equality operators).
     pub fn text(&self) -> String {
         self.pieces.iter().map(|(c, _)| *c).collect()
@@ -88,10 +122,15 @@ impl Resolved {
 
     /// Split at the first `n - 1` occurrences of `sep` and compile each part (case-sensitive).
     pub fn split_segments(&self, sep: char, n: usize) -> Vec<Pattern> {
-        let mut segs: Vec<Resolved> = vec![Resolved { pieces: Vec::new() }];
+        let empty = || Resolved {
+            pieces: Vec::new(),
+            symbols: false,
+            value_wildcards: Vec::new(),
+        };
+        let mut segs: Vec<Resolved> = vec![empty()];
         for &(c, raw) in &self.pieces {
             if c == sep && segs.len() < n {
-                segs.push(Resolved { pieces: Vec::new() });
+                segs.push(empty());
             } else if let Some(last) = segs.last_mut() {
                 last.pieces.push((c, raw));
             }
@@ -166,11 +205,13 @@ impl Template {
     }
 
     fn with_fixed(source: String, parts: Vec<Part>, invalid: Option<String>) -> Template {
+        let symbols = symbolic::has_symbols(&source);
         let mut t = Template {
             source,
             parts,
             invalid,
             fixed: None,
+            symbols,
         };
         if !t.has_variables() {
             t.fixed = t
@@ -192,18 +233,26 @@ impl Template {
         &self.source
     }
 
+    /// True if the policy text holds symbolic parts (values known only after deploy).
+    pub fn has_symbols(&self) -> bool {
+        self.symbols
+    }
+
     /// True if the template contains at least one variable (not counting escapes).
     pub fn has_variables(&self) -> bool {
         self.invalid.is_some() || self.parts.iter().any(|p| matches!(p, Part::Var { .. }))
     }
 
     /// Substitute variables from the request. Variable values are inserted literally (a `*` in a tag value
-    /// is not a wildcard) — the fail-safe reading; AWS does not document this.
+    /// is not a wildcard); AWS does not document this, so a value holding `*` or `?` is flagged
+    /// ([`Resolved::has_value_wildcards`]) and matchers answer "unknown" when the two readings differ.
     pub fn resolve(&self, ctx: &Context, principal: &str) -> Result<Resolved, Unresolved> {
         if let Some(why) = &self.invalid {
             return Err(Unresolved::Unsupported(why.clone()));
         }
         let mut pieces = Vec::new();
+        let mut symbols = self.symbols;
+        let mut value_wildcards = Vec::new();
         for part in &self.parts {
             match part {
                 Part::Raw(s) => pieces.extend(s.chars().map(|c| (c, true))),
@@ -211,29 +260,47 @@ impl Template {
                 Part::Var { key, default } => {
                     let value = match variable_value(ctx, principal, key) {
                         Ok(v) => v,
-                        Err(Unresolved::Missing(k)) => match default {
-                            Some(d) => d.clone(),
-                            None => return Err(Unresolved::Missing(k)),
-                        },
+                        // reference_policies_variables ("Specifying default values"): the default
+                        // stands in for a key with no value. A key whose value is merely unknown
+                        // has a value, so the default does not apply (Unknown passes through).
+                        Err(Unresolved::Missing(_) | Unresolved::Absent(_))
+                            if default.is_some() =>
+                        {
+                            default.clone().unwrap_or_default()
+                        }
                         Err(e) => return Err(e),
                     };
-                    pieces.extend(value.chars().map(|c| (c, false)));
+                    symbols |= symbolic::has_symbols(&value);
+                    for c in value.chars() {
+                        if matches!(c, '*' | '?') {
+                            value_wildcards.push(pieces.len());
+                        }
+                        pieces.push((c, false));
+                    }
                 }
             }
         }
-        Ok(Resolved { pieces })
+        Ok(Resolved {
+            pieces,
+            symbols,
+            value_wildcards,
+        })
     }
 }
 
 /// Value of one variable: the request context (case-insensitive), or a key derived from the principal ARN
 /// (see [`Context::lookup`]).
 fn variable_value(ctx: &Context, principal: &str, key: &str) -> Result<String, Unresolved> {
-    let Some(v) = ctx.lookup(key, principal) else {
-        return Err(Unresolved::Missing(key.to_string()));
+    let v = match ctx.lookup(key, principal) {
+        Lookup::Value(v) => v,
+        Lookup::Absent => return Err(Unresolved::Absent(key.to_string())),
+        Lookup::Missing => return Err(Unresolved::Missing(key.to_string())),
     };
-    let values = v.values();
+    let Some(values) = v.known_values() else {
+        return Err(Unresolved::Unknown(key.to_string()));
+    };
     match values.len() {
-        0 => Err(Unresolved::Missing(key.to_string())),
+        0 => Err(Unresolved::Absent(key.to_string())),
         1 => Ok(values[0].clone()),
         _ => Err(Unresolved::Unsupported(format!(
             "policy variable `${{{key}}}` has several values"
@@ -252,6 +319,8 @@ mod tests {
         c.insert("aws:userid", ContextValue::string("AROAEXAMPLE:sess"));
         c.insert("multi", ContextValue::list(["a", "b"]));
         c.insert("star", ContextValue::string("x*y"));
+        c.insert("unk", ContextValue::unknown());
+        c.insert("empty", ContextValue::list(Vec::<String>::new()));
         c
     }
 
@@ -272,6 +341,11 @@ mod tests {
             ("${aws:username}", true, Ok("alice")),
             ("${aws:PrincipalArn}", true, Ok(p)),
             ("${missing}", true, Err("missing")),
+            ("${aws:username}x", true, Ok("alicex")),
+            ("${empty}", true, Err("absent")),
+            ("${empty, 'd'}", true, Ok("d")),
+            ("${unk}", true, Err("unknown")),
+            ("${unk, 'd'}", true, Err("unknown")),
             ("${missing, 'dflt'}", true, Ok("dflt")),
             ("${missing,'dflt'}", true, Ok("dflt")),
             ("${aws:PrincipalTag/team, 'dflt'}", true, Ok("blue")),
@@ -287,10 +361,39 @@ mod tests {
             match (got, want) {
                 (Ok(r), Ok(w)) => assert_eq!(r.text(), *w, "{src}"),
                 (Err(Unresolved::Missing(_)), Err("missing")) => {}
+                (Err(Unresolved::Absent(_)), Err("absent")) => {}
+                (Err(Unresolved::Unknown(_)), Err("unknown")) => {}
                 (Err(Unresolved::Unsupported(_)), Err("unsupported")) => {}
                 (got, want) => panic!("{src}: got {got:?}, want {want:?}"),
             }
         }
+    }
+
+    #[test]
+    fn username_is_absent_for_roles() {
+        let c = ctx();
+        let r = Template::parse("${aws:username}", true)
+            .resolve(&c, "arn:aws:sts::111122223333:assumed-role/R/s");
+        assert_eq!(r, Err(Unresolved::Absent("aws:username".into())));
+    }
+
+    #[test]
+    fn symbols_flow_through_variables() {
+        let sym = crate::engine::symbolic::Symbolic::new()
+            .sym("Team", crate::engine::symbolic::Shape::Name)
+            .build()
+            .unwrap();
+        let c = Context::new().with("aws:PrincipalTag/team", ContextValue::string(sym));
+        let r = Template::parse("t/${aws:PrincipalTag/team}", true)
+            .resolve(&c, "")
+            .unwrap();
+        assert!(r.has_symbols());
+        assert!(
+            !Template::parse("t/x", true)
+                .resolve(&c, "")
+                .unwrap()
+                .has_symbols()
+        );
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! What pydynox will call, for which features, on which resources: the *needs* side of the
-//! question. The catalogue ([`catalogue`], data in `catalogue.toml`, by pydynox release), the
-//! validated plan built from flags ([`plan`]) or from a `pydynox-iam.toml` ([`config`]), and
-//! what an AccessDenied message says was needed ([`accessdenied`]), and what the service's own
-//! Python code will call ([`scan`]). No AWS calls; only [`scan`] reads files (the service's
-//! source tree, which it walks itself); everything else takes text from its caller.
+//! question. The catalogue ([`catalogue`], data in `catalogue.toml`, by pydynox release); the
+//! validated plan built from flags ([`plan`]) or from a `pydynox-iam.toml` ([`config`]); the
+//! request context AWS builds for each call ([`request_context`], data in
+//! `request_context.toml`); what an AccessDenied message says was needed ([`accessdenied`]);
+//! and what the service's own Python code will call ([`scan`]). No AWS calls; only [`scan`]
+//! reads files (the service's source tree, which it walks itself); everything else takes text
+//! from its caller.
 //!
 //! May import: [`engine`](crate::engine), [`iam`](crate::iam).
 
@@ -11,4 +13,5 @@ pub mod accessdenied;
 pub mod catalogue;
 pub mod config;
 pub mod plan;
+pub mod request_context;
 pub mod scan;

@@ -115,7 +115,7 @@ pub fn decide(
         principal: principal.to_string(),
         action: action.to_string(),
         resource: resource.to_string(),
-        context,
+        context: context.with_world(crate::engine::World::Open),
     };
     SimResult::from_evaluation(action, resource, evaluate(set, &req))
 }
