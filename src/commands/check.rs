@@ -861,17 +861,31 @@ fn unused_policy_files(o: &OfflineArgs, finished: &[Finished]) -> Vec<String> {
         }
     }
     let tables = used(ResourcePolicyKind::DynamoDbTable);
+    // A name stands for the table of that name in the checked principal's own account.
+    let by_name = |name: &str| {
+        finished
+            .iter()
+            .filter_map(|f| f.result.as_ref().ok())
+            .any(|r| {
+                r.resource_policies.iter().any(|rp| {
+                    rp.kind == ResourcePolicyKind::DynamoDbTable
+                        && crate::iam::arn::table_name_of(&rp.resource) == Some(name)
+                        && crate::iam::arn::Arn::parse(&rp.resource)
+                            .is_some_and(|a| a.account == r.principal.account)
+                })
+            })
+    };
     for spec in &o.table_policy_files {
         let Some((table, _)) = spec.split_once('=') else {
             continue;
         };
-        let key = crate::iam::arn::table_arn_of(table).unwrap_or(table);
-        let hit = tables
-            .iter()
-            .any(|t| *t == key || crate::iam::arn::table_name_of(t).is_some_and(|n| n == key));
+        let hit = match crate::iam::arn::table_arn_of(table) {
+            Some(arn) => tables.contains(&arn),
+            None => by_name(table),
+        };
         if !hit {
             out.push(format!(
-                "--table-policy-file names table `{key}`, which no checked service reads a policy for (tables read: {}); fix the table or drop the file",
+                "--table-policy-file names table `{table}`, which no checked service reads a policy for (tables read: {}); fix the table or drop the file",
                 list_or_none(&tables)
             ));
         }

@@ -44,13 +44,91 @@ const AUDITED: [&str; 4] = ["dynamodb", "kms", "s3", "sts"];
 /// What the principal holds once Deny statements and the boundary are applied.
 struct Effective {
     inputs: LocalInputs,
+    /// The principal's account: probes are resources of its own account (one of another
+    /// account would be denied for want of that account's resource policy, hiding the grant).
+    account: String,
+    partition: String,
 }
 
 impl Effective {
     fn new(held: &PrincipalPolicies) -> Effective {
         Effective {
             inputs: crate::verdict::local::prepare(held, &[]),
+            account: held.principal.account.clone(),
+            partition: held.principal.partition.clone(),
         }
+    }
+
+    /// A concrete ARN a `Resource` pattern covers, in the principal's account where the
+    /// pattern leaves the account open: its wildcards filled with probe text. `None` for a
+    /// pattern that is not an ARN (`*`).
+    fn instance_of(&self, pattern: &str) -> Option<String> {
+        let segments: Vec<&str> = pattern.splitn(6, ':').collect();
+        if segments.len() != 6 || segments[0] != "arn" {
+            return None;
+        }
+        let fill = |s: &str| s.replace('*', "pydynox-iam-probe").replace('?', "x");
+        let open = |s: &str| s.contains(['*', '?']);
+        Some(
+            [
+                "arn".to_string(),
+                if open(segments[1]) {
+                    self.partition.clone()
+                } else {
+                    segments[1].to_string()
+                },
+                fill(segments[2]),
+                if open(segments[3]) {
+                    "us-east-1".to_string()
+                } else {
+                    segments[3].to_string()
+                },
+                if open(segments[4]) {
+                    self.account.clone()
+                } else {
+                    segments[4].to_string()
+                },
+                fill(segments[5]),
+            ]
+            .join(":"),
+        )
+    }
+
+    /// Resources of each type `a` takes that no policy names, in the partition, region and
+    /// account the patterns spell out (else the principal's).
+    fn every_resource_probes(
+        &self,
+        a: &ActionInfo,
+        patterns: &[&str],
+        snapshot: &Snapshot,
+    ) -> Vec<String> {
+        let Some(svc) = snapshot.service(&a.service) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for src in patterns {
+            let segments: Vec<&str> = src.splitn(6, ':').collect();
+            let literal = |i: usize| {
+                segments
+                    .get(i)
+                    .filter(|s| segments.len() == 6 && !s.is_empty() && !s.contains(['*', '?']))
+                    .map(|s| s.to_string())
+            };
+            let fill = |v: &str| match v {
+                "Partition" => literal(1).or_else(|| Some(self.partition.clone())),
+                "Region" => literal(3).or_else(|| Some("us-east-1".to_string())),
+                "Account" => literal(4).or_else(|| Some(self.account.clone())),
+                _ => None,
+            };
+            for rt in &a.resource_types {
+                if let Some(p) = svc.probe_arn(&rt.name, &fill)
+                    && !out.contains(&p)
+                {
+                    out.push(p);
+                }
+            }
+        }
+        out
     }
 
     /// Whether the principal may hold `action` on `resource`: false only when the engine
@@ -80,11 +158,6 @@ impl Effective {
     fn holds_any(&self, action: &str, resources: &[String]) -> bool {
         resources.is_empty() || resources.iter().any(|r| self.holds(action, r))
     }
-}
-
-/// A concrete ARN a `Resource` pattern covers: its wildcards filled with probe text.
-fn instance_of(pattern: &str) -> String {
-    pattern.replace('*', "pydynox-iam-probe").replace('?', "x")
 }
 
 /// An action name no service defines, used to tell `dynamodb:*` (every action, including ones
@@ -257,38 +330,6 @@ fn covers_every_resource(
         svc.probe_arn(&rt.name, &fill)
             .is_some_and(|probe| pattern.matches(&probe))
     })
-}
-
-/// Resources of each type `a` takes that no policy names, in the partition, region and account
-/// the wildcard patterns spell out.
-fn every_resource_probes(a: &ActionInfo, patterns: &[&str], snapshot: &Snapshot) -> Vec<String> {
-    let Some(svc) = snapshot.service(&a.service) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for src in patterns {
-        let segments: Vec<&str> = src.splitn(6, ':').collect();
-        let literal = |i: usize| {
-            segments
-                .get(i)
-                .filter(|s| segments.len() == 6 && !s.is_empty() && !s.contains(['*', '?']))
-                .map(|s| s.to_string())
-        };
-        let fill = |v: &str| match v {
-            "Partition" => literal(1).or_else(|| Some("aws".to_string())),
-            "Region" => literal(3).or_else(|| Some("us-east-1".to_string())),
-            "Account" => literal(4).or_else(|| Some("123456789012".to_string())),
-            _ => None,
-        };
-        for rt in &a.resource_types {
-            if let Some(p) = svc.probe_arn(&rt.name, &fill)
-                && !out.contains(&p)
-            {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 /// Names people write that are not IAM actions, with what AWS authorizes instead.
@@ -492,12 +533,15 @@ fn check_statement(ctx: &mut StatementCtx<'_>, declared: &Declared<'_>, snapshot
 
     // A service wildcard the boundary or a Deny takes away (tried with an action no service
     // has, on a resource the statement covers) grants nothing new.
-    let probes: Vec<String> = scope
-        .patterns
-        .iter()
-        .map(|(src, _)| instance_of(src))
-        .filter(|_| !scope.negated)
-        .collect();
+    let probes: Vec<String> = if scope.negated {
+        Vec::new()
+    } else {
+        scope
+            .patterns
+            .iter()
+            .map(|(src, _)| ctx.effective.instance_of(src).unwrap_or_else(|| "*".into()))
+            .collect()
+    };
     wildcard_services.retain(|svc| {
         ctx.effective
             .holds_any(&format!("{svc}:{PROBE_ACTION}"), &probes)
@@ -646,7 +690,7 @@ fn resource_wildcard(
             let wild = scope.wildcards_for(a, snapshot);
             // Held on a resource nobody names (each type's probe), or the wildcard grants
             // nothing beyond what the boundary and Denies leave.
-            let probes = every_resource_probes(a, &wild, snapshot);
+            let probes = ctx.effective.every_resource_probes(a, &wild, snapshot);
             if wild.is_empty() || !ctx.effective.holds_any(&a.full_name(), &probes) {
                 continue;
             }
@@ -667,7 +711,7 @@ fn resource_wildcard(
     ctx.push(
         Code::ResourceWildcard,
         format!(
-            "grants {} on {}, which covers every resource of the service; name the table, index, key or object ARNs the service uses instead",
+            "grants {} on {}, which covers every resource of the service; name the table, index, key, object or role ARNs the service uses instead",
             backticked(&actions),
             backticked(&resources)
         ),
@@ -763,7 +807,19 @@ fn excess(
             .map(|r| r.to_string())
             .collect();
         if !scope.negated {
-            out.extend(scope.patterns.iter().map(|(src, _)| instance_of(src)));
+            out.extend(
+                scope
+                    .patterns
+                    .iter()
+                    .filter_map(|(src, _)| ctx.effective.instance_of(src)),
+            );
+            let sources: Vec<&str> = scope.patterns.iter().map(|(s, _)| s.as_str()).collect();
+            out.extend(
+                ctx.effective
+                    .every_resource_probes(a, &sources, snapshot)
+                    .into_iter()
+                    .filter(|p| scope.covers(p)),
+            );
         }
         out
     };
@@ -1564,5 +1620,35 @@ mod tests {
         );
         assert!(of(&with, Code::ServiceWildcard).is_empty(), "{with:?}");
         assert!(of(&with, Code::ExcessAction).is_empty(), "{with:?}");
+    }
+
+    /// Probes are resources of the principal's own account: a probe in another account would
+    /// be denied for want of that account's resource policy, and the wildcard would go unsaid.
+    #[test]
+    fn wildcards_are_probed_in_the_principals_account() {
+        let text = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["dynamodb:GetItem","sts:AssumeRole"],"Resource":"*"},
+            {"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:*:*:key/*"}]}"#;
+        let mut h = held(vec![policy("app", text)], None);
+        h.principal.account = "444455556666".into();
+        h.principal.arn = "arn:aws:iam::444455556666:role/app".into();
+        let findings = analyze(&h, &checks(&["crud"]), Snapshot::embedded());
+        let wild = of(&findings, Code::ResourceWildcard);
+        assert_eq!(wild.len(), 2, "{findings:#?}");
+        assert!(
+            wild.iter()
+                .any(|f| f.actions.contains(&"dynamodb:GetItem".to_string()))
+        );
+        assert!(
+            wild.iter()
+                .any(|f| f.actions.contains(&"sts:AssumeRole".to_string()))
+        );
+        let excess = of(&findings, Code::ExcessAction);
+        assert!(
+            excess
+                .iter()
+                .any(|f| f.actions.contains(&"kms:Decrypt".to_string())),
+            "{findings:#?}"
+        );
     }
 }
