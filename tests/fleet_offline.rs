@@ -1177,3 +1177,86 @@ fn man_has_a_page_per_subcommand() {
         }
     }
 }
+
+/// A fleet recorded offline replays with its config; a changed config (another table, an
+/// exception more) is another plan, refused with what changed.
+#[test]
+fn a_changed_fleet_config_is_not_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "details.json",
+        &details(&[(
+            "app",
+            doc(json!([{"Effect": "Allow", "Action": "dynamodb:*Item", "Resource": "*"}])),
+        )]),
+    );
+    let config = "[defaults]\nregion = \"eu-west-1\"\n\n[[service]]\nname = \"a\"\nrole = \"app\"\nfeatures = [\"crud\"]\ntables = [\"orders\"]\n";
+    write(d, "fleet.toml", config);
+    let recorded = run(
+        d,
+        &[
+            "check",
+            "--config",
+            "fleet.toml",
+            "--from-auth-details",
+            "details.json",
+            "--no-table-policy",
+            "--format",
+            "json",
+            "--save-snapshot",
+            "snap.json",
+        ],
+    );
+    assert_eq!(recorded.code, 0, "{}", recorded.stderr);
+    let replay_args = [
+        "check",
+        "--config",
+        "fleet.toml",
+        "--no-table-policy",
+        "--format",
+        "json",
+        "--from-snapshot",
+        "snap.json",
+    ];
+    let replayed = run(d, &replay_args);
+    assert_eq!(replayed.code, 0, "{}", replayed.stderr);
+    // Each report of the fleet says when it was recorded; without it, the bytes are the same.
+    let mut v: Value = serde_json::from_str(&replayed.stdout).unwrap();
+    let report = v["services"][0]["report"].as_object_mut().unwrap();
+    assert_eq!(report.keys().last().map(String::as_str), Some("replay"));
+    report.remove("replay");
+    assert_eq!(
+        serde_json::to_string_pretty(&v).unwrap() + "\n",
+        recorded.stdout
+    );
+    write(
+        d,
+        "fleet.toml",
+        &config.replace("[\"orders\"]", "[\"orders\", \"users\"]"),
+    );
+    let r = run(d, &replay_args);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "plan.services[0].plan.resources.tables: recorded [\"orders\"], now [\"orders\",\"users\"]"
+        ),
+        "{}",
+        r.stderr
+    );
+    write(
+        d,
+        "fleet.toml",
+        &format!(
+            "{config}\n  [[service.expected]]\n  action = \"dynamodb:GetItem\"\n  reason = \"r\"\n"
+        ),
+    );
+    let r = run(d, &replay_args);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("plan.services[0].expected: recorded []"),
+        "{}",
+        r.stderr
+    );
+}
