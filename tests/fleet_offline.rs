@@ -394,6 +394,34 @@ fn the_prefix_is_the_one_pydynox_stores_under() {
         "{:#}",
         v["notes"]
     );
+    // The fix for a missing grant names the stored prefix too.
+    write(d, "none.json", &doc(json!([])).to_string());
+    let r = run(
+        d,
+        &[
+            "check",
+            "--role",
+            "arn:aws:iam::111122223333:role/app",
+            "--policy-file",
+            "none.json",
+            "--no-bucket-policy",
+            "-f",
+            "s3-attribute",
+            "--bucket",
+            "media",
+            "--prefix",
+            "docs",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let fix = &r.json()["features"][0]["fix"]["add_statements"][0];
+    assert_eq!(
+        fix["Resource"],
+        json!(["arn:aws:s3:::media/docs/*"]),
+        "{fix:#}"
+    );
     let p = run(
         d,
         &[
@@ -1259,4 +1287,34 @@ fn a_changed_fleet_config_is_not_replayed() {
         "{}",
         r.stderr
     );
+}
+
+/// dynamodb:SearchVectors is newer than the action snapshot; `why` knows it (from the
+/// snapshot's supplement) and names the feature and the fix.
+#[test]
+fn why_explains_a_search_vectors_denial() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "app.json",
+        &doc(json!([{"Effect": "Allow", "Action": "dynamodb:Query", "Resource": "*"}])).to_string(),
+    );
+    let r = run(
+        d,
+        &[
+            "why",
+            "--policy-file",
+            "app.json",
+            "--no-table-policy",
+            "--format",
+            "json",
+            "An error occurred (AccessDeniedException) when calling the SearchVectors operation: User: arn:aws:sts::111122223333:assumed-role/app/x is not authorized to perform: dynamodb:SearchVectors on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/t/index/v because no identity-based policy allows the dynamodb:SearchVectors action",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let text = r.stdout;
+    assert!(text.contains("vector-search"), "{text}");
+    assert!(text.contains("\"no-allow\""), "{text}");
+    assert!(text.contains("\"dynamodb:SearchVectors\""), "{text}");
 }

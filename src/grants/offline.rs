@@ -442,7 +442,7 @@ impl Aws for OfflineAccount {
             .map(Some)
             .ok_or_else(|| {
                 offline(format!(
-                    "no resource policy was given for table `{table_arn}`; pass --table-policy-file {}=FILE, or --no-table-policy if its tables have none",
+                    "no resource policy was given for it; pass --table-policy-file {}=FILE, or --no-table-policy if its tables have none",
                     if in_home_account { name } else { table_arn }
                 ))
             })

@@ -1163,6 +1163,13 @@ mod tests {
             code: Code::ServiceWildcard,
             fires: None,
         },
+        Case {
+            name: "SearchVectors, newer than the action snapshot, is an action",
+            features: &["crud"],
+            statements: r#"{"Effect":"Allow","Action":"dynamodb:SearchVectors","Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/users/index/v"}"#,
+            code: Code::UnknownAction,
+            fires: None,
+        },
         // STS, which pydynox calls for role_arn=
         Case {
             name: "sts:* on *",
