@@ -9,7 +9,10 @@ use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use indicatif::ProgressBar;
 
-use crate::commands::args::{AwsArgs, EXIT_CODES, Engine, OfflineArgs, env_region, load_offline};
+use crate::commands::args::{
+    AwsArgs, EXIT_CODES, Engine, OfflineArgs, bucket_policy_spec, env_region, key_policy_spec,
+    load_offline,
+};
 use crate::commands::output::{ColorChoice, emit, print_errors, text_style, write_file};
 use crate::grants::model::ResourcePolicyKind;
 use crate::grants::rate::RateLimited;
@@ -367,32 +370,39 @@ fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
         // services it does not describe).
         for (flag, key, given) in a.per_service_flags() {
             if given {
+                let defaults = if key == "pydynox_version" {
+                    ", or once in [defaults]"
+                } else {
+                    ""
+                };
                 errors.push(format!(
-                    "{flag} describes one service and cannot be used with --config: set it in the file, as `{key}` in each [[service]] (or [defaults] where the file has it)"
+                    "{flag} describes one service and cannot be used with --config: set it in the file, as `{key}` in each [[service]]{defaults}"
                 ));
             }
         }
         if !o.policy_files.is_empty() || o.boundary_file.is_some() {
             errors.push("--config checks several principals; give their policies with --from-auth-details, not --policy-file".into());
         }
-        for (flag, specs) in [
-            ("--key-policy-file", &o.key_policy_files),
-            ("--bucket-policy-file", &o.bucket_policy_files),
-        ] {
-            let unkeyed = specs.iter().any(|s| {
-                let parsed = if flag == "--key-policy-file" {
-                    crate::commands::args::key_policy_spec(s)
-                } else {
-                    crate::commands::args::bucket_policy_spec(s)
-                };
-                parsed.is_ok_and(|p| p.resource.is_none())
-            });
-            if unkeyed {
-                let what = if flag == "--key-policy-file" {
-                    "KEY_ARN"
-                } else {
-                    "BUCKET"
-                };
+        type Spec = fn(&str) -> Result<crate::commands::args::PolicyFileSpec, String>;
+        let kinds: [(&str, &str, &[String], Spec); 2] = [
+            (
+                "--key-policy-file",
+                "KEY_ARN",
+                &o.key_policy_files,
+                key_policy_spec,
+            ),
+            (
+                "--bucket-policy-file",
+                "BUCKET",
+                &o.bucket_policy_files,
+                bucket_policy_spec,
+            ),
+        ];
+        for (flag, what, specs, parse) in kinds {
+            if specs
+                .iter()
+                .any(|s| parse(s).is_ok_and(|p| p.resource.is_none()))
+            {
                 errors.push(format!(
                     "{flag} FILE applies to the one resource of a single check; with --config name the resource it belongs to: {flag} {what}=FILE"
                 ));
@@ -834,7 +844,7 @@ fn unused_policy_files(o: &OfflineArgs, finished: &[Finished]) -> Vec<String> {
     for spec in o
         .key_policy_files
         .iter()
-        .filter_map(|s| crate::commands::args::key_policy_spec(s).ok())
+        .filter_map(|s| key_policy_spec(s).ok())
     {
         if let Some(k) = spec.resource
             && !keys.contains(&k.as_str())
@@ -849,7 +859,7 @@ fn unused_policy_files(o: &OfflineArgs, finished: &[Finished]) -> Vec<String> {
     for spec in o
         .bucket_policy_files
         .iter()
-        .filter_map(|s| crate::commands::args::bucket_policy_spec(s).ok())
+        .filter_map(|s| bucket_policy_spec(s).ok())
     {
         if let Some(b) = spec.resource
             && !buckets.contains(&b.as_str())
