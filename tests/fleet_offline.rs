@@ -1253,7 +1253,10 @@ fn a_changed_fleet_config_is_not_replayed() {
     // Each report of the fleet says when it was recorded; without it, the bytes are the same.
     let mut v: Value = serde_json::from_str(&replayed.stdout).unwrap();
     let report = v["services"][0]["report"].as_object_mut().unwrap();
-    assert_eq!(report.keys().last().map(String::as_str), Some("replay"));
+    assert_eq!(
+        report.keys().next_back().map(String::as_str),
+        Some("replay")
+    );
     report.remove("replay");
     assert_eq!(
         serde_json::to_string_pretty(&v).unwrap() + "\n",
