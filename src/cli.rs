@@ -40,8 +40,8 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `pydynox-iam man > pydynox-iam.1`
-    Man,
+    /// Print man pages (roff): `man`, `man check`, or `man --out-dir DIR` for all
+    Man(commands::man::ManArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -56,6 +56,6 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Completions { shell } => {
             commands::completions::execute(<Cli as clap::CommandFactory>::command(), shell)
         }
-        Command::Man => commands::man::execute(<Cli as clap::CommandFactory>::command()),
+        Command::Man(a) => commands::man::execute(<Cli as clap::CommandFactory>::command(), &a),
     }
 }

@@ -654,8 +654,10 @@ fn plan() -> CheckPlan {
             bucket: None,
             prefix: String::new(),
             assume_role_arn: None,
+            lock_table: None,
         },
         extra_context: vec![],
+        notes: vec![],
     }
 }
 

@@ -257,7 +257,7 @@ async fn a_saved_snapshot_replays_the_json_byte_for_byte() {
     let snapshot: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("snap.json")).unwrap())
             .unwrap();
-    assert_eq!(snapshot["schema"], "pydynox-iam/snapshot/v1");
+    assert_eq!(snapshot["schema"], "pydynox-iam/snapshot/v2");
     assert!(
         snapshot["calls"]
             .as_array()
@@ -265,37 +265,104 @@ async fn a_saved_snapshot_replays_the_json_byte_for_byte() {
             .iter()
             .any(|c| c["op"] == "simulate")
     );
+    // The plan and the time are recorded.
+    let recorded_at = snapshot["recorded_at"].as_str().unwrap().to_string();
+    assert!(
+        recorded_at.len() == 20 && recorded_at.ends_with('Z') && recorded_at.contains('T'),
+        "{recorded_at}"
+    );
+    let service = &snapshot["plan"]["services"][0];
+    assert_eq!(service["plan"]["features"], json!(["crud", "ping"]));
+    assert_eq!(service["table_policies"], "assume-none");
+    assert_eq!(snapshot["plan"]["engine"], "both");
+    assert_eq!(snapshot["plan"]["region"], "us-east-1");
 
-    // Offline: nothing listens on the endpoint any more, and the answer is the same.
+    // Offline: nothing listens on the endpoint any more, and the answer is the same, byte for
+    // byte, but for one key added at the end of the report: when the run was recorded.
     let mut replay = args.to_vec();
     replay.extend(["--from-snapshot", "snap.json"]);
     let second = pydynox_iam(dir.path(), "http://127.0.0.1:9", &replay);
     assert_eq!(second.code, first.code, "{}", second.stderr);
-    assert_eq!(second.stdout, first.stdout);
-
-    // A snapshot of another run has no answer for this one.
-    let other = pydynox_iam(
-        dir.path(),
-        "http://127.0.0.1:9",
-        &[
-            "check",
-            "--no-table-policy",
-            "--role",
-            "someone-else",
-            "--features",
-            "crud",
-            "--table",
-            "orders",
-            "--from-snapshot",
-            "snap.json",
-        ],
+    let body = first.stdout.strip_suffix("\n}\n").expect("a JSON object");
+    let marker = second
+        .stdout
+        .strip_prefix(body)
+        .unwrap_or_else(|| panic!("the replay differs before its marker:\n{}", second.stdout));
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        marker,
+        format!(
+            ",\n  \"replay\": {{\n    \"recorded_at\": \"{recorded_at}\",\n    \"recorded_by\": \"{version}\"\n  }}\n}}\n"
+        )
     );
-    assert_eq!(other.code, 2, "{}", other.stderr);
+    // The table says it too.
+    let mut table = args.to_vec();
+    table.retain(|a| *a != "json" && *a != "--format");
+    table.extend(["--from-snapshot", "snap.json"]);
+    let t = pydynox_iam(dir.path(), "http://127.0.0.1:9", &table);
     assert!(
-        other.stderr.contains("the snapshot has no answer"),
+        t.stdout.contains(&format!(
+            "replayed from a snapshot recorded at {recorded_at}"
+        )),
         "{}",
-        other.stderr
+        t.stdout
     );
+
+    // A replay of another plan is refused, naming each difference: another principal, the
+    // table policies read this time, another region, another feature set.
+    let refused = |extra: &[&str], drop: &[&str], want: &[&str]| {
+        let mut argv: Vec<&str> = replay
+            .iter()
+            .copied()
+            .filter(|a| !drop.contains(a))
+            .collect();
+        argv.extend(extra);
+        let r = pydynox_iam(dir.path(), "http://127.0.0.1:9", &argv);
+        assert_eq!(r.code, 2, "{argv:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("was recorded for another plan"),
+            "{}",
+            r.stderr
+        );
+        for w in want {
+            assert!(r.stderr.contains(w), "want {w} in {}", r.stderr);
+        }
+        assert!(r.stdout.is_empty(), "{}", r.stdout);
+    };
+    refused(
+        &["--role", "someone-else"],
+        &["--role", a.as_str()],
+        &["plan.services[0].name: recorded", "\"someone-else\""],
+    );
+    refused(
+        &[],
+        &["--no-table-policy"],
+        &["plan.services[0].table_policies: recorded \"assume-none\", now \"read\""],
+    );
+    refused(
+        &["--region", "eu-west-1"],
+        &[],
+        &["plan.region: recorded \"us-east-1\", now \"eu-west-1\""],
+    );
+    refused(
+        &["--features", "crud"],
+        &["--features", "crud,ping"],
+        &["plan.services[0].plan.features: recorded [\"crud\",\"ping\"], now [\"crud\"]"],
+    );
+    refused(
+        &["--least-privilege"],
+        &[],
+        &["plan.least_privilege: recorded null"],
+    );
+    // Unknown fields are refused, not ignored.
+    let mut tampered = snapshot.clone();
+    tampered["calls"][0]["note"] = json!("edited");
+    std::fs::write(dir.path().join("tampered.json"), tampered.to_string()).unwrap();
+    let mut argv = args.to_vec();
+    argv.extend(["--from-snapshot", "tampered.json"]);
+    let r = pydynox_iam(dir.path(), "http://127.0.0.1:9", &argv);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("unknown field `note`"), "{}", r.stderr);
 }
 
 /// A TCP proxy to LocalStack that forwards the first `allowed` HTTP requests, then drops

@@ -32,6 +32,7 @@ fn resources(indexes: IndexSelection) -> ResourceInputs {
         bucket: Some("pydynox-blobs".into()),
         prefix: "uploads/".into(),
         assume_role_arn: Some(TARGET_ROLE.into()),
+        lock_table: Some("pydynox-locks".into()),
     }
 }
 
@@ -56,6 +57,7 @@ fn checks_for(
         version: version.clone(),
         resources: resources(indexes),
         extra_context: vec![],
+        notes: vec![],
     };
     expand(cat, &plan, &env())
 }
@@ -236,6 +238,7 @@ fn the_policy_is_not_broader_than_the_checks() {
         let other = match c.resource_kind.as_str() {
             "table" => moved(c, "table/users", "table/orders"),
             "index" => moved(c, "index/by-email", "index/by-name"),
+            "lock-table" => moved(c, "table/pydynox-locks", "table/other-locks"),
             "kms-key" => moved(c, "key/1234abcd", "key/9999abcd"),
             "s3-object" => moved(c, "pydynox-blobs/uploads/", "pydynox-blobs/other/"),
             "role" => moved(c, "role/pydynox-target", "role/admin"),
@@ -332,4 +335,62 @@ fn split_per_feature_keeps_every_check_allowed_by_one_of_the_two() {
             );
         }
     }
+}
+
+/// A lock table that is also the data table, and a prefix written without its `/`: the policy
+/// grants every check (the lock and the data statements may merge, never drop one), and the S3
+/// statement is the prefix pydynox stores under, `docs/*`, not `docs*` (which would also cover
+/// `docs-private/...`).
+#[test]
+fn a_lock_table_that_is_a_data_table_and_a_prefix_without_its_slash() {
+    use pydynox_iam::needs::plan::{PlanInput, build_plan};
+    let cat = Catalogue::embedded();
+    let plan = build_plan(
+        &cat,
+        &PlanInput {
+            features: [
+                "crud",
+                "transactions",
+                "locks",
+                "locks-in-transactions",
+                "s3-attribute",
+            ]
+            .map(String::from)
+            .to_vec(),
+            tables: vec!["orders".into()],
+            lock_table: Some("orders".into()),
+            bucket: Some("media".into()),
+            prefix: "docs".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let checks = expand(&cat, &plan, &env());
+    let policy = minimal_policy(&checks);
+    let np = identity(&policy, "locks");
+    for c in &checks {
+        assert_eq!(decide(&np, c), Decision::Allowed, "{c:?}\n{policy:#}");
+    }
+    assert!(checks.iter().any(|c| c.resource_kind == "lock-table"));
+    let resources: Vec<&str> = statements(&policy)
+        .iter()
+        .flat_map(|st| as_list(&st["Resource"]))
+        .collect();
+    assert!(
+        resources.contains(&"arn:aws:s3:::media/docs/*"),
+        "{resources:?}"
+    );
+    assert!(
+        !resources.contains(&"arn:aws:s3:::media/docs*"),
+        "{resources:?}"
+    );
+    let sibling = Check {
+        resource: "arn:aws:s3:::media/docs-private/secret".into(),
+        ..checks
+            .iter()
+            .find(|c| c.resource_kind == "s3-object")
+            .unwrap()
+            .clone()
+    };
+    assert_ne!(decide(&np, &sibling), Decision::Allowed);
 }

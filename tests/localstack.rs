@@ -54,6 +54,7 @@ fn exact_policy(features: &[&str], resources: ResourceInputs, key_arn: Option<St
         version: cat.newest(),
         resources,
         extra_context: vec![],
+        notes: vec![],
     };
     let env = Env {
         partition: "aws".into(),
@@ -83,6 +84,7 @@ fn resources(tables: &[&str]) -> ResourceInputs {
         bucket: None,
         prefix: String::new(),
         assume_role_arn: None,
+        lock_table: None,
     }
 }
 

@@ -8,6 +8,9 @@ mod common;
 // The layout of src/ itself.
 mod architecture;
 
+// Every way found to make the tool say PASS where AWS denies (fleets, saved runs, exceptions).
+mod adversarial_fleets;
+
 // engine/ and iam/: conformance cases, laws, fuzz regressions; the action list vs the catalogue.
 mod catalogue_actions;
 mod catalogue_inventory;
@@ -34,6 +37,7 @@ mod snapshots;
 // commands/ and cli/: the binary end to end, offline and against LocalStack.
 mod cli;
 mod fleet;
+mod fleet_offline;
 mod localstack;
 mod real_pydynox;
 mod simulate;

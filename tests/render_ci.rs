@@ -6,7 +6,7 @@ use pydynox_iam::grants::offline::{BucketPolicyInput, OfflineAccount};
 use pydynox_iam::needs::catalogue::Catalogue;
 use pydynox_iam::needs::config::{self, Service};
 use pydynox_iam::report::ci::ServiceReport;
-use pydynox_iam::report::model::{Report, Verdict, exit};
+use pydynox_iam::report::model::{Gate, Report, Verdict, exit};
 use pydynox_iam::report::{junit, markdown};
 use pydynox_iam::verdict::fetch::TablePolicies;
 use pydynox_iam::verdict::pipeline::{EngineChoice, RunContext, run};
@@ -25,6 +25,7 @@ kms_key = "arn:aws:kms:us-east-1:111122223333:key/12345678-1234-1234-1234-123456
 
   [[service.expected]]
   action = "dynamodb:Query"
+  feature = "indexes"
   resource = "arn:aws:dynamodb:*:*:table/users/index/*"
   reason = "index reads go through the reporting role"
 
@@ -77,7 +78,6 @@ const KEY_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"EnableI
 struct Checked {
     name: String,
     report: Report,
-    waived: Vec<bool>,
     exit_code: i32,
 }
 
@@ -114,12 +114,14 @@ async fn check(cat: &Catalogue, region: &str, s: &Service) -> Checked {
     };
     let mut report = run(&account, &ctx, &s.plan).await.unwrap();
     pydynox_iam::verdict::expected::apply_expected(&mut report, &s.expected);
-    let waived: Vec<bool> = report.rows.iter().map(|r| r.waived.is_some()).collect();
-    let exit_code = report.exit_code(s.allow_inconclusive, None);
+    report.conclude(Gate {
+        allow_inconclusive: s.allow_inconclusive,
+        fail_on: None,
+    });
+    let exit_code = report.exit_code();
     Checked {
         name: s.name.clone(),
         report,
-        waived,
         exit_code,
     }
 }
@@ -141,7 +143,6 @@ fn views(c: &[Checked]) -> Vec<ServiceReport<'_>> {
         .map(|c| ServiceReport {
             name: &c.name,
             report: &c.report,
-            waived: &c.waived,
             exit_code: c.exit_code,
         })
         .collect()
@@ -166,7 +167,7 @@ async fn the_scenario_covers_every_outcome() {
     let by_name = |n: &str| c.iter().find(|c| c.name == n).unwrap();
     let orders = by_name("orders-api");
     assert!(
-        orders.waived.iter().any(|w| *w),
+        orders.report.rows.iter().any(|r| r.waived.is_some()),
         "the expected exception matched nothing"
     );
     assert_eq!(orders.exit_code, exit::FAIL);
@@ -283,19 +284,31 @@ async fn markdown_report() {
     let c = checked().await;
     let md = render(markdown::markdown, &c);
     assert!(md.starts_with("## pydynox-iam: **FAIL**\n"), "{md}");
-    // The all-pass service is one line.
+    // The all-pass service is one line, with its checks folded under it.
     let users: Vec<&str> = md.lines().filter(|l| l.contains("users-api")).collect();
     assert_eq!(
         users,
         vec!["### users-api: **PASS** · 4 checks · role `users-api`"]
+    );
+    let after = md.split("### users-api").nth(1).unwrap();
+    assert!(
+        after.starts_with(": **PASS** · 4 checks · role `users-api`\n\n<details><summary>4 checks passed</summary>"),
+        "{md}"
     );
     assert!(
         md.contains("### media-worker: **INCONCLUSIVE** (allowed)\n"),
         "{md}"
     );
     assert!(md.contains("### reports-job: **INCONCLUSIVE**\n"), "{md}");
-    // Passing rows are not listed (orders-api may get items).
-    assert!(!md.contains("`dynamodb:GetItem`"), "{md}");
+    // Passing rows are listed only folded, after the ones that did not pass.
+    for line in md.lines().filter(|l| l.ends_with("| PASS |")) {
+        let before = &md[..md.find(line).unwrap()];
+        assert!(
+            before.rfind("<details>") > before.rfind("</details>"),
+            "{line} is not folded\n{md}"
+        );
+    }
+    assert!(md.contains("`dynamodb:GetItem`"), "{md}");
     assert!(
         md.contains("1 check: 0 pass, 0 fail, 1 inconclusive\n"),
         "{md}"
@@ -315,7 +328,6 @@ async fn hostile() -> Vec<Checked> {
         .iter()
         .position(|r| r.verdict == Verdict::Fail)
         .unwrap();
-    s.waived[i] = false;
     let row = &mut s.report.rows[i];
     row.waived = None;
     row.resource = "arn:aws:dynamodb:us-east-1:1:table/<t&'\"|>\nnext`x".into();

@@ -70,8 +70,10 @@ async fn report() -> Report {
             bucket: None,
             prefix: String::new(),
             assume_role_arn: None,
+            lock_table: None,
         },
         extra_context: vec![],
+        notes: vec![],
     };
     let ctx = RunContext {
         catalogue: &cat,

@@ -10,9 +10,11 @@ use crate::needs::plan::PrincipalSelector;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  every check passed (INCONCLUSIVE counts as passed only with --allow-inconclusive)
-  1  at least one check FAILED, or was INCONCLUSIVE
-  2  usage or input error (bad flag, unknown feature, a feature's resource flag missing)
-  3  AWS or tool error (no credentials, principal not found, the auditor lacks an iam:
+  1  at least one check FAILED, or was INCONCLUSIVE, or a least-privilege finding is at or
+     above --fail-on
+  2  usage or input error (bad flag, unknown feature, a feature's resource flag missing, an
+     offline input or snapshot that lacks the named principal, a replay of another plan)
+  3  AWS or tool error (no credentials, principal not found in AWS, the auditor lacks an iam:
      permission, throttled beyond retries, network failure)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,17 +65,21 @@ pub struct OfflineArgs {
     /// The output of `aws iam get-account-authorization-details` (JSON); the principal is looked up in it
     #[arg(long, value_name = "FILE")]
     pub from_auth_details: Option<std::path::PathBuf>,
-    /// The KMS key policy JSON file (without it, KMS rows are inconclusive offline)
-    #[arg(long, value_name = "FILE")]
-    pub key_policy_file: Option<std::path::PathBuf>,
-    /// The S3 bucket policy JSON file (without it or --no-bucket-policy, S3 rows are inconclusive offline)
-    #[arg(long, value_name = "FILE", conflicts_with = "no_bucket_policy")]
-    pub bucket_policy_file: Option<std::path::PathBuf>,
-    /// The bucket has no bucket policy
+    /// A KMS key policy JSON file, as KEY_ARN=FILE for the key it belongs to (repeatable), or
+    /// FILE for the one key of a single check. Offline, a key without one has inconclusive rows
+    #[arg(long = "key-policy-file", value_name = "[KEY_ARN=]FILE")]
+    pub key_policy_files: Vec<String>,
+    /// An S3 bucket policy JSON file, as BUCKET=FILE for the bucket it belongs to (repeatable),
+    /// or FILE for the one bucket of a single check. Offline, a bucket without one (or
+    /// --no-bucket-policy) has inconclusive rows
+    #[arg(long = "bucket-policy-file", value_name = "[BUCKET=]FILE")]
+    pub bucket_policy_files: Vec<String>,
+    /// The buckets without a --bucket-policy-file have no bucket policy
     #[arg(long)]
     pub no_bucket_policy: bool,
-    /// A DynamoDB table's resource policy, as TABLE=FILE (repeatable; offline, a table without
-    /// one has inconclusive rows unless --no-table-policy)
+    /// A DynamoDB table's resource policy, as TABLE=FILE with TABLE a table ARN, or a name for
+    /// that table in the principal's account (repeatable). Offline, a table without one has
+    /// inconclusive rows unless --no-table-policy
     #[arg(
         long = "table-policy-file",
         value_name = "TABLE=FILE",
@@ -81,9 +87,71 @@ pub struct OfflineArgs {
     )]
     pub table_policy_files: Vec<String>,
     /// The tables have no resource policies: do not read them (online, skips
-    /// dynamodb:GetResourcePolicy; for LocalStack, whose DynamoDB may not run). Reports say so
+    /// dynamodb:GetResourcePolicy; for LocalStack, whose DynamoDB may not run). Reports say so.
+    /// With --config, for every service (a service's `no_table_policy` for one)
     #[arg(long)]
     pub no_table_policy: bool,
+}
+
+/// A resource policy file as given: `KEY=FILE` for the resource it belongs to, or `FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyFileSpec {
+    /// The key ARN, bucket name or table (ARN or name); `None` for the one of a single check.
+    pub resource: Option<String>,
+    pub path: std::path::PathBuf,
+}
+
+/// `--key-policy-file [KEY_ARN=]FILE`: keyed when the text before the first `=` is an ARN. A
+/// key ARN must be a KMS key's (an alias does not name the key whose policy decides).
+pub fn key_policy_spec(spec: &str) -> Result<PolicyFileSpec, String> {
+    match spec.split_once('=') {
+        Some((key, path)) if key.starts_with("arn:") => {
+            let is_key = crate::iam::arn::Arn::parse(key)
+                .is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/"));
+            if !is_key || path.is_empty() {
+                return Err(format!(
+                    "--key-policy-file `{spec}` must be KEY_ARN=FILE with a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), or FILE"
+                ));
+            }
+            Ok(PolicyFileSpec {
+                resource: Some(key.to_string()),
+                path: path.into(),
+            })
+        }
+        _ if spec.is_empty() => Err("--key-policy-file needs a file".into()),
+        _ => Ok(PolicyFileSpec {
+            resource: None,
+            path: spec.into(),
+        }),
+    }
+}
+
+/// `--bucket-policy-file [BUCKET=]FILE`: keyed when the text before the first `=` is a bucket
+/// name or S3 bucket ARN (no `/`); a file whose name has `=` is given with a path (`./a=b.json`).
+pub fn bucket_policy_spec(spec: &str) -> Result<PolicyFileSpec, String> {
+    match spec.split_once('=') {
+        Some((bucket, path)) if !bucket.contains('/') => {
+            let bucket = bucket.strip_prefix("arn:aws:s3:::").unwrap_or(bucket);
+            let valid = !bucket.is_empty()
+                && bucket
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            if !valid || path.is_empty() {
+                return Err(format!(
+                    "--bucket-policy-file `{spec}` must be BUCKET=FILE with a bucket name, or FILE"
+                ));
+            }
+            Ok(PolicyFileSpec {
+                resource: Some(bucket.to_string()),
+                path: path.into(),
+            })
+        }
+        _ if spec.is_empty() => Err("--bucket-policy-file needs a file".into()),
+        _ => Ok(PolicyFileSpec {
+            resource: None,
+            path: spec.into(),
+        }),
+    }
 }
 
 impl OfflineArgs {
@@ -93,6 +161,14 @@ impl OfflineArgs {
         } else {
             crate::verdict::fetch::TablePolicies::Read
         }
+    }
+
+    /// Whether any key, bucket or table policy file (or --no-bucket-policy) was given.
+    pub fn has_resource_policy_inputs(&self) -> bool {
+        !self.key_policy_files.is_empty()
+            || !self.bucket_policy_files.is_empty()
+            || self.no_bucket_policy
+            || !self.table_policy_files.is_empty()
     }
 
     pub fn is_offline(&self) -> bool {
@@ -136,20 +212,70 @@ pub fn load_offline(
             parsed
         })
         .collect();
+    let key_specs: Vec<PolicyFileSpec> = o
+        .key_policy_files
+        .iter()
+        .filter_map(|s| key_policy_spec(s).map_err(|e| errors.push(e)).ok())
+        .collect();
+    let bucket_specs: Vec<PolicyFileSpec> = o
+        .bucket_policy_files
+        .iter()
+        .filter_map(|s| bucket_policy_spec(s).map_err(|e| errors.push(e)).ok())
+        .collect();
+    for (flag, specs) in [
+        ("--key-policy-file", &key_specs),
+        ("--bucket-policy-file", &bucket_specs),
+    ] {
+        if specs.iter().filter(|s| s.resource.is_none()).count() > 1 {
+            errors.push(format!(
+                "{flag} is given twice without naming its resource; name each: {flag} RESOURCE=FILE"
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for s in specs.iter().filter_map(|s| s.resource.as_ref()) {
+            if !seen.insert(s) {
+                errors.push(format!("{flag} names `{s}` twice"));
+            }
+        }
+    }
+    if o.no_bucket_policy && bucket_specs.iter().any(|s| s.resource.is_none()) {
+        errors.push("--no-bucket-policy and --bucket-policy-file FILE contradict each other; name the bucket of the file (BUCKET=FILE) to say that the others have none".into());
+    }
     let mut read = |p: &std::path::Path| read_file(p).map_err(|e| errors.push(e)).ok();
-    let key_policy = o.key_policy_file.as_deref().and_then(&mut read);
-    let bucket = match (&o.bucket_policy_file, o.no_bucket_policy) {
-        (Some(p), _) => read(p)
-            .map(BucketPolicyInput::Document)
-            .unwrap_or(BucketPolicyInput::Unknown),
-        (None, true) => BucketPolicyInput::None,
-        (None, false) => BucketPolicyInput::Unknown,
+    let mut key_policy = None;
+    let mut key_policies = std::collections::HashMap::new();
+    for spec in &key_specs {
+        if let Some(text) = read(&spec.path) {
+            match &spec.resource {
+                Some(k) => {
+                    key_policies.insert(k.clone(), text);
+                }
+                None => key_policy = Some(text),
+            }
+        }
+    }
+    let mut bucket = if o.no_bucket_policy {
+        BucketPolicyInput::None
+    } else {
+        BucketPolicyInput::Unknown
     };
+    let mut bucket_policies = std::collections::HashMap::new();
+    for spec in &bucket_specs {
+        if let Some(text) = read(&spec.path) {
+            match &spec.resource {
+                Some(b) => {
+                    bucket_policies.insert(b.clone(), text);
+                }
+                None => bucket = BucketPolicyInput::Document(text),
+            }
+        }
+    }
+    // Keyed by ARN as given (a table ARN, not an index's), or by name.
     let table_policies: std::collections::HashMap<String, String> = table_specs
         .into_iter()
         .filter_map(|(table, path)| {
-            let name = crate::iam::arn::table_name_of(table).unwrap_or(table);
-            read(std::path::Path::new(path)).map(|text| (name.to_string(), text))
+            let key = crate::iam::arn::table_arn_of(table).unwrap_or(table);
+            read(std::path::Path::new(path)).map(|text| (key.to_string(), text))
         })
         .collect();
     let account = if let Some(path) = &o.from_auth_details {
@@ -202,7 +328,9 @@ pub fn load_offline(
     match account {
         Some(acc) if errors.is_empty() => Ok(acc
             .with_key_policy(key_policy)
+            .with_key_policies(key_policies)
             .with_bucket_policy(bucket)
+            .with_bucket_policies(bucket_policies)
             .with_table_policies(table_policies)),
         _ => Err(errors),
     }
@@ -245,8 +373,9 @@ pub struct AwsArgs {
     /// Named profile from ~/.aws/config (SSO profiles work after `aws sso login`)
     #[arg(long)]
     pub profile: Option<String>,
-    /// Endpoint URL for every AWS call (e.g. http://127.0.0.1:4566 for LocalStack);
-    /// AWS_ENDPOINT_URL also works
+    /// Endpoint URL (e.g. http://127.0.0.1:4566 for LocalStack) for every service without an
+    /// endpoint of its own (`AWS_ENDPOINT_URL_<SERVICE>`, profile `services`); AWS_ENDPOINT_URL
+    /// also works
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 }

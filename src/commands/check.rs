@@ -9,18 +9,22 @@ use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use indicatif::ProgressBar;
 
-use crate::commands::args::{AwsArgs, EXIT_CODES, Engine, OfflineArgs, env_region, load_offline};
+use crate::commands::args::{
+    AwsArgs, EXIT_CODES, Engine, OfflineArgs, bucket_policy_spec, env_region, key_policy_spec,
+    load_offline,
+};
 use crate::commands::output::{ColorChoice, emit, print_errors, text_style, write_file};
+use crate::grants::model::ResourcePolicyKind;
 use crate::grants::rate::RateLimited;
 use crate::grants::sdk::CallLog;
-use crate::grants::snapshot::{Recorder, Replay, Snapshot};
+use crate::grants::snapshot::{Recorder, Replay, Snapshot, plan_differences};
 use crate::grants::source::Aws;
 use crate::needs::catalogue::Catalogue;
 use crate::needs::config::Expected;
-use crate::needs::plan::{CheckPlan, PlanInput};
+use crate::needs::plan::{CheckPlan, PlanInput, TablePolicies};
 use crate::report::ci::ServiceReport;
 use crate::report::findings::{Code, Severity, apply_overrides, parse_override};
-use crate::report::model::{Report, exit};
+use crate::report::model::{Gate, ReplayInfo, Report, exit};
 use crate::report::{fleet, json, junit, markdown, table};
 use crate::verdict::expected::apply_expected;
 use crate::verdict::fetch::ManagedCache;
@@ -71,12 +75,16 @@ pub struct CheckArgs {
     /// S3 bucket used by S3Attribute
     #[arg(long, help_heading = "Resources")]
     pub bucket: Option<String>,
-    /// S3 key prefix used by S3Attribute
-    #[arg(long, default_value = "", help_heading = "Resources")]
-    pub prefix: String,
+    /// S3 key prefix used by S3Attribute (as pydynox stores it: `docs` is `docs/`)
+    #[arg(long, help_heading = "Resources")]
+    pub prefix: Option<String>,
     /// Role ARN passed to DynamoDBClient(role_arn=...), for the assume-role feature
     #[arg(long, value_name = "ARN", help_heading = "Resources")]
     pub assume_role_arn: Option<String>,
+    /// DynamoDB table name or ARN pydynox.lock keeps its locks in (the `table=` of
+    /// distributed_lock/DistributedLock), for the locks features
+    #[arg(long, value_name = "NAME|ARN", help_heading = "Resources")]
+    pub lock_table: Option<String>,
     /// pydynox release whose behaviour to check [default: newest known]
     #[arg(long, value_name = "VERSION")]
     pub pydynox_version: Option<String>,
@@ -148,9 +156,37 @@ pub struct FleetArgs {
     /// Save everything fetched to FILE, so --from-snapshot can replay the run offline
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<std::path::PathBuf>,
-    /// Replay a saved run offline; its JSON report is the same, byte for byte
+    /// Replay a saved run offline with the same flags (or config); its JSON report is the
+    /// recorded one byte for byte, plus a last `replay` key saying when it was recorded
     #[arg(long, value_name = "FILE")]
     pub from_snapshot: Option<std::path::PathBuf>,
+}
+
+impl CheckArgs {
+    /// The flags that describe one service's check, which a config file sets per service:
+    /// (flag, config key, whether it was given).
+    fn per_service_flags(&self) -> [(&'static str, &'static str, bool); 10] {
+        [
+            ("--table", "tables", !self.tables.is_empty()),
+            ("--index", "indexes", !self.indexes.is_empty()),
+            ("--all-indexes", "all_indexes", self.all_indexes),
+            ("--kms-key", "kms_key", self.kms_key.is_some()),
+            ("--bucket", "bucket", self.bucket.is_some()),
+            ("--prefix", "prefix", self.prefix.is_some()),
+            (
+                "--assume-role-arn",
+                "assume_role_arn",
+                self.assume_role_arn.is_some(),
+            ),
+            ("--lock-table", "lock_table", self.lock_table.is_some()),
+            (
+                "--pydynox-version",
+                "pydynox_version",
+                self.pydynox_version.is_some(),
+            ),
+            ("--context", "context", !self.context.is_empty()),
+        ]
+    }
 }
 
 impl CheckArgs {
@@ -166,8 +202,9 @@ impl CheckArgs {
             all_indexes: self.all_indexes,
             kms_key: self.kms_key.clone(),
             bucket: self.bucket.clone(),
-            prefix: self.prefix.clone(),
+            prefix: self.prefix.clone().unwrap_or_default(),
             assume_role_arn: self.assume_role_arn.clone(),
+            lock_table: self.lock_table.clone(),
             pydynox_version: self.pydynox_version.clone(),
             context: self.context.clone(),
         }
@@ -186,23 +223,31 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         }
     };
     let progress = progress_bar(run.jobs.len());
-    let (results, snapshot) = match run_from_source(cat, a, &run, progress.as_ref(), verbose).await
-    {
+    let sourced = match run_from_source(cat, a, &run, progress.as_ref(), verbose).await {
         Ok(out) => out,
         Err(code) => return code,
     };
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
-    let finished = finish(results, a.least_privilege, &run.opts);
+    let finished = finish(sourced.results, &run.opts, sourced.replay.as_ref());
     print_job_errors(&finished, run.is_fleet);
-    if let (Some(path), Some(snapshot)) = (&a.fleet.save_snapshot, &snapshot)
+    if let (Some(path), Some(snapshot)) = (&a.fleet.save_snapshot, &sourced.snapshot)
         && let Err(e) = save_snapshot(path, snapshot)
     {
         print_errors(&[format!("cannot write snapshot `{}`: {e}", path.display())]);
         return exit::ERROR;
     }
-    let code = overall_exit_code(&finished);
+    let unused = unused_policy_files(&a.offline, &finished);
+    if !unused.is_empty() {
+        print_errors(&unused);
+    }
+    let code = exit::worst(
+        finished
+            .iter()
+            .map(|f| f.exit_code)
+            .chain((!unused.is_empty()).then_some(exit::USAGE)),
+    );
     if !run.is_fleet && finished.iter().all(|f| f.result.is_err()) {
         // Nothing to render for a single principal that could not be checked.
         return code;
@@ -217,12 +262,15 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
 }
 
 /// One principal to check: a service of the config file, or the command line's one.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Job {
     pub name: String,
     pub plan: CheckPlan,
     pub allow_inconclusive: bool,
     pub expected: Vec<Expected>,
+    /// Whether its tables' resource policies are read (`--no-table-policy`, or the service's
+    /// `no_table_policy`).
+    pub table_policies: TablePolicies,
 }
 
 /// A finished job.
@@ -239,6 +287,7 @@ type Results<'j> = Vec<(&'j Job, Result<Report, CheckError>)>;
 struct RunOptions {
     jobs: usize,
     max_rps: Option<f64>,
+    least_privilege: bool,
     overrides: Vec<(Code, Severity)>,
     fail_on: Option<Severity>,
 }
@@ -278,6 +327,7 @@ fn validate(cat: &Catalogue, a: &CheckArgs) -> Result<Run, Vec<String>> {
         opts: RunOptions {
             jobs: a.fleet.jobs,
             max_rps: a.fleet.max_rps,
+            least_privilege: a.least_privilege,
             overrides,
             fail_on,
         },
@@ -311,16 +361,53 @@ fn parse_fail_on(level: Option<&str>, errors: &mut Vec<String>) -> Option<Severi
 /// Flags that cannot be used together, or out of range, that clap does not catch.
 fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
     let o = &a.offline;
-    if !o.is_offline()
-        && (o.key_policy_file.is_some()
-            || o.bucket_policy_file.is_some()
-            || o.no_bucket_policy
-            || !o.table_policy_files.is_empty())
-    {
+    if !o.is_offline() && o.has_resource_policy_inputs() {
         errors.push("--key-policy-file, --bucket-policy-file, --no-bucket-policy and --table-policy-file are for offline checks (with --policy-file or --from-auth-details); online, the tool reads those policies itself".into());
     }
-    if config_path(a).is_some() && (!o.policy_files.is_empty() || o.boundary_file.is_some()) {
-        errors.push("--config checks several principals; give their policies with --from-auth-details, not --policy-file".into());
+    if config_path(a).is_some() {
+        // A flag that describes one service's check cannot apply to every service of a
+        // fleet: each service says it in the file, or it would be dropped (or applied to
+        // services it does not describe).
+        for (flag, key, given) in a.per_service_flags() {
+            if given {
+                let defaults = if key == "pydynox_version" {
+                    ", or once in [defaults]"
+                } else {
+                    ""
+                };
+                errors.push(format!(
+                    "{flag} describes one service and cannot be used with --config: set it in the file, as `{key}` in each [[service]]{defaults}"
+                ));
+            }
+        }
+        if !o.policy_files.is_empty() || o.boundary_file.is_some() {
+            errors.push("--config checks several principals; give their policies with --from-auth-details, not --policy-file".into());
+        }
+        type Spec = fn(&str) -> Result<crate::commands::args::PolicyFileSpec, String>;
+        let kinds: [(&str, &str, &[String], Spec); 2] = [
+            (
+                "--key-policy-file",
+                "KEY_ARN",
+                &o.key_policy_files,
+                key_policy_spec,
+            ),
+            (
+                "--bucket-policy-file",
+                "BUCKET",
+                &o.bucket_policy_files,
+                bucket_policy_spec,
+            ),
+        ];
+        for (flag, what, specs, parse) in kinds {
+            if specs
+                .iter()
+                .any(|s| parse(s).is_ok_and(|p| p.resource.is_none()))
+            {
+                errors.push(format!(
+                    "{flag} FILE applies to the one resource of a single check; with --config name the resource it belongs to: {flag} {what}=FILE"
+                ));
+            }
+        }
     }
     if a.fleet.from_snapshot.is_some() && (o.is_offline() || a.fleet.save_snapshot.is_some()) {
         errors.push("--from-snapshot replays a saved run; it cannot be combined with offline inputs or --save-snapshot".into());
@@ -381,6 +468,7 @@ fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
                 plan,
                 allow_inconclusive: a.allow_inconclusive,
                 expected: vec![],
+                table_policies: a.offline.table_policies(),
             };
             Ok(Jobs {
                 jobs: vec![job],
@@ -413,6 +501,11 @@ fn jobs_from_config(
             plan: s.plan,
             allow_inconclusive: s.allow_inconclusive || a.allow_inconclusive,
             expected: s.expected,
+            table_policies: if s.no_table_policy || a.offline.no_table_policy {
+                TablePolicies::AssumeNone
+            } else {
+                TablePolicies::Read
+            },
         })
         .collect();
     Ok(Jobs {
@@ -437,6 +530,50 @@ fn engine_from(config: Option<&str>, flag: Option<Engine>) -> EngineChoice {
 // ---------------------------------------------------------------------------------------------
 // 2. The source (a saved snapshot, offline files, or AWS), then the run
 
+/// What the run's source answered: each job's result, the snapshot to save, and for a replay
+/// when its run was recorded.
+struct Sourced<'j> {
+    results: Results<'j>,
+    snapshot: Option<Snapshot>,
+    replay: Option<ReplayInfo>,
+}
+
+/// The run's plan as a snapshot records it: everything that changes the answer (each job's
+/// principal, features, release, resources, context, table-policy mode, allowed inconclusive
+/// and expected exceptions; the region, the engine, the least-privilege options). A replay
+/// builds it from its own flags and must get the same.
+fn recorded_plan(run: &Run, region: Option<&str>) -> serde_json::Value {
+    let engine = match run.engine {
+        EngineChoice::Aws => "aws",
+        EngineChoice::Local => "local",
+        EngineChoice::Both => "both",
+        EngineChoice::Auto => "auto",
+    };
+    let least_privilege = run.opts.least_privilege.then(|| {
+        serde_json::json!({
+            "severity": run.opts.overrides.iter().map(|(c, s)| format!("{c}={s}")).collect::<Vec<_>>(),
+            "fail_on": run.opts.fail_on.map(|s| s.as_str()),
+        })
+    });
+    serde_json::json!({
+        "region": region,
+        "engine": engine,
+        "least_privilege": least_privilege,
+        "services": run.jobs,
+    })
+}
+
+/// Now, as a snapshot's `recorded_at`: RFC 3339, UTC, to the second.
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    aws_smithy_types::DateTime::from_secs(secs)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
 /// Runs the jobs against their source; on a source that cannot be used, the error is printed
 /// and its exit code returned.
 async fn run_from_source<'j>(
@@ -445,7 +582,7 @@ async fn run_from_source<'j>(
     run: &'j Run,
     progress: Option<&ProgressBar>,
     verbose: bool,
-) -> Result<(Results<'j>, Option<Snapshot>), i32> {
+) -> Result<Sourced<'j>, i32> {
     let context = |region, endpoint_url| RunContext {
         catalogue: cat,
         region,
@@ -460,8 +597,35 @@ async fn run_from_source<'j>(
             exit::USAGE
         })?;
         let snap = replay.snapshot();
-        let ctx = context(snap.region.clone(), snap.endpoint_url.clone());
-        Ok(run_all(&replay, &ctx, run, progress, false).await)
+        // The region given now (flag or config) must be the recorded one; without one, the
+        // recorded run's region is used, as it was resolved then.
+        let region = a
+            .aws
+            .region
+            .clone()
+            .or(run.config_region.clone())
+            .or(snap.region.clone());
+        let differences = plan_differences(&snap.plan, &recorded_plan(run, region.as_deref()));
+        if !differences.is_empty() {
+            let mut errors = vec![format!(
+                "the snapshot `{}` was recorded for another plan; replay it with the flags (or config) it was recorded with:",
+                path.display()
+            )];
+            errors.extend(differences.into_iter().map(|d| format!("  {d}")));
+            print_errors(&errors);
+            return Err(exit::USAGE);
+        }
+        let info = ReplayInfo {
+            recorded_at: snap.recorded_at.clone(),
+            recorded_by: snap.tool_version.clone(),
+        };
+        let ctx = context(region, snap.endpoint_url.clone());
+        let (results, _) = run_all(&replay, &ctx, run, progress, None).await;
+        Ok(Sourced {
+            results,
+            snapshot: None,
+            replay: Some(info),
+        })
     } else if a.offline.is_offline() {
         let input = a
             .role
@@ -480,7 +644,13 @@ async fn run_from_source<'j>(
             .or(run.config_region.clone())
             .or_else(env_region);
         let ctx = context(region, None);
-        Ok(run_all(&account, &ctx, run, progress, save).await)
+        let plan = save.then(|| recorded_plan(run, ctx.region.as_deref()));
+        let (results, snapshot) = run_all(&account, &ctx, run, progress, plan).await;
+        Ok(Sourced {
+            results,
+            snapshot,
+            replay: None,
+        })
     } else {
         let log = CallLog::new(verbose);
         let aws = a.aws.connect(run.config_region.clone(), log.clone()).await;
@@ -492,12 +662,17 @@ async fn run_from_source<'j>(
             );
         }
         let ctx = context(aws.region.clone(), aws.endpoint_url.clone());
-        let out = run_all(&aws, &ctx, run, progress, save).await;
+        let plan = save.then(|| recorded_plan(run, ctx.region.as_deref()));
+        let (results, snapshot) = run_all(&aws, &ctx, run, progress, plan).await;
         if verbose {
-            log_principals(&out.0);
+            log_principals(&results);
             eprintln!("pydynox-iam: {} AWS calls", log.calls());
         }
-        Ok(out)
+        Ok(Sourced {
+            results,
+            snapshot,
+            replay: None,
+        })
     }
 }
 
@@ -520,20 +695,20 @@ fn log_principals(results: &Results<'_>) {
 }
 
 /// Runs the jobs under the optional call-rate ceiling, recording every answer when a
-/// snapshot is to be saved.
+/// snapshot is to be saved (`plan` is then the run's plan, which the snapshot keeps).
 async fn run_all<'j, A: Aws>(
     aws: &A,
     ctx: &RunContext<'_>,
     run: &'j Run,
     progress: Option<&ProgressBar>,
-    save: bool,
+    plan: Option<serde_json::Value>,
 ) -> (Results<'j>, Option<Snapshot>) {
     match run.opts.max_rps {
         Some(rps) => {
             let limited = RateLimited::new(aws, rps);
-            run_recorded(&limited, ctx, run, progress, save).await
+            run_recorded(&limited, ctx, run, progress, plan).await
         }
-        None => run_recorded(aws, ctx, run, progress, save).await,
+        None => run_recorded(aws, ctx, run, progress, plan).await,
     }
 }
 
@@ -543,21 +718,26 @@ async fn run_recorded<'j, A: Aws>(
     ctx: &RunContext<'_>,
     run: &'j Run,
     progress: Option<&ProgressBar>,
-    save: bool,
+    plan: Option<serde_json::Value>,
 ) -> (Results<'j>, Option<Snapshot>) {
-    if save {
-        let recorder = Recorder::new(aws);
-        let out = run_jobs(&recorder, ctx, run, progress).await;
-        (
-            out,
-            Some(recorder.snapshot(ctx.region.clone(), ctx.endpoint_url.clone())),
-        )
-    } else {
-        (run_jobs(aws, ctx, run, progress).await, None)
+    match plan {
+        Some(plan) => {
+            let recorder = Recorder::new(aws);
+            let out = run_jobs(&recorder, ctx, run, progress).await;
+            let snapshot = recorder.snapshot(
+                ctx.region.clone(),
+                ctx.endpoint_url.clone(),
+                plan,
+                now_rfc3339(),
+            );
+            (out, Some(snapshot))
+        }
+        None => (run_jobs(aws, ctx, run, progress).await, None),
     }
 }
 
-/// Runs the jobs, at most `--jobs` at once, sharing fetched managed policies.
+/// Runs the jobs, at most `--jobs` at once, sharing fetched managed policies. Each job reads
+/// its tables' policies or not as its own plan says.
 async fn run_jobs<'j, A: Aws>(
     aws: &A,
     ctx: &RunContext<'_>,
@@ -567,7 +747,14 @@ async fn run_jobs<'j, A: Aws>(
     let cache = ManagedCache::default();
     let cache = &cache;
     futures::stream::iter(run.jobs.iter().map(|job| async move {
-        let r = run_cached(aws, ctx, &job.plan, cache).await;
+        let job_ctx = RunContext {
+            catalogue: ctx.catalogue,
+            region: ctx.region.clone(),
+            endpoint_url: ctx.endpoint_url.clone(),
+            engine: ctx.engine,
+            table_policies: job.table_policies,
+        };
+        let r = run_cached(aws, &job_ctx, &job.plan, cache).await;
         if let Some(p) = progress {
             p.inc(1);
         }
@@ -595,25 +782,36 @@ fn progress_bar(jobs: usize) -> Option<ProgressBar> {
 // ---------------------------------------------------------------------------------------------
 // 3. Each report finished: expected exceptions, least privilege, exit codes
 
-fn finish<'j>(results: Results<'j>, least_privilege: bool, opts: &RunOptions) -> Vec<Finished<'j>> {
+/// Finishes each report: its expected exceptions, its least-privilege findings, then the one
+/// verdict and exit-code rule ([`Report::conclude`]), and for a replay when it was recorded.
+fn finish<'j>(
+    results: Results<'j>,
+    opts: &RunOptions,
+    replay: Option<&ReplayInfo>,
+) -> Vec<Finished<'j>> {
     results
         .into_iter()
         .map(|(job, result)| {
             let result = result.map(|mut report| {
                 apply_expected(&mut report, &job.expected);
-                if least_privilege {
+                if opts.least_privilege {
                     let mut findings = crate::verdict::least_privilege::analyze(
-                        &report.policies.policies,
+                        &report.policies,
                         &report.checks(),
                         crate::iam::actions::snapshot(),
                     );
                     apply_overrides(&mut findings, &opts.overrides);
                     report.least_privilege = Some(findings);
                 }
+                report.conclude(Gate {
+                    allow_inconclusive: job.allow_inconclusive,
+                    fail_on: opts.fail_on,
+                });
+                report.replay = replay.cloned();
                 report
             });
             let exit_code = match &result {
-                Ok(r) => r.exit_code(job.allow_inconclusive, opts.fail_on),
+                Ok(r) => r.exit_code(),
                 Err(e) => e.exit_code(),
             };
             Finished {
@@ -623,6 +821,98 @@ fn finish<'j>(results: Results<'j>, least_privilege: bool, opts: &RunOptions) ->
             }
         })
         .collect()
+}
+
+/// Key, bucket and table policy files that no checked resource used: a typo in the resource
+/// they name, or a file for another run. Said only when every job was checked (a job that
+/// failed may have been the one to use it).
+fn unused_policy_files(o: &OfflineArgs, finished: &[Finished]) -> Vec<String> {
+    if !o.is_offline() || finished.iter().any(|f| f.result.is_err()) {
+        return Vec::new();
+    }
+    let used = |kind: ResourcePolicyKind| -> Vec<&str> {
+        finished
+            .iter()
+            .filter_map(|f| f.result.as_ref().ok())
+            .flat_map(|r| &r.resource_policies)
+            .filter(|rp| rp.kind == kind)
+            .map(|rp| rp.resource.as_str())
+            .collect()
+    };
+    let mut out = Vec::new();
+    let keys = used(ResourcePolicyKind::KmsKey);
+    for spec in o
+        .key_policy_files
+        .iter()
+        .filter_map(|s| key_policy_spec(s).ok())
+    {
+        if let Some(k) = spec.resource
+            && !keys.contains(&k.as_str())
+        {
+            out.push(format!(
+                "--key-policy-file names key `{k}`, which no checked service uses (keys checked: {}); fix the key ARN or drop the file",
+                list_or_none(&keys)
+            ));
+        }
+    }
+    let buckets = used(ResourcePolicyKind::S3Bucket);
+    for spec in o
+        .bucket_policy_files
+        .iter()
+        .filter_map(|s| bucket_policy_spec(s).ok())
+    {
+        if let Some(b) = spec.resource
+            && !buckets.contains(&b.as_str())
+        {
+            out.push(format!(
+                "--bucket-policy-file names bucket `{b}`, which no checked service uses (buckets checked: {}); fix the bucket name or drop the file",
+                list_or_none(&buckets)
+            ));
+        }
+    }
+    let tables = used(ResourcePolicyKind::DynamoDbTable);
+    // A name stands for the table of that name in the checked principal's own account.
+    let by_name = |name: &str| {
+        finished
+            .iter()
+            .filter_map(|f| f.result.as_ref().ok())
+            .any(|r| {
+                r.resource_policies.iter().any(|rp| {
+                    rp.kind == ResourcePolicyKind::DynamoDbTable
+                        && crate::iam::arn::table_name_of(&rp.resource) == Some(name)
+                        && crate::iam::arn::Arn::parse(&rp.resource)
+                            .is_some_and(|a| a.account == r.principal.account)
+                })
+            })
+    };
+    for spec in &o.table_policy_files {
+        let Some((table, _)) = spec.split_once('=') else {
+            continue;
+        };
+        let hit = match crate::iam::arn::table_arn_of(table) {
+            Some(arn) => tables.contains(&arn),
+            None => by_name(table),
+        };
+        if !hit {
+            out.push(format!(
+                "--table-policy-file names table `{table}`, which no checked service reads a policy for (tables read: {}); fix the table or drop the file",
+                list_or_none(&tables)
+            ));
+        }
+    }
+    out
+}
+
+fn list_or_none(items: &[&str]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items
+            .iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn print_job_errors(finished: &[Finished], is_fleet: bool) {
@@ -640,20 +930,6 @@ fn print_job_errors(finished: &[Finished], is_fleet: bool) {
 fn save_snapshot(path: &std::path::Path, snapshot: &Snapshot) -> io::Result<()> {
     let text = serde_json::to_string_pretty(snapshot).unwrap_or_default();
     std::fs::write(path, text + "\n")
-}
-
-/// A usage error (bad input for one principal) outranks an AWS error, which outranks a failure.
-fn overall_exit_code(finished: &[Finished]) -> i32 {
-    finished
-        .iter()
-        .map(|f| f.exit_code)
-        .max_by_key(|c| match *c {
-            exit::USAGE => 3,
-            exit::ERROR => 2,
-            exit::FAIL => 1,
-            _ => 0,
-        })
-        .unwrap_or(exit::PASS)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -701,14 +977,12 @@ fn services<'a>(finished: &'a [Finished<'a>]) -> Vec<fleet::Service<'a>> {
 
 /// The services that have a report, for the CI formats.
 fn service_reports<'a>(services: &'a [fleet::Service<'a>]) -> Vec<ServiceReport<'a>> {
-    // Waived rows carry their reason in `Row::waived`, which the renderers read.
     services
         .iter()
         .filter_map(|s| {
             s.result.as_ref().ok().map(|r| ServiceReport {
                 name: s.name,
                 report: r,
-                waived: &[],
                 exit_code: s.exit_code,
             })
         })

@@ -42,6 +42,9 @@ pub struct PolicyArgs {
     pub prefix: String,
     #[arg(long, value_name = "ARN")]
     pub assume_role_arn: Option<String>,
+    /// DynamoDB table name or ARN pydynox.lock keeps its locks in, for the locks features
+    #[arg(long, value_name = "NAME|ARN")]
+    pub lock_table: Option<String>,
     /// pydynox release whose calls to grant [default: newest known]
     #[arg(long, value_name = "VERSION")]
     pub pydynox_version: Option<String>,
@@ -83,7 +86,11 @@ fn env(a: &PolicyArgs) -> Result<Env, String> {
         .clone()
         .or_else(|| from_arns.as_ref().map(|x| x.1.clone()))
         .or_else(env_region);
-    let needs = a.tables.iter().any(|t| !t.starts_with("arn:"))
+    let needs = a
+        .tables
+        .iter()
+        .chain(a.lock_table.iter())
+        .any(|t| !t.starts_with("arn:"))
         || a.kms_key.as_deref().is_some_and(|k| !k.starts_with("arn:"));
     match (account, region) {
         (Some(account), Some(region)) => Ok(Env {
@@ -122,6 +129,7 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
         bucket: a.bucket.clone(),
         prefix: a.prefix.clone(),
         assume_role_arn: a.assume_role_arn.clone(),
+        lock_table: a.lock_table.clone(),
         pydynox_version: a.pydynox_version.clone(),
         ..Default::default()
     };
@@ -149,6 +157,11 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
             )
         }
     });
+    // What the plan says about itself (features `all` left out, the prefix pydynox stores
+    // under) goes to stderr, so the policy on stdout stays a document.
+    for note in &plan.notes {
+        eprintln!("note: {note}");
+    }
     let checks = expand(cat, &plan, &env);
     let out = match a.split {
         Split::None => generate::render(&generate::minimal_policy(&checks), &a.name, format),

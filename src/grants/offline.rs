@@ -33,16 +33,28 @@ pub enum BucketPolicyInput {
 }
 
 /// An account's identities and policies, as far as the offline input describes them.
+///
+/// Resource policies are keyed by the resource they belong to, so in a fleet each applies to
+/// its own resource and never to every service's: key policies by key ARN, bucket policies by
+/// bucket name, table policies by table ARN or by table name (a name means the table of that
+/// name in the input's own account, as `--table NAME` does). An unkeyed key or bucket policy
+/// applies to the one key or bucket of a single check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OfflineAccount {
     roles: HashMap<String, OfflineEntity>,
     users: HashMap<String, OfflineEntity>,
     groups: HashMap<String, OfflineEntity>,
     managed: HashMap<String, (String, String)>,
+    /// `--key-policy-file FILE`: the key policy of whatever key the check uses.
     key_policy: Option<String>,
+    /// `--key-policy-file KEY_ARN=FILE`, by key ARN.
+    key_policies: HashMap<String, String>,
+    /// `--bucket-policy-file FILE` or `--no-bucket-policy`: any bucket without its own file.
     bucket_policy: BucketPolicyInput,
-    /// Table resource policies by table name (`--table-policy-file TABLE=FILE`). A table not
-    /// here has an unknown policy, so its rows are inconclusive (unless `--no-table-policy`,
+    /// `--bucket-policy-file BUCKET=FILE`, by bucket name.
+    bucket_policies: HashMap<String, String>,
+    /// Table resource policies by table ARN or name (`--table-policy-file TABLE=FILE`). A table
+    /// not here has an unknown policy, so its rows are inconclusive (unless `--no-table-policy`,
     /// which skips reading table policies altogether).
     table_policies: HashMap<String, String>,
     /// Where the input came from, for messages.
@@ -91,7 +103,9 @@ impl OfflineAccount {
             groups: HashMap::new(),
             managed,
             key_policy: None,
+            key_policies: HashMap::new(),
             bucket_policy: BucketPolicyInput::Unknown,
+            bucket_policies: HashMap::new(),
             table_policies: HashMap::new(),
             source: "the policy files".into(),
         };
@@ -113,7 +127,9 @@ impl OfflineAccount {
             groups: HashMap::new(),
             managed: HashMap::new(),
             key_policy: None,
+            key_policies: HashMap::new(),
             bucket_policy: BucketPolicyInput::Unknown,
+            bucket_policies: HashMap::new(),
             table_policies: HashMap::new(),
             source: "the authorization details".into(),
         };
@@ -258,21 +274,46 @@ impl OfflineAccount {
         }
     }
 
-    /// Sets the key policy of the key being checked (`--key-policy-file`).
+    /// Sets the key policy of the one key a single check uses (`--key-policy-file FILE`).
     pub fn with_key_policy(mut self, text: Option<String>) -> Self {
         self.key_policy = text;
         self
     }
 
+    /// Sets key policies by key ARN (`--key-policy-file KEY_ARN=FILE`).
+    pub fn with_key_policies(mut self, policies: HashMap<String, String>) -> Self {
+        self.key_policies = policies;
+        self
+    }
+
+    /// What a bucket without a policy of its own has (`--bucket-policy-file FILE`,
+    /// `--no-bucket-policy`, or unknown).
     pub fn with_bucket_policy(mut self, b: BucketPolicyInput) -> Self {
         self.bucket_policy = b;
         self
     }
 
-    /// Sets table resource policies by table name (`--table-policy-file TABLE=FILE`).
+    /// Sets bucket policies by bucket name (`--bucket-policy-file BUCKET=FILE`).
+    pub fn with_bucket_policies(mut self, policies: HashMap<String, String>) -> Self {
+        self.bucket_policies = policies;
+        self
+    }
+
+    /// Sets table resource policies by table ARN or name (`--table-policy-file TABLE=FILE`).
     pub fn with_table_policies(mut self, policies: HashMap<String, String>) -> Self {
         self.table_policies = policies;
         self
+    }
+
+    /// The account the input describes (of its principals), which a table named without an
+    /// ARN belongs to.
+    fn home_account(&self) -> Option<&str> {
+        self.roles
+            .values()
+            .chain(self.users.values())
+            .filter_map(|e| crate::iam::arn::Arn::parse(&e.arn))
+            .map(|a| a.account)
+            .next()
     }
 
     fn entity(&self, owner: &Owner) -> Result<&OfflineEntity, AwsError> {
@@ -359,29 +400,52 @@ impl Aws for OfflineAccount {
         )))
     }
 
-    async fn get_key_policy(&self, _key_arn: &str) -> Result<String, AwsError> {
+    async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError> {
+        if let Some(text) = self.key_policies.get(key_arn) {
+            return Ok(text.clone());
+        }
         self.key_policy.clone().ok_or_else(|| {
-            offline("no key policy was given; pass it with --key-policy-file".into())
+            offline(
+                "no key policy was given for it; pass it with --key-policy-file KEY_ARN=FILE"
+                    .into(),
+            )
         })
     }
 
-    async fn get_bucket_policy(&self, _bucket: &str) -> Result<Option<String>, AwsError> {
+    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
+        if let Some(text) = self.bucket_policies.get(bucket) {
+            return Ok(Some(text.clone()));
+        }
         match &self.bucket_policy {
             BucketPolicyInput::Document(t) => Ok(Some(t.clone())),
             BucketPolicyInput::None => Ok(None),
-            BucketPolicyInput::Unknown => Err(offline(
-                "no bucket policy was given; pass --bucket-policy-file, or --no-bucket-policy if the bucket has none".into(),
-            )),
+            BucketPolicyInput::Unknown => Err(offline(format!(
+                "no bucket policy was given; pass --bucket-policy-file {bucket}=FILE, or --no-bucket-policy if it has none"
+            ))),
         }
     }
 
     async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
         let name = crate::iam::arn::table_name_of(table_arn).unwrap_or(table_arn);
-        self.table_policies.get(name).cloned().map(Some).ok_or_else(|| {
-            offline(format!(
-                "no resource policy was given for table `{name}`; pass --table-policy-file {name}=FILE, or --no-table-policy if its tables have none"
-            ))
-        })
+        // By ARN first; a name only stands for the table of the input's own account.
+        let in_home_account = match (crate::iam::arn::Arn::parse(table_arn), self.home_account()) {
+            (Some(arn), Some(home)) => arn.account == home,
+            _ => true,
+        };
+        let by_name = in_home_account
+            .then(|| self.table_policies.get(name))
+            .flatten();
+        self.table_policies
+            .get(table_arn)
+            .or(by_name)
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| {
+                offline(format!(
+                    "no resource policy was given for it; pass --table-policy-file {}=FILE, or --no-table-policy if its tables have none",
+                    if in_home_account { name } else { table_arn }
+                ))
+            })
     }
 
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
@@ -466,5 +530,54 @@ mod tests {
         assert_eq!(errs.len(), 3, "{errs:?}");
         assert!(OfflineAccount::from_authorization_details("[]").is_err());
         assert!(OfflineAccount::from_authorization_details("{").is_err());
+    }
+
+    #[tokio::test]
+    async fn resource_policies_apply_to_the_resource_they_name() {
+        let key_a = "arn:aws:kms:eu-west-1:111122223333:key/a";
+        let key_b = "arn:aws:kms:eu-west-1:111122223333:key/b";
+        let a = OfflineAccount::from_authorization_details(DETAILS)
+            .unwrap()
+            .with_key_policies(HashMap::from([(key_a.to_string(), "A".to_string())]))
+            .with_bucket_policies(HashMap::from([("media".to_string(), "M".to_string())]))
+            .with_bucket_policy(BucketPolicyInput::None)
+            .with_table_policies(HashMap::from([
+                ("orders".to_string(), "O".to_string()),
+                (
+                    "arn:aws:dynamodb:eu-west-1:444455556666:table/shared".to_string(),
+                    "S".to_string(),
+                ),
+            ]));
+        assert_eq!(a.get_key_policy(key_a).await.unwrap(), "A");
+        let err = a.get_key_policy(key_b).await.unwrap_err().to_string();
+        assert!(err.contains("--key-policy-file KEY_ARN=FILE"), "{err}");
+        assert_eq!(
+            a.get_bucket_policy("media").await.unwrap().as_deref(),
+            Some("M")
+        );
+        assert_eq!(a.get_bucket_policy("other").await.unwrap(), None);
+        let own = "arn:aws:dynamodb:eu-west-1:111122223333:table/orders";
+        let foreign = "arn:aws:dynamodb:eu-west-1:444455556666:table/orders";
+        assert_eq!(a.get_table_policy(own).await.unwrap().as_deref(), Some("O"));
+        assert_eq!(
+            a.get_table_policy(&format!("{own}/index/i"))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("O")
+        );
+        // A name is the input's own account's table, never another account's of that name.
+        let err = a.get_table_policy(foreign).await.unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("--table-policy-file {foreign}=FILE")),
+            "{err}"
+        );
+        assert_eq!(
+            a.get_table_policy("arn:aws:dynamodb:eu-west-1:444455556666:table/shared")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("S")
+        );
     }
 }

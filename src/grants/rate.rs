@@ -106,6 +106,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_rate_limit_spaces_calls_out() {
         let snapshot = Snapshot {
+            recorded_at: "2026-01-01T00:00:00Z".into(),
+            plan: serde_json::Value::Null,
             schema: SNAPSHOT_SCHEMA.into(),
             tool_version: "t".into(),
             region: None,

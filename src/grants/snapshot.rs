@@ -1,7 +1,11 @@
 //! Saved runs: a [`Recorder`] wraps any [`Aws`] and keeps every answer (policies, versions,
 //! boundary, resource policies, simulator results, errors) so `check --from-snapshot` can
 //! replay the run offline through a [`Replay`], reproducing its JSON report byte for byte.
-//! Owns the snapshot format; must not decide verdicts.
+//! A snapshot also holds the run's plan (principals, features, resources, flags, region,
+//! release, engine, table-policy mode: everything that changes the answer, as the command
+//! serialized it) and when it was recorded, so a replay of a different plan is refused with
+//! the difference named ([`plan_differences`]). Owns the snapshot format; must not decide
+//! verdicts.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,15 +15,51 @@ use serde::{Deserialize, Serialize};
 use crate::grants::model::{SimRequest, SimResult};
 use crate::grants::source::{Aws, AwsError, Entity, Owner};
 
-pub const SNAPSHOT_SCHEMA: &str = "pydynox-iam/snapshot/v1";
+/// v2 added the plan and the time; a v1 snapshot has neither, so it cannot be checked against
+/// the replay's flags and is refused.
+pub const SNAPSHOT_SCHEMA: &str = "pydynox-iam/snapshot/v2";
 
-/// One recorded call: which method, with which arguments, and what it answered.
+/// One recorded call: which method, with which arguments, and what it answered (`ok` or `err`
+/// beside `op` and `args`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "WireCall")]
 pub struct Call {
     pub op: String,
     pub args: Vec<String>,
     #[serde(flatten)]
     pub result: CallResult,
+}
+
+/// A call as read: serde cannot refuse unknown keys beside a flattened enum, so the two
+/// outcomes are read as fields and exactly one must be there.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireCall {
+    op: String,
+    args: Vec<String>,
+    ok: Option<serde_json::Value>,
+    err: Option<RecordedError>,
+}
+
+impl TryFrom<WireCall> for Call {
+    type Error = String;
+    fn try_from(w: WireCall) -> Result<Call, String> {
+        let result = match (w.ok, w.err) {
+            (Some(v), None) => CallResult::Ok(v),
+            (None, Some(e)) => CallResult::Err(e),
+            _ => {
+                return Err(format!(
+                    "call `{}` must have exactly one of `ok` and `err`",
+                    w.op
+                ));
+            }
+        };
+        Ok(Call {
+            op: w.op,
+            args: w.args,
+            result,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +71,7 @@ pub enum CallResult {
 
 /// An [`AwsError`] in a form that can be written and read back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RecordedError {
     pub kind: String,
     pub action: Option<String>,
@@ -184,9 +225,14 @@ impl From<&RecordedError> for AwsError {
 
 /// Everything a run fetched, and what it needs to be replayed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Snapshot {
     pub schema: String,
     pub tool_version: String,
+    /// When the run was recorded, RFC 3339 in UTC.
+    pub recorded_at: String,
+    /// The run's plan, as the command serialized it; a replay must have the same.
+    pub plan: serde_json::Value,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub can_simulate: bool,
@@ -224,11 +270,20 @@ impl<'a, A: Aws> Recorder<'a, A> {
         }
     }
 
-    pub fn snapshot(&self, region: Option<String>, endpoint_url: Option<String>) -> Snapshot {
+    /// Everything recorded, with the run's plan and the time it was recorded.
+    pub fn snapshot(
+        &self,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        plan: serde_json::Value,
+        recorded_at: String,
+    ) -> Snapshot {
         let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone();
         Snapshot {
             schema: SNAPSHOT_SCHEMA.into(),
             tool_version: env!("CARGO_PKG_VERSION").into(),
+            recorded_at,
+            plan,
             region,
             endpoint_url,
             can_simulate: self.inner.can_simulate(),
@@ -331,17 +386,26 @@ pub struct Replay {
 pub enum SnapshotError {
     #[error("not a pydynox-iam snapshot: {0}")]
     Malformed(String),
-    #[error("snapshot schema `{0}` is not supported (expected `{SNAPSHOT_SCHEMA}`)")]
+    #[error(
+        "snapshot schema `{0}` is not supported (expected `{SNAPSHOT_SCHEMA}`); a snapshot saved before v2 has no plan to check the replay against: record the run again with --save-snapshot"
+    )]
     Schema(String),
 }
 
 impl Replay {
     pub fn parse(text: &str) -> Result<Replay, SnapshotError> {
+        // The schema first, so an old snapshot is named as such rather than as malformed.
+        let schema = serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| SnapshotError::Malformed(e.to_string()))?
+            .get("schema")
+            .and_then(|s| s.as_str().map(str::to_string));
+        match schema {
+            Some(s) if s != SNAPSHOT_SCHEMA => return Err(SnapshotError::Schema(s)),
+            None => return Err(SnapshotError::Malformed("it has no `schema`".into())),
+            Some(_) => {}
+        }
         let snapshot: Snapshot =
             serde_json::from_str(text).map_err(|e| SnapshotError::Malformed(e.to_string()))?;
-        if snapshot.schema != SNAPSHOT_SCHEMA {
-            return Err(SnapshotError::Schema(snapshot.schema));
-        }
         Ok(Replay { snapshot })
     }
 
@@ -419,9 +483,96 @@ impl Aws for Replay {
     }
 }
 
+/// Where a replay's plan differs from the recorded one, each as `PATH: recorded X, now Y`
+/// (`services[0].resources.tables: recorded ["a"], now ["a","b"]`), in document order. Empty
+/// when they are the same.
+pub fn plan_differences(recorded: &serde_json::Value, now: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    diff(recorded, now, "plan", &mut out);
+    out
+}
+
+fn diff(a: &serde_json::Value, b: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                match y.get(k) {
+                    Some(w) => diff(v, w, &format!("{path}.{k}"), out),
+                    None => out.push(format!("{path}.{k}: recorded {v}, now absent")),
+                }
+            }
+            for (k, w) in y {
+                if !x.contains_key(k) {
+                    out.push(format!("{path}.{k}: not recorded, now {w}"));
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                diff(v, w, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ if a != b => out.push(format!("{path}: recorded {a}, now {b}")),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan_differences_name_the_path_and_both_values() {
+        let a = serde_json::json!({"region": "eu-west-1", "services": [{"name": "a", "tables": ["t"]}]});
+        assert!(plan_differences(&a, &a).is_empty());
+        let b = serde_json::json!({"region": "us-east-1", "services": [{"name": "a", "tables": ["t", "u"]}], "x": 1});
+        assert_eq!(
+            plan_differences(&a, &b),
+            vec![
+                "plan.region: recorded \"eu-west-1\", now \"us-east-1\"",
+                "plan.services[0].tables: recorded [\"t\"], now [\"t\",\"u\"]",
+                "plan.x: not recorded, now 1",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_old_schemas_are_refused() {
+        let ok = format!(
+            r#"{{"schema": "{SNAPSHOT_SCHEMA}", "tool_version": "x", "recorded_at": "2026-01-01T00:00:00Z", "plan": {{}}, "region": null, "endpoint_url": null, "can_simulate": false, "calls": [{{"op": "get_role", "args": ["a"], "err": {{"kind": "offline", "action": null, "fields": {{}}}}}}]}}"#
+        );
+        assert!(Replay::parse(&ok).is_ok());
+        for (bad, want) in [
+            (
+                ok.replace("\"can_simulate\"", "\"extra\": 1, \"can_simulate\""),
+                "unknown field `extra`",
+            ),
+            (
+                ok.replace("\"args\": [\"a\"]", "\"args\": [\"a\"], \"note\": 1"),
+                "unknown field `note`",
+            ),
+            (
+                ok.replace("\"action\": null", "\"action\": null, \"why\": 1"),
+                "unknown field `why`",
+            ),
+            (
+                ok.replace("\"err\": {", "\"ok\": 1, \"err\": {"),
+                "exactly one of `ok` and `err`",
+            ),
+            (ok.replace(", \"plan\": {}", ""), "missing field `plan`"),
+            (
+                ok.replace("snapshot/v2", "snapshot/v1"),
+                "`pydynox-iam/snapshot/v1` is not supported",
+            ),
+        ] {
+            let err = Replay::parse(&bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(want), "want {want} in {err}\n{bad}");
+        }
+    }
 
     #[test]
     fn errors_round_trip_through_the_snapshot_form() {
@@ -458,7 +609,7 @@ mod tests {
     #[tokio::test]
     async fn a_missing_answer_says_the_snapshot_is_from_another_run() {
         let replay = Replay::parse(&format!(
-            r#"{{"schema": "{SNAPSHOT_SCHEMA}", "tool_version": "x", "region": null, "endpoint_url": null, "can_simulate": false, "calls": []}}"#
+            r#"{{"schema": "{SNAPSHOT_SCHEMA}", "tool_version": "x", "recorded_at": "2026-01-01T00:00:00Z", "plan": {{}}, "region": null, "endpoint_url": null, "can_simulate": false, "calls": []}}"#
         ))
         .unwrap();
         let err = replay.get_role("app").await.unwrap_err();

@@ -15,6 +15,10 @@ use crate::engine::Pattern;
 /// The data file, embedded at build time.
 pub const AWS_ACTIONS_JSON: &str = include_str!("data/aws-actions.json");
 
+/// Actions pydynox calls that AWS added after the snapshot was taken, each with the AWS page
+/// that documents it (`dynamodb:SearchVectors`), merged in by [`Snapshot::embedded`].
+pub const AWS_ACTIONS_SUPPLEMENT_JSON: &str = include_str!("data/aws-actions-supplement.json");
+
 /// The service prefixes the snapshot covers.
 pub const SERVICES: [&str; 4] = ["dynamodb", "kms", "s3", "sts"];
 
@@ -115,6 +119,8 @@ pub struct Snapshot {
     actions: Vec<ActionInfo>,
     /// `service:name` lowercase → index in `actions`.
     by_name: HashMap<String, usize>,
+    /// `service:name` lowercase → the AWS page of an action the supplement added.
+    supplemented: BTreeMap<String, String>,
 }
 
 // The JSON wire model, kept apart from the lookup model.
@@ -139,6 +145,30 @@ struct WireAction {
     access_level: AccessLevel,
     condition_keys: Vec<String>,
     resource_types: Vec<ResourceTypeRef>,
+}
+
+// The supplement: actions newer than the snapshot, each with its source.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireSupplement {
+    #[allow(dead_code)]
+    note: String,
+    services: BTreeMap<String, WireSupplementService>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireSupplementService {
+    actions: BTreeMap<String, WireSupplementAction>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireSupplementAction {
+    access_level: AccessLevel,
+    condition_keys: Vec<String>,
+    resource_types: Vec<ResourceTypeRef>,
+    source: String,
 }
 
 impl Snapshot {
@@ -198,15 +228,84 @@ impl Snapshot {
             services,
             actions,
             by_name,
+            supplemented: BTreeMap::new(),
         })
     }
 
-    /// The snapshot compiled into this binary, parsed on first use.
+    /// Adds the actions of a supplement (see [`AWS_ACTIONS_SUPPLEMENT_JSON`]). Each must be new
+    /// to the snapshot, of a service it has, on resource types that service defines, with a
+    /// source: once the snapshot is refreshed and has the action, its supplement entry is an
+    /// error, so the snapshot stays the one source of AWS's vocabulary.
+    pub fn with_supplement(mut self, text: &str) -> Result<Snapshot, SnapshotError> {
+        let wire: WireSupplement =
+            serde_json::from_str(text).map_err(|e| SnapshotError::Json(e.to_string()))?;
+        let mut errors = Vec::new();
+        for (prefix, svc) in wire.services {
+            let Some(info) = self.service(&prefix).cloned() else {
+                errors.push(format!(
+                    "supplement: service `{prefix}` is not in the snapshot"
+                ));
+                continue;
+            };
+            for (name, a) in svc.actions {
+                let full = format!("{}:{name}", info.prefix);
+                if self.exists(&full) {
+                    errors.push(format!(
+                        "supplement: `{full}` is in the snapshot now; remove it from the supplement"
+                    ));
+                    continue;
+                }
+                for rt in &a.resource_types {
+                    if !info.resource_types.contains_key(&rt.name) {
+                        errors.push(format!(
+                            "supplement: `{full}` names resource type `{}`, which `{prefix}` does not define",
+                            rt.name
+                        ));
+                    }
+                }
+                if a.source.trim().is_empty() {
+                    errors.push(format!("supplement: `{full}` needs its AWS source"));
+                }
+                self.supplemented
+                    .insert(full.to_ascii_lowercase(), a.source.clone());
+                self.actions.push(ActionInfo {
+                    service: info.prefix.clone(),
+                    name,
+                    access_level: a.access_level,
+                    resource_types: a.resource_types,
+                    condition_keys: a.condition_keys,
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(SnapshotError::Invalid(errors.join("; ")));
+        }
+        self.actions
+            .sort_by_key(|a| (a.service.clone(), a.name.to_ascii_lowercase()));
+        self.by_name = self
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.full_name().to_ascii_lowercase(), i))
+            .collect();
+        Ok(self)
+    }
+
+    /// The AWS page an action newer than the snapshot was taken from, if the supplement
+    /// added it.
+    pub fn supplement_source(&self, action: &str) -> Option<&str> {
+        self.supplemented
+            .get(&action.trim().to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    /// The snapshot compiled into this binary with its supplement, parsed on first use.
     pub fn embedded() -> &'static Snapshot {
         static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();
         SNAPSHOT.get_or_init(|| {
             // The data is validated by a unit test; failing here is a build bug, not user input.
             Snapshot::parse(AWS_ACTIONS_JSON)
+                .and_then(|s| s.with_supplement(AWS_ACTIONS_SUPPLEMENT_JSON))
                 .expect("embedded action snapshot is valid (see actions tests)")
         })
     }
@@ -436,6 +535,44 @@ impl ServiceInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_supplement_adds_actions_newer_than_the_snapshot_and_nothing_it_has() {
+        let base = Snapshot::parse(AWS_ACTIONS_JSON).unwrap();
+        assert!(base.lookup("dynamodb:SearchVectors").is_none());
+        let s = snapshot();
+        let sv = s.lookup("dynamodb:searchvectors").expect("merged");
+        assert_eq!(sv.full_name(), "dynamodb:SearchVectors");
+        assert!(sv.takes("index") && !sv.takes("table"));
+        assert_eq!(sv.access_level, AccessLevel::Read);
+        assert!(
+            s.supplement_source("dynamodb:SearchVectors")
+                .is_some_and(|x| x.contains("vector"))
+        );
+        assert!(s.supplement_source("dynamodb:Query").is_none());
+        assert_eq!(s.matching("dynamodb:Search*").len(), 1);
+        // An action the snapshot already has, an unknown resource type, no source: refused.
+        let dup = r#"{"note": "", "services": {"dynamodb": {"actions": {"GetItem": {"access_level": "Read", "condition_keys": [], "resource_types": [], "source": "x"}}}}}"#;
+        let bad_type = r#"{"note": "", "services": {"dynamodb": {"actions": {"X": {"access_level": "Read", "condition_keys": [], "resource_types": [{"name": "vector", "required": true}], "source": ""}}}}}"#;
+        let e = Snapshot::parse(AWS_ACTIONS_JSON)
+            .unwrap()
+            .with_supplement(dup)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`dynamodb:GetItem` is in the snapshot now"),
+            "{e}"
+        );
+        let e = Snapshot::parse(AWS_ACTIONS_JSON)
+            .unwrap()
+            .with_supplement(bad_type)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`vector`") && e.contains("needs its AWS source"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn embedded_snapshot_is_valid_and_complete() {

@@ -55,7 +55,7 @@ impl PrincipalKind {
 }
 
 /// A principal as the user named it, before AWS has confirmed it exists.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PrincipalRef {
     pub kind: PrincipalKind,
     /// The entity name, without path (GetRole/GetUser take the name).
@@ -160,7 +160,8 @@ pub fn principal_from_input(kind: PrincipalKind, input: &str) -> Result<Principa
 }
 
 /// How the user named a KMS key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum KeyInput {
     /// A key ARN (`arn:aws:kms:R:A:key/ID`): used as is.
     KeyArn(String),

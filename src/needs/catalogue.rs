@@ -146,24 +146,12 @@ pub struct Feature {
     pub checks: Vec<CheckSpec>,
 }
 
-/// An IAM action pydynox calls that AWS added after the action snapshot was taken.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct NewAction {
-    /// SAR resource types the action takes (`index`, `table`, ...).
-    pub resource_types: Vec<String>,
-    /// The AWS page that documents it.
-    pub source: String,
-}
-
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Catalogue {
     pub newest_release: String,
     /// Every published pydynox release, oldest first; `newest_release` is the last.
     pub releases: Vec<String>,
-    #[serde(default)]
-    pub actions_after_snapshot: BTreeMap<String, NewAction>,
     pub resources: BTreeMap<String, ResourceKind>,
     pub aliases: BTreeMap<String, Vec<String>>,
     pub features: Vec<Feature>,
@@ -211,6 +199,12 @@ impl Catalogue {
             }
         };
         for (name, kind) in &self.resources {
+            if !RESOURCE_KINDS.contains(&name.as_str()) {
+                errors.push(format!(
+                    "resource kind `{name}` is not one the plan can fill ({})",
+                    RESOURCE_KINDS.join(", ")
+                ));
+            }
             for p in placeholders(&kind.template) {
                 if !TEMPLATE_PLACEHOLDERS.contains(&p) {
                     errors.push(format!(
@@ -221,18 +215,6 @@ impl Catalogue {
             if kind.flag.is_empty() != (kind.template == "*") {
                 errors.push(format!(
                     "resource kind `{name}`: only the kind whose template is `*` has no flag"
-                ));
-            }
-        }
-        for (action, new) in &self.actions_after_snapshot {
-            if !action.contains(':') {
-                errors.push(format!(
-                    "actions_after_snapshot: `{action}` has no service prefix"
-                ));
-            }
-            if new.resource_types.is_empty() || new.source.trim().is_empty() {
-                errors.push(format!(
-                    "actions_after_snapshot: `{action}` needs resource_types and a source"
                 ));
             }
         }
@@ -501,6 +483,18 @@ fn applies(c: &CheckSpec, v: &Version) -> bool {
         .is_none_or(|b| Version::parse(b).map(|b| *v < b).unwrap_or(false));
     since_ok && before_ok
 }
+
+/// The resource kinds `[resources]` may define: the ones the plan knows how to fill from
+/// flags (`needs::plan::expand`), so no check is ever left with a `{placeholder}` in its ARN.
+pub const RESOURCE_KINDS: [&str; 7] = [
+    "table",
+    "index",
+    "lock-table",
+    "kms-key",
+    "s3-object",
+    "role",
+    "any",
+];
 
 /// Placeholders a resource template may use: `{partition}` `{region}` `{account}` come from
 /// the principal and the region, the others from the resource flags.

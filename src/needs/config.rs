@@ -12,6 +12,7 @@
 //! region = "eu-west-1"          # informational default region for the run
 //! engine = "auto"               # aws | local | both | auto
 //! allow_inconclusive = false
+//! no_table_policy = false       # as --no-table-policy, for every service
 //!
 //! [[service]]
 //! name = "orders-api"           # required, unique
@@ -23,14 +24,17 @@
 //! bucket = "media"
 //! prefix = "avatars/"
 //! assume_role_arn = "arn:aws:iam::111122223333:role/orders-writer"
+//! lock_table = "orders-locks"   # as --lock-table (pydynox.lock's table)
 //! pydynox_version = "1.3.0"     # wins over [defaults]
 //! context = ["aws:SourceIp=ip:10.0.0.1"]
 //! allow_inconclusive = false    # wins over [defaults]
+//! no_table_policy = false       # wins over [defaults]
 //!
 //!   [[service.expected]]        # expected exceptions: known, accepted failures
 //!   action = "dynamodb:DeleteItem"                # required, service:Action
-//!   resource = "arn:aws:dynamodb:*:*:table/orders" # optional; `*` and `?` are wildcards
-//!   feature = "crud"                              # optional; one feature
+//!   resource = "arn:aws:dynamodb:*:*:table/orders" # `*` and `?` are wildcards
+//!   feature = "crud"                              # one feature
+//!   code = ["no-allow"]                           # reason codes waived; default no-allow
 //!   reason = "deletes go through the admin API"   # required
 //!
 //! [[service]]
@@ -45,6 +49,22 @@
 //! (`feature `indexes` needs --index or --all-indexes`), prefixed with the service and its
 //! line. An expected exception whose feature or action the service never checks is an error:
 //! it can never match, so it is a typo or stale.
+//!
+//! # Which rows an expected exception waives
+//! A row is waived when the exception's `action` is the row's (case-insensitive), its
+//! `resource` pattern matches the row's ARN, its `feature` is the row's, and the row's reason
+//! code is one of `code`. An exception must name its rows without guessing:
+//! - `feature` is required when the service checks the action for more than one feature
+//!   (`dynamodb:DeleteItem` in `crud` and in `transactions`, whose transactional element is a
+//!   different request), and `resource` when it checks the action on more than one resource
+//!   (two tables); `resource = "*"` waives every one, written out.
+//! - `code` defaults to `["no-allow"]`: nothing grants the action, the usual accepted gap.
+//!   An explicit deny (`explicit-deny`, `boundary-deny`, `scp-deny`, `resource-policy-deny`,
+//!   `engines-disagree`) or an INCONCLUSIVE row (`missing-context`, `not-evaluable`, ...) is
+//!   waived only when `code` names its code.
+//! - A PASS row is never waived. An exception that waives no row in a run is reported in every
+//!   format as a warning (its rows pass now, fail with a code it does not name, or do not
+//!   exist); it does not change the exit code.
 //!
 //! Reading works on [`toml::de::DeTable`], the parser's span-carrying tree, rather than
 //! `serde` derive: derive stops at the first problem, and the house style is to report all
@@ -65,7 +85,13 @@ use crate::needs::plan::{CheckPlan, PlanInput, build_plan};
 pub const ENGINES: &[&str] = &["aws", "local", "both", "auto"];
 
 const TOP_KEYS: &[&str] = &["defaults", "service"];
-const DEFAULT_KEYS: &[&str] = &["pydynox_version", "region", "engine", "allow_inconclusive"];
+const DEFAULT_KEYS: &[&str] = &[
+    "pydynox_version",
+    "region",
+    "engine",
+    "allow_inconclusive",
+    "no_table_policy",
+];
 const SERVICE_KEYS: &[&str] = &[
     "name",
     "role",
@@ -79,12 +105,36 @@ const SERVICE_KEYS: &[&str] = &[
     "bucket",
     "prefix",
     "assume_role_arn",
+    "lock_table",
     "pydynox_version",
     "context",
     "allow_inconclusive",
+    "no_table_policy",
     "expected",
 ];
-const EXPECTED_KEYS: &[&str] = &["action", "resource", "feature", "reason"];
+const EXPECTED_KEYS: &[&str] = &["action", "resource", "feature", "code", "reason"];
+
+/// The report's reason codes (`report::model::ReasonCode`, kept equal to it by a test there),
+/// as an expected exception's `code` names them. `allowed` is not one: a PASS is never waived.
+pub const WAIVABLE_CODES: &[&str] = &[
+    "no-allow",
+    "explicit-deny",
+    "boundary-deny",
+    "scp-deny",
+    "resource-policy-deny",
+    "missing-context",
+    "key-policy-not-evaluated",
+    "trust-policy-not-evaluated",
+    "no-result",
+    "unknown-decision",
+    "policy-unreadable",
+    "resource-policy-unreadable",
+    "not-evaluable",
+    "engines-disagree",
+];
+
+/// What an expected exception waives when it names no `code`: nothing grants the action.
+pub const DEFAULT_WAIVED_CODES: &[&str] = &["no-allow"];
 
 /// A validated config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,8 +144,8 @@ pub struct Config {
     pub services: Vec<Service>,
 }
 
-/// `[defaults]`, validated. `pydynox_version` and `allow_inconclusive` are already merged
-/// into each [`Service`]; `region` and `engine` apply to the whole run.
+/// `[defaults]`, validated. `pydynox_version`, `allow_inconclusive` and `no_table_policy` are
+/// already merged into each [`Service`]; `region` and `engine` apply to the whole run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Defaults {
     pub pydynox_version: Option<String>,
@@ -103,6 +153,7 @@ pub struct Defaults {
     /// One of [`ENGINES`].
     pub engine: Option<String>,
     pub allow_inconclusive: bool,
+    pub no_table_policy: bool,
 }
 
 /// One `[[service]]`, validated, with the defaults merged in (the service's value wins).
@@ -113,28 +164,36 @@ pub struct Service {
     /// The input the plan was built from, as the CLI would have received it.
     pub input: PlanInput,
     pub allow_inconclusive: bool,
+    /// The service's tables have no resource policies (`--no-table-policy`).
+    pub no_table_policy: bool,
     pub expected: Vec<Expected>,
     /// 1-based line of the service's `[[service]]` header.
     pub line: usize,
 }
 
-/// An expected exception: a known, accepted failure that does not fail the run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An expected exception: a known, accepted failure that does not fail the run. Which rows
+/// it waives is this module's "Which rows an expected exception waives".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Expected {
     /// `service:Action`, matched case-insensitively (IAM action names are).
     pub action: String,
-    /// A resource ARN pattern; `*` and `?` are wildcards. `None` matches any resource.
+    /// A resource ARN pattern; `*` and `?` are wildcards. `None` only where the service checks
+    /// the action on one resource.
     pub resource: Option<String>,
-    /// The canonical feature name (an alias naming one feature is resolved). `None` matches
-    /// any feature.
+    /// The canonical feature name (an alias naming one feature is resolved). `None` only where
+    /// one feature of the service checks the action.
     pub feature: Option<String>,
+    /// The reason codes it waives ([`DEFAULT_WAIVED_CODES`] unless the file names others).
+    pub codes: Vec<String>,
     pub reason: String,
+    /// 1-based line of its `[[service.expected]]`, to point at it when it matches nothing.
+    pub line: usize,
 }
 
 impl Expected {
     /// Does this exception cover a report row's feature, action and resource? Action
     /// case-insensitive, resource by glob (case-sensitive, as ARNs are), feature exactly. The
-    /// verdict is not looked at: the caller decides which rows may be waived.
+    /// reason code is [`Expected::waives_code`]'s.
     pub fn matches(&self, feature: &str, action: &str, resource: &str) -> bool {
         self.action.eq_ignore_ascii_case(action)
             && self
@@ -142,6 +201,26 @@ impl Expected {
                 .as_deref()
                 .is_none_or(|p| Pattern::new(p, false).matches(resource))
             && self.feature.as_deref().is_none_or(|f| f == feature)
+    }
+
+    /// Whether it waives a row with this reason code.
+    pub fn waives_code(&self, code: &str) -> bool {
+        self.codes.iter().any(|c| c == code)
+    }
+
+    /// How the exception is written, for messages: `dynamodb:DeleteItem on RESOURCE
+    /// (feature crud, code no-allow)`.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "`{}` on `{}`",
+            self.action,
+            self.resource.as_deref().unwrap_or("its resource")
+        );
+        if let Some(f) = &self.feature {
+            s.push_str(&format!(" (feature `{f}`)"));
+        }
+        s.push_str(&format!(" waiving {}", self.codes.join(", ")));
+        s
     }
 }
 
@@ -222,6 +301,7 @@ struct RawDefaults {
     region: Option<S<String>>,
     engine: Option<S<String>>,
     allow_inconclusive: Option<S<bool>>,
+    no_table_policy: Option<S<bool>>,
 }
 
 struct RawService {
@@ -242,9 +322,11 @@ struct RawService {
     bucket: Option<S<String>>,
     prefix: Option<S<String>>,
     assume_role_arn: Option<S<String>>,
+    lock_table: Option<S<String>>,
     pydynox_version: Option<S<String>>,
     context: Option<S<Vec<S<String>>>>,
     allow_inconclusive: Option<S<bool>>,
+    no_table_policy: Option<S<bool>>,
     expected: Vec<RawExpected>,
 }
 
@@ -253,6 +335,7 @@ struct RawExpected {
     action: Option<S<String>>,
     resource: Option<S<String>>,
     feature: Option<S<String>>,
+    code: Option<S<Vec<S<String>>>>,
     reason: Option<S<String>>,
 }
 
@@ -436,6 +519,18 @@ impl<'t, 'i> Fields<'t, 'i> {
         ok.then(|| Spanned::new(v.span(), out))
     }
 
+    /// A string or an array of strings (`code = "x"` or `code = ["x", "y"]`).
+    fn string_or_strings(&self, r: &mut Reader, key: &str) -> Option<S<Vec<S<String>>>> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some(Spanned::new(
+                v.span(),
+                vec![Spanned::new(v.span(), s.to_string())],
+            )),
+            _ => self.strings(r, key),
+        }
+    }
+
     /// An array of tables (`[[key]]`); each with the span of its header.
     fn tables(
         &self,
@@ -500,6 +595,7 @@ fn read_defaults(r: &mut Reader, t: &DeTable) -> RawDefaults {
         region: f.string(r, "region"),
         engine: f.string(r, "engine"),
         allow_inconclusive: f.boolean(r, "allow_inconclusive"),
+        no_table_policy: f.boolean(r, "no_table_policy"),
     }
 }
 
@@ -530,9 +626,11 @@ fn read_service(r: &mut Reader, index: usize, span: Range<usize>, t: &DeTable) -
     let bucket = f.string(r, "bucket");
     let prefix = f.string(r, "prefix");
     let assume_role_arn = f.string(r, "assume_role_arn");
+    let lock_table = f.string(r, "lock_table");
     let pydynox_version = f.string(r, "pydynox_version");
     let context = f.strings(r, "context");
     let allow_inconclusive = f.boolean(r, "allow_inconclusive");
+    let no_table_policy = f.boolean(r, "no_table_policy");
     let typed = r.errors.len() == before;
     let expected = f
         .tables(r, "expected", "[[service.expected]]")
@@ -546,6 +644,7 @@ fn read_service(r: &mut Reader, index: usize, span: Range<usize>, t: &DeTable) -
                 action: e.string(r, "action"),
                 resource: e.string(r, "resource"),
                 feature: e.string(r, "feature"),
+                code: e.string_or_strings(r, "code"),
                 reason: e.string(r, "reason"),
             }
         })
@@ -565,9 +664,11 @@ fn read_service(r: &mut Reader, index: usize, span: Range<usize>, t: &DeTable) -
         bucket,
         prefix,
         assume_role_arn,
+        lock_table,
         pydynox_version,
         context,
         allow_inconclusive,
+        no_table_policy,
         expected,
     }
 }
@@ -656,6 +757,7 @@ fn validate_defaults(r: &mut Reader, d: RawDefaults) -> Defaults {
         region,
         engine,
         allow_inconclusive: d.allow_inconclusive.is_some_and(|b| *b.get_ref()),
+        no_table_policy: d.no_table_policy.is_some_and(|b| *b.get_ref()),
     }
 }
 
@@ -768,6 +870,7 @@ fn validate_service(
         bucket: s.bucket.map(S::into_inner),
         prefix: s.prefix.map(S::into_inner).unwrap_or_default(),
         assume_role_arn: s.assume_role_arn.map(S::into_inner),
+        lock_table: s.lock_table.map(S::into_inner),
         pydynox_version,
         context: strings_of(s.context),
     };
@@ -790,6 +893,10 @@ fn validate_service(
         .allow_inconclusive
         .map(|b| *b.get_ref())
         .unwrap_or(defaults.allow_inconclusive);
+    let no_table_policy = s
+        .no_table_policy
+        .map(|b| *b.get_ref())
+        .unwrap_or(defaults.no_table_policy);
     if r.errors.len() != errors_before {
         return None;
     }
@@ -798,6 +905,7 @@ fn validate_service(
         plan: plan?,
         input,
         allow_inconclusive,
+        no_table_policy,
         expected,
         line,
     })
@@ -836,6 +944,34 @@ fn checked_actions(cat: &Catalogue, plan: &CheckPlan, feature: Option<&str>) -> 
         }
     }
     out
+}
+
+/// The features that check `action` (only `feature`, if named), and on how many distinct
+/// resources: the plan expanded with placeholder account and region, which is enough to count.
+fn rows_of(
+    cat: &Catalogue,
+    plan: &CheckPlan,
+    action: &str,
+    feature: Option<&str>,
+) -> (Vec<String>, usize) {
+    let env = crate::needs::plan::Env {
+        partition: "aws".into(),
+        region: "region".into(),
+        account: "account".into(),
+        key_arn: Some("key".into()),
+    };
+    let mut features: Vec<String> = Vec::new();
+    let mut resources = std::collections::BTreeSet::new();
+    for c in crate::needs::plan::expand(cat, plan, &env) {
+        if !c.action.eq_ignore_ascii_case(action) || feature.is_some_and(|f| f != c.feature) {
+            continue;
+        }
+        if !features.contains(&c.feature) {
+            features.push(c.feature.clone());
+        }
+        resources.insert(c.resource);
+    }
+    (features, resources.len())
 }
 
 fn validate_expected(
@@ -951,6 +1087,64 @@ fn validate_expected(
             ),
         );
     }
+    let codes = match e.code {
+        None => DEFAULT_WAIVED_CODES.iter().map(|c| c.to_string()).collect(),
+        Some(list) if list.get_ref().is_empty() => {
+            r.error(
+                &list.span(),
+                format!("{scope}: `code` is empty; leave it out to waive `no-allow` only"),
+            );
+            Vec::new()
+        }
+        Some(list) => {
+            let mut out = Vec::new();
+            for c in list.into_inner() {
+                if WAIVABLE_CODES.contains(&c.get_ref().as_str()) {
+                    out.push(c.into_inner());
+                } else if c.get_ref() == "allowed" {
+                    r.error(
+                        &c.span(),
+                        format!(
+                            "{scope}: `allowed` cannot be waived: a PASS row needs no exception"
+                        ),
+                    );
+                } else {
+                    r.error(
+                        &c.span(),
+                        format!(
+                            "{scope}: `{}` is not a reason code; known codes: {}",
+                            c.get_ref(),
+                            WAIVABLE_CODES.join(", ")
+                        ),
+                    );
+                }
+            }
+            out
+        }
+    };
+    if let (Some(a), Some(p)) = (&action, plan)
+        && r.errors.len() == errors_before
+    {
+        let (features, resources) = rows_of(cat, p, a.get_ref(), feature.as_deref());
+        if feature.is_none() && features.len() > 1 {
+            r.error(
+                &a.span(),
+                format!(
+                    "{scope}: `{}` is checked by features {}, which are different requests (a transaction's element is not the plain call); name the one this exception is for with `feature`",
+                    a.get_ref(),
+                    features.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(" and ")
+                ),
+            );
+        } else if resource.is_none() && resources > 1 {
+            r.error(
+                &a.span(),
+                format!(
+                    "{scope}: `{}` is checked on {resources} resources; name the one this exception is for with `resource` (a pattern; `resource = \"*\"` waives them all)",
+                    a.get_ref()
+                ),
+            );
+        }
+    }
     if r.errors.len() != errors_before {
         return None;
     }
@@ -958,7 +1152,9 @@ fn validate_expected(
         action: action?.into_inner(),
         resource,
         feature,
+        codes,
         reason: reason?,
+        line: r.line(&e.span),
     })
 }
 
@@ -1015,11 +1211,12 @@ mod tests {
                 region: Some("eu-west-1".into()),
                 engine: Some("auto".into()),
                 allow_inconclusive: false,
+                no_table_policy: false,
             }
         );
         assert_eq!(c.services.len(), 2);
         let s = &c.services[0];
-        assert_eq!((s.name.as_str(), s.line), ("orders-api", 8));
+        assert_eq!((s.name.as_str(), s.line), ("orders-api", 9));
         assert!(matches!(&s.plan.principal, PrincipalSelector::Named(p) if p.name == "orders-api"));
         assert_eq!(
             s.plan.features,
@@ -1038,11 +1235,15 @@ mod tests {
                 action: "dynamodb:DeleteItem".into(),
                 resource: Some("arn:aws:dynamodb:*:*:table/orders".into()),
                 feature: Some("crud".into()),
+                codes: vec!["no-allow".into()],
                 reason: "deletes go through the admin API".into(),
+                line: 25,
             }]
         );
+        assert_eq!(s.plan.resources.lock_table.as_deref(), Some("orders-locks"));
+        assert!(!s.no_table_policy);
         let s = &c.services[1];
-        assert_eq!((s.name.as_str(), s.line), ("reports-job", 28));
+        assert_eq!((s.name.as_str(), s.line), ("reports-job", 32));
         assert!(s.expected.is_empty());
     }
 
@@ -1542,7 +1743,9 @@ features = ["crud"]
             action: "dynamodb:DeleteItem".into(),
             resource: resource.map(Into::into),
             feature: feature.map(Into::into),
+            codes: vec!["no-allow".into()],
             reason: "r".into(),
+            line: 1,
         };
         let t = "arn:aws:dynamodb:eu-west-1:111122223333:table/orders";
         // (exception, row, expected)
@@ -1616,5 +1819,112 @@ all_indexes = true
             Some("indexes")
         );
         assert!(c.services[0].expected[0].matches("indexes", "dynamodb:Query", "x"));
+    }
+
+    #[test]
+    fn lock_table_and_no_table_policy_are_service_keys() {
+        let text = r#"[defaults]
+no_table_policy = true
+
+[[service]]
+name = "a"
+features = ["locks"]
+lock_table = "locks"
+
+[[service]]
+name = "b"
+features = ["locks"]
+lock_table = "locks"
+no_table_policy = false
+
+[[service]]
+name = "c"
+features = ["locks"]
+"#;
+        let errs = errors(text);
+        has(
+            &errs,
+            15,
+            "service `c` (line 15): feature `locks` needs --lock-table",
+        );
+        let ok = &text[..text.find("[[service]]\nname = \"c\"").unwrap()];
+        let c = parse(ok, &cat()).unwrap_or_else(|e| panic!("{e:#?}"));
+        assert!(c.services[0].no_table_policy);
+        assert!(!c.services[1].no_table_policy);
+        assert_eq!(
+            c.services[0].plan.resources.lock_table.as_deref(),
+            Some("locks")
+        );
+        let errs = errors(
+            "[[service]]\nname = \"a\"\nfeatures = [\"locks\"]\nlock_table = \"arn:aws:s3:::x\"\n",
+        );
+        has(
+            &errs,
+            1,
+            "--lock-table `arn:aws:s3:::x` is not a DynamoDB table ARN",
+        );
+    }
+
+    #[test]
+    fn an_exception_must_name_its_rows_and_the_codes_it_waives() {
+        let text = r#"[[service]]
+name = "a"
+features = ["crud", "transactions"]
+tables = ["t", "u"]
+
+  [[service.expected]]
+  action = "dynamodb:DeleteItem"
+  reason = "r"
+
+  [[service.expected]]
+  action = "dynamodb:DeleteItem"
+  feature = "crud"
+  reason = "r"
+
+  [[service.expected]]
+  action = "dynamodb:DeleteItem"
+  feature = "crud"
+  resource = "arn:aws:dynamodb:*:*:table/t"
+  code = ["explicit-deny", "allowed", "nope"]
+  reason = "r"
+
+  [[service.expected]]
+  action = "dynamodb:DeleteItem"
+  feature = "crud"
+  resource = "*"
+  code = []
+  reason = "r"
+"#;
+        let errs = errors(text);
+        has(&errs, 7, "is checked by features `crud` and `transactions`");
+        has(&errs, 11, "is checked on 2 resources; name the one");
+        has(&errs, 19, "`allowed` cannot be waived");
+        has(&errs, 19, "`nope` is not a reason code");
+        has(&errs, 26, "`code` is empty");
+        assert_eq!(errs.len(), 5, "{:#?}", lines(&errs));
+
+        let ok = r#"[[service]]
+name = "a"
+features = ["crud", "transactions"]
+tables = ["t"]
+
+  [[service.expected]]
+  action = "dynamodb:DeleteItem"
+  feature = "transactions"
+  code = "explicit-deny"
+  reason = "r"
+
+  [[service.expected]]
+  action = "dynamodb:GetItem"
+  feature = "crud"
+  reason = "r"
+"#;
+        let c = parse(ok, &cat()).unwrap_or_else(|e| panic!("{e:#?}"));
+        let e = &c.services[0].expected;
+        assert_eq!(e[0].codes, vec!["explicit-deny"]);
+        assert_eq!((e[0].line, e[1].line), (6, 12));
+        assert_eq!(e[1].codes, DEFAULT_WAIVED_CODES);
+        assert!(e[1].waives_code("no-allow") && !e[1].waives_code("explicit-deny"));
+        assert!(!e[1].waives_code("missing-context"));
     }
 }

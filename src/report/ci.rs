@@ -3,73 +3,52 @@
 //! section per service of a config run, and how each row is shown. The renderers must not
 //! decide verdicts, waivers or exit codes (they are given them) nor look at the environment.
 //!
-//! How a row is shown, in both formats:
+//! How a row is shown, in both formats, by its [`RowOutcome`] (the report's one rule,
+//! `Report::conclude`; nothing here recomputes a verdict or an exit code):
 //! - PASS: a passing test case.
 //! - FAIL, not waived: a failure (JUnit `type` is the row's reason code).
 //! - INCONCLUSIVE, not waived: a failure of type `inconclusive`, since it fails the run;
-//!   when the service's exit code is nonetheless 0 (`allow_inconclusive`), it is shown as
-//!   skipped "inconclusive (allowed)" so the dashboard agrees with the exit code.
+//!   with `allow_inconclusive` it is shown as skipped "inconclusive (allowed)".
 //! - waived (matched an expected exception): skipped, `expected: REASON`.
+//! - a least-privilege finding: a failure when it is at or above `--fail-on` (it fails the
+//!   run), else skipped; an expected exception that waived nothing: skipped, as a warning.
+//! - a service whose exit code is not 0 with nothing above failing (no checks at all): one
+//!   failing test case with the service's verdict, so the dashboard never passes a failing run.
 
-use crate::report::model::{Report, Row, Verdict, exit};
+use crate::report::model::{Report, Row, RowOutcome, Verdict, exit};
 
-/// One service's finished report, with what the caller decided about it.
+/// One service's finished report, with its exit code.
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceReport<'a> {
     pub name: &'a str,
     pub report: &'a Report,
-    /// Per row of `report.rows`: the row matched an expected exception. A missing entry
-    /// counts as not waived. A waived PASS row is still a pass.
-    pub waived: &'a [bool],
-    /// The service's exit code, computed by the caller (waivers and `allow_inconclusive`
-    /// taken into account).
+    /// The service's exit code (the report's, `Report::exit_code`).
     pub exit_code: i32,
 }
 
-/// What a row amounts to once waivers and `allow_inconclusive` are applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Outcome {
-    Pass,
-    Fail,
-    Inconclusive,
-    /// Inconclusive, but the service's exit code says inconclusive rows were allowed.
-    InconclusiveAllowed,
-    /// Not a pass, and matched an expected exception.
-    Waived,
-}
-
-impl ServiceReport<'_> {
-    pub(super) fn outcome(&self, i: usize) -> Outcome {
-        let row = &self.report.rows[i];
-        match row.verdict {
-            Verdict::Pass => Outcome::Pass,
-            _ if row.waived.is_some() || self.waived.get(i).copied().unwrap_or(false) => {
-                Outcome::Waived
-            }
-            Verdict::Fail => Outcome::Fail,
-            Verdict::Inconclusive if self.exit_code == exit::PASS => Outcome::InconclusiveAllowed,
-            Verdict::Inconclusive => Outcome::Inconclusive,
-        }
+/// A run's headline over its services, each (verdict, exit code): the worst verdict, as
+/// `INCONCLUSIVE (allowed)` when every service exits 0; `ERROR` when a service could not be
+/// checked. Markdown's heading, the fleet table's last line and the fleet JSON's `verdict`.
+pub fn overall_label(services: &[(Verdict, i32)], errored: usize) -> String {
+    if errored > 0 {
+        return "ERROR".into();
     }
-
-    pub(super) fn outcomes(&self) -> Vec<Outcome> {
-        (0..self.report.rows.len())
-            .map(|i| self.outcome(i))
-            .collect()
-    }
-}
-
-/// The worst of a set of outcomes, as a verdict: waived rows count as passing.
-pub(super) fn verdict_of(outcomes: impl IntoIterator<Item = Outcome>) -> Verdict {
-    outcomes
-        .into_iter()
-        .map(|o| match o {
-            Outcome::Pass | Outcome::Waived => Verdict::Pass,
-            Outcome::Fail => Verdict::Fail,
-            Outcome::Inconclusive | Outcome::InconclusiveAllowed => Verdict::Inconclusive,
-        })
+    let worst = services
+        .iter()
+        .map(|(v, _)| *v)
         .max()
-        .unwrap_or(Verdict::Pass)
+        .unwrap_or(Verdict::Inconclusive);
+    let all_exit_zero = services.iter().all(|(_, c)| *c == exit::PASS);
+    if worst == Verdict::Inconclusive && all_exit_zero && !services.is_empty() {
+        "INCONCLUSIVE (allowed)".into()
+    } else {
+        worst.as_str().into()
+    }
+}
+
+/// A row's outcome in the report's rule.
+pub(super) fn outcomes(report: &Report) -> Vec<RowOutcome> {
+    report.row_outcomes()
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -81,14 +60,14 @@ pub(super) struct Tally {
 }
 
 impl Tally {
-    pub(super) fn of(outcomes: impl IntoIterator<Item = Outcome>) -> Tally {
+    pub(super) fn of(outcomes: impl IntoIterator<Item = RowOutcome>) -> Tally {
         let mut t = Tally::default();
         for o in outcomes {
             match o {
-                Outcome::Pass => t.pass += 1,
-                Outcome::Fail => t.fail += 1,
-                Outcome::Inconclusive | Outcome::InconclusiveAllowed => t.inconclusive += 1,
-                Outcome::Waived => t.waived += 1,
+                RowOutcome::Pass => t.pass += 1,
+                RowOutcome::Fail => t.fail += 1,
+                RowOutcome::Inconclusive | RowOutcome::InconclusiveAllowed => t.inconclusive += 1,
+                RowOutcome::Waived => t.waived += 1,
             }
         }
         t

@@ -35,14 +35,33 @@ struct CheckOut<'a> {
 struct CatalogueOut<'a> {
     pydynox_version: String,
     features: Vec<FeatureOut<'a>>,
+    /// Features of later releases, which this one does not have (and `check` refuses).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_in_release: Vec<LaterFeature<'a>>,
+}
+
+#[derive(Serialize)]
+struct LaterFeature<'a> {
+    name: &'a str,
+    since: &'a str,
 }
 
 fn catalogue_out<'a>(cat: &'a Catalogue, version: &Version) -> CatalogueOut<'a> {
     CatalogueOut {
         pydynox_version: version.to_string(),
+        not_in_release: cat
+            .features
+            .iter()
+            .filter(|f| !cat.has_feature(f, version))
+            .map(|f| LaterFeature {
+                name: &f.name,
+                since: f.since.as_deref().unwrap_or(""),
+            })
+            .collect(),
         features: cat
             .features
             .iter()
+            .filter(|f| cat.has_feature(f, version))
             .map(|f| FeatureOut {
                 name: &f.name,
                 summary: &f.summary,
@@ -120,5 +139,18 @@ pub fn features_table(
         }
         t.add_row(vec![name, actions, resources, notes]);
     }
-    writeln!(w, "{t}")
+    writeln!(w, "{t}")?;
+    if !out.not_in_release.is_empty() {
+        writeln!(
+            w,
+            "\nNot in pydynox {}: {}",
+            out.pydynox_version,
+            out.not_in_release
+                .iter()
+                .map(|f| format!("{} (from {})", f.name, f.since))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
+    Ok(())
 }

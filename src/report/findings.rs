@@ -91,10 +91,14 @@ pub enum Code {
     /// `policy-unparseable` (high): an identity policy could not be parsed, so it was not
     /// checked.
     PolicyUnparseable,
+    /// `beyond-prefix` (medium): an S3 object action the declared S3 attribute needs, granted
+    /// on a pattern that also covers objects outside the prefix pydynox writes under (the whole
+    /// bucket beside a declared prefix, or `media/docs*` for the prefix `docs/`).
+    BeyondPrefix,
 }
 
 impl Code {
-    pub const ALL: [Code; 9] = [
+    pub const ALL: [Code; 10] = [
         Code::ExcessAction,
         Code::WriteOnReadOnly,
         Code::ResourceWildcard,
@@ -104,6 +108,7 @@ impl Code {
         Code::KmsAliasResource,
         Code::UnknownAction,
         Code::PolicyUnparseable,
+        Code::BeyondPrefix,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +122,7 @@ impl Code {
             Code::KmsAliasResource => "kms-alias-resource",
             Code::UnknownAction => "unknown-action",
             Code::PolicyUnparseable => "policy-unparseable",
+            Code::BeyondPrefix => "beyond-prefix",
         }
     }
 
@@ -130,7 +136,10 @@ impl Code {
     /// The severity a finding gets unless the user overrides it.
     pub fn default_severity(self) -> Severity {
         match self {
-            Code::ExcessAction | Code::KmsAliasResource | Code::UnknownAction => Severity::Medium,
+            Code::ExcessAction
+            | Code::KmsAliasResource
+            | Code::UnknownAction
+            | Code::BeyondPrefix => Severity::Medium,
             Code::WriteOnReadOnly
             | Code::ResourceWildcard
             | Code::ServiceWildcard
@@ -190,6 +199,9 @@ pub struct Finding {
     /// The statement's `Resource`/`NotResource` entries as written (for `resource-wildcard` and
     /// `kms-alias-resource`, only the offending ones).
     pub resources: Vec<String>,
+    /// At or above `--fail-on`, so it fails the run (set by `Report::conclude`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fails: bool,
 }
 
 /// Sets the severity of every finding whose code is overridden (the last override of a code

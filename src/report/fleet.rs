@@ -38,27 +38,52 @@ pub fn fleet_table(
     for f in services {
         let status = match &f.result {
             Ok(r) => {
-                let waived = r.rows.iter().filter(|x| x.waived.is_some()).count();
-                format!(
-                    "{} ({} checks: {} pass, {} fail, {} inconclusive{}) exit {}",
-                    r.summary.verdict.as_str(),
-                    r.summary.total,
-                    r.summary.counts.pass,
-                    r.summary.counts.fail,
-                    r.summary.counts.inconclusive,
-                    if waived > 0 {
-                        format!(", {waived} expected")
-                    } else {
-                        String::new()
-                    },
-                    f.exit_code
-                )
+                let s = &r.summary;
+                let mut counts = format!(
+                    "{} checks: {} pass, {} fail, {} inconclusive",
+                    s.total, s.counts.pass, s.counts.fail, s.counts.inconclusive
+                );
+                if s.counts.waived > 0 {
+                    counts.push_str(&format!(", {} expected", s.counts.waived));
+                }
+                if s.findings_failing > 0 {
+                    counts.push_str(&format!(
+                        ", {} failing least-privilege findings",
+                        s.findings_failing
+                    ));
+                }
+                if !r.expected_unmatched.is_empty() {
+                    counts.push_str(&format!(
+                        ", {} unmatched expected exceptions",
+                        r.expected_unmatched.len()
+                    ));
+                }
+                format!("{} ({counts}) exit {}", r.verdict_label(), f.exit_code)
             }
             Err(_) => format!("ERROR exit {}", f.exit_code),
         };
         writeln!(w, "  {:width$}  {status}", f.name)?;
     }
+    let (label, code) = overall(services);
+    writeln!(w, "Overall: {label} exit {code}")?;
     Ok(())
+}
+
+/// The run's headline and exit code over its services (the worst exit code: 2 outranks 3
+/// outranks 1).
+fn overall(services: &[Service]) -> (String, i32) {
+    let checked: Vec<(crate::report::model::Verdict, i32)> = services
+        .iter()
+        .filter_map(|s| {
+            s.result
+                .as_ref()
+                .ok()
+                .map(|r| (r.summary.verdict, s.exit_code))
+        })
+        .collect();
+    let errored = services.iter().filter(|s| s.result.is_err()).count();
+    let code = crate::report::model::exit::worst(services.iter().map(|s| s.exit_code));
+    (crate::report::ci::overall_label(&checked, errored), code)
 }
 
 #[derive(serde::Serialize)]
@@ -76,12 +101,18 @@ struct Fleet<'a> {
     schema: &'static str,
     tool_version: &'static str,
     services: Vec<FleetService<'a>>,
+    /// The run's headline (as Markdown's) and exit code.
+    verdict: String,
+    exit_code: i32,
 }
 
 /// The fleet as JSON: schema `pydynox-iam/fleet/v1`, one object per service, each with its
-/// report in the `pydynox-iam/check/v1` schema.
+/// report in the `pydynox-iam/check/v1` schema, then the run's `verdict` and `exit_code`.
 pub fn fleet_json(w: &mut dyn Write, services: &[Service]) -> io::Result<()> {
+    let (verdict, exit_code) = overall(services);
     let fleet = Fleet {
+        verdict,
+        exit_code,
         schema: "pydynox-iam/fleet/v1",
         tool_version: env!("CARGO_PKG_VERSION"),
         services: services

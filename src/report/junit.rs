@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::report::ci::{Outcome, ServiceReport, context_text, docs_note, needs_context};
-use crate::report::model::{Report, Row};
+use crate::report::ci::{ServiceReport, context_text, docs_note, needs_context, outcomes};
+use crate::report::model::{Report, Row, RowOutcome, exit};
 
 /// Is `c` allowed in an XML 1.0 document at all (even as a character reference)?
 fn is_xml_char(c: char) -> bool {
@@ -65,8 +65,53 @@ fn failure_body(report: &Report, row: &Row) -> String {
     body
 }
 
+/// One test case of a service's suite.
+enum Case<'a> {
+    Row(&'a Row, RowOutcome, bool),
+    Finding(&'a crate::report::findings::Finding),
+    Unmatched(&'a crate::report::model::UnmatchedExpected),
+    /// The service exits non-zero and nothing else failed (it checked nothing).
+    Verdict,
+}
+
+impl Case<'_> {
+    fn fails(&self) -> bool {
+        match self {
+            Case::Row(_, o, _) => matches!(o, RowOutcome::Fail | RowOutcome::Inconclusive),
+            Case::Finding(f) => f.fails,
+            Case::Unmatched(_) => false,
+            Case::Verdict => true,
+        }
+    }
+    fn skipped(&self) -> bool {
+        !self.fails() && !matches!(self, Case::Row(_, RowOutcome::Pass, _))
+    }
+}
+
+/// Every test case of a service, in order: rows, least-privilege findings, expected
+/// exceptions that waived nothing, and the catch-all verdict case when needed.
+fn cases<'a>(s: &ServiceReport<'a>) -> Vec<Case<'a>> {
+    let r = s.report;
+    let with_context = needs_context(&r.rows);
+    let mut out: Vec<Case> = r
+        .rows
+        .iter()
+        .zip(outcomes(r))
+        .zip(with_context)
+        .map(|((row, o), c)| Case::Row(row, o, c))
+        .collect();
+    out.extend(r.least_privilege.iter().flatten().map(Case::Finding));
+    out.extend(r.expected_unmatched.iter().map(Case::Unmatched));
+    if s.exit_code != exit::PASS && !out.iter().any(Case::fails) {
+        out.push(Case::Verdict);
+    }
+    out
+}
+
 /// JUnit XML: `<testsuites>`, one `<testsuite>` per service, one `<testcase>` per row
-/// (`classname` SERVICE.FEATURE, `name` "ACTION on RESOURCE").
+/// (`classname` SERVICE.FEATURE, `name` "ACTION on RESOURCE"), per least-privilege finding
+/// (`classname` SERVICE.least-privilege) and per expected exception that waived nothing
+/// (`classname` SERVICE.expected), shown as [`ci`](super::ci) describes.
 /// `errored` lists services that could not be checked (name, error): each is a test suite
 /// with one `<error>`.
 pub fn junit(
@@ -74,35 +119,23 @@ pub fn junit(
     services: &[ServiceReport<'_>],
     errored: &[(&str, String)],
 ) -> io::Result<()> {
-    let tallies: Vec<(Vec<Outcome>, usize, usize)> = services
-        .iter()
-        .map(|s| {
-            let o = s.outcomes();
-            let failures = o
-                .iter()
-                .filter(|o| matches!(o, Outcome::Fail | Outcome::Inconclusive))
-                .count();
-            let skipped = o
-                .iter()
-                .filter(|o| matches!(o, Outcome::Waived | Outcome::InconclusiveAllowed))
-                .count();
-            (o, failures, skipped)
-        })
-        .collect();
+    let all: Vec<Vec<Case>> = services.iter().map(cases).collect();
+    let failures: usize = all.iter().flatten().filter(|c| c.fails()).count();
+    let skipped: usize = all.iter().flatten().filter(|c| c.skipped()).count();
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         w,
         r#"<testsuites name="pydynox-iam" tests="{}" failures="{}" errors="{}" skipped="{}">"#,
-        services.iter().map(|s| s.report.rows.len()).sum::<usize>() + errored.len(),
-        tallies.iter().map(|t| t.1).sum::<usize>(),
+        all.iter().map(Vec::len).sum::<usize>() + errored.len(),
+        failures,
         errored.len(),
-        tallies.iter().map(|t| t.2).sum::<usize>(),
+        skipped,
     )?;
     for (name, error) in errored {
         write_errored_suite(w, name, error)?;
     }
-    for (s, (outcomes, failures, skipped)) in services.iter().zip(&tallies) {
-        write_suite(w, s, outcomes, *failures, *skipped)?;
+    for (s, cases) in services.iter().zip(&all) {
+        write_suite(w, s, cases)?;
     }
     writeln!(w, "</testsuites>")
 }
@@ -129,39 +162,39 @@ fn write_errored_suite(w: &mut dyn Write, name: &str, error: &str) -> io::Result
     Ok(())
 }
 
-/// One service: its properties, a test case per row, its notes.
-fn write_suite(
-    w: &mut dyn Write,
-    s: &ServiceReport<'_>,
-    outcomes: &[Outcome],
-    failures: usize,
-    skipped: usize,
-) -> io::Result<()> {
+/// One service: its properties, its test cases, its notes.
+fn write_suite(w: &mut dyn Write, s: &ServiceReport<'_>, cases: &[Case]) -> io::Result<()> {
     let r = s.report;
     writeln!(
         w,
-        r#"  <testsuite name="{}" tests="{}" failures="{failures}" errors="0" skipped="{skipped}">"#,
+        r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0" skipped="{}">"#,
         attr(&format!("pydynox-iam: {}", s.name)),
-        r.rows.len(),
+        cases.len(),
+        cases.iter().filter(|c| c.fails()).count(),
+        cases.iter().filter(|c| c.skipped()).count(),
     )?;
     writeln!(w, "    <properties>")?;
-    for (name, value) in [
-        ("principal", r.principal.arn.as_str()),
-        ("pydynox_version", &r.pydynox_version),
-        ("region", &r.region),
-        ("engine", &r.engine),
-        ("exit_code", &s.exit_code.to_string()),
-    ] {
+    let mut props = vec![
+        ("principal", r.principal.arn.clone()),
+        ("pydynox_version", r.pydynox_version.clone()),
+        ("region", r.region.clone()),
+        ("engine", r.engine.clone()),
+        ("verdict", r.verdict_label()),
+        ("exit_code", s.exit_code.to_string()),
+    ];
+    if let Some(replay) = &r.replay {
+        props.push(("recorded_at", replay.recorded_at.clone()));
+    }
+    for (name, value) in props {
         writeln!(
             w,
             r#"      <property name="{name}" value="{}"/>"#,
-            attr(value)
+            attr(&value)
         )?;
     }
     writeln!(w, "    </properties>")?;
-    let with_context = needs_context(&r.rows);
-    for (i, row) in r.rows.iter().enumerate() {
-        write_testcase(w, s, row, outcomes[i], with_context[i])?;
+    for c in cases {
+        write_case(w, s, c)?;
     }
     if !r.notes.is_empty() {
         writeln!(
@@ -174,12 +207,102 @@ fn write_suite(
     Ok(())
 }
 
+/// One test case: passing, a failure, or skipped.
+fn write_case(w: &mut dyn Write, s: &ServiceReport<'_>, case: &Case) -> io::Result<()> {
+    match case {
+        Case::Row(row, outcome, with_context) => write_testcase(w, s, row, *outcome, *with_context),
+        Case::Finding(f) => {
+            let sid = f
+                .sid
+                .as_deref()
+                .map(|x| format!(" `{x}`"))
+                .unwrap_or_default();
+            let name = format!(
+                "{}: policy `{}` statement #{}{sid}",
+                f.code.as_str(),
+                f.policy,
+                f.statement
+            );
+            let open = format!(
+                r#"    <testcase classname="{}" name="{}""#,
+                attr(&format!("{}.least-privilege", s.name)),
+                attr(&name)
+            );
+            writeln!(w, "{open}>")?;
+            if f.fails {
+                writeln!(
+                    w,
+                    r#"      <failure message="{}" type="{}">{}</failure>"#,
+                    attr(&f.message),
+                    f.code.as_str(),
+                    xml_escape(
+                        &format!(
+                            "{}\nseverity: {} (at or above --fail-on)",
+                            f.message,
+                            f.severity.as_str()
+                        ),
+                        false
+                    )
+                )?;
+            } else {
+                writeln!(
+                    w,
+                    r#"      <skipped message="{}"/>"#,
+                    attr(&format!(
+                        "finding, severity {} (below --fail-on, or no --fail-on): {}",
+                        f.severity.as_str(),
+                        f.message
+                    ))
+                )?;
+            }
+            writeln!(w, "    </testcase>")
+        }
+        Case::Unmatched(e) => {
+            let name = format!(
+                "expected exception (line {}): {} on {}",
+                e.line,
+                e.action,
+                e.resource.as_deref().unwrap_or("its resource")
+            );
+            writeln!(
+                w,
+                r#"    <testcase classname="{}" name="{}">"#,
+                attr(&format!("{}.expected", s.name)),
+                attr(&name)
+            )?;
+            writeln!(
+                w,
+                r#"      <skipped message="{}"/>"#,
+                attr(&format!("waived nothing: {}", e.why))
+            )?;
+            writeln!(w, "    </testcase>")
+        }
+        Case::Verdict => {
+            writeln!(
+                w,
+                r#"    <testcase classname="{}" name="verdict">"#,
+                attr(&format!("{}.verdict", s.name))
+            )?;
+            writeln!(
+                w,
+                r#"      <failure message="{}" type="verdict"/>"#,
+                attr(&format!(
+                    "{}: {} checks made; a run that checked nothing never passes",
+                    s.report.verdict_label(),
+                    s.report.rows.len()
+                ))
+            )?;
+            writeln!(w, "    </testcase>")
+        }
+    }
+}
+
 /// One row: a passing test case, a failure, or skipped (expected, or inconclusive allowed).
 fn write_testcase(
     w: &mut dyn Write,
     s: &ServiceReport<'_>,
     row: &Row,
-    outcome: Outcome,
+    outcome: RowOutcome,
     with_context: bool,
 ) -> io::Result<()> {
     let r = s.report;
@@ -193,9 +316,9 @@ fn write_testcase(
         attr(&name)
     );
     match outcome {
-        Outcome::Pass => writeln!(w, "{open}/>")?,
-        Outcome::Fail | Outcome::Inconclusive => {
-            let kind = if outcome == Outcome::Fail {
+        RowOutcome::Pass => writeln!(w, "{open}/>")?,
+        RowOutcome::Fail | RowOutcome::Inconclusive => {
+            let kind = if outcome == RowOutcome::Fail {
                 row.code.as_str()
             } else {
                 "inconclusive"
@@ -209,9 +332,14 @@ fn write_testcase(
             )?;
             writeln!(w, "    </testcase>")?;
         }
-        Outcome::Waived | Outcome::InconclusiveAllowed => {
-            let message = if outcome == Outcome::Waived {
-                format!("expected: {}", row.waived.as_deref().unwrap_or(&row.reason))
+        RowOutcome::Waived | RowOutcome::InconclusiveAllowed => {
+            let message = if outcome == RowOutcome::Waived {
+                format!(
+                    "expected: {} ({} {})",
+                    row.waived.as_deref().unwrap_or(&row.reason),
+                    row.verdict.as_str(),
+                    row.code.as_str()
+                )
             } else {
                 format!("inconclusive (allowed): {}", row.reason)
             };

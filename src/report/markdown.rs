@@ -5,9 +5,9 @@
 use std::io::{self, Write};
 
 use crate::report::ci::{
-    Outcome, ServiceReport, Tally, context_text, docs_note, needs_context, verdict_of,
+    ServiceReport, Tally, context_text, docs_note, needs_context, outcomes, overall_label,
 };
-use crate::report::model::{Report, Verdict, exit};
+use crate::report::model::{Report, RowOutcome, Verdict};
 
 /// Text with every character Markdown or HTML could interpret escaped. In a table cell a
 /// line break becomes `<br>`; elsewhere a space.
@@ -67,18 +67,10 @@ fn md_message(s: &str, in_table: bool) -> String {
         .collect()
 }
 
-fn service_marker(verdict: Verdict, exit_code: i32) -> String {
-    let mut s = format!("**{}**", verdict.as_str());
-    if verdict == Verdict::Inconclusive && exit_code == exit::PASS {
-        s.push_str(" (allowed)");
-    }
-    s
-}
-
-fn row_verdict(o: Outcome, v: Verdict) -> String {
+fn row_verdict(o: RowOutcome, v: Verdict) -> String {
     match o {
-        Outcome::Waived => format!("{} (expected)", v.as_str()),
-        Outcome::InconclusiveAllowed => "INCONCLUSIVE (allowed)".to_string(),
+        RowOutcome::Waived => format!("{} (expected)", v.as_str()),
+        RowOutcome::InconclusiveAllowed => "INCONCLUSIVE (allowed)".to_string(),
         _ => v.as_str().to_string(),
     }
 }
@@ -99,32 +91,25 @@ fn tally_text(t: Tally) -> String {
 }
 
 /// Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY`: an overall line, then per
-/// service a heading with its verdict in bold; a service where everything passed is that
-/// one line, others get a per-feature table, a table of the rows that did not pass, and the
-/// notes that apply.
+/// service a heading with its verdict in bold (the report's, never recomputed). A service
+/// where everything passed with nothing else to say is that line and its checks folded;
+/// others get a per-feature table, the rows that did not pass, the passing rows folded,
+/// least-privilege findings, expected exceptions that waived nothing, notes and fixes.
 /// `errored` lists services that could not be checked (name, error).
 pub fn markdown(
     w: &mut dyn Write,
     services: &[ServiceReport<'_>],
     errored: &[(&str, String)],
 ) -> io::Result<()> {
-    let verdicts: Vec<(Vec<Outcome>, Verdict)> = services
-        .iter()
-        .map(|s| {
-            let o = s.outcomes();
-            let v = verdict_of(o.iter().copied());
-            (o, v)
-        })
-        .collect();
-    write_overall(w, services, errored, &verdicts)?;
+    write_overall(w, services, errored)?;
     for (name, error) in errored {
         writeln!(w)?;
         writeln!(w, "### {}: **ERROR**", md_text(name, false))?;
         writeln!(w)?;
         writeln!(w, "{}", md_message(error, false))?;
     }
-    for (s, (outcomes, verdict)) in services.iter().zip(&verdicts) {
-        write_service(w, s, outcomes, *verdict)?;
+    for s in services {
+        write_service(w, s)?;
     }
     Ok(())
 }
@@ -135,58 +120,81 @@ fn write_overall(
     w: &mut dyn Write,
     services: &[ServiceReport<'_>],
     errored: &[(&str, String)],
-    verdicts: &[(Vec<Outcome>, Verdict)],
 ) -> io::Result<()> {
-    let overall = verdicts
-        .iter()
-        .map(|(_, v)| *v)
-        .max()
-        .unwrap_or(Verdict::Pass);
-    let count = |v: Verdict| verdicts.iter().filter(|(_, x)| *x == v).count();
-    let failing_exit = !errored.is_empty() || services.iter().any(|s| s.exit_code != exit::PASS);
-    let overall_marker =
-        service_marker(overall, if failing_exit { exit::FAIL } else { exit::PASS });
-    writeln!(w, "## pydynox-iam: {overall_marker}")?;
-    writeln!(w)?;
+    let count = |v: Verdict| {
+        services
+            .iter()
+            .filter(|s| s.report.summary.verdict == v)
+            .count()
+    };
     writeln!(
         w,
+        "## pydynox-iam: {}",
+        marker(&overall_label(
+            &services
+                .iter()
+                .map(|s| (s.report.summary.verdict, s.exit_code))
+                .collect::<Vec<_>>(),
+            errored.len()
+        ))
+    )?;
+    writeln!(w)?;
+    let mut line = format!(
         "{} service{}: {} pass, {} fail, {} inconclusive",
-        services.len(),
-        if services.len() == 1 { "" } else { "s" },
+        services.len() + errored.len(),
+        if services.len() + errored.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         count(Verdict::Pass),
         count(Verdict::Fail),
         count(Verdict::Inconclusive)
-    )?;
+    );
+    if !errored.is_empty() {
+        line.push_str(&format!(", {} could not be checked", errored.len()));
+    }
+    writeln!(w, "{line}")?;
     Ok(())
 }
 
-/// One service: its heading, and unless everything passed, its features, the rows that did
-/// not pass, the notes and the fixes.
-fn write_service(
-    w: &mut dyn Write,
-    s: &ServiceReport<'_>,
-    outcomes: &[Outcome],
-    verdict: Verdict,
-) -> io::Result<()> {
+/// `**PASS**`, `**INCONCLUSIVE** (allowed)`, ...
+fn marker(label: &str) -> String {
+    match label.split_once(' ') {
+        Some((v, rest)) => format!("**{v}** {rest}"),
+        None => format!("**{label}**"),
+    }
+}
+
+/// One service: its heading, and unless everything passed with nothing else to say, its
+/// features, rows, findings, unmatched exceptions, notes and fixes.
+fn write_service(w: &mut dyn Write, s: &ServiceReport<'_>) -> io::Result<()> {
     let r = s.report;
+    let outcomes = outcomes(r);
     writeln!(w)?;
-    let marker = service_marker(verdict, s.exit_code);
+    let label = marker(&r.verdict_label());
     let tally = Tally::of(outcomes.iter().copied());
     let who = format!(
         "{} {}",
         r.principal.kind.as_str(),
         md_code(&r.principal.name)
     );
-    if verdict == Verdict::Pass && tally.waived == 0 {
+    let findings = r.least_privilege.as_deref().unwrap_or_default();
+    let quiet = r.summary.verdict == Verdict::Pass
+        && tally.waived == 0
+        && findings.is_empty()
+        && r.expected_unmatched.is_empty();
+    if quiet {
         writeln!(
             w,
-            "### {}: {marker} · {} · {who}",
+            "### {}: {label} · {} · {who}",
             md_text(s.name, false),
             checks(r.rows.len())
         )?;
-        return Ok(());
+        write_replay(w, r)?;
+        return write_passing_rows(w, r, &outcomes);
     }
-    writeln!(w, "### {}: {marker}", md_text(s.name, false))?;
+    writeln!(w, "### {}: {label}", md_text(s.name, false))?;
     writeln!(w)?;
     writeln!(
         w,
@@ -197,6 +205,7 @@ fn write_service(
         s.exit_code
     )?;
     writeln!(w, "{}: {}", checks(r.rows.len()), tally_text(tally))?;
+    write_replay(w, r)?;
     writeln!(w)?;
     let mut features: Vec<&str> = Vec::new();
     for row in &r.rows {
@@ -204,55 +213,106 @@ fn write_service(
             features.push(&row.feature);
         }
     }
-    write_feature_table(w, s.report, outcomes, &features)?;
-    write_failing_rows(w, s.report, outcomes)?;
-    write_notes(w, s.report, outcomes, &features)?;
-    write_fixes(w, s.report, &features)
+    write_feature_table(w, r, &features)?;
+    write_failing_rows(w, r, &outcomes)?;
+    write_passing_rows(w, r, &outcomes)?;
+    write_findings(w, r)?;
+    write_unmatched(w, r)?;
+    write_notes(w, r, &outcomes, &features)?;
+    write_fixes(w, r, &features)
 }
 
-/// Per feature: its verdict and how many rows passed, failed, were inconclusive or expected.
-fn write_feature_table(
-    w: &mut dyn Write,
-    r: &Report,
-    outcomes: &[Outcome],
-    features: &[&str],
-) -> io::Result<()> {
+/// A replayed report says when its run was recorded.
+fn write_replay(w: &mut dyn Write, r: &Report) -> io::Result<()> {
+    if let Some(replay) = &r.replay {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "Replayed from a snapshot recorded at {} by pydynox-iam {}.",
+            md_text(&replay.recorded_at, false),
+            md_text(&replay.recorded_by, false)
+        )?;
+    }
+    Ok(())
+}
+
+/// Per feature: its verdict (the report's) and how many rows passed, failed, were
+/// inconclusive or expected.
+fn write_feature_table(w: &mut dyn Write, r: &Report, features: &[&str]) -> io::Result<()> {
     writeln!(
         w,
         "| Feature | Verdict | Pass | Fail | Inconclusive | Expected |"
     )?;
     writeln!(w, "|---|---|--:|--:|--:|--:|")?;
     for f in features {
-        let of_feature = || {
-            r.rows
-                .iter()
-                .zip(outcomes)
-                .filter(|(row, _)| row.feature == *f)
-                .map(|(_, o)| *o)
+        let Some(summary) = r.features.iter().find(|x| x.name == *f) else {
+            continue;
         };
-        let t = Tally::of(of_feature());
+        let c = &summary.counts;
         writeln!(
             w,
             "| {} | {} | {} | {} | {} | {} |",
             md_text(f, true),
-            verdict_of(of_feature()).as_str(),
-            t.pass,
-            t.fail,
-            t.inconclusive,
-            t.waived
+            summary.verdict.as_str(),
+            c.pass,
+            c.fail,
+            c.inconclusive,
+            c.waived
         )?;
     }
     Ok(())
 }
 
 /// The rows that did not pass, with why and their reason code.
-fn write_failing_rows(w: &mut dyn Write, r: &Report, outcomes: &[Outcome]) -> io::Result<()> {
+fn write_failing_rows(w: &mut dyn Write, r: &Report, outcomes: &[RowOutcome]) -> io::Result<()> {
+    if outcomes.iter().all(|o| *o == RowOutcome::Pass) {
+        return Ok(());
+    }
     writeln!(w)?;
     writeln!(w, "| Feature | Action | Resource | Verdict | Why |")?;
     writeln!(w, "|---|---|---|---|---|")?;
     let with_context = needs_context(&r.rows);
     for (i, row) in r.rows.iter().enumerate() {
-        if outcomes[i] == Outcome::Pass {
+        if outcomes[i] == RowOutcome::Pass {
+            continue;
+        }
+        let mut action = md_code(&row.action);
+        if with_context[i] {
+            action.push_str(&format!(" ({})", md_code(&context_text(row))));
+        }
+        let mut why = format!(
+            "{} ({})",
+            md_message(&row.reason, true),
+            md_code(row.code.as_str())
+        );
+        if let Some(reason) = &row.waived {
+            why.push_str(&format!("<br>expected: {}", md_message(reason, true)));
+        }
+        writeln!(
+            w,
+            "| {} | {action} | {} | {} | {why} |",
+            md_text(&row.feature, true),
+            md_code(&row.resource),
+            row_verdict(outcomes[i], row.verdict),
+        )?;
+    }
+    Ok(())
+}
+
+/// The rows that passed, folded, so every row of the run is in the comment.
+fn write_passing_rows(w: &mut dyn Write, r: &Report, outcomes: &[RowOutcome]) -> io::Result<()> {
+    let passing = outcomes.iter().filter(|o| **o == RowOutcome::Pass).count();
+    if passing == 0 {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(w, "<details><summary>{} passed</summary>", checks(passing))?;
+    writeln!(w)?;
+    writeln!(w, "| Feature | Action | Resource | Verdict |")?;
+    writeln!(w, "|---|---|---|---|")?;
+    let with_context = needs_context(&r.rows);
+    for (i, row) in r.rows.iter().enumerate() {
+        if outcomes[i] != RowOutcome::Pass {
             continue;
         }
         let mut action = md_code(&row.action);
@@ -261,12 +321,67 @@ fn write_failing_rows(w: &mut dyn Write, r: &Report, outcomes: &[Outcome]) -> io
         }
         writeln!(
             w,
-            "| {} | {action} | {} | {} | {} ({}) |",
+            "| {} | {action} | {} | PASS |",
             md_text(&row.feature, true),
             md_code(&row.resource),
-            row_verdict(outcomes[i], row.verdict),
-            md_message(&row.reason, true),
-            md_code(row.code.as_str())
+        )?;
+    }
+    writeln!(w)?;
+    writeln!(w, "</details>")
+}
+
+/// `--least-privilege` findings; those at or above `--fail-on` fail the run.
+fn write_findings(w: &mut dyn Write, r: &Report) -> io::Result<()> {
+    let Some(findings) = &r.least_privilege else {
+        return Ok(());
+    };
+    writeln!(w)?;
+    if findings.is_empty() {
+        writeln!(
+            w,
+            "Least privilege: no grants beyond what the declared features need."
+        )?;
+        return Ok(());
+    }
+    writeln!(w, "| Severity | Finding | Policy | Statement | Detail |")?;
+    writeln!(w, "|---|---|---|--:|---|")?;
+    for f in findings {
+        let severity = if f.fails {
+            format!("**{}** (fails the run)", f.severity.as_str())
+        } else {
+            f.severity.as_str().to_string()
+        };
+        let sid = f
+            .sid
+            .as_deref()
+            .map(|x| format!(" {}", md_code(x)))
+            .unwrap_or_default();
+        writeln!(
+            w,
+            "| {severity} | {} | {} | {}{sid} | {} |",
+            md_code(f.code.as_str()),
+            md_code(&f.policy),
+            f.statement,
+            md_message(&f.message, true)
+        )?;
+    }
+    Ok(())
+}
+
+/// Expected exceptions that waived nothing: a warning each.
+fn write_unmatched(w: &mut dyn Write, r: &Report) -> io::Result<()> {
+    if r.expected_unmatched.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    for e in &r.expected_unmatched {
+        writeln!(
+            w,
+            "- **Warning**: the expected exception at line {} ({} on {}) waived nothing: {}",
+            e.line,
+            md_code(&e.action),
+            md_code(e.resource.as_deref().unwrap_or("its resource")),
+            md_message(&e.why, false)
         )?;
     }
     Ok(())
@@ -276,7 +391,7 @@ fn write_failing_rows(w: &mut dyn Write, r: &Report, outcomes: &[Outcome]) -> io
 fn write_notes(
     w: &mut dyn Write,
     r: &Report,
-    outcomes: &[Outcome],
+    outcomes: &[RowOutcome],
     features: &[&str],
 ) -> io::Result<()> {
     let notes: Vec<String> = features
@@ -285,7 +400,7 @@ fn write_notes(
             r.rows
                 .iter()
                 .zip(outcomes)
-                .any(|(row, o)| row.feature == **f && *o != Outcome::Pass)
+                .any(|(row, o)| row.feature == **f && *o != RowOutcome::Pass)
         })
         .filter_map(|f| docs_note(r, f).map(|n| format!("{f}: {n}")))
         .chain(r.notes.iter().cloned())

@@ -162,11 +162,14 @@ pub struct Row {
     pub waived: Option<String>,
 }
 
+/// Rows by verdict. A waived row (matched an expected exception) counts as `waived` only, so
+/// `pass + fail + inconclusive + waived` is the number of rows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Counts {
     pub pass: usize,
     pub fail: usize,
     pub inconclusive: usize,
+    pub waived: usize,
 }
 
 impl Counts {
@@ -175,6 +178,14 @@ impl Counts {
             Verdict::Pass => self.pass += 1,
             Verdict::Fail => self.fail += 1,
             Verdict::Inconclusive => self.inconclusive += 1,
+        }
+    }
+
+    fn add_row(&mut self, r: &Row) {
+        if r.waived.is_some() {
+            self.waived += 1;
+        } else {
+            self.add(r.verdict);
         }
     }
     /// The worst verdict: any FAIL fails, else any INCONCLUSIVE is inconclusive.
@@ -215,12 +226,75 @@ pub struct Fix {
     pub must_change: Vec<String>,
 }
 
+/// The run's verdict and exit code under the one rule ([`Report::conclude`]), which every
+/// format renders as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub verdict: Verdict,
     #[serde(flatten)]
     pub counts: Counts,
     pub total: usize,
+    /// The exit code this report gives (0, or 1 for a FAIL or an INCONCLUSIVE not allowed).
+    pub exit_code: i32,
+    /// `--allow-inconclusive` (or the service's `allow_inconclusive`): an INCONCLUSIVE verdict
+    /// exits 0 and is shown as "INCONCLUSIVE (allowed)".
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allow_inconclusive: bool,
+    /// Least-privilege findings at or above `--fail-on`, which fail the run.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub findings_failing: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// What decides the exit code besides the rows: `--allow-inconclusive` and `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Gate {
+    pub allow_inconclusive: bool,
+    pub fail_on: Option<crate::report::findings::Severity>,
+}
+
+/// What one row amounts to once waivers and `allow_inconclusive` are applied; every format
+/// shows a row by this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowOutcome {
+    Pass,
+    Fail,
+    Inconclusive,
+    /// Inconclusive, and inconclusive rows are allowed (`--allow-inconclusive`).
+    InconclusiveAllowed,
+    /// Not a pass, and matched an expected exception: shown, not counted.
+    Waived,
+}
+
+/// An expected exception (config file) that waived no row of this run: its rows pass now,
+/// fail with a reason code it does not name, or do not exist. A warning in every format; it
+/// does not change the exit code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnmatchedExpected {
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feature: Option<String>,
+    pub codes: Vec<String>,
+    pub reason: String,
+    /// Its line in the config file.
+    pub line: usize,
+    /// Why it waived nothing.
+    pub why: String,
+}
+
+/// When a replayed report's run was recorded (`check --from-snapshot`). Only a replay has it,
+/// as the last key of the report, so removing it gives the recorded JSON byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplayInfo {
+    /// RFC 3339, UTC.
+    pub recorded_at: String,
+    /// The pydynox-iam version that recorded it.
+    pub recorded_by: String,
 }
 
 /// A row where IAM's simulator and the local engine reach different answers.
@@ -261,6 +335,12 @@ pub struct Report {
     /// Grants beyond what the declared features need (`--least-privilege`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub least_privilege: Option<Vec<crate::report::findings::Finding>>,
+    /// Expected exceptions that waived no row (a warning).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expected_unmatched: Vec<UnmatchedExpected>,
+    /// Set on a replay of a saved run; always the last key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayInfo>,
 }
 
 impl Report {
@@ -280,39 +360,124 @@ impl Report {
 }
 
 impl Report {
-    /// Builds feature summaries (in the order features first appear) and the overall summary.
+    /// Builds feature summaries (in the order features first appear) and the overall summary,
+    /// under the one rule with no `--allow-inconclusive` and no `--fail-on` ([`Report::conclude`]
+    /// applies the run's).
     pub fn summarize(
         rows: &[Row],
         docs_note: impl Fn(&str) -> Option<String>,
     ) -> (Vec<FeatureSummary>, Summary) {
         let mut features: Vec<FeatureSummary> = Vec::new();
-        let mut total = Counts::default();
         for r in rows {
-            total.add(r.verdict);
-            match features.iter_mut().find(|f| f.name == r.feature) {
-                Some(f) => f.counts.add(r.verdict),
-                None => {
-                    let mut counts = Counts::default();
-                    counts.add(r.verdict);
-                    features.push(FeatureSummary {
-                        name: r.feature.clone(),
-                        verdict: Verdict::Pass,
-                        counts,
-                        docs_note: docs_note(&r.feature),
-                        fix: None,
-                    });
-                }
+            if !features.iter().any(|f| f.name == r.feature) {
+                features.push(FeatureSummary {
+                    name: r.feature.clone(),
+                    verdict: Verdict::Pass,
+                    counts: Counts::default(),
+                    docs_note: docs_note(&r.feature),
+                    fix: None,
+                });
             }
         }
-        for f in &mut features {
-            f.verdict = f.counts.verdict();
-        }
-        let summary = Summary {
-            verdict: total.verdict(),
-            total: rows.len(),
-            counts: total,
-        };
+        let summary = conclude_rows(rows, &mut features, None, Gate::default());
         (features, summary)
+    }
+
+    /// The one verdict and exit-code rule, computed once per report after expected exceptions
+    /// and least-privilege findings are in; every format renders its result as it is:
+    /// 1. the worst verdict of the rows not waived by an expected exception (PASS if none);
+    /// 2. no rows at all is INCONCLUSIVE: a run that checked nothing never passes;
+    /// 3. a least-privilege finding at or above `--fail-on` makes it FAIL (the finding is
+    ///    marked `fails`);
+    /// 4. exit 0 for PASS, and for INCONCLUSIVE with `--allow-inconclusive`; else 1.
+    ///
+    /// Feature verdicts follow rule 1 over their own rows.
+    pub fn conclude(&mut self, gate: Gate) {
+        let mut findings = self.least_privilege.take();
+        self.summary = conclude_rows(
+            &self.rows,
+            &mut self.features,
+            findings.as_deref_mut(),
+            gate,
+        );
+        self.least_privilege = findings;
+    }
+
+    /// What row `i` amounts to under the report's rule.
+    pub fn row_outcome(&self, i: usize) -> RowOutcome {
+        let row = &self.rows[i];
+        match row.verdict {
+            Verdict::Pass => RowOutcome::Pass,
+            _ if row.waived.is_some() => RowOutcome::Waived,
+            Verdict::Fail => RowOutcome::Fail,
+            Verdict::Inconclusive if self.summary.allow_inconclusive => {
+                RowOutcome::InconclusiveAllowed
+            }
+            Verdict::Inconclusive => RowOutcome::Inconclusive,
+        }
+    }
+
+    /// Every row's outcome, in row order.
+    pub fn row_outcomes(&self) -> Vec<RowOutcome> {
+        (0..self.rows.len()).map(|i| self.row_outcome(i)).collect()
+    }
+
+    /// The verdict as every format words it: `PASS`, `FAIL`, `INCONCLUSIVE`, or
+    /// `INCONCLUSIVE (allowed)` when it exits 0.
+    pub fn verdict_label(&self) -> String {
+        let s = &self.summary;
+        if s.verdict == Verdict::Inconclusive && s.exit_code == exit::PASS {
+            "INCONCLUSIVE (allowed)".to_string()
+        } else {
+            s.verdict.as_str().to_string()
+        }
+    }
+}
+
+/// [`Report::conclude`]'s rule over rows, feature summaries and findings.
+fn conclude_rows(
+    rows: &[Row],
+    features: &mut [FeatureSummary],
+    findings: Option<&mut [crate::report::findings::Finding]>,
+    gate: Gate,
+) -> Summary {
+    let mut total = Counts::default();
+    for f in features.iter_mut() {
+        f.counts = Counts::default();
+    }
+    for r in rows {
+        total.add_row(r);
+        if let Some(f) = features.iter_mut().find(|f| f.name == r.feature) {
+            f.counts.add_row(r);
+        }
+    }
+    for f in features.iter_mut() {
+        f.verdict = f.counts.verdict();
+    }
+    let mut findings_failing = 0;
+    for f in findings.into_iter().flatten() {
+        f.fails = gate.fail_on.is_some_and(|level| f.severity >= level);
+        findings_failing += usize::from(f.fails);
+    }
+    let mut verdict = total.verdict();
+    if rows.is_empty() {
+        verdict = Verdict::Inconclusive;
+    }
+    if findings_failing > 0 {
+        verdict = Verdict::Fail;
+    }
+    let exit_code = match verdict {
+        Verdict::Pass => exit::PASS,
+        Verdict::Inconclusive if gate.allow_inconclusive => exit::PASS,
+        _ => exit::FAIL,
+    };
+    Summary {
+        verdict,
+        total: rows.len(),
+        counts: total,
+        exit_code,
+        allow_inconclusive: gate.allow_inconclusive,
+        findings_failing,
     }
 }
 
@@ -324,41 +489,29 @@ pub mod exit {
     pub const FAIL: i32 = 1;
     /// Usage or input error: bad flags, unknown feature, missing resource flag, bad file.
     pub const USAGE: i32 = 2;
-    /// AWS or tool error: no credentials, principal not found, the auditor lacks a permission,
-    /// throttled beyond retries, network failure.
+    /// AWS or tool error: no credentials, principal not found in AWS, the auditor lacks a
+    /// permission, throttled beyond retries, network failure.
     pub const ERROR: i32 = 3;
+
+    /// The exit code of a run of several principals: a usage error (bad input for one
+    /// principal) outranks an AWS error, which outranks a failure.
+    pub fn worst(codes: impl IntoIterator<Item = i32>) -> i32 {
+        codes
+            .into_iter()
+            .max_by_key(|c| match *c {
+                USAGE => 3,
+                ERROR => 2,
+                FAIL => 1,
+                _ => 0,
+            })
+            .unwrap_or(PASS)
+    }
 }
 
 impl Report {
-    /// The exit code of this report, computed once from its rows: rows waived by an expected
-    /// exception do not count; an INCONCLUSIVE row fails unless inconclusive results are
-    /// allowed; a least-privilege finding at or above `fail_on` fails.
-    pub fn exit_code(
-        &self,
-        allow_inconclusive: bool,
-        fail_on: Option<crate::report::findings::Severity>,
-    ) -> i32 {
-        let worst = self
-            .rows
-            .iter()
-            .filter(|r| r.waived.is_none())
-            .map(|r| r.verdict)
-            .max()
-            .unwrap_or(Verdict::Pass);
-        let code = match worst {
-            Verdict::Pass => exit::PASS,
-            Verdict::Inconclusive if allow_inconclusive => exit::PASS,
-            _ => exit::FAIL,
-        };
-        let findings_fail = match (&self.least_privilege, fail_on) {
-            (Some(findings), Some(level)) => findings.iter().any(|f| f.severity >= level),
-            _ => false,
-        };
-        if code == exit::PASS && findings_fail {
-            exit::FAIL
-        } else {
-            code
-        }
+    /// The exit code [`Report::conclude`] computed.
+    pub fn exit_code(&self) -> i32 {
+        self.summary.exit_code
     }
 }
 
@@ -413,75 +566,301 @@ mod tests {
         );
     }
 
-    #[test]
-    fn inconclusive_never_exits_zero_unless_allowed_and_waived_rows_do_not_count() {
-        let report = |rows: Vec<Row>| Report {
+    fn report(rows: Vec<Row>) -> Report {
+        let principal = crate::grants::model::Principal {
+            kind: crate::iam::arn::PrincipalKind::Role,
+            name: "r".into(),
+            arn: "arn:aws:iam::1:role/r".into(),
+            account: "1".into(),
+            partition: "aws".into(),
+            session_arn: None,
+            boundary_arn: None,
+        };
+        let (features, summary) = Report::summarize(&rows, |_| None);
+        Report {
             schema: SCHEMA,
             tool_version: "t",
             pydynox_version: "1.3.0".into(),
             engine: "local".into(),
             engine_reason: String::new(),
-            principal: crate::grants::model::Principal {
-                kind: crate::iam::arn::PrincipalKind::Role,
-                name: "r".into(),
-                arn: "arn:aws:iam::1:role/r".into(),
-                account: "1".into(),
-                partition: "aws".into(),
-                session_arn: None,
-                boundary_arn: None,
-            },
+            principal: principal.clone(),
             region: "r".into(),
-            features: vec![],
-            summary: Report::summarize(&rows, |_| None).1,
+            features,
+            summary,
             rows,
             notes: vec![],
             disagreements: vec![],
             policies: PrincipalPolicies {
-                principal: crate::grants::model::Principal {
-                    kind: crate::iam::arn::PrincipalKind::Role,
-                    name: "r".into(),
-                    arn: "arn:aws:iam::1:role/r".into(),
-                    account: "1".into(),
-                    partition: "aws".into(),
-                    session_arn: None,
-                    boundary_arn: None,
-                },
+                principal,
                 policies: vec![],
                 boundary: None,
                 groups: vec![],
             },
             resource_policies: vec![],
             least_privilege: None,
-        };
-        let pass = report(vec![row("a", Verdict::Pass)]);
-        assert_eq!(pass.exit_code(false, None), 0);
-        let fail = report(vec![row("a", Verdict::Pass), row("b", Verdict::Fail)]);
-        assert_eq!(fail.exit_code(true, None), 1);
-        let inconclusive = report(vec![row("a", Verdict::Inconclusive)]);
-        assert_eq!(inconclusive.exit_code(false, None), 1);
-        assert_eq!(inconclusive.exit_code(true, None), 0);
-        let mut waived = fail.clone();
-        waived.rows[1].waived = Some("expected".into());
-        assert_eq!(waived.exit_code(false, None), 0);
-        let mut findings = pass.clone();
-        findings.least_privilege = Some(vec![crate::report::findings::Finding {
+            expected_unmatched: vec![],
+            replay: None,
+        }
+    }
+
+    fn finding(severity: crate::report::findings::Severity) -> crate::report::findings::Finding {
+        crate::report::findings::Finding {
             code: crate::report::findings::Code::ServiceWildcard,
-            severity: crate::report::findings::Severity::High,
+            severity,
             policy: "p".into(),
             statement: 0,
             sid: None,
             message: "m".into(),
             actions: vec![],
             resources: vec![],
-        }]);
-        assert_eq!(findings.exit_code(false, None), 0);
-        assert_eq!(
-            findings.exit_code(false, Some(crate::report::findings::Severity::High)),
-            1
+            fails: false,
+        }
+    }
+
+    /// (rows, waived row indexes, gate, findings) -> (verdict, exit code, label).
+    #[test]
+    fn one_rule_for_the_verdict_and_the_exit_code() {
+        use crate::report::findings::Severity;
+        let allow = Gate {
+            allow_inconclusive: true,
+            fail_on: None,
+        };
+        let high = Gate {
+            allow_inconclusive: false,
+            fail_on: Some(Severity::High),
+        };
+        let low = Gate {
+            allow_inconclusive: false,
+            fail_on: Some(Severity::Low),
+        };
+        type Case = (
+            Vec<Verdict>,
+            Vec<usize>,
+            Gate,
+            Vec<Severity>,
+            Verdict,
+            i32,
+            &'static str,
         );
+        let cases: Vec<Case> = vec![
+            (
+                vec![Verdict::Pass],
+                vec![],
+                Gate::default(),
+                vec![],
+                Verdict::Pass,
+                0,
+                "PASS",
+            ),
+            (
+                vec![Verdict::Pass, Verdict::Fail],
+                vec![],
+                allow,
+                vec![],
+                Verdict::Fail,
+                1,
+                "FAIL",
+            ),
+            (
+                vec![Verdict::Inconclusive],
+                vec![],
+                Gate::default(),
+                vec![],
+                Verdict::Inconclusive,
+                1,
+                "INCONCLUSIVE",
+            ),
+            (
+                vec![Verdict::Inconclusive],
+                vec![],
+                allow,
+                vec![],
+                Verdict::Inconclusive,
+                0,
+                "INCONCLUSIVE (allowed)",
+            ),
+            // A waived FAIL does not count: the run passes, and says one row was expected.
+            (
+                vec![Verdict::Pass, Verdict::Fail],
+                vec![1],
+                Gate::default(),
+                vec![],
+                Verdict::Pass,
+                0,
+                "PASS",
+            ),
+            (
+                vec![Verdict::Fail, Verdict::Inconclusive],
+                vec![0],
+                Gate::default(),
+                vec![],
+                Verdict::Inconclusive,
+                1,
+                "INCONCLUSIVE",
+            ),
+            // Nothing checked is never a PASS.
+            (
+                vec![],
+                vec![],
+                Gate::default(),
+                vec![],
+                Verdict::Inconclusive,
+                1,
+                "INCONCLUSIVE",
+            ),
+            (
+                vec![],
+                vec![],
+                allow,
+                vec![],
+                Verdict::Inconclusive,
+                0,
+                "INCONCLUSIVE (allowed)",
+            ),
+            // Findings fail the run only at or above --fail-on.
+            (
+                vec![Verdict::Pass],
+                vec![],
+                Gate::default(),
+                vec![Severity::High],
+                Verdict::Pass,
+                0,
+                "PASS",
+            ),
+            (
+                vec![Verdict::Pass],
+                vec![],
+                high,
+                vec![Severity::Medium],
+                Verdict::Pass,
+                0,
+                "PASS",
+            ),
+            (
+                vec![Verdict::Pass],
+                vec![],
+                high,
+                vec![Severity::High],
+                Verdict::Fail,
+                1,
+                "FAIL",
+            ),
+            (
+                vec![Verdict::Pass],
+                vec![],
+                low,
+                vec![Severity::Medium],
+                Verdict::Fail,
+                1,
+                "FAIL",
+            ),
+            (
+                vec![Verdict::Inconclusive],
+                vec![],
+                Gate {
+                    allow_inconclusive: true,
+                    fail_on: Some(Severity::Low),
+                },
+                vec![Severity::High],
+                Verdict::Fail,
+                1,
+                "FAIL",
+            ),
+        ];
+        for (i, (verdicts, waived, gate, severities, verdict, code, label)) in
+            cases.into_iter().enumerate()
+        {
+            let mut rows: Vec<Row> = verdicts.iter().map(|v| row("f", *v)).collect();
+            for w in waived {
+                rows[w].waived = Some("expected".into());
+            }
+            let mut r = report(rows);
+            if !severities.is_empty() {
+                r.least_privilege = Some(severities.iter().map(|s| finding(*s)).collect());
+            }
+            r.conclude(gate);
+            assert_eq!(
+                (r.summary.verdict, r.exit_code(), r.verdict_label()),
+                (verdict, code, label.to_string()),
+                "case {i}"
+            );
+            let failing = r
+                .least_privilege
+                .iter()
+                .flatten()
+                .filter(|f| f.fails)
+                .count();
+            assert_eq!(failing, r.summary.findings_failing, "case {i}");
+            let c = &r.summary.counts;
+            assert_eq!(
+                c.pass + c.fail + c.inconclusive + c.waived,
+                r.summary.total,
+                "case {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn row_outcomes_follow_the_rule() {
+        let mut rows = vec![
+            row("a", Verdict::Pass),
+            row("a", Verdict::Fail),
+            row("b", Verdict::Inconclusive),
+            row("b", Verdict::Fail),
+        ];
+        rows[3].waived = Some("x".into());
+        let mut r = report(rows);
+        r.conclude(Gate {
+            allow_inconclusive: true,
+            fail_on: None,
+        });
         assert_eq!(
-            findings.exit_code(false, Some(crate::report::findings::Severity::Low)),
-            1
+            r.row_outcomes(),
+            vec![
+                RowOutcome::Pass,
+                RowOutcome::Fail,
+                RowOutcome::InconclusiveAllowed,
+                RowOutcome::Waived
+            ]
         );
+        let b = r.features.iter().find(|f| f.name == "b").unwrap();
+        assert_eq!((b.verdict, b.counts.waived), (Verdict::Inconclusive, 1));
+    }
+
+    #[test]
+    fn every_reason_code_but_allowed_can_be_named_by_an_expected_exception() {
+        let all = [
+            ReasonCode::Allowed,
+            ReasonCode::NoAllow,
+            ReasonCode::ExplicitDeny,
+            ReasonCode::BoundaryDeny,
+            ReasonCode::ScpDeny,
+            ReasonCode::MissingContext,
+            ReasonCode::KeyPolicyNotEvaluated,
+            ReasonCode::TrustPolicyNotEvaluated,
+            ReasonCode::NoResult,
+            ReasonCode::UnknownDecision,
+            ReasonCode::ResourcePolicyDeny,
+            ReasonCode::PolicyUnreadable,
+            ReasonCode::ResourcePolicyUnreadable,
+            ReasonCode::NotEvaluable,
+            ReasonCode::EnginesDisagree,
+        ];
+        let names: Vec<&str> = all
+            .iter()
+            .filter(|c| **c != ReasonCode::Allowed)
+            .map(|c| c.as_str())
+            .collect();
+        let mut waivable = crate::needs::config::WAIVABLE_CODES.to_vec();
+        let mut names_sorted = names.clone();
+        waivable.sort_unstable();
+        names_sorted.sort_unstable();
+        assert_eq!(waivable, names_sorted);
+        for c in all {
+            assert_eq!(
+                serde_json::to_value(c).unwrap(),
+                serde_json::json!(c.as_str())
+            );
+        }
     }
 }

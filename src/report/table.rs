@@ -10,7 +10,7 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use crate::grants::model::{FetchedPolicy, PolicySource};
 use crate::needs::catalogue::ContextEntry;
-use crate::report::model::{Report, Verdict};
+use crate::report::model::{Report, RowOutcome, Verdict};
 
 /// How text output is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +40,13 @@ pub(super) fn new_table(style: TextStyle) -> Table {
     t
 }
 
-fn verdict_cell(v: Verdict, color: bool) -> Cell {
-    let c = Cell::new(v.as_str());
+fn verdict_cell(v: Verdict, outcome: RowOutcome, color: bool) -> Cell {
+    let text = match outcome {
+        RowOutcome::Waived => format!("{} (expected)", v.as_str()),
+        RowOutcome::InconclusiveAllowed => "INCONCLUSIVE (allowed)".to_string(),
+        _ => v.as_str().to_string(),
+    };
+    let c = Cell::new(text);
     if !color {
         return c;
     }
@@ -76,6 +81,7 @@ pub fn report_table(
     write_disagreements(w, report)?;
     write_notes(w, report)?;
     write_least_privilege(w, report)?;
+    write_unmatched(w, report)?;
     if show_policies {
         write_policies(w, report)?;
     }
@@ -100,6 +106,13 @@ fn write_header(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     if let Some(b) = &p.boundary_arn {
         writeln!(w, "permissions boundary: {b}")?;
     }
+    if let Some(replay) = &report.replay {
+        writeln!(
+            w,
+            "replayed from a snapshot recorded at {} by pydynox-iam {}",
+            replay.recorded_at, replay.recorded_by
+        )?;
+    }
     writeln!(w)?;
     Ok(())
 }
@@ -109,7 +122,8 @@ fn write_rows(w: &mut dyn Write, report: &Report, style: TextStyle) -> io::Resul
     let mut t = new_table(style);
     t.set_header(vec!["Feature", "Action", "Resource", "Verdict", "Why"]);
     let mut last_feature = "";
-    for r in &report.rows {
+    let outcomes = report.row_outcomes();
+    for (r, outcome) in report.rows.iter().zip(outcomes) {
         let feature = if r.feature == last_feature {
             String::new()
         } else {
@@ -125,12 +139,16 @@ fn write_rows(w: &mut dyn Write, report: &Report, style: TextStyle) -> io::Resul
         } else {
             r.action.clone()
         };
+        let reason = match &r.waived {
+            Some(expected) => format!("{}\nexpected: {expected}", r.reason),
+            None => r.reason.clone(),
+        };
         t.add_row(vec![
             Cell::new(feature),
             Cell::new(action),
             Cell::new(&r.resource),
-            verdict_cell(r.verdict, style.color),
-            Cell::new(&r.reason),
+            verdict_cell(r.verdict, outcome, style.color),
+            Cell::new(reason),
         ]);
     }
     writeln!(w, "{t}")?;
@@ -150,23 +168,48 @@ fn write_summary(w: &mut dyn Write, report: &Report, style: TextStyle) -> io::Re
     for f in &report.features {
         let v = paint(f.verdict, style.color);
         let pad = " ".repeat(14usize.saturating_sub(f.verdict.as_str().len()));
+        let expected = if f.counts.waived > 0 {
+            format!(", {} expected", f.counts.waived)
+        } else {
+            String::new()
+        };
         writeln!(
             w,
-            "  {:width$}  {v}{pad}{} pass, {} fail, {} inconclusive",
+            "  {:width$}  {v}{pad}{} pass, {} fail, {} inconclusive{expected}",
             f.name, f.counts.pass, f.counts.fail, f.counts.inconclusive
         )?;
     }
-    let s = &report.summary;
-    writeln!(
-        w,
-        "Overall: {} ({} checks: {} pass, {} fail, {} inconclusive)",
-        paint(s.verdict, style.color),
-        s.total,
-        s.counts.pass,
-        s.counts.fail,
-        s.counts.inconclusive
-    )?;
+    writeln!(w, "{}", overall_line(report, style.color))?;
     Ok(())
+}
+
+/// `Overall: VERDICT (N checks: ...) exit CODE`, from the report's one rule.
+pub fn overall_line(report: &Report, color: bool) -> String {
+    let s = &report.summary;
+    let label = report.verdict_label();
+    let painted = if color {
+        label.replacen(s.verdict.as_str(), &paint(s.verdict, true), 1)
+    } else {
+        label
+    };
+    let mut counts = format!(
+        "{} checks: {} pass, {} fail, {} inconclusive",
+        s.total, s.counts.pass, s.counts.fail, s.counts.inconclusive
+    );
+    if s.counts.waived > 0 {
+        counts.push_str(&format!(", {} expected", s.counts.waived));
+    }
+    if s.findings_failing > 0 {
+        counts.push_str(&format!(
+            "; {} least-privilege finding{} at or above --fail-on",
+            s.findings_failing,
+            if s.findings_failing == 1 { "" } else { "s" }
+        ));
+    }
+    if s.total == 0 {
+        counts.push_str("; nothing was checked, which never passes");
+    }
+    format!("Overall: {painted} ({counts}) exit {}", s.exit_code)
 }
 
 /// What would make each failing feature pass.
@@ -242,9 +285,10 @@ fn write_least_privilege(w: &mut dyn Write, report: &Report) -> io::Result<()> {
                     .as_deref()
                     .map(|s| format!(" `{s}`"))
                     .unwrap_or_default();
+                let fails = if f.fails { ", fails the run" } else { "" };
                 writeln!(
                     w,
-                    "  [{}] {}: policy `{}` statement #{}{sid}: {}",
+                    "  [{}{fails}] {}: policy `{}` statement #{}{sid}: {}",
                     f.severity.as_str(),
                     f.code.as_str(),
                     f.policy,
@@ -253,6 +297,26 @@ fn write_least_privilege(w: &mut dyn Write, report: &Report) -> io::Result<()> {
                 )?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Expected exceptions that waived nothing: a warning each.
+fn write_unmatched(w: &mut dyn Write, report: &Report) -> io::Result<()> {
+    if report.expected_unmatched.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(w, "Warning: expected exceptions that waived nothing:")?;
+    for e in &report.expected_unmatched {
+        writeln!(
+            w,
+            "  - line {}: `{}` on `{}`: {}",
+            e.line,
+            e.action,
+            e.resource.as_deref().unwrap_or("its resource"),
+            e.why
+        )?;
     }
     Ok(())
 }

@@ -124,17 +124,8 @@ fn is_aws_managed(arn: &str) -> bool {
     Arn::parse(arn).is_some_and(|a| a.account == "aws")
 }
 
-/// Whether DynamoDB tables' resource policies are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TablePolicies {
-    /// Read each table's policy (`dynamodb:GetResourcePolicy`) and evaluate it; one that
-    /// cannot be read makes that table's rows inconclusive.
-    #[default]
-    Read,
-    /// `--no-table-policy`: the user states the tables have none. Nothing is read, and every
-    /// report says so.
-    AssumeNone,
-}
+/// Whether DynamoDB tables' resource policies are read (decided by the plan).
+pub use crate::needs::plan::TablePolicies;
 
 /// Errors that stop the run even while fetching optional inputs: without a connection or
 /// credentials nothing else would work either.
@@ -171,7 +162,9 @@ pub async fn fetch_resource_policies<A: Aws>(
                 None => continue,
             },
             "role" if local => (ResourcePolicyKind::RoleTrust, c.resource.clone()),
-            "table" | "index" if tables == TablePolicies::Read => {
+            kind if crate::needs::plan::governed_by_table_policy(kind)
+                && tables == TablePolicies::Read =>
+            {
                 match crate::iam::arn::table_arn_of(&c.resource) {
                     Some(t) => (ResourcePolicyKind::DynamoDbTable, t.to_string()),
                     None => continue,

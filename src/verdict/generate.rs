@@ -129,7 +129,7 @@ fn statements<'a>(checks: impl Iterator<Item = &'a Check>, sid_suffix: &str) -> 
         let label = resource_label(c);
         let resource = policy_resource(c);
         let scope = match c.resource_kind.as_str() {
-            "table" | "index" => table_name(&c.resource).to_string(),
+            "table" | "index" | "lock-table" => table_name(&c.resource).to_string(),
             _ => String::new(),
         };
         let key = (c.resource_kind.clone(), scope);
@@ -216,6 +216,7 @@ fn resource_label(c: &Check) -> String {
     match c.resource_kind.as_str() {
         "table" => format!("Table{}", pascal(table_name(&c.resource))),
         "index" => format!("{}Indexes", pascal(table_name(&c.resource))),
+        "lock-table" => format!("LockTable{}", pascal(table_name(&c.resource))),
         "kms-key" => "Key".to_string(),
         "s3-object" => "Objects".to_string(),
         "role" => {

@@ -1,8 +1,17 @@
 //! Least privilege: what a principal's identity policies grant beyond what the declared pydynox
 //! features need (excess actions, wildcards, `NotAction`/`NotResource`, alias ARNs, action names
-//! that do not exist), as findings with stable codes and severities the user can change. Pure:
-//! takes policy text, the declared checks and the action snapshot; must not do I/O, print, or
-//! decide whether a request is allowed (that is the engine's and the simulator's job).
+//! that do not exist, object grants beyond the declared S3 prefix), as findings with stable codes
+//! and severities the user can change. Pure: takes the fetched policies, the declared checks and
+//! the action snapshot; must not do I/O or print.
+//!
+//! # Only what the principal effectively holds
+//! A grant that a Deny statement or the permissions boundary takes away is not excess: each
+//! excess action, wildcard and beyond-prefix grant is evaluated with the local engine (identity
+//! policies and boundary, through [`local`](super::local)) on representative resources (the
+//! declared ones the statement covers, and a concrete instance of each of its `Resource`
+//! patterns; for a wildcard, a resource no one names). It is dropped only when the engine denies
+//! it on every one of them without missing context or anything it cannot evaluate; a grant
+//! whose condition needs context the tool does not have is still reported.
 //!
 //! # What counts as a grant
 //! Only `Allow` statements with an `Action` element are expanded into concrete actions (with
@@ -21,14 +30,135 @@
 use std::collections::BTreeSet;
 
 use crate::engine::parse::{ActionElement, ResourceElement};
-use crate::engine::{Effect, Pattern, PolicyDocument, PolicyError, Statement};
-use crate::grants::model::FetchedPolicy;
+use crate::engine::{Decision, Effect, Pattern, PolicyDocument, PolicyError, Statement};
+use crate::grants::model::{FetchedPolicy, PrincipalPolicies};
 use crate::iam::actions::{AccessLevel, ActionInfo, SERVICES, Snapshot};
-use crate::needs::plan::Check;
+use crate::needs::plan::{Check, S3_PROBE_OBJECT};
 use crate::report::findings::{Code, Finding, sort_findings};
+use crate::verdict::local::LocalInputs;
 
-/// The services whose grants are audited for excess and wildcards.
-const AUDITED: [&str; 3] = ["dynamodb", "kms", "s3"];
+/// The services whose grants are audited for excess and wildcards: the ones pydynox calls
+/// (STS for `role_arn=`).
+const AUDITED: [&str; 4] = ["dynamodb", "kms", "s3", "sts"];
+
+/// What the principal holds once Deny statements and the boundary are applied.
+struct Effective {
+    inputs: LocalInputs,
+    /// The principal's account: probes are resources of its own account (one of another
+    /// account would be denied for want of that account's resource policy, hiding the grant).
+    account: String,
+    partition: String,
+}
+
+impl Effective {
+    fn new(held: &PrincipalPolicies) -> Effective {
+        Effective {
+            inputs: crate::verdict::local::prepare(held, &[]),
+            account: held.principal.account.clone(),
+            partition: held.principal.partition.clone(),
+        }
+    }
+
+    /// A concrete ARN a `Resource` pattern covers, in the principal's account where the
+    /// pattern leaves the account open: its wildcards filled with probe text. `None` for a
+    /// pattern that is not an ARN (`*`).
+    fn instance_of(&self, pattern: &str) -> Option<String> {
+        let segments: Vec<&str> = pattern.splitn(6, ':').collect();
+        if segments.len() != 6 || segments[0] != "arn" {
+            return None;
+        }
+        let fill = |s: &str| s.replace('*', "pydynox-iam-probe").replace('?', "x");
+        let open = |s: &str| s.contains(['*', '?']);
+        Some(
+            [
+                "arn".to_string(),
+                if open(segments[1]) {
+                    self.partition.clone()
+                } else {
+                    segments[1].to_string()
+                },
+                fill(segments[2]),
+                if open(segments[3]) {
+                    "us-east-1".to_string()
+                } else {
+                    segments[3].to_string()
+                },
+                if open(segments[4]) {
+                    self.account.clone()
+                } else {
+                    segments[4].to_string()
+                },
+                fill(segments[5]),
+            ]
+            .join(":"),
+        )
+    }
+
+    /// Resources of each type `a` takes that no policy names, in the partition, region and
+    /// account the patterns spell out (else the principal's).
+    fn every_resource_probes(
+        &self,
+        a: &ActionInfo,
+        patterns: &[&str],
+        snapshot: &Snapshot,
+    ) -> Vec<String> {
+        let Some(svc) = snapshot.service(&a.service) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for src in patterns {
+            let segments: Vec<&str> = src.splitn(6, ':').collect();
+            let literal = |i: usize| {
+                segments
+                    .get(i)
+                    .filter(|s| segments.len() == 6 && !s.is_empty() && !s.contains(['*', '?']))
+                    .map(|s| s.to_string())
+            };
+            let fill = |v: &str| match v {
+                "Partition" => literal(1).or_else(|| Some(self.partition.clone())),
+                "Region" => literal(3).or_else(|| Some("us-east-1".to_string())),
+                "Account" => literal(4).or_else(|| Some(self.account.clone())),
+                _ => None,
+            };
+            for rt in &a.resource_types {
+                if let Some(p) = svc.probe_arn(&rt.name, &fill)
+                    && !out.contains(&p)
+                {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the principal may hold `action` on `resource`: false only when the engine
+    /// denies it outright (explicit deny, or nothing left allowing it once the boundary and
+    /// Denies apply) with no missing context and nothing it could not evaluate.
+    fn holds(&self, action: &str, resource: &str) -> bool {
+        // S3 ARNs carry no account: as the bridge reads them, the bucket is the principal's
+        // account's (else the engine would take it for another account's and deny).
+        let kind = if resource.starts_with("arn:") && resource.split(':').nth(2) == Some("s3") {
+            "s3-object"
+        } else {
+            ""
+        };
+        let check = Check {
+            feature: String::new(),
+            action: action.to_string(),
+            resource: resource.to_string(),
+            resource_kind: kind.to_string(),
+            context: Vec::new(),
+        };
+        let e = self.inputs.evaluate_check(&check, None).evidence;
+        let definite = e.missing_context.is_empty() && e.unsupported.is_empty();
+        !(definite && matches!(e.decision, Decision::ExplicitDeny | Decision::ImplicitDeny))
+    }
+
+    /// Whether it holds `action` on any of `resources` (true when there are none to try).
+    fn holds_any(&self, action: &str, resources: &[String]) -> bool {
+        resources.is_empty() || resources.iter().any(|r| self.holds(action, r))
+    }
+}
 
 /// An action name no service defines, used to tell `dynamodb:*` (every action, including ones
 /// AWS adds later) from a pattern that happens to match every action known today.
@@ -44,6 +174,8 @@ struct Declared<'a> {
     features: Vec<&'a str>,
     /// Every declared check only reads.
     read_only: bool,
+    /// Declared S3 object resources under a prefix: (probe object ARN, bucket, prefix).
+    prefixed_objects: Vec<(&'a str, String, String)>,
 }
 
 impl<'a> Declared<'a> {
@@ -70,6 +202,21 @@ impl<'a> Declared<'a> {
                 && checks
                     .iter()
                     .all(|c| snapshot.lookup(&c.action).is_some_and(is_read)),
+            prefixed_objects: checks
+                .iter()
+                .filter_map(|c| {
+                    let key = c.resource.strip_prefix("arn:")?.split_once(":s3:::")?.1;
+                    let (bucket, rest) = key.split_once('/')?;
+                    let prefix = rest.strip_suffix(S3_PROBE_OBJECT)?;
+                    (!prefix.is_empty())
+                        .then(|| (c.resource.as_str(), bucket.to_string(), prefix.to_string()))
+                })
+                .fold(Vec::new(), |mut v, x| {
+                    if !v.contains(&x) {
+                        v.push(x);
+                    }
+                    v
+                }),
         }
     }
 
@@ -249,12 +396,14 @@ fn is_wildcard(pattern: &str) -> bool {
     pattern.contains(['*', '?'])
 }
 
-/// Checks every identity policy against the declared checks. Findings are sorted by severity
+/// Checks every identity policy of the principal against the declared checks, keeping only
+/// what it effectively holds (see the module's documentation). Findings are sorted by severity
 /// (high first), then policy and statement.
-pub fn analyze(policies: &[FetchedPolicy], checks: &[Check], snapshot: &Snapshot) -> Vec<Finding> {
+pub fn analyze(held: &PrincipalPolicies, checks: &[Check], snapshot: &Snapshot) -> Vec<Finding> {
     let declared = Declared::new(checks, snapshot);
+    let effective = Effective::new(held);
     let mut out = Vec::new();
-    for policy in policies {
+    for policy in &held.policies {
         match PolicyDocument::parse(&policy.text) {
             Err(e) => out.push(unparseable(policy, &e)),
             Ok(doc) => {
@@ -265,6 +414,7 @@ pub fn analyze(policies: &[FetchedPolicy], checks: &[Check], snapshot: &Snapshot
                             index: i,
                             st,
                             out: &mut out,
+                            effective: &effective,
                         };
                         check_statement(&mut ctx, &declared, snapshot);
                     }
@@ -297,6 +447,7 @@ fn unparseable(policy: &FetchedPolicy, e: &PolicyError) -> Finding {
         ),
         actions: Vec::new(),
         resources: Vec::new(),
+        fails: false,
     }
 }
 
@@ -305,6 +456,7 @@ struct StatementCtx<'a> {
     index: usize,
     st: &'a Statement,
     out: &'a mut Vec<Finding>,
+    effective: &'a Effective,
 }
 
 impl StatementCtx<'_> {
@@ -318,6 +470,7 @@ impl StatementCtx<'_> {
             message,
             actions,
             resources,
+            fails: false,
         });
     }
 }
@@ -378,6 +531,24 @@ fn check_statement(ctx: &mut StatementCtx<'_>, declared: &Declared<'_>, snapshot
         expansions.push((src, found));
     }
 
+    // A service wildcard the boundary or a Deny takes away (tried with an action no service
+    // has, on a resource the statement covers) grants nothing new.
+    let probes: Vec<String> = if scope.negated {
+        Vec::new()
+    } else {
+        scope
+            .patterns
+            .iter()
+            .map(|(src, _)| ctx.effective.instance_of(src).unwrap_or_else(|| "*".into()))
+            .collect()
+    };
+    wildcard_services.retain(|svc| {
+        ctx.effective
+            .holds_any(&format!("{svc}:{PROBE_ACTION}"), &probes)
+    });
+    if wildcard_services.is_empty() {
+        service_wildcards.clear();
+    }
     if !service_wildcards.is_empty() {
         let services: Vec<&str> = wildcard_services.into_iter().collect();
         ctx.push(
@@ -395,6 +566,88 @@ fn check_statement(ctx: &mut StatementCtx<'_>, declared: &Declared<'_>, snapshot
     resource_wildcard(ctx, &scope, &expansions, snapshot);
     kms_alias_resource(ctx, &scope, &expansions, snapshot);
     excess(ctx, &scope, &expansions, declared, snapshot);
+    beyond_prefix(ctx, &scope, &expansions, declared, snapshot);
+}
+
+/// `beyond-prefix`: an object action the declared S3 attribute needs, granted on a pattern that
+/// also covers objects outside the prefix pydynox writes under (the whole bucket `media/*`, or
+/// `media/docs*`, which also covers `media/docs-private/...`), where the principal holds it there.
+fn beyond_prefix(
+    ctx: &mut StatementCtx<'_>,
+    scope: &Scope,
+    expansions: &[(&str, Vec<&ActionInfo>)],
+    declared: &Declared<'_>,
+    snapshot: &Snapshot,
+) {
+    if scope.negated {
+        return;
+    }
+    let mut actions: Vec<String> = Vec::new();
+    let mut resources: Vec<String> = Vec::new();
+    let mut prefixes: Vec<String> = Vec::new();
+    for (object, bucket, prefix) in &declared.prefixed_objects {
+        if !scope.covers(object) {
+            continue;
+        }
+        // Objects outside the prefix: a sibling at the bucket's root, and one whose key shares
+        // the prefix's text but not its `/`.
+        let outside: Vec<String> = [
+            format!("arn:aws:s3:::{bucket}/pydynox-iam-outside-prefix"),
+            format!(
+                "arn:aws:s3:::{bucket}/{}-pydynox-iam-outside",
+                prefix.trim_end_matches('/')
+            ),
+        ]
+        .into_iter()
+        .filter(|o| {
+            let key = o.split_once(":::").map(|x| x.1).unwrap_or_default();
+            !key.split_once('/')
+                .is_some_and(|(_, k)| k.starts_with(prefix.as_str()))
+        })
+        .filter(|o| scope.covers(o))
+        .collect();
+        if outside.is_empty() {
+            continue;
+        }
+        for (src, p) in &scope.patterns {
+            if p.matches(object) && outside.iter().any(|o| p.matches(o)) && !resources.contains(src)
+            {
+                resources.push(src.clone());
+            }
+        }
+        for a in expansions.iter().flat_map(|(_, f)| f.iter()) {
+            let name = a.full_name();
+            if a.service == "s3"
+                && a.takes("object")
+                && declared.needs(a)
+                && snapshot.lookup(&name).is_some()
+                && !actions.contains(&name)
+                && ctx.effective.holds_any(&name, &outside)
+            {
+                actions.push(name);
+            }
+        }
+        let p = format!("{bucket}/{prefix}");
+        if !prefixes.contains(&p) {
+            prefixes.push(p);
+        }
+    }
+    if actions.is_empty() {
+        return;
+    }
+    actions.sort();
+    ctx.push(
+        Code::BeyondPrefix,
+        format!(
+            "grants {} on {}, which covers objects outside the prefix pydynox writes under ({}); grant `arn:aws:s3:::{}*` instead",
+            backticked(&actions),
+            backticked(&resources),
+            backticked(&prefixes),
+            prefixes[0]
+        ),
+        actions,
+        resources,
+    );
 }
 
 fn unknown_action(ctx: &mut StatementCtx<'_>, src: &str, snapshot: &Snapshot) {
@@ -434,7 +687,14 @@ fn resource_wildcard(
     for (src, found) in expansions {
         let mut hit = false;
         for a in found.iter().filter(|a| !a.resource_types.is_empty()) {
-            for r in scope.wildcards_for(a, snapshot) {
+            let wild = scope.wildcards_for(a, snapshot);
+            // Held on a resource nobody names (each type's probe), or the wildcard grants
+            // nothing beyond what the boundary and Denies leave.
+            let probes = ctx.effective.every_resource_probes(a, &wild, snapshot);
+            if wild.is_empty() || !ctx.effective.holds_any(&a.full_name(), &probes) {
+                continue;
+            }
+            for r in wild {
                 hit = true;
                 if !resources.iter().any(|x| x == r) {
                     resources.push(r.to_string());
@@ -451,7 +711,7 @@ fn resource_wildcard(
     ctx.push(
         Code::ResourceWildcard,
         format!(
-            "grants {} on {}, which covers every resource of the service; name the table, index, key or object ARNs the service uses instead",
+            "grants {} on {}, which covers every resource of the service; name the table, index, key, object or role ARNs the service uses instead",
             backticked(&actions),
             backticked(&resources)
         ),
@@ -529,9 +789,44 @@ fn excess(
             })
             || scope.covers_every_resource_of(a, snapshot)
     };
+    // Where the statement grants it: the declared resources it covers, an instance of each of
+    // its patterns, or `*` for an action without a resource type.
+    let representatives = |a: &ActionInfo| -> Vec<String> {
+        if a.resource_types.is_empty() {
+            return vec!["*".to_string()];
+        }
+        let mut out: Vec<String> = declared
+            .resources
+            .iter()
+            .filter(|r| {
+                snapshot
+                    .resource_type_of(&a.service, r)
+                    .is_some_and(|t| a.takes(t))
+                    && scope.covers(r)
+            })
+            .map(|r| r.to_string())
+            .collect();
+        if !scope.negated {
+            out.extend(
+                scope
+                    .patterns
+                    .iter()
+                    .filter_map(|(src, _)| ctx.effective.instance_of(src)),
+            );
+            let sources: Vec<&str> = scope.patterns.iter().map(|(s, _)| s.as_str()).collect();
+            out.extend(
+                ctx.effective
+                    .every_resource_probes(a, &sources, snapshot)
+                    .into_iter()
+                    .filter(|p| scope.covers(p)),
+            );
+        }
+        out
+    };
     let (writes, reads): (Vec<&ActionInfo>, Vec<&ActionInfo>) = granted
         .into_iter()
         .filter(|a| !declared.needs(a) && in_scope(a))
+        .filter(|a| ctx.effective.holds_any(&a.full_name(), &representatives(a)))
         .partition(|a| declared.read_only && !is_read(a));
     let names = |v: &[&ActionInfo]| v.iter().map(|a| a.full_name()).collect::<Vec<_>>();
     if !writes.is_empty() {
@@ -595,6 +890,7 @@ mod tests {
             bucket: Some("media".into()),
             prefix: "uploads/".into(),
             assume_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/pydynox-target")),
+            lock_table: None,
         };
         let plan = CheckPlan {
             principal: PrincipalSelector::Caller,
@@ -602,6 +898,7 @@ mod tests {
             version: cat.newest(),
             resources,
             extra_context: vec![],
+            notes: vec![],
         };
         let env = Env {
             partition: "aws".into(),
@@ -624,10 +921,28 @@ mod tests {
         }
     }
 
+    fn held(policies: Vec<FetchedPolicy>, boundary: Option<FetchedPolicy>) -> PrincipalPolicies {
+        let principal = crate::grants::model::Principal {
+            kind: crate::iam::arn::PrincipalKind::Role,
+            name: "app".into(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:role/app"),
+            account: ACCOUNT.into(),
+            partition: "aws".into(),
+            session_arn: None,
+            boundary_arn: None,
+        };
+        PrincipalPolicies {
+            principal,
+            policies,
+            boundary,
+            groups: vec![],
+        }
+    }
+
     fn run(features: &[&str], statements: &str) -> Vec<Finding> {
         let text = format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#);
         analyze(
-            &[policy("app", &text)],
+            &held(vec![policy("app", &text)], None),
             &checks(features),
             Snapshot::embedded(),
         )
@@ -844,8 +1159,100 @@ mod tests {
         Case {
             name: "other services' wildcards",
             features: &["crud"],
-            statements: r#"{"Effect":"Allow","Action":["logs:*","sts:*"],"Resource":"*"}"#,
+            statements: r#"{"Effect":"Allow","Action":["logs:*","ec2:*"],"Resource":"*"}"#,
             code: Code::ServiceWildcard,
+            fires: None,
+        },
+        Case {
+            name: "SearchVectors, newer than the action snapshot, is an action",
+            features: &["crud"],
+            statements: r#"{"Effect":"Allow","Action":"dynamodb:SearchVectors","Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/users/index/v"}"#,
+            code: Code::UnknownAction,
+            fires: None,
+        },
+        // STS, which pydynox calls for role_arn=
+        Case {
+            name: "sts:* on *",
+            features: &["crud"],
+            statements: r#"{"Effect":"Allow","Action":"sts:*","Resource":"*"}"#,
+            code: Code::ServiceWildcard,
+            fires: Some(&["sts:*"]),
+        },
+        Case {
+            name: "AssumeRole on role/* beyond the declared role",
+            features: &["assume-role"],
+            statements: r#"{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/*"}"#,
+            code: Code::ResourceWildcard,
+            fires: Some(&["sts:AssumeRole"]),
+        },
+        Case {
+            name: "AssumeRole on the declared role only",
+            features: &["assume-role"],
+            statements: r#"{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/pydynox-target"}"#,
+            code: Code::ResourceWildcard,
+            fires: None,
+        },
+        Case {
+            name: "AssumeRole granted but no role declared",
+            features: &["crud"],
+            statements: r#"{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/other"}"#,
+            code: Code::ExcessAction,
+            fires: Some(&["sts:AssumeRole"]),
+        },
+        // beyond-prefix
+        Case {
+            name: "whole bucket beside a declared prefix",
+            features: &["s3-attribute"],
+            statements: r#"{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject","s3:AbortMultipartUpload"],"Resource":"arn:aws:s3:::media/*"}"#,
+            code: Code::BeyondPrefix,
+            fires: Some(&[
+                "s3:AbortMultipartUpload",
+                "s3:DeleteObject",
+                "s3:GetObject",
+                "s3:PutObject",
+            ]),
+        },
+        Case {
+            name: "prefix without its slash covers siblings",
+            features: &["s3-attribute"],
+            statements: r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::media/uploads*"}"#,
+            code: Code::BeyondPrefix,
+            fires: Some(&["s3:GetObject"]),
+        },
+        Case {
+            name: "exactly the prefix",
+            features: &["s3-attribute"],
+            statements: r#"{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::media/uploads/*"}"#,
+            code: Code::BeyondPrefix,
+            fires: None,
+        },
+        Case {
+            name: "whole bucket, but a Deny keeps it to the prefix",
+            features: &["s3-attribute"],
+            statements: r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::media/*"},{"Effect":"Deny","Action":"s3:*","NotResource":"arn:aws:s3:::media/uploads/*"}"#,
+            code: Code::BeyondPrefix,
+            fires: None,
+        },
+        // only what is effectively held
+        Case {
+            name: "excess a Deny takes away",
+            features: &["crud"],
+            statements: r#"{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:DeleteTable"],"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/users"},{"Effect":"Deny","Action":"dynamodb:DeleteTable","Resource":"*"}"#,
+            code: Code::ExcessAction,
+            fires: None,
+        },
+        Case {
+            name: "excess a conditioned Deny may not take away",
+            features: &["crud"],
+            statements: r#"{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:DeleteTable"],"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/users"},{"Effect":"Deny","Action":"dynamodb:DeleteTable","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"x"}}}"#,
+            code: Code::ExcessAction,
+            fires: Some(&["dynamodb:DeleteTable"]),
+        },
+        Case {
+            name: "a resource wildcard a Deny narrows to the declared table",
+            features: &["crud"],
+            statements: r#"{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"},{"Effect":"Deny","Action":"dynamodb:*","NotResource":"arn:aws:dynamodb:us-east-1:123456789012:table/users"}"#,
+            code: Code::ResourceWildcard,
             fires: None,
         },
         // allow-not-action
@@ -994,7 +1401,7 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","Action":"a:b","Resource":"*"},{"Effect":"allow","Action":"a:b","Resource":"*"}]}"#,
         );
         let findings = analyze(
-            &[good.clone(), bad_json, bad_stmt],
+            &held(vec![good.clone(), bad_json, bad_stmt], None),
             &checks(&["crud"]),
             Snapshot::embedded(),
         );
@@ -1010,7 +1417,11 @@ mod tests {
             hits[1].message
         );
         assert!(hits.iter().all(|f| f.severity == Severity::High));
-        let only_good = analyze(&[good], &checks(&["crud"]), Snapshot::embedded());
+        let only_good = analyze(
+            &held(vec![good], None),
+            &checks(&["crud"]),
+            Snapshot::embedded(),
+        );
         assert!(of(&only_good, Code::PolicyUnparseable).is_empty());
     }
 
@@ -1072,7 +1483,7 @@ mod tests {
     ]
 }"#;
         let findings = analyze(
-            &[policy("pydynox-complete-example", docs_policy)],
+            &held(vec![policy("pydynox-complete-example", docs_policy)], None),
             &checks(&["crud"]),
             Snapshot::embedded(),
         );
@@ -1191,5 +1602,60 @@ mod tests {
         assert_eq!(v["severity"], "medium");
         assert_eq!(v["sid"], "S");
         assert_eq!(v["actions"][0], "dynamodb:DeleteTable");
+    }
+
+    #[test]
+    fn a_boundary_takes_away_what_it_does_not_allow() {
+        let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/users"}]}"#;
+        let boundary = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem","dynamodb:UpdateItem","dynamodb:DeleteItem"],"Resource":"*"}]}"#;
+        let without = analyze(
+            &held(vec![policy("app", text)], None),
+            &checks(&["crud"]),
+            Snapshot::embedded(),
+        );
+        assert!(!of(&without, Code::ServiceWildcard).is_empty());
+        assert!(!of(&without, Code::ExcessAction).is_empty());
+        let mut b = policy("boundary", boundary);
+        b.source = PolicySource::Boundary {
+            arn: format!("arn:aws:iam::{ACCOUNT}:policy/boundary"),
+            version: "v1".into(),
+        };
+        let with = analyze(
+            &held(vec![policy("app", text)], Some(b)),
+            &checks(&["crud"]),
+            Snapshot::embedded(),
+        );
+        assert!(of(&with, Code::ServiceWildcard).is_empty(), "{with:?}");
+        assert!(of(&with, Code::ExcessAction).is_empty(), "{with:?}");
+    }
+
+    /// Probes are resources of the principal's own account: a probe in another account would
+    /// be denied for want of that account's resource policy, and the wildcard would go unsaid.
+    #[test]
+    fn wildcards_are_probed_in_the_principals_account() {
+        let text = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["dynamodb:GetItem","sts:AssumeRole"],"Resource":"*"},
+            {"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:*:*:key/*"}]}"#;
+        let mut h = held(vec![policy("app", text)], None);
+        h.principal.account = "444455556666".into();
+        h.principal.arn = "arn:aws:iam::444455556666:role/app".into();
+        let findings = analyze(&h, &checks(&["crud"]), Snapshot::embedded());
+        let wild = of(&findings, Code::ResourceWildcard);
+        assert_eq!(wild.len(), 2, "{findings:#?}");
+        assert!(
+            wild.iter()
+                .any(|f| f.actions.contains(&"dynamodb:GetItem".to_string()))
+        );
+        assert!(
+            wild.iter()
+                .any(|f| f.actions.contains(&"sts:AssumeRole".to_string()))
+        );
+        let excess = of(&findings, Code::ExcessAction);
+        assert!(
+            excess
+                .iter()
+                .any(|f| f.actions.contains(&"kms:Decrypt".to_string())),
+            "{findings:#?}"
+        );
     }
 }

@@ -186,13 +186,15 @@ fn resource_policy_for(
             check.resource.clone(),
             ResourcePolicyMode::KmsKeyPolicy,
         )),
-        "table" | "index" => crate::iam::arn::table_arn_of(&check.resource).map(|t| {
-            (
-                ResourcePolicyKind::DynamoDbTable,
-                t.to_string(),
-                ResourcePolicyMode::Standard,
-            )
-        }),
+        kind if crate::needs::plan::governed_by_table_policy(kind) => {
+            crate::iam::arn::table_arn_of(&check.resource).map(|t| {
+                (
+                    ResourcePolicyKind::DynamoDbTable,
+                    t.to_string(),
+                    ResourcePolicyMode::Standard,
+                )
+            })
+        }
         _ => None,
     }
 }

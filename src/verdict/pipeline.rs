@@ -291,7 +291,7 @@ pub async fn run_cached<A: Aws>(
         key_arn,
     };
     let checks = expand(ctx.catalogue, plan, &env);
-    evaluate_checks(
+    let mut report = evaluate_checks(
         aws,
         ctx,
         (engine, engine_reason),
@@ -302,7 +302,10 @@ pub async fn run_cached<A: Aws>(
         &plan.version.to_string(),
         cache,
     )
-    .await
+    .await?;
+    // What the plan itself says (features `all` left out, the stored prefix) comes first.
+    report.notes.splice(0..0, plan.notes.iter().cloned());
+    Ok(report)
 }
 
 /// Fetches what the chosen engine needs for a resolved principal and answers the given
@@ -389,6 +392,8 @@ pub async fn evaluate_checks<A: Aws>(
         policies,
         resource_policies,
         least_privilege: None,
+        expected_unmatched: Vec::new(),
+        replay: None,
     })
 }
 
@@ -436,7 +441,10 @@ fn run_notes(
     {
         notes.push("IAM's simulator does not see table or bucket policies; rows on a resource that has one were also evaluated by the local engine, and pass only if both allow".into());
     }
-    if (has("table") || has("index")) && ctx.table_policies == TablePolicies::AssumeNone {
+    let table_kind = checks
+        .iter()
+        .any(|c| crate::needs::plan::governed_by_table_policy(&c.resource_kind));
+    if table_kind && ctx.table_policies == TablePolicies::AssumeNone {
         notes.push(
             "DynamoDB table resource policies were not read (--no-table-policy); a Deny in one would not show here"
                 .into(),

@@ -230,8 +230,10 @@ fn requests() -> Vec<Request> {
             bucket: Some("app-attachments".into()),
             prefix: "orders/".into(),
             assume_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/app-orders-reader")),
+            lock_table: None,
         },
         extra_context: vec![],
+        notes: vec![],
     };
     let env = Env {
         partition: "aws".into(),
