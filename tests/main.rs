@@ -9,7 +9,6 @@ mod common;
 mod architecture;
 
 // Every way found to make the tool say PASS where AWS denies (fleets, saved runs, exceptions).
-mod adversarial_fleets;
 
 // engine/ and iam/: conformance cases, laws, fuzz regressions; the action list vs the catalogue.
 mod catalogue_actions;
