@@ -503,17 +503,38 @@ async fn an_assumed_role_session_arn_is_resolved_to_the_role_with_its_path() {
         "--format",
         "json",
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    // A session's own session policies (if it was created with any) cap it, and nothing
+    // reads them: not a PASS unless the user states it has none (issue 17, case 5).
+    assert_eq!(run.code, 1, "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["principal"]["arn"], arn.as_str());
     assert_eq!(report["principal"]["session_arn"], session.as_str());
-    assert!(
-        report["notes"]
-            .as_array()
+    for r in report["rows"].as_array().unwrap() {
+        assert_eq!(r["verdict"], "INCONCLUSIVE", "{r:#}");
+        assert_eq!(r["code"], "session-policy-not-evaluated", "{r:#}");
+        assert!(
+            r["reason"]
+                .as_str()
+                .unwrap()
+                .contains("--no-session-policy")
+        );
+    }
+    let run = pydynox_iam(&[
+        "check",
+        "--principal",
+        &session,
+        "--no-session-policy",
+        "--features",
+        "ping",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.json()["notes"].as_array().unwrap().iter().any(|n| {
+        n.as_str()
             .unwrap()
-            .iter()
-            .any(|n| n.as_str().unwrap().contains("session policies"))
-    );
+            .contains("no session policy (--no-session-policy)")
+    }));
     // --role accepts the session ARN too.
     let run = pydynox_iam(&[
         "check",

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::grants::model::{SimRequest, SimResult};
+use crate::grants::model::{BucketEncryption, SimRequest, SimResult};
 use crate::grants::sdk::decode_policy_document;
 use crate::grants::source::{Aws, AwsError, Entity, Owner};
 use crate::iam::arn::{PrincipalKind, PrincipalRef};
@@ -365,7 +365,13 @@ impl Aws for OfflineAccount {
         })
     }
 
-    async fn get_bucket_policy(&self, _bucket: &str) -> Result<Option<String>, AwsError> {
+    /// Offline, the owner cannot be checked ([`Aws::verifies_bucket_owner`] is false): the
+    /// answer is the given file's, whoever owns the bucket.
+    async fn get_bucket_policy(
+        &self,
+        _bucket: &str,
+        _expected_owner: Option<&str>,
+    ) -> Result<Option<String>, AwsError> {
         match &self.bucket_policy {
             BucketPolicyInput::Document(t) => Ok(Some(t.clone())),
             BucketPolicyInput::None => Ok(None),
@@ -373,6 +379,16 @@ impl Aws for OfflineAccount {
                 "no bucket policy was given; pass --bucket-policy-file, or --no-bucket-policy if the bucket has none".into(),
             )),
         }
+    }
+
+    async fn get_bucket_encryption(
+        &self,
+        bucket: &str,
+        _expected_owner: Option<&str>,
+    ) -> Result<BucketEncryption, AwsError> {
+        Err(offline(format!(
+            "the default encryption of bucket `{bucket}` is not known offline"
+        )))
     }
 
     async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
