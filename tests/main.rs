@@ -20,6 +20,7 @@ mod fuzz_regressions;
 mod adapter_mock;
 mod iac_reader;
 mod offline;
+mod simulator_path;
 
 // report/ and verdict/: rendered reports (snapshots), CI formats, generated policies.
 mod generate_roundtrip;

@@ -1180,6 +1180,104 @@ mod tests {
         assert!(!c.get_origin("endpoint_url").is_client_config());
     }
 
+    /// Both response shapes, with the organization and boundary details wherever AWS puts
+    /// them: nothing is dropped, and an action-level decision no resource explains is kept.
+    #[test]
+    fn evaluation_results_keep_every_detail_in_both_shapes() {
+        use aws_sdk_iam::types::{
+            EvaluationResult, OrganizationsDecisionDetail, PermissionsBoundaryDecisionDetail,
+            PolicyEvaluationDecisionType as D, ResourceSpecificResult,
+        };
+        let boundary = |b| {
+            PermissionsBoundaryDecisionDetail::builder()
+                .allowed_by_permissions_boundary(b)
+                .build()
+        };
+        let rs = |name: &str, d: D| {
+            ResourceSpecificResult::builder()
+                .eval_resource_name(name)
+                .eval_resource_decision(d)
+        };
+        // Per-resource shape: the action level is stricter than both resources.
+        let r = EvaluationResult::builder()
+            .eval_action_name("dynamodb:GetItem")
+            .eval_resource_name("*")
+            .eval_decision(D::ImplicitDeny)
+            .organizations_decision_detail(
+                OrganizationsDecisionDetail::builder()
+                    .allowed_by_organizations(false)
+                    .build(),
+            )
+            .permissions_boundary_decision_detail(boundary(false))
+            .missing_context_values("aws:SourceIp")
+            .resource_specific_results(rs("a", D::Allowed).build().unwrap())
+            .resource_specific_results(
+                rs("b", D::Allowed)
+                    .permissions_boundary_decision_detail(boundary(true))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let out = read_evaluation_result(&r);
+        assert_eq!(out.len(), 2);
+        for x in &out {
+            assert_eq!(x.allowed_by_organizations, Some(false));
+            assert_eq!(x.unexplained_top_decision, Some(SimDecision::ImplicitDeny));
+            assert_eq!(x.missing_context, vec!["aws:SourceIp".to_string()]);
+            // The stricter of the action-level and per-resource boundary details.
+            assert_eq!(x.allowed_by_boundary, Some(false));
+        }
+        // One resource denied explains the action-level deny.
+        let r = EvaluationResult::builder()
+            .eval_action_name("dynamodb:GetItem")
+            .eval_decision(D::ImplicitDeny)
+            .resource_specific_results(rs("a", D::Allowed).build().unwrap())
+            .resource_specific_results(rs("b", D::ImplicitDeny).build().unwrap())
+            .build()
+            .unwrap();
+        assert!(
+            read_evaluation_result(&r)
+                .iter()
+                .all(|x| x.unexplained_top_decision.is_none())
+        );
+        // The older shape; a missing resource name answers no check.
+        let r = EvaluationResult::builder()
+            .eval_action_name("dynamodb:GetItem")
+            .eval_decision(D::from("no value was set"))
+            .build()
+            .unwrap();
+        let out = read_evaluation_result(&r);
+        assert_eq!(out[0].resource, "");
+        assert_eq!(
+            out[0].decision,
+            SimDecision::Other("no value was set".into())
+        );
+    }
+
+    #[test]
+    fn paging_ends_only_where_iam_says_and_never_loops() {
+        let mut p = Pages::new("iam:ListRolePolicies");
+        assert_eq!(p.next(false, None).unwrap(), None);
+        // A marker on the last page is not followed.
+        assert_eq!(p.next(false, Some("m0")).unwrap(), None);
+        assert_eq!(p.next(true, Some("m1")).unwrap().as_deref(), Some("m1"));
+        assert_eq!(p.next(true, Some("m2")).unwrap().as_deref(), Some("m2"));
+        for (truncated, marker) in [(true, None), (true, Some("")), (true, Some("m1"))] {
+            let err = p.next(truncated, marker).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    AwsError::BadResponse {
+                        action: "iam:ListRolePolicies",
+                        ..
+                    }
+                ),
+                "{marker:?}: {err:?}"
+            );
+        }
+    }
+
     #[test]
     fn decodes_url_encoded_documents() {
         let raw = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";

@@ -378,7 +378,13 @@ impl LocalInputs {
             resource_account,
         };
         let identity_eval = evaluate(&identity_only, &req);
-        let identity_outcome = outcome(&identity_eval);
+        // The identity side alone, comparable with IAM's simulator, which evaluates a role's
+        // identity policies and boundary as if the resource were in its account.
+        let same_account = PolicySet {
+            resource_account: Some(self.principal_account.clone()),
+            ..identity_only.clone()
+        };
+        let identity_outcome = outcome(&evaluate(&same_account, &req));
 
         let verdict = |verdict, code, reason: String, e: &Evaluation| LocalVerdict {
             verdict,

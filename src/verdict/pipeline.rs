@@ -988,3 +988,69 @@ fn simulator_note(stated: &Statements, org: OrgStatus) -> String {
     }
     note
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An endpoint is an emulator on this machine only when its parsed host is a loopback
+    /// address or `localhost`; a name is never a reason (see [`classify_endpoint`]).
+    #[test]
+    fn endpoints_are_classified_by_their_parsed_host() {
+        let table = [
+            (None, Endpoint::Aws),
+            (Some("https://iam.amazonaws.com"), Endpoint::Aws),
+            (Some("https://iam-fips.amazonaws.com/"), Endpoint::Aws),
+            (Some("https://IAM.AmazonAWS.com."), Endpoint::Aws),
+            (
+                Some("https://iam.cn-north-1.amazonaws.com.cn"),
+                Endpoint::Aws,
+            ),
+            (Some("https://sts.us-east-1.api.aws"), Endpoint::Aws),
+            (Some("http://127.0.0.1:4566"), Endpoint::Loopback),
+            (Some("http://127.1:4566"), Endpoint::Loopback),
+            (Some("http://127.8.9.10"), Endpoint::Loopback),
+            (Some("http://localhost:4566"), Endpoint::Loopback),
+            (Some("http://LOCALHOST.:4566"), Endpoint::Loopback),
+            (Some("http://[::1]:4566"), Endpoint::Loopback),
+            (Some("http://[::ffff:127.0.0.1]:4566"), Endpoint::Loopback),
+            // Names that merely contain the words are other hosts.
+            (Some("https://localstack.example.com"), Endpoint::Other),
+            (Some("http://localstack:4566"), Endpoint::Other),
+            (Some("https://localhost.example.com"), Endpoint::Other),
+            (Some("https://notlocalhost"), Endpoint::Other),
+            (Some("https://127.0.0.1.nip.io"), Endpoint::Other),
+            (Some("http://localhost@iam.example.com"), Endpoint::Other),
+            (Some("http://iam.example.com/?localhost"), Endpoint::Other),
+            (Some("https://amazonaws.com.example.com"), Endpoint::Other),
+            (Some("https://evilamazonaws.com"), Endpoint::Other),
+            (Some("http://0.0.0.0:4566"), Endpoint::Other),
+            (Some("http://10.0.0.5:4566"), Endpoint::Other),
+            (Some("not a url"), Endpoint::Other),
+            (Some("localhost:4566"), Endpoint::Other),
+        ];
+        for (endpoint, want) in table {
+            assert_eq!(classify_endpoint(endpoint), want, "{endpoint:?}");
+            assert_eq!(is_local_endpoint(endpoint), want == Endpoint::Loopback);
+        }
+    }
+
+    #[test]
+    fn auto_picks_the_engine_by_endpoint_and_never_the_stub_alone() {
+        let pick = |e: Option<&str>| resolve_engine(EngineChoice::Auto, true, e).unwrap().0;
+        assert_eq!(pick(None), EngineChoice::Auto);
+        assert_eq!(pick(Some("http://127.0.0.1:4566")), EngineChoice::Local);
+        assert_eq!(pick(Some("http://localstack:4566")), EngineChoice::Both);
+        assert_eq!(
+            resolve_engine(EngineChoice::Auto, false, None).unwrap().0,
+            EngineChoice::Local
+        );
+        assert!(resolve_engine(EngineChoice::Aws, false, None).is_err());
+        assert_eq!(
+            resolve_engine(EngineChoice::Aws, true, Some("http://127.0.0.1:1"))
+                .unwrap()
+                .0,
+            EngineChoice::Aws
+        );
+    }
+}
