@@ -18,6 +18,7 @@ mod fuzz_regressions;
 // grants/: the SDK adapter on mocked responses; policy files and authorization details;
 // infrastructure templates and plans.
 mod adapter_mock;
+mod adversarial_pipeline;
 mod iac_reader;
 mod offline;
 mod simulator_path;

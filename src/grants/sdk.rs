@@ -946,7 +946,7 @@ impl SdkAws {
     /// `ExpectedBucketOwner`: "If the account ID that you provide does not match the actual
     /// owner of the bucket, the request fails with the HTTP status code 403 Forbidden (access
     /// denied)" (S3 API reference, GetBucketPolicy), so an answer confirms the owner; a 403
-    /// cannot tell a wrong owner from a missing permission, and the message says both.
+    /// cannot tell a wrong owner from a missing permission (the caller's reasons say both).
     async fn bucket_policy(
         &self,
         bucket: &str,
@@ -962,9 +962,10 @@ impl SdkAws {
         {
             Ok(out) => Ok(out.policy().map(str::to_string)),
             Err(e) if e.code() == Some("NoSuchBucketPolicy") => Ok(None),
-            Err(e) => Err(owner_hint(
-                map_sdk_error("s3:GetBucketPolicy", || format!("bucket `{bucket}`"), e),
-                expected_owner,
+            Err(e) => Err(map_sdk_error(
+                "s3:GetBucketPolicy",
+                || format!("bucket `{bucket}`"),
+                e,
             )),
         }
     }
@@ -991,13 +992,10 @@ impl SdkAws {
                 return Ok(BucketEncryption::S3Managed);
             }
             Err(e) => {
-                return Err(owner_hint(
-                    map_sdk_error(
-                        "s3:GetEncryptionConfiguration",
-                        || format!("bucket `{bucket}`"),
-                        e,
-                    ),
-                    expected_owner,
+                return Err(map_sdk_error(
+                    "s3:GetEncryptionConfiguration",
+                    || format!("bucket `{bucket}`"),
+                    e,
                 ));
             }
         };
@@ -1060,20 +1058,6 @@ impl SdkAws {
                 action: "iam:GetRole",
                 message: format!("role `{role_name}` has no trust policy"),
             })
-    }
-}
-
-/// An S3 AccessDenied under an expected-owner check may mean the bucket belongs to another
-/// account: the message says so.
-fn owner_hint(e: AwsError, expected_owner: Option<&str>) -> AwsError {
-    match (e, expected_owner) {
-        (AwsError::AccessDenied { action, message }, Some(owner)) => AwsError::AccessDenied {
-            action,
-            message: format!(
-                "{message}; or the bucket is not owned by account {owner} (the read was made with ExpectedBucketOwner {owner}; if another account owns it, say which with --bucket-owner)"
-            ),
-        },
-        (e, _) => e,
     }
 }
 

@@ -136,6 +136,14 @@ pub enum TablePolicies {
     AssumeNone,
 }
 
+/// What a refused bucket read may also mean: S3's expected-owner check refuses (403) a bucket
+/// owned by another account than the one expected.
+pub fn owner_hint(expected_owner: &str) -> String {
+    format!(
+        "it was read with ExpectedBucketOwner {expected_owner}, which S3 refuses if another account owns the bucket: if one does, say which with --bucket-owner ACCOUNT"
+    )
+}
+
 /// Errors that stop the run even while fetching optional inputs: without a connection or
 /// credentials nothing else would work either.
 pub fn is_fatal(e: &AwsError) -> bool {
@@ -210,7 +218,14 @@ pub async fn fetch_resource_policies<A: Aws>(
                 match read {
                     Ok(Some(text)) => ResourcePolicyState::Document { text },
                     Ok(None) => ResourcePolicyState::Absent,
-                    Err(e) => unreadable(e)?,
+                    Err(e) => match unreadable(e)? {
+                        ResourcePolicyState::Unreadable { reason } => {
+                            ResourcePolicyState::Unreadable {
+                                reason: format!("{reason}; {}", owner_hint(bucket_owner)),
+                            }
+                        }
+                        other => other,
+                    },
                 }
             }
             // A table that is not found is unreadable too: a wrong name or region should not

@@ -19,6 +19,7 @@ use crate::report::model::{
 use crate::verdict::combine::combine;
 use crate::verdict::fetch::{
     ManagedCache, TablePolicies, fetch_policies_cached, fetch_resource_policies, is_fatal,
+    owner_hint,
 };
 use crate::verdict::fix::feature_fix;
 use crate::verdict::local::{LocalInputs, Outcome};
@@ -779,7 +780,8 @@ async fn bucket_kms_checks<A: Aws>(
         Err(e) => {
             return Ok(SseKms {
                 doubt: Some(format!(
-                    "the default encryption of bucket `{bucket}` could not be read ({e}); if it is SSE-KMS, object calls also need KMS permissions on its key"
+                    "the default encryption of bucket `{bucket}` could not be read ({e}; {}); if it is SSE-KMS, object calls also need KMS permissions on its key",
+                    owner_hint(expected_owner)
                 )),
                 ..SseKms::default()
             });

@@ -358,11 +358,16 @@ pub fn answer(results: &[&SimResult], policies: &PrincipalPolicies, blind: Blind
                 evidence,
             )
         } else {
-            with(
-                Answer::Deny,
-                ReasonCode::ScpDeny,
-                "a service control policy of the organization does not allow it".into(),
-            )
+            // An SCP denied: what the identity side says is not shown, so there is nothing to
+            // compare with the local engine's (which does not see SCPs).
+            SimAnswer {
+                outcome: Outcome::Unknown,
+                ..with(
+                    Answer::Deny,
+                    ReasonCode::ScpDeny,
+                    "a service control policy of the organization does not allow it".into(),
+                )
+            }
         };
     }
     let boundary_text = || {
