@@ -218,14 +218,12 @@ pub async fn fetch_resource_policies<A: Aws>(
                 match read {
                     Ok(Some(text)) => ResourcePolicyState::Document { text },
                     Ok(None) => ResourcePolicyState::Absent,
-                    Err(e) => match unreadable(e)? {
-                        ResourcePolicyState::Unreadable { reason } => {
-                            ResourcePolicyState::Unreadable {
-                                reason: format!("{reason}; {}", owner_hint(bucket_owner)),
-                            }
+                    Err(e @ AwsError::AccessDenied { .. }) if aws.verifies_bucket_owner() => {
+                        ResourcePolicyState::Unreadable {
+                            reason: format!("{e}; {}", owner_hint(bucket_owner)),
                         }
-                        other => other,
-                    },
+                    }
+                    Err(e) => unreadable(e)?,
                 }
             }
             // A table that is not found is unreadable too: a wrong name or region should not

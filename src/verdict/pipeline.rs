@@ -778,10 +778,13 @@ async fn bucket_kms_checks<A: Aws>(
         }
         Err(e) if is_fatal(&e) => return Err(e.into()),
         Err(e) => {
+            let hint = match e {
+                AwsError::AccessDenied { .. } => format!("; {}", owner_hint(expected_owner)),
+                _ => String::new(),
+            };
             return Ok(SseKms {
                 doubt: Some(format!(
-                    "the default encryption of bucket `{bucket}` could not be read ({e}; {}); if it is SSE-KMS, object calls also need KMS permissions on its key",
-                    owner_hint(expected_owner)
+                    "the default encryption of bucket `{bucket}` could not be read ({e}{hint}); if it is SSE-KMS, object calls also need KMS permissions on its key"
                 )),
                 ..SseKms::default()
             });
