@@ -371,8 +371,12 @@ fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
             "--bucket-owner `{o}` is not an AWS account id; give the 12 digits of the account that owns the bucket"
         ));
     }
-    if a.stated.bucket_owner.is_some() && a.bucket.is_none() && config_path(a).is_none() {
-        errors.push("--bucket-owner names the owner of --bucket; give --bucket too".into());
+    if a.stated.bucket_owner.is_some() {
+        if config_path(a).is_some() {
+            errors.push("--bucket-owner names one bucket's owner and cannot apply to every service of --config; check that service on its own to state it".into());
+        } else if a.bucket.is_none() {
+            errors.push("--bucket-owner names the owner of --bucket; give --bucket too".into());
+        }
     }
     if a.fleet.jobs == 0 {
         errors.push("--jobs must be at least 1".into());

@@ -850,6 +850,10 @@ impl Aws for SdkAws {
                 .iam
                 .simulate_principal_policy()
                 .policy_source_arn(&req.policy_source_arn)
+                // The account id, as this operation's API reference describes ResourceOwner
+                // ("An Amazon Web Services account ID"); SimulateCustomPolicy's page asks for
+                // `arn:aws:iam::ID:root` instead. If IAM refused the id, the run would stop
+                // with its error (exit 3), never pass.
                 .set_resource_owner(req.resource_owner.clone())
                 .set_action_names(Some(req.actions.clone()))
                 .set_resource_arns(Some(req.resources.clone()))
