@@ -567,13 +567,16 @@ impl Doubts<'_> {
         out
     }
 
-    /// IAM's simulator does not evaluate SCPs that have conditions, and RCPs at all ("The
-    /// simulator does not evaluate SCPs that have global condition keys", "MissingContextValues
-    /// ... does not include keys from SCPs", access_policies_testing-policies; the API has no
-    /// RCP detail). Where they may apply, and the user did not state otherwise, the row cannot
-    /// pass. RCPs apply to the resource's account: the principal's (in an organization or not,
-    /// as the simulator shows), or another one, whose organization nothing here shows. RCPs
-    /// cover a growing list of services, so every service is taken to be on it.
+    /// IAM's simulator does not evaluate SCPs that have conditions, and RCPs at all. The IAM
+    /// User Guide's page on the policy simulator (access_policies_testing-policies, 2023) says
+    /// SCPs with global condition keys cannot be tested and that the missing context values it
+    /// reports leave out SCP keys; the current CLI reference claims SCPs are evaluated with
+    /// their condition keys. Where AWS's documents disagree, the reading that cannot give a false
+    /// PASS is taken: not evaluated. The API has no RCP detail at all. Where they may apply, and
+    /// the user did not state otherwise, the row cannot pass. RCPs apply to the resource's
+    /// account: the principal's (in an organization or not, as the simulator shows), or another
+    /// one, whose organization nothing here shows. RCPs cover a growing list of services, so
+    /// every service is taken to be on it.
     fn organizations(&self, check: &Check) -> Option<SourceAnswer> {
         let in_org = match self.org {
             OrgStatus::NotAsked => return None,
@@ -748,11 +751,10 @@ struct SseKms {
 }
 
 /// Reads the bucket's default encryption and, when it is SSE-KMS, the KMS checks its object
-/// calls add: "To upload an object encrypted with an AWS KMS key to Amazon S3, you need
-/// kms:GenerateDataKey permissions on the key. To download an object encrypted with an AWS KMS
-/// key, you need kms:Decrypt permissions. [...] to upload a large object with multipart upload
-/// [...] you must have the kms:Decrypt and kms:GenerateDataKey permissions" (S3 User Guide,
-/// UsingKMSEncryption). pydynox uploads over 10 MiB in parts, so puts need both. S3 asks KMS
+/// calls add. The S3 User Guide (UsingKMSEncryption, and "Multipart upload API and
+/// permissions" in mpuoverview) has uploads need kms:GenerateDataKey on the key, downloads
+/// kms:Decrypt, and multipart uploads both; pydynox uploads over 10 MiB in parts, so puts are
+/// checked for both. S3 asks KMS
 /// as the caller, through S3 (`kms:ViaService`, `aws:ViaAWSService`), with the object's ARN
 /// (the bucket's, with an S3 Bucket Key) as encryption context `aws:s3:arn`.
 async fn bucket_kms_checks<A: Aws>(
