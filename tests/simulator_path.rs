@@ -681,12 +681,33 @@ async fn case5_a_named_session_passes_only_when_it_has_no_session_policy() {
         );
         assert!(decisive(r).contains(&(Source::Session, Answer::Unsure)));
     }
+    // The table says which source made each row doubtful.
+    let mut out = Vec::new();
+    pydynox_iam::report::table::report_table(
+        &mut out,
+        &report,
+        pydynox_iam::report::table::TextStyle {
+            color: false,
+            width: None,
+        },
+        false,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("Decided by") && text.contains("doubt: session policies"),
+        "{text}"
+    );
     let stated = Statements {
         no_session_policy: true,
         ..Statements::default()
     };
     let report = check(&w, EngineChoice::Aws, stated, &p).await;
     assert!(report.rows.iter().all(|r| r.verdict == Verdict::Pass));
+    assert_eq!(
+        decisive(&report.rows[0]),
+        vec![(Source::Simulator, Answer::Allow)]
+    );
     // Naming the role audits any session of it without session policies, as before.
     let report = check(
         &w,
