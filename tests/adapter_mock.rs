@@ -466,6 +466,7 @@ fn sim_request() -> SimRequest {
             "arn:aws:dynamodb:us-east-1:111122223333:table/b".into(),
         ],
         context: vec![],
+        resource_owner: None,
     }
 }
 
@@ -680,6 +681,7 @@ async fn access_denied_on_get_role_names_the_permission_and_exits_3() {
         endpoint_url: None,
         engine: EngineChoice::Aws,
         table_policies: TablePolicies::Read,
+        stated: Default::default(),
     };
     let err = run(&aws, &ctx, &plan()).await.unwrap_err();
     assert!(
@@ -807,6 +809,7 @@ async fn full_run(
         endpoint_url: None,
         engine: EngineChoice::Aws,
         table_policies: TablePolicies::Read,
+        stated: Default::default(),
     };
     let report = run(&aws, &ctx, &plan()).await.unwrap();
     (report, simulate.num_calls())

@@ -191,3 +191,62 @@ fn features_refuses_a_release_the_catalogue_does_not_know() {
         String::from_utf8_lossy(&out.stderr).contains("newest release pydynox-iam knows (1.8.0)")
     );
 }
+
+/// `--bucket-owner` is an account id, for the one bucket of the run: anything else is a usage
+/// error naming the fix, before any AWS call.
+#[test]
+fn bucket_owner_is_validated() {
+    let base = [
+        "check",
+        "--role",
+        "app",
+        "-f",
+        "s3-attribute",
+        "--region",
+        "us-east-1",
+    ];
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--bucket", "media", "--bucket-owner", "12345"],
+            "`12345` is not an AWS account id",
+        ),
+        (
+            &[
+                "--bucket",
+                "media",
+                "--bucket-owner",
+                "arn:aws:iam::111122223333:root",
+            ],
+            "give the 12 digits",
+        ),
+        (&["--bucket-owner", "111122223333"], "give --bucket too"),
+    ];
+    for (extra, want) in cases {
+        let out = bin()
+            .args(base)
+            .args(extra)
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(want), "{extra:?}: {stderr}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("fleet.toml");
+    std::fs::write(
+        &config,
+        "[services.a]\nrole = \"a\"\nfeatures = [\"crud\"]\ntables = [\"t\"]\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["check", "--config"])
+        .arg(&config)
+        .args(["--bucket-owner", "111122223333"])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot apply to every service"), "{stderr}");
+}

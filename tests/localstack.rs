@@ -505,17 +505,38 @@ async fn an_assumed_role_session_arn_is_resolved_to_the_role_with_its_path() {
         "--format",
         "json",
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    // A session's own session policies (if it was created with any) cap it, and nothing
+    // reads them: not a PASS unless the user states it has none (issue 17, case 5).
+    assert_eq!(run.code, 1, "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["principal"]["arn"], arn.as_str());
     assert_eq!(report["principal"]["session_arn"], session.as_str());
-    assert!(
-        report["notes"]
-            .as_array()
+    for r in report["rows"].as_array().unwrap() {
+        assert_eq!(r["verdict"], "INCONCLUSIVE", "{r:#}");
+        assert_eq!(r["code"], "session-policy-not-evaluated", "{r:#}");
+        assert!(
+            r["reason"]
+                .as_str()
+                .unwrap()
+                .contains("--no-session-policy")
+        );
+    }
+    let run = pydynox_iam(&[
+        "check",
+        "--principal",
+        &session,
+        "--no-session-policy",
+        "--features",
+        "ping",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.json()["notes"].as_array().unwrap().iter().any(|n| {
+        n.as_str()
             .unwrap()
-            .iter()
-            .any(|n| n.as_str().unwrap().contains("session policies"))
-    );
+            .contains("no session policy (--no-session-policy)")
+    }));
     // --role accepts the session ARN too.
     let run = pydynox_iam(&[
         "check",
@@ -1231,5 +1252,139 @@ async fn per_service_endpoints_and_the_endpoint_flag_combine() {
         } else {
             assert_ne!(state, "absent", "{extra:?} {env:?}");
         }
+    }
+}
+
+/// Issue 17, case 6 and case 4, where LocalStack answers: a bucket whose default encryption
+/// is SSE-KMS adds the key rows to the S3 feature, and the bucket's policy is read with S3's
+/// expected-owner check (LocalStack's GetBucketPolicy refuses a wrong expected owner, as S3
+/// does).
+#[tokio::test]
+async fn an_sse_kms_bucket_adds_its_key_rows_and_its_owner_is_checked() {
+    let iam = iam().await;
+    let cfg = sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&cfg)
+            .force_path_style(true)
+            .build(),
+    );
+    let kms = aws_sdk_kms::Client::new(&cfg);
+    let bucket = new_bucket().await;
+    // LocalStack's default key policy lets the account's IAM policies grant the key.
+    let key = kms.create_key().send().await.unwrap();
+    let key_arn = key.key_metadata().unwrap().arn().unwrap().to_string();
+    use aws_sdk_s3::types::{
+        ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+        ServerSideEncryptionRule,
+    };
+    s3.put_bucket_encryption()
+        .bucket(&bucket)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(
+                            ServerSideEncryptionByDefault::builder()
+                                .sse_algorithm(ServerSideEncryption::AwsKms)
+                                .kms_master_key_id(&key_arn)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let role = unique("sse-role");
+    let s3_only = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": format!("arn:aws:s3:::{bucket}/*")}]});
+    create_role(&iam, &role, "/", Some(s3_only)).await;
+    let args = [
+        "check",
+        "--role",
+        &role,
+        "--features",
+        "s3-attribute",
+        "--bucket",
+        &bucket,
+        "--format",
+        "json",
+    ];
+    let run = pydynox_iam(&args);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(report["engine"], "local");
+    let rows = report["rows"].as_array().unwrap();
+    let key_rows: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .filter(|r| r["resource"] == key_arn.as_str())
+        .map(|r| {
+            (
+                r["feature"].as_str().unwrap(),
+                r["action"].as_str().unwrap(),
+                r["verdict"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        key_rows,
+        vec![
+            ("s3-attribute", "kms:GenerateDataKey", "FAIL"),
+            ("s3-attribute", "kms:Decrypt", "FAIL")
+        ],
+        "{report:#}"
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r["resource"] != key_arn.as_str())
+            .all(|r| r["verdict"] == "PASS"),
+        "{report:#}"
+    );
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("SSE-KMS"), "{notes}");
+    assert!(
+        notes.contains(&format!(
+            "S3 confirmed that account {ACCOUNT} owns the bucket"
+        )),
+        "{notes}"
+    );
+    // Granting the key's use makes the feature pass.
+    iam.put_role_policy()
+        .role_name(&role)
+        .policy_name("key")
+        .policy_document(
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key_arn}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let run = pydynox_iam(&args);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    // Stated as another account's, the bucket's policy read is refused by the expected-owner
+    // check: nothing on the bucket can pass.
+    let mut elsewhere = args.to_vec();
+    elsewhere.extend(["--bucket-owner", "444455556666"]);
+    let run = pydynox_iam(&elsewhere);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report = run.json();
+    for r in report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resource"].as_str().unwrap().starts_with("arn:aws:s3:::"))
+    {
+        assert_eq!(r["verdict"], "INCONCLUSIVE", "{r:#}");
+        assert!(
+            r["reason"]
+                .as_str()
+                .unwrap()
+                .contains("ExpectedBucketOwner 444455556666"),
+            "{r:#}"
+        );
     }
 }

@@ -11,9 +11,9 @@ mod architecture;
 // Every way found to make the tool say PASS where AWS denies (fleets, saved runs, exceptions).
 
 // engine/ and iam/: conformance cases, laws, fuzz regressions; the action list vs the catalogue.
+mod adversarial;
 mod catalogue_actions;
 mod catalogue_inventory;
-mod adversarial;
 mod engine_conformance;
 mod engine_props;
 mod fuzz_regressions;
@@ -25,8 +25,10 @@ mod scan_metrics;
 // grants/: the SDK adapter on mocked responses; policy files and authorization details;
 // infrastructure templates and plans.
 mod adapter_mock;
+mod adversarial_pipeline;
 mod iac_reader;
 mod offline;
+mod simulator_path;
 
 // report/ and verdict/: rendered reports (snapshots), CI formats, generated policies.
 mod generate_roundtrip;

@@ -356,6 +356,38 @@ fn s3_rows_need_the_bucket_policy_or_its_absence_offline() {
     );
     let mut none = base.to_vec();
     none.push("--no-bucket-policy");
+    // Offline, nothing shows who owns the bucket: in another account, the identity policy's
+    // grant is not enough without the bucket policy's (issue 17, case 4).
+    let run = pydynox_iam(dir.path(), &none);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    for r in report["rows"].as_array().unwrap() {
+        assert_eq!(
+            (r["verdict"].as_str(), r["code"].as_str()),
+            (Some("INCONCLUSIVE"), Some("bucket-owner-unknown")),
+            "{r:#}"
+        );
+        assert!(
+            r["reason"].as_str().unwrap().contains("--bucket-owner"),
+            "{r:#}"
+        );
+    }
+    let mut elsewhere_owned = none.clone();
+    elsewhere_owned.extend(["--bucket-owner", "444455556666"]);
+    let run = pydynox_iam(dir.path(), &elsewhere_owned);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    for r in report["rows"].as_array().unwrap() {
+        assert_eq!(
+            (r["verdict"].as_str(), r["code"].as_str()),
+            (Some("FAIL"), Some("resource-policy-deny")),
+            "{r:#}"
+        );
+        assert!(
+            r["reason"].as_str().unwrap().contains("444455556666"),
+            "{r:#}"
+        );
+    }
+    none.extend(["--bucket-owner", "111122223333"]);
     let run = pydynox_iam(dir.path(), &none);
     assert_eq!(run.code, 0, "{}", run.stdout);
     write(
@@ -368,7 +400,12 @@ fn s3_rows_need_the_bucket_policy_or_its_absence_offline() {
              "Resource": "arn:aws:s3:::media/*", "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}),
     );
     let mut with_policy = base.to_vec();
-    with_policy.extend(["--bucket-policy-file", "bucket.json"]);
+    with_policy.extend([
+        "--bucket-policy-file",
+        "bucket.json",
+        "--bucket-owner",
+        "111122223333",
+    ]);
     // pydynox calls S3 over HTTPS (the catalogue says so), so the TLS-only deny does not
     // apply; the network deny tests aws:SourceIp, which depends on where the service runs:
     // without it the answer is not a PASS.

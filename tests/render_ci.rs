@@ -111,6 +111,7 @@ async fn check(cat: &Catalogue, region: &str, s: &Service) -> Checked {
         endpoint_url: None,
         engine: EngineChoice::Auto,
         table_policies: TablePolicies::AssumeNone,
+        stated: Default::default(),
     };
     let mut report = run(&account, &ctx, &s.plan).await.unwrap();
     pydynox_iam::verdict::expected::apply_expected(&mut report, &s.expected);

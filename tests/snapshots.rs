@@ -81,6 +81,7 @@ async fn report() -> Report {
         endpoint_url: None,
         engine: EngineChoice::Auto,
         table_policies: TablePolicies::AssumeNone,
+        stated: Default::default(),
     };
     let report = run(&account, &ctx, &plan).await.unwrap();
     assert_eq!(report.principal.kind, PrincipalKind::Role);

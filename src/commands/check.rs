@@ -28,7 +28,7 @@ use crate::report::model::{Gate, ReplayInfo, Report, exit};
 use crate::report::{fleet, json, junit, markdown, table};
 use crate::verdict::expected::apply_expected;
 use crate::verdict::fetch::ManagedCache;
-use crate::verdict::pipeline::{CheckError, EngineChoice, RunContext, run_cached};
+use crate::verdict::pipeline::{CheckError, EngineChoice, RunContext, Statements, run_cached};
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -131,11 +131,50 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     #[command(flatten)]
+    pub stated: StatedArgs,
+    #[command(flatten)]
     pub fleet: FleetArgs,
     #[command(flatten)]
     pub offline: OfflineArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+/// Facts no API call shows, which the user can state; each turns rows that depend on it from
+/// INCONCLUSIVE into a verdict, and every report says what was stated.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "What no API shows (state it to decide the rows that depend on it)")]
+pub struct StatedArgs {
+    /// No service control policy that applies to the account has a Condition element (IAM's
+    /// simulator does not evaluate SCPs with conditions: in an organization, rows cannot pass
+    /// without this)
+    #[arg(long)]
+    pub no_scp_conditions: bool,
+    /// No resource control policy applies beyond AWS's RCPFullAWSAccess (IAM's simulator does
+    /// not evaluate RCPs: in an organization, or on another account's resource, rows cannot
+    /// pass without this)
+    #[arg(long)]
+    pub no_rcps: bool,
+    /// The audited session (--principal arn:aws:sts::…:assumed-role/…) was created without
+    /// session policies (nothing can read them: without this its rows cannot pass)
+    #[arg(long)]
+    pub no_session_policy: bool,
+    /// The account that owns --bucket (online, checked with S3's expected-owner check; without
+    /// it online, the principal's account is expected; offline, rows that depend on the owner
+    /// are INCONCLUSIVE without it)
+    #[arg(long, value_name = "ACCOUNT")]
+    pub bucket_owner: Option<String>,
+}
+
+impl StatedArgs {
+    pub fn statements(&self) -> Statements {
+        Statements {
+            no_scp_conditions: self.no_scp_conditions,
+            no_rcps: self.no_rcps,
+            no_session_policy: self.no_session_policy,
+            bucket_owner: self.bucket_owner.clone(),
+        }
+    }
 }
 
 /// Many principals at once, and saved runs.
@@ -412,6 +451,20 @@ fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
     if a.fleet.from_snapshot.is_some() && (o.is_offline() || a.fleet.save_snapshot.is_some()) {
         errors.push("--from-snapshot replays a saved run; it cannot be combined with offline inputs or --save-snapshot".into());
     }
+    if let Some(o) = &a.stated.bucket_owner
+        && !(o.len() == 12 && o.bytes().all(|b| b.is_ascii_digit()))
+    {
+        errors.push(format!(
+            "--bucket-owner `{o}` is not an AWS account id; give the 12 digits of the account that owns the bucket"
+        ));
+    }
+    if a.stated.bucket_owner.is_some() {
+        if config_path(a).is_some() {
+            errors.push("--bucket-owner names one bucket's owner and cannot apply to every service of --config; check that service on its own to state it".into());
+        } else if a.bucket.is_none() {
+            errors.push("--bucket-owner names the owner of --bucket; give --bucket too".into());
+        }
+    }
     if a.fleet.jobs == 0 {
         errors.push("--jobs must be at least 1".into());
     }
@@ -540,9 +593,9 @@ struct Sourced<'j> {
 
 /// The run's plan as a snapshot records it: everything that changes the answer (each job's
 /// principal, features, release, resources, context, table-policy mode, allowed inconclusive
-/// and expected exceptions; the region, the engine, the least-privilege options). A replay
-/// builds it from its own flags and must get the same.
-fn recorded_plan(run: &Run, region: Option<&str>) -> serde_json::Value {
+/// and expected exceptions; the region, the engine, the least-privilege options, what the user
+/// stated about what no API shows). A replay builds it from its own flags and must get the same.
+fn recorded_plan(run: &Run, region: Option<&str>, stated: &Statements) -> serde_json::Value {
     let engine = match run.engine {
         EngineChoice::Aws => "aws",
         EngineChoice::Local => "local",
@@ -559,6 +612,12 @@ fn recorded_plan(run: &Run, region: Option<&str>) -> serde_json::Value {
         "region": region,
         "engine": engine,
         "least_privilege": least_privilege,
+        "stated": {
+            "no_scp_conditions": stated.no_scp_conditions,
+            "no_rcps": stated.no_rcps,
+            "no_session_policy": stated.no_session_policy,
+            "bucket_owner": stated.bucket_owner,
+        },
         "services": run.jobs,
     })
 }
@@ -589,6 +648,7 @@ async fn run_from_source<'j>(
         endpoint_url,
         engine: run.engine,
         table_policies: a.offline.table_policies(),
+        stated: a.stated.statements(),
     };
     let save = a.fleet.save_snapshot.is_some();
     if let Some(path) = &a.fleet.from_snapshot {
@@ -605,7 +665,10 @@ async fn run_from_source<'j>(
             .clone()
             .or(run.config_region.clone())
             .or(snap.region.clone());
-        let differences = plan_differences(&snap.plan, &recorded_plan(run, region.as_deref()));
+        let differences = plan_differences(
+            &snap.plan,
+            &recorded_plan(run, region.as_deref(), &a.stated.statements()),
+        );
         if !differences.is_empty() {
             let mut errors = vec![format!(
                 "the snapshot `{}` was recorded for another plan; replay it with the flags (or config) it was recorded with:",
@@ -644,7 +707,7 @@ async fn run_from_source<'j>(
             .or(run.config_region.clone())
             .or_else(env_region);
         let ctx = context(region, None);
-        let plan = save.then(|| recorded_plan(run, ctx.region.as_deref()));
+        let plan = save.then(|| recorded_plan(run, ctx.region.as_deref(), &ctx.stated));
         let (results, snapshot) = run_all(&account, &ctx, run, progress, plan).await;
         Ok(Sourced {
             results,
@@ -662,7 +725,7 @@ async fn run_from_source<'j>(
             );
         }
         let ctx = context(aws.region.clone(), aws.endpoint_url.clone());
-        let plan = save.then(|| recorded_plan(run, ctx.region.as_deref()));
+        let plan = save.then(|| recorded_plan(run, ctx.region.as_deref(), &ctx.stated));
         let (results, snapshot) = run_all(&aws, &ctx, run, progress, plan).await;
         if verbose {
             log_principals(&results);
@@ -753,6 +816,7 @@ async fn run_jobs<'j, A: Aws>(
             endpoint_url: ctx.endpoint_url.clone(),
             engine: ctx.engine,
             table_policies: job.table_policies,
+            stated: ctx.stated.clone(),
         };
         let r = run_cached(aws, &job_ctx, &job.plan, cache).await;
         if let Some(p) = progress {

@@ -18,7 +18,7 @@ use crate::report::model::{Report, exit};
 use crate::report::why::{self, Explanation, FeatureUse};
 use crate::verdict::fetch::ManagedCache;
 use crate::verdict::pipeline::{
-    CheckError, RunContext, evaluate_checks, resolve_engine, resolve_principal,
+    CheckError, RunContext, Subject, evaluate_checks, resolve_engine, resolve_principal,
 };
 
 #[derive(Debug, Args)]
@@ -166,15 +166,22 @@ async fn explain<A: Aws>(
                 .map(str::to_string)
         })
         .flatten();
+    // An AccessDenied message always names the session; `why` explains what denied it, and the
+    // message already says when a session policy did (and the advice then says so), so the
+    // role is evaluated as any session of it without session policies, as `check --role` does.
+    let named_session = false;
     evaluate_checks(
         aws,
         ctx,
         engine,
-        principal,
-        region,
-        vec![check],
-        bucket.as_deref(),
-        &version.to_string(),
+        Subject {
+            principal,
+            region,
+            checks: vec![check],
+            bucket,
+            pydynox_version: version.to_string(),
+            named_session,
+        },
         &ManagedCache::default(),
     )
     .await
@@ -309,6 +316,7 @@ async fn evaluate_now(
             endpoint_url: None,
             engine,
             table_policies: a.offline.table_policies(),
+            stated: Default::default(),
         };
         explain(&account, &ctx, ad, check, version).await
     } else {
@@ -322,6 +330,7 @@ async fn evaluate_now(
             endpoint_url: aws.endpoint_url.clone(),
             engine,
             table_policies: a.offline.table_policies(),
+            stated: Default::default(),
         };
         explain(&aws, &ctx, ad, check, version).await
     };

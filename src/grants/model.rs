@@ -84,6 +84,10 @@ pub struct SimRequest {
     pub actions: Vec<String>,
     pub resources: Vec<String>,
     pub context: Vec<ContextEntry>,
+    /// `ResourceOwner`: the account that owns resources whose ARN names none (S3), when it is
+    /// not the principal's (without it the simulator assumes the caller's account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_owner: Option<String>,
 }
 
 /// The simulator's decision, kept as IAM spells it.
@@ -135,6 +139,42 @@ pub struct SimResult {
     pub missing_context: Vec<String>,
     pub allowed_by_boundary: Option<bool>,
     pub allowed_by_organizations: Option<bool>,
+    /// The answer came as per-resource results whose action-level `EvalDecision` is more
+    /// restrictive than every per-resource decision: AWS documents the action level as the
+    /// most restrictive of them, so something none of them shows decided it (this value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unexplained_top_decision: Option<SimDecision>,
+}
+
+impl SimDecision {
+    /// How restrictive a decision is: allowed < implicitDeny < explicitDeny; a decision this
+    /// tool does not know counts as the most restrictive.
+    pub fn restrictiveness(&self) -> u8 {
+        match self {
+            SimDecision::Allowed => 0,
+            SimDecision::ImplicitDeny => 1,
+            SimDecision::ExplicitDeny => 2,
+            SimDecision::Other(_) => 3,
+        }
+    }
+}
+
+/// A bucket's default encryption, as `s3:GetEncryptionConfiguration` (GetBucketEncryption)
+/// reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum BucketEncryption {
+    /// SSE-S3 (AES256), or no default encryption: S3 calls no KMS key for the caller.
+    S3Managed,
+    /// SSE-KMS or DSSE-KMS: S3 asks KMS, as the caller, to make and open data keys. `key` is
+    /// the `KMSMasterKeyID` as configured (key id, key ARN, alias name or alias ARN), `None`
+    /// for the AWS managed key `aws/s3`; `bucket_key`: an S3 Bucket Key is enabled (the
+    /// encryption context is then the bucket's ARN, not the object's).
+    Kms {
+        key: Option<String>,
+        #[serde(default)]
+        bucket_key: bool,
+    },
 }
 
 /// Which resource a resource-based policy belongs to.
@@ -196,4 +236,8 @@ pub struct FetchedResourcePolicy {
     pub resource: String,
     #[serde(flatten)]
     pub state: ResourcePolicyState,
+    /// The account AWS confirmed owns the resource when the policy was read (S3's
+    /// `ExpectedBucketOwner` check); absent when nothing confirmed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::grants::model::{SimRequest, SimResult};
+use crate::grants::model::{BucketEncryption, SimRequest, SimResult};
 use crate::grants::sdk::decode_policy_document;
 use crate::grants::source::{Aws, AwsError, Entity, Owner};
 use crate::iam::arn::{PrincipalKind, PrincipalRef};
@@ -412,7 +412,13 @@ impl Aws for OfflineAccount {
         })
     }
 
-    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
+    /// Offline, the owner cannot be checked ([`Aws::verifies_bucket_owner`] is false): the
+    /// answer is the given file's, whoever owns the bucket.
+    async fn get_bucket_policy(
+        &self,
+        bucket: &str,
+        _expected_owner: Option<&str>,
+    ) -> Result<Option<String>, AwsError> {
         if let Some(text) = self.bucket_policies.get(bucket) {
             return Ok(Some(text.clone()));
         }
@@ -423,6 +429,16 @@ impl Aws for OfflineAccount {
                 "no bucket policy was given; pass --bucket-policy-file {bucket}=FILE, or --no-bucket-policy if it has none"
             ))),
         }
+    }
+
+    async fn get_bucket_encryption(
+        &self,
+        bucket: &str,
+        _expected_owner: Option<&str>,
+    ) -> Result<BucketEncryption, AwsError> {
+        Err(offline(format!(
+            "the default encryption of bucket `{bucket}` is not known offline"
+        )))
     }
 
     async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
@@ -552,10 +568,10 @@ mod tests {
         let err = a.get_key_policy(key_b).await.unwrap_err().to_string();
         assert!(err.contains("--key-policy-file KEY_ARN=FILE"), "{err}");
         assert_eq!(
-            a.get_bucket_policy("media").await.unwrap().as_deref(),
+            a.get_bucket_policy("media", None).await.unwrap().as_deref(),
             Some("M")
         );
-        assert_eq!(a.get_bucket_policy("other").await.unwrap(), None);
+        assert_eq!(a.get_bucket_policy("other", None).await.unwrap(), None);
         let own = "arn:aws:dynamodb:eu-west-1:111122223333:table/orders";
         let foreign = "arn:aws:dynamodb:eu-west-1:444455556666:table/orders";
         assert_eq!(a.get_table_policy(own).await.unwrap().as_deref(), Some("O"));

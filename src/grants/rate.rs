@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::grants::model::{SimRequest, SimResult};
+use crate::grants::model::{BucketEncryption, SimRequest, SimResult};
 use crate::grants::source::{Aws, AwsError, Entity, Owner};
 
 /// Spaces calls out so that no more than `rps` start per second, across every principal of
@@ -84,8 +84,22 @@ impl<A: Aws> Aws for RateLimited<'_, A> {
     async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError> {
         limited!(self, self.inner.get_key_policy(key_arn))
     }
-    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
-        limited!(self, self.inner.get_bucket_policy(bucket))
+    async fn get_bucket_policy(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<Option<String>, AwsError> {
+        limited!(self, self.inner.get_bucket_policy(bucket, expected_owner))
+    }
+    async fn get_bucket_encryption(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<BucketEncryption, AwsError> {
+        limited!(
+            self,
+            self.inner.get_bucket_encryption(bucket, expected_owner)
+        )
     }
     async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
         limited!(self, self.inner.get_table_policy(table_arn))
@@ -95,6 +109,9 @@ impl<A: Aws> Aws for RateLimited<'_, A> {
     }
     fn can_simulate(&self) -> bool {
         self.inner.can_simulate()
+    }
+    fn verifies_bucket_owner(&self) -> bool {
+        self.inner.verifies_bucket_owner()
     }
 }
 

@@ -12,7 +12,7 @@ use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{ContextEntry as SdkContextEntry, ContextKeyTypeEnum};
 use aws_smithy_types::error::display::DisplayErrorContext;
 
-use crate::grants::model::{SimDecision, SimRequest, SimResult, SimStatement};
+use crate::grants::model::{BucketEncryption, SimDecision, SimRequest, SimResult, SimStatement};
 use crate::grants::source::{Aws, AwsError, Entity, Owner};
 use crate::needs::catalogue::ContextType;
 
@@ -397,6 +397,50 @@ fn short(s: &str) -> String {
     }
 }
 
+/// IAM's paging (`IsTruncated`, `Marker`), followed to the end of one paged call. IAM may
+/// return fewer items than asked even when more exist, so `IsTruncated` decides, not the page
+/// size (API_SimulatePrincipalPolicy, MaxItems). A page that says it is truncated but gives no
+/// marker, or gives a marker this call already followed, is an error naming the call: ending
+/// there would silently drop the rest (a policy never read, a result never seen), and following
+/// it would loop forever.
+pub struct Pages {
+    action: &'static str,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Pages {
+    pub fn new(action: &'static str) -> Pages {
+        Pages {
+            action,
+            seen: Default::default(),
+        }
+    }
+
+    /// The marker to ask the next page with, or `None` after the last page.
+    pub fn next(
+        &mut self,
+        truncated: bool,
+        marker: Option<&str>,
+    ) -> Result<Option<String>, AwsError> {
+        if !truncated {
+            return Ok(None);
+        }
+        match marker {
+            None | Some("") => Err(AwsError::BadResponse {
+                action: self.action,
+                message: "a page says more results follow (IsTruncated) but gives no Marker to ask for them".into(),
+            }),
+            Some(m) if !self.seen.insert(m.to_string()) => Err(AwsError::BadResponse {
+                action: self.action,
+                message: format!(
+                    "the Marker `{m}` came back a second time; following it would never end"
+                ),
+            }),
+            Some(m) => Ok(Some(m.to_string())),
+        }
+    }
+}
+
 /// IAM returns policy documents URL-encoded (RFC 3986; `+` is not a space).
 pub fn decode_policy_document(raw: &str) -> String {
     if !raw.contains('%') {
@@ -420,7 +464,12 @@ fn to_statement(s: &aws_sdk_iam::types::Statement) -> SimStatement {
 }
 
 /// Reads one `EvaluationResult` in either shape: with `ResourceSpecificResults` (one result
-/// per action, per-resource decisions inside) or one result per action and resource.
+/// per action, per-resource decisions inside) or one result per action and resource. Nothing
+/// is dropped: the organization detail (given only at the action level) and the boundary
+/// detail (action level, or per resource) are kept with each resource's result, and an
+/// action-level decision that no per-resource decision explains is kept beside them
+/// ([`SimResult::unexplained_top_decision`]). A missing resource name reads as empty, so it
+/// answers no check (the SDK fills missing required fields with defaults rather than failing).
 pub fn read_evaluation_result(r: &aws_sdk_iam::types::EvaluationResult) -> Vec<SimResult> {
     let action = r.eval_action_name().to_string();
     let orgs = r
@@ -429,40 +478,65 @@ pub fn read_evaluation_result(r: &aws_sdk_iam::types::EvaluationResult) -> Vec<S
     let top_boundary = r
         .permissions_boundary_decision_detail()
         .map(|d| d.allowed_by_permissions_boundary());
+    let top_decision = SimDecision::parse(r.eval_decision().as_str());
     if !r.resource_specific_results().is_empty() {
+        let per_resource: Vec<SimDecision> = r
+            .resource_specific_results()
+            .iter()
+            .map(|rs| SimDecision::parse(rs.eval_resource_decision().as_str()))
+            .collect();
+        // AWS: the action-level decision "reflects the most restrictive decision" of the
+        // resources (API_EvaluationResult). One stricter than all of them has a cause the
+        // per-resource results do not show.
+        let worst = per_resource
+            .iter()
+            .map(SimDecision::restrictiveness)
+            .max()
+            .unwrap_or(0);
+        let unexplained = (top_decision.restrictiveness() > worst).then(|| top_decision.clone());
         return r
             .resource_specific_results()
             .iter()
-            .map(|rs| {
+            .zip(per_resource)
+            .map(|(rs, decision)| {
                 let mut missing: Vec<String> = rs.missing_context_values().to_vec();
                 for m in r.missing_context_values() {
                     if !missing.contains(m) {
                         missing.push(m.clone());
                     }
                 }
+                // A per-resource boundary detail is about this resource; the action-level one
+                // is about the action on some resource. The stricter of the two is kept.
+                let boundary = match (
+                    rs.permissions_boundary_decision_detail()
+                        .map(|d| d.allowed_by_permissions_boundary()),
+                    top_boundary,
+                ) {
+                    (Some(a), Some(b)) => Some(a && b),
+                    (a, b) => a.or(b),
+                };
                 SimResult {
                     action: action.clone(),
                     resource: rs.eval_resource_name().to_string(),
-                    decision: SimDecision::parse(rs.eval_resource_decision().as_str()),
+                    decision,
                     matched: rs.matched_statements().iter().map(to_statement).collect(),
                     missing_context: missing,
-                    allowed_by_boundary: rs
-                        .permissions_boundary_decision_detail()
-                        .map(|d| d.allowed_by_permissions_boundary())
-                        .or(top_boundary),
+                    allowed_by_boundary: boundary,
                     allowed_by_organizations: orgs,
+                    unexplained_top_decision: unexplained.clone(),
                 }
             })
             .collect();
     }
     vec![SimResult {
         action,
-        resource: r.eval_resource_name().unwrap_or("*").to_string(),
-        decision: SimDecision::parse(r.eval_decision().as_str()),
+        resource: r.eval_resource_name().unwrap_or_default().to_string(),
+        decision: top_decision,
         matched: r.matched_statements().iter().map(to_statement).collect(),
         missing_context: r.missing_context_values().to_vec(),
         allowed_by_boundary: top_boundary,
         allowed_by_organizations: orgs,
+        unexplained_top_decision: None,
     }]
 }
 
@@ -525,6 +599,7 @@ impl Aws for SdkAws {
     async fn list_groups_for_user(&self, user: &str) -> Result<Vec<String>, AwsError> {
         let mut out = Vec::new();
         let mut marker: Option<String> = None;
+        let mut pages = Pages::new("iam:ListGroupsForUser");
         loop {
             let page = self
                 .iam
@@ -537,9 +612,9 @@ impl Aws for SdkAws {
                     map_sdk_error("iam:ListGroupsForUser", || format!("user `{user}`"), e)
                 })?;
             out.extend(page.groups().iter().map(|g| g.group_name().to_string()));
-            match (page.is_truncated(), page.marker()) {
-                (true, Some(m)) => marker = Some(m.to_string()),
-                _ => break,
+            match pages.next(page.is_truncated(), page.marker())? {
+                Some(m) => marker = Some(m),
+                None => break,
             }
         }
         Ok(out)
@@ -549,6 +624,11 @@ impl Aws for SdkAws {
         let mut out = Vec::new();
         let mut marker: Option<String> = None;
         let what = || format!("{} `{}`", owner.kind(), owner.name());
+        let mut pages = Pages::new(match owner {
+            Owner::Role(_) => "iam:ListRolePolicies",
+            Owner::User(_) => "iam:ListUserPolicies",
+            Owner::Group(_) => "iam:ListGroupPolicies",
+        });
         loop {
             let (names, truncated, next) = match owner {
                 Owner::Role(n) => {
@@ -598,9 +678,9 @@ impl Aws for SdkAws {
                 }
             };
             out.extend(names);
-            match (truncated, next) {
-                (true, Some(m)) => marker = Some(m),
-                _ => break,
+            match pages.next(truncated, next.as_deref())? {
+                Some(m) => marker = Some(m),
+                None => break,
             }
         }
         Ok(out)
@@ -653,6 +733,11 @@ impl Aws for SdkAws {
         let mut out = Vec::new();
         let mut marker: Option<String> = None;
         let what = || format!("{} `{}`", owner.kind(), owner.name());
+        let mut pages = Pages::new(match owner {
+            Owner::Role(_) => "iam:ListAttachedRolePolicies",
+            Owner::User(_) => "iam:ListAttachedUserPolicies",
+            Owner::Group(_) => "iam:ListAttachedGroupPolicies",
+        });
         loop {
             let (arns, truncated, next) = match owner {
                 Owner::Role(n) => {
@@ -702,9 +787,9 @@ impl Aws for SdkAws {
                 }
             };
             out.extend(arns);
-            match (truncated, next) {
-                (true, Some(m)) => marker = Some(m),
-                _ => break,
+            match pages.next(truncated, next.as_deref())? {
+                Some(m) => marker = Some(m),
+                None => break,
             }
         }
         Ok(out)
@@ -759,11 +844,17 @@ impl Aws for SdkAws {
             .collect();
         let mut out = Vec::new();
         let mut marker: Option<String> = None;
+        let mut pages = Pages::new("iam:SimulatePrincipalPolicy");
         loop {
             let page = self
                 .iam
                 .simulate_principal_policy()
                 .policy_source_arn(&req.policy_source_arn)
+                // The account id, as this operation's API reference describes ResourceOwner
+                // ("An Amazon Web Services account ID"); SimulateCustomPolicy's page asks for
+                // `arn:aws:iam::ID:root` instead. If IAM refused the id, the run would stop
+                // with its error (exit 3), never pass.
+                .set_resource_owner(req.resource_owner.clone())
                 .set_action_names(Some(req.actions.clone()))
                 .set_resource_arns(Some(req.resources.clone()))
                 .set_context_entries(if entries.is_empty() {
@@ -784,9 +875,9 @@ impl Aws for SdkAws {
             for r in page.evaluation_results() {
                 out.extend(read_evaluation_result(r));
             }
-            match (page.is_truncated(), page.marker()) {
-                (true, Some(m)) => marker = Some(m.to_string()),
-                _ => break,
+            match pages.next(page.is_truncated(), page.marker())? {
+                Some(m) => marker = Some(m),
+                None => break,
             }
         }
         Ok(out)
@@ -813,8 +904,20 @@ impl Aws for SdkAws {
         self.key_policy(key_arn).await
     }
 
-    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
-        self.bucket_policy(bucket).await
+    async fn get_bucket_policy(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<Option<String>, AwsError> {
+        self.bucket_policy(bucket, expected_owner).await
+    }
+
+    async fn get_bucket_encryption(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<BucketEncryption, AwsError> {
+        self.bucket_encryption(bucket, expected_owner).await
     }
 
     async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
@@ -844,8 +947,23 @@ impl SdkAws {
             })
     }
 
-    async fn bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
-        match self.s3.get_bucket_policy().bucket(bucket).send().await {
+    /// `ExpectedBucketOwner`: "If the account ID that you provide does not match the actual
+    /// owner of the bucket, the request fails with the HTTP status code 403 Forbidden (access
+    /// denied)" (S3 API reference, GetBucketPolicy), so an answer confirms the owner; a 403
+    /// cannot tell a wrong owner from a missing permission (the caller's reasons say both).
+    async fn bucket_policy(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<Option<String>, AwsError> {
+        match self
+            .s3
+            .get_bucket_policy()
+            .bucket(bucket)
+            .set_expected_bucket_owner(expected_owner.map(str::to_string))
+            .send()
+            .await
+        {
             Ok(out) => Ok(out.policy().map(str::to_string)),
             Err(e) if e.code() == Some("NoSuchBucketPolicy") => Ok(None),
             Err(e) => Err(map_sdk_error(
@@ -854,6 +972,61 @@ impl SdkAws {
                 e,
             )),
         }
+    }
+
+    /// The bucket's default encryption (GetBucketEncryption, authorized by
+    /// `s3:GetEncryptionConfiguration`). Since January 2023 every bucket has one (SSE-S3 at
+    /// least); a bucket without one (`ServerSideEncryptionConfigurationNotFoundError`) encrypts
+    /// with no KMS key either. Of several rules, any that names KMS makes it KMS.
+    async fn bucket_encryption(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<BucketEncryption, AwsError> {
+        let out = match self
+            .s3
+            .get_bucket_encryption()
+            .bucket(bucket)
+            .set_expected_bucket_owner(expected_owner.map(str::to_string))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.code() == Some("ServerSideEncryptionConfigurationNotFoundError") => {
+                return Ok(BucketEncryption::S3Managed);
+            }
+            Err(e) => {
+                return Err(map_sdk_error(
+                    "s3:GetEncryptionConfiguration",
+                    || format!("bucket `{bucket}`"),
+                    e,
+                ));
+            }
+        };
+        let rules = out
+            .server_side_encryption_configuration()
+            .map(|c| c.rules())
+            .unwrap_or_default();
+        for rule in rules {
+            if let Some(d) = rule.apply_server_side_encryption_by_default() {
+                use aws_sdk_s3::types::ServerSideEncryption as Sse;
+                match d.sse_algorithm() {
+                    Sse::Aes256 => {}
+                    // aws:kms, aws:kms:dsse, and any algorithm this SDK does not know: KMS
+                    // may be involved, so the key rows are checked (fail safe).
+                    _ => {
+                        return Ok(BucketEncryption::Kms {
+                            key: d
+                                .kms_master_key_id()
+                                .filter(|k| !k.is_empty())
+                                .map(str::to_string),
+                            bucket_key: rule.bucket_key_enabled().unwrap_or(false),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(BucketEncryption::S3Managed)
     }
 
     async fn table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
@@ -993,6 +1166,104 @@ mod tests {
         );
         // The flag is not programmatic configuration: the services still ask per service.
         assert!(!c.get_origin("endpoint_url").is_client_config());
+    }
+
+    /// Both response shapes, with the organization and boundary details wherever AWS puts
+    /// them: nothing is dropped, and an action-level decision no resource explains is kept.
+    #[test]
+    fn evaluation_results_keep_every_detail_in_both_shapes() {
+        use aws_sdk_iam::types::{
+            EvaluationResult, OrganizationsDecisionDetail, PermissionsBoundaryDecisionDetail,
+            PolicyEvaluationDecisionType as D, ResourceSpecificResult,
+        };
+        let boundary = |b| {
+            PermissionsBoundaryDecisionDetail::builder()
+                .allowed_by_permissions_boundary(b)
+                .build()
+        };
+        let rs = |name: &str, d: D| {
+            ResourceSpecificResult::builder()
+                .eval_resource_name(name)
+                .eval_resource_decision(d)
+        };
+        // Per-resource shape: the action level is stricter than both resources.
+        let r = EvaluationResult::builder()
+            .eval_action_name("dynamodb:GetItem")
+            .eval_resource_name("*")
+            .eval_decision(D::ImplicitDeny)
+            .organizations_decision_detail(
+                OrganizationsDecisionDetail::builder()
+                    .allowed_by_organizations(false)
+                    .build(),
+            )
+            .permissions_boundary_decision_detail(boundary(false))
+            .missing_context_values("aws:SourceIp")
+            .resource_specific_results(rs("a", D::Allowed).build().unwrap())
+            .resource_specific_results(
+                rs("b", D::Allowed)
+                    .permissions_boundary_decision_detail(boundary(true))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let out = read_evaluation_result(&r);
+        assert_eq!(out.len(), 2);
+        for x in &out {
+            assert_eq!(x.allowed_by_organizations, Some(false));
+            assert_eq!(x.unexplained_top_decision, Some(SimDecision::ImplicitDeny));
+            assert_eq!(x.missing_context, vec!["aws:SourceIp".to_string()]);
+            // The stricter of the action-level and per-resource boundary details.
+            assert_eq!(x.allowed_by_boundary, Some(false));
+        }
+        // One resource denied explains the action-level deny.
+        let r = EvaluationResult::builder()
+            .eval_action_name("dynamodb:GetItem")
+            .eval_decision(D::ImplicitDeny)
+            .resource_specific_results(rs("a", D::Allowed).build().unwrap())
+            .resource_specific_results(rs("b", D::ImplicitDeny).build().unwrap())
+            .build()
+            .unwrap();
+        assert!(
+            read_evaluation_result(&r)
+                .iter()
+                .all(|x| x.unexplained_top_decision.is_none())
+        );
+        // The older shape; a missing resource name answers no check.
+        let r = EvaluationResult::builder()
+            .eval_action_name("dynamodb:GetItem")
+            .eval_decision(D::from("no value was set"))
+            .build()
+            .unwrap();
+        let out = read_evaluation_result(&r);
+        assert_eq!(out[0].resource, "");
+        assert_eq!(
+            out[0].decision,
+            SimDecision::Other("no value was set".into())
+        );
+    }
+
+    #[test]
+    fn paging_ends_only_where_iam_says_and_never_loops() {
+        let mut p = Pages::new("iam:ListRolePolicies");
+        assert_eq!(p.next(false, None).unwrap(), None);
+        // A marker on the last page is not followed.
+        assert_eq!(p.next(false, Some("m0")).unwrap(), None);
+        assert_eq!(p.next(true, Some("m1")).unwrap().as_deref(), Some("m1"));
+        assert_eq!(p.next(true, Some("m2")).unwrap().as_deref(), Some("m2"));
+        for (truncated, marker) in [(true, None), (true, Some("")), (true, Some("m1"))] {
+            let err = p.next(truncated, marker).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    AwsError::BadResponse {
+                        action: "iam:ListRolePolicies",
+                        ..
+                    }
+                ),
+                "{marker:?}: {err:?}"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::grants::model::{SimRequest, SimResult};
+use crate::grants::model::{BucketEncryption, SimRequest, SimResult};
 use crate::grants::source::{Aws, AwsError, Entity, Owner};
 
 /// v2 added the plan and the time; a v1 snapshot has neither, so it cannot be checked against
@@ -99,6 +99,7 @@ const ACTIONS: &[&str] = &[
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
     "s3:GetBucketPolicy",
+    "s3:GetEncryptionConfiguration",
     "dynamodb:GetResourcePolicy",
 ];
 
@@ -296,6 +297,12 @@ fn owner_args(o: &Owner) -> [&str; 2] {
     [o.kind(), o.name()]
 }
 
+/// A bucket read's arguments: the bucket, and the expected owner when one was sent (the
+/// answer then also stands for S3's owner check).
+fn bucket_args<'a>(bucket: &'a str, expected_owner: Option<&'a str>) -> Vec<&'a str> {
+    std::iter::once(bucket).chain(expected_owner).collect()
+}
+
 fn sim_key(req: &SimRequest) -> String {
     serde_json::to_string(req).unwrap_or_default()
 }
@@ -357,9 +364,33 @@ impl<A: Aws> Aws for Recorder<'_, A> {
         self.record("get_key_policy", &[key_arn], &r);
         r
     }
-    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
-        let r = self.inner.get_bucket_policy(bucket).await;
-        self.record("get_bucket_policy", &[bucket], &r);
+    async fn get_bucket_policy(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<Option<String>, AwsError> {
+        let r = self.inner.get_bucket_policy(bucket, expected_owner).await;
+        self.record(
+            "get_bucket_policy",
+            &bucket_args(bucket, expected_owner),
+            &r,
+        );
+        r
+    }
+    async fn get_bucket_encryption(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<BucketEncryption, AwsError> {
+        let r = self
+            .inner
+            .get_bucket_encryption(bucket, expected_owner)
+            .await;
+        self.record(
+            "get_bucket_encryption",
+            &bucket_args(bucket, expected_owner),
+            &r,
+        );
         r
     }
     async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
@@ -469,8 +500,22 @@ impl Aws for Replay {
     async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError> {
         self.answer("get_key_policy", &[key_arn])
     }
-    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError> {
-        self.answer("get_bucket_policy", &[bucket])
+    async fn get_bucket_policy(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<Option<String>, AwsError> {
+        self.answer("get_bucket_policy", &bucket_args(bucket, expected_owner))
+    }
+    async fn get_bucket_encryption(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<BucketEncryption, AwsError> {
+        self.answer(
+            "get_bucket_encryption",
+            &bucket_args(bucket, expected_owner),
+        )
     }
     async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
         self.answer("get_table_policy", &[table_arn])

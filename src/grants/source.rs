@@ -4,7 +4,7 @@
 //! ([`Owner`], [`Entity`]) and its errors ([`AwsError`]), each naming the IAM action that was
 //! attempted. Tests implement the trait with fakes.
 
-use crate::grants::model::{SimRequest, SimResult};
+use crate::grants::model::{BucketEncryption, SimRequest, SimResult};
 
 /// An identity whose policies can be listed: the audited role or user, or a user's group.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -118,8 +118,21 @@ pub trait Aws {
     async fn resolve_key(&self, key: &str) -> Result<String, AwsError>;
     /// The key policy of a KMS key (`kms:GetKeyPolicy`, policy name `default`).
     async fn get_key_policy(&self, key_arn: &str) -> Result<String, AwsError>;
-    /// A bucket's policy, `None` when it has none (`s3:GetBucketPolicy`).
-    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>, AwsError>;
+    /// A bucket's policy, `None` when it has none (`s3:GetBucketPolicy`). With
+    /// `expected_owner`, S3 refuses (AccessDenied) unless that account owns the bucket, so an
+    /// answer also confirms the owner (where [`Aws::verifies_bucket_owner`]).
+    async fn get_bucket_policy(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<Option<String>, AwsError>;
+    /// A bucket's default encryption (`s3:GetEncryptionConfiguration`), with the same
+    /// `expected_owner` check.
+    async fn get_bucket_encryption(
+        &self,
+        bucket: &str,
+        expected_owner: Option<&str>,
+    ) -> Result<BucketEncryption, AwsError>;
     /// A DynamoDB table's resource-based policy, `None` when it has none
     /// (`dynamodb:GetResourcePolicy`); [`AwsError::NotFound`] when the table does not exist.
     async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError>;
@@ -128,5 +141,10 @@ pub trait Aws {
     /// Whether IAM's policy simulator is available (false offline).
     fn can_simulate(&self) -> bool {
         true
+    }
+    /// Whether a bucket read with an expected owner that succeeds proves the owner (S3 checks
+    /// it; offline inputs cannot). AWS-backed sources (and their replays) can simulate too.
+    fn verifies_bucket_owner(&self) -> bool {
+        self.can_simulate()
     }
 }

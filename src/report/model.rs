@@ -64,6 +64,19 @@ pub enum ReasonCode {
     NotEvaluable,
     /// IAM's simulator and the local engine disagree (`--engine both`).
     EnginesDisagree,
+    /// The account is (or may be) in an AWS organization, and IAM's simulator does not
+    /// evaluate service control policies that have conditions, nor resource control policies.
+    OrgPoliciesNotEvaluated,
+    /// The audit is of a role session, whose session policies (if any) nothing can read.
+    SessionPolicyNotEvaluated,
+    /// The S3 bucket's owner account is not known, and the verdict depends on it.
+    BucketOwnerUnknown,
+    /// The bucket's default encryption could not be read: with SSE-KMS, object calls need KMS
+    /// permissions too.
+    BucketEncryptionUnreadable,
+    /// IAM's simulator contradicted itself (duplicated results that differ, a top-level decision
+    /// no per-resource result explains, `allowed` beside a false boundary or organization flag).
+    SimulatorInconsistent,
 }
 
 impl ReasonCode {
@@ -84,6 +97,11 @@ impl ReasonCode {
             ReasonCode::ResourcePolicyUnreadable => "resource-policy-unreadable",
             ReasonCode::NotEvaluable => "not-evaluable",
             ReasonCode::EnginesDisagree => "engines-disagree",
+            ReasonCode::OrgPoliciesNotEvaluated => "org-policies-not-evaluated",
+            ReasonCode::SessionPolicyNotEvaluated => "session-policy-not-evaluated",
+            ReasonCode::BucketOwnerUnknown => "bucket-owner-unknown",
+            ReasonCode::BucketEncryptionUnreadable => "bucket-encryption-unreadable",
+            ReasonCode::SimulatorInconsistent => "simulator-inconsistent",
         }
     }
 }
@@ -122,6 +140,70 @@ pub struct Evidence {
     pub simulator: Option<SimEvidence>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub local: Option<LocalEvidence>,
+    /// Every source consulted for the row, what it answered, and whether its answer decided
+    /// the verdict (see [`crate::report::model::SourceAnswer`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceAnswer>,
+}
+
+/// A source of a row's verdict. Several may be consulted for one row; the verdict combines
+/// them by one rule (`verdict::combine`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// IAM's SimulatePrincipalPolicy: identity policies, the boundary, and the service control
+    /// policies it evaluates.
+    Simulator,
+    /// The local engine: identity policies, the boundary, and the resource's own policy (table,
+    /// bucket, key or trust policy).
+    Local,
+    /// What the organization's policies may do that IAM's simulator does not evaluate (SCPs with
+    /// conditions, RCPs).
+    Organizations,
+    /// The session policies of an audited role session.
+    Session,
+    /// The bucket's default encryption (SSE-KMS makes object calls need KMS permissions).
+    BucketEncryption,
+}
+
+impl Source {
+    /// How people read it in the table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Simulator => "IAM's simulator",
+            Source::Local => "local engine",
+            Source::Organizations => "organization policies",
+            Source::Session => "session policies",
+            Source::BucketEncryption => "bucket encryption",
+        }
+    }
+}
+
+/// What one source answered for a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Answer {
+    /// It allows, as far as it can see.
+    Allow,
+    /// It denies, definitely: AWS would deny whatever the other sources say.
+    Deny,
+    /// It cannot tell: the row cannot pass.
+    Unsure,
+    /// It has no say on this row (e.g. the simulator's implicit deny where a resource policy,
+    /// which another source evaluates, may grant on its own).
+    Abstain,
+}
+
+/// One source's answer for a row, and whether it decided the verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceAnswer {
+    pub source: Source,
+    pub answer: Answer,
+    pub code: ReasonCode,
+    pub reason: String,
+    /// This answer decided the verdict: for PASS every allowing source, for FAIL the denying
+    /// ones, for INCONCLUSIVE the unsure ones (the doubt).
+    pub decisive: bool,
 }
 
 /// What the local engine decided and why.
@@ -143,6 +225,30 @@ pub struct SimEvidence {
     pub missing_context: Vec<String>,
     pub allowed_by_boundary: Option<bool>,
     pub allowed_by_organizations: Option<bool>,
+}
+
+/// A short note for people on which sources decided a row: `simulator + local engine` for a
+/// PASS both allowed, `doubt: organization policies` for an INCONCLUSIVE. Empty when a single
+/// source was consulted (nothing to say beyond the report's engine).
+pub fn decided_by_note(sources: &[SourceAnswer]) -> String {
+    if sources.len() < 2 {
+        return String::new();
+    }
+    let decisive: Vec<&SourceAnswer> = sources.iter().filter(|s| s.decisive).collect();
+    let names = |v: &[&SourceAnswer]| {
+        let mut names: Vec<&str> = Vec::new();
+        for s in v {
+            if !names.contains(&s.source.label()) {
+                names.push(s.source.label());
+            }
+        }
+        names.join(" + ")
+    };
+    match decisive.first().map(|s| s.answer) {
+        Some(Answer::Unsure) => format!("doubt: {}", names(&decisive)),
+        Some(_) => format!("decided by {}", names(&decisive)),
+        None => "no source decided".into(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -10,7 +10,7 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use crate::grants::model::{FetchedPolicy, PolicySource};
 use crate::needs::catalogue::ContextEntry;
-use crate::report::model::{Report, RowOutcome, Verdict};
+use crate::report::model::{Report, RowOutcome, Verdict, decided_by_note};
 
 /// How text output is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,10 +117,17 @@ fn write_header(w: &mut dyn Write, report: &Report) -> io::Result<()> {
     Ok(())
 }
 
-/// One line per row, the feature named once for its rows.
+/// One line per row, the feature named once for its rows; when some row was decided from
+/// several sources (IAM's simulator, the local engine, what the organization's or the
+/// session's policies may do), a column says which decided it or made it doubtful.
 fn write_rows(w: &mut dyn Write, report: &Report, style: TextStyle) -> io::Result<()> {
     let mut t = new_table(style);
-    t.set_header(vec!["Feature", "Action", "Resource", "Verdict", "Why"]);
+    let by_column = report.rows.iter().any(|r| r.evidence.sources.len() > 1);
+    let mut header = vec!["Feature", "Action", "Resource", "Verdict", "Why"];
+    if by_column {
+        header.push("Decided by");
+    }
+    t.set_header(header);
     let mut last_feature = "";
     let outcomes = report.row_outcomes();
     for (r, outcome) in report.rows.iter().zip(outcomes) {
@@ -143,13 +150,17 @@ fn write_rows(w: &mut dyn Write, report: &Report, style: TextStyle) -> io::Resul
             Some(expected) => format!("{}\nexpected: {expected}", r.reason),
             None => r.reason.clone(),
         };
-        t.add_row(vec![
+        let mut cells = vec![
             Cell::new(feature),
             Cell::new(action),
             Cell::new(&r.resource),
             verdict_cell(r.verdict, outcome, style.color),
             Cell::new(reason),
-        ]);
+        ];
+        if by_column {
+            cells.push(Cell::new(decided_by_note(&r.evidence.sources)));
+        }
+        t.add_row(cells);
     }
     writeln!(w, "{t}")?;
     writeln!(w)?;

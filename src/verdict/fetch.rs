@@ -127,9 +127,17 @@ fn is_aws_managed(arn: &str) -> bool {
 /// Whether DynamoDB tables' resource policies are read (decided by the plan).
 pub use crate::needs::plan::TablePolicies;
 
+/// What a refused bucket read may also mean: S3's expected-owner check refuses (403) a bucket
+/// owned by another account than the one expected.
+pub fn owner_hint(expected_owner: &str) -> String {
+    format!(
+        "it was read with ExpectedBucketOwner {expected_owner}, which S3 refuses if another account owns the bucket: if one does, say which with --bucket-owner ACCOUNT"
+    )
+}
+
 /// Errors that stop the run even while fetching optional inputs: without a connection or
 /// credentials nothing else would work either.
-fn is_fatal(e: &AwsError) -> bool {
+pub fn is_fatal(e: &AwsError) -> bool {
     matches!(
         e,
         AwsError::Network { .. }
@@ -143,7 +151,9 @@ fn is_fatal(e: &AwsError) -> bool {
 /// bucket policy, and for the local engine also the KMS key policy and the trust policy of a
 /// role to be assumed (IAM's simulator answers those rows as inconclusive on its own): `local`
 /// says the local engine takes part. One that cannot be read is recorded as unreadable (its
-/// rows become inconclusive), not guessed.
+/// rows become inconclusive), not guessed. The bucket policy is read with S3's expected-owner
+/// check for `bucket_owner`: an answer confirms that account owns the bucket (recorded as the
+/// policy's `owner` where the source can check it).
 pub async fn fetch_resource_policies<A: Aws>(
     aws: &A,
     principal: &Principal,
@@ -151,6 +161,7 @@ pub async fn fetch_resource_policies<A: Aws>(
     bucket: Option<&str>,
     local: bool,
     tables: TablePolicies,
+    bucket_owner: &str,
 ) -> Result<Vec<FetchedResourcePolicy>, AwsError> {
     let mut out: Vec<FetchedResourcePolicy> = Vec::new();
     let mut wanted: Vec<(ResourcePolicyKind, String)> = Vec::new();
@@ -186,16 +197,28 @@ pub async fn fetch_resource_policies<A: Aws>(
         }
     };
     for (kind, resource) in wanted {
+        let mut owner = None;
         let state = match kind {
             ResourcePolicyKind::KmsKey => match aws.get_key_policy(&resource).await {
                 Ok(text) => ResourcePolicyState::Document { text },
                 Err(e) => unreadable(e)?,
             },
-            ResourcePolicyKind::S3Bucket => match aws.get_bucket_policy(&resource).await {
-                Ok(Some(text)) => ResourcePolicyState::Document { text },
-                Ok(None) => ResourcePolicyState::Absent,
-                Err(e) => unreadable(e)?,
-            },
+            ResourcePolicyKind::S3Bucket => {
+                let read = aws.get_bucket_policy(&resource, Some(bucket_owner)).await;
+                if read.is_ok() && aws.verifies_bucket_owner() {
+                    owner = Some(bucket_owner.to_string());
+                }
+                match read {
+                    Ok(Some(text)) => ResourcePolicyState::Document { text },
+                    Ok(None) => ResourcePolicyState::Absent,
+                    Err(e @ AwsError::AccessDenied { .. }) if aws.verifies_bucket_owner() => {
+                        ResourcePolicyState::Unreadable {
+                            reason: format!("{e}; {}", owner_hint(bucket_owner)),
+                        }
+                    }
+                    Err(e) => unreadable(e)?,
+                }
+            }
             // A table that is not found is unreadable too: a wrong name or region should not
             // pass quietly (before a table is created, --no-table-policy says it has none).
             ResourcePolicyKind::DynamoDbTable => match aws.get_table_policy(&resource).await {
@@ -219,6 +242,7 @@ pub async fn fetch_resource_policies<A: Aws>(
             kind,
             resource,
             state,
+            owner,
         });
     }
     Ok(out)

@@ -14,7 +14,9 @@ use crate::grants::model::{
 };
 use crate::needs::catalogue::{ContextEntry, ContextType};
 use crate::needs::plan::Check;
-use crate::report::model::{LocalEvidence, ReasonCode, StatementRef, Verdict};
+use crate::report::model::{
+    Answer, LocalEvidence, ReasonCode, Source, SourceAnswer, StatementRef, Verdict,
+};
 
 /// A resource policy ready for evaluation, or why it is not.
 #[derive(Debug, Clone)]
@@ -36,7 +38,14 @@ pub struct LocalInputs {
     labels: HashMap<String, (String, String)>,
     principal_arn: String,
     principal_account: String,
+    /// The account that owns the bucket of S3 checks, when confirmed (S3's expected-owner
+    /// check) or stated (`--bucket-owner`); `None` when unknown.
+    bucket_owner: Option<String>,
 }
+
+/// Stands for "an account other than the principal's" when a bucket's owner is unknown and
+/// the cross-account reading is evaluated: not an account id, so nothing can name it.
+const ANOTHER_ACCOUNT: &str = "another-account";
 
 /// (kind, name) of a policy as reasons name it: "<kind> policy `<name>`".
 fn label_of(source: &PolicySource, name: &str) -> (String, String) {
@@ -77,6 +86,7 @@ pub fn prepare(
         labels: HashMap::new(),
         principal_arn: policies.principal.arn.clone(),
         principal_account: policies.principal.account.clone(),
+        bucket_owner: None,
     };
     for (p, kind) in policies
         .policies
@@ -236,6 +246,23 @@ fn outcome(e: &Evaluation) -> Outcome {
     }
 }
 
+impl LocalVerdict {
+    /// This verdict as the local engine's answer among a row's sources.
+    pub fn source_answer(&self) -> SourceAnswer {
+        SourceAnswer {
+            source: Source::Local,
+            answer: match self.verdict {
+                Verdict::Pass => Answer::Allow,
+                Verdict::Fail => Answer::Deny,
+                Verdict::Inconclusive => Answer::Unsure,
+            },
+            code: self.code,
+            reason: self.reason.clone(),
+            decisive: false,
+        }
+    }
+}
+
 impl LocalInputs {
     fn describe(&self, m: &crate::engine::MatchedStatement) -> StatementRef {
         let (kind, name) = self
@@ -269,8 +296,77 @@ impl LocalInputs {
         })
     }
 
-    /// Evaluates one check. `bucket` names the bucket of S3 checks.
+    /// The bucket's owner account, confirmed or stated; S3 ARNs name none.
+    pub fn with_bucket_owner(mut self, owner: Option<String>) -> Self {
+        self.bucket_owner = owner;
+        self
+    }
+
+    /// Whether the local engine must evaluate this row beside IAM's simulator, which does not
+    /// see resource policies: one applies that exists or could not be read, or the row is on
+    /// a bucket not confirmed to be in the principal's account (cross-account access needs the
+    /// bucket policy's grant too, reference_policies_evaluation-logic-cross-account).
+    pub fn needed_beside_simulator(&self, check: &Check, bucket: Option<&str>) -> bool {
+        self.resource_policy_may_decide(check, bucket)
+            || (check.resource_kind == "s3-object"
+                && self.bucket_owner.as_deref() != Some(self.principal_account.as_str()))
+    }
+
+    /// What the simulator cannot see on this row and the local engine evaluates: the resource
+    /// policy that applies (key, trust, table or bucket policy) when it may decide (it exists,
+    /// could not be read, or is a key or trust policy, which must allow), or the bucket's
+    /// other-account side. `None` where the simulator sees all that decides.
+    pub fn blind_spot(&self, check: &Check, bucket: Option<&str>) -> Option<ResourcePolicyKind> {
+        match check.resource_kind.as_str() {
+            "kms-key" => Some(ResourcePolicyKind::KmsKey),
+            "role" => Some(ResourcePolicyKind::RoleTrust),
+            _ if self.needed_beside_simulator(check, bucket) => {
+                resource_policy_for(check, bucket).map(|(kind, _, _)| kind)
+            }
+            _ => None,
+        }
+    }
+
+    /// Evaluates one check. `bucket` names the bucket of S3 checks. A bucket whose owner is
+    /// unknown is evaluated in both readings, the principal's account and another one: the row
+    /// passes only if it passes in both, since the same grants can allow in one and deny in the
+    /// other (a bucket-policy-only grant, or an identity grant without the bucket policy's, in
+    /// another account; reference_policies_evaluation-logic-cross-account).
     pub fn evaluate_check(&self, check: &Check, bucket: Option<&str>) -> LocalVerdict {
+        if check.resource_kind != "s3-object" {
+            return self.evaluate_in(check, bucket, None);
+        }
+        if let Some(owner) = &self.bucket_owner {
+            return self.evaluate_in(check, bucket, Some(owner.clone()));
+        }
+        let same = self.evaluate_in(check, bucket, Some(self.principal_account.clone()));
+        if same.verdict != Verdict::Pass {
+            // Denied or undecided in the principal's account: no better in another one.
+            return same;
+        }
+        let other = self.evaluate_in(check, bucket, Some(ANOTHER_ACCOUNT.into()));
+        if other.verdict == Verdict::Pass {
+            return same;
+        }
+        LocalVerdict {
+            verdict: Verdict::Inconclusive,
+            code: ReasonCode::BucketOwnerUnknown,
+            reason: format!(
+                "{} if account {} owns bucket `{}`, but if another account owns it, its bucket policy must grant this principal too, and it does not; the owner is not known: state it with --bucket-owner ACCOUNT",
+                same.reason,
+                self.principal_account,
+                bucket.unwrap_or_default()
+            ),
+            ..same
+        }
+    }
+
+    fn evaluate_in(
+        &self,
+        check: &Check,
+        bucket: Option<&str>,
+        resource_account: Option<String>,
+    ) -> LocalVerdict {
         let req = Request {
             principal: self.principal_arn.clone(),
             action: check.action.clone(),
@@ -281,10 +377,16 @@ impl LocalInputs {
             identity: &self.identity,
             boundary: self.boundary.as_ref(),
             resource_policy: None,
-            resource_account: self.resource_account(check),
+            resource_account,
         };
         let identity_eval = evaluate(&identity_only, &req);
-        let identity_outcome = outcome(&identity_eval);
+        // The identity side alone, comparable with IAM's simulator, which evaluates a role's
+        // identity policies and boundary as if the resource were in its account.
+        let same_account = PolicySet {
+            resource_account: Some(self.principal_account.clone()),
+            ..identity_only.clone()
+        };
+        let identity_outcome = outcome(&evaluate(&same_account, &req));
 
         let verdict = |verdict, code, reason: String, e: &Evaluation| LocalVerdict {
             verdict,
@@ -336,11 +438,6 @@ impl LocalInputs {
         };
         let (v, code, reason) = self.explain(check, &eval, rp_kind);
         verdict(v, code, reason, &eval)
-    }
-
-    fn resource_account(&self, check: &Check) -> Option<String> {
-        // S3 ARNs carry no account; the bucket is taken to be the principal's account's.
-        (check.resource_kind == "s3-object").then(|| self.principal_account.clone())
     }
 
     fn evidence(&self, e: &Evaluation) -> LocalEvidence {
@@ -612,6 +709,7 @@ mod tests {
             kind: ResourcePolicyKind::KmsKey,
             resource: KEY.into(),
             state: ResourcePolicyState::Document { text: doc.into() },
+            owner: None,
         };
         let delegating = key_policy(
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#,
@@ -635,6 +733,7 @@ mod tests {
             state: ResourcePolicyState::Unreadable {
                 reason: "AccessDenied".into(),
             },
+            owner: None,
         };
         let v = prepare(&p, &[unreadable]).evaluate_check(&c, None);
         assert_eq!(

@@ -6,21 +6,24 @@
 //! the steps that decide verdicts are pure functions.
 
 use crate::grants::model::{
-    FetchedResourcePolicy, Principal, ResourcePolicyKind, SimDecision, SimResult,
+    BucketEncryption, FetchedResourcePolicy, Principal, PrincipalPolicies, ResourcePolicyKind,
+    SimResult,
 };
 use crate::grants::source::{Aws, AwsError};
 use crate::iam::arn::{Arn, ArnError, KeyInput, PrincipalKind, PrincipalRef, principal_from_arn};
-use crate::needs::catalogue::Catalogue;
+use crate::needs::catalogue::{Catalogue, ContextEntry, ContextType};
 use crate::needs::plan::{Check, CheckPlan, Env, PrincipalSelector, expand};
 use crate::report::model::{
-    Disagreement, Evidence, ReasonCode, Report, Row, SCHEMA, SimEvidence, Verdict,
+    Answer, Disagreement, Evidence, ReasonCode, Report, Row, SCHEMA, Source, SourceAnswer, Verdict,
 };
+use crate::verdict::combine::combine;
 use crate::verdict::fetch::{
-    ManagedCache, TablePolicies, fetch_policies_cached, fetch_resource_policies,
+    ManagedCache, TablePolicies, fetch_policies_cached, fetch_resource_policies, is_fatal,
+    owner_hint,
 };
 use crate::verdict::fix::feature_fix;
-use crate::verdict::local::{LocalVerdict, Outcome};
-use crate::verdict::simulator::{find_result, interpret, plan_simulations};
+use crate::verdict::local::{LocalInputs, Outcome};
+use crate::verdict::simulator::{self, Blind, plan_simulations, results_for};
 
 /// Why a check run could not produce a report.
 #[derive(Debug, thiserror::Error)]
@@ -118,28 +121,93 @@ pub async fn resolve_principal<A: Aws>(
     })
 }
 
-/// Whether the endpoint looks like a local emulator rather than AWS.
+/// Where an endpoint URL leads, as far as the URL can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// AWS's own endpoints: no override, or a host under an AWS domain (`amazonaws.com`,
+    /// `amazonaws.com.cn`, `api.aws`, and the isolated partitions').
+    Aws,
+    /// A loopback address or `localhost`: an emulator on this machine (LocalStack), whose
+    /// policy simulator is a stub.
+    Loopback,
+    /// Anything else (a proxy, an emulator under another name, a URL that does not parse):
+    /// the simulator behind it may be AWS's or a stub.
+    Other,
+}
+
+/// Classifies an endpoint URL by its host, parsed as a URL (so `http://localhost@example.com`
+/// is `example.com`, and `127.1` is a loopback address), never by substrings.
+///
+/// Which way is fail safe: a stub simulator (LocalStack's allows exact matches and ignores
+/// Deny statements, conditions and boundaries) must never decide a row alone, and on real AWS
+/// skipping the simulator loses the service control policies it evaluates. So only a host this
+/// machine owns (loopback, `localhost`) is taken for an emulator and left to the local engine;
+/// an AWS host gets the simulator (with the local engine where it is blind); and every other
+/// host, whatever its name says (`localstack.example.com` included), gets both on every row,
+/// passing only where both allow.
+pub fn classify_endpoint(endpoint: Option<&str>) -> Endpoint {
+    let Some(e) = endpoint else {
+        return Endpoint::Aws;
+    };
+    let Ok(url) = url::Url::parse(e.trim()) else {
+        return Endpoint::Other;
+    };
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            if d == "localhost" {
+                Endpoint::Loopback
+            } else if AWS_DOMAINS
+                .iter()
+                .any(|aws| d == *aws || d.ends_with(&format!(".{aws}")))
+            {
+                Endpoint::Aws
+            } else {
+                Endpoint::Other
+            }
+        }
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Endpoint::Loopback,
+        Some(url::Host::Ipv6(ip))
+            if ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v| v.is_loopback()) =>
+        {
+            Endpoint::Loopback
+        }
+        _ => Endpoint::Other,
+    }
+}
+
+/// The DNS suffixes of AWS's service endpoints in every partition (aws, aws-cn, aws-us-gov,
+/// the isolated regions; and `api.aws` for dual-stack endpoints).
+const AWS_DOMAINS: &[&str] = &[
+    "amazonaws.com",
+    "amazonaws.com.cn",
+    "api.aws",
+    "c2s.ic.gov",
+    "sc2s.sgov.gov",
+    "cloud.adc-e.uk",
+    "csp.hci.ic.gov",
+];
+
+/// Whether the endpoint is an emulator on this machine (see [`classify_endpoint`]).
 pub fn is_local_endpoint(endpoint: Option<&str>) -> bool {
-    endpoint.is_some_and(|e| {
-        let e = e.to_ascii_lowercase();
-        e.contains("localhost")
-            || e.contains("127.0.0.1")
-            || e.contains("localstack")
-            || e.contains("[::1]")
-    })
+    classify_endpoint(endpoint) == Endpoint::Loopback
 }
 
 /// Which evaluator decides the verdicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineChoice {
-    /// IAM's SimulatePrincipalPolicy.
+    /// IAM's SimulatePrincipalPolicy; the local engine beside it only on rows a table or
+    /// bucket policy (which can deny) also decides.
     Aws,
     /// The offline engine over the fetched policies, including resource policies.
     Local,
-    /// Both; every disagreement is reported, and a row never passes unless both allow it.
+    /// Both on every row; every disagreement is reported, and a row never passes unless both
+    /// allow it.
     Both,
-    /// AWS's simulator on AWS; the local engine on LocalStack (whose simulator is a stub) and
-    /// offline.
+    /// As chosen: the simulator on AWS, with the local engine beside it wherever the simulator
+    /// is blind (key, trust, table and bucket policies); the local engine on a loopback
+    /// endpoint (an emulator) and offline; both on any other endpoint. Once resolved (by
+    /// [`resolve_engine`]), `Auto` means the first of these.
     Auto,
 }
 
@@ -149,6 +217,7 @@ pub fn resolve_engine(
     can_simulate: bool,
     endpoint: Option<&str>,
 ) -> Result<(EngineChoice, String), CheckError> {
+    let shown = endpoint.unwrap_or_default();
     match choice {
         EngineChoice::Aws | EngineChoice::Both if !can_simulate => Err(CheckError::Input(
             "offline inputs cannot be sent to IAM's simulator; use --engine local (or auto)".into(),
@@ -157,16 +226,43 @@ pub fn resolve_engine(
             EngineChoice::Local,
             "auto: offline input, evaluated locally".into(),
         )),
-        EngineChoice::Auto if is_local_endpoint(endpoint) => Ok((
-            EngineChoice::Local,
-            format!(
-                "auto: the endpoint {} looks like LocalStack, whose policy simulator is a stub, so the local engine decides",
-                endpoint.unwrap_or_default()
+        EngineChoice::Auto => Ok(match classify_endpoint(endpoint) {
+            Endpoint::Loopback => (
+                EngineChoice::Local,
+                format!(
+                    "auto: the endpoint {shown} is on this machine (an emulator such as LocalStack, whose policy simulator is a stub), so the local engine decides"
+                ),
             ),
-        )),
-        EngineChoice::Auto => Ok((EngineChoice::Aws, "auto: AWS's own policy simulator".into())),
+            Endpoint::Other => (
+                EngineChoice::Both,
+                format!(
+                    "auto: the endpoint {shown} is neither AWS's nor on this machine, so its policy simulator may be a stub; both engines decide every row, and a row passes only where both allow (choose with --engine)"
+                ),
+            ),
+            Endpoint::Aws => (
+                EngineChoice::Auto,
+                "auto: AWS's own policy simulator, with the local engine beside it where the simulator is blind (key, trust, table and bucket policies); a row passes only where both allow".into(),
+            ),
+        }),
         other => Ok((other, "chosen with --engine".into())),
     }
+}
+
+/// What the user states about what no API call can show, each with a documented flag. Every
+/// one of them can only turn an INCONCLUSIVE into a verdict; none is assumed by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Statements {
+    /// `--no-scp-conditions`: no service control policy that applies to the account has a
+    /// `Condition` element (IAM's simulator does not evaluate SCPs with conditions).
+    pub no_scp_conditions: bool,
+    /// `--no-rcps`: no resource control policy applies beyond AWS's `RCPFullAWSAccess` (IAM's
+    /// simulator does not evaluate RCPs at all).
+    pub no_rcps: bool,
+    /// `--no-session-policy`: the audited role session was created without session policies.
+    pub no_session_policy: bool,
+    /// `--bucket-owner ACCOUNT`: the account that owns the bucket (checked with S3's
+    /// expected-owner check online; trusted as given offline).
+    pub bucket_owner: Option<String>,
 }
 
 /// What a run needs besides the plan.
@@ -176,79 +272,7 @@ pub struct RunContext<'a> {
     pub endpoint_url: Option<String>,
     pub engine: EngineChoice,
     pub table_policies: TablePolicies,
-}
-
-fn local_row(check: &Check, lv: LocalVerdict, simulator: Option<SimEvidence>) -> Row {
-    Row {
-        feature: check.feature.clone(),
-        action: check.action.clone(),
-        resource: check.resource.clone(),
-        verdict: lv.verdict,
-        code: lv.code,
-        reason: lv.reason,
-        context: check.context.clone(),
-        evidence: Evidence {
-            simulator,
-            local: Some(lv.evidence),
-        },
-        waived: None,
-    }
-}
-
-/// `--engine both`: the simulator's answer beside the local engine's. Where they disagree on
-/// allow versus deny, the row says so and takes the worse verdict (never PASS); where they
-/// agree, the local engine's verdict stands, since it also sees resource policies.
-fn combine(
-    check: &Check,
-    sim: Option<&SimResult>,
-    sim_row: Row,
-    lv: LocalVerdict,
-) -> (Row, Option<Disagreement>) {
-    let sim_outcome = match sim.map(|r| &r.decision) {
-        Some(SimDecision::Allowed) => Outcome::Allow,
-        Some(SimDecision::ExplicitDeny | SimDecision::ImplicitDeny) => Outcome::Deny,
-        _ => Outcome::Unknown,
-    };
-    let sim_evidence = sim_row.evidence.simulator.clone();
-    let definite = |o| o != Outcome::Unknown;
-    if definite(sim_outcome) && definite(lv.identity_outcome) && sim_outcome != lv.identity_outcome
-    {
-        let sim_decision = sim
-            .map(|r| r.decision.as_str().to_string())
-            .unwrap_or_default();
-        let disagreement = Disagreement {
-            feature: check.feature.clone(),
-            action: check.action.clone(),
-            resource: check.resource.clone(),
-            simulator: sim_decision.clone(),
-            local: serde_json::to_value(lv.identity_outcome)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-            local_reason: lv.reason.clone(),
-        };
-        let verdict = sim_row.verdict.max(lv.verdict).max(Verdict::Inconclusive);
-        let reason = format!(
-            "engines disagree: IAM's simulator says {sim_decision} ({}); the local engine says {}",
-            sim_row.reason, lv.reason
-        );
-        let mut row = local_row(check, lv, sim_evidence);
-        row.verdict = verdict;
-        row.code = ReasonCode::EnginesDisagree;
-        row.reason = reason;
-        return (row, Some(disagreement));
-    }
-    // Unknown on either side can only make the verdict worse, never a PASS.
-    let mut row = local_row(check, lv, sim_evidence);
-    if sim_outcome == Outcome::Unknown && row.verdict == Verdict::Pass {
-        row.verdict = Verdict::Inconclusive;
-        row.code = sim_row.code;
-        row.reason = format!(
-            "the local engine allows it, but IAM's simulator gave no usable answer ({})",
-            sim_row.reason
-        );
-    }
-    (row, None)
+    pub stated: Statements,
 }
 
 /// Runs a whole check and builds the report.
@@ -291,15 +315,25 @@ pub async fn run_cached<A: Aws>(
         key_arn,
     };
     let checks = expand(ctx.catalogue, plan, &env);
+    let named_session = matches!(
+        &plan.principal,
+        PrincipalSelector::Named(PrincipalRef {
+            session: Some(_),
+            ..
+        })
+    );
     let mut report = evaluate_checks(
         aws,
         ctx,
         (engine, engine_reason),
-        principal,
-        region,
-        checks,
-        plan.resources.bucket.as_deref(),
-        &plan.version.to_string(),
+        Subject {
+            principal,
+            region,
+            checks,
+            bucket: plan.resources.bucket.clone(),
+            pydynox_version: plan.version.to_string(),
+            named_session,
+        },
         cache,
     )
     .await?;
@@ -308,21 +342,51 @@ pub async fn run_cached<A: Aws>(
     Ok(report)
 }
 
+/// What is checked, for whom: a resolved principal and its checks.
+pub struct Subject {
+    pub principal: Principal,
+    pub region: String,
+    pub checks: Vec<Check>,
+    /// The bucket of S3 checks.
+    pub bucket: Option<String>,
+    pub pydynox_version: String,
+    /// The user named a role session (`--principal arn:aws:sts::…:assumed-role/…`, or an
+    /// AccessDenied message's): its session policies may cap it.
+    pub named_session: bool,
+}
+
 /// Fetches what the chosen engine needs for a resolved principal and answers the given
 /// checks, building the report. Shared by `check` and `why`.
-#[allow(clippy::too_many_arguments)]
 pub async fn evaluate_checks<A: Aws>(
     aws: &A,
     ctx: &RunContext<'_>,
     (engine, engine_reason): (EngineChoice, String),
-    principal: Principal,
-    region: String,
-    checks: Vec<Check>,
-    bucket: Option<&str>,
-    pydynox_version: &str,
+    subject: Subject,
     cache: &ManagedCache,
 ) -> Result<Report, CheckError> {
+    let Subject {
+        principal,
+        region,
+        mut checks,
+        bucket,
+        pydynox_version,
+        named_session,
+    } = subject;
+    let bucket = bucket.as_deref();
     let policies = fetch_policies_cached(aws, &principal, cache).await?;
+    // S3 checks the bucket's owner: the stated one, else the principal's account.
+    let expected_owner = ctx
+        .stated
+        .bucket_owner
+        .clone()
+        .unwrap_or_else(|| principal.account.clone());
+    let sse = match bucket {
+        Some(b) if checks.iter().any(|c| c.resource_kind == "s3-object") => {
+            bucket_kms_checks(aws, b, &expected_owner, &principal, &region, &checks).await?
+        }
+        _ => SseKms::default(),
+    };
+    checks.extend(sse.checks.iter().cloned());
     let resource_policies = fetch_resource_policies(
         aws,
         &principal,
@@ -330,43 +394,74 @@ pub async fn evaluate_checks<A: Aws>(
         bucket,
         engine != EngineChoice::Aws,
         ctx.table_policies,
+        &expected_owner,
     )
     .await?;
+    // The bucket's owner: confirmed by S3 online; as stated offline, where nothing checks it.
+    let bucket_owner = if aws.verifies_bucket_owner() {
+        resource_policies
+            .iter()
+            .find(|rp| rp.kind == ResourcePolicyKind::S3Bucket)
+            .and_then(|rp| rp.owner.clone())
+    } else {
+        ctx.stated.bucket_owner.clone()
+    };
+    let local = crate::verdict::local::prepare(&policies, &resource_policies)
+        .with_bucket_owner(bucket_owner.clone());
 
-    let mut results: Vec<Option<SimResult>> = vec![None; checks.len()];
-    if engine != EngineChoice::Local {
-        for (req, covered) in plan_simulations(&principal.arn, &checks) {
+    let consult_simulator = engine != EngineChoice::Local;
+    let mut results: Vec<Vec<SimResult>> = vec![Vec::new(); checks.len()];
+    if consult_simulator {
+        // `ResourceOwner` for S3 resources (their ARNs name no account) owned by another
+        // account; without it the simulator assumes the principal's account.
+        let owner_of = |c: &Check| {
+            (c.resource_kind == "s3-object")
+                .then(|| bucket_owner.clone())
+                .flatten()
+                .filter(|o| *o != principal.account)
+        };
+        for (req, covered) in plan_simulations(&principal.arn, &checks, &owner_of) {
             let answers = aws.simulate(&req).await?;
             for i in covered {
-                results[i] = find_result(&answers, &checks[i]).cloned();
+                results[i] = results_for(&answers, &checks[i])
+                    .into_iter()
+                    .cloned()
+                    .collect();
             }
         }
     }
-    // IAM's simulator does not see table or bucket policies; where one exists (or could not
-    // be read), the local engine evaluates that row beside the simulator, as with `both`.
-    let needs_local =
-        engine != EngineChoice::Aws || resource_policies.iter().any(|rp| rp.state.may_decide());
-    let local = needs_local.then(|| crate::verdict::local::prepare(&policies, &resource_policies));
+    let org = OrgStatus::of(consult_simulator, &results);
+    let doubts = Doubts {
+        stated: &ctx.stated,
+        org,
+        principal: &principal,
+        bucket_owner: bucket_owner.as_deref(),
+        named_session,
+        sse: &sse,
+    };
     let mut disagreements = Vec::new();
     let rows: Vec<Row> = checks
         .iter()
         .zip(&results)
-        .map(|(c, r)| match (&local, engine) {
-            (Some(l), EngineChoice::Local) => local_row(c, l.evaluate_check(c, bucket), None),
-            (Some(l), EngineChoice::Aws) if !l.resource_policy_may_decide(c, bucket) => {
-                interpret(c, r.as_ref(), &policies)
-            }
-            (Some(l), _) => {
-                let (row, d) = combine(
-                    c,
-                    r.as_ref(),
-                    interpret(c, r.as_ref(), &policies),
-                    l.evaluate_check(c, bucket),
-                );
-                disagreements.extend(d);
-                row
-            }
-            (None, _) => interpret(c, r.as_ref(), &policies),
+        .map(|(c, sim)| {
+            let local_beside = match engine {
+                EngineChoice::Local | EngineChoice::Both => true,
+                EngineChoice::Auto => {
+                    matches!(c.resource_kind.as_str(), "kms-key" | "role")
+                        || local.needed_beside_simulator(c, bucket)
+                }
+                EngineChoice::Aws => local.needed_beside_simulator(c, bucket),
+            };
+            let (row, d) = decide_row(RowInputs {
+                check: c,
+                bucket,
+                policies: &policies,
+                local: local_beside.then_some(&local),
+                simulator: consult_simulator.then_some(sim.as_slice()),
+                doubts: &doubts,
+            });
+            disagreements.extend(d);
+            row
         })
         .collect();
     let (mut features, summary) = Report::summarize(&rows, |f| {
@@ -375,11 +470,18 @@ pub async fn evaluate_checks<A: Aws>(
     for f in &mut features {
         f.fix = feature_fix(&f.name, &checks, &rows);
     }
-    let notes = run_notes(ctx, engine, &principal, &checks, &resource_policies);
+    let notes = run_notes(
+        ctx,
+        engine,
+        &principal,
+        &checks,
+        &resource_policies,
+        &doubts,
+    );
     Ok(Report {
         schema: SCHEMA,
         tool_version: env!("CARGO_PKG_VERSION"),
-        pydynox_version: pydynox_version.to_string(),
+        pydynox_version,
         engine: engine_name(engine).into(),
         engine_reason,
         principal,
@@ -397,12 +499,396 @@ pub async fn evaluate_checks<A: Aws>(
     })
 }
 
+/// Whether the principal's account is in an AWS organization, as IAM's simulator shows it: its
+/// `OrganizationsDecisionDetail` is present only then (API_EvaluationResult).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OrgStatus {
+    /// The simulator was not consulted.
+    NotAsked,
+    /// Some result carries the organization detail.
+    InOrganization,
+    /// Results came back, none with the detail.
+    NotInOrganization,
+    /// The simulator was asked and answered nothing usable: it may be.
+    Unknown,
+}
+
+impl OrgStatus {
+    fn of(consulted: bool, results: &[Vec<SimResult>]) -> OrgStatus {
+        if !consulted {
+            OrgStatus::NotAsked
+        } else if results
+            .iter()
+            .flatten()
+            .any(|r| r.allowed_by_organizations.is_some())
+        {
+            OrgStatus::InOrganization
+        } else if results.iter().any(|r| !r.is_empty()) {
+            OrgStatus::NotInOrganization
+        } else {
+            OrgStatus::Unknown
+        }
+    }
+}
+
+/// What may change a row that no source evaluates, and what the user stated about it.
+struct Doubts<'a> {
+    stated: &'a Statements,
+    org: OrgStatus,
+    principal: &'a Principal,
+    bucket_owner: Option<&'a str>,
+    named_session: bool,
+    sse: &'a SseKms,
+}
+
+impl Doubts<'_> {
+    /// The answers of the sources no engine evaluates (organization policies, session
+    /// policies, the bucket's encryption) for one row: each is unsure unless the user stated
+    /// what makes it irrelevant.
+    fn answers(&self, check: &Check) -> Vec<SourceAnswer> {
+        let mut out = Vec::new();
+        if let Some(a) = self.organizations(check) {
+            out.push(a);
+        }
+        if self.named_session && !self.stated.no_session_policy {
+            let session = self.principal.session_arn.as_deref().unwrap_or_default();
+            out.push(unsure(
+                Source::Session,
+                ReasonCode::SessionPolicyNotEvaluated,
+                format!(
+                    "this audits the session `{session}`: a session policy passed when it was created (AssumeRole's Policy or PolicyArns) caps every permission of the session, and neither IAM's simulator (which evaluates the role) nor any API shows it; if the session was created without one, state --no-session-policy"
+                ),
+            ));
+        }
+        if check.resource_kind == "s3-object"
+            && let Some(why) = &self.sse.doubt
+        {
+            out.push(unsure(
+                Source::BucketEncryption,
+                ReasonCode::BucketEncryptionUnreadable,
+                why.clone(),
+            ));
+        }
+        out
+    }
+
+    /// IAM's simulator does not evaluate SCPs that have conditions, and RCPs at all. The IAM
+    /// User Guide's page on the policy simulator (access_policies_testing-policies, 2023) says
+    /// SCPs with global condition keys cannot be tested and that the missing context values it
+    /// reports leave out SCP keys; the current CLI reference claims SCPs are evaluated with
+    /// their condition keys. Where AWS's documents disagree, the reading that cannot give a false
+    /// PASS is taken: not evaluated. The API has no RCP detail at all. Where they may apply, and
+    /// the user did not state otherwise, the row cannot pass. RCPs apply to the resource's
+    /// account: the principal's (in an organization or not, as the simulator shows), or another
+    /// one, whose organization nothing here shows. RCPs cover a growing list of services, so
+    /// every service is taken to be on it.
+    fn organizations(&self, check: &Check) -> Option<SourceAnswer> {
+        let in_org = match self.org {
+            OrgStatus::NotAsked => return None,
+            OrgStatus::InOrganization | OrgStatus::Unknown => true,
+            OrgStatus::NotInOrganization => false,
+        };
+        let other_account = self.resource_account_differs(check);
+        let scp = in_org && !self.stated.no_scp_conditions;
+        let rcp = (in_org || other_account) && !self.stated.no_rcps;
+        if !scp && !rcp {
+            return None;
+        }
+        let whose = match self.org {
+            OrgStatus::InOrganization => {
+                "the account is in an AWS organization (IAM's simulator reported its organization detail)"
+            }
+            OrgStatus::Unknown => {
+                "the account may be in an AWS organization (IAM's simulator answered nothing that shows whether it is)"
+            }
+            _ => {
+                "the resource is in another account (or one not known), whose organization nothing here shows"
+            }
+        };
+        let mut unseen = Vec::new();
+        let mut flags = Vec::new();
+        if scp {
+            unseen.push("service control policies that have conditions (it skips them, and leaves their keys out of MissingContextValues)");
+            flags.push("--no-scp-conditions if no SCP that applies has a Condition element");
+        }
+        if rcp {
+            unseen.push("resource control policies (not at all)");
+            flags.push("--no-rcps if only AWS's RCPFullAWSAccess applies");
+        }
+        Some(unsure(
+            Source::Organizations,
+            ReasonCode::OrgPoliciesNotEvaluated,
+            format!(
+                "{whose}, and IAM's simulator does not evaluate {}, which may deny this; state {}",
+                unseen.join(" nor "),
+                flags.join(", and ")
+            ),
+        ))
+    }
+
+    /// The row's resource is (or may be) in another account than the principal's.
+    fn resource_account_differs(&self, check: &Check) -> bool {
+        if check.resource_kind == "s3-object" {
+            return self.bucket_owner != Some(self.principal.account.as_str());
+        }
+        crate::iam::arn::Arn::parse(&check.resource)
+            .is_some_and(|a| !a.account.is_empty() && a.account != self.principal.account)
+    }
+}
+
+fn unsure(source: Source, code: ReasonCode, reason: String) -> SourceAnswer {
+    SourceAnswer {
+        source,
+        answer: Answer::Unsure,
+        code,
+        reason,
+        decisive: false,
+    }
+}
+
+/// What one row is decided from.
+struct RowInputs<'a> {
+    check: &'a Check,
+    bucket: Option<&'a str>,
+    policies: &'a PrincipalPolicies,
+    /// The local engine, when it evaluates this row.
+    local: Option<&'a LocalInputs>,
+    /// The simulator's results for this row, when it was consulted.
+    simulator: Option<&'a [SimResult]>,
+    doubts: &'a Doubts<'a>,
+}
+
+/// Decides one row from every source consulted for it, by the one rule of
+/// [`combine`](crate::verdict::combine::combine). Where the simulator and the local engine
+/// both give a definite identity-side answer and they differ, the row says so (never PASS)
+/// and the disagreement is returned.
+fn decide_row(i: RowInputs<'_>) -> (Row, Option<Disagreement>) {
+    let c = i.check;
+    let mut evidence = Evidence::default();
+    let mut answers = Vec::new();
+    let lv = i.local.map(|l| l.evaluate_check(c, i.bucket));
+    if let Some(lv) = &lv {
+        answers.push(lv.source_answer());
+        evidence.local = Some(lv.evidence.clone());
+    }
+    let mut disagreement = None;
+    if let Some(results) = i.simulator {
+        let blind = match (
+            i.local.and_then(|l| l.blind_spot(c, i.bucket)),
+            i.local.is_some(),
+        ) {
+            (None, _) => match c.resource_kind.as_str() {
+                // Nothing evaluates these policies beside the simulator (`--engine aws`).
+                "kms-key" if lv.is_none() => Blind::Uncovered(ResourcePolicyKind::KmsKey),
+                "role" if lv.is_none() => Blind::Uncovered(ResourcePolicyKind::RoleTrust),
+                _ => Blind::No,
+            },
+            (Some(_), true) => Blind::Covered,
+            (Some(kind), false) => Blind::Uncovered(kind),
+        };
+        let refs: Vec<&SimResult> = results.iter().collect();
+        let sa = simulator::answer(&refs, i.policies, blind);
+        evidence.simulator = sa.evidence.clone();
+        if let Some(lv) = &lv
+            && sa.outcome != Outcome::Unknown
+            && lv.identity_outcome != Outcome::Unknown
+            && sa.outcome != lv.identity_outcome
+        {
+            disagreement = Some(Disagreement {
+                feature: c.feature.clone(),
+                action: c.action.clone(),
+                resource: c.resource.clone(),
+                simulator: results
+                    .first()
+                    .map(|r| r.decision.as_str().to_string())
+                    .unwrap_or_default(),
+                local: serde_json::to_value(lv.identity_outcome)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                local_reason: lv.reason.clone(),
+            });
+        }
+        answers.push(sa.answer);
+    }
+    answers.extend(i.doubts.answers(c));
+    let combined = combine(answers);
+    let mut row = Row {
+        feature: c.feature.clone(),
+        action: c.action.clone(),
+        resource: c.resource.clone(),
+        verdict: combined.verdict,
+        code: combined.code,
+        reason: combined.reason,
+        context: c.context.clone(),
+        evidence,
+        waived: None,
+    };
+    row.evidence.sources = combined.sources;
+    if let Some(d) = &disagreement {
+        // One of the two misreads the identity policies: never PASS.
+        row.verdict = row.verdict.max(Verdict::Inconclusive);
+        row.code = ReasonCode::EnginesDisagree;
+        let sim_reason = row
+            .evidence
+            .sources
+            .iter()
+            .find(|s| s.source == Source::Simulator)
+            .map(|s| s.reason.clone())
+            .unwrap_or_default();
+        row.reason = format!(
+            "engines disagree: IAM's simulator says {} ({sim_reason}); the local engine says {}",
+            d.simulator, d.local_reason
+        );
+    }
+    (row, disagreement)
+}
+
+/// What the bucket's default encryption adds to its object checks.
+#[derive(Debug, Default)]
+struct SseKms {
+    /// KMS checks on the bucket's key, for the S3 feature.
+    checks: Vec<Check>,
+    /// Why the S3 rows cannot pass: the encryption could not be read, or its key not resolved.
+    doubt: Option<String>,
+    /// What the report says about it.
+    note: Option<String>,
+}
+
+/// Reads the bucket's default encryption and, when it is SSE-KMS, the KMS checks its object
+/// calls add. The S3 User Guide (UsingKMSEncryption, and "Multipart upload API and
+/// permissions" in mpuoverview) has uploads need kms:GenerateDataKey on the key, downloads
+/// kms:Decrypt, and multipart uploads both; pydynox uploads over 10 MiB in parts, so puts are
+/// checked for both. S3 asks KMS
+/// as the caller, through S3 (`kms:ViaService`, `aws:ViaAWSService`), with the object's ARN
+/// (the bucket's, with an S3 Bucket Key) as encryption context `aws:s3:arn`.
+async fn bucket_kms_checks<A: Aws>(
+    aws: &A,
+    bucket: &str,
+    expected_owner: &str,
+    principal: &Principal,
+    region: &str,
+    checks: &[Check],
+) -> Result<SseKms, CheckError> {
+    let encryption = match aws
+        .get_bucket_encryption(bucket, Some(expected_owner))
+        .await
+    {
+        Ok(e) => e,
+        Err(AwsError::Offline { .. }) => {
+            return Ok(SseKms {
+                note: Some(format!(
+                    "the default encryption of bucket `{bucket}` is not known offline: if it is SSE-KMS, object uploads also need kms:GenerateDataKey and kms:Decrypt, and downloads kms:Decrypt, on its key, which this run does not check"
+                )),
+                ..SseKms::default()
+            });
+        }
+        Err(e) if is_fatal(&e) => return Err(e.into()),
+        Err(e) => {
+            let hint = match e {
+                AwsError::AccessDenied { .. } => format!("; {}", owner_hint(expected_owner)),
+                _ => String::new(),
+            };
+            return Ok(SseKms {
+                doubt: Some(format!(
+                    "the default encryption of bucket `{bucket}` could not be read ({e}{hint}); if it is SSE-KMS, object calls also need KMS permissions on its key"
+                )),
+                ..SseKms::default()
+            });
+        }
+    };
+    let (key, bucket_key) = match encryption {
+        BucketEncryption::S3Managed => return Ok(SseKms::default()),
+        BucketEncryption::Kms { key, bucket_key } => (key, bucket_key),
+    };
+    let named = key.clone().unwrap_or_else(|| "alias/aws/s3".into());
+    let key_arn = if named.starts_with("arn:") && named.contains(":key/") {
+        Ok(named.clone())
+    } else if named.starts_with("arn:") || named.starts_with("alias/") {
+        aws.resolve_key(&named).await
+    } else {
+        // A bare key id names a key in the requester's account (S3 User Guide,
+        // bucket-encryption: a cross-account key must be given by ARN), in the bucket's
+        // region, taken to be the run's.
+        Ok(format!(
+            "arn:{}:kms:{region}:{}:key/{named}",
+            principal.partition, principal.account
+        ))
+    };
+    let key_arn = match key_arn {
+        Ok(k) => k,
+        Err(e) if is_fatal(&e) => return Err(e.into()),
+        Err(e) => {
+            return Ok(SseKms {
+                doubt: Some(format!(
+                    "bucket `{bucket}` encrypts objects with KMS key `{named}` by default, which could not be resolved to a key ({e}); object calls also need kms:GenerateDataKey and kms:Decrypt on it"
+                )),
+                ..SseKms::default()
+            });
+        }
+    };
+    let mut out: Vec<Check> = Vec::new();
+    for c in checks.iter().filter(|c| c.resource_kind == "s3-object") {
+        let actions: &[&str] = match c.action.as_str() {
+            "s3:PutObject" => &["kms:GenerateDataKey", "kms:Decrypt"],
+            "s3:GetObject" => &["kms:Decrypt"],
+            _ => &[],
+        };
+        let encryption_context = if bucket_key {
+            format!("arn:{}:s3:::{bucket}", principal.partition)
+        } else {
+            c.resource.clone()
+        };
+        for action in actions {
+            let check = Check {
+                feature: c.feature.clone(),
+                action: action.to_string(),
+                resource: key_arn.clone(),
+                resource_kind: "kms-key".into(),
+                context: vec![
+                    entry("aws:ViaAWSService", ContextType::Boolean, "true"),
+                    entry("kms:CallerAccount", ContextType::String, &principal.account),
+                    entry(
+                        "kms:EncryptionContext:aws:s3:arn",
+                        ContextType::String,
+                        &encryption_context,
+                    ),
+                    entry(
+                        "kms:ViaService",
+                        ContextType::String,
+                        &format!("s3.{region}.amazonaws.com"),
+                    ),
+                ],
+            };
+            if !out.contains(&check) {
+                out.push(check);
+            }
+        }
+    }
+    let note = format!(
+        "bucket `{bucket}` encrypts objects with KMS key `{key_arn}` by default (SSE-KMS{}): S3 asks KMS as the caller, so the S3 feature also checks kms:GenerateDataKey and kms:Decrypt (uploads, multipart over 10 MiB) and kms:Decrypt (downloads) on that key",
+        if bucket_key { ", S3 Bucket Key" } else { "" }
+    );
+    Ok(SseKms {
+        checks: out,
+        doubt: None,
+        note: Some(note),
+    })
+}
+
+fn entry(key: &str, kind: ContextType, value: &str) -> ContextEntry {
+    ContextEntry {
+        key: key.into(),
+        kind,
+        values: vec![value.into()],
+    }
+}
+
 fn engine_name(e: EngineChoice) -> &'static str {
     match e {
-        EngineChoice::Aws => "aws-simulator",
+        EngineChoice::Aws | EngineChoice::Auto => "aws-simulator",
         EngineChoice::Local => "local",
         EngineChoice::Both => "both",
-        EngineChoice::Auto => "auto",
     }
 }
 
@@ -413,17 +899,21 @@ fn run_notes(
     principal: &Principal,
     checks: &[Check],
     resource_policies: &[FetchedResourcePolicy],
+    doubts: &Doubts<'_>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
     let has = |kind: &str| checks.iter().any(|c| c.resource_kind == kind);
     if engine != EngineChoice::Local && is_local_endpoint(ctx.endpoint_url.as_deref()) {
         notes.push(format!(
-            "the endpoint {} looks like LocalStack, whose simulator only allows exact action and resource matches and answers explicitDeny for everything else",
+            "the endpoint {} is on this machine (an emulator such as LocalStack, whose simulator only allows exact action and resource matches and answers explicitDeny for everything else)",
             ctx.endpoint_url.as_deref().unwrap_or_default()
         ));
     }
+    if engine != EngineChoice::Local {
+        notes.push(simulator_note(&ctx.stated, doubts.org));
+    }
     if engine == EngineChoice::Aws && (has("kms-key") || has("role")) {
-        notes.push("IAM's simulator cannot evaluate key policies or trust policies for roles; run with --engine both to evaluate them locally".into());
+        notes.push("IAM's simulator cannot evaluate key policies or trust policies for roles; run with --engine auto or both to evaluate them locally".into());
     }
     if has("s3-object") {
         notes.push(format!(
@@ -431,7 +921,11 @@ fn run_notes(
             crate::needs::plan::S3_PROBE_OBJECT
         ));
     }
-    if engine == EngineChoice::Aws
+    if let Some(n) = &doubts.sse.note {
+        notes.push(n.clone());
+    }
+    if engine != EngineChoice::Local
+        && engine != EngineChoice::Both
         && resource_policies.iter().any(|rp| {
             matches!(
                 rp.kind,
@@ -450,14 +944,128 @@ fn run_notes(
                 .into(),
         );
     }
-    if engine != EngineChoice::Aws {
+    if has("s3-object") {
+        match (&ctx.stated.bucket_owner, doubts.bucket_owner) {
+            (Some(o), _) => notes.push(format!("the bucket's owner is stated as account {o} (--bucket-owner)")),
+            (None, Some(o)) => notes.push(format!("S3 confirmed that account {o} owns the bucket (ExpectedBucketOwner)")),
+            (None, None) => notes.push("the bucket's owner account is not known: rows whose verdict depends on it are INCONCLUSIVE; state it with --bucket-owner ACCOUNT".into()),
+        }
+    }
+    if engine == EngineChoice::Local {
         notes.push("the local engine does not evaluate service control policies, resource control policies or session policies".into());
     }
     if let Some(s) = &principal.session_arn {
-        notes.push(format!(
-            "`{s}` is a session of role `{}`; session policies and session tags are not evaluated",
-            principal.arn
-        ));
+        if doubts.named_session {
+            if ctx.stated.no_session_policy {
+                notes.push(format!("`{s}` is a session of role `{}`; you stated it has no session policy (--no-session-policy); session tags are not evaluated", principal.arn));
+            }
+        } else {
+            notes.push(format!(
+                "`{s}` is a session of role `{}`; the role was audited, as any session of it without session policies; session tags are not evaluated",
+                principal.arn
+            ));
+        }
     }
     notes
+}
+
+/// What IAM's simulator does not evaluate, said in every report that consulted it, and what
+/// that meant for this run.
+fn simulator_note(stated: &Statements, org: OrgStatus) -> String {
+    let mut note = "IAM's simulator does not evaluate service control policies that have conditions (nor list their keys in MissingContextValues), resource control policies, session policies, or the key, trust, table and bucket policies of roles' requests".to_string();
+    match org {
+        OrgStatus::NotInOrganization => note.push_str(
+            "; it reported no organization detail, so the account is not in an AWS organization",
+        ),
+        OrgStatus::InOrganization | OrgStatus::Unknown => {
+            let stated_flags: Vec<&str> = [
+                (stated.no_scp_conditions, "--no-scp-conditions"),
+                (stated.no_rcps, "--no-rcps"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, f)| *f)
+            .collect();
+            note.push_str(if org == OrgStatus::InOrganization {
+                "; the account is in an AWS organization"
+            } else {
+                "; whether the account is in an AWS organization is not known"
+            });
+            if stated_flags.is_empty() {
+                note.push_str(
+                    ", so rows cannot pass unless you state --no-scp-conditions and --no-rcps",
+                );
+            } else {
+                note.push_str(&format!(", and you stated {}", stated_flags.join(" and ")));
+            }
+        }
+        OrgStatus::NotAsked => {}
+    }
+    note
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An endpoint is an emulator on this machine only when its parsed host is a loopback
+    /// address or `localhost`; a name is never a reason (see [`classify_endpoint`]).
+    #[test]
+    fn endpoints_are_classified_by_their_parsed_host() {
+        let table = [
+            (None, Endpoint::Aws),
+            (Some("https://iam.amazonaws.com"), Endpoint::Aws),
+            (Some("https://iam-fips.amazonaws.com/"), Endpoint::Aws),
+            (Some("https://IAM.AmazonAWS.com."), Endpoint::Aws),
+            (
+                Some("https://iam.cn-north-1.amazonaws.com.cn"),
+                Endpoint::Aws,
+            ),
+            (Some("https://sts.us-east-1.api.aws"), Endpoint::Aws),
+            (Some("http://127.0.0.1:4566"), Endpoint::Loopback),
+            (Some("http://127.1:4566"), Endpoint::Loopback),
+            (Some("http://127.8.9.10"), Endpoint::Loopback),
+            (Some("http://localhost:4566"), Endpoint::Loopback),
+            (Some("http://LOCALHOST.:4566"), Endpoint::Loopback),
+            (Some("http://[::1]:4566"), Endpoint::Loopback),
+            (Some("http://[::ffff:127.0.0.1]:4566"), Endpoint::Loopback),
+            // Names that merely contain the words are other hosts.
+            (Some("https://localstack.example.com"), Endpoint::Other),
+            (Some("http://localstack:4566"), Endpoint::Other),
+            (Some("https://localhost.example.com"), Endpoint::Other),
+            (Some("https://notlocalhost"), Endpoint::Other),
+            (Some("https://127.0.0.1.nip.io"), Endpoint::Other),
+            (Some("http://localhost@iam.example.com"), Endpoint::Other),
+            (Some("http://iam.example.com/?localhost"), Endpoint::Other),
+            (Some("https://amazonaws.com.example.com"), Endpoint::Other),
+            (Some("https://evilamazonaws.com"), Endpoint::Other),
+            (Some("http://0.0.0.0:4566"), Endpoint::Other),
+            (Some("http://10.0.0.5:4566"), Endpoint::Other),
+            (Some("not a url"), Endpoint::Other),
+            (Some("localhost:4566"), Endpoint::Other),
+        ];
+        for (endpoint, want) in table {
+            assert_eq!(classify_endpoint(endpoint), want, "{endpoint:?}");
+            assert_eq!(is_local_endpoint(endpoint), want == Endpoint::Loopback);
+        }
+    }
+
+    #[test]
+    fn auto_picks_the_engine_by_endpoint_and_never_the_stub_alone() {
+        let pick = |e: Option<&str>| resolve_engine(EngineChoice::Auto, true, e).unwrap().0;
+        assert_eq!(pick(None), EngineChoice::Auto);
+        assert_eq!(pick(Some("http://127.0.0.1:4566")), EngineChoice::Local);
+        assert_eq!(pick(Some("http://localstack:4566")), EngineChoice::Both);
+        assert_eq!(
+            resolve_engine(EngineChoice::Auto, false, None).unwrap().0,
+            EngineChoice::Local
+        );
+        assert!(resolve_engine(EngineChoice::Aws, false, None).is_err());
+        assert_eq!(
+            resolve_engine(EngineChoice::Aws, true, Some("http://127.0.0.1:1"))
+                .unwrap()
+                .0,
+            EngineChoice::Aws
+        );
+    }
 }

@@ -5,29 +5,38 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::grants::model::{PolicySource, PrincipalPolicies, SimDecision, SimRequest, SimResult};
+use crate::grants::model::{
+    PolicySource, PrincipalPolicies, ResourcePolicyKind, SimDecision, SimRequest, SimResult,
+};
 use crate::needs::catalogue::ContextEntry;
 use crate::needs::plan::Check;
-use crate::report::model::{Evidence, ReasonCode, Row, SimEvidence, StatementRef, Verdict};
+use crate::report::model::{Answer, ReasonCode, SimEvidence, Source, SourceAnswer, StatementRef};
+use crate::verdict::local::Outcome;
 
 /// Groups checks into as few SimulatePrincipalPolicy requests as correctness allows. One
-/// request evaluates every action on every resource with one set of context entries, so
-/// checks are grouped by context, then actions that need the same resources share a call
-/// (so no action is asked about a resource it is not checked on). Returns each request
-/// with the indexes of the checks it answers.
-pub fn plan_simulations(principal_arn: &str, checks: &[Check]) -> Vec<(SimRequest, Vec<usize>)> {
-    let mut by_context: BTreeMap<Vec<ContextEntry>, BTreeMap<String, BTreeSet<String>>> =
-        BTreeMap::new();
+/// request evaluates every action on every resource with one set of context entries and one
+/// `ResourceOwner`, so checks are grouped by context and by the owner of their resource
+/// (`owner_of`: `Some` only for resources whose ARN names no account, owned by another account
+/// than the principal's), then actions that need the same resources share a call (so no action
+/// is asked about a resource it is not checked on). Returns each request with the indexes of
+/// the checks it answers.
+pub fn plan_simulations(
+    principal_arn: &str,
+    checks: &[Check],
+    owner_of: &dyn Fn(&Check) -> Option<String>,
+) -> Vec<(SimRequest, Vec<usize>)> {
+    type Key = (Vec<ContextEntry>, Option<String>);
+    let mut by_context: BTreeMap<Key, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for c in checks {
         by_context
-            .entry(c.context.clone())
+            .entry((c.context.clone(), owner_of(c)))
             .or_default()
             .entry(c.action.clone())
             .or_default()
             .insert(c.resource.clone());
     }
     let mut out = Vec::new();
-    for (context, actions) in by_context {
+    for ((context, owner), actions) in by_context {
         let mut by_resources: BTreeMap<BTreeSet<String>, Vec<String>> = BTreeMap::new();
         for (action, resources) in actions {
             by_resources.entry(resources).or_default().push(action);
@@ -38,6 +47,7 @@ pub fn plan_simulations(principal_arn: &str, checks: &[Check]) -> Vec<(SimReques
                 .enumerate()
                 .filter(|(_, c)| {
                     c.context == context
+                        && owner_of(c) == owner
                         && actions.contains(&c.action)
                         && resources.contains(&c.resource)
                 })
@@ -49,6 +59,7 @@ pub fn plan_simulations(principal_arn: &str, checks: &[Check]) -> Vec<(SimReques
                     actions,
                     resources: resources.into_iter().collect(),
                     context: context.clone(),
+                    resource_owner: owner.clone(),
                 },
                 covered,
             ));
@@ -211,131 +222,318 @@ fn statement_ref(
     }
 }
 
-/// Turns the simulator's answer for one check into a row. Fails safe: only an `allowed`
-/// with no missing context, on a resource whose own policy cannot change the outcome, is
-/// a PASS.
-pub fn interpret(check: &Check, result: Option<&SimResult>, policies: &PrincipalPolicies) -> Row {
-    let row = |verdict, code, reason: String, evidence| Row {
-        feature: check.feature.clone(),
-        action: check.action.clone(),
-        resource: check.resource.clone(),
-        verdict,
-        code,
-        reason,
-        context: check.context.clone(),
+/// On a row, whether a resource policy the simulator cannot see (key policy, trust policy, a
+/// table or bucket policy, another account's side) may decide, and who evaluates it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blind {
+    /// Nothing the simulator cannot see decides this row (no resource policy applies, or the
+    /// resource has none, in the principal's account).
+    No,
+    /// Something does, and the local engine evaluates it beside the simulator.
+    Covered,
+    /// Something does and nothing evaluates it (`--engine aws` on a KMS or assume-role row).
+    Uncovered(ResourcePolicyKind),
+}
+
+/// The simulator's answer for one row, as a source of its verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimAnswer {
+    pub answer: SourceAnswer,
+    pub evidence: Option<SimEvidence>,
+    /// The identity-side decision, comparable with the local engine's (for disagreements);
+    /// `Unknown` when the simulator gave no single usable decision.
+    pub outcome: Outcome,
+}
+
+/// The simulator's results for a check among a request's results: every result for the same
+/// action (IAM action names are case-insensitive, and the simulator may spell them otherwise)
+/// and exactly the same resource. Results for resources that were not asked answer nothing.
+pub fn results_for<'a>(results: &'a [SimResult], check: &Check) -> Vec<&'a SimResult> {
+    results
+        .iter()
+        .filter(|r| r.action.eq_ignore_ascii_case(&check.action) && r.resource == check.resource)
+        .collect()
+}
+
+/// Reads the simulator's answer for one check into a source answer, failing safe:
+///
+/// - no result, several results that differ, a decision this tool does not know, or an
+///   action-level decision stricter than every per-resource one (API_EvaluationResult: the
+///   action level "reflects the most restrictive decision") is *unsure*, never allowed;
+/// - `explicitDeny` denies; an organization detail of `false` denies (an SCP must allow,
+///   reference_policies_evaluation-logic), and beside `allowed` it is a contradiction (unsure);
+/// - a boundary detail of `false` beside `allowed` is a contradiction too; beside
+///   `implicitDeny` it denies, unless a resource policy the simulator cannot see may still grant
+///   to the exact session (B.1 step 4), where it is unsure;
+/// - `allowed` with missing context values is unsure: the real request carries values the
+///   simulation did not;
+/// - `allowed` is the identity side only where a resource policy also decides ([`Blind`]):
+///   it allows if the local engine evaluates that policy beside it, else it is unsure;
+/// - `implicitDeny` denies, unless a resource policy may grant on its own: then the simulator
+///   abstains if the local engine evaluates that policy, else it is unsure.
+pub fn answer(results: &[&SimResult], policies: &PrincipalPolicies, blind: Blind) -> SimAnswer {
+    let unsure = |code, reason: String, evidence| SimAnswer {
+        answer: source(Answer::Unsure, code, reason),
         evidence,
-        waived: None,
+        outcome: Outcome::Unknown,
     };
-    let Some(r) = result else {
-        return row(
-            Verdict::Inconclusive,
+    let Some(r) = results.first().copied() else {
+        return unsure(
             ReasonCode::NoResult,
             "the simulator returned no result for this action and resource".into(),
-            Evidence::default(),
+            None,
         );
+    };
+    let evidence = Some(sim_evidence(r, policies));
+    if let Some(other) = results.iter().find(|o| !same_answer(r, o)) {
+        return unsure(
+            ReasonCode::SimulatorInconsistent,
+            format!(
+                "the simulator returned several results for this action and resource that differ ({} and {}); this tool does not pick one",
+                describe_result(r),
+                describe_result(other)
+            ),
+            evidence,
+        );
+    }
+    let outcome = match r.decision {
+        SimDecision::Allowed => Outcome::Allow,
+        SimDecision::ExplicitDeny | SimDecision::ImplicitDeny => Outcome::Deny,
+        SimDecision::Other(_) => Outcome::Unknown,
+    };
+    let with = |answer, code, reason: String| SimAnswer {
+        answer: source(answer, code, reason),
+        evidence: evidence.clone(),
+        outcome,
     };
     let matched: Vec<StatementRef> = r
         .matched
         .iter()
         .map(|s| statement_ref(policies, s))
         .collect();
-    let evidence = Evidence {
-        simulator: Some(SimEvidence {
-            decision: Some(r.decision.as_str().to_string()),
-            matched: matched.clone(),
-            missing_context: r.missing_context.clone(),
-            allowed_by_boundary: r.allowed_by_boundary,
-            allowed_by_organizations: r.allowed_by_organizations,
-        }),
-        local: None,
-    };
     let by = |m: &[StatementRef]| {
         m.iter()
             .map(StatementRef::describe)
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let missing = || {
-        format!(
-            "missing context: {} (a condition tests it; supply it with --context KEY=TYPE:VALUE)",
-            r.missing_context.join(", ")
-        )
-    };
-    match &r.decision {
-        SimDecision::Allowed if !r.missing_context.is_empty() => {
-            row(Verdict::Inconclusive, ReasonCode::MissingContext, missing(), evidence)
-        }
-        SimDecision::Allowed if check.resource_kind == "kms-key" => row(
-            Verdict::Inconclusive,
-            ReasonCode::KeyPolicyNotEvaluated,
-            format!(
-                "identity policies allow it{}, but the key policy must allow it too and IAM's simulator does not evaluate key policies for roles",
-                if matched.is_empty() { String::new() } else { format!(" ({})", by(&matched)) }
-            ),
-            evidence,
-        ),
-        SimDecision::Allowed if check.resource_kind == "role" => row(
-            Verdict::Inconclusive,
-            ReasonCode::TrustPolicyNotEvaluated,
-            "identity policies allow it, but the target role's trust policy must also trust this principal and IAM's simulator ignores trust policies".into(),
-            evidence,
-        ),
-        SimDecision::Allowed => {
-            let reason = if matched.is_empty() {
-                "allowed (the simulator named no statement)".to_string()
-            } else {
-                format!("allowed by {}", by(&matched))
-            };
-            row(Verdict::Pass, ReasonCode::Allowed, reason, evidence)
-        }
-        SimDecision::ExplicitDeny => {
-            let reason = if matched.is_empty() {
-                "explicit deny (the simulator named no statement)".to_string()
-            } else {
-                format!("explicit deny in {}", by(&matched))
-            };
-            row(Verdict::Fail, ReasonCode::ExplicitDeny, reason, evidence)
-        }
-        SimDecision::ImplicitDeny if !r.missing_context.is_empty() => {
-            row(Verdict::Inconclusive, ReasonCode::MissingContext, missing(), evidence)
-        }
-        SimDecision::ImplicitDeny if check.resource_kind == "kms-key" => row(
-            Verdict::Inconclusive,
-            ReasonCode::KeyPolicyNotEvaluated,
-            "no identity policy allows it; the key policy could still grant it directly and was not evaluated".into(),
-            evidence,
-        ),
-        SimDecision::ImplicitDeny if r.allowed_by_boundary == Some(false) => row(
-            Verdict::Fail,
-            ReasonCode::BoundaryDeny,
-            format!(
-                "the permissions boundary{} does not allow it",
-                policies.principal.boundary_arn.as_deref().map(|b| format!(" `{b}`")).unwrap_or_default()
-            ),
-            evidence,
-        ),
-        SimDecision::ImplicitDeny if r.allowed_by_organizations == Some(false) => row(
-            Verdict::Fail,
-            ReasonCode::ScpDeny,
-            "a service control policy of the organization does not allow it".into(),
-            evidence,
-        ),
-        SimDecision::ImplicitDeny => row(Verdict::Fail, ReasonCode::NoAllow, "no policy allows it".into(), evidence),
-        SimDecision::Other(d) => row(
-            Verdict::Inconclusive,
+    if let SimDecision::Other(d) = &r.decision {
+        return unsure(
             ReasonCode::UnknownDecision,
             format!("the simulator answered `{d}`, which this tool does not know"),
             evidence,
+        );
+    }
+    if r.decision == SimDecision::ExplicitDeny {
+        let reason = if matched.is_empty() {
+            "explicit deny (the simulator named no statement)".to_string()
+        } else {
+            format!("explicit deny in {}", by(&matched))
+        };
+        return with(Answer::Deny, ReasonCode::ExplicitDeny, reason);
+    }
+    if let Some(top) = &r.unexplained_top_decision {
+        // An SCP that does not allow the action shows only at the action level.
+        let scp = if r.allowed_by_organizations == Some(false) {
+            "; its organization detail says a service control policy does not allow the action, on this resource or another one asked with it"
+        } else {
+            ""
+        };
+        return unsure(
+            ReasonCode::SimulatorInconsistent,
+            format!(
+                "the simulator's decision for the action is `{}`, stricter than every per-resource decision (this resource: `{}`){scp}; what decided it is not shown, so this row cannot pass",
+                top.as_str(),
+                r.decision.as_str()
+            ),
+            evidence,
+        );
+    }
+    let allowed = r.decision == SimDecision::Allowed;
+    if r.allowed_by_organizations == Some(false) {
+        return if allowed {
+            unsure(
+                ReasonCode::SimulatorInconsistent,
+                "the simulator says allowed, but its organization detail says a service control policy does not allow it; an SCP that does not allow denies, so this row cannot pass".into(),
+                evidence,
+            )
+        } else {
+            // An SCP denied: what the identity side says is not shown, so there is nothing to
+            // compare with the local engine's (which does not see SCPs).
+            SimAnswer {
+                outcome: Outcome::Unknown,
+                ..with(
+                    Answer::Deny,
+                    ReasonCode::ScpDeny,
+                    "a service control policy of the organization does not allow it".into(),
+                )
+            }
+        };
+    }
+    let boundary_text = || {
+        policies
+            .principal
+            .boundary_arn
+            .as_deref()
+            .map(|b| format!(" `{b}`"))
+            .unwrap_or_default()
+    };
+    if r.allowed_by_boundary == Some(false) {
+        return match (allowed, blind) {
+            (true, _) => unsure(
+                ReasonCode::SimulatorInconsistent,
+                format!(
+                    "the simulator says allowed, but its boundary detail says the permissions boundary{} does not allow it; a boundary that does not allow denies identity-based grants, so this row cannot pass",
+                    boundary_text()
+                ),
+                evidence,
+            ),
+            (false, Blind::No) => with(
+                Answer::Deny,
+                ReasonCode::BoundaryDeny,
+                format!(
+                    "the permissions boundary{} does not allow it",
+                    boundary_text()
+                ),
+            ),
+            (false, _) => with(
+                Answer::Unsure,
+                ReasonCode::BoundaryDeny,
+                format!(
+                    "the permissions boundary{} does not allow it; only a resource policy naming the exact session could still grant it, which the simulator does not see",
+                    boundary_text()
+                ),
+            ),
+        };
+    }
+    if !r.missing_context.is_empty() {
+        return with(
+            Answer::Unsure,
+            ReasonCode::MissingContext,
+            format!(
+                "the simulator answered {} because context {} was not supplied (a condition tests it); supply it with --context KEY=TYPE:VALUE",
+                r.decision.as_str(),
+                r.missing_context.join(", ")
+            ),
+        );
+    }
+    let statements = if matched.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", by(&matched))
+    };
+    match (allowed, blind) {
+        (true, Blind::No) => with(
+            Answer::Allow,
+            ReasonCode::Allowed,
+            if matched.is_empty() {
+                "allowed (the simulator named no statement)".to_string()
+            } else {
+                format!("allowed by {}", by(&matched))
+            },
+        ),
+        (true, Blind::Covered) => with(
+            Answer::Allow,
+            ReasonCode::Allowed,
+            format!("identity policies allow it{statements}"),
+        ),
+        (true, Blind::Uncovered(ResourcePolicyKind::RoleTrust)) => with(
+            Answer::Unsure,
+            ReasonCode::TrustPolicyNotEvaluated,
+            format!(
+                "identity policies allow it{statements}, but the target role's trust policy must also trust this principal and IAM's simulator ignores trust policies; run with --engine auto or both to evaluate it"
+            ),
+        ),
+        (true, Blind::Uncovered(kind)) => with(
+            Answer::Unsure,
+            not_evaluated_code(kind),
+            format!(
+                "identity policies allow it{statements}, but the {} must allow it too and IAM's simulator does not evaluate it for roles; run with --engine auto or both to evaluate it",
+                kind.label()
+            ),
+        ),
+        (false, Blind::No) => with(
+            Answer::Deny,
+            ReasonCode::NoAllow,
+            "no policy allows it".into(),
+        ),
+        (false, Blind::Covered) => with(
+            Answer::Abstain,
+            ReasonCode::NoAllow,
+            "no identity policy allows it; the resource's own policy may still grant it, and the local engine evaluates that".into(),
+        ),
+        (false, Blind::Uncovered(kind)) => with(
+            Answer::Unsure,
+            not_evaluated_code(kind),
+            format!(
+                "no identity policy allows it; the {} could still grant it directly and was not evaluated",
+                kind.label()
+            ),
         ),
     }
 }
 
-/// Finds the result for a check among its request's results. Action names compare
-/// case-insensitively (IAM may normalise them); resources exactly.
-pub(crate) fn find_result<'a>(results: &'a [SimResult], check: &Check) -> Option<&'a SimResult> {
-    results
-        .iter()
-        .find(|r| r.action.eq_ignore_ascii_case(&check.action) && r.resource == check.resource)
+fn not_evaluated_code(kind: ResourcePolicyKind) -> ReasonCode {
+    match kind {
+        ResourcePolicyKind::KmsKey => ReasonCode::KeyPolicyNotEvaluated,
+        ResourcePolicyKind::RoleTrust => ReasonCode::TrustPolicyNotEvaluated,
+        ResourcePolicyKind::S3Bucket | ResourcePolicyKind::DynamoDbTable => {
+            ReasonCode::ResourcePolicyUnreadable
+        }
+    }
+}
+
+fn source(answer: Answer, code: ReasonCode, reason: String) -> SourceAnswer {
+    SourceAnswer {
+        source: Source::Simulator,
+        answer,
+        code,
+        reason,
+        decisive: false,
+    }
+}
+
+/// Two results for the same action and resource say the same thing.
+fn same_answer(a: &SimResult, b: &SimResult) -> bool {
+    a.decision == b.decision
+        && a.allowed_by_boundary == b.allowed_by_boundary
+        && a.allowed_by_organizations == b.allowed_by_organizations
+        && a.unexplained_top_decision == b.unexplained_top_decision
+        && {
+            let mut x = a.missing_context.clone();
+            let mut y = b.missing_context.clone();
+            x.sort();
+            y.sort();
+            x == y
+        }
+}
+
+fn describe_result(r: &SimResult) -> String {
+    let mut s = format!("`{}`", r.decision.as_str());
+    if let Some(b) = r.allowed_by_boundary {
+        s.push_str(&format!(", boundary allows: {b}"));
+    }
+    if let Some(o) = r.allowed_by_organizations {
+        s.push_str(&format!(", organizations allow: {o}"));
+    }
+    if !r.missing_context.is_empty() {
+        s.push_str(&format!(", missing {}", r.missing_context.join(", ")));
+    }
+    s
+}
+
+fn sim_evidence(r: &SimResult, policies: &PrincipalPolicies) -> SimEvidence {
+    SimEvidence {
+        decision: Some(r.decision.as_str().to_string()),
+        matched: r
+            .matched
+            .iter()
+            .map(|s| statement_ref(policies, s))
+            .collect(),
+        missing_context: r.missing_context.clone(),
+        allowed_by_boundary: r.allowed_by_boundary,
+        allowed_by_organizations: r.allowed_by_organizations,
+    }
 }
 
 #[cfg(test)]
@@ -376,7 +574,7 @@ mod tests {
                 &[("dynamodb:EnclosingOperation", "TransactWriteItems")],
             ),
         ];
-        let plans = plan_simulations("arn:aws:iam::1:role/r", &checks);
+        let plans = plan_simulations("arn:aws:iam::1:role/r", &checks, &|_| None);
         assert_eq!(plans.len(), 3);
         // Every check is answered by exactly one request, and each request only asks what
         // some check needs.
@@ -450,61 +648,140 @@ mod tests {
             missing_context: vec![],
             allowed_by_boundary: None,
             allowed_by_organizations: None,
+            unexplained_top_decision: None,
         }
     }
 
     #[test]
-    fn verdicts_fail_safe() {
-        let p = policies();
-        let c = check("dynamodb:GetItem", "t", &[]);
-        let mut allowed = result(SimDecision::Allowed);
-        allowed.matched = vec![SimStatement {
+    fn a_request_is_per_resource_owner() {
+        let mut s3 = check("s3:GetObject", "arn:aws:s3:::b/k", &[]);
+        s3.resource_kind = "s3-object".into();
+        let checks = vec![check("dynamodb:GetItem", "t1", &[]), s3];
+        let plans = plan_simulations("arn:aws:iam::1:role/r", &checks, &|c| {
+            (c.resource_kind == "s3-object").then(|| "444455556666".to_string())
+        });
+        assert_eq!(plans.len(), 2);
+        for (req, covered) in &plans {
+            let want = (checks[covered[0]].resource_kind == "s3-object")
+                .then(|| "444455556666".to_string());
+            assert_eq!(req.resource_owner, want, "{req:?}");
+        }
+    }
+
+    fn allowed_by_inline() -> SimResult {
+        let mut r = result(SimDecision::Allowed);
+        r.matched = vec![SimStatement {
             source_policy_id: Some("inline".into()),
             source_policy_type: Some("role".into()),
             start: Some((2, 1)),
         }];
-        let r = interpret(&c, Some(&allowed), &p);
-        assert_eq!((r.verdict, r.code), (Verdict::Pass, ReasonCode::Allowed));
-        assert_eq!(r.reason, "allowed by role policy `inline` statement `Rw`");
+        r
+    }
 
-        let mut missing = allowed.clone();
-        missing.missing_context = vec!["aws:SourceIp".into()];
-        let r = interpret(&c, Some(&missing), &p);
+    /// Every rule of [`answer`], as a table: the simulator's result(s), what decides beside
+    /// it, and the answer and code it gives. Issue 17 cases 1 and 3 are among them.
+    #[test]
+    fn answers_fail_safe() {
+        let p = policies();
+        let with = |f: &dyn Fn(&mut SimResult)| {
+            let mut r = allowed_by_inline();
+            f(&mut r);
+            r
+        };
+        let implicit = |f: &dyn Fn(&mut SimResult)| {
+            let mut r = result(SimDecision::ImplicitDeny);
+            f(&mut r);
+            r
+        };
+        let kms = Blind::Uncovered(ResourcePolicyKind::KmsKey);
+        let trust = Blind::Uncovered(ResourcePolicyKind::RoleTrust);
+        #[rustfmt::skip]
+        let table: Vec<(&str, Vec<SimResult>, Blind, Answer, ReasonCode)> = vec![
+            ("allowed", vec![with(&|_| {})], Blind::No, Answer::Allow, ReasonCode::Allowed),
+            ("allowed, covered", vec![with(&|_| {})], Blind::Covered, Answer::Allow, ReasonCode::Allowed),
+            ("no result", vec![], Blind::No, Answer::Unsure, ReasonCode::NoResult),
+            ("unknown decision", vec![result(SimDecision::Other("maybe".into()))], Blind::No, Answer::Unsure, ReasonCode::UnknownDecision),
+            ("missing decision (SDK default)", vec![result(SimDecision::parse("no value was set"))], Blind::No, Answer::Unsure, ReasonCode::UnknownDecision),
+            ("allowed with missing context", vec![with(&|r| r.missing_context = vec!["aws:SourceIp".into()])], Blind::No, Answer::Unsure, ReasonCode::MissingContext),
+            ("allowed with missing context, covered", vec![with(&|r| r.missing_context = vec!["aws:SourceIp".into()])], Blind::Covered, Answer::Unsure, ReasonCode::MissingContext),
+            ("allowed, organizations false", vec![with(&|r| r.allowed_by_organizations = Some(false))], Blind::No, Answer::Unsure, ReasonCode::SimulatorInconsistent),
+            ("allowed, boundary false", vec![with(&|r| r.allowed_by_boundary = Some(false))], Blind::No, Answer::Unsure, ReasonCode::SimulatorInconsistent),
+            ("allowed, boundary false, covered", vec![with(&|r| r.allowed_by_boundary = Some(false))], Blind::Covered, Answer::Unsure, ReasonCode::SimulatorInconsistent),
+            ("allowed under a stricter top level", vec![with(&|r| r.unexplained_top_decision = Some(SimDecision::ImplicitDeny))], Blind::No, Answer::Unsure, ReasonCode::SimulatorInconsistent),
+            ("allowed under a top-level deny with organizations false", vec![with(&|r| { r.unexplained_top_decision = Some(SimDecision::ImplicitDeny); r.allowed_by_organizations = Some(false); })], Blind::No, Answer::Unsure, ReasonCode::SimulatorInconsistent),
+            ("duplicates that differ", vec![with(&|_| {}), result(SimDecision::ExplicitDeny)], Blind::No, Answer::Unsure, ReasonCode::SimulatorInconsistent),
+            ("duplicates that differ in a flag", vec![with(&|_| {}), with(&|r| r.allowed_by_boundary = Some(true))], Blind::No, Answer::Unsure, ReasonCode::SimulatorInconsistent),
+            ("identical duplicates", vec![with(&|_| {}), with(&|_| {})], Blind::No, Answer::Allow, ReasonCode::Allowed),
+            ("allowed, key policy not evaluated", vec![with(&|_| {})], kms, Answer::Unsure, ReasonCode::KeyPolicyNotEvaluated),
+            ("allowed, trust policy not evaluated", vec![with(&|_| {})], trust, Answer::Unsure, ReasonCode::TrustPolicyNotEvaluated),
+            ("explicit deny", vec![result(SimDecision::ExplicitDeny)], Blind::Covered, Answer::Deny, ReasonCode::ExplicitDeny),
+            ("implicit deny", vec![implicit(&|_| {})], Blind::No, Answer::Deny, ReasonCode::NoAllow),
+            ("implicit deny, a resource policy may grant", vec![implicit(&|_| {})], Blind::Covered, Answer::Abstain, ReasonCode::NoAllow),
+            ("implicit deny, the key policy may grant", vec![implicit(&|_| {})], kms, Answer::Unsure, ReasonCode::KeyPolicyNotEvaluated),
+            ("implicit deny, the trust policy may grant", vec![implicit(&|_| {})], trust, Answer::Unsure, ReasonCode::TrustPolicyNotEvaluated),
+            ("implicit deny, boundary false", vec![implicit(&|r| r.allowed_by_boundary = Some(false))], Blind::No, Answer::Deny, ReasonCode::BoundaryDeny),
+            ("implicit deny, boundary false, covered", vec![implicit(&|r| r.allowed_by_boundary = Some(false))], Blind::Covered, Answer::Unsure, ReasonCode::BoundaryDeny),
+            ("implicit deny, organizations false", vec![implicit(&|r| r.allowed_by_organizations = Some(false))], Blind::Covered, Answer::Deny, ReasonCode::ScpDeny),
+            ("implicit deny, missing context", vec![implicit(&|r| r.missing_context = vec!["aws:SourceIp".into()])], Blind::No, Answer::Unsure, ReasonCode::MissingContext),
+        ];
+        for (name, results, blind, want, code) in table {
+            let refs: Vec<&SimResult> = results.iter().collect();
+            let a = answer(&refs, &p, blind);
+            assert_eq!(
+                (a.answer.answer, a.answer.code),
+                (want, code),
+                "{name}: {}",
+                a.answer.reason
+            );
+            assert_eq!(a.answer.source, Source::Simulator);
+            assert!(!a.answer.reason.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn reasons_name_the_statement_and_the_boundary() {
+        let p = policies();
+        let allowed = allowed_by_inline();
+        let a = answer(&[&allowed], &p, Blind::No);
         assert_eq!(
-            (r.verdict, r.code),
-            (Verdict::Inconclusive, ReasonCode::MissingContext)
+            a.answer.reason,
+            "allowed by role policy `inline` statement `Rw`"
         );
-        assert!(r.reason.contains("aws:SourceIp"));
-
-        let mut kms = c.clone();
-        kms.resource_kind = "kms-key".into();
-        assert_eq!(
-            interpret(&kms, Some(&allowed), &p).verdict,
-            Verdict::Inconclusive
-        );
-
+        assert_eq!(a.outcome, Outcome::Allow);
         let mut boundary = result(SimDecision::ImplicitDeny);
         boundary.allowed_by_boundary = Some(false);
-        let r = interpret(&c, Some(&boundary), &p);
-        assert_eq!(
-            (r.verdict, r.code),
-            (Verdict::Fail, ReasonCode::BoundaryDeny)
+        let a = answer(&[&boundary], &p, Blind::No);
+        assert!(
+            a.answer.reason.contains("arn:aws:iam::1:policy/b"),
+            "{}",
+            a.answer.reason
         );
-        assert!(r.reason.contains("arn:aws:iam::1:policy/b"));
+        let a = answer(&[&result(SimDecision::ImplicitDeny)], &p, Blind::No);
+        assert_eq!(a.answer.reason, "no policy allows it");
+        assert_eq!(a.outcome, Outcome::Deny);
+        // No usable answer: no outcome to compare with the local engine's.
+        let a = answer(
+            &[&allowed, &result(SimDecision::ExplicitDeny)],
+            &p,
+            Blind::No,
+        );
+        assert_eq!(a.outcome, Outcome::Unknown);
+    }
 
-        let r = interpret(&c, Some(&result(SimDecision::ImplicitDeny)), &p);
-        assert_eq!(
-            (r.verdict, r.code, r.reason.as_str()),
-            (Verdict::Fail, ReasonCode::NoAllow, "no policy allows it")
-        );
-        assert_eq!(
-            interpret(&c, Some(&result(SimDecision::ExplicitDeny)), &p).code,
-            ReasonCode::ExplicitDeny
-        );
-        assert_eq!(
-            interpret(&c, Some(&result(SimDecision::Other("maybe".into()))), &p).verdict,
-            Verdict::Inconclusive
-        );
-        assert_eq!(interpret(&c, None, &p).code, ReasonCode::NoResult);
+    #[test]
+    fn results_match_actions_in_any_case_and_resources_exactly() {
+        let mut c = check("dynamodb:GetItem", "t", &[]);
+        c.resource = "arn:aws:dynamodb:us-east-1:1:table/t".into();
+        let mut upper = result(SimDecision::Allowed);
+        upper.action = "DynamoDB:GETITEM".into();
+        upper.resource = c.resource.clone();
+        let mut other_resource = upper.clone();
+        other_resource.resource = "arn:aws:dynamodb:us-east-1:1:table/T".into();
+        let mut star = upper.clone();
+        star.resource = "*".into();
+        let results = vec![other_resource, star, upper];
+        let found = results_for(&results, &c);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].action, "DynamoDB:GETITEM");
     }
 }
