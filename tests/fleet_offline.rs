@@ -233,6 +233,9 @@ name = "d"
 role = "svc-d"
 features = ["s3-attribute"]
 bucket = "other"
+# Offline, who owns a bucket is unknown unless stated; without it `other` could be another
+# account's, whose bucket policy would have to grant too (never PASS).
+bucket_owner = "111122223333"
 
 [[service]]
 name = "e"

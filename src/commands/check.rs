@@ -310,6 +310,9 @@ pub struct Job {
     /// Whether its tables' resource policies are read (`--no-table-policy`, or the service's
     /// `no_table_policy`).
     pub table_policies: TablePolicies,
+    /// The account that owns the job's bucket, as stated (`--bucket-owner`, or the service's
+    /// `bucket_owner`); `None`: unknown offline, S3's expected-owner check online.
+    pub bucket_owner: Option<String>,
 }
 
 /// A finished job.
@@ -460,7 +463,7 @@ fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
     }
     if a.stated.bucket_owner.is_some() {
         if config_path(a).is_some() {
-            errors.push("--bucket-owner names one bucket's owner and cannot apply to every service of --config; check that service on its own to state it".into());
+            errors.push("--bucket-owner names one bucket's owner and cannot apply to every service of --config; state it in the service's [[service]] as bucket_owner = \"ACCOUNT\"".into());
         } else if a.bucket.is_none() {
             errors.push("--bucket-owner names the owner of --bucket; give --bucket too".into());
         }
@@ -522,6 +525,7 @@ fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
                 allow_inconclusive: a.allow_inconclusive,
                 expected: vec![],
                 table_policies: a.offline.table_policies(),
+                bucket_owner: a.stated.bucket_owner.clone(),
             };
             Ok(Jobs {
                 jobs: vec![job],
@@ -559,6 +563,7 @@ fn jobs_from_config(
             } else {
                 TablePolicies::Read
             },
+            bucket_owner: s.bucket_owner,
         })
         .collect();
     Ok(Jobs {
@@ -816,7 +821,10 @@ async fn run_jobs<'j, A: Aws>(
             endpoint_url: ctx.endpoint_url.clone(),
             engine: ctx.engine,
             table_policies: job.table_policies,
-            stated: ctx.stated.clone(),
+            stated: Statements {
+                bucket_owner: job.bucket_owner.clone().or(ctx.stated.bucket_owner.clone()),
+                ..ctx.stated.clone()
+            },
         };
         let r = run_cached(aws, &job_ctx, &job.plan, cache).await;
         if let Some(p) = progress {

@@ -23,6 +23,7 @@
 //! kms_key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 //! bucket = "media"
 //! prefix = "avatars/"
+//! bucket_owner = "111122223333" # as --bucket-owner: the account that owns `bucket`
 //! assume_role_arn = "arn:aws:iam::111122223333:role/orders-writer"
 //! lock_table = "orders-locks"   # as --lock-table (pydynox.lock's table)
 //! pydynox_version = "1.3.0"     # wins over [defaults]
@@ -106,6 +107,7 @@ const SERVICE_KEYS: &[&str] = &[
     "prefix",
     "assume_role_arn",
     "lock_table",
+    "bucket_owner",
     "pydynox_version",
     "context",
     "allow_inconclusive",
@@ -166,6 +168,8 @@ pub struct Service {
     pub allow_inconclusive: bool,
     /// The service's tables have no resource policies (`--no-table-policy`).
     pub no_table_policy: bool,
+    /// The account that owns the service's bucket, as stated (`--bucket-owner` for one check).
+    pub bucket_owner: Option<String>,
     pub expected: Vec<Expected>,
     /// 1-based line of the service's `[[service]]` header.
     pub line: usize,
@@ -323,6 +327,7 @@ struct RawService {
     prefix: Option<S<String>>,
     assume_role_arn: Option<S<String>>,
     lock_table: Option<S<String>>,
+    bucket_owner: Option<S<String>>,
     pydynox_version: Option<S<String>>,
     context: Option<S<Vec<S<String>>>>,
     allow_inconclusive: Option<S<bool>>,
@@ -627,6 +632,7 @@ fn read_service(r: &mut Reader, index: usize, span: Range<usize>, t: &DeTable) -
     let prefix = f.string(r, "prefix");
     let assume_role_arn = f.string(r, "assume_role_arn");
     let lock_table = f.string(r, "lock_table");
+    let bucket_owner = f.string(r, "bucket_owner");
     let pydynox_version = f.string(r, "pydynox_version");
     let context = f.strings(r, "context");
     let allow_inconclusive = f.boolean(r, "allow_inconclusive");
@@ -665,6 +671,7 @@ fn read_service(r: &mut Reader, index: usize, span: Range<usize>, t: &DeTable) -
         prefix,
         assume_role_arn,
         lock_table,
+        bucket_owner,
         pydynox_version,
         context,
         allow_inconclusive,
@@ -842,6 +849,24 @@ fn validate_service(
         ),
         Some(_) => {}
     }
+    // Who owns the bucket decides whether its bucket policy must grant too (a bucket in
+    // another account); offline nothing else can say it, so it is stated per service.
+    if let Some(o) = &s.bucket_owner {
+        let v = o.get_ref();
+        if !(v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit())) {
+            r.error(
+                &o.span(),
+                format!(
+                    "{scope}: `bucket_owner` `{v}` is not an AWS account id; give the 12 digits of the account that owns the bucket"
+                ),
+            );
+        } else if s.bucket.is_none() {
+            r.error(
+                &o.span(),
+                format!("{scope}: `bucket_owner` names the owner of `bucket`; set `bucket` too"),
+            );
+        }
+    }
     if let (Some(all), Some(idx)) = (&s.all_indexes, &s.indexes)
         && *all.get_ref()
         && !idx.get_ref().is_empty()
@@ -906,6 +931,7 @@ fn validate_service(
         input,
         allow_inconclusive,
         no_table_policy,
+        bucket_owner: s.bucket_owner.map(S::into_inner),
         expected,
         line,
     })
@@ -1237,13 +1263,14 @@ mod tests {
                 feature: Some("crud".into()),
                 codes: vec!["no-allow".into()],
                 reason: "deletes go through the admin API".into(),
-                line: 25,
+                line: 26,
             }]
         );
         assert_eq!(s.plan.resources.lock_table.as_deref(), Some("orders-locks"));
+        assert_eq!(s.bucket_owner.as_deref(), Some("111122223333"));
         assert!(!s.no_table_policy);
         let s = &c.services[1];
-        assert_eq!((s.name.as_str(), s.line), ("reports-job", 32));
+        assert_eq!((s.name.as_str(), s.line), ("reports-job", 33));
         assert!(s.expected.is_empty());
     }
 
@@ -1819,6 +1846,42 @@ all_indexes = true
             Some("indexes")
         );
         assert!(c.services[0].expected[0].matches("indexes", "dynamodb:Query", "x"));
+    }
+
+    #[test]
+    fn bucket_owner_is_an_account_and_needs_a_bucket() {
+        let text = r#"[[service]]
+name = "a"
+features = ["s3-attribute"]
+bucket = "media"
+bucket_owner = "111122223333"
+
+[[service]]
+name = "b"
+features = ["s3-attribute"]
+bucket = "media"
+bucket_owner = "11112222333"
+
+[[service]]
+name = "c"
+features = ["crud"]
+tables = ["t"]
+bucket_owner = "111122223333"
+"#;
+        let errs = errors(text);
+        has(
+            &errs,
+            11,
+            "`bucket_owner` `11112222333` is not an AWS account id",
+        );
+        has(
+            &errs,
+            17,
+            "`bucket_owner` names the owner of `bucket`; set `bucket` too",
+        );
+        let ok = &text[..text.find("[[service]]\nname = \"b\"").unwrap()];
+        let c = parse(ok, &cat()).unwrap_or_else(|e| panic!("{e:#?}"));
+        assert_eq!(c.services[0].bucket_owner.as_deref(), Some("111122223333"));
     }
 
     #[test]
