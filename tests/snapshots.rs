@@ -74,6 +74,7 @@ async fn report() -> Report {
         },
         extra_context: vec![],
         notes: vec![],
+        app: None,
     };
     let ctx = RunContext {
         catalogue: &cat,

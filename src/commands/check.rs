@@ -85,9 +85,18 @@ pub struct CheckArgs {
     /// distributed_lock/DistributedLock), for the locks features
     #[arg(long, value_name = "NAME|ARN", help_heading = "Resources")]
     pub lock_table: Option<String>,
-    /// pydynox release whose behaviour to check [default: newest known]
+    /// pydynox release whose behaviour to check [default: newest known; with --app, the one
+    /// the project's files declare]
     #[arg(long, value_name = "VERSION")]
     pub pydynox_version: Option<String>,
+    /// Read what to check from the service's Python code (files or folders, repeatable): the
+    /// features, the actions its calls make and their resources; flags add to them
+    #[arg(long = "app", value_name = "PATH", help_heading = "Needs from the code")]
+    pub app: Vec<std::path::PathBuf>,
+    /// With --app: the deployed value of an environment variable the code reads a resource
+    /// name from (repeatable)
+    #[arg(long = "env", value_name = "NAME=VALUE", requires = "app", help_heading = "Needs from the code")]
+    pub env: Vec<String>,
     /// Extra request context for conditions: KEY=TYPE:VALUE[,VALUE] (TYPE defaults to string),
     /// e.g. aws:SourceIp=ip:10.0.0.1 (repeatable)
     #[arg(long = "context", value_name = "KEY=TYPE:VALUE")]
@@ -204,8 +213,10 @@ pub struct FleetArgs {
 impl CheckArgs {
     /// The flags that describe one service's check, which a config file sets per service:
     /// (flag, config key, whether it was given).
-    fn per_service_flags(&self) -> [(&'static str, &'static str, bool); 10] {
+    fn per_service_flags(&self) -> [(&'static str, &'static str, bool); 12] {
         [
+            ("--app", "app", !self.app.is_empty()),
+            ("--env", "env", !self.env.is_empty()),
             ("--table", "tables", !self.tables.is_empty()),
             ("--index", "indexes", !self.indexes.is_empty()),
             ("--all-indexes", "all_indexes", self.all_indexes),
@@ -487,8 +498,11 @@ fn config_path(a: &CheckArgs) -> Option<std::path::PathBuf> {
     if let Some(p) = &a.fleet.config {
         return Some(p.clone());
     }
-    let bare =
-        a.features.is_empty() && a.role.is_none() && a.user.is_none() && a.principal.is_none();
+    let bare = a.features.is_empty()
+        && a.app.is_empty()
+        && a.role.is_none()
+        && a.user.is_none()
+        && a.principal.is_none();
     let default = std::path::PathBuf::from(DEFAULT_CONFIG);
     (bare && default.is_file()).then_some(default)
 }
@@ -504,15 +518,23 @@ struct Jobs {
 /// Builds the jobs from the config file or from the flags. No I/O except reading the config
 /// file.
 fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
-    if a.fleet.config.is_none() && a.features.is_empty() && config_path(a).is_none() {
+    if a.fleet.config.is_none()
+        && a.features.is_empty()
+        && a.app.is_empty()
+        && config_path(a).is_none()
+    {
         return Err(vec![format!(
-            "--features is required (or --config FILE, or a {DEFAULT_CONFIG} in the working directory)"
+            "--features or --app is required (or --config FILE, or a {DEFAULT_CONFIG} in the working directory)"
         )]);
     }
     match config_path(a) {
         Some(path) => jobs_from_config(cat, a, &path),
         None => {
-            let plan = crate::needs::plan::build_plan(cat, &a.plan_input())?;
+            let plan = if a.app.is_empty() {
+                crate::needs::plan::build_plan(cat, &a.plan_input())?
+            } else {
+                crate::needs::app::plan_from_paths(cat, &a.plan_input(), &a.app, &a.env)?
+            };
             let name = a
                 .role
                 .clone()
