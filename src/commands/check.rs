@@ -475,7 +475,8 @@ fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
     if a.stated.bucket_owner.is_some() {
         if config_path(a).is_some() {
             errors.push("--bucket-owner names one bucket's owner and cannot apply to every service of --config; state it in the service's [[service]] as bucket_owner = \"ACCOUNT\"".into());
-        } else if a.bucket.is_none() {
+        } else if a.bucket.is_none() && a.app.is_empty() {
+            // With --app the code may name the bucket.
             errors.push("--bucket-owner names the owner of --bucket; give --bucket too".into());
         }
     }
