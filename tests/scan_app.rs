@@ -258,3 +258,63 @@ fn scan_output_snapshots() {
         scan_output(&["scan", "--emit-config", "search_service"])
     );
 }
+
+/// `aws iam get-account-authorization-details` with one role and its inline policy.
+fn details(role: &str, policy: serde_json::Value) -> String {
+    serde_json::json!({
+        "RoleDetailList": [{
+            "RoleName": role,
+            "Arn": format!("arn:aws:iam::111122223333:role/{role}"),
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+            "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": policy}],
+            "AttachedManagedPolicies": []
+        }],
+        "UserDetailList": [], "GroupDetailList": [], "Policies": []
+    })
+    .to_string()
+}
+
+#[test]
+fn a_config_service_reads_its_needs_from_app_relative_to_the_config_file() {
+    let dir = tmp("config-app");
+    let svc = dir.join("svc");
+    std::fs::create_dir_all(svc.join("src")).unwrap();
+    std::fs::write(
+        svc.join("src/app.py"),
+        "import os\nfrom pydynox import Model, ModelConfig\n\nclass Link(Model):\n    model_config = ModelConfig(table=os.environ[\"TABLE_NAME\"])\n\ndef go(code: str):\n    link = Link.sync_get(code=code)\n    link.sync_delete()\n",
+    )
+    .unwrap();
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/links"}]});
+    std::fs::write(dir.join("details.json"), details("svc", policy)).unwrap();
+    let config = |env: &str| {
+        std::fs::write(
+            svc.join("pydynox-iam.toml"),
+            format!("[[service]]\nname = \"links\"\nrole = \"svc\"\napp = \"src\"\n{env}no_table_policy = true\n"),
+        )
+        .unwrap();
+        let out = run(&[
+            "check", "--config", &svc.join("pydynox-iam.toml").display().to_string(),
+            "--from-auth-details", &dir.join("details.json").display().to_string(),
+            "--region", "eu-west-1", "--format", "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))
+        });
+        (v, out.status.code().unwrap())
+    };
+    // Without the deployed table name: INCONCLUSIVE, naming the variable.
+    let (v, code) = config("");
+    assert_eq!(code, 1);
+    let report = &v["services"][0]["report"];
+    assert_eq!(report["summary"]["verdict"], "INCONCLUSIVE", "{v:#}");
+    assert!(report["rows"].to_string().contains("--env TABLE_NAME=VALUE"));
+    // With it: GetItem passes, DeleteItem (which the code makes) fails.
+    let (v, code) = config("env = [\"TABLE_NAME=links\"]\n");
+    assert_eq!(code, 1);
+    let rows = v["services"][0]["report"]["rows"].as_array().unwrap().clone();
+    let verdict = |a: &str| rows.iter().find(|r| r["action"] == a).map(|r| r["verdict"].clone());
+    assert_eq!(verdict("dynamodb:GetItem"), Some("PASS".into()), "{v:#}");
+    assert_eq!(verdict("dynamodb:DeleteItem"), Some("FAIL".into()), "{v:#}");
+    assert_eq!(rows.len(), 2);
+}

@@ -573,8 +573,24 @@ fn jobs_from_config(
             .map(|e| e.display_in(&path.display().to_string()))
             .collect::<Vec<_>>()
     })?;
-    let jobs = config
-        .services
+    // `app = "src/"`: the service's code, relative to the config file, read now.
+    let base = path.parent().unwrap_or(std::path::Path::new("."));
+    let mut errors = Vec::new();
+    let mut services = config.services;
+    for s in &mut services {
+        if let Some(app) = &s.app {
+            match crate::needs::app::plan_from_paths(cat, &s.input, &[base.join(app)], &s.env) {
+                Ok(plan) => s.plan = plan,
+                Err(errs) => errors.extend(errs.into_iter().map(|e| {
+                    format!("{}: service `{}` (line {}): {e}", path.display(), s.name, s.line)
+                })),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let jobs = services
         .into_iter()
         .map(|s| Job {
             name: s.name,
