@@ -40,7 +40,10 @@ const ENV: &[&str] = &[
 ];
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pydynox-iam-scan-app-{}-{name}", std::process::id()));
+    let d = std::env::temp_dir().join(format!(
+        "pydynox-iam-scan-app-{}-{name}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -54,20 +57,53 @@ fn key_policy(dir: &Path) -> PathBuf {
 
 fn check_app(app: &Path, policy: &Path, key: &Path, extra: &[&str]) -> (serde_json::Value, i32) {
     let mut args: Vec<String> = [
-        "check", "--app", &app.display().to_string(), "--role", ROLE, "--policy-file",
-        &policy.display().to_string(), "--region", "eu-west-1", "--no-table-policy",
-        "--no-bucket-policy", "--bucket-owner", "111122223333", "--format", "json",
+        "check",
+        "--app",
+        &app.display().to_string(),
+        "--role",
+        ROLE,
+        "--policy-file",
+        &policy.display().to_string(),
+        "--region",
+        "eu-west-1",
+        "--no-table-policy",
+        "--no-bucket-policy",
+        "--bucket-owner",
+        "111122223333",
+        "--format",
+        "json",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     // A key policy only where the code uses a key (an unused policy file is a usage error).
-    let scan = run(&["scan", "--format", "json", &app.display().to_string(), ENV[0], ENV[1], ENV[2], ENV[3], ENV[4], ENV[5]]);
+    let scan = run(&[
+        "scan",
+        "--format",
+        "json",
+        &app.display().to_string(),
+        ENV[0],
+        ENV[1],
+        ENV[2],
+        ENV[3],
+        ENV[4],
+        ENV[5],
+    ]);
     let scanned: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
-    if scanned["needs"].as_array().unwrap().iter().any(|n| n["resource"]["kind"] == "kms-key") {
+    if scanned["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["resource"]["kind"] == "kms-key")
+    {
         args.extend(["--key-policy-file".to_string(), key.display().to_string()]);
     }
-    if !scanned["needs"].as_array().unwrap().iter().any(|n| n["resource"]["kind"] == "s3-prefix") {
+    if !scanned["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["resource"]["kind"] == "s3-prefix")
+    {
         args.retain(|a| a != "--no-bucket-policy");
         let i = args.iter().position(|a| a == "--bucket-owner").unwrap();
         args.drain(i..i + 2);
@@ -94,7 +130,13 @@ fn the_policy_generated_from_the_code_passes_the_check_of_the_code_for_every_exa
     for entry in std::fs::read_dir(examples()).unwrap() {
         let app = entry.unwrap().path();
         let name = app.file_name().unwrap().to_string_lossy().to_string();
-        let mut args = vec!["policy", "--account", "111122223333", "--region", "eu-west-1"];
+        let mut args = vec![
+            "policy",
+            "--account",
+            "111122223333",
+            "--region",
+            "eu-west-1",
+        ];
         let app_s = app.display().to_string();
         args.extend(["--app", &app_s]);
         args.extend(ENV);
@@ -146,7 +188,11 @@ fn check_app_checks_the_actions_the_code_makes_and_fails_the_one_missing() {
         "arn:aws:dynamodb:eu-west-1:111122223333:table/orders/index/by-customer"
     );
     // The service never deletes, scans or writes in batches: those are not checked.
-    for a in ["dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:BatchWriteItem"] {
+    for a in [
+        "dynamodb:DeleteItem",
+        "dynamodb:Scan",
+        "dynamodb:BatchWriteItem",
+    ] {
         assert!(!rows.iter().any(|r| r["action"] == a), "{a} checked");
     }
 }
@@ -158,8 +204,18 @@ fn a_table_read_from_an_unset_environment_variable_is_inconclusive_never_pass() 
     let policy = dir.join("p.json");
     std::fs::write(&policy, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"arn:aws:dynamodb:eu-west-1:111122223333:table/urls"}]}"#).unwrap();
     let out = run(&[
-        "check", "--app", &app.display().to_string(), "--role", ROLE, "--policy-file",
-        &policy.display().to_string(), "--region", "eu-west-1", "--no-table-policy", "--format", "json",
+        "check",
+        "--app",
+        &app.display().to_string(),
+        "--role",
+        ROLE,
+        "--policy-file",
+        &policy.display().to_string(),
+        "--region",
+        "eu-west-1",
+        "--no-table-policy",
+        "--format",
+        "json",
     ]);
     assert_eq!(out.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -181,18 +237,38 @@ fn flags_that_contradict_the_code_are_reported() {
     let key = key_policy(&dir);
     let app = examples().join("orders_api");
     let out = run(&[
-        "check", "--app", &app.display().to_string(), "--role", ROLE, "--policy-file",
-        &key.display().to_string(), "--region", "eu-west-1", "--kms-key", KEY,
+        "check",
+        "--app",
+        &app.display().to_string(),
+        "--role",
+        ROLE,
+        "--policy-file",
+        &key.display().to_string(),
+        "--region",
+        "eu-west-1",
+        "--kms-key",
+        KEY,
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--kms-key") && err.contains("contradicts the code"), "{err}");
+    assert!(
+        err.contains("--kms-key") && err.contains("contradicts the code"),
+        "{err}"
+    );
 
     let policy = dir.join("all.json");
     std::fs::write(&policy, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:*","kms:*"],"Resource":"*"}]}"#).unwrap();
-    let (report, _) = check_app(&app, &policy, &key, &["--table", "other", "--features", "scan"]);
+    let (report, _) = check_app(
+        &app,
+        &policy,
+        &key,
+        &["--table", "other", "--features", "scan"],
+    );
     let notes = report["notes"].to_string();
-    assert!(notes.contains("--table `other` is not a table the code names"), "{notes}");
+    assert!(
+        notes.contains("--table `other` is not a table the code names"),
+        "{notes}"
+    );
     // The flag's feature is added, on the flag's table and the code's.
     let rows = report["rows"].as_array().unwrap();
     assert!(rows.iter().any(|r| r["action"] == "dynamodb:Scan"
@@ -202,9 +278,17 @@ fn flags_that_contradict_the_code_are_reported() {
 #[test]
 fn the_emitted_stanza_is_a_service_the_config_accepts() {
     let cat = Catalogue::embedded();
-    for (example, extra) in [("search_service", vec![]), ("orders_api", vec![]), ("document_store", vec![])] {
+    for (example, extra) in [
+        ("search_service", vec![]),
+        ("orders_api", vec![]),
+        ("document_store", vec![]),
+    ] {
         let app = examples().join(example);
-        let mut args = vec!["scan".to_string(), "--emit-config".into(), app.display().to_string()];
+        let mut args = vec![
+            "scan".to_string(),
+            "--emit-config".into(),
+            app.display().to_string(),
+        ];
         args.extend(extra);
         let out = bin().args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(0));
@@ -215,7 +299,11 @@ fn the_emitted_stanza_is_a_service_the_config_accepts() {
         }
     }
     // The lock table goes in as the config's `lock_table`.
-    let out = run(&["scan", "--emit-config", &examples().join("search_service").display().to_string()]);
+    let out = run(&[
+        "scan",
+        "--emit-config",
+        &examples().join("search_service").display().to_string(),
+    ]);
     let stanza = String::from_utf8(out.stdout).unwrap();
     assert!(stanza.contains("\nlock_table = "), "{stanza}");
 }
@@ -225,7 +313,12 @@ fn scan_exit_codes() {
     let out = run(&["scan", "does-not-exist"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`does-not-exist` does not exist"));
-    let out = run(&["scan", "--env", "no-equals", &examples().display().to_string()]);
+    let out = run(&[
+        "scan",
+        "--env",
+        "no-equals",
+        &examples().display().to_string(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--env `no-equals` is not NAME=VALUE"));
     // A syntax error is reported, the rest is scanned, and the scan succeeds.
@@ -248,10 +341,20 @@ fn scan_output(args: &[&str]) -> String {
 #[test]
 fn scan_output_snapshots() {
     insta::assert_snapshot!("scan_cli_table", scan_output(&["scan", "orders_api"]));
-    insta::assert_snapshot!("scan_cli_json", scan_output(&["scan", "--format", "json", "url_shortener"]));
+    insta::assert_snapshot!(
+        "scan_cli_json",
+        scan_output(&["scan", "--format", "json", "url_shortener"])
+    );
     insta::assert_snapshot!(
         "scan_cli_json_env",
-        scan_output(&["scan", "--format", "json", "--env", "TABLE_NAME=links", "url_shortener"])
+        scan_output(&[
+            "scan",
+            "--format",
+            "json",
+            "--env",
+            "TABLE_NAME=links",
+            "url_shortener"
+        ])
     );
     insta::assert_snapshot!(
         "scan_cli_emit_config",
@@ -294,13 +397,18 @@ fn a_config_service_reads_its_needs_from_app_relative_to_the_config_file() {
         )
         .unwrap();
         let out = run(&[
-            "check", "--config", &svc.join("pydynox-iam.toml").display().to_string(),
-            "--from-auth-details", &dir.join("details.json").display().to_string(),
-            "--region", "eu-west-1", "--format", "json",
+            "check",
+            "--config",
+            &svc.join("pydynox-iam.toml").display().to_string(),
+            "--from-auth-details",
+            &dir.join("details.json").display().to_string(),
+            "--region",
+            "eu-west-1",
+            "--format",
+            "json",
         ]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))
-        });
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
         (v, out.status.code().unwrap())
     };
     // Without the deployed table name: INCONCLUSIVE, naming the variable.
@@ -308,12 +416,23 @@ fn a_config_service_reads_its_needs_from_app_relative_to_the_config_file() {
     assert_eq!(code, 1);
     let report = &v["services"][0]["report"];
     assert_eq!(report["summary"]["verdict"], "INCONCLUSIVE", "{v:#}");
-    assert!(report["rows"].to_string().contains("--env TABLE_NAME=VALUE"));
+    assert!(
+        report["rows"]
+            .to_string()
+            .contains("--env TABLE_NAME=VALUE")
+    );
     // With it: GetItem passes, DeleteItem (which the code makes) fails.
     let (v, code) = config("env = [\"TABLE_NAME=links\"]\n");
     assert_eq!(code, 1);
-    let rows = v["services"][0]["report"]["rows"].as_array().unwrap().clone();
-    let verdict = |a: &str| rows.iter().find(|r| r["action"] == a).map(|r| r["verdict"].clone());
+    let rows = v["services"][0]["report"]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let verdict = |a: &str| {
+        rows.iter()
+            .find(|r| r["action"] == a)
+            .map(|r| r["verdict"].clone())
+    };
     assert_eq!(verdict("dynamodb:GetItem"), Some("PASS".into()), "{v:#}");
     assert_eq!(verdict("dynamodb:DeleteItem"), Some("FAIL".into()), "{v:#}");
     assert_eq!(rows.len(), 2);

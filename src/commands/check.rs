@@ -91,11 +91,20 @@ pub struct CheckArgs {
     pub pydynox_version: Option<String>,
     /// Read what to check from the service's Python code (files or folders, repeatable): the
     /// features, the actions its calls make and their resources; flags add to them
-    #[arg(long = "app", value_name = "PATH", help_heading = "Needs from the code")]
+    #[arg(
+        long = "app",
+        value_name = "PATH",
+        help_heading = "Needs from the code"
+    )]
     pub app: Vec<std::path::PathBuf>,
     /// With --app: the deployed value of an environment variable the code reads a resource
     /// name from (repeatable)
-    #[arg(long = "env", value_name = "NAME=VALUE", requires = "app", help_heading = "Needs from the code")]
+    #[arg(
+        long = "env",
+        value_name = "NAME=VALUE",
+        requires = "app",
+        help_heading = "Needs from the code"
+    )]
     pub env: Vec<String>,
     /// Extra request context for conditions: KEY=TYPE:VALUE[,VALUE] (TYPE defaults to string),
     /// e.g. aws:SourceIp=ip:10.0.0.1 (repeatable)
@@ -582,7 +591,12 @@ fn jobs_from_config(
             match crate::needs::app::plan_from_paths(cat, &s.input, &[base.join(app)], &s.env) {
                 Ok(plan) => s.plan = plan,
                 Err(errs) => errors.extend(errs.into_iter().map(|e| {
-                    format!("{}: service `{}` (line {}): {e}", path.display(), s.name, s.line)
+                    format!(
+                        "{}: service `{}` (line {}): {e}",
+                        path.display(),
+                        s.name,
+                        s.line
+                    )
                 })),
             }
         }

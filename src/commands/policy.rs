@@ -22,7 +22,12 @@ pub enum Split {
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
     /// pydynox features the service uses (as for `check`)
-    #[arg(long, short = 'f', value_delimiter = ',', required_unless_present = "app")]
+    #[arg(
+        long,
+        short = 'f',
+        value_delimiter = ',',
+        required_unless_present = "app"
+    )]
     pub features: Vec<String>,
     /// Grant what the service's Python code needs (files or folders, repeatable), as
     /// `check --app` reads it; flags add to it

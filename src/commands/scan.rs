@@ -81,17 +81,19 @@ fn default_service_name(paths: &[PathBuf]) -> String {
     // `src/` says little: the service is usually its parent.
     let name_of = |d: &std::path::Path| d.file_name().map(|n| n.to_string_lossy().to_string());
     match name_of(&dir) {
-        Some(n) if n == "src" || n == "app" => dir
-            .parent()
-            .and_then(name_of)
-            .unwrap_or(n),
+        Some(n) if n == "src" || n == "app" => dir.parent().and_then(name_of).unwrap_or(n),
         Some(n) => n,
         None => "service".into(),
     }
 }
 
 pub fn execute(cat: &Catalogue, a: &ScanArgs) -> i32 {
-    let opts = match crate::needs::app::scan_options(cat, &a.env, a.pydynox_version.as_deref(), a.include_tests) {
+    let opts = match crate::needs::app::scan_options(
+        cat,
+        &a.env,
+        a.pydynox_version.as_deref(),
+        a.include_tests,
+    ) {
         Ok(o) => o,
         Err(e) => {
             print_errors(&e);

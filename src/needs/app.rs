@@ -53,14 +53,25 @@ pub struct AppCheck {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum AppResource {
-    Table { table: String },
-    Index { table: String, index: String },
-    LockTable { table: String },
+    Table {
+        table: String,
+    },
+    Index {
+        table: String,
+        index: String,
+    },
+    LockTable {
+        table: String,
+    },
     /// The plan's one KMS key (`resources.kms_key`), resolved as `--kms-key` is.
     KmsKey,
     /// Objects under `prefix` of the plan's one bucket.
-    S3Prefix { prefix: String },
-    Role { arn: String },
+    S3Prefix {
+        prefix: String,
+    },
+    Role {
+        arn: String,
+    },
     Any,
 }
 
@@ -97,8 +108,7 @@ pub fn parse_env(items: &[String]) -> Result<BTreeMap<String, String>, Vec<Strin
     for e in items {
         match e.split_once('=') {
             Some((k, v))
-                if !k.is_empty()
-                    && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
             {
                 out.insert(k.to_string(), v.to_string());
             }

@@ -855,16 +855,24 @@ fn validate_service(
     if let (None, Some(env)) = (&s.app, &s.env) {
         r.error(
             &env.span(),
-            format!("{scope}: `env` gives values to the code's environment variables; set `app` too"),
+            format!(
+                "{scope}: `env` gives values to the code's environment variables; set `app` too"
+            ),
         );
     }
     if let Some(env) = &s.env
         && let Err(errs) = crate::needs::app::parse_env(
-            &env.get_ref().iter().map(|e| e.get_ref().clone()).collect::<Vec<_>>(),
+            &env.get_ref()
+                .iter()
+                .map(|e| e.get_ref().clone())
+                .collect::<Vec<_>>(),
         )
     {
         for e in errs {
-            r.error(&env.span(), format!("{scope}: {}", e.replace("--env", "`env`")));
+            r.error(
+                &env.span(),
+                format!("{scope}: {}", e.replace("--env", "`env`")),
+            );
         }
     }
     let has_app = s.app.is_some();
