@@ -17,10 +17,7 @@
 //! [[service]]
 //! name = "orders-api"           # required, unique
 //! role = "orders-api"           # one of role / user / principal (or none: the caller)
-//! features = ["crud", "indexes", "encryption"]   # required (unless `app`), as `--features`
-//! app = "src/"                  # as `check --app`: needs read from the code, relative to
-//!                               # this file; `features` and resources then add to them
-//! env = ["ORDERS_TABLE=orders-prod"]   # as `--env`, with `app`
+//! features = ["crud", "indexes", "encryption"]   # required, as `--features`
 //! tables = ["orders"]
 //! indexes = ["by-customer"]     # or all_indexes = true
 //! kms_key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -47,6 +44,10 @@
 //! features = ["query", "scan"]
 //! tables = ["orders"]
 //! ```
+//!
+//! `app = "src/"` (and `env = ["NAME=VALUE"]`) mean `check --app` / `--env`, the path relative to
+//! the config file; with `app`, `features` is optional. This module only reads them: the caller
+//! scans the code and rebuilds the plan ([`crate::needs::app::plan_from_paths`]).
 //!
 //! Each service's keys mean what the `check` flag of the same name means (`_` for `-`), and
 //! are validated by the same code ([`crate::needs::plan::build_plan`]), so messages name the flag
@@ -1567,6 +1568,27 @@ pydynox_version = "one"
             errs[0].display_in("pydynox-iam.toml"),
             "pydynox-iam.toml:1:1: service `orders-api` (line 1): feature `indexes` needs --index or --all-indexes"
         );
+    }
+
+    #[test]
+    fn app_makes_features_optional_and_env_needs_app() {
+        let cat = Catalogue::embedded();
+        let ok = parse(
+            "[[service]]\nname = \"a\"\nrole = \"r\"\napp = \"src\"\nenv = [\"T=orders\"]\n",
+            &cat,
+        )
+        .unwrap();
+        assert_eq!(ok.services[0].app.as_deref(), Some("src"));
+        assert_eq!(ok.services[0].env, vec!["T=orders"]);
+        assert!(ok.services[0].plan.features.is_empty());
+        let errs = errors("[[service]]\nname = \"b\"\nfeatures = [\"ping\"]\nenv = [\"T=x\"]\n");
+        has(
+            &errs,
+            4,
+            "service `b` (line 1): `env` gives values to the code's environment variables; set `app` too",
+        );
+        let errs = errors("[[service]]\nname = \"c\"\napp = \"src\"\nenv = [\"novalue\"]\n");
+        has(&errs, 4, "`env` `novalue` is not NAME=VALUE");
     }
 
     #[test]
