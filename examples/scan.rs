@@ -1,6 +1,6 @@
 //! Runs the Python scan (`needs::scan`) over paths and prints a one-line summary, or the
-//! report with `--table` / `--json`. A stand-in for the `scan` subcommand until it is wired
-//! into the CLI; `tests/benches/bench-scan.sh` times it as a whole process.
+//! report with `--table` / `--json`: the library alone, without the CLI (the `scan`
+//! subcommand is the user's entry); `tests/benches/bench-scan.sh` times it as a whole process.
 //!
 //! Usage: cargo run --release --example scan -- [--table|--json] [--parse-all] PATH...
 

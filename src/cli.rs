@@ -35,6 +35,8 @@ pub enum Command {
     Why(Box<commands::why::WhyArgs>),
     /// Print the minimal IAM policy pydynox needs for the declared features and resources
     Policy(Box<commands::policy::PolicyArgs>),
+    /// Read a service's Python code and list what pydynox will need, with the evidence
+    Scan(Box<commands::scan::ScanArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
@@ -53,6 +55,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Simulate(a) => commands::simulate::execute(&a),
         Command::Why(a) => commands::why::execute(&cat, &a).await,
         Command::Policy(a) => commands::policy::execute(&cat, &a),
+        Command::Scan(a) => commands::scan::execute(&cat, &a),
         Command::Completions { shell } => {
             commands::completions::execute(<Cli as clap::CommandFactory>::command(), shell)
         }

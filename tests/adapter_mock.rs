@@ -659,6 +659,7 @@ fn plan() -> CheckPlan {
         },
         extra_context: vec![],
         notes: vec![],
+        app: None,
     }
 }
 

@@ -1192,6 +1192,7 @@ fn man_has_a_page_per_subcommand() {
             "pydynox-iam-features.1",
             "pydynox-iam-man.1",
             "pydynox-iam-policy.1",
+            "pydynox-iam-scan.1",
             "pydynox-iam-simulate.1",
             "pydynox-iam-why.1",
             "pydynox-iam.1"

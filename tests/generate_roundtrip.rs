@@ -58,6 +58,7 @@ fn checks_for(
         resources: resources(indexes),
         extra_context: vec![],
         notes: vec![],
+        app: None,
     };
     expand(cat, &plan, &env())
 }

@@ -55,6 +55,7 @@ fn exact_policy(features: &[&str], resources: ResourceInputs, key_arn: Option<St
         resources,
         extra_context: vec![],
         notes: vec![],
+        app: None,
     };
     let env = Env {
         partition: "aws".into(),

@@ -41,5 +41,6 @@ mod fleet;
 mod fleet_offline;
 mod localstack;
 mod real_pydynox;
+mod scan_app;
 mod simulate;
 mod why_policy;

@@ -293,6 +293,7 @@ fn plan(principal: &str, features: &[&str]) -> CheckPlan {
         },
         extra_context: vec![],
         notes: vec![],
+        app: None,
     }
 }
 

@@ -74,6 +74,7 @@ async fn report() -> Report {
         },
         extra_context: vec![],
         notes: vec![],
+        app: None,
     };
     let ctx = RunContext {
         catalogue: &cat,
@@ -182,4 +183,5 @@ fn help_texts() {
     insta::assert_snapshot!("help_simulate", help(&["simulate"]));
     insta::assert_snapshot!("help_why", help(&["why"]));
     insta::assert_snapshot!("help_policy", help(&["policy"]));
+    insta::assert_snapshot!("help_scan", help(&["scan"]));
 }

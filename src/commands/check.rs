@@ -85,9 +85,27 @@ pub struct CheckArgs {
     /// distributed_lock/DistributedLock), for the locks features
     #[arg(long, value_name = "NAME|ARN", help_heading = "Resources")]
     pub lock_table: Option<String>,
-    /// pydynox release whose behaviour to check [default: newest known]
+    /// pydynox release whose behaviour to check [default: newest known; with --app, the one
+    /// the project's files declare]
     #[arg(long, value_name = "VERSION")]
     pub pydynox_version: Option<String>,
+    /// Read what to check from the service's Python code (files or folders, repeatable): the
+    /// features, the actions its calls make and their resources; flags add to them
+    #[arg(
+        long = "app",
+        value_name = "PATH",
+        help_heading = "Needs from the code"
+    )]
+    pub app: Vec<std::path::PathBuf>,
+    /// With --app: the deployed value of an environment variable the code reads a resource
+    /// name from (repeatable)
+    #[arg(
+        long = "env",
+        value_name = "NAME=VALUE",
+        requires = "app",
+        help_heading = "Needs from the code"
+    )]
+    pub env: Vec<String>,
     /// Extra request context for conditions: KEY=TYPE:VALUE[,VALUE] (TYPE defaults to string),
     /// e.g. aws:SourceIp=ip:10.0.0.1 (repeatable)
     #[arg(long = "context", value_name = "KEY=TYPE:VALUE")]
@@ -204,8 +222,10 @@ pub struct FleetArgs {
 impl CheckArgs {
     /// The flags that describe one service's check, which a config file sets per service:
     /// (flag, config key, whether it was given).
-    fn per_service_flags(&self) -> [(&'static str, &'static str, bool); 10] {
+    fn per_service_flags(&self) -> [(&'static str, &'static str, bool); 12] {
         [
+            ("--app", "app", !self.app.is_empty()),
+            ("--env", "env", !self.env.is_empty()),
             ("--table", "tables", !self.tables.is_empty()),
             ("--index", "indexes", !self.indexes.is_empty()),
             ("--all-indexes", "all_indexes", self.all_indexes),
@@ -464,7 +484,8 @@ fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
     if a.stated.bucket_owner.is_some() {
         if config_path(a).is_some() {
             errors.push("--bucket-owner names one bucket's owner and cannot apply to every service of --config; state it in the service's [[service]] as bucket_owner = \"ACCOUNT\"".into());
-        } else if a.bucket.is_none() {
+        } else if a.bucket.is_none() && a.app.is_empty() {
+            // With --app the code may name the bucket.
             errors.push("--bucket-owner names the owner of --bucket; give --bucket too".into());
         }
     }
@@ -487,8 +508,11 @@ fn config_path(a: &CheckArgs) -> Option<std::path::PathBuf> {
     if let Some(p) = &a.fleet.config {
         return Some(p.clone());
     }
-    let bare =
-        a.features.is_empty() && a.role.is_none() && a.user.is_none() && a.principal.is_none();
+    let bare = a.features.is_empty()
+        && a.app.is_empty()
+        && a.role.is_none()
+        && a.user.is_none()
+        && a.principal.is_none();
     let default = std::path::PathBuf::from(DEFAULT_CONFIG);
     (bare && default.is_file()).then_some(default)
 }
@@ -504,15 +528,23 @@ struct Jobs {
 /// Builds the jobs from the config file or from the flags. No I/O except reading the config
 /// file.
 fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
-    if a.fleet.config.is_none() && a.features.is_empty() && config_path(a).is_none() {
+    if a.fleet.config.is_none()
+        && a.features.is_empty()
+        && a.app.is_empty()
+        && config_path(a).is_none()
+    {
         return Err(vec![format!(
-            "--features is required (or --config FILE, or a {DEFAULT_CONFIG} in the working directory)"
+            "--features or --app is required (or --config FILE, or a {DEFAULT_CONFIG} in the working directory)"
         )]);
     }
     match config_path(a) {
         Some(path) => jobs_from_config(cat, a, &path),
         None => {
-            let plan = crate::needs::plan::build_plan(cat, &a.plan_input())?;
+            let plan = if a.app.is_empty() {
+                crate::needs::plan::build_plan(cat, &a.plan_input())?
+            } else {
+                crate::needs::app::plan_from_paths(cat, &a.plan_input(), &a.app, &a.env)?
+            };
             let name = a
                 .role
                 .clone()
@@ -550,8 +582,29 @@ fn jobs_from_config(
             .map(|e| e.display_in(&path.display().to_string()))
             .collect::<Vec<_>>()
     })?;
-    let jobs = config
-        .services
+    // `app = "src/"`: the service's code, relative to the config file, read now.
+    let base = path.parent().unwrap_or(std::path::Path::new("."));
+    let mut errors = Vec::new();
+    let mut services = config.services;
+    for s in &mut services {
+        if let Some(app) = &s.app {
+            match crate::needs::app::plan_from_paths(cat, &s.input, &[base.join(app)], &s.env) {
+                Ok(plan) => s.plan = plan,
+                Err(errs) => errors.extend(errs.into_iter().map(|e| {
+                    format!(
+                        "{}: service `{}` (line {}): {e}",
+                        path.display(),
+                        s.name,
+                        s.line
+                    )
+                })),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let jobs = services
         .into_iter()
         .map(|s| Job {
             name: s.name,

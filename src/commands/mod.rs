@@ -1,5 +1,5 @@
 //! One module per subcommand, each wiring needs, grants, verdict and report into an exit
-//! code: [`check`], [`why`], [`policy`], [`simulate`], [`features`], [`completions`], [`man`].
+//! code: [`check`], [`why`], [`policy`], [`scan`], [`simulate`], [`features`], [`completions`], [`man`].
 //! What several commands share lives below them: flags and flag types ([`args`]) and how
 //! output is written ([`output`]). A new command is a new module here and a variant in
 //! [`cli`](crate::cli).
@@ -14,5 +14,6 @@ pub mod features;
 pub mod man;
 pub mod output;
 pub mod policy;
+pub mod scan;
 pub mod simulate;
 pub mod why;

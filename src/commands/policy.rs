@@ -22,8 +22,21 @@ pub enum Split {
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
     /// pydynox features the service uses (as for `check`)
-    #[arg(long, short = 'f', value_delimiter = ',', required = true)]
+    #[arg(
+        long,
+        short = 'f',
+        value_delimiter = ',',
+        required_unless_present = "app"
+    )]
     pub features: Vec<String>,
+    /// Grant what the service's Python code needs (files or folders, repeatable), as
+    /// `check --app` reads it; flags add to it
+    #[arg(long = "app", value_name = "PATH")]
+    pub app: Vec<std::path::PathBuf>,
+    /// With --app: the deployed value of an environment variable the code reads a resource
+    /// name from (repeatable)
+    #[arg(long = "env", value_name = "NAME=VALUE", requires = "app")]
+    pub env: Vec<String>,
     /// DynamoDB table name or ARN (repeatable)
     #[arg(long = "table", value_name = "NAME|ARN")]
     pub tables: Vec<String>,
@@ -91,6 +104,7 @@ fn env(a: &PolicyArgs) -> Result<Env, String> {
         .iter()
         .chain(a.lock_table.iter())
         .any(|t| !t.starts_with("arn:"))
+        || !a.app.is_empty()
         || a.kms_key.as_deref().is_some_and(|k| !k.starts_with("arn:"));
     match (account, region) {
         (Some(account), Some(region)) => Ok(Env {
@@ -133,7 +147,29 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
         pydynox_version: a.pydynox_version.clone(),
         ..Default::default()
     };
-    let plan = build_plan(cat, &input).map_err(|e| errors.extend(e)).ok();
+    let plan = if a.app.is_empty() {
+        build_plan(cat, &input)
+    } else {
+        crate::needs::app::plan_from_paths(cat, &input, &a.app, &a.env)
+    }
+    .map_err(|e| errors.extend(e))
+    .ok();
+    // A policy that leaves out a call the code makes would be a broken deploy: refuse, and
+    // say what resolves each.
+    if let Some(app) = plan.as_ref().and_then(|p| p.app.as_ref()) {
+        for u in &app.unresolved {
+            errors.push(format!(
+                "--app: {} for `{}` ({}) cannot be granted: {}",
+                u.action, u.feature, u.resource, u.reason
+            ));
+        }
+    }
+    if let Some(crate::iam::arn::KeyInput::Alias(k)) =
+        plan.as_ref().and_then(|p| p.resources.kms_key.as_ref())
+        && a.kms_key.is_none()
+    {
+        errors.push(format!("--app: the code names the KMS key by alias `{k}`, and an alias in a policy does not authorize use of the key: pass the key ARN with --kms-key"));
+    }
     let env = env(a).map_err(|e| errors.push(e)).ok();
     let (Some(plan), Some(mut env), Some(format)) = (plan, env, format) else {
         for e in errors {
@@ -147,16 +183,14 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
         }
         return exit::USAGE;
     }
-    env.key_arn = a.kms_key.as_ref().map(|k| {
-        if k.starts_with("arn:") {
-            k.clone()
-        } else {
-            format!(
-                "arn:{}:kms:{}:{}:key/{k}",
-                env.partition, env.region, env.account
-            )
-        }
-    });
+    env.key_arn = match &plan.resources.kms_key {
+        Some(crate::iam::arn::KeyInput::KeyArn(k)) => Some(k.clone()),
+        Some(crate::iam::arn::KeyInput::KeyId(k)) => Some(format!(
+            "arn:{}:kms:{}:{}:key/{k}",
+            env.partition, env.region, env.account
+        )),
+        _ => None,
+    };
     // What the plan says about itself (features `all` left out, the prefix pydynox stores
     // under) goes to stderr, so the policy on stdout stays a document.
     for note in &plan.notes {

@@ -45,6 +45,10 @@
 //! tables = ["orders"]
 //! ```
 //!
+//! `app = "src/"` (and `env = ["NAME=VALUE"]`) mean `check --app` / `--env`, the path relative to
+//! the config file; with `app`, `features` is optional. This module only reads them: the caller
+//! scans the code and rebuilds the plan ([`crate::needs::app::plan_from_paths`]).
+//!
 //! Each service's keys mean what the `check` flag of the same name means (`_` for `-`), and
 //! are validated by the same code ([`crate::needs::plan::build_plan`]), so messages name the flag
 //! (`feature `indexes` needs --index or --all-indexes`), prefixed with the service and its
@@ -108,6 +112,8 @@ const SERVICE_KEYS: &[&str] = &[
     "assume_role_arn",
     "lock_table",
     "bucket_owner",
+    "app",
+    "env",
     "pydynox_version",
     "context",
     "allow_inconclusive",
@@ -173,6 +179,12 @@ pub struct Service {
     pub expected: Vec<Expected>,
     /// 1-based line of the service's `[[service]]` header.
     pub line: usize,
+    /// `app`: the service's code, as written (relative to the config file). The caller scans
+    /// it and rebuilds [`Service::plan`] with [`crate::needs::app::plan_from_paths`]; until
+    /// then the plan holds the file's features only.
+    pub app: Option<String>,
+    /// `env`: `NAME=VALUE` entries for the code's environment variables.
+    pub env: Vec<String>,
 }
 
 /// An expected exception: a known, accepted failure that does not fail the run. Which rows
@@ -328,6 +340,8 @@ struct RawService {
     assume_role_arn: Option<S<String>>,
     lock_table: Option<S<String>>,
     bucket_owner: Option<S<String>>,
+    app: Option<S<String>>,
+    env: Option<S<Vec<S<String>>>>,
     pydynox_version: Option<S<String>>,
     context: Option<S<Vec<S<String>>>>,
     allow_inconclusive: Option<S<bool>>,
@@ -633,6 +647,8 @@ fn read_service(r: &mut Reader, index: usize, span: Range<usize>, t: &DeTable) -
     let assume_role_arn = f.string(r, "assume_role_arn");
     let lock_table = f.string(r, "lock_table");
     let bucket_owner = f.string(r, "bucket_owner");
+    let app = f.string(r, "app");
+    let env = f.strings(r, "env");
     let pydynox_version = f.string(r, "pydynox_version");
     let context = f.strings(r, "context");
     let allow_inconclusive = f.boolean(r, "allow_inconclusive");
@@ -672,6 +688,8 @@ fn read_service(r: &mut Reader, index: usize, span: Range<usize>, t: &DeTable) -
         assume_role_arn,
         lock_table,
         bucket_owner,
+        app,
+        env,
         pydynox_version,
         context,
         allow_inconclusive,
@@ -835,8 +853,33 @@ fn validate_service(
             ),
         );
     }
+    if let (None, Some(env)) = (&s.app, &s.env) {
+        r.error(
+            &env.span(),
+            format!(
+                "{scope}: `env` gives values to the code's environment variables; set `app` too"
+            ),
+        );
+    }
+    if let Some(env) = &s.env
+        && let Err(errs) = crate::needs::app::parse_env(
+            &env.get_ref()
+                .iter()
+                .map(|e| e.get_ref().clone())
+                .collect::<Vec<_>>(),
+        )
+    {
+        for e in errs {
+            r.error(
+                &env.span(),
+                format!("{scope}: {}", e.replace("--env", "`env`")),
+            );
+        }
+    }
+    let has_app = s.app.is_some();
     match &s.features {
         _ if !s.typed => {}
+        None if has_app => {}
         None => r.error(
             &s.span,
             format!(
@@ -902,6 +945,21 @@ fn validate_service(
     let plan = match build_plan(cat, &input) {
         _ if !s.typed => None,
         Ok(p) => Some(p),
+        // With `app` the code gives the features; the caller adds them.
+        Err(errs) if has_app && errs.iter().all(|e| e == crate::needs::plan::NO_FEATURE) => {
+            let mut p = build_plan(
+                cat,
+                &PlanInput {
+                    features: vec!["ping".into()],
+                    ..input.clone()
+                },
+            )
+            .ok();
+            if let Some(p) = &mut p {
+                p.features.clear();
+            }
+            p
+        }
         Err(errs) => {
             for e in errs {
                 r.error(&s.span, format!("{scope}: {e}"));
@@ -912,7 +970,8 @@ fn validate_service(
     let expected: Vec<Expected> = s
         .expected
         .into_iter()
-        .filter_map(|e| validate_expected(r, cat, &scope, plan.as_ref(), e))
+        // With `app`, what the service checks is known only once the code is read.
+        .filter_map(|e| validate_expected(r, cat, &scope, plan.as_ref().filter(|_| !has_app), e))
         .collect();
     let allow_inconclusive = s
         .allow_inconclusive
@@ -934,6 +993,8 @@ fn validate_service(
         bucket_owner: s.bucket_owner.map(S::into_inner),
         expected,
         line,
+        app: s.app.map(S::into_inner),
+        env: strings_of(s.env),
     })
 }
 
@@ -1507,6 +1568,27 @@ pydynox_version = "one"
             errs[0].display_in("pydynox-iam.toml"),
             "pydynox-iam.toml:1:1: service `orders-api` (line 1): feature `indexes` needs --index or --all-indexes"
         );
+    }
+
+    #[test]
+    fn app_makes_features_optional_and_env_needs_app() {
+        let cat = Catalogue::embedded();
+        let ok = parse(
+            "[[service]]\nname = \"a\"\nrole = \"r\"\napp = \"src\"\nenv = [\"T=orders\"]\n",
+            &cat,
+        )
+        .unwrap();
+        assert_eq!(ok.services[0].app.as_deref(), Some("src"));
+        assert_eq!(ok.services[0].env, vec!["T=orders"]);
+        assert!(ok.services[0].plan.features.is_empty());
+        let errs = errors("[[service]]\nname = \"b\"\nfeatures = [\"ping\"]\nenv = [\"T=x\"]\n");
+        has(
+            &errs,
+            4,
+            "service `b` (line 1): `env` gives values to the code's environment variables; set `app` too",
+        );
+        let errs = errors("[[service]]\nname = \"c\"\napp = \"src\"\nenv = [\"novalue\"]\n");
+        has(&errs, 4, "`env` `novalue` is not NAME=VALUE");
     }
 
     #[test]

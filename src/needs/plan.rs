@@ -84,7 +84,15 @@ pub struct CheckPlan {
     /// prefix pydynox stores differently from how it was written, a lock table that is also a
     /// data table.
     pub notes: Vec<String>,
+    /// What the service's code needs (`--app`): exact checks beside the features', and rows
+    /// that cannot pass until the code says more ([`crate::needs::app`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<crate::needs::app::AppNeeds>,
 }
+
+/// The error of a plan with nothing to check.
+pub const NO_FEATURE: &str =
+    "no feature to check: name at least one with --features (see `pydynox-iam features`)";
 
 fn version_text<S: serde::Serializer>(v: &Version, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&v.to_string())
@@ -439,10 +447,7 @@ pub fn build_plan(cat: &Catalogue, a: &PlanInput) -> Result<CheckPlan, Vec<Strin
         && f.is_empty()
         && errors.is_empty()
     {
-        errors.push(
-            "no feature to check: name at least one with --features (see `pydynox-iam features`)"
-                .into(),
-        );
+        errors.push(NO_FEATURE.into());
     }
     notes.extend(resource_notes(
         a,
@@ -457,6 +462,7 @@ pub fn build_plan(cat: &Catalogue, a: &PlanInput) -> Result<CheckPlan, Vec<Strin
             resources,
             extra_context,
             notes,
+            app: None,
         }),
         _ => Err(errors),
     }
@@ -614,7 +620,73 @@ pub fn expand(cat: &Catalogue, plan: &CheckPlan, env: &Env) -> Vec<Check> {
             }
         }
     }
+    if let Some(app) = &plan.app {
+        expand_app(cat, plan, app, env, &mut out);
+    }
     out
+}
+
+/// The code's exact needs (`--app`): each action on its resource, with the catalogue's
+/// context for that action in the release; a check the features already make is not repeated.
+fn expand_app(
+    cat: &Catalogue,
+    plan: &CheckPlan,
+    app: &crate::needs::app::AppNeeds,
+    env: &Env,
+    out: &mut Vec<Check>,
+) {
+    use crate::needs::app::AppResource;
+    for need in &app.checks {
+        let Some(f) = cat.feature(&need.feature) else {
+            continue;
+        };
+        let kind = need.resource.kind();
+        let arn = match &need.resource {
+            AppResource::Table { table } | AppResource::LockTable { table } => {
+                Some(table_arn(env, table))
+            }
+            AppResource::Index { table, index } => {
+                Some(format!("{}/index/{index}", table_arn(env, table)))
+            }
+            AppResource::KmsKey => env.key_arn.clone(),
+            AppResource::S3Prefix { prefix } => plan.resources.bucket.as_ref().and_then(|b| {
+                let template = &cat.resources.get("s3-object")?.template;
+                let mut v: BTreeMap<&str, String> = BTreeMap::new();
+                v.insert("partition", env.partition.clone());
+                v.insert("region", env.region.clone());
+                v.insert("account", env.account.clone());
+                v.insert("bucket", b.clone());
+                v.insert("prefix", pydynox_prefix(&plan.version, prefix));
+                v.insert("object", S3_PROBE_OBJECT.into());
+                Some(fill(template, &v))
+            }),
+            AppResource::Role { arn } => Some(arn.clone()),
+            AppResource::Any => cat.resources.get("any").map(|k| {
+                let mut v: BTreeMap<&str, String> = BTreeMap::new();
+                v.insert("partition", env.partition.clone());
+                v.insert("region", env.region.clone());
+                v.insert("account", env.account.clone());
+                fill(&k.template, &v)
+            }),
+        };
+        // `needs::app` put the key and bucket in the plan, so both are known here.
+        let Some(arn) = arn else { continue };
+        for c in cat.checks_for(f, &plan.version) {
+            if c.action != need.action || c.resource != kind {
+                continue;
+            }
+            let check = Check {
+                feature: f.name.clone(),
+                action: c.action.clone(),
+                resource: arn.clone(),
+                resource_kind: c.resource.clone(),
+                context: merge_context(&c.context, &plan.extra_context),
+            };
+            if !out.contains(&check) {
+                out.push(check);
+            }
+        }
+    }
 }
 
 /// Catalogue context plus the user's `--context`; the user's value wins for the same key.
@@ -717,6 +789,7 @@ mod tests {
             resources: res,
             extra_context: vec![],
             notes: vec![],
+            app: None,
         };
         let mut e = env();
         e.key_arn = Some("arn:aws:kms:eu-west-1:111122223333:key/k".into());
@@ -755,6 +828,7 @@ mod tests {
             resources: inputs(),
             extra_context: vec![parse_context_arg("dynamodb:ReturnConsumedCapacity=NONE").unwrap()],
             notes: vec![],
+            app: None,
         };
         let checks = expand(&cat, &plan, &env());
         assert_eq!(checks.len(), 4);
@@ -901,6 +975,7 @@ mod tests {
             resources: res,
             extra_context: vec![],
             notes: vec![],
+            app: None,
         };
         assert!(
             expand(&cat, &plan, &env())
@@ -922,6 +997,7 @@ mod tests {
             resources: res,
             extra_context: vec![],
             notes: vec![],
+            app: None,
         };
         let checks = expand(&cat, &plan, &env());
         assert_eq!(
@@ -964,6 +1040,7 @@ mod tests {
                     resources: res.clone(),
                     extra_context: vec![],
                     notes: vec![],
+                    app: None,
                 };
                 let checks = expand(&cat, &plan, &e);
                 assert!(!checks.is_empty(), "{} at {version}", f.name);
@@ -986,6 +1063,7 @@ mod tests {
             resources: res,
             extra_context: vec![],
             notes: vec![],
+            app: None,
         };
         let checks = expand(&cat, &plan, &e);
         assert!(

@@ -77,6 +77,10 @@ pub enum ReasonCode {
     /// IAM's simulator contradicted itself (duplicated results that differ, a top-level decision
     /// no per-resource result explains, `allowed` beside a false boundary or organization flag).
     SimulatorInconsistent,
+    /// `check --app`: the service's code makes a call the scan could not pin down (a table
+    /// from an unset environment variable, an unknown receiver); the row names the file, the
+    /// line and what resolves it.
+    UnresolvedInCode,
 }
 
 impl ReasonCode {
@@ -102,6 +106,7 @@ impl ReasonCode {
             ReasonCode::BucketOwnerUnknown => "bucket-owner-unknown",
             ReasonCode::BucketEncryptionUnreadable => "bucket-encryption-unreadable",
             ReasonCode::SimulatorInconsistent => "simulator-inconsistent",
+            ReasonCode::UnresolvedInCode => "unresolved-in-code",
         }
     }
 }

@@ -899,6 +899,7 @@ mod tests {
             resources,
             extra_context: vec![],
             notes: vec![],
+            app: None,
         };
         let env = Env {
             partition: "aws".into(),

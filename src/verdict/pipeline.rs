@@ -339,7 +339,51 @@ pub async fn run_cached<A: Aws>(
     .await?;
     // What the plan itself says (features `all` left out, the stored prefix) comes first.
     report.notes.splice(0..0, plan.notes.iter().cloned());
+    if let Some(app) = &plan.app {
+        add_unresolved_rows(ctx, &mut report, app);
+    }
     Ok(report)
+}
+
+/// `check --app`: each need the code shows but the scan could not pin down is a row that
+/// cannot pass (`unresolved-in-code`), so a check of the code is never narrower than the code.
+fn add_unresolved_rows(
+    ctx: &RunContext<'_>,
+    report: &mut Report,
+    app: &crate::needs::app::AppNeeds,
+) {
+    if app.unresolved.is_empty() {
+        return;
+    }
+    for u in &app.unresolved {
+        report.rows.push(Row {
+            feature: u.feature.clone(),
+            action: u.action.clone(),
+            resource: u.resource.clone(),
+            verdict: Verdict::Inconclusive,
+            code: ReasonCode::UnresolvedInCode,
+            reason: u.reason.clone(),
+            context: Vec::new(),
+            evidence: Default::default(),
+            waived: None,
+        });
+    }
+    let fixes: Vec<_> = report
+        .features
+        .iter()
+        .map(|f| (f.name.clone(), f.fix.clone()))
+        .collect();
+    let (mut features, summary) = Report::summarize(&report.rows, |f| {
+        ctx.catalogue.feature(f).and_then(|f| f.docs_note.clone())
+    });
+    for f in &mut features {
+        f.fix = fixes
+            .iter()
+            .find(|(n, _)| *n == f.name)
+            .and_then(|(_, fix)| fix.clone());
+    }
+    report.features = features;
+    report.summary = summary;
 }
 
 /// What is checked, for whom: a resolved principal and its checks.

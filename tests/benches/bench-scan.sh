@@ -2,7 +2,7 @@
 # Times the Python scan (`needs::scan`) as a whole process on a generated repository of FILES
 # Python files (default 10,000; tests/benches/gen_scan_repo.py: a quarter use pydynox, the rest
 # is ordinary code, with a .venv, node_modules and an ignored folder the scan must skip). Runs
-# `examples/scan.rs` (the `scan` subcommand is not wired yet) built in release; median of RUNS
+# `examples/scan.rs` (the scan library alone, as `pydynox-iam scan` runs it) built in release; median of RUNS
 # (default 5) runs, the page cache warm; peak RSS from /usr/bin/time. Also times `--parse-all`
 # (every file parsed, not only those that can reach pydynox). Needs python3 and cargo.
 set -euo pipefail

@@ -234,6 +234,7 @@ fn requests() -> Vec<Request> {
         },
         extra_context: vec![],
         notes: vec![],
+        app: None,
     };
     let env = Env {
         partition: "aws".into(),

@@ -150,6 +150,9 @@ pub struct ScanOptions {
     pub parse_all: bool,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
+    /// The pydynox release to read the code as (`--pydynox-version`); wins over what the
+    /// project's files declare, which are still listed.
+    pub version: Option<Version>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -248,7 +251,14 @@ pub fn scan_sources(
             facts: f,
         });
     }
-    let pydynox_version = version::choose(version::sources(project), &opts.known_releases);
+    let pydynox_version = match &opts.version {
+        Some(v) => Some(VersionFinding {
+            chosen: Some(v.to_string()),
+            reason: "given with --pydynox-version".into(),
+            sources: version::sources(project),
+        }),
+        None => version::choose(version::sources(project), &opts.known_releases),
+    };
     let chosen = pydynox_version
         .as_ref()
         .and_then(|v| v.chosen.as_deref())

@@ -206,9 +206,7 @@ pub fn write_config_stanza(w: &mut impl Write, r: &ScanReport, service: &str) ->
     if !indexes.is_empty() {
         writeln!(w, "indexes = {}", toml_list(&indexes))?;
     }
-    if !lock_tables.is_empty() {
-        writeln!(w, "lock_tables = {}", toml_list(&lock_tables))?;
-    }
+    single(w, "lock_table", &lock_tables)?;
     single(w, "kms_key", &keys)?;
     if let Some((b, p)) = buckets.iter().next() {
         writeln!(w, "bucket = {}", toml_str(b))?;
