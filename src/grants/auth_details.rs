@@ -37,7 +37,9 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::io::Read;
 
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::grants::sdk::decode_policy_document;
@@ -216,9 +218,10 @@ fn index_key(kind: ListKind, name: &str) -> String {
 // Strict JSON values
 
 /// Reads a JSON value like `serde_json::Value`'s own deserializer, except that an object that
-/// repeats a key is an error: serde_json keeps the last copy silently, so a second
-/// `"RolePolicyList"` would hide the first. Nesting depth stays bounded by serde_json's own
-/// recursion limit.
+/// repeats a key is an error: serde_json keeps the last copy silently, so a second `Effect`
+/// could turn a Deny into an Allow. Nesting depth stays bounded by serde_json's own recursion
+/// limit. (The engine's strict parser does the same for policy files; this one also covers the
+/// export's own structure.)
 struct StrictValue;
 
 impl<'de> DeserializeSeed<'de> for StrictValue {
@@ -279,11 +282,107 @@ impl<'de> Visitor<'de> for StrictValue {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The entries as the file spells them
+
+/// A policy document as the export gives it: a JSON object (the AWS CLI decodes documents) or a
+/// string of URL-encoded JSON (the raw API). Kept as the raw text, not parsed into a tree: most
+/// documents of a large export belong to entries nobody audits.
+struct Doc(Box<RawValue>);
+
+impl<'de> Deserialize<'de> for Doc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Doc, D::Error> {
+        Box::<RawValue>::deserialize(d).map(Doc)
+    }
+}
+
+impl Doc {
+    /// The document's text: an object as written, a string decoded; `None` for anything else.
+    fn text(&self) -> Option<String> {
+        let raw = self.0.get();
+        match raw.as_bytes().first() {
+            Some(b'"') => serde_json::from_str::<String>(raw)
+                .ok()
+                .map(|s| decode_policy_document(&s)),
+            Some(b'{') => Some(raw.to_string()),
+            _ => None,
+        }
+    }
+}
+
+// Only the fields the tool reads; the others (`RoleLastUsed`, `InstanceProfileList`, dates, ids)
+// are skipped without being built. serde refuses a repeated field among these.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawEntity {
+    role_name: Option<String>,
+    user_name: Option<String>,
+    group_name: Option<String>,
+    arn: Option<String>,
+    path: Option<String>,
+    role_policy_list: Option<Vec<RawInline>>,
+    user_policy_list: Option<Vec<RawInline>>,
+    group_policy_list: Option<Vec<RawInline>>,
+    attached_managed_policies: Option<Vec<RawAttached>>,
+    permissions_boundary: Option<RawBoundary>,
+    group_list: Option<Vec<String>>,
+    assume_role_policy_document: Option<Doc>,
+    tags: Option<Vec<RawTag>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawInline {
+    policy_name: Option<String>,
+    policy_document: Option<Doc>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawAttached {
+    policy_name: Option<String>,
+    policy_arn: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawBoundary {
+    permissions_boundary_arn: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawTag {
+    key: Option<String>,
+    value: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawPolicy {
+    arn: Option<String>,
+    default_version_id: Option<String>,
+    policy_version_list: Option<Vec<RawVersion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawVersion {
+    version_id: Option<String>,
+    is_default_version: Option<bool>,
+    document: Option<Doc>,
+}
+
+enum Raw {
+    Entity(Box<RawEntity>),
+    Policy(RawPolicy),
+}
+
+// ---------------------------------------------------------------------------------------------
 // Streaming the four lists
 
 /// Calls `on_entry` for each element of the four lists, in file order, one at a time.
 struct TopLevel<'f> {
-    on_entry: &'f mut dyn FnMut(ListKind, usize, Value),
+    on_entry: &'f mut dyn FnMut(ListKind, usize, Raw),
     counters: BTreeMap<ListKind, usize>,
     seen_list: bool,
 }
@@ -333,11 +432,18 @@ impl<'de> Visitor<'de> for List<'_, '_> {
         Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(v) = seq.next_element_seed(StrictValue)? {
+        loop {
+            let raw = if self.kind == ListKind::Policies {
+                seq.next_element::<RawPolicy>()?.map(Raw::Policy)
+            } else {
+                seq.next_element::<RawEntity>()?
+                    .map(|e| Raw::Entity(Box::new(e)))
+            };
+            let Some(raw) = raw else { break };
             let n = self.top.counters.entry(self.kind).or_default();
             let index = *n;
             *n += 1;
-            (self.top.on_entry)(self.kind, index, v);
+            (self.top.on_entry)(self.kind, index, raw);
         }
         Ok(())
     }
@@ -348,7 +454,7 @@ const EXPECTED: &str = "the output of `aws iam get-account-authorization-details
 /// Streams one pass over the export.
 fn stream<R: Read>(
     reader: R,
-    on_entry: &mut dyn FnMut(ListKind, usize, Value),
+    on_entry: &mut dyn FnMut(ListKind, usize, Raw),
 ) -> Result<(), String> {
     let mut top = TopLevel {
         on_entry,
@@ -363,7 +469,7 @@ fn stream<R: Read>(
             if e.is_io() {
                 format!("cannot read it: {e}")
             } else {
-                format!("not valid JSON: {e}")
+                format!("not valid as an export: {e}")
             }
         })?;
     if !top.seen_list {
@@ -372,66 +478,52 @@ fn stream<R: Read>(
     Ok(())
 }
 
+/// Parses a kept document strictly: a key repeated inside it is an error (serde_json would keep
+/// the last copy, so a second `Effect` could turn a Deny into an Allow).
+fn strict_document(text: &str) -> Result<(), String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    StrictValue
+        .deserialize(&mut de)
+        .and_then(|_| de.end())
+        .map_err(|e| e.to_string())
+}
+
 // ---------------------------------------------------------------------------------------------
 // One entry into what the tool reads of it
 
-/// A policy document given as JSON text, a JSON object, or URL-encoded text (the raw API returns
-/// documents encoded; the AWS CLI decodes them into objects).
-fn document_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(decode_policy_document(s)),
-        Value::Object(_) => serde_json::to_string(v).ok(),
-        _ => None,
-    }
-}
-
-fn str_field<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
-    v.get(key).and_then(Value::as_str)
-}
-
-/// A list field: absent or null is empty; anything but a list is an error.
-fn list_field<'v>(v: &'v Value, key: &str, at: &str, errors: &mut Vec<String>) -> &'v [Value] {
-    match v.get(key) {
-        None | Some(Value::Null) => &[],
-        Some(Value::Array(items)) => items,
-        Some(_) => {
-            errors.push(format!("{at}: `{key}` is not a list"));
-            &[]
-        }
-    }
-}
-
-fn entity(kind: ListKind, index: usize, v: &Value) -> Result<EntityDetail, Vec<String>> {
+fn entity(kind: ListKind, index: usize, v: RawEntity) -> Result<EntityDetail, Vec<String>> {
     let list = kind.key();
     let mut errors = Vec::new();
     let name_key = kind.name_key();
-    let Some(name) = str_field(v, name_key).filter(|n| !n.is_empty()) else {
+    let name = match kind {
+        ListKind::Roles => v.role_name,
+        ListKind::Users => v.user_name,
+        _ => v.group_name,
+    };
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
         return Err(vec![format!(
             "{list}[{index}]: the entry has no {name_key}"
         )]);
     };
     let at = format!("{list}[{index}] (`{name}`)");
-    let arn = match str_field(v, "Arn") {
+    let arn = match v.arn {
         Some(arn) => {
-            let resource = crate::iam::arn::Arn::parse(arn).map(|a| a.resource);
-            let expected_tail = match str_field(v, "Path") {
-                Some(path) => format!("{}{path}{name}", kind.noun()),
-                None => format!("/{name}"),
-            };
-            let consistent = resource.is_some_and(|r| match str_field(v, "Path") {
-                Some(_) => r == expected_tail,
-                None => r.ends_with(&expected_tail) && r.starts_with(kind.noun()),
+            let resource = crate::iam::arn::Arn::parse(&arn).map(|a| a.resource);
+            let consistent = resource.is_some_and(|r| match &v.path {
+                Some(path) => r == format!("{}{path}{name}", kind.noun()),
+                None => r.starts_with(kind.noun()) && r.ends_with(&format!("/{name}")),
             });
             if !consistent {
                 errors.push(format!(
                     "{at}: its Arn `{arn}` does not name {} `{name}`{}; the entry contradicts itself",
                     kind.noun(),
-                    str_field(v, "Path")
+                    v.path
+                        .as_ref()
                         .map(|p| format!(" with path `{p}`"))
                         .unwrap_or_default()
                 ));
             }
-            arn.to_string()
+            arn
         }
         None => {
             errors.push(format!("{at}: the entry has no Arn"));
@@ -441,25 +533,30 @@ fn entity(kind: ListKind, index: usize, v: &Value) -> Result<EntityDetail, Vec<S
     // Inline policies: by name; the same name twice must carry the same document.
     let mut inline: BTreeMap<String, String> = BTreeMap::new();
     let inline_key = kind.inline_key();
-    for (i, p) in list_field(v, inline_key, &at, &mut errors)
-        .iter()
-        .enumerate()
-    {
-        let pname = str_field(p, "PolicyName").filter(|n| !n.is_empty());
-        let doc = p.get("PolicyDocument").and_then(document_text);
+    let raw_inline = match kind {
+        ListKind::Roles => v.role_policy_list,
+        ListKind::Users => v.user_policy_list,
+        _ => v.group_policy_list,
+    };
+    for (i, p) in raw_inline.unwrap_or_default().into_iter().enumerate() {
+        let pname = p.policy_name.filter(|n| !n.is_empty());
+        let doc = p.policy_document.as_ref().and_then(Doc::text);
         match (pname, doc) {
-            (Some(pname), Some(doc)) => match inline.get(pname) {
+            (Some(pname), Some(doc)) => match inline.get(&pname) {
                 Some(prev) if *prev != doc => errors.push(format!(
                     "{at}: {inline_key} lists inline policy `{pname}` twice with different documents; IAM has one policy of a name per {}: export again",
                     kind.noun()
                 )),
                 _ => {
-                    inline.insert(pname.to_string(), doc);
+                    inline.insert(pname, doc);
                 }
             },
             (pname, _) => errors.push(format!(
                 "{at}: {inline_key}[{i}]{} has no {}",
-                pname.map(|n| format!(" (`{n}`)")).unwrap_or_default(),
+                pname
+                    .as_ref()
+                    .map(|n| format!(" (`{n}`)"))
+                    .unwrap_or_default(),
                 if pname.is_none() {
                     "PolicyName"
                 } else {
@@ -469,26 +566,28 @@ fn entity(kind: ListKind, index: usize, v: &Value) -> Result<EntityDetail, Vec<S
         }
     }
     let mut attached = BTreeSet::new();
-    for (i, p) in list_field(v, "AttachedManagedPolicies", &at, &mut errors)
-        .iter()
+    for (i, p) in v
+        .attached_managed_policies
+        .unwrap_or_default()
+        .into_iter()
         .enumerate()
     {
-        match str_field(p, "PolicyArn").filter(|a| !a.is_empty()) {
+        match p.policy_arn.filter(|a| !a.is_empty()) {
             Some(a) => {
-                attached.insert(a.to_string());
+                attached.insert(a);
             }
             None => errors.push(format!(
                 "{at}: AttachedManagedPolicies[{i}]{} has no PolicyArn, so the policy it attaches is unknown; export again (the AWS CLI always includes it)",
-                str_field(p, "PolicyName")
+                p.policy_name
                     .map(|n| format!(" (`{n}`)"))
                     .unwrap_or_default()
             )),
         }
     }
-    let boundary = match v.get("PermissionsBoundary") {
-        None | Some(Value::Null) => None,
-        Some(b) => match str_field(b, "PermissionsBoundaryArn").filter(|a| !a.is_empty()) {
-            Some(a) => Some(a.to_string()),
+    let boundary = match v.permissions_boundary {
+        None => None,
+        Some(b) => match b.permissions_boundary_arn.filter(|a| !a.is_empty()) {
+            Some(a) => Some(a),
             None => {
                 errors.push(format!(
                     "{at}: PermissionsBoundary has no PermissionsBoundaryArn, so the boundary is unknown"
@@ -497,48 +596,41 @@ fn entity(kind: ListKind, index: usize, v: &Value) -> Result<EntityDetail, Vec<S
             }
         },
     };
-    let mut groups = Vec::new();
+    let mut groups: Vec<String> = Vec::new();
     if kind == ListKind::Users {
-        for g in list_field(v, "GroupList", &at, &mut errors) {
-            match g.as_str() {
-                Some(g) if !groups.iter().any(|x: &String| x.eq_ignore_ascii_case(g)) => {
-                    groups.push(g.to_string())
-                }
-                Some(_) => {}
-                None => errors.push(format!("{at}: GroupList holds `{g}`, not a group name")),
+        for g in v.group_list.unwrap_or_default() {
+            if !groups.iter().any(|x| x.eq_ignore_ascii_case(&g)) {
+                groups.push(g);
             }
         }
     }
-    let trust = match kind {
-        ListKind::Roles => match v.get("AssumeRolePolicyDocument") {
-            None | Some(Value::Null) => None,
-            Some(d) => {
-                let t = document_text(d);
-                if t.is_none() {
-                    errors.push(format!(
-                        "{at}: AssumeRolePolicyDocument is not a policy document"
-                    ));
-                }
-                t
+    let trust = match (kind, &v.assume_role_policy_document) {
+        (ListKind::Roles, Some(d)) => {
+            let t = d.text();
+            if t.is_none() {
+                errors.push(format!(
+                    "{at}: AssumeRolePolicyDocument is not a policy document"
+                ));
             }
-        },
+            t
+        }
         _ => None,
     };
-    let tags = match (kind, v.get("Tags")) {
-        (ListKind::Roles | ListKind::Users, Some(Value::Array(items))) => {
+    let tags = match (kind, v.tags) {
+        (ListKind::Roles | ListKind::Users, Some(items)) => {
             let mut tags: BTreeMap<String, String> = BTreeMap::new();
-            for (i, t) in items.iter().enumerate() {
-                match (str_field(t, "Key"), str_field(t, "Value")) {
+            for (i, t) in items.into_iter().enumerate() {
+                match (t.key, t.value) {
                     (Some(k), Some(val)) => {
                         // IAM tag keys are unique regardless of case on an entity.
                         if let Some((prev, _)) =
-                            tags.iter().find(|(pk, _)| pk.eq_ignore_ascii_case(k))
+                            tags.iter().find(|(pk, _)| pk.eq_ignore_ascii_case(&k))
                         {
                             errors.push(format!(
                                 "{at}: Tags lists key `{k}` twice (also as `{prev}`); IAM keeps one value per key: export again"
                             ));
                         } else {
-                            tags.insert(k.to_string(), val.to_string());
+                            tags.insert(k, val);
                         }
                     }
                     _ => errors.push(format!("{at}: Tags[{i}] has no Key or no Value")),
@@ -546,16 +638,11 @@ fn entity(kind: ListKind, index: usize, v: &Value) -> Result<EntityDetail, Vec<S
             }
             Some(tags)
         }
-        (ListKind::Roles | ListKind::Users, Some(Value::Null) | None) => None,
-        (ListKind::Roles | ListKind::Users, Some(_)) => {
-            errors.push(format!("{at}: `Tags` is not a list"));
-            None
-        }
         _ => None,
     };
     if errors.is_empty() {
         Ok(EntityDetail {
-            name: name.to_string(),
+            name,
             arn,
             inline: inline.into_iter().collect(),
             attached: attached.into_iter().collect(),
@@ -572,20 +659,20 @@ fn entity(kind: ListKind, index: usize, v: &Value) -> Result<EntityDetail, Vec<S
 
 /// A managed policy entry: its default version, and a hash over every version (two copies of a
 /// policy must agree on all of them, not only on the one read).
-fn managed(index: usize, v: &Value) -> Result<(ManagedDetail, u64), Vec<String>> {
+fn managed(index: usize, v: RawPolicy) -> Result<(ManagedDetail, u64), Vec<String>> {
     let list = ListKind::Policies.key();
-    let Some(arn) = str_field(v, "Arn").filter(|a| !a.is_empty()) else {
+    let Some(arn) = v.arn.filter(|a| !a.is_empty()) else {
         return Err(vec![format!("{list}[{index}]: the entry has no Arn")]);
     };
     let at = format!("{list}[{index}] (`{arn}`)");
     let mut errors = Vec::new();
-    let versions = list_field(v, "PolicyVersionList", &at, &mut errors);
+    let versions = v.policy_version_list.unwrap_or_default();
     let mut ids: Vec<&str> = Vec::new();
     let mut defaults: Vec<(usize, &str)> = Vec::new();
     let mut hasher = DefaultHasher::new();
     arn.hash(&mut hasher);
     for (i, ver) in versions.iter().enumerate() {
-        let Some(id) = str_field(ver, "VersionId").filter(|x| !x.is_empty()) else {
+        let Some(id) = ver.version_id.as_deref().filter(|x| !x.is_empty()) else {
             errors.push(format!("{at}: PolicyVersionList[{i}] has no VersionId"));
             continue;
         };
@@ -595,26 +682,15 @@ fn managed(index: usize, v: &Value) -> Result<(ManagedDetail, u64), Vec<String>>
             ));
         }
         ids.push(id);
-        let is_default = match ver.get("IsDefaultVersion") {
-            Some(Value::Bool(b)) => *b,
-            None | Some(Value::Null) => false,
-            Some(other) => {
-                errors.push(format!(
-                    "{at}: version `{id}` has IsDefaultVersion `{other}`, not true or false"
-                ));
-                false
-            }
-        };
+        let is_default = ver.is_default_version.unwrap_or(false);
         if is_default {
             defaults.push((i, id));
         }
         id.hash(&mut hasher);
         is_default.hash(&mut hasher);
-        ver.get("Document")
-            .and_then(document_text)
-            .hash(&mut hasher);
+        ver.document.as_ref().map(|d| d.0.get()).hash(&mut hasher);
     }
-    let default_id = str_field(v, "DefaultVersionId");
+    let default_id = v.default_version_id.as_deref();
     default_id.hash(&mut hasher);
     let chosen = match defaults.as_slice() {
         [] => {
@@ -645,7 +721,10 @@ fn managed(index: usize, v: &Value) -> Result<(ManagedDetail, u64), Vec<String>>
                 if ids.is_empty() {
                     "none".to_string()
                 } else {
-                    ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+                    ids.iter()
+                        .map(|i| format!("`{i}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             ));
         } else if let Some((_, id)) = chosen
@@ -657,7 +736,7 @@ fn managed(index: usize, v: &Value) -> Result<(ManagedDetail, u64), Vec<String>>
         }
     }
     let document = chosen.and_then(|(i, id)| {
-        let doc = versions[i].get("Document").and_then(document_text);
+        let doc = versions[i].document.as_ref().and_then(Doc::text);
         if doc.is_none() {
             errors.push(format!("{at}: its default version `{id}` has no Document"));
         }
@@ -666,7 +745,7 @@ fn managed(index: usize, v: &Value) -> Result<(ManagedDetail, u64), Vec<String>>
     match document {
         Some((version, document)) if errors.is_empty() => Ok((
             ManagedDetail {
-                arn: arn.to_string(),
+                arn,
                 version,
                 document,
                 position: format!("{list}[{index}]"),
@@ -779,64 +858,81 @@ impl State<'_> {
         }
     }
 
-    fn on_entry(&mut self, kind: ListKind, index: usize, v: Value) {
+    fn on_entry(&mut self, kind: ListKind, index: usize, raw: Raw) {
         let position = format!("{}[{index}]", kind.key());
-        if kind == ListKind::Policies {
-            let parsed = if self.first_pass {
-                match managed(index, &v) {
-                    Ok(p) => Some(p),
-                    Err(es) => {
-                        self.errors.extend(es);
-                        None
-                    }
-                }
-            } else {
-                str_field(&v, "Arn")
-                    .filter(|a| self.needed(kind, a) && !self.kept(kind, a))
-                    .and_then(|_| managed(index, &v).ok())
-            };
-            let Some((detail, hash)) = parsed else { return };
-            let key = detail.arn.clone();
-            if self.first_pass {
-                match self.duplicate(kind, (&key, &key), &position, hash) {
-                    Sighting::First => {}
-                    Sighting::Differ => return,
-                    Sighting::Same => {
-                        // A kept copy is compared in full, not only by hash.
-                        if let Some(kept) = self.out.managed.get(&key)
-                            && (kept.version != detail.version || kept.document != detail.document)
-                        {
-                            let first = kept.position.clone();
-                            self.errors.push(differ(kind, &key, &first, &position));
-                        }
-                        return;
-                    }
-                }
-            }
-            if self.needed(kind, &key) && !self.kept(kind, &key) {
-                self.out.managed.insert(key, detail);
-            }
+        match raw {
+            Raw::Policy(v) => self.on_policy(index, position, v),
+            Raw::Entity(v) => self.on_entity(kind, index, position, *v),
+        }
+    }
+
+    fn on_policy(&mut self, index: usize, position: String, v: RawPolicy) {
+        let kind = ListKind::Policies;
+        if !self.first_pass
+            && !v
+                .arn
+                .as_deref()
+                .is_some_and(|a| self.needed(kind, a) && !self.kept(kind, a))
+        {
             return;
         }
-        let name_key = kind.name_key();
+        let (detail, hash) = match managed(index, v) {
+            Ok(p) => p,
+            Err(es) => {
+                self.errors.extend(es);
+                return;
+            }
+        };
+        let key = detail.arn.clone();
+        if self.first_pass {
+            match self.duplicate(kind, (&key, &key), &position, hash) {
+                Sighting::First => {}
+                Sighting::Differ => return,
+                Sighting::Same => {
+                    // A kept copy is compared in full, not only by hash.
+                    if let Some(kept) = self.out.managed.get(&key)
+                        && (kept.version != detail.version || kept.document != detail.document)
+                    {
+                        let first = kept.position.clone();
+                        self.errors.push(differ(kind, &key, &first, &position));
+                    }
+                    return;
+                }
+            }
+        }
+        if self.needed(kind, &key) && !self.kept(kind, &key) {
+            if let Err(e) = strict_document(&detail.document) {
+                self.errors.push(format!(
+                    "{position} (`{key}`): its default version `{}`: {e}",
+                    detail.version
+                ));
+                return;
+            }
+            self.out.managed.insert(key, detail);
+        }
+    }
+
+    fn on_entity(&mut self, kind: ListKind, index: usize, position: String, v: RawEntity) {
         if !self.first_pass {
-            let Some(key) = str_field(&v, name_key).map(str::to_lowercase) else {
+            let name = match kind {
+                ListKind::Roles => &v.role_name,
+                ListKind::Users => &v.user_name,
+                _ => &v.group_name,
+            };
+            let Some(key) = name.as_deref().map(str::to_lowercase) else {
                 return;
             };
             if !self.needed(kind, &key) || self.kept(kind, &key) {
                 return;
             }
         }
-        let detail = match entity(kind, index, &v) {
+        let detail = match entity(kind, index, v) {
             Ok(d) => d,
             Err(es) => {
-                if self.first_pass {
-                    self.errors.extend(es);
-                }
+                self.errors.extend(es);
                 return;
             }
         };
-        drop(v);
         let key = detail.name.to_lowercase();
         let hash = entity_hash(&detail);
         if self.first_pass {
@@ -857,6 +953,28 @@ impl State<'_> {
             }
         }
         if self.needed(kind, &key) && !self.kept(kind, &key) {
+            let at = format!("{position} (`{}`)", detail.name);
+            let docs = detail
+                .inline
+                .iter()
+                .map(|(n, d)| (format!("inline policy `{n}`"), d))
+                .chain(
+                    detail
+                        .trust
+                        .iter()
+                        .map(|d| ("AssumeRolePolicyDocument".into(), d)),
+                );
+            let bad: Vec<String> = docs
+                .filter_map(|(what, d)| {
+                    strict_document(d)
+                        .err()
+                        .map(|e| format!("{at}: {what}: {e}"))
+                })
+                .collect();
+            if !bad.is_empty() {
+                self.errors.extend(bad);
+                return;
+            }
             self.grow(kind, &detail);
             self.map(kind).insert(key, detail);
         }
@@ -951,7 +1069,7 @@ pub fn read<R: Read>(
         state.out.passes += 1;
         stream(reader, &mut |kind, index, v| state.on_entry(kind, index, v))
             .map_err(|e| vec![e])?;
-        if state.first_pass && !state.errors.is_empty() {
+        if !state.errors.is_empty() {
             return Err(std::mem::take(&mut state.errors));
         }
         state.first_pass = false;
@@ -1120,7 +1238,7 @@ mod tests {
         );
         let e = one_error(&differ);
         assert!(
-            e.contains("RoleDetailList[0] and RoleDetailList[1] both describe role `app`"),
+            e.contains("RoleDetailList[0] and RoleDetailList[1] both describe role `APP`"),
             "{e}"
         );
         // Also when neither copy is wanted (only the index sees them).
@@ -1163,7 +1281,18 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            errs[0].contains("duplicate key `RolePolicyList`"),
+            errs[0].contains("duplicate field `RolePolicyList`"),
+            "{errs:?}"
+        );
+        // Inside a kept document too: a second `Effect` must not turn a Deny into an Allow.
+        let errs = read_text(
+            r#"{"RoleDetailList": [{"RoleName": "app", "Arn": "arn:aws:iam::1:role/app", "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Effect": "Allow", "Action": "*", "Resource": "*"}]}}]}]}"#,
+            &Wanted::everything(),
+        )
+        .unwrap_err();
+        assert!(
+            errs[0]
+                .contains("RoleDetailList[0] (`app`): inline policy `p`: duplicate key `Effect`"),
             "{errs:?}"
         );
     }
@@ -1259,7 +1388,7 @@ mod tests {
         for (text, want) in [
             ("[]", "expected the output of"),
             ("{}", "expected the output of"),
-            ("{", "not valid JSON"),
+            ("{", "not valid as an export"),
             (r#"{"RoleDetailList": 3}"#, "a list for `RoleDetailList`"),
         ] {
             let errs = read_text(text, &Wanted::everything()).unwrap_err();
