@@ -217,8 +217,9 @@ fn every_generated_policy_passes_check_offline() {
         "users",
         "--table",
         "orders",
+        // With two tables, `policy` wants to know whose index it is.
         "--index",
-        "by-email",
+        "users/by-email",
         "--kms-key",
         KEY,
         "--bucket",
