@@ -30,11 +30,12 @@ lint:
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 ## bench: engine throughput (criterion), the simulate batch path, the Python scan of a generated
-## 10,000-file repository, and LocalStack audits vs the AWS CLI
+## 10,000-file repository, memory for a large account export, and LocalStack audits vs the AWS CLI
 bench:
 	$(CARGO) bench --locked --bench engine
 	bash localstack/bench-simulate-batch.sh
 	bash tests/benches/bench-scan.sh
+	bash localstack/bench-auth-details.sh
 	bash localstack/bench.sh
 
 ## bench-scan: the Python scan alone (whole process, 10,000 generated files; FILES=N for more)

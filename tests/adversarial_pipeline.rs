@@ -238,6 +238,7 @@ impl Aws for CaseAws<'_> {
             },
             name: name.into(),
             boundary_arn: None,
+            tags: None,
         })
     }
     async fn get_user(&self, _name: &str) -> Result<Entity, AwsError> {

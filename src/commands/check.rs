@@ -753,8 +753,12 @@ async fn run_from_source<'j>(
             .as_deref()
             .or(a.user.as_deref())
             .or(a.principal.as_deref());
-        let account =
-            load_offline(&a.offline, input, &run.jobs[0].plan.principal).map_err(|errors| {
+        let mut wanted = crate::grants::auth_details::Wanted::default();
+        for job in &run.jobs {
+            wanted.plan(&job.plan);
+        }
+        let account = load_offline(&a.offline, input, &run.jobs[0].plan.principal, &wanted)
+            .map_err(|errors| {
                 print_errors(&errors);
                 exit::USAGE
             })?;

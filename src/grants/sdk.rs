@@ -571,6 +571,8 @@ impl Aws for SdkAws {
                 .permissions_boundary()
                 .and_then(|b| b.permissions_boundary_arn())
                 .map(str::to_string),
+            // Tags are the request-context work's (issue 8): unknown until then.
+            tags: None,
         })
     }
 
@@ -593,6 +595,8 @@ impl Aws for SdkAws {
                 .permissions_boundary()
                 .and_then(|b| b.permissions_boundary_arn())
                 .map(str::to_string),
+            // Tags are the request-context work's (issue 8): unknown until then.
+            tags: None,
         })
     }
 

@@ -585,6 +585,7 @@ mod tests {
                 partition: "aws".into(),
                 session_arn: None,
                 boundary_arn: boundary.map(|_| "arn:aws:iam::111122223333:policy/b".into()),
+                tags: None,
             },
             policies: docs
                 .iter()

@@ -118,6 +118,7 @@ pub async fn resolve_principal<A: Aws>(
         partition: arn.partition.to_string(),
         session_arn,
         boundary_arn: entity.boundary_arn,
+        tags: entity.tags,
     })
 }
 
