@@ -156,6 +156,8 @@ pub struct CheckArgs {
     pub offline: OfflineArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub iac: crate::commands::check_iac::IacArgs,
 }
 
 /// Facts no API call shows, which the user can state; each turns rows that depend on it from
@@ -274,6 +276,9 @@ impl CheckArgs {
 /// AWS, run the jobs against their source, finish each report, save the snapshot, render,
 /// and the exit code, computed once, at the end.
 pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
+    if a.iac.is_set() {
+        return crate::commands::check_iac::execute(cat, a).await;
+    }
     let run = match validate(cat, a) {
         Ok(run) => run,
         Err(errors) => {
@@ -1060,7 +1065,7 @@ fn save_snapshot(path: &std::path::Path, snapshot: &Snapshot) -> io::Result<()> 
 // ---------------------------------------------------------------------------------------------
 // 4. Rendering, in the chosen format, to standard output or `--output`
 
-fn write_report(a: &CheckArgs, finished: &[Finished], is_fleet: bool) -> io::Result<()> {
+pub(crate) fn write_report(a: &CheckArgs, finished: &[Finished], is_fleet: bool) -> io::Result<()> {
     let style = text_style(a.color, a.output.is_some());
     let services = services(finished);
     let render = |w: &mut dyn Write| -> io::Result<()> {
