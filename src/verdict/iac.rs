@@ -168,7 +168,7 @@ pub fn evaluate(cat: &Catalogue, s: IacSubject<'_>) -> Report {
             resource: show(&c.resource),
             verdict,
             code,
-            reason: show(&reason),
+            reason: g.encoder.show_rendered(&reason),
             context: c.context.clone(),
             evidence,
             waived: None,
@@ -292,7 +292,10 @@ fn decide(
     }
     if !vals_dedup.is_empty() {
         code = Some(ReasonCode::UnknownBeforeDeploy);
-        why.push(format!("it depends on {}", vals_dedup.join("; ")));
+        why.push(format!(
+            "it depends on values known only after deploy: {}",
+            vals_dedup.join("; ")
+        ));
     }
     // Only the doubts that could change this row: those whose case differs from the certain one.
     let opened = worst.verdict != certain.verdict || best.verdict != certain.verdict;

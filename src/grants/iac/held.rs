@@ -193,6 +193,16 @@ impl Encoder {
         symbolic::display(&out)
     }
 
+    /// [`Encoder::show`] for text the engine already rendered (its reasons show a symbol as
+    /// `<name>`).
+    pub fn show_rendered(&self, s: &str) -> String {
+        let mut out = self.show(s);
+        for (enc, shown) in &self.shown {
+            out = out.replace(&symbolic::display(enc), shown);
+        }
+        out
+    }
+
     /// Why each symbol the engine named is not known: for a row's reason.
     pub fn why(&self, engine_names: &[String]) -> Vec<String> {
         let mut out: Vec<String> = engine_names
