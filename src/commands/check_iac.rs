@@ -121,9 +121,21 @@ fn flag_errors(a: &CheckArgs) -> Vec<String> {
     };
     given(a.principal.is_some(), "--principal", &mut errors);
     given(a.fleet.config.is_some(), "--config", &mut errors);
-    given(a.fleet.from_snapshot.is_some(), "--from-snapshot", &mut errors);
-    given(a.fleet.save_snapshot.is_some(), "--save-snapshot", &mut errors);
-    given(a.offline.is_offline(), "--policy-file/--from-auth-details", &mut errors);
+    given(
+        a.fleet.from_snapshot.is_some(),
+        "--from-snapshot",
+        &mut errors,
+    );
+    given(
+        a.fleet.save_snapshot.is_some(),
+        "--save-snapshot",
+        &mut errors,
+    );
+    given(
+        a.offline.is_offline(),
+        "--policy-file/--from-auth-details",
+        &mut errors,
+    );
     given(a.least_privilege, "--least-privilege", &mut errors);
     if a.features.is_empty() {
         errors.push("--features is required with --template or --terraform-plan".into());
@@ -157,7 +169,11 @@ fn parameters(i: &IacArgs) -> Result<Vec<(String, String)>, Vec<String>> {
             )),
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// `--managed-policy-file ARN=FILE`, each read and parsed.
@@ -165,7 +181,9 @@ fn managed_files(i: &IacArgs) -> Result<BTreeMap<String, String>, Vec<String>> {
     let mut out = BTreeMap::new();
     let mut errors = Vec::new();
     for spec in &i.managed_policy_files {
-        let Some((arn, file)) = spec.rsplit_once('=').filter(|(a, f)| !a.is_empty() && !f.is_empty())
+        let Some((arn, file)) = spec
+            .rsplit_once('=')
+            .filter(|(a, f)| !a.is_empty() && !f.is_empty())
         else {
             errors.push(format!(
                 "--managed-policy-file `{spec}` is not ARN=FILE (for example arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess=readonly.json)"
@@ -173,7 +191,9 @@ fn managed_files(i: &IacArgs) -> Result<BTreeMap<String, String>, Vec<String>> {
             continue;
         };
         match std::fs::read_to_string(file) {
-            Err(e) => errors.push(format!("cannot read `{file}` (--managed-policy-file {arn}): {e}")),
+            Err(e) => errors.push(format!(
+                "cannot read `{file}` (--managed-policy-file {arn}): {e}"
+            )),
             Ok(text) => match PolicyDocument::parse(&text) {
                 Err(e) => errors.push(format!(
                     "`{file}` (--managed-policy-file {arn}) is not a policy document: {e}"
@@ -184,7 +204,11 @@ fn managed_files(i: &IacArgs) -> Result<BTreeMap<String, String>, Vec<String>> {
             },
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 fn read_model(a: &CheckArgs) -> Result<IacModel, Failure> {
@@ -219,16 +243,27 @@ fn read_model(a: &CheckArgs) -> Result<IacModel, Failure> {
 }
 
 /// The principals to check: (service name, principal).
-fn principals<'m>(model: &'m IacModel, a: &CheckArgs) -> Result<Vec<(String, &'m Principal)>, Failure> {
+fn principals<'m>(
+    model: &'m IacModel,
+    a: &CheckArgs,
+) -> Result<Vec<(String, &'m Principal)>, Failure> {
     let i = &a.iac;
     let err = |e: crate::grants::iac::IacError| usage(vec![e.to_string()]);
     if let Some(f) = &i.function {
         let Some(func) = model.function(f) else {
-            let have: Vec<String> = model.functions.iter().map(|f| format!("`{}`", f.id)).collect();
+            let have: Vec<String> = model
+                .functions
+                .iter()
+                .map(|f| format!("`{}`", f.id))
+                .collect();
             return Err(usage(vec![format!(
                 "{}: function `{f}` is not in the template (functions: {}); name one with --function LOGICAL_ID",
                 model.file,
-                if have.is_empty() { "none".into() } else { have.join(", ") }
+                if have.is_empty() {
+                    "none".into()
+                } else {
+                    have.join(", ")
+                }
             )]));
         };
         return match &func.role {
@@ -237,7 +272,12 @@ fn principals<'m>(model: &'m IacModel, a: &CheckArgs) -> Result<Vec<(String, &'m
                     .principals
                     .iter()
                     .find(|p| &p.id == id)
-                    .ok_or_else(|| usage(vec![format!("{}: the role `{id}` of function `{f}` is not in the template", model.file)]))?;
+                    .ok_or_else(|| {
+                        usage(vec![format!(
+                            "{}: the role `{id}` of function `{f}` is not in the template",
+                            model.file
+                        )])
+                    })?;
                 Ok(vec![(func.id.clone(), p)])
             }
             FunctionRole::External { arn } => Err(usage(vec![format!(
@@ -251,10 +291,16 @@ fn principals<'m>(model: &'m IacModel, a: &CheckArgs) -> Result<Vec<(String, &'m
         };
     }
     if let Some(r) = &a.role {
-        return Ok(vec![(r.clone(), model.find_principal(PrincipalKind::Role, r).map_err(err)?)]);
+        return Ok(vec![(
+            r.clone(),
+            model.find_principal(PrincipalKind::Role, r).map_err(err)?,
+        )]);
     }
     if let Some(u) = &a.user {
-        return Ok(vec![(u.clone(), model.find_principal(PrincipalKind::User, u).map_err(err)?)]);
+        return Ok(vec![(
+            u.clone(),
+            model.find_principal(PrincipalKind::User, u).map_err(err)?,
+        )]);
     }
     // Every function (as the service it is) and every other role: one service per principal.
     let mut out: Vec<(String, &Principal)> = Vec::new();
@@ -265,7 +311,11 @@ fn principals<'m>(model: &'m IacModel, a: &CheckArgs) -> Result<Vec<(String, &'m
             out.push((f.id.clone(), p));
         }
     }
-    for p in model.principals.iter().filter(|p| p.kind == PrincipalKind::Role) {
+    for p in model
+        .principals
+        .iter()
+        .filter(|p| p.kind == PrincipalKind::Role)
+    {
         if !out.iter().any(|(_, q)| q.id == p.id) {
             out.push((p.id.clone(), p));
         }
@@ -375,7 +425,8 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
     let mut bundled_notes = Vec::new();
     for arn in referenced(&chosen) {
         if !by_arn.contains_key(&arn)
-            && let Some((version, edited, doc)) = crate::grants::iac::held::bundled_aws_managed(&arn)
+            && let Some((version, edited, doc)) =
+                crate::grants::iac::held::bundled_aws_managed(&arn)
         {
             bundled_notes.push(format!(
                 "AWS managed policy `{arn}`: its document is the tool's copy of version {version} (as AWS published it, last edited {edited}); with credentials (--engine aws) the current default version is read from IAM, or give it with --managed-policy-file"
@@ -385,7 +436,8 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
     }
     let docs = ManagedDocuments {
         by_arn,
-        hint: "--managed-policy-file ARN=FILE (or read it from IAM with credentials: --engine aws)".into(),
+        hint: "--managed-policy-file ARN=FILE (or read it from IAM with credentials: --engine aws)"
+            .into(),
     };
 
     // The plan, without the flags that name the input's resources (they are not names).

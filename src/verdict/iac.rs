@@ -97,8 +97,11 @@ fn cases(g: &IacGrants) -> (PrincipalPolicies, PrincipalPolicies, PrincipalPolic
             "worst case",
         ));
         if !g.unknown.is_empty() || g.may_have_more.is_some() {
-            best.policies
-                .push(synthetic("what-the-input-leaves-open", "Allow", "best case"));
+            best.policies.push(synthetic(
+                "what-the-input-leaves-open",
+                "Allow",
+                "best case",
+            ));
         }
         if g.boundary_unknown.is_some() {
             best.boundary = None;
@@ -308,7 +311,10 @@ fn decide(
     let code = code.unwrap_or(certain.code);
     let head = match certain.verdict {
         Verdict::Pass => format!("the input's certain policies allow it ({})", certain.reason),
-        Verdict::Fail => format!("the input's certain policies do not allow it ({})", certain.reason),
+        Verdict::Fail => format!(
+            "the input's certain policies do not allow it ({})",
+            certain.reason
+        ),
         Verdict::Inconclusive => certain.reason.clone(),
     };
     let reason = if why.is_empty() {
@@ -381,4 +387,24 @@ pub fn outside_resources(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_effect_keeps_the_statements_of_one_effect_in_either_statement_shape() {
+        let list = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"a:B","Resource":"*"},
+            {"Effect":"Deny","Action":"a:C","Resource":"*"}]}"#;
+        let deny: J = serde_json::from_str(&only_effect(list, "Deny")).unwrap();
+        assert_eq!(deny["Statement"].as_array().unwrap().len(), 1);
+        assert_eq!(deny["Statement"][0]["Action"], "a:C");
+        let one = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"a:B","Resource":"*"}}"#;
+        let allow: J = serde_json::from_str(&only_effect(one, "Allow")).unwrap();
+        assert_eq!(allow["Statement"].as_array().unwrap().len(), 1);
+        let none: J = serde_json::from_str(&only_effect(one, "Deny")).unwrap();
+        assert!(none["Statement"].as_array().unwrap().is_empty());
+    }
 }

@@ -145,9 +145,7 @@ fn prepare_opts(
             ResourcePolicyState::Absent => Prepared::Absent,
             ResourcePolicyState::Unreadable { reason } => Prepared::Unreadable(reason.clone()),
             ResourcePolicyState::Document { text } => {
-                match parse(text)
-                    .and_then(|d| NamedPolicy::new(id, PolicyKind::Resource, d))
-                {
+                match parse(text).and_then(|d| NamedPolicy::new(id, PolicyKind::Resource, d)) {
                     Ok(np) => Prepared::Policy(np),
                     Err(e) => Prepared::Unreadable(format!("it could not be parsed: {e}")),
                 }

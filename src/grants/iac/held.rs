@@ -168,9 +168,9 @@ impl Encoder {
                     "text holds characters reserved for values known only after deploy",
                 )
             })?),
-            Value::List(l) => serde_json::Value::Array(
-                l.iter().map(|x| self.json(x)).collect::<Result<_, _>>()?,
-            ),
+            Value::List(l) => {
+                serde_json::Value::Array(l.iter().map(|x| self.json(x)).collect::<Result<_, _>>()?)
+            }
             Value::Map(m) => serde_json::Value::Object(
                 m.iter()
                     .map(|(k, x)| Ok((k.clone(), self.json(x)?)))
@@ -569,4 +569,91 @@ pub fn bundled_aws_managed(arn: &str) -> Option<(String, String, String)> {
         p.get("edited")?.as_str()?.to_string(),
         p.get("document")?.to_string(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grants::iac::{FunctionRole, TemplateOptions, read_template};
+
+    const TEMPLATE: &str = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  UrlsTable:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+  UrlsFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "x"
+      Environment:
+        Variables:
+          TABLE_NAME: !Ref UrlsTable
+          PREFIX: !Sub "urls-${AWS::Region}"
+          FIXED: plain
+      Policies:
+        - DynamoDBCrudPolicy:
+            TableName: !Ref UrlsTable
+"#;
+
+    fn model() -> IacModel {
+        read_template("t.yaml", TEMPLATE, &TemplateOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn a_functions_environment_names_the_templates_table_by_the_same_symbol() {
+        let m = model();
+        let env = function_environment(&m, "UrlsFunction").unwrap();
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).unwrap().1.clone().unwrap();
+        let table = get("TABLE_NAME");
+        assert_eq!(table.to_string(), "${UrlsTable.Ref}");
+        assert_eq!(table_named(&m, &table).unwrap().id, "UrlsTable");
+        assert_eq!(get("FIXED").as_known(), Some("plain"));
+        assert!(table_named(&m, &get("PREFIX")).is_none());
+        assert!(function_environment(&m, "Nope").is_none());
+    }
+
+    #[test]
+    fn encoding_is_the_same_for_the_same_symbol_and_escapes_separators() {
+        let mut e = Encoder::new(SourceKind::Sam);
+        let s = Symbol::new("AWS::AccountId", "Ref");
+        let a = e.text(&Text::symbol(s.clone())).unwrap();
+        let b = e.text(&Text::symbol(s)).unwrap();
+        assert_eq!(a, b);
+        assert!(!a.contains(':'), "symbol names must not split ARNs: {a:?}");
+        assert_eq!(e.show(&a), "${AWS::AccountId}");
+        // Two unknowns are never the same value.
+        let u = Unknown::new(UnknownCode::ImportValue, "x");
+        let x = e.text(&Text::unknown(u.clone())).unwrap();
+        let y = e.text(&Text::unknown(u)).unwrap();
+        assert_ne!(x, y);
+        // Known text with the engine's reserved characters is refused, never evaluated.
+        assert!(e.text(&Text::known("a\u{E000}b")).is_none());
+    }
+
+    #[test]
+    fn the_sam_role_holds_the_expanded_template_and_a_created_table_has_no_policy() {
+        let m = model();
+        let f = m.function("UrlsFunction").unwrap();
+        let FunctionRole::Principal { id } = &f.role else {
+            panic!("implicit role")
+        };
+        let p = m.principals.iter().find(|p| &p.id == id).unwrap();
+        let g = grants_of(&m, p, &ManagedDocuments::default());
+        // The implicit AWSLambdaBasicExecutionRole is referenced only: not supplied here.
+        assert_eq!(g.unknown.len(), 1, "{:?}", g.unknown);
+        assert!(g.unknown[0].what.contains("AWSLambdaBasicExecutionRole"));
+        assert_eq!(g.held.policies.len(), 1);
+        assert!(g.held.policies[0].text.contains("dynamodb:DeleteItem"));
+        assert!(
+            g.resource_policies
+                .iter()
+                .any(|rp| rp.kind == ResourcePolicyKind::DynamoDbTable
+                    && rp.state == ResourcePolicyState::Absent)
+        );
+    }
 }
