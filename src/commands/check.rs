@@ -3,6 +3,8 @@
 //! and a call-rate ceiling, applies expected exceptions and least-privilege analysis, renders
 //! in the chosen format to stdout or `--output`, and computes the exit code once, at the end.
 
+pub mod iac;
+
 use std::io::{self, IsTerminal, Write};
 
 use clap::{Args, ValueEnum};
@@ -157,7 +159,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
-    pub iac: crate::commands::check_iac::IacArgs,
+    pub iac: iac::IacArgs,
 }
 
 /// Facts no API call shows, which the user can state; each turns rows that depend on it from
@@ -277,7 +279,7 @@ impl CheckArgs {
 /// and the exit code, computed once, at the end.
 pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
     if a.iac.is_set() {
-        return crate::commands::check_iac::execute(cat, a).await;
+        return iac::execute(cat, a).await;
     }
     let run = match validate(cat, a) {
         Ok(run) => run,
@@ -1065,7 +1067,7 @@ fn save_snapshot(path: &std::path::Path, snapshot: &Snapshot) -> io::Result<()> 
 // ---------------------------------------------------------------------------------------------
 // 4. Rendering, in the chosen format, to standard output or `--output`
 
-pub(crate) fn write_report(a: &CheckArgs, finished: &[Finished], is_fleet: bool) -> io::Result<()> {
+fn write_report(a: &CheckArgs, finished: &[Finished], is_fleet: bool) -> io::Result<()> {
     let style = text_style(a.color, a.output.is_some());
     let services = services(finished);
     let render = |w: &mut dyn Write| -> io::Result<()> {

@@ -9,7 +9,6 @@
 
 pub mod args;
 pub mod check;
-pub mod check_iac;
 pub mod completions;
 pub mod features;
 pub mod man;

@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::{CheckArgs, Finished, Job};
 use crate::commands::args::Engine;
-use crate::commands::check::{CheckArgs, Finished, Job};
 use crate::commands::output::print_errors;
 use crate::engine::PolicyDocument;
 use crate::grants::iac::held::{IacGrants, ManagedDocuments, encoded_env, grants_of};
@@ -575,7 +575,7 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
         })
         .collect();
     let code = exit::worst(finished.iter().map(|f| f.exit_code));
-    match crate::commands::check::write_report(a, &finished, is_fleet) {
+    match super::write_report(a, &finished, is_fleet) {
         Ok(()) => Ok(code),
         Err(e) => Err((vec![format!("cannot write output: {e}")], exit::ERROR)),
     }
