@@ -9,9 +9,10 @@ FUZZ_SECONDS ?= 120
 
 .PHONY: demo test unit build lint bench bench-scan fuzz fuzz-scan localstack-up localstack-down catalogue-diff
 
-## demo: check the docs' "Complete example" policy on LocalStack (no AWS account needed)
+## demo: check the docs' "Complete example" policy on LocalStack (no AWS account needed), then
+## the SAM application in demo/sam-app before deploy and, deployed to LocalStack, live
 demo:
-	bash localstack/with-localstack.sh bash localstack/demo.sh
+	bash localstack/with-localstack.sh bash -c 'bash localstack/demo.sh && bash localstack/demo-iac.sh'
 
 ## test: start LocalStack and moto, run every test (unit, mocked SDK, LocalStack, the real
 ## pydynox release against moto), stop them

@@ -3,6 +3,8 @@
 //! and a call-rate ceiling, applies expected exceptions and least-privilege analysis, renders
 //! in the chosen format to stdout or `--output`, and computes the exit code once, at the end.
 
+pub mod iac;
+
 use std::io::{self, IsTerminal, Write};
 
 use clap::{Args, ValueEnum};
@@ -156,6 +158,8 @@ pub struct CheckArgs {
     pub offline: OfflineArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub iac: iac::IacArgs,
 }
 
 /// Facts no API call shows, which the user can state; each turns rows that depend on it from
@@ -274,6 +278,9 @@ impl CheckArgs {
 /// AWS, run the jobs against their source, finish each report, save the snapshot, render,
 /// and the exit code, computed once, at the end.
 pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
+    if a.iac.is_set() {
+        return iac::execute(cat, a).await;
+    }
     let run = match validate(cat, a) {
         Ok(run) => run,
         Err(errors) => {
