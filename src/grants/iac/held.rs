@@ -303,6 +303,9 @@ pub fn grants_of(model: &IacModel, principal: &Principal, docs: &ManagedDocument
                 partition,
                 session_arn: None,
                 boundary_arn: None,
+                // The reader does not model a principal's `Tags` yet: unknown, so a condition on
+                // aws:PrincipalTag/* is undecided rather than read as "untagged".
+                tags: None,
             },
             policies: Vec::new(),
             boundary: None,
