@@ -439,3 +439,88 @@ fn bad_input_exits_2_naming_the_file_and_what_is_wrong() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("crud.yaml"), "{}", out.stderr);
 }
+
+/// The template's bucket decides whether S3 rows can pass before deploy: with SSE-S3
+/// (`AES256`, or no `BucketEncryption`: S3's default) the object grants decide; with SSE-KMS
+/// the key rows the live check adds are missing, so no row passes (the adversarial suite has
+/// the KMS case, `iac-sse-kms-bucket-without-key-rows`).
+#[test]
+fn a_template_bucket_passes_s3_rows_only_when_its_encryption_is_not_kms() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = |encryption: &str| {
+        format!(
+            r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Media:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: media-uploads
+{encryption}  AppRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: sts:AssumeRole}}]
+      Policies:
+        - PolicyName: app
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+                Resource: !Sub "${{Media.Arn}}/*"
+"#
+        )
+    };
+    let cases = [
+        ("none", String::new(), 0),
+        (
+            "aes",
+            "      BucketEncryption:\n        ServerSideEncryptionConfiguration:\n          - ServerSideEncryptionByDefault:\n              SSEAlgorithm: AES256\n".to_string(),
+            0,
+        ),
+        (
+            "kms",
+            "      BucketEncryption:\n        ServerSideEncryptionConfiguration:\n          - ServerSideEncryptionByDefault:\n              SSEAlgorithm: aws:kms\n".to_string(),
+            1,
+        ),
+    ];
+    for (name, encryption, want) in cases {
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, template(&encryption)).unwrap();
+        let path = path.display().to_string();
+        let out = run(&[
+            "check",
+            "--template",
+            &path,
+            "--role",
+            "AppRole",
+            "-f",
+            "s3-attribute",
+            "--bucket",
+            "Media",
+            "--bucket-owner",
+            "111122223333",
+            "--account",
+            "111122223333",
+            "--region",
+            "eu-west-1",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.code, want, "{name}: {}\n{}", out.stdout, out.stderr);
+        let r = out.json();
+        if want == 0 {
+            assert!(rows(&r, "INCONCLUSIVE").is_empty(), "{name}");
+        } else {
+            let doubtful = rows(&r, "INCONCLUSIVE");
+            assert_eq!(doubtful.len(), 4, "{name}: {}", out.stdout);
+            assert!(
+                doubtful
+                    .iter()
+                    .all(|x| x["code"] == "bucket-encryption-unreadable"),
+                "{name}"
+            );
+        }
+    }
+}

@@ -40,6 +40,11 @@ pub struct IacSubject<'a> {
     pub bucket: Option<String>,
     /// The bucket's owner account, stated.
     pub bucket_owner: Option<String>,
+    /// Why the bucket's default encryption may be SSE-KMS, when the input does not rule it out.
+    /// Object calls on such a bucket also need `kms:GenerateDataKey` (put) and `kms:Decrypt`
+    /// (get) on its key; the pre-deploy check does not add those key rows, so no S3 object row
+    /// may pass while this is set.
+    pub bucket_encryption_doubt: Option<String>,
     pub region: String,
     pub pydynox_version: String,
     pub notes: Vec<String>,
@@ -155,7 +160,15 @@ pub fn evaluate(cat: &Catalogue, s: IacSubject<'_>) -> Report {
         let vc = l_certain.evaluate_check(c, bucket);
         let vw = l_worst.evaluate_check(c, bucket);
         let vb = l_best.evaluate_check(c, bucket);
-        let (verdict, code, reason, ev) = decide(&vc, &vw, &vb, &open, g);
+        let (mut verdict, mut code, mut reason, ev) = decide(&vc, &vw, &vb, &open, g);
+        if verdict == Verdict::Pass
+            && c.resource_kind == "s3-object"
+            && let Some(why) = &s.bucket_encryption_doubt
+        {
+            verdict = Verdict::Inconclusive;
+            code = ReasonCode::BucketEncryptionUnreadable;
+            reason = format!("{reason}, but {why}");
+        }
         let mut evidence = Evidence {
             local: Some(ev),
             ..Evidence::default()

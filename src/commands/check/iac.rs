@@ -29,10 +29,10 @@ use crate::engine::PolicyDocument;
 use crate::grants::iac::held::{IacGrants, ManagedDocuments, encoded_env, grants_of};
 use crate::grants::iac::{
     FunctionRole, IacModel, ManagedDocument, ManagedPolicyArn, PlanOptions, Principal,
-    PrincipalKind, TemplateOptions, Text, read_plan, read_template,
+    PrincipalKind, SourceKind, TemplateOptions, Text, read_plan, read_template,
 };
 use crate::grants::source::Aws;
-use crate::iam::arn::{KeyInput, parse_key_input};
+use crate::iam::arn::KeyInput;
 use crate::needs::catalogue::Catalogue;
 use crate::needs::plan::{CheckPlan, Env, TablePolicies, build_plan, expand};
 use crate::report::model::{Gate, exit};
@@ -358,6 +358,36 @@ fn key_flag(model: &IacModel, k: &str) -> Option<Text> {
         .map(|key| key.arn.clone())
 }
 
+/// Why the input's bucket named by `--bucket` may encrypt with SSE-KMS, or `None` when the input
+/// rules it out. Fail safe: only a CloudFormation/SAM bucket whose `BucketEncryption` is absent
+/// (S3 then applies SSE-S3 by default) or names `AES256` is taken as not SSE-KMS. The Terraform
+/// reader does not read `aws_s3_bucket_server_side_encryption_configuration`, so a plan's bucket
+/// is always in doubt; a bucket outside the input is INCONCLUSIVE already (its policy is not known).
+fn bucket_encryption_doubt(model: &IacModel, b: &str) -> Option<String> {
+    let bucket = model
+        .buckets
+        .iter()
+        .find(|x| x.id == b || x.name.as_known() == Some(b))?;
+    let file = &model.file;
+    if model.source == SourceKind::TerraformPlan {
+        return Some(format!(
+            "the default encryption of bucket `{}` is not read from `{file}` (a KMS key would need kms:GenerateDataKey and kms:Decrypt rows); check it live after deploy",
+            bucket.id
+        ));
+    }
+    match bucket.encryption_algorithm.as_ref().map(|t| t.as_known()) {
+        None | Some(Some("AES256")) => None,
+        Some(Some(alg)) => Some(format!(
+            "bucket `{}` encrypts with `{alg}` (BucketEncryption in `{file}`): object calls also need kms:GenerateDataKey and kms:Decrypt on its key, which this pre-deploy check does not add; check it live after deploy",
+            bucket.id
+        )),
+        Some(None) => Some(format!(
+            "the SSEAlgorithm of bucket `{}` in `{file}` is known only after deploy, and with SSE-KMS object calls also need kms:GenerateDataKey and kms:Decrypt on its key",
+            bucket.id
+        )),
+    }
+}
+
 fn bucket_flag(model: &IacModel, b: &str) -> Option<Text> {
     model
         .buckets
@@ -538,7 +568,6 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
         ));
         notes.extend(model.notes.iter().cloned());
         notes.extend(bundled_notes.iter().cloned());
-        let _ = parse_key_input; // the plan's own parser validated --kms-key
         let mut report = evaluate(
             cat,
             IacSubject {
@@ -546,6 +575,10 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
                 checks,
                 bucket: bucket_name,
                 bucket_owner: a.stated.bucket_owner.clone(),
+                bucket_encryption_doubt: a
+                    .bucket
+                    .as_deref()
+                    .and_then(|b| bucket_encryption_doubt(&model, b)),
                 region,
                 pydynox_version: plan.version.to_string(),
                 notes,
