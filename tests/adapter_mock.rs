@@ -218,6 +218,7 @@ async fn role_list_calls_page_to_the_end_and_documents_are_decoded() {
         partition: "aws".into(),
         session_arn: None,
         boundary_arn: None,
+        tags: None,
     };
     let fetched = fetch_policies(&aws, &principal).await.unwrap();
     let names: Vec<&str> = fetched.policies.iter().map(|p| p.name.as_str()).collect();

@@ -238,6 +238,7 @@ impl Aws for CaseAws<'_> {
             },
             name: name.into(),
             boundary_arn: None,
+            tags: None,
         })
     }
     async fn get_user(&self, _name: &str) -> Result<Entity, AwsError> {
@@ -362,6 +363,7 @@ async fn run_pipeline(case: &PipelineCase) -> Result<Report, String> {
             no_rcps: case.stated.no_rcps,
             no_session_policy: case.stated.no_session_policy,
             bucket_owner: case.stated.bucket_owner.clone(),
+            ..Statements::default()
         },
     };
     run(&CaseAws(case), &ctx, &plan)

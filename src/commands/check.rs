@@ -182,6 +182,15 @@ pub struct StatedArgs {
     /// are INCONCLUSIVE without it)
     #[arg(long, value_name = "ACCOUNT")]
     pub bucket_owner: Option<String>,
+    /// A tag of the audited role or user, for `aws:PrincipalTag/KEY` (repeatable; over the tags
+    /// IAM returns). With policy files, the only tags known: without it, a condition on a
+    /// principal tag is INCONCLUSIVE
+    #[arg(long = "principal-tag", value_name = "KEY=VALUE", value_parser = crate::verdict::request::principal_tag_arg)]
+    pub principal_tags: Vec<(String, String)>,
+    /// The moment the checks are about (`aws:CurrentTime`), as an ISO 8601 date-time
+    /// (2027-01-31T12:00:00Z) or epoch seconds [default: now]
+    #[arg(long, value_name = "TIME", value_parser = crate::verdict::request::at_arg)]
+    pub at: Option<i64>,
 }
 
 impl StatedArgs {
@@ -191,6 +200,9 @@ impl StatedArgs {
             no_rcps: self.no_rcps,
             no_session_policy: self.no_session_policy,
             bucket_owner: self.bucket_owner.clone(),
+            principal_tags: (!self.principal_tags.is_empty())
+                .then(|| self.principal_tags.iter().cloned().collect()),
+            at: self.at,
         }
     }
 }

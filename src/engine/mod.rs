@@ -178,6 +178,7 @@ pub use context::{Context, ContextValue, Lookup, ValueType, World};
 pub use eval::evaluate;
 pub use matcher::Pattern;
 pub use parse::{PolicyDocument, PolicyError, Statement, Version};
+pub use values::parse_date;
 
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -21,6 +21,11 @@ pub struct Principal {
     pub session_arn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boundary_arn: Option<String>,
+    /// The role's or user's tags (for `aws:PrincipalTag/*`): `Some` when the source lists them
+    /// (an authorization-details entry with `Tags`; `Some` of an empty map when it has none),
+    /// `None` when it does not say, which is unknown, never "untagged".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Where a policy document came from.

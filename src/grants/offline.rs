@@ -343,6 +343,7 @@ impl Aws for OfflineAccount {
             arn: e.arn.clone(),
             name: name.to_string(),
             boundary_arn: e.boundary.clone(),
+            tags: None,
         })
     }
 
@@ -352,6 +353,7 @@ impl Aws for OfflineAccount {
             arn: e.arn.clone(),
             name: name.to_string(),
             boundary_arn: e.boundary.clone(),
+            tags: None,
         })
     }
 

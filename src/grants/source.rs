@@ -35,6 +35,9 @@ pub struct Entity {
     pub arn: String,
     pub name: String,
     pub boundary_arn: Option<String>,
+    /// The tags GetRole/GetUser return (`aws:PrincipalTag/*`); `None` when the source does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// Errors from AWS, each with the IAM action that was being attempted, so a message can

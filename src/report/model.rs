@@ -686,6 +686,7 @@ mod tests {
             partition: "aws".into(),
             session_arn: None,
             boundary_arn: None,
+            tags: None,
         };
         let (features, summary) = Report::summarize(&rows, |_| None);
         Report {

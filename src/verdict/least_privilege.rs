@@ -931,6 +931,7 @@ mod tests {
             partition: "aws".into(),
             session_arn: None,
             boundary_arn: None,
+            tags: None,
         };
         PrincipalPolicies {
             principal,

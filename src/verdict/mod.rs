@@ -18,4 +18,5 @@ pub mod generate;
 pub mod least_privilege;
 pub mod local;
 pub mod pipeline;
+pub mod request;
 pub mod simulator;

@@ -118,6 +118,7 @@ pub async fn resolve_principal<A: Aws>(
         partition: arn.partition.to_string(),
         session_arn,
         boundary_arn: entity.boundary_arn,
+        tags: entity.tags,
     })
 }
 
@@ -263,6 +264,11 @@ pub struct Statements {
     /// `--bucket-owner ACCOUNT`: the account that owns the bucket (checked with S3's
     /// expected-owner check online; trusted as given offline).
     pub bucket_owner: Option<String>,
+    /// `--principal-tag KEY=VALUE`: the principal's tags (`aws:PrincipalTag/*`), over the ones
+    /// the source lists (GetRole/GetUser, an export); with policy files, the only ones known.
+    pub principal_tags: Option<std::collections::BTreeMap<String, String>>,
+    /// `--at TIME`: the moment the checks are about (seconds since the epoch); now by default.
+    pub at: Option<i64>,
 }
 
 /// What a run needs besides the plan.
@@ -450,8 +456,20 @@ pub async fn evaluate_checks<A: Aws>(
     } else {
         ctx.stated.bucket_owner.clone()
     };
+    let setting = match ctx.stated.at {
+        Some(at) => crate::verdict::request::Setting {
+            region: Some(region.clone()),
+            epoch_seconds: at,
+            stated: true,
+        },
+        None => crate::verdict::request::Setting::now(Some(region.clone())),
+    };
     let local = crate::verdict::local::prepare(&policies, &resource_policies)
-        .with_bucket_owner(bucket_owner.clone());
+        .with_bucket_owner(bucket_owner.clone())
+        .with_request(
+            crate::verdict::request::Caller::of(&principal, ctx.stated.principal_tags.as_ref()),
+            setting,
+        );
 
     let consult_simulator = engine != EngineChoice::Local;
     let mut results: Vec<Vec<SimResult>> = vec![Vec::new(); checks.len()];

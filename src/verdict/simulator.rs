@@ -627,6 +627,7 @@ mod tests {
                 partition: "aws".into(),
                 session_arn: None,
                 boundary_arn: Some("arn:aws:iam::1:policy/b".into()),
+                tags: None,
             },
             policies: vec![FetchedPolicy {
                 id: "inline".into(),
