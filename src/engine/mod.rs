@@ -169,7 +169,7 @@ mod matcher;
 pub mod parse;
 pub mod principal;
 pub mod symbolic;
-mod values;
+pub mod values;
 pub mod variables;
 
 use serde::{Deserialize, Serialize};

@@ -300,7 +300,10 @@ pub async fn run_cached<A: Aws>(
     let (engine, engine_reason) =
         resolve_engine(ctx.engine, aws.can_simulate(), ctx.endpoint_url.as_deref())?;
     let region = ctx.region.clone().ok_or(CheckError::NoRegion)?;
+    crate::iam::region::check_region(&region, None).map_err(CheckError::Input)?;
     let principal = resolve_principal(aws, &plan.principal).await?;
+    crate::iam::region::check_region(&region, Some(&principal.partition))
+        .map_err(CheckError::Input)?;
     let key_arn = match &plan.resources.kms_key {
         None => None,
         Some(KeyInput::KeyArn(a)) => Some(a.clone()),
@@ -321,6 +324,16 @@ pub async fn run_cached<A: Aws>(
         key_arn,
     };
     let checks = expand(ctx.catalogue, plan, &env);
+    // Cross-partition access is impossible (aws-general, "AWS partitions"): a resource given
+    // by ARN in another partition than the principal's is a mistake in the input.
+    if let Some(c) = checks.iter().find(|c| {
+        Arn::parse(&c.resource).is_some_and(|a| a.partition != principal.partition)
+    }) {
+        return Err(CheckError::Input(format!(
+            "`{}` is in another partition than the principal `{}`; a principal cannot reach resources in another partition",
+            c.resource, principal.arn
+        )));
+    }
     let named_session = matches!(
         &plan.principal,
         PrincipalSelector::Named(PrincipalRef {
