@@ -190,7 +190,11 @@ pub struct StatedArgs {
     /// The moment the checks are about (`aws:CurrentTime`), as an ISO 8601 date-time
     /// (2027-01-31T12:00:00Z) or epoch seconds [default: now]
     #[arg(long, value_name = "TIME", value_parser = crate::verdict::request::at_arg)]
-    pub at: Option<i64>,
+    pub at: Option<i64>,    /// No service control policy and no resource control policy applies beyond AWS's
+    /// FullAWSAccess and RCPFullAWSAccess (true outside an organization): with --engine local
+    /// on AWS, which evaluates neither, rows cannot pass without this
+    #[arg(long)]
+    pub no_org_policies: bool,
 }
 
 impl StatedArgs {
@@ -203,6 +207,7 @@ impl StatedArgs {
             principal_tags: (!self.principal_tags.is_empty())
                 .then(|| self.principal_tags.iter().cloned().collect()),
             at: self.at,
+            no_org_policies: self.no_org_policies,
         }
     }
 }
@@ -678,7 +683,7 @@ fn recorded_plan(run: &Run, region: Option<&str>, stated: &Statements) -> serde_
             "fail_on": run.opts.fail_on.map(|s| s.as_str()),
         })
     });
-    serde_json::json!({
+    let mut plan = serde_json::json!({
         "region": region,
         "engine": engine,
         "least_privilege": least_privilege,
@@ -689,7 +694,10 @@ fn recorded_plan(run: &Run, region: Option<&str>, stated: &Statements) -> serde_
             "bucket_owner": stated.bucket_owner,
         },
         "services": run.jobs,
-    })
+    });
+    // Recorded only when given, so snapshots saved before these flags existed still replay.
+    crate::verdict::request::record_stated(&mut plan["stated"], stated);
+    plan
 }
 
 /// Now, as a snapshot's `recorded_at`: RFC 3339, UTC, to the second.

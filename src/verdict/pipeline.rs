@@ -269,6 +269,10 @@ pub struct Statements {
     pub principal_tags: Option<std::collections::BTreeMap<String, String>>,
     /// `--at TIME`: the moment the checks are about (seconds since the epoch); now by default.
     pub at: Option<i64>,
+    /// `--no-org-policies`: no service control policy and no resource control policy applies
+    /// beyond AWS's `FullAWSAccess`/`RCPFullAWSAccess` (true of an account in no organization).
+    /// Needed by `--engine local` on AWS, which evaluates neither.
+    pub no_org_policies: bool,
 }
 
 /// What a run needs besides the plan.
@@ -505,7 +509,14 @@ pub async fn evaluate_checks<A: Aws>(
             }
         }
     }
-    let org = OrgStatus::of(consult_simulator, &results);
+    // The local engine alone on AWS (not an emulator on this machine) sees no organization
+    // policy, and nothing shows whether the account is in an organization.
+    let on_aws = aws.can_simulate() && !is_local_endpoint(ctx.endpoint_url.as_deref());
+    let org = if !consult_simulator && on_aws {
+        OrgStatus::LocalOnly
+    } else {
+        OrgStatus::of(consult_simulator, &results)
+    };
     let doubts = Doubts {
         stated: &ctx.stated,
         org,
@@ -586,6 +597,9 @@ enum OrgStatus {
     NotInOrganization,
     /// The simulator was asked and answered nothing usable: it may be.
     Unknown,
+    /// Only the local engine decides, on AWS: it evaluates no SCP nor RCP, and whether the
+    /// account is in an organization is not known.
+    LocalOnly,
 }
 
 impl OrgStatus {
@@ -658,8 +672,18 @@ impl Doubts<'_> {
     /// one, whose organization nothing here shows. RCPs cover a growing list of services, so
     /// every service is taken to be on it.
     fn organizations(&self, check: &Check) -> Option<SourceAnswer> {
+        if self.org == OrgStatus::LocalOnly {
+            if self.stated.no_org_policies {
+                return None;
+            }
+            return Some(unsure(
+                Source::Organizations,
+                ReasonCode::OrgPoliciesNotEvaluated,
+                "the local engine evaluates no service control policy nor resource control policy, and whether the account (or the resource's) is in an AWS organization is not known here, so one may deny this; use --engine auto (IAM's simulator evaluates SCPs and shows whether the account is in an organization), or state --no-org-policies if no SCP or RCP applies beyond AWS's FullAWSAccess ones".into(),
+            ));
+        }
         let in_org = match self.org {
-            OrgStatus::NotAsked => return None,
+            OrgStatus::NotAsked | OrgStatus::LocalOnly => return None,
             OrgStatus::InOrganization | OrgStatus::Unknown => true,
             OrgStatus::NotInOrganization => false,
         };
@@ -1074,7 +1098,7 @@ fn simulator_note(stated: &Statements, org: OrgStatus) -> String {
                 note.push_str(&format!(", and you stated {}", stated_flags.join(" and ")));
             }
         }
-        OrgStatus::NotAsked => {}
+        OrgStatus::NotAsked | OrgStatus::LocalOnly => {}
     }
     note
 }

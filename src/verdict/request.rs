@@ -210,6 +210,22 @@ pub fn at_arg(s: &str) -> Result<i64, String> {
         })
 }
 
+/// Adds the request facts the user stated (`--principal-tag`, `--at`, `--no-org-policies`) to
+/// a snapshot's recorded `stated` object, each only when given.
+pub fn record_stated(stated_json: &mut serde_json::Value, s: &crate::verdict::pipeline::Statements) {
+    if let Some(obj) = stated_json.as_object_mut() {
+        if let Some(tags) = &s.principal_tags {
+            obj.insert("principal_tags".into(), serde_json::json!(tags));
+        }
+        if let Some(at) = s.at {
+            obj.insert("at".into(), serde_json::json!(at));
+        }
+        if s.no_org_policies {
+            obj.insert("no_org_policies".into(), serde_json::json!(true));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
