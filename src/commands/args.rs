@@ -287,7 +287,20 @@ pub fn load_offline(
     if o.no_bucket_policy && bucket_specs.iter().any(|s| s.resource.is_none()) {
         errors.push("--no-bucket-policy and --bucket-policy-file FILE contradict each other; name the bucket of the file (BUCKET=FILE) to say that the others have none".into());
     }
-    let mut read = |p: &std::path::Path| read_policy_file(p).map_err(|e| errors.push(e)).ok();
+    // A policy file that is not a valid policy is an input error (exit 2) in every command, as
+    // IAM refuses it (MalformedPolicyDocument); it is never evaluated as an INCONCLUSIVE row.
+    let mut read = |p: &std::path::Path| {
+        read_policy_file(p)
+            .and_then(|text| match crate::engine::PolicyDocument::parse(&text) {
+                Ok(_) => Ok(text),
+                Err(e) => Err(format!(
+                    "`{}` is not a valid IAM policy document: {e}",
+                    p.display()
+                )),
+            })
+            .map_err(|e| errors.push(e))
+            .ok()
+    };
     let mut key_policy = None;
     let mut key_policies = std::collections::HashMap::new();
     for spec in &key_specs {

@@ -277,8 +277,7 @@ fn load_policy(
     kind: PolicyKind,
 ) -> Result<NamedPolicy, String> {
     let shown = path.display();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read {flag} `{shown}`: {e}"))?;
+    let text = crate::commands::args::read_policy_file(path).map_err(|e| format!("{flag}: {e}"))?;
     PolicyDocument::parse(&text)
         .and_then(|doc| NamedPolicy::new(name.clone(), kind, doc))
         .map_err(|e| format!("{flag} `{shown}`: {e}"))
