@@ -12,6 +12,7 @@ mod architecture;
 
 // engine/ and iam/: conformance cases, laws, fuzz regressions; the action list vs the catalogue.
 mod adversarial;
+mod check_props;
 mod catalogue_actions;
 mod catalogue_inventory;
 mod engine_conformance;
