@@ -12,9 +12,9 @@ mod architecture;
 
 // engine/ and iam/: conformance cases, laws, fuzz regressions; the action list vs the catalogue.
 mod adversarial;
-mod check_props;
 mod catalogue_actions;
 mod catalogue_inventory;
+mod check_props;
 mod engine_conformance;
 mod engine_props;
 mod fuzz_regressions;

@@ -339,13 +339,16 @@ pub fn load_offline(
         .collect();
     let account = if let Some(path) = &o.from_auth_details {
         // An export is not one policy: it may be far larger than the policy-file limit.
-        read_file(path).map_err(|e| errors.push(e)).ok().and_then(|text| {
-            OfflineAccount::from_authorization_details(&text)
-                .map_err(|es| {
-                    errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display())))
-                })
-                .ok()
-        })
+        read_file(path)
+            .map_err(|e| errors.push(e))
+            .ok()
+            .and_then(|text| {
+                OfflineAccount::from_authorization_details(&text)
+                    .map_err(|es| {
+                        errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display())))
+                    })
+                    .ok()
+            })
     } else {
         let policies: Vec<(String, String)> = o
             .policy_files

@@ -190,7 +190,8 @@ pub struct StatedArgs {
     /// The moment the checks are about (`aws:CurrentTime`), as an ISO 8601 date-time
     /// (2027-01-31T12:00:00Z) or epoch seconds [default: now]
     #[arg(long, value_name = "TIME", value_parser = crate::verdict::request::at_arg)]
-    pub at: Option<i64>,    /// No service control policy and no resource control policy applies beyond AWS's
+    pub at: Option<i64>,
+    /// No service control policy and no resource control policy applies beyond AWS's
     /// FullAWSAccess and RCPFullAWSAccess (true outside an organization): with --engine local
     /// on AWS, which evaluates neither, rows cannot pass without this
     #[arg(long)]

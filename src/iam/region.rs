@@ -13,9 +13,7 @@ pub fn is_region(s: &str) -> bool {
         && parts[..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1]
-            .bytes()
-            .all(|b| b.is_ascii_digit())
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty()
         && s.len() <= 32
 }
@@ -61,16 +59,34 @@ mod tests {
 
     #[test]
     fn region_names() {
-        for ok in ["us-east-1", "eu-central-2", "cn-north-1", "us-gov-west-1", "us-isob-east-1"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "cn-north-1",
+            "us-gov-west-1",
+            "us-isob-east-1",
+        ] {
             assert!(is_region(ok), "{ok}");
         }
-        for bad in ["not a region!", "us-east-1:999999999999", "", "us-east", "US-EAST-1", "us--1", "useast1"] {
+        for bad in [
+            "not a region!",
+            "us-east-1:999999999999",
+            "",
+            "us-east",
+            "US-EAST-1",
+            "us--1",
+            "useast1",
+        ] {
             assert!(!is_region(bad), "{bad}");
         }
         assert_eq!(partition_of("cn-northwest-1"), "aws-cn");
         assert_eq!(partition_of("us-gov-east-1"), "aws-us-gov");
         assert_eq!(partition_of("eu-west-1"), "aws");
-        assert!(check_region("cn-north-1", Some("aws")).unwrap_err().contains("partition"));
+        assert!(
+            check_region("cn-north-1", Some("aws"))
+                .unwrap_err()
+                .contains("partition")
+        );
         assert!(check_region("us-east-1", Some("aws")).is_ok());
     }
 }

@@ -175,8 +175,19 @@ pub fn table_input_error(flag: &str, input: &str) -> Option<String> {
 
 /// Type words that are not context types (a mistake for `boolean`, `numeric`, `date`, ...).
 const LOOKS_LIKE_A_TYPE: &[&str] = &[
-    "bool", "int", "integer", "number", "num", "float", "str", "datetime",
-    "timestamp", "list", "bytes", "ipaddress", "cidr",
+    "bool",
+    "int",
+    "integer",
+    "number",
+    "num",
+    "float",
+    "str",
+    "datetime",
+    "timestamp",
+    "list",
+    "bytes",
+    "ipaddress",
+    "cidr",
 ];
 
 /// Parses `--context KEY=TYPE:VALUE[,VALUE]` (TYPE optional, default string).
@@ -225,7 +236,8 @@ pub fn parse_context_arg(s: &str) -> Result<ContextEntry, String> {
                 kind.as_str().trim_end_matches("List"),
                 match kind.as_str().trim_end_matches("List") {
                     "boolean" => " (true or false)",
-                    "date" => " (an ISO 8601 date-time such as 2027-01-31T12:00:00Z, or epoch seconds)",
+                    "date" =>
+                        " (an ISO 8601 date-time such as 2027-01-31T12:00:00Z, or epoch seconds)",
                     "numeric" => " (a number such as 42 or 1.5)",
                     "ip" => " (an IPv4 or IPv6 address or CIDR block)",
                     "binary" => " (base64)",

@@ -330,9 +330,10 @@ pub async fn run_cached<A: Aws>(
     let checks = expand(ctx.catalogue, plan, &env);
     // Cross-partition access is impossible (aws-general, "AWS partitions"): a resource given
     // by ARN in another partition than the principal's is a mistake in the input.
-    if let Some(c) = checks.iter().find(|c| {
-        Arn::parse(&c.resource).is_some_and(|a| a.partition != principal.partition)
-    }) {
+    if let Some(c) = checks
+        .iter()
+        .find(|c| Arn::parse(&c.resource).is_some_and(|a| a.partition != principal.partition))
+    {
         return Err(CheckError::Input(format!(
             "`{}` is in another partition than the principal `{}`; a principal cannot reach resources in another partition",
             c.resource, principal.arn

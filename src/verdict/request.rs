@@ -33,7 +33,12 @@ impl Caller {
             (None, None) => None,
             (known, stated) => {
                 let mut all = known.clone().unwrap_or_default();
-                all.extend(stated.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())));
+                all.extend(
+                    stated
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                );
                 Some(all.into_iter().collect())
             }
         };
@@ -121,7 +126,11 @@ pub fn context_for(
     };
     match table.build(&facts) {
         Ok(mut ctx) => {
-            if region.is_none() && !entries.iter().any(|(k, _)| k.eq_ignore_ascii_case(REGION_KEY)) {
+            if region.is_none()
+                && !entries
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case(REGION_KEY))
+            {
                 ctx.insert(REGION_KEY, ContextValue::unknown());
             }
             ctx
@@ -190,7 +199,9 @@ pub fn holds_until(from: i64, boundaries: &[i64], holds: impl Fn(i64) -> bool) -
 /// tagging rules, id_tags).
 pub fn principal_tag_arg(s: &str) -> Result<(String, String), String> {
     let Some((k, v)) = s.split_once('=') else {
-        return Err(format!("`{s}` is not KEY=VALUE; give the tag as --principal-tag team=orders"));
+        return Err(format!(
+            "`{s}` is not KEY=VALUE; give the tag as --principal-tag team=orders"
+        ));
     };
     if k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256 {
         return Err(format!(
@@ -212,7 +223,10 @@ pub fn at_arg(s: &str) -> Result<i64, String> {
 
 /// Adds the request facts the user stated (`--principal-tag`, `--at`, `--no-org-policies`) to
 /// a snapshot's recorded `stated` object, each only when given.
-pub fn record_stated(stated_json: &mut serde_json::Value, s: &crate::verdict::pipeline::Statements) {
+pub fn record_stated(
+    stated_json: &mut serde_json::Value,
+    s: &crate::verdict::pipeline::Statements,
+) {
     if let Some(obj) = stated_json.as_object_mut() {
         if let Some(tags) = &s.principal_tags {
             obj.insert("principal_tags".into(), serde_json::json!(tags));
@@ -296,7 +310,14 @@ mod tests {
         let t = "arn:aws:dynamodb:eu-west-1:111122223333:table/t";
         let ctx = context_for("dynamodb:GetItem", t, &caller, &setting, None, &[]);
         assert_eq!(value(&ctx, "aws:RequestedRegion"), "eu-west-1");
-        let ctx = context_for("s3:GetObject", "arn:aws:s3:::b/k", &caller, &setting, None, &[]);
+        let ctx = context_for(
+            "s3:GetObject",
+            "arn:aws:s3:::b/k",
+            &caller,
+            &setting,
+            None,
+            &[],
+        );
         assert_eq!(value(&ctx, "aws:RequestedRegion"), "?");
         assert_eq!(value(&ctx, "aws:CurrentTime"), "1970-01-01T00:00:00Z");
         // An action the table does not know: an open world of what was given.
@@ -313,7 +334,10 @@ mod tests {
         let p = NamedPolicy::new("p", PolicyKind::Identity, doc).unwrap();
         let b = time_boundaries([&p]);
         assert_eq!(b, vec![100, 101, 1_893_456_000, 1_893_456_001]);
-        assert_eq!(holds_until(0, &b, |t| t < 1_893_456_000), Some(1_893_455_999));
+        assert_eq!(
+            holds_until(0, &b, |t| t < 1_893_456_000),
+            Some(1_893_455_999)
+        );
         assert_eq!(holds_until(0, &b, |_| true), None);
         assert_eq!(holds_until(0, &b, |t| t < 100), Some(99));
     }
