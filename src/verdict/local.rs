@@ -144,14 +144,12 @@ pub fn prepare(
             .insert((rp.kind, rp.resource.clone()), prepared);
     }
     inputs.time_boundaries = crate::verdict::request::time_boundaries(
-        inputs
-            .identity
-            .iter()
-            .chain(inputs.boundary.iter())
-            .chain(inputs.resource.values().filter_map(|p| match p {
+        inputs.identity.iter().chain(inputs.boundary.iter()).chain(
+            inputs.resource.values().filter_map(|p| match p {
                 Prepared::Policy(p) => Some(p),
                 _ => None,
-            })),
+            }),
+        ),
     );
     inputs
 }
@@ -408,7 +406,9 @@ impl LocalInputs {
         // The request AWS would evaluate (needs/request_context.toml): the region, the caller,
         // the moment, the principal's tags, with the check's and the user's context over them.
         // The owner of a bucket whose owner is not known is unknown in the context too.
-        let owner_in_context = resource_account.as_deref().filter(|a| *a != ANOTHER_ACCOUNT);
+        let owner_in_context = resource_account
+            .as_deref()
+            .filter(|a| *a != ANOTHER_ACCOUNT);
         let context = context_for(
             &check.action,
             &check.resource,
@@ -482,7 +482,9 @@ impl LocalInputs {
                     );
                 }
                 // No resource policy: the identity side decides alone.
-                Some(Prepared::Absent) | None => (identity_eval.clone(), None, identity_only.clone()),
+                Some(Prepared::Absent) | None => {
+                    (identity_eval.clone(), None, identity_only.clone())
+                }
             },
             None => (identity_eval.clone(), None, identity_only.clone()),
         };
@@ -493,7 +495,11 @@ impl LocalInputs {
             reason.push_str(&format!(
                 "; it depends on the time of the request (evaluated at {}{}) and holds until {}",
                 iso8601(self.setting.epoch_seconds),
-                if self.setting.stated { ", from --at" } else { "" },
+                if self.setting.stated {
+                    ", from --at"
+                } else {
+                    ""
+                },
                 iso8601(until)
             ));
         }
@@ -561,19 +567,32 @@ impl LocalInputs {
         let other: Vec<&String> = e
             .unsupported
             .iter()
-            .filter(|u| !e.unknown_context.iter().any(|k| u.contains(&format!("`{k}`"))))
+            .filter(|u| {
+                !e.unknown_context
+                    .iter()
+                    .any(|k| u.contains(&format!("`{k}`")))
+            })
             .collect();
         if !other.is_empty() {
             reason.push_str(&format!(
                 "; {}",
-                self.relabel(&other.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; "))
+                self.relabel(
+                    &other
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
             ));
         }
         if !e.unknown_context.is_empty() {
             reason.push_str(&format!(
                 "; state it with --context {}=TYPE:VALUE (or `context` in pydynox-iam.toml){}",
                 e.unknown_context[0],
-                if e.unknown_context.iter().any(|k| k.to_lowercase().starts_with("aws:principaltag/")) {
+                if e.unknown_context
+                    .iter()
+                    .any(|k| k.to_lowercase().starts_with("aws:principaltag/"))
+                {
                     ", or the principal's tags with --principal-tag KEY=VALUE"
                 } else {
                     ""
