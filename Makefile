@@ -9,9 +9,10 @@ FUZZ_SECONDS ?= 120
 
 .PHONY: demo test unit build lint bench bench-scan fuzz fuzz-scan localstack-up localstack-down catalogue-diff
 
-## demo: check the docs' "Complete example" policy on LocalStack (no AWS account needed)
+## demo: check the docs' "Complete example" policy on LocalStack (no AWS account needed), then
+## the SAM application in demo/sam-app before deploy and, deployed to LocalStack, live
 demo:
-	bash localstack/with-localstack.sh bash localstack/demo.sh
+	bash localstack/with-localstack.sh bash -c 'bash localstack/demo.sh && bash localstack/demo-iac.sh'
 
 ## test: start LocalStack and moto, run every test (unit, mocked SDK, LocalStack, the real
 ## pydynox release against moto), stop them
@@ -30,11 +31,12 @@ lint:
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 ## bench: engine throughput (criterion), the simulate batch path, the Python scan of a generated
-## 10,000-file repository, and LocalStack audits vs the AWS CLI
+## 10,000-file repository, memory for a large account export, and LocalStack audits vs the AWS CLI
 bench:
 	$(CARGO) bench --locked --bench engine
 	bash localstack/bench-simulate-batch.sh
 	bash tests/benches/bench-scan.sh
+	bash localstack/bench-auth-details.sh
 	bash localstack/bench.sh
 
 ## bench-scan: the Python scan alone (whole process, 10,000 generated files; FILES=N for more)

@@ -27,6 +27,8 @@ mod scan_metrics;
 // infrastructure templates and plans.
 mod adapter_mock;
 mod adversarial_pipeline;
+mod iac_check;
+mod iac_live;
 mod iac_reader;
 mod offline;
 mod simulator_path;

@@ -530,3 +530,199 @@ fn table_policy_files_deny_and_grant_offline() {
         run.stderr
     );
 }
+
+/// An export for the tests below: role `app` (tagged, attaching `shared`), role `target` (to
+/// be assumed, trusting `app`), role `other` (allowed everything) and managed policy `shared`.
+fn export(extra_roles: Vec<Value>, policies: Vec<Value>) -> Value {
+    let allow = |actions: &[&str], resource: &str| json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resource}]});
+    let mut roles = vec![
+        json!({"RoleName": "app", "Path": "/svc/", "Arn": "arn:aws:iam::111122223333:role/svc/app",
+            "RolePolicyList": [{"PolicyName": "assume", "PolicyDocument": allow(&["sts:AssumeRole"], "arn:aws:iam::111122223333:role/target")}],
+            "AttachedManagedPolicies": [{"PolicyName": "shared", "PolicyArn": "arn:aws:iam::111122223333:policy/shared"}],
+            "Tags": [{"Key": "team", "Value": "orders"}]}),
+        json!({"RoleName": "target", "Path": "/", "Arn": "arn:aws:iam::111122223333:role/target",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:role/svc/app"}, "Action": "sts:AssumeRole"}]}}),
+        json!({"RoleName": "other", "Path": "/", "Arn": "arn:aws:iam::111122223333:role/other",
+            "RolePolicyList": [{"PolicyName": "all", "PolicyDocument": allow(&["dynamodb:*"], "*")}]}),
+    ];
+    roles.extend(extra_roles);
+    let mut all_policies = vec![
+        json!({"PolicyName": "shared", "Arn": "arn:aws:iam::111122223333:policy/shared", "DefaultVersionId": "v1",
+        "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document": allow(&["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], TABLE)}]}),
+    ];
+    all_policies.extend(policies);
+    json!({"RoleDetailList": roles, "Policies": all_policies, "UserDetailList": [], "GroupDetailList": []})
+}
+
+#[test]
+fn authorization_details_give_the_principal_its_tags_and_trust_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "details.json", &export(vec![], vec![]));
+    let run = pydynox_iam(
+        dir.path(),
+        &[
+            "check",
+            "--no-table-policy",
+            "--role",
+            "app",
+            "--from-auth-details",
+            "details.json",
+            "--features",
+            "crud,assume-role",
+            "--table",
+            "orders",
+            "--assume-role-arn",
+            "arn:aws:iam::111122223333:role/target",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["principal"]["tags"], json!({"team": "orders"}));
+    assert_eq!(
+        report["principal"]["arn"],
+        "arn:aws:iam::111122223333:role/svc/app"
+    );
+    assert_eq!(row(&report, "sts:AssumeRole")["verdict"], "PASS");
+    // A role without `Tags` in the export has unknown tags, so none are reported.
+    let other = pydynox_iam(
+        dir.path(),
+        &[
+            "check",
+            "--no-table-policy",
+            "--role",
+            "OTHER",
+            "--from-auth-details",
+            "details.json",
+            "--features",
+            "crud",
+            "--table",
+            "orders",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(other.code, 0, "{}", other.stderr);
+    let report: Value = serde_json::from_str(&other.stdout).unwrap();
+    assert!(
+        report["principal"].get("tags").is_none(),
+        "{}",
+        report["principal"]
+    );
+    assert_eq!(
+        report["principal"]["name"], "other",
+        "IAM names ignore case"
+    );
+}
+
+#[test]
+fn authorization_details_name_what_they_lack_for_the_audited_principal() {
+    let dir = tempfile::tempdir().unwrap();
+    let lacking = json!({"RoleName": "lacking", "Path": "/", "Arn": "arn:aws:iam::111122223333:role/lacking",
+        "AttachedManagedPolicies": [{"PolicyName": "guard", "PolicyArn": "arn:aws:iam::111122223333:policy/guard"}],
+        "PermissionsBoundary": {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": "arn:aws:iam::111122223333:policy/fence"}});
+    let mut details = export(vec![lacking], vec![]);
+    details["UserDetailList"] = json!([{"UserName": "alice", "Path": "/", "Arn": "arn:aws:iam::111122223333:user/alice", "GroupList": ["guarded"]}]);
+    write(dir.path(), "details.json", &details);
+    let check = |who: &str, name: &str| {
+        pydynox_iam(
+            dir.path(),
+            &[
+                "check",
+                "--no-table-policy",
+                who,
+                name,
+                "--from-auth-details",
+                "details.json",
+                "--features",
+                "crud",
+                "--table",
+                "orders",
+            ],
+        )
+    };
+    let run = check("--role", "lacking");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for part in [
+        "role `lacking` (RoleDetailList[3]) attaches managed policy `arn:aws:iam::111122223333:policy/guard`, which is not in the authorization details",
+        "role `lacking` (RoleDetailList[3]) has permissions boundary `arn:aws:iam::111122223333:policy/fence`, which is not in the authorization details",
+        "without --filter",
+    ] {
+        assert!(run.stderr.contains(part), "missing {part}: {}", run.stderr);
+    }
+    let run = check("--user", "alice");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "user `alice` (UserDetailList[0]) is in group `guarded`, which is not in the authorization details"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Another role of the same export is unaffected: references are checked for the audited.
+    assert_eq!(check("--role", "app").code, 0);
+}
+
+#[test]
+fn a_fleet_reads_every_service_principal_from_one_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let lacking = json!({"RoleName": "lacking", "Path": "/", "Arn": "arn:aws:iam::111122223333:role/lacking",
+        "AttachedManagedPolicies": [{"PolicyName": "guard", "PolicyArn": "arn:aws:iam::111122223333:policy/guard"}]});
+    write(dir.path(), "details.json", &export(vec![lacking], vec![]));
+    std::fs::write(
+        dir.path().join("fleet.toml"),
+        r#"[defaults]
+region = "eu-west-1"
+
+[[service]]
+name = "orders"
+role = "app"
+features = ["crud", "assume-role"]
+tables = ["orders"]
+assume_role_arn = "arn:aws:iam::111122223333:role/target"
+
+[[service]]
+name = "admin"
+role = "other"
+features = ["crud"]
+tables = ["orders"]
+
+[[service]]
+name = "broken"
+role = "lacking"
+features = ["crud"]
+tables = ["orders"]
+"#,
+    )
+    .unwrap();
+    let run = pydynox_iam(
+        dir.path(),
+        &[
+            "check",
+            "--no-table-policy",
+            "--config",
+            "fleet.toml",
+            "--from-auth-details",
+            "details.json",
+            "--format",
+            "json",
+        ],
+    );
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}\n{}", run.stdout, run.stderr);
+    });
+    let services = report["services"].as_array().unwrap();
+    let code = |name: &str| {
+        services
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no service {name}: {report}"))["exit_code"]
+            .clone()
+    };
+    assert_eq!(code("orders"), 0, "{report}");
+    assert_eq!(code("admin"), 0, "{report}");
+    assert_eq!(code("broken"), 2, "{report}");
+    assert_eq!(run.code, 2);
+}

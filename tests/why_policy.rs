@@ -217,8 +217,9 @@ fn every_generated_policy_passes_check_offline() {
         "users",
         "--table",
         "orders",
+        // With two tables, `policy` wants to know whose index it is.
         "--index",
-        "by-email",
+        "users/by-email",
         "--kms-key",
         KEY,
         "--bucket",
@@ -356,6 +357,290 @@ fn policy_formats_split_and_refusals() {
         names.stderr.contains("--account and --region"),
         "{}",
         names.stderr
+    );
+}
+
+/// `policy` on its inputs: one partition, validated names, tied indexes, escapes per format, no
+/// empty half, quota splits said plainly, notes for keys and roles.
+#[test]
+fn policy_validates_its_inputs_and_says_what_it_cannot_grant() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| run_in(dir.path(), args, None, None);
+    // The region's partition: cn-north-1 is aws-cn, for every ARN of the policy.
+    let cn = run(&[
+        "policy",
+        "-f",
+        "crud,s3-attribute",
+        "--table",
+        "orders",
+        "--bucket",
+        "media",
+        "--account",
+        ACCOUNT,
+        "--region",
+        "cn-north-1",
+    ]);
+    assert_eq!(cn.code, 0, "{}", cn.stderr);
+    assert!(
+        cn.stdout
+            .contains("arn:aws-cn:dynamodb:cn-north-1:123456789012:table/orders")
+    );
+    assert!(
+        cn.stdout.contains("arn:aws-cn:s3:::media/*"),
+        "{}",
+        cn.stdout
+    );
+    assert!(!cn.stdout.contains("arn:aws:"), "{}", cn.stdout);
+    // Partitions that disagree, and bad inputs, are usage errors, all reported at once.
+    let bad = run(&[
+        "policy",
+        "-f",
+        "crud,indexes,encryption",
+        "--table",
+        TABLE,
+        "--table",
+        "arn:aws:s3:::media",
+        "--table",
+        "T*",
+        "--index",
+        "by-x",
+        "--kms-key",
+        "arn:aws:kms:us-east-1:123456789012:key/*",
+        "--account",
+        "1",
+        "--region",
+        "cn-north-1",
+        "--partition",
+        "aws\"x",
+    ]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    for part in [
+        "partitions disagree: `aws-cn` (region `cn-north-1`) and `aws` (--table `arn:aws:dynamodb:us-east-1:123456789012:table/users`)",
+        "--table `arn:aws:s3:::media` is not a DynamoDB table ARN",
+        "--table `T*` is not a DynamoDB table name",
+        "--index `by-x`: with several tables, say whose index it is: --index TABLE/by-x",
+        "`*` is not a KMS key id",
+        "--account `1` is not a 12-digit account id",
+        "--partition `aws\"x` is not an AWS partition",
+    ] {
+        assert!(bad.stderr.contains(part), "missing {part}:\n{}", bad.stderr);
+    }
+    let gov = run(&[
+        "policy",
+        "-f",
+        "crud",
+        "--table",
+        "orders",
+        "--account",
+        ACCOUNT,
+        "--region",
+        "us-gov-west-1",
+        "--partition",
+        "aws",
+    ]);
+    assert_eq!(gov.code, 2);
+    assert!(
+        gov.stderr
+            .contains("`aws` (--partition aws) and `aws-us-gov` (region `us-gov-west-1`)"),
+        "{}",
+        gov.stderr
+    );
+    // An index belongs to its table only.
+    let tied = run(&[
+        "policy",
+        "-f",
+        "indexes",
+        "--table",
+        "orders",
+        "--table",
+        "users",
+        "--index",
+        "orders/by-customer",
+        "--account",
+        ACCOUNT,
+        "--region",
+        "us-east-1",
+    ]);
+    assert_eq!(tied.code, 0, "{}", tied.stderr);
+    assert!(tied.stdout.contains("table/orders/index/by-customer"));
+    assert!(
+        !tied.stdout.contains("table/users/index"),
+        "{}",
+        tied.stdout
+    );
+    let stray = run(&[
+        "policy",
+        "-f",
+        "indexes",
+        "--table",
+        "orders",
+        "--index",
+        "users/by-x",
+        "--account",
+        ACCOUNT,
+        "--region",
+        "us-east-1",
+    ]);
+    assert_eq!(stray.code, 2);
+    assert!(
+        stray
+            .stderr
+            .contains("--index `users/by-x` names table `users`, which is not a --table"),
+        "{}",
+        stray.stderr
+    );
+    // IAM's escapes in the prefix, and Terraform's on top.
+    let prefix = [
+        "policy",
+        "-f",
+        "s3-attribute",
+        "--bucket",
+        "media",
+        "--prefix",
+        "a*b/${x}/",
+    ];
+    let json_out = run(&prefix);
+    assert_eq!(json_out.code, 0, "{}", json_out.stderr);
+    assert!(
+        json_out
+            .stdout
+            .contains(r#""arn:aws:s3:::media/a${*}b/${$}{x}/*""#),
+        "{}",
+        json_out.stdout
+    );
+    let mut tf = prefix.to_vec();
+    tf.extend(["--format", "terraform"]);
+    let tf = run(&tf);
+    assert!(
+        tf.stdout
+            .contains(r#""arn:aws:s3:::media/a$${*}b/$${$}{x}/*""#),
+        "{}",
+        tf.stdout
+    );
+    let amp = run(&[
+        "policy",
+        "-f",
+        "s3-attribute",
+        "--bucket",
+        "media",
+        "--prefix",
+        "a&{x}/",
+        "--format",
+        "terraform",
+    ]);
+    assert_eq!(amp.code, 2);
+    assert!(amp.stderr.contains("turns into `${`"), "{}", amp.stderr);
+    assert_eq!(
+        run(&[
+            "policy",
+            "-f",
+            "s3-attribute",
+            "--bucket",
+            "media",
+            "--prefix",
+            "a&{x}/"
+        ])
+        .code,
+        0
+    );
+    // A split without writes has no writer, and says so.
+    let reads = run(&[
+        "policy",
+        "-f",
+        "query,ping",
+        "--table",
+        TABLE,
+        "--split",
+        "read-write",
+    ]);
+    assert_eq!(reads.code, 0, "{}", reads.stderr);
+    let v: Value = serde_json::from_str(&reads.stdout).unwrap();
+    assert!(
+        v.get("reader").is_some() && v.get("writer").is_none(),
+        "{v}"
+    );
+    assert!(
+        reads.stderr.contains("no writer policy"),
+        "{}",
+        reads.stderr
+    );
+    assert!(!reads.stdout.contains("\"Statement\": []"));
+    // Over the managed-policy quota: several policies, said plainly.
+    let mut many: Vec<String> = [
+        "policy",
+        "-f",
+        "crud,query,scan,indexes,batch,transactions,partiql,partiql-write,table-management",
+        "--all-indexes",
+        "--account",
+        ACCOUNT,
+        "--region",
+        "us-east-1",
+    ]
+    .map(String::from)
+    .to_vec();
+    for i in 0..80 {
+        many.extend(["--table".into(), format!("service-table-{i:02}")]);
+    }
+    let many_refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let big = run(&many_refs);
+    assert_eq!(big.code, 0, "{}", big.stderr);
+    assert!(
+        big.stderr
+            .contains("over IAM's 6144-character quota for a managed policy"),
+        "{}",
+        big.stderr
+    );
+    assert!(big.stderr.contains("attach all of them"), "{}", big.stderr);
+    let v: Value = serde_json::from_str(&big.stdout).unwrap();
+    let parts = v.as_object().unwrap();
+    assert!(
+        parts.len() >= 2 && parts.contains_key("policy_1"),
+        "{:?}",
+        parts.keys()
+    );
+    for doc in parts.values() {
+        let compact = serde_json::to_string(doc).unwrap();
+        assert!(compact.len() <= 6_144, "{}", compact.len());
+    }
+    // As inline policies of a role, splitting cannot help: a warning.
+    let mut inline = many_refs.clone();
+    inline.extend(["--attach-as", "inline-role"]);
+    let inline = run(&inline);
+    assert_eq!(inline.code, 0, "{}", inline.stderr);
+    assert!(
+        inline.stderr.contains("warning: ")
+            && inline.stderr.contains("a role's inline policies together"),
+        "{}",
+        inline.stderr
+    );
+    // Keys and roles in another account need their own policies to allow.
+    let cross = run(&[
+        "policy",
+        "-f",
+        "encryption,assume-role",
+        "--kms-key",
+        "arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "--assume-role-arn",
+        "arn:aws:iam::444455556666:role/other",
+        "--account",
+        ACCOUNT,
+        "--region",
+        "us-east-1",
+    ]);
+    assert_eq!(cross.code, 0, "{}", cross.stderr);
+    assert!(
+        cross.stderr.contains(
+            "is in account 444455556666, another account: its key policy there must allow"
+        ),
+        "{}",
+        cross.stderr
+    );
+    assert!(
+        cross
+            .stderr
+            .contains("its trust policy must trust this principal"),
+        "{}",
+        cross.stderr
     );
 }
 

@@ -221,10 +221,13 @@ fn file_stem(path: &std::path::Path) -> String {
 }
 
 /// Reads the offline inputs into an account. All file problems are reported at once.
+/// `wanted` names the principals (and roles to assume) the run needs from an
+/// authorization-details export, which is streamed and never held whole.
 pub fn load_offline(
     o: &OfflineArgs,
     principal_input: Option<&str>,
     principal_sel: &PrincipalSelector,
+    wanted: &crate::grants::auth_details::Wanted,
 ) -> Result<crate::grants::offline::OfflineAccount, Vec<String>> {
     use crate::grants::offline::{BucketPolicyInput, OfflineAccount};
     let mut errors = Vec::new();
@@ -338,17 +341,11 @@ pub fn load_offline(
         })
         .collect();
     let account = if let Some(path) = &o.from_auth_details {
-        // An export is not one policy: it may be far larger than the policy-file limit.
-        read_file(path)
-            .map_err(|e| errors.push(e))
-            .ok()
-            .and_then(|text| {
-                OfflineAccount::from_authorization_details(&text)
-                    .map_err(|es| {
-                        errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display())))
-                    })
-                    .ok()
+        OfflineAccount::from_authorization_details_reader(&mut || std::fs::File::open(path), wanted)
+            .map_err(|es| {
+                errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display())))
             })
+            .ok()
     } else {
         let policies: Vec<(String, String)> = o
             .policy_files

@@ -3,6 +3,8 @@
 //! and a call-rate ceiling, applies expected exceptions and least-privilege analysis, renders
 //! in the chosen format to stdout or `--output`, and computes the exit code once, at the end.
 
+pub mod iac;
+
 use std::io::{self, IsTerminal, Write};
 
 use clap::{Args, ValueEnum};
@@ -156,6 +158,8 @@ pub struct CheckArgs {
     pub offline: OfflineArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub iac: iac::IacArgs,
 }
 
 /// Facts no API call shows, which the user can state; each turns rows that depend on it from
@@ -292,6 +296,9 @@ impl CheckArgs {
 /// AWS, run the jobs against their source, finish each report, save the snapshot, render,
 /// and the exit code, computed once, at the end.
 pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
+    if a.iac.is_set() {
+        return iac::execute(cat, a).await;
+    }
     let run = match validate(cat, a) {
         Ok(run) => run,
         Err(errors) => {
@@ -774,8 +781,12 @@ async fn run_from_source<'j>(
             .as_deref()
             .or(a.user.as_deref())
             .or(a.principal.as_deref());
-        let account =
-            load_offline(&a.offline, input, &run.jobs[0].plan.principal).map_err(|errors| {
+        let mut wanted = crate::grants::auth_details::Wanted::default();
+        for job in &run.jobs {
+            wanted.plan(&job.plan);
+        }
+        let account = load_offline(&a.offline, input, &run.jobs[0].plan.principal, &wanted)
+            .map_err(|errors| {
                 print_errors(&errors);
                 exit::USAGE
             })?;

@@ -1,21 +1,29 @@
 //! `pydynox-iam policy`: prints the minimal identity policy pydynox needs for the declared
-//! features and resources (one, or a reader and a writer policy), as JSON, Terraform or
-//! CloudFormation. Pure: no AWS call; the account and region come from flags or the ARNs.
+//! features and resources (one, a reader and a writer policy, or several when one would exceed
+//! IAM's size quota), as JSON, Terraform or CloudFormation. Pure: no AWS call; the account,
+//! region and partition come from flags or the ARNs, and are validated like `check`'s inputs.
 
 use clap::Args;
+use serde_json::Value;
 
 use crate::commands::args::env_region;
-use crate::commands::output::emit;
+use crate::commands::output::{emit, print_errors};
+use crate::iam::arn::{Arn, KeyInput, parse_key_input};
+use crate::iam::names::{
+    PARTITIONS, char_iam_refuses, is_account_id, is_bucket_name, is_dynamodb_name, is_kms_key_id,
+    is_region, partition_of_region,
+};
 use crate::needs::catalogue::Catalogue;
 use crate::needs::plan::{Env, PlanInput, build_plan, expand};
 use crate::report::model::exit;
-use crate::verdict::generate::{self, Format};
+use crate::verdict::generate::{self, Format, Quota};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Split {
     /// One policy with every action
     None,
-    /// A reader policy and a writer policy, for separate roles
+    /// A reader policy and a writer policy, for separate roles (each complete for its own
+    /// operations; a service that does both attaches both)
     ReadWrite,
 }
 
@@ -40,14 +48,14 @@ pub struct PolicyArgs {
     /// DynamoDB table name or ARN (repeatable)
     #[arg(long = "table", value_name = "NAME|ARN")]
     pub tables: Vec<String>,
-    /// GSI/LSI name (repeatable)
-    #[arg(long = "index", value_name = "NAME")]
+    /// GSI/LSI name, as INDEX with one --table, or TABLE/INDEX (repeatable)
+    #[arg(long = "index", value_name = "[TABLE/]NAME")]
     pub indexes: Vec<String>,
     /// Grant every index of the table (table/T/index/*)
     #[arg(long, conflicts_with = "indexes")]
     pub all_indexes: bool,
-    /// KMS key ARN (an alias cannot be used: it does not authorize use of the key)
-    #[arg(long, value_name = "ARN")]
+    /// KMS key ARN or id (an alias cannot be used: it does not authorize use of the key)
+    #[arg(long, value_name = "ARN|ID")]
     pub kms_key: Option<String>,
     #[arg(long)]
     pub bucket: Option<String>,
@@ -61,17 +69,23 @@ pub struct PolicyArgs {
     /// pydynox release whose calls to grant [default: newest known]
     #[arg(long, value_name = "VERSION")]
     pub pydynox_version: Option<String>,
-    /// Account id for table and key ARNs given by name or id
+    /// Account id for table and key ARNs given by name or id (12 digits)
     #[arg(long, value_name = "ID")]
     pub account: Option<String>,
     /// Region for table and key ARNs given by name or id
     #[arg(long)]
     pub region: Option<String>,
-    #[arg(long, default_value = "aws")]
-    pub partition: String,
+    /// ARN partition [default: the region's (cn-* is aws-cn, us-gov-* aws-us-gov), else aws]
+    #[arg(long)]
+    pub partition: Option<String>,
     /// Print one policy, or a reader and a writer policy
     #[arg(long, value_enum, default_value_t = Split::None)]
     pub split: Split,
+    /// How the policy will be attached, for IAM's size quota: managed (6,144 characters each;
+    /// a bigger policy is split into several), inline-role (10,240 for all of a role's inline
+    /// policies), inline-user (2,048) or inline-group (5,120); over an inline quota is a warning
+    #[arg(long, default_value = "managed", value_name = "KIND")]
+    pub attach_as: String,
     /// json, terraform (an aws_iam_policy_document data source) or cloudformation (a policy resource)
     #[arg(long, default_value = "json")]
     pub format: String,
@@ -80,20 +94,209 @@ pub struct PolicyArgs {
     pub name: String,
 }
 
-/// Account and region from flags, else from the first full ARN given.
-fn env(a: &PolicyArgs) -> Result<Env, String> {
+/// Where the generated ARNs live.
+struct Place {
+    env: Env,
+    /// The account the service's resources are in, when known (for cross-account notes).
+    home: Option<String>,
+}
+
+/// A table flag: a DynamoDB table name, or a table ARN (not an index's, not another service's).
+fn check_table(flag: &str, t: &str, errors: &mut Vec<String>) {
+    if !t.starts_with("arn:") {
+        if !is_dynamodb_name(t) {
+            errors.push(format!(
+                "{flag} `{t}` is not a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, `_`, `-`, `.`; no wildcards) or table ARN"
+            ));
+        }
+        return;
+    }
+    let shape = "arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME";
+    let Some(a) = Arn::parse(t).filter(|a| a.service == "dynamodb") else {
+        errors.push(format!(
+            "{flag} `{t}` is not a DynamoDB table ARN ({shape})"
+        ));
+        return;
+    };
+    match a.resource.strip_prefix("table/") {
+        Some(rest) if rest.contains("/index/") => errors.push(format!(
+            "{flag} `{t}` is an index ARN: give its table with --table and the index with --index"
+        )),
+        Some(name) if is_dynamodb_name(name) => {}
+        _ => errors.push(format!(
+            "{flag} `{t}` is not a DynamoDB table ARN ({shape}, the name without wildcards)"
+        )),
+    }
+    check_arn_place(flag, t, &a, errors);
+}
+
+/// The region and account of a resource ARN.
+fn check_arn_place(flag: &str, input: &str, a: &Arn, errors: &mut Vec<String>) {
+    if !PARTITIONS.contains(&a.partition) {
+        errors.push(format!(
+            "{flag} `{input}`: `{}` is not an AWS partition ({})",
+            a.partition,
+            PARTITIONS.join(", ")
+        ));
+    }
+    if a.service != "iam" && !is_region(a.region) {
+        errors.push(format!("{flag} `{input}`: `{}` is not a region", a.region));
+    }
+    if !is_account_id(a.account) {
+        errors.push(format!(
+            "{flag} `{input}`: `{}` is not a 12-digit account id",
+            a.account
+        ));
+    }
+}
+
+fn table_name(t: &str) -> &str {
+    crate::iam::arn::table_name_of(t).unwrap_or(t)
+}
+
+/// Every input, as `check` would take it, and where the ARNs go: one partition, from the flag,
+/// the region and the ARNs, which must agree.
+fn validate(a: &PolicyArgs, errors: &mut Vec<String>) -> Option<Place> {
+    for t in &a.tables {
+        check_table("--table", t, errors);
+    }
+    if let Some(t) = &a.lock_table {
+        check_table("--lock-table", t, errors);
+    }
+    let names: Vec<&str> = a.tables.iter().map(|t| table_name(t)).collect();
+    for i in &a.indexes {
+        let (table, index) = match i.split_once('/') {
+            Some((t, x)) => (Some(t), x),
+            None => (None, i.as_str()),
+        };
+        if !is_dynamodb_name(index) {
+            errors.push(format!(
+                "--index `{i}`: `{index}` is not a DynamoDB index name (3 to 255 of a-z, A-Z, 0-9, `_`, `-`, `.`; no wildcards; --all-indexes grants every index)"
+            ));
+        }
+        // A `TABLE/INDEX` whose table is not declared is refused by the plan.
+        if table.is_none() && names.len() > 1 {
+            errors.push(format!(
+                "--index `{i}`: with several tables, say whose index it is: --index TABLE/{index}"
+            ));
+        }
+    }
+    let key = a.kms_key.as_deref().map(|k| (k, parse_key_input(k)));
+    match key {
+        Some((k, Some(KeyInput::Alias(_)))) => errors.push(format!(
+            "--kms-key `{k}` is an alias; an alias in a policy does not authorize use of the key: pass the key ARN"
+        )),
+        Some((k, Some(KeyInput::KeyArn(_)))) => {
+            let arn = Arn::parse(k).expect("parsed as a key ARN");
+            let id = arn.resource.strip_prefix("key/").unwrap_or_default();
+            if !is_kms_key_id(id) {
+                errors.push(format!(
+                    "--kms-key `{k}`: `{id}` is not a KMS key id (a UUID, or mrk- and 32 hex digits; no wildcards)"
+                ));
+            }
+            check_arn_place("--kms-key", k, &arn, errors);
+        }
+        Some((k, Some(KeyInput::KeyId(id)))) if !is_kms_key_id(&id) => errors.push(format!(
+            "--kms-key `{k}` is not a KMS key id (a UUID, or mrk- and 32 hex digits) or key ARN"
+        )),
+        _ => {}
+    }
+    if let Some(b) = &a.bucket
+        && !b.contains('/')
+        && !b.starts_with("arn:")
+        && !is_bucket_name(b)
+    {
+        errors.push(format!(
+            "--bucket `{b}` is not an S3 bucket name (3 to 63 of a-z, 0-9, `.`, `-`)"
+        ));
+    }
+    if let Some(c) = char_iam_refuses(&a.prefix) {
+        errors.push(format!(
+            "--prefix `{}` holds `{c}`, which an IAM policy cannot contain (only tab, line feed, carriage return and U+0020 to U+00FF)",
+            a.prefix
+        ));
+    }
+    if let Some(r) = &a.assume_role_arn
+        && let Some(arn) = Arn::parse(r)
+    {
+        check_arn_place("--assume-role-arn", r, &arn, errors);
+    }
+    if let Some(acct) = &a.account
+        && !is_account_id(acct)
+    {
+        errors.push(format!("--account `{acct}` is not a 12-digit account id"));
+    }
+    let region_flag = a.region.clone().or_else(env_region);
+    if let Some(r) = &region_flag
+        && !is_region(r)
+    {
+        errors.push(format!(
+            "--region `{r}` is not a region (for example eu-west-1)"
+        ));
+    }
+    if let Some(p) = &a.partition
+        && !PARTITIONS.contains(&p.as_str())
+    {
+        errors.push(format!(
+            "--partition `{p}` is not an AWS partition ({})",
+            PARTITIONS.join(", ")
+        ));
+    }
+    // Every source of a partition, which must agree.
+    let arns: Vec<(&str, &str)> = a
+        .tables
+        .iter()
+        .map(|t| ("--table", t.as_str()))
+        .chain(a.lock_table.iter().map(|t| ("--lock-table", t.as_str())))
+        .chain(a.kms_key.iter().map(|k| ("--kms-key", k.as_str())))
+        .chain(
+            a.assume_role_arn
+                .iter()
+                .map(|r| ("--assume-role-arn", r.as_str())),
+        )
+        .filter(|(_, v)| v.starts_with("arn:"))
+        .collect();
+    // (Invalid partitions and regions are reported above, not compared.)
+    let mut sources: Vec<(String, String)> = Vec::new();
+    if let Some(p) = a
+        .partition
+        .as_ref()
+        .filter(|p| PARTITIONS.contains(&p.as_str()))
+    {
+        sources.push((p.clone(), format!("--partition {p}")));
+    }
+    if let Some(r) = region_flag.as_ref().filter(|r| is_region(r)) {
+        sources.push((partition_of_region(r).to_string(), format!("region `{r}`")));
+    }
+    for (flag, v) in &arns {
+        if let Some(x) = Arn::parse(v).filter(|x| PARTITIONS.contains(&x.partition)) {
+            sources.push((x.partition.to_string(), format!("{flag} `{v}`")));
+        }
+    }
+    if let Some((first, from)) = sources.first()
+        && let Some((other, other_from)) = sources.iter().find(|(p, _)| p != first)
+    {
+        errors.push(format!(
+            "partitions disagree: `{first}` ({from}) and `{other}` ({other_from}); a principal can only use resources of its own partition, so a policy names one"
+        ));
+    }
+    let partition = sources
+        .first()
+        .map(|(p, _)| p.clone())
+        .unwrap_or_else(|| "aws".into());
+    // Account and region for names: the flags, else the first full ARN.
     let from_arns = a
         .tables
         .iter()
+        .chain(a.lock_table.iter())
         .chain(a.kms_key.iter())
-        .filter_map(|s| {
-            crate::iam::arn::Arn::parse(s).map(|x| (x.account.to_string(), x.region.to_string()))
-        })
+        .filter_map(|s| Arn::parse(s).map(|x| (x.account.to_string(), x.region.to_string())))
         .next();
     let account = a
         .account
         .clone()
         .or_else(|| from_arns.as_ref().map(|x| x.0.clone()));
+    // The region flag, else the first full ARN's, else the environment's.
     let region = a
         .region
         .clone()
@@ -106,38 +309,67 @@ fn env(a: &PolicyArgs) -> Result<Env, String> {
         .any(|t| !t.starts_with("arn:"))
         || !a.app.is_empty()
         || a.kms_key.as_deref().is_some_and(|k| !k.starts_with("arn:"));
-    match (account, region) {
-        (Some(account), Some(region)) => Ok(Env {
-            partition: a.partition.clone(),
-            region,
-            account,
-            key_arn: None,
-        }),
-        (account, region) if !needs => Ok(Env {
-            partition: a.partition.clone(),
+    if needs && (account.is_none() || region.is_none()) {
+        errors
+            .push("resources given by name need --account and --region (or give full ARNs)".into());
+    }
+    let home = a.account.clone().or_else(|| {
+        a.tables
+            .iter()
+            .find_map(|t| Arn::parse(t).map(|x| x.account.to_string()))
+    });
+    errors.is_empty().then(|| Place {
+        env: Env {
+            partition,
             region: region.unwrap_or_default(),
             account: account.unwrap_or_default(),
             key_arn: None,
-        }),
-        _ => Err("resources given by name need --account and --region (or give full ARNs)".into()),
-    }
+        },
+        home,
+    })
+}
+
+/// The policies to print, each with its name and its key in the JSON output.
+struct Named {
+    key: String,
+    name: String,
+    doc: Value,
 }
 
 pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
     let mut errors = Vec::new();
     let format: Option<Format> = a.format.parse().map_err(|e: String| errors.push(e)).ok();
-    if let Some(k) = &a.kms_key
-        && matches!(
-            crate::iam::arn::parse_key_input(k),
-            Some(crate::iam::arn::KeyInput::Alias(_))
-        )
-    {
-        errors.push(format!("--kms-key `{k}` is an alias; an alias in a policy does not authorize use of the key: pass the key ARN"));
+    let quota: Option<Quota> = a
+        .attach_as
+        .parse()
+        .map_err(|e: String| errors.push(format!("--attach-as: {e}")))
+        .ok();
+    if format == Some(Format::Cloudformation) && quota.is_some_and(|q| q != Quota::Managed) {
+        errors.push(
+            "--format cloudformation writes an AWS::IAM::ManagedPolicy: --attach-as must be managed"
+                .into(),
+        );
     }
+    // Indexes tied to a table (`TABLE/INDEX`) are expanded for that table only; a bare name
+    // with one table is that table's.
+    let indexes = match a.tables.as_slice() {
+        [one] => a
+            .indexes
+            .iter()
+            .map(|i| {
+                if i.contains('/') {
+                    i.clone()
+                } else {
+                    format!("{}/{i}", table_name(one))
+                }
+            })
+            .collect(),
+        _ => a.indexes.clone(),
+    };
     let input = PlanInput {
         features: a.features.clone(),
         tables: a.tables.clone(),
-        indexes: a.indexes.clone(),
+        indexes,
         all_indexes: a.all_indexes,
         kms_key: a.kms_key.clone(),
         bucket: a.bucket.clone(),
@@ -170,19 +402,13 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
     {
         errors.push(format!("--app: the code names the KMS key by alias `{k}`, and an alias in a policy does not authorize use of the key: pass the key ARN with --kms-key"));
     }
-    let env = env(a).map_err(|e| errors.push(e)).ok();
-    let (Some(plan), Some(mut env), Some(format)) = (plan, env, format) else {
-        for e in errors {
-            eprintln!("error: {e}");
-        }
+    let place = validate(a, &mut errors);
+    let (Some(plan), Some(Place { mut env, home }), Some(format), Some(quota), true) =
+        (plan, place, format, quota, errors.is_empty())
+    else {
+        print_errors(&errors);
         return exit::USAGE;
     };
-    if !errors.is_empty() {
-        for e in errors {
-            eprintln!("error: {e}");
-        }
-        return exit::USAGE;
-    }
     env.key_arn = match &plan.resources.kms_key {
         Some(crate::iam::arn::KeyInput::KeyArn(k)) => Some(k.clone()),
         Some(crate::iam::arn::KeyInput::KeyId(k)) => Some(format!(
@@ -197,30 +423,137 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
         eprintln!("note: {note}");
     }
     let checks = expand(cat, &plan, &env);
-    let out = match a.split {
-        Split::None => generate::render(&generate::minimal_policy(&checks), &a.name, format),
+    if checks.is_empty() {
+        print_errors(&[
+            "the declared features make no AWS call in this release: nothing to grant".into(),
+        ]);
+        return exit::USAGE;
+    }
+    let mut notes = Vec::new();
+    let halves: Vec<(Option<&str>, Value)> = match a.split {
+        Split::None => vec![(None, generate::minimal_policy(&checks))],
         Split::ReadWrite => {
             let (reader, writer) = generate::split_read_write(&checks);
-            let (r, w) = (
-                generate::render(&reader, &format!("{}_reader", a.name), format),
-                generate::render(&writer, &format!("{}_writer", a.name), format),
-            );
-            match format {
-                Format::Json => format!(
-                    "{{\n  \"reader\": {},\n  \"writer\": {}\n}}\n",
-                    indent(&r),
-                    indent(&w)
-                ),
-                _ => format!("{r}\n{w}"),
+            for (half, doc) in [("reader", &reader), ("writer", &writer)] {
+                if doc.is_none() {
+                    notes.push(format!(
+                        "no {half} policy: the declared features make no {} call, so it would hold nothing of its own (IAM rejects an empty Statement)",
+                        if half == "reader" { "read" } else { "write" }
+                    ));
+                }
             }
+            [("reader", reader), ("writer", writer)]
+                .into_iter()
+                .filter_map(|(k, d)| d.map(|d| (Some(k), d)))
+                .collect()
         }
     };
+    let mut policies: Vec<Named> = Vec::new();
+    for (half, doc) in halves {
+        let base_name = match half {
+            Some(h) => format!("{}_{h}", a.name),
+            None => a.name.clone(),
+        };
+        let parts = if quota == Quota::Managed {
+            generate::fit(&doc, quota.limit())
+        } else {
+            vec![doc.clone()]
+        };
+        if parts.len() > 1 {
+            notes.push(format!(
+                "{} is {} characters (IAM counts them without whitespace), over IAM's {}-character quota for {} (IAM User Guide, \"IAM and AWS STS quotas\"): printed as {} policies, {}; attach all of them (a role or user takes 10 managed policies by default)",
+                half.map(|h| format!("the {h} policy"))
+                    .unwrap_or_else(|| "the policy".into()),
+                generate::policy_size(&doc),
+                quota.limit(),
+                quota.label(),
+                parts.len(),
+                (1..=parts.len())
+                    .map(|i| format!("`{base_name}_{i}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let many = parts.len() > 1;
+        for (i, doc) in parts.into_iter().enumerate() {
+            let suffix = if many {
+                format!("_{}", i + 1)
+            } else {
+                String::new()
+            };
+            policies.push(Named {
+                key: format!("{}{suffix}", half.unwrap_or("policy")),
+                name: format!("{base_name}{suffix}"),
+                doc,
+            });
+        }
+    }
+    if quota != Quota::Managed {
+        let docs: Vec<Value> = policies.iter().map(|p| p.doc.clone()).collect();
+        if !quota.fits(&docs) {
+            notes.push(format!(
+                "warning: {} characters in all (IAM counts them without whitespace), over IAM's {}-character quota for {}; IAM will refuse them: attach them as managed policies instead (--attach-as managed splits them to fit)",
+                docs.iter().map(generate::policy_size).sum::<usize>(),
+                quota.limit(),
+                quota.label()
+            ));
+        }
+    }
+    if format == Format::Terraform
+        && let Some(s) = policies.iter().find_map(|p| terraform_unsafe(&p.doc))
+    {
+        print_errors(&[format!(
+            "`{s}` holds `&{{`, which Terraform's aws_iam_policy_document turns into `${{` (a policy variable) and cannot escape; use --format json and the policy as a JSON string"
+        )]);
+        return exit::USAGE;
+    }
+    notes.extend(generate::notes(&checks, home.as_deref()));
+    let out = match (format, policies.as_slice()) {
+        (_, [one]) if a.split == Split::None => generate::render(&one.doc, &one.name, format),
+        (Format::Json, _) => {
+            let parts: Vec<String> = policies
+                .iter()
+                .map(|p| {
+                    format!(
+                        "  {}: {}",
+                        serde_json::to_string(&p.key).expect("a string serializes"),
+                        indent(&generate::render(&p.doc, &p.name, format))
+                    )
+                })
+                .collect();
+            format!("{{\n{}\n}}\n", parts.join(",\n"))
+        }
+        _ => policies
+            .iter()
+            .map(|p| generate::render(&p.doc, &p.name, format))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    for n in &notes {
+        if n.starts_with("warning: ") {
+            eprintln!("{n}");
+        } else {
+            eprintln!("note: {n}");
+        }
+    }
     match emit(|w| w.write_all(out.as_bytes())) {
         Ok(()) => exit::PASS,
         Err(e) => {
             eprintln!("error: cannot write output: {e}");
             exit::ERROR
         }
+    }
+}
+
+/// A string of the policy that Terraform's `aws_iam_policy_document` would change: it replaces
+/// `&{` with `${` in every value (terraform-provider-aws, `dataSourcePolicyDocumentVarReplacer`),
+/// and no escape turns that off.
+fn terraform_unsafe(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if s.contains("&{") => Some(s.clone()),
+        Value::Array(items) => items.iter().find_map(terraform_unsafe),
+        Value::Object(m) => m.values().find_map(terraform_unsafe),
+        _ => None,
     }
 }
 

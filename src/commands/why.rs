@@ -298,7 +298,12 @@ async fn evaluate_now(
             .principal_ref()
             .map(PrincipalSelector::Named)
             .map_err(|e| usage(e.to_string()))?;
-        let account = load_offline(&a.offline, Some(&principal_input(ad)), &sel)
+        let mut wanted = crate::grants::auth_details::Wanted::default();
+        wanted.principal(&sel);
+        if check.resource_kind == "role" {
+            wanted.trust_role_arn(&check.resource);
+        }
+        let account = load_offline(&a.offline, Some(&principal_input(ad)), &sel, &wanted)
             .map_err(|errors| usage(errors.join("\nerror: ")))?;
         let region = a
             .aws

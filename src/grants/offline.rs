@@ -3,23 +3,43 @@
 //! SDK adapter so a check runs the same pipeline without AWS. Owns parsing those inputs;
 //! must not read files itself (the command passes their text) or evaluate anything.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use serde_json::Value;
-
+use crate::grants::auth_details::{AuthDetails, EntityDetail, ListKind, Wanted};
 use crate::grants::model::{BucketEncryption, SimRequest, SimResult};
-use crate::grants::sdk::decode_policy_document;
 use crate::grants::source::{Aws, AwsError, Entity, Owner};
 use crate::iam::arn::{PrincipalKind, PrincipalRef};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 struct OfflineEntity {
     arn: String,
+    /// The name as the input spells it.
+    name: String,
     inline: Vec<(String, String)>,
     attached: Vec<String>,
     boundary: Option<String>,
     groups: Vec<String>,
     trust: Option<String>,
+    /// `None`: the input does not say (policy files, or an export entry without `Tags`).
+    tags: Option<BTreeMap<String, String>>,
+    /// Where the entry is in the export (`RoleDetailList[17]`), for messages.
+    position: Option<String>,
+}
+
+impl OfflineEntity {
+    fn from_detail(d: EntityDetail) -> OfflineEntity {
+        OfflineEntity {
+            arn: d.arn,
+            name: d.name,
+            inline: d.inline,
+            attached: d.attached,
+            boundary: d.boundary,
+            groups: d.groups,
+            trust: d.trust,
+            tags: d.tags,
+            position: Some(d.position),
+        }
+    }
 }
 
 /// What the offline source knows about a bucket's policy.
@@ -41,6 +61,7 @@ pub enum BucketPolicyInput {
 /// applies to the one key or bucket of a single check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OfflineAccount {
+    /// Roles, users and groups by lower-cased name (IAM names are unique regardless of case).
     roles: HashMap<String, OfflineEntity>,
     users: HashMap<String, OfflineEntity>,
     groups: HashMap<String, OfflineEntity>,
@@ -59,20 +80,12 @@ pub struct OfflineAccount {
     table_policies: HashMap<String, String>,
     /// Where the input came from, for messages.
     source: String,
+    /// The export, when the input is one: what it holds beyond what was kept.
+    export: Option<AuthDetails>,
 }
 
 fn offline(message: String) -> AwsError {
     AwsError::Offline { message }
-}
-
-/// A policy document given as JSON text, a JSON object, or a URL-encoded string (the raw
-/// API returns them encoded; the AWS CLI decodes them).
-fn document_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(decode_policy_document(s)),
-        Value::Object(_) => serde_json::to_string(v).ok(),
-        _ => None,
-    }
 }
 
 impl OfflineAccount {
@@ -93,6 +106,7 @@ impl OfflineAccount {
         });
         let entity = OfflineEntity {
             arn: principal_arn.to_string(),
+            name: principal.name.clone(),
             inline: policies,
             boundary: boundary_arn,
             ..Default::default()
@@ -108,170 +122,51 @@ impl OfflineAccount {
             bucket_policies: HashMap::new(),
             table_policies: HashMap::new(),
             source: "the policy files".into(),
+            export: None,
         };
+        let key = principal.name.to_lowercase();
         match principal.kind {
-            PrincipalKind::Role => account.roles.insert(principal.name.clone(), entity),
-            PrincipalKind::User => account.users.insert(principal.name.clone(), entity),
+            PrincipalKind::Role => account.roles.insert(key, entity),
+            PrincipalKind::User => account.users.insert(key, entity),
         };
         account
     }
 
     /// Reads the JSON of `aws iam get-account-authorization-details` (all pages merged, or
-    /// one page). Every problem is reported at once.
+    /// one page), keeping every entry. Every problem is reported at once.
     pub fn from_authorization_details(text: &str) -> Result<OfflineAccount, Vec<String>> {
-        let v: Value = serde_json::from_str(text).map_err(|e| vec![format!("not JSON: {e}")])?;
-        let mut errors = Vec::new();
-        let mut account = OfflineAccount {
-            roles: HashMap::new(),
-            users: HashMap::new(),
-            groups: HashMap::new(),
-            managed: HashMap::new(),
+        Self::from_authorization_details_reader(&mut || Ok(text.as_bytes()), &Wanted::everything())
+    }
+
+    /// Reads the export as a stream from `open` (called once per pass, see
+    /// [`auth_details`](crate::grants::auth_details)), keeping only what `wanted` needs.
+    pub fn from_authorization_details_reader<R: std::io::Read>(
+        open: &mut dyn FnMut() -> std::io::Result<R>,
+        wanted: &Wanted,
+    ) -> Result<OfflineAccount, Vec<String>> {
+        let mut details = crate::grants::auth_details::read(open, wanted)?;
+        let take = |m: &mut HashMap<String, EntityDetail>| -> HashMap<String, OfflineEntity> {
+            m.drain()
+                .map(|(k, d)| (k, OfflineEntity::from_detail(d)))
+                .collect()
+        };
+        Ok(OfflineAccount {
+            roles: take(&mut details.roles),
+            users: take(&mut details.users),
+            groups: take(&mut details.groups),
+            managed: details
+                .managed
+                .drain()
+                .map(|(arn, m)| (arn, (m.version, m.document)))
+                .collect(),
             key_policy: None,
             key_policies: HashMap::new(),
             bucket_policy: BucketPolicyInput::Unknown,
             bucket_policies: HashMap::new(),
             table_policies: HashMap::new(),
             source: "the authorization details".into(),
-        };
-        if !v.is_object()
-            || [
-                "UserDetailList",
-                "RoleDetailList",
-                "GroupDetailList",
-                "Policies",
-            ]
-            .iter()
-            .all(|k| v.get(k).is_none())
-        {
-            return Err(vec!["expected the output of `aws iam get-account-authorization-details` (an object with RoleDetailList, UserDetailList, GroupDetailList, Policies)".into()]);
-        }
-        let list = |key: &str| {
-            v.get(key)
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        };
-        let inline = |item: &Value,
-                      key: &str,
-                      errors: &mut Vec<String>,
-                      owner: &str|
-         -> Vec<(String, String)> {
-            let mut out = Vec::new();
-            for p in item
-                .get(key)
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-            {
-                let name = p
-                    .get("PolicyName")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                match p.get("PolicyDocument").and_then(document_text) {
-                    Some(doc) if !name.is_empty() => out.push((name, doc)),
-                    _ => errors.push(format!(
-                        "{owner}: {key} entry `{name}` has no PolicyName or PolicyDocument"
-                    )),
-                }
-            }
-            out
-        };
-        let attached = |item: &Value| -> Vec<String> {
-            item.get("AttachedManagedPolicies")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|p| p.get("PolicyArn").and_then(Value::as_str))
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let boundary = |item: &Value| -> Option<String> {
-            item.get("PermissionsBoundary")
-                .and_then(|b| b.get("PermissionsBoundaryArn"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        for (key, name_key, policy_key) in [
-            ("RoleDetailList", "RoleName", "RolePolicyList"),
-            ("UserDetailList", "UserName", "UserPolicyList"),
-            ("GroupDetailList", "GroupName", "GroupPolicyList"),
-        ] {
-            for item in list(key) {
-                let Some(name) = item
-                    .get(name_key)
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                else {
-                    errors.push(format!("{key}: an entry has no {name_key}"));
-                    continue;
-                };
-                let Some(arn) = item.get("Arn").and_then(Value::as_str).map(str::to_string) else {
-                    errors.push(format!("{key}: `{name}` has no Arn"));
-                    continue;
-                };
-                let entity = OfflineEntity {
-                    arn,
-                    inline: inline(&item, policy_key, &mut errors, &name),
-                    attached: attached(&item),
-                    boundary: boundary(&item),
-                    groups: item
-                        .get("GroupList")
-                        .and_then(Value::as_array)
-                        .map(|g| {
-                            g.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_string)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    trust: item.get("AssumeRolePolicyDocument").and_then(document_text),
-                };
-                let map = match key {
-                    "RoleDetailList" => &mut account.roles,
-                    "UserDetailList" => &mut account.users,
-                    _ => &mut account.groups,
-                };
-                map.insert(name, entity);
-            }
-        }
-        for p in list("Policies") {
-            let Some(arn) = p.get("Arn").and_then(Value::as_str) else {
-                errors.push("Policies: an entry has no Arn".into());
-                continue;
-            };
-            let default = p.get("DefaultVersionId").and_then(Value::as_str);
-            let versions = p
-                .get("PolicyVersionList")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let chosen = versions.iter().find(|ver| {
-                ver.get("IsDefaultVersion").and_then(Value::as_bool) == Some(true)
-                    || (default.is_some()
-                        && ver.get("VersionId").and_then(Value::as_str) == default)
-            });
-            match chosen.and_then(|ver| {
-                Some((
-                    ver.get("VersionId")?.as_str()?.to_string(),
-                    document_text(ver.get("Document")?)?,
-                ))
-            }) {
-                Some(v) => {
-                    account.managed.insert(arn.to_string(), v);
-                }
-                None => errors.push(format!(
-                    "Policies: `{arn}` has no default version with a document"
-                )),
-            }
-        }
-        if errors.is_empty() {
-            Ok(account)
-        } else {
-            Err(errors)
-        }
+            export: Some(details),
+        })
     }
 
     /// Sets the key policy of the one key a single check uses (`--key-policy-file FILE`).
@@ -317,17 +212,100 @@ impl OfflineAccount {
     }
 
     fn entity(&self, owner: &Owner) -> Result<&OfflineEntity, AwsError> {
-        let (map, kind) = match owner {
-            Owner::Role(_) => (&self.roles, "role"),
-            Owner::User(_) => (&self.users, "user"),
-            Owner::Group(_) => (&self.groups, "group"),
+        let (map, kind, list) = match owner {
+            Owner::Role(_) => (&self.roles, "role", ListKind::Roles),
+            Owner::User(_) => (&self.users, "user", ListKind::Users),
+            Owner::Group(_) => (&self.groups, "group", ListKind::Groups),
         };
-        map.get(owner.name()).ok_or_else(|| {
-            offline(format!(
-                "{kind} `{}` is not in {}",
-                owner.name(),
-                self.source
-            ))
+        map.get(&owner.name().to_lowercase()).ok_or_else(|| {
+            if self
+                .export
+                .as_ref()
+                .is_some_and(|e| e.contains(list, owner.name()))
+            {
+                // The reader keeps what the run's principals need; anything else is a bug here.
+                offline(format!(
+                    "{kind} `{}` is in {} but was not loaded (a bug in pydynox-iam: please report it)",
+                    owner.name(),
+                    self.source
+                ))
+            } else {
+                offline(format!(
+                    "{kind} `{}` is not in {}",
+                    owner.name(),
+                    self.source
+                ))
+            }
+        })
+    }
+
+    /// Everything an audited role or user refers to must be in the input: its managed policies
+    /// and boundary, a user's groups and theirs. A missing one is named, never skipped (an
+    /// export made with `--filter` can lack them).
+    fn check_references(&self, owner: &Owner) -> Result<(), AwsError> {
+        let e = self.entity(owner)?;
+        let at = |owner: &Owner, e: &OfflineEntity| {
+            format!(
+                "{} `{}`{}",
+                owner.kind(),
+                e.name,
+                e.position
+                    .as_ref()
+                    .map(|p| format!(" ({p})"))
+                    .unwrap_or_default()
+            )
+        };
+        let mut problems = Vec::new();
+        let policies = |owner: &Owner, e: &OfflineEntity, problems: &mut Vec<String>| {
+            for arn in &e.attached {
+                if !self.managed.contains_key(arn) {
+                    problems.push(format!(
+                        "{} attaches managed policy `{arn}`, which is not in {}",
+                        at(owner, e),
+                        self.source
+                    ));
+                }
+            }
+            if let Some(arn) = &e.boundary
+                && !self.managed.contains_key(arn)
+            {
+                problems.push(format!(
+                    "{} has permissions boundary `{arn}`, which is not in {}",
+                    at(owner, e),
+                    self.source
+                ));
+            }
+        };
+        policies(owner, e, &mut problems);
+        for g in &e.groups {
+            let group = Owner::Group(g.clone());
+            match self.groups.get(&g.to_lowercase()) {
+                Some(ge) => policies(&group, ge, &mut problems),
+                None => problems.push(format!(
+                    "{} is in group `{g}`, which is not in {}",
+                    at(owner, e),
+                    self.source
+                )),
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(offline(format!(
+                "{}; export again with every entity and policy (`aws iam get-account-authorization-details` without --filter)",
+                problems.join("; ")
+            )))
+        }
+    }
+
+    fn entity_of(&self, owner: Owner) -> Result<Entity, AwsError> {
+        self.check_references(&owner)?;
+        let e = self.entity(&owner)?;
+        Ok(Entity {
+            arn: e.arn.clone(),
+            name: e.name.clone(),
+            boundary_arn: e.boundary.clone(),
+            tags: e.tags.clone(),
         })
     }
 }
@@ -338,23 +316,11 @@ impl Aws for OfflineAccount {
     }
 
     async fn get_role(&self, name: &str) -> Result<Entity, AwsError> {
-        let e = self.entity(&Owner::Role(name.to_string()))?;
-        Ok(Entity {
-            arn: e.arn.clone(),
-            name: name.to_string(),
-            boundary_arn: e.boundary.clone(),
-            tags: None,
-        })
+        self.entity_of(Owner::Role(name.to_string()))
     }
 
     async fn get_user(&self, name: &str) -> Result<Entity, AwsError> {
-        let e = self.entity(&Owner::User(name.to_string()))?;
-        Ok(Entity {
-            arn: e.arn.clone(),
-            name: name.to_string(),
-            boundary_arn: e.boundary.clone(),
-            tags: None,
-        })
+        self.entity_of(Owner::User(name.to_string()))
     }
 
     async fn list_groups_for_user(&self, user: &str) -> Result<Vec<String>, AwsError> {

@@ -8,4 +8,5 @@
 
 pub mod actions;
 pub mod arn;
+pub mod names;
 pub mod region;

@@ -310,6 +310,21 @@ pub fn validate_resources(
     if res.indexes != IndexSelection::None && res.tables.is_empty() {
         errors.push("--index/--all-indexes need --table".to_string());
     }
+    if let IndexSelection::Named(names) = &res.indexes {
+        for i in names {
+            if let Some((owner, _)) = i.split_once('/')
+                && !res.tables.is_empty()
+                && !res
+                    .tables
+                    .iter()
+                    .any(|t| crate::iam::arn::table_name_of(t).unwrap_or(t) == owner)
+            {
+                errors.push(format!(
+                    "--index `{i}` names table `{owner}`, which is not a --table"
+                ));
+            }
+        }
+    }
     if errors.is_empty() {
         Ok(())
     } else {
@@ -659,8 +674,16 @@ pub fn expand(cat: &Catalogue, plan: &CheckPlan, env: &Env) -> Vec<Check> {
                         IndexSelection::Named(n) => n.clone(),
                     };
                     for t in &res.tables {
+                        let table = crate::iam::arn::table_name_of(t).unwrap_or(t);
                         for i in &names {
-                            arns.push(format!("{}/index/{}", table_arn(env, t), i));
+                            // `TABLE/INDEX` is that table's index only; a bare name, every
+                            // table's.
+                            let index = match i.split_once('/') {
+                                Some((owner, index)) if owner == table => index,
+                                Some(_) => continue,
+                                None => i.as_str(),
+                            };
+                            arns.push(format!("{}/index/{}", table_arn(env, t), index));
                         }
                     }
                 }

@@ -81,6 +81,14 @@ pub enum ReasonCode {
     /// from an unset environment variable, an unknown receiver); the row names the file, the
     /// line and what resolves it.
     UnresolvedInCode,
+    /// Infrastructure code: the verdict depends on a value known only after deploy (an
+    /// unresolved intrinsic, a generated name, a Terraform value known after apply).
+    UnknownBeforeDeploy,
+    /// Infrastructure code: a policy that may or may not be attached decides it.
+    PossiblyAttached,
+    /// Infrastructure code: a policy whose document is not known (a managed policy only
+    /// referenced, an attachment that cannot be resolved) may decide it.
+    PolicyNotKnown,
 }
 
 impl ReasonCode {
@@ -107,6 +115,9 @@ impl ReasonCode {
             ReasonCode::BucketEncryptionUnreadable => "bucket-encryption-unreadable",
             ReasonCode::SimulatorInconsistent => "simulator-inconsistent",
             ReasonCode::UnresolvedInCode => "unresolved-in-code",
+            ReasonCode::UnknownBeforeDeploy => "unknown-before-deploy",
+            ReasonCode::PossiblyAttached => "possibly-attached",
+            ReasonCode::PolicyNotKnown => "policy-not-known",
         }
     }
 }
@@ -219,6 +230,9 @@ pub struct LocalEvidence {
     pub missing_context: Vec<String>,
     pub unsupported: Vec<String>,
     pub reasons: Vec<crate::engine::Reason>,
+    /// Values known only after deploy (infrastructure code) the decision depended on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_values: Vec<String>,
 }
 
 /// What IAM's simulator answered.

@@ -1,20 +1,40 @@
 //! Generates the least-privilege IAM policy pydynox needs from the expanded checks, and renders
 //! it as JSON, Terraform or CloudFormation. Pure: no AWS, no files, no printing.
 //!
-//! # Rules
-//! - One `Allow` statement per (feature, resource): the table, the table's indexes, the KMS key,
-//!   the S3 prefix, the role to assume, or `*`. Groups with identical actions and resources are
-//!   merged. Sids are PascalCase (`PydynoxCrudTableUsers`, `PydynoxIndexesUsersIndexes`,
-//!   `PydynoxEncryptionKey`, `PydynoxPing`) and unique within a policy.
+//! # Rules of `policy`
+//! - Statements are merged per resource and per action set: every action the features need on
+//!   one resource goes in one statement, and resources of one kind that need the same actions
+//!   share it (all tables of a service need the same actions, so they take one statement; their
+//!   indexes another). Sids name the kind and, when short, the resources (`PydynoxTableUsers`,
+//!   `PydynoxTablesOrdersUsers`, `PydynoxIndexesUsers`, `PydynoxKey`, `PydynoxObjects`,
+//!   `PydynoxAssumeRoleTarget`, `PydynoxListTables`), unique within a policy.
 //! - Actions are sorted and de-duplicated. Resources are the concrete ARNs the checks use; `*`
 //!   appears only for actions without a resource type (`dynamodb:ListTables`), because IAM
 //!   matches nothing else for them (Service Authorization Reference, DynamoDB).
 //! - S3 statements grant the whole prefix, `arn:aws:s3:::BUCKET/PREFIX*`, not the
 //!   representative object `check` probes ([`S3_PROBE_OBJECT`]): pydynox writes
-//!   `{prefix}{pk}/{sk}/{filename}`.
+//!   `{prefix}{pk}/{sk}/{filename}`. `*`, `?` and `$` in the prefix (and in a role's path) are
+//!   written as IAM's escapes `${*}`, `${?}`, `${$}`, so they match themselves, not as wildcards
+//!   or variables ([`iam_escape`]).
 //! - No `Condition`: the request context the catalogue records (`dynamodb:EnclosingOperation`,
 //!   `dynamodb:ReturnConsumedCapacity`, `aws:SecureTransport`) describes what pydynox sends, and
 //!   an unconditioned Allow grants it in every context.
+//! - Size: IAM caps a managed policy at 6,144 characters and the inline policies of a role, user
+//!   or group at 10,240, 2,048 and 5,120 in all, counted without whitespace (IAM User Guide, "IAM
+//!   and AWS STS quotas", IAM and STS character quotas). [`fit`] splits a policy over the managed
+//!   quota into several managed policies, each within it; the inline quotas are on the sum of an
+//!   entity's inline policies, so splitting cannot help there and [`Quota::fits`] only measures.
+//! - `--split read-write` ([`split_read_write`], [`half`]): the reader holds what pydynox's read
+//!   operations call, the writer what its write operations call, each complete for its own
+//!   operations, so either can be attached alone to a service that only reads or only writes. A
+//!   call that both kinds of operation make is in both (`DescribeTable`, which `table_exists`
+//!   and `create_table(wait=True)` poll; `ListTables` for `ping`; `sts:AssumeRole`, which
+//!   `role_arn=` makes before any call). A service that reads and writes attaches both. A half
+//!   with no call of its own kind is not printed (IAM rejects `"Statement": []`).
+//!
+//! # Rules of fixes ([`fix_statement`])
+//! One `Allow` statement per (feature, resource), so a feature's fix reads on its own
+//! (`PydynoxCrudTableUsers`, `PydynoxEncryptionKey`, `PydynoxPing`).
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -22,6 +42,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Value, json};
 
 use crate::iam::arn::Arn;
+use crate::iam::names::iam_escape;
 use crate::needs::plan::{Check, S3_PROBE_OBJECT};
 
 /// The policy language version every generated document uses.
@@ -82,22 +103,228 @@ pub fn is_read_action(action: &str) -> bool {
     }
 }
 
-/// The least-privilege policy document for these checks (`Version` 2012-10-17, only `Allow`).
+/// The least-privilege policy document for these checks (`Version` 2012-10-17, only `Allow`),
+/// statements merged per resource and action set.
 pub fn minimal_policy(checks: &[Check]) -> Value {
-    document(statements(checks.iter(), ""))
+    document(merged_statements(checks.iter(), ""))
 }
 
-/// A reader policy (the read actions, see [`is_read_action`]) and a writer policy (all other
-/// actions), as pydynox's docs advise separating them. The two partition the actions: attach
-/// both to a principal that reads and writes. Sids end in `Read` and `Write` so the two can be
-/// pasted into one policy without clashing.
-pub fn split_read_write(checks: &[Check]) -> (Value, Value) {
-    let reads = checks.iter().filter(|c| is_read_action(&c.action));
-    let writes = checks.iter().filter(|c| !is_read_action(&c.action));
-    (
-        document(statements(reads, "Read")),
-        document(statements(writes, "Write")),
-    )
+/// Which half of `--split read-write` a call belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Half {
+    Read,
+    Write,
+    /// Read and write operations both make it.
+    Both,
+}
+
+/// Where a feature's call goes in the split (see the module's rules). Calls not listed follow
+/// [`is_read_action`]; these are the ones a read-only or write-only service needs otherwise:
+/// - `table-management` and `vector-indexes`: `DescribeTable` is `table_exists`/`describe` (a
+///   read) and also what `create_table(wait=True)`, `delete_table(wait=True)` and the vector
+///   index waits poll (writes).
+/// - `table-cmk`: DynamoDB calls `kms:DescribeKey` and `kms:CreateGrant` with the caller's
+///   permissions while `create_table` creates a table under the customer managed key: both
+///   belong to that write. pydynox itself never calls `kms:DescribeKey`
+///   (docs/pydynox-actions: nothing calls it), so no other feature puts it anywhere.
+/// - `locks`: acquiring a lock reads it (consistent `GetItem`) before writing it: all writes.
+/// - `ping` (`ListTables`) and `assume-role` (`sts:AssumeRole`, made before any call by a
+///   client with `role_arn=`): both halves.
+pub fn half(feature: &str, action: &str) -> Half {
+    match (feature, action) {
+        ("table-management" | "vector-indexes", "dynamodb:DescribeTable") => Half::Both,
+        ("table-cmk", _) => Half::Write,
+        ("locks" | "locks-in-transactions", _) => Half::Write,
+        ("ping", _) | ("assume-role", _) => Half::Both,
+        _ if is_read_action(action) => Half::Read,
+        _ => Half::Write,
+    }
+}
+
+/// A reader policy and a writer policy (see the module's rules). A half is `None` when the
+/// features make no call of its kind: it would hold nothing of its own, and IAM rejects an
+/// empty `Statement`.
+pub fn split_read_write(checks: &[Check]) -> (Option<Value>, Option<Value>) {
+    let side = |want: Half| {
+        let own = checks.iter().any(|c| half(&c.feature, &c.action) == want);
+        let mine = checks.iter().filter(move |c| {
+            let h = half(&c.feature, &c.action);
+            h == want || h == Half::Both
+        });
+        let suffix = if want == Half::Read { "Read" } else { "Write" };
+        own.then(|| document(merged_statements(mine, suffix)))
+    };
+    (side(Half::Read), side(Half::Write))
+}
+
+/// IAM's size quotas for identity policies, counted without whitespace (IAM User Guide, "IAM and
+/// AWS STS quotas", IAM and STS character quotas).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quota {
+    /// A customer managed policy: 6,144 characters each.
+    Managed,
+    /// All inline policies of a role together: 10,240.
+    InlineRole,
+    /// All inline policies of a user together: 2,048.
+    InlineUser,
+    /// All inline policies of a group together: 5,120.
+    InlineGroup,
+}
+
+impl Quota {
+    pub fn limit(self) -> usize {
+        match self {
+            Quota::Managed => 6_144,
+            Quota::InlineRole => 10_240,
+            Quota::InlineUser => 2_048,
+            Quota::InlineGroup => 5_120,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Quota::Managed => "a managed policy",
+            Quota::InlineRole => "a role's inline policies together",
+            Quota::InlineUser => "a user's inline policies together",
+            Quota::InlineGroup => "a group's inline policies together",
+        }
+    }
+    /// Whether these documents fit: each one for managed policies, their sum for inline ones.
+    pub fn fits(self, docs: &[Value]) -> bool {
+        match self {
+            Quota::Managed => docs.iter().all(|d| policy_size(d) <= self.limit()),
+            _ => docs.iter().map(policy_size).sum::<usize>() <= self.limit(),
+        }
+    }
+}
+
+impl std::str::FromStr for Quota {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Quota, String> {
+        match s {
+            "managed" => Ok(Quota::Managed),
+            "inline-role" => Ok(Quota::InlineRole),
+            "inline-user" => Ok(Quota::InlineUser),
+            "inline-group" => Ok(Quota::InlineGroup),
+            _ => Err(format!(
+                "`{s}` is not a policy kind (expected managed, inline-role, inline-user or inline-group)"
+            )),
+        }
+    }
+}
+
+/// A policy's size as IAM counts it for its quotas: characters, whitespace not counted. The
+/// compact JSON has whitespace only inside strings, which is counted here: an overestimate by
+/// at most those, so a policy said to fit does.
+pub fn policy_size(policy: &Value) -> usize {
+    serde_json::to_string(policy)
+        .expect("a JSON value always serializes")
+        .chars()
+        .count()
+}
+
+/// Splits a policy over `limit` characters into several, each within it: statements are packed
+/// in order, and a statement too big on its own is cut into several over parts of its
+/// `Resource` list (Sids `…Part2`, `…Part3`). A policy within the limit comes back whole.
+pub fn fit(policy: &Value, limit: usize) -> Vec<Value> {
+    if policy_size(policy) <= limit {
+        return vec![policy.clone()];
+    }
+    let empty = policy_size(&document(vec![]));
+    // Room for statements in one document: its frame, and a comma between statements.
+    let room = limit.saturating_sub(empty);
+    let mut pieces: Vec<Value> = Vec::new();
+    for st in statements_of(policy) {
+        let size = policy_size(st);
+        let resources = strings(st.get("Resource"));
+        if size <= room || resources.len() < 2 {
+            pieces.push(st.clone());
+            continue;
+        }
+        // Cut the resource list so each part fits.
+        let mut base = st.clone();
+        base["Resource"] = Value::Array(vec![]);
+        let base_size = policy_size(&base) + "Part99".len();
+        let mut parts: Vec<Vec<String>> = vec![vec![]];
+        let mut used = base_size;
+        for r in resources {
+            let add = r.chars().count() + 3;
+            if used + add > room && !parts.last().expect("one part").is_empty() {
+                parts.push(vec![]);
+                used = base_size;
+            }
+            used += add;
+            parts.last_mut().expect("one part").push(r);
+        }
+        let sid = strings(st.get("Sid"))
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        for (i, part) in parts.into_iter().enumerate() {
+            let mut p = base.clone();
+            p["Resource"] = json!(part);
+            if i > 0 && !sid.is_empty() {
+                p["Sid"] = json!(format!("{sid}Part{}", i + 1));
+            }
+            pieces.push(p);
+        }
+    }
+    let mut docs: Vec<Vec<Value>> = vec![vec![]];
+    let mut used = 0;
+    for st in pieces {
+        let add = policy_size(&st) + 1;
+        if used + add > room && !docs.last().expect("one document").is_empty() {
+            docs.push(vec![]);
+            used = 0;
+        }
+        used += add;
+        docs.last_mut().expect("one document").push(st);
+    }
+    docs.into_iter().map(document).collect()
+}
+
+/// What a generated policy does not grant by itself: a KMS key's key policy must also allow the
+/// principal (directly, or by delegating to the account's IAM policies; always so for a key in
+/// another account), and a role to be assumed must trust it in its trust policy (AWS KMS
+/// Developer Guide, "Allowing users in other accounts to use a KMS key"; IAM User Guide,
+/// "Cross account resource access in IAM"). `home` is the account the service runs in, when
+/// known.
+pub fn notes(checks: &[Check], home: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for c in checks {
+        if !seen.insert((c.resource_kind.clone(), c.resource.clone())) {
+            continue;
+        }
+        let account = Arn::parse(&c.resource).map(|a| a.account.to_string());
+        let other = match (&account, home) {
+            (Some(a), Some(h)) if a != h => Some(a.clone()),
+            _ => None,
+        };
+        match c.resource_kind.as_str() {
+            "kms-key" => out.push(match other {
+                Some(a) => format!(
+                    "the KMS key `{}` is in account {a}, another account: its key policy there must allow this principal the key's actions too; this policy alone is not enough",
+                    c.resource
+                ),
+                None => format!(
+                    "the KMS key `{}` must also allow this principal in its key policy (the default key policy does, by delegating to the account's IAM policies)",
+                    c.resource
+                ),
+            }),
+            "role" => out.push(match other {
+                Some(a) => format!(
+                    "the role `{}` is in account {a}, another account: its trust policy must trust this principal (sts:AssumeRole), or the call is denied whatever this policy says",
+                    c.resource
+                ),
+                None => format!(
+                    "the role `{}` must also trust this principal in its trust policy (sts:AssumeRole)",
+                    c.resource
+                ),
+            }),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The statements that would grant these failing checks, as a JSON list to add to an existing
@@ -195,14 +422,114 @@ fn statements<'a>(checks: impl Iterator<Item = &'a Check>, sid_suffix: &str) -> 
         .collect()
 }
 
+/// Statements merged per resource, then per action set (see the module's rules).
+fn merged_statements<'a>(checks: impl Iterator<Item = &'a Check>, sid_suffix: &str) -> Vec<Value> {
+    // Resources in the order their first check appears, with every action needed on each.
+    let mut resources: Vec<(String, String, BTreeSet<String>)> = Vec::new();
+    for c in checks {
+        let kind = c.resource_kind.clone();
+        let resource = policy_resource(c);
+        match resources
+            .iter_mut()
+            .find(|(k, r, _)| *k == kind && *r == resource)
+        {
+            Some((_, _, actions)) => {
+                actions.insert(c.action.clone());
+            }
+            None => resources.push((kind, resource, BTreeSet::from([c.action.clone()]))),
+        }
+    }
+    // Resources of one kind that need the same actions share a statement.
+    let mut groups: Vec<(String, BTreeSet<String>, Vec<String>)> = Vec::new();
+    for (kind, resource, actions) in resources {
+        match groups
+            .iter_mut()
+            .find(|(k, a, _)| *k == kind && *a == actions)
+        {
+            Some((_, _, rs)) => rs.push(resource),
+            None => groups.push((kind, actions, vec![resource])),
+        }
+    }
+    let mut used = HashSet::new();
+    groups
+        .into_iter()
+        .map(|(kind, actions, mut resources)| {
+            let base = format!("Pydynox{}{sid_suffix}", merged_label(&kind, &resources));
+            let mut sid = base.clone();
+            let mut n = 2;
+            while !used.insert(sid.clone()) {
+                sid = format!("{base}{n}");
+                n += 1;
+            }
+            resources.sort();
+            json!({
+                "Sid": sid,
+                "Effect": "Allow",
+                "Action": actions.into_iter().collect::<Vec<_>>(),
+                "Resource": resources,
+            })
+        })
+        .collect()
+}
+
+/// The Sid words for a merged statement: its kind, and its resources' names while short.
+fn merged_label(kind: &str, resources: &[String]) -> String {
+    let tables = || -> Vec<String> {
+        let mut names: Vec<String> = resources.iter().map(|r| pascal(table_name(r))).collect();
+        names.dedup();
+        names
+    };
+    let named = |singular: &str, plural: &str, names: Vec<String>| {
+        let joined: String = names.concat();
+        match resources.len() {
+            1 => format!("{singular}{joined}"),
+            _ if joined.len() <= 40 => format!("{plural}{joined}"),
+            _ => plural.to_string(),
+        }
+    };
+    match kind {
+        "table" => named("Table", "Tables", tables()),
+        "lock-table" => named("LockTable", "LockTables", tables()),
+        "index" => named("Indexes", "Indexes", tables()),
+        "kms-key" => "Key".into(),
+        "s3-object" => "Objects".into(),
+        "role" => {
+            let names = resources
+                .iter()
+                .map(|r| pascal(r.rsplit('/').next().unwrap_or("")))
+                .collect();
+            named("AssumeRole", "AssumeRoles", names)
+        }
+        "any" => "ListTables".into(),
+        other => pascal(other),
+    }
+}
+
 /// The ARN a statement grants for a check: the check's own, except S3, where the whole prefix.
 fn policy_resource(c: &Check) -> String {
-    if c.resource_kind == "s3-object"
-        && let Some(prefix) = c.resource.strip_suffix(S3_PROBE_OBJECT)
-    {
-        return format!("{prefix}*");
+    match c.resource_kind.as_str() {
+        // `arn:P:s3:::BUCKET/PREFIX` + the probe object: the bucket part cannot hold IAM's
+        // special characters, the prefix can.
+        "s3-object" => {
+            let without = c
+                .resource
+                .strip_suffix(S3_PROBE_OBJECT)
+                .unwrap_or(&c.resource);
+            match without.split_once(":::") {
+                Some((head, path)) => match path.split_once('/') {
+                    Some((bucket, prefix)) => format!("{head}:::{bucket}/{}*", iam_escape(prefix)),
+                    None => format!("{without}*"),
+                },
+                None => format!("{without}*"),
+            }
+        }
+        // A role's path may hold `*`, `?` or `$` (IAM allows U+0021 to U+007E in paths).
+        "role" => match c.resource.split_once(":role/") {
+            Some((head, path)) => format!("{head}:role/{}", iam_escape(path)),
+            None => c.resource.clone(),
+        },
+        _ => c.resource.clone(),
     }
-    c.resource.clone()
 }
 
 /// `users` from `arn:aws:dynamodb:R:A:table/users[/index/I]`, or the input when it is a name.
@@ -456,6 +783,9 @@ fn logical_id(name: &str) -> String {
     id
 }
 
+/// CloudFormation: the document is written as plain YAML strings, never through `!Sub`, so
+/// `${...}` (IAM's policy variables and escapes such as `${*}`) reaches IAM unchanged and needs no
+/// CloudFormation escaping (`!Sub` would read `${x}` as a substitution; its escape is `${!x}`).
 fn cloudformation(policy: &Value, name: &str) -> String {
     let mut out = format!(
         "{}:\n  Type: AWS::IAM::ManagedPolicy\n  Properties:\n    Description: {}\n    PolicyDocument:\n",
@@ -589,31 +919,42 @@ mod tests {
     }
 
     #[test]
-    fn one_readable_statement_per_feature_and_resource() {
+    fn statements_merge_per_resource_and_action_set() {
         let p = minimal_policy(&sample());
         assert_eq!(p["Version"], "2012-10-17");
         assert_eq!(
             sids(&p),
             [
-                "PydynoxCrudTableUsers",
-                "PydynoxIndexesUsersIndexes",
-                "PydynoxPing",
-                "PydynoxEncryptionKey",
-                "PydynoxS3AttributeObjects",
+                "PydynoxTableUsers",
+                "PydynoxIndexesUsers",
+                "PydynoxListTables",
+                "PydynoxKey",
+                "PydynoxObjects",
                 "PydynoxAssumeRoleTarget",
             ]
         );
-        let crud = &p["Statement"][0];
+        let table = &p["Statement"][0];
         assert_eq!(
-            crud["Action"],
+            table["Action"],
             json!(["dynamodb:GetItem", "dynamodb:PutItem"])
         );
-        assert_eq!(crud["Resource"], json!([TABLE]));
+        assert_eq!(table["Resource"], json!([TABLE]));
         assert!(
             statements_of(&p)
                 .iter()
                 .all(|s| s.get("Condition").is_none())
         );
+        // Tables that need the same actions share a statement, whatever the features.
+        let orders = "arn:aws:dynamodb:eu-west-1:111122223333:table/orders";
+        let checks = [
+            check("crud", "dynamodb:GetItem", "table", TABLE),
+            check("crud", "dynamodb:GetItem", "table", orders),
+            check("query", "dynamodb:Query", "table", TABLE),
+            check("query", "dynamodb:Query", "table", orders),
+        ];
+        let p = minimal_policy(&checks);
+        assert_eq!(sids(&p), ["PydynoxTablesUsersOrders"]);
+        assert_eq!(p["Statement"][0]["Resource"], json!([orders, TABLE]));
     }
 
     #[test]
@@ -636,6 +977,39 @@ mod tests {
     }
 
     #[test]
+    fn special_characters_in_prefixes_and_role_paths_are_escaped() {
+        let checks = [
+            check(
+                "s3-attribute",
+                "s3:GetObject",
+                "s3-object",
+                &format!("arn:aws:s3:::blobs/a*b?c${{aws:username}}/{S3_PROBE_OBJECT}"),
+            ),
+            check(
+                "assume-role",
+                "sts:AssumeRole",
+                "role",
+                "arn:aws:iam::111122223333:role/ops*/target",
+            ),
+        ];
+        let p = minimal_policy(&checks);
+        assert_eq!(
+            p["Statement"][0]["Resource"],
+            json!(["arn:aws:s3:::blobs/a${*}b${?}c${$}{aws:username}/*"])
+        );
+        assert_eq!(
+            p["Statement"][1]["Resource"],
+            json!(["arn:aws:iam::111122223333:role/ops${*}/target"])
+        );
+        // Fixes escape the same way.
+        let refs: Vec<&Check> = checks.iter().collect();
+        assert_eq!(
+            fix_statement(&refs)[0]["Resource"],
+            p["Statement"][0]["Resource"]
+        );
+    }
+
+    #[test]
     fn star_only_for_list_tables() {
         let p = minimal_policy(&sample());
         for st in statements_of(&p) {
@@ -646,7 +1020,7 @@ mod tests {
     }
 
     #[test]
-    fn identical_groups_merge_and_sids_stay_unique() {
+    fn fix_groups_stay_per_feature_and_sids_stay_unique() {
         let checks = [
             check("query", "dynamodb:Query", "table", TABLE),
             check("scan", "dynamodb:Query", "table", TABLE),
@@ -664,14 +1038,26 @@ mod tests {
                 "arn:aws:dynamodb:r:1:table/my_table",
             ),
         ];
-        let p = minimal_policy(&checks);
+        let refs: Vec<&Check> = checks.iter().collect();
+        let fix = fix_statement(&refs);
+        let fix_sids: Vec<&str> = fix
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["Sid"].as_str().unwrap())
+            .collect();
         assert_eq!(
-            sids(&p),
+            fix_sids,
             [
                 "PydynoxQueryScanTableUsers",
                 "PydynoxCrudTableMyTable",
                 "PydynoxCrudTableMyTable2"
             ]
+        );
+        // The policy merges them: users' Query, and both MyTables' GetItem.
+        assert_eq!(
+            sids(&minimal_policy(&checks)),
+            ["PydynoxTableUsers", "PydynoxTablesMyTable"]
         );
     }
 
@@ -714,8 +1100,9 @@ mod tests {
     }
 
     #[test]
-    fn split_partitions_the_actions() {
+    fn split_halves_each_hold_their_operations() {
         let (reader, writer) = split_read_write(&sample());
+        let (reader, writer) = (reader.unwrap(), writer.unwrap());
         let actions = |p: &Value| -> BTreeSet<String> {
             statements_of(p)
                 .iter()
@@ -723,10 +1110,88 @@ mod tests {
                 .collect()
         };
         let (r, w) = (actions(&reader), actions(&writer));
-        assert!(r.iter().all(|a| is_read_action(a)) && w.iter().all(|a| !is_read_action(a)));
-        assert!(r.contains("dynamodb:GetItem") && w.contains("dynamodb:PutItem"));
-        assert_eq!(sids(&reader)[0], "PydynoxCrudTableUsersRead");
-        assert_eq!(sids(&writer)[0], "PydynoxCrudTableUsersWrite");
+        assert!(r.contains("dynamodb:GetItem") && !r.contains("dynamodb:PutItem"));
+        assert!(w.contains("dynamodb:PutItem") && !w.contains("dynamodb:GetItem"));
+        // Both kinds of operation ping and assume the role.
+        for both in ["dynamodb:ListTables", "sts:AssumeRole"] {
+            assert!(r.contains(both) && w.contains(both), "{both}");
+        }
+        assert_eq!(sids(&reader)[0], "PydynoxTableUsersRead");
+        assert_eq!(sids(&writer)[0], "PydynoxTableUsersWrite");
+        // Reads only: no writer, rather than an empty Statement.
+        let reads = [check("crud", "dynamodb:GetItem", "table", TABLE)];
+        let (reader, writer) = split_read_write(&reads);
+        assert!(reader.is_some() && writer.is_none());
+        // A writer of ping alone would hold nothing of its own either.
+        let reads = [
+            check("query", "dynamodb:Query", "table", TABLE),
+            check("ping", "dynamodb:ListTables", "any", "*"),
+        ];
+        assert!(split_read_write(&reads).1.is_none());
+    }
+
+    #[test]
+    fn the_writer_can_create_tables_and_wait() {
+        assert_eq!(
+            half("table-management", "dynamodb:DescribeTable"),
+            Half::Both
+        );
+        assert_eq!(
+            half("table-management", "dynamodb:CreateTable"),
+            Half::Write
+        );
+        assert_eq!(half("table-cmk", "kms:DescribeKey"), Half::Write);
+        assert_eq!(half("table-cmk", "kms:CreateGrant"), Half::Write);
+        assert_eq!(half("locks", "dynamodb:GetItem"), Half::Write);
+        assert_eq!(half("transactions", "dynamodb:GetItem"), Half::Read);
+        assert_eq!(half("encryption-readwrite", "kms:Decrypt"), Half::Read);
+        assert_eq!(
+            half("encryption-readwrite", "kms:GenerateDataKey"),
+            Half::Write
+        );
+    }
+
+    #[test]
+    fn big_policies_are_cut_to_fit() {
+        let tables: Vec<String> = (0..200)
+            .map(|i| format!("arn:aws:dynamodb:eu-west-1:111122223333:table/service-table-{i:03}"))
+            .collect();
+        let mut checks: Vec<Check> = Vec::new();
+        for t in &tables {
+            checks.push(check("crud", "dynamodb:GetItem", "table", t));
+            checks.push(check("crud", "dynamodb:PutItem", "table", t));
+        }
+        checks.push(check("ping", "dynamodb:ListTables", "any", "*"));
+        let p = minimal_policy(&checks);
+        assert!(policy_size(&p) > 6_144);
+        let parts = fit(&p, 6_144);
+        assert!(parts.len() >= 2, "{}", parts.len());
+        let mut resources = BTreeSet::new();
+        for part in &parts {
+            assert!(policy_size(part) <= 6_144, "{}", policy_size(part));
+            assert!(!statements_of(part).is_empty());
+            for st in statements_of(part) {
+                resources.extend(strings(st.get("Resource")));
+            }
+        }
+        assert_eq!(resources.len(), tables.len() + 1, "nothing lost");
+        let all_sids: Vec<String> = parts.iter().flat_map(sids).collect();
+        let unique: BTreeSet<&String> = all_sids.iter().collect();
+        assert_eq!(unique.len(), all_sids.len(), "{all_sids:?}");
+        // Small policies come back whole.
+        assert_eq!(fit(&minimal_policy(&sample()), 6_144).len(), 1);
+        assert!(Quota::Managed.fits(&parts));
+        assert!(!Quota::InlineRole.fits(&parts));
+    }
+
+    #[test]
+    fn notes_for_keys_and_roles_say_their_policies_must_allow_too() {
+        let n = notes(&sample(), Some("111122223333"));
+        assert_eq!(n.len(), 2, "{n:?}");
+        assert!(n[0].contains("key policy") && !n[0].contains("another account"));
+        assert!(n[1].contains("trust policy"));
+        let n = notes(&sample(), Some("444455556666"));
+        assert!(n.iter().all(|x| x.contains("another account")), "{n:?}");
     }
 
     #[test]
@@ -745,8 +1210,8 @@ mod tests {
         let (reader, writer) = split_read_write(&sample());
         for p in [
             minimal_policy(&sample()),
-            reader,
-            writer,
+            reader.unwrap(),
+            writer.unwrap(),
             minimal_policy(&[]),
         ] {
             let doc = PolicyDocument::parse(&render(&p, "x", Format::Json)).unwrap();
@@ -763,7 +1228,7 @@ mod tests {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "PydynoxCrudTableUsers",
+      "Sid": "PydynoxTableUsers",
       "Effect": "Allow",
       "Action": [
         "dynamodb:PutItem"
@@ -788,7 +1253,7 @@ mod tests {
             out,
             r#"data "aws_iam_policy_document" "pydynox_app" {
   statement {
-    sid    = "PydynoxCrudTableUsers"
+    sid    = "PydynoxTableUsers"
     effect = "Allow"
 
     actions = [
@@ -802,7 +1267,7 @@ mod tests {
   }
 
   statement {
-    sid    = "PydynoxPing"
+    sid    = "PydynoxListTables"
     effect = "Allow"
 
     actions = [
@@ -859,13 +1324,13 @@ mod tests {
     PolicyDocument:
       Version: "2012-10-17"
       Statement:
-        - Sid: "PydynoxCrudTableUsers"
+        - Sid: "PydynoxTableUsers"
           Effect: "Allow"
           Action:
             - "dynamodb:PutItem"
           Resource:
             - "arn:aws:dynamodb:eu-west-1:111122223333:table/users"
-        - Sid: "PydynoxPing"
+        - Sid: "PydynoxListTables"
           Effect: "Allow"
           Action:
             - "dynamodb:ListTables"

@@ -86,6 +86,31 @@ pub fn prepare(
     policies: &PrincipalPolicies,
     resource_policies: &[FetchedResourcePolicy],
 ) -> LocalInputs {
+    prepare_opts(policies, resource_policies, false)
+}
+
+/// [`prepare`] for policies from infrastructure code, whose values known only after deploy
+/// travel as the engine's symbolic parts ([`crate::engine::symbolic`]). Only that source
+/// builds such text; fetched policies never may hold it (IAM refuses those characters).
+pub fn prepare_symbolic(
+    policies: &PrincipalPolicies,
+    resource_policies: &[FetchedResourcePolicy],
+) -> LocalInputs {
+    prepare_opts(policies, resource_policies, true)
+}
+
+fn prepare_opts(
+    policies: &PrincipalPolicies,
+    resource_policies: &[FetchedResourcePolicy],
+    symbolic: bool,
+) -> LocalInputs {
+    let parse = |text: &str| {
+        if symbolic {
+            PolicyDocument::parse_symbolic(text)
+        } else {
+            PolicyDocument::parse(text)
+        }
+    };
     let mut inputs = LocalInputs {
         identity: Vec::new(),
         boundary: None,
@@ -109,7 +134,7 @@ pub fn prepare(
         let id = format!("{}#{}", p.id, inputs.labels.len());
         let label = label_of(&p.source, &p.name);
         inputs.labels.insert(id.clone(), label.clone());
-        match PolicyDocument::parse(&p.text).and_then(|d| NamedPolicy::new(id, kind, d)) {
+        match parse(&p.text).and_then(|d| NamedPolicy::new(id, kind, d)) {
             Ok(np) if kind == PolicyKind::Boundary => inputs.boundary = Some(np),
             Ok(np) => inputs.identity.push(np),
             Err(e) => inputs.unreadable.push((label_text(&label), e.to_string())),
@@ -131,9 +156,7 @@ pub fn prepare(
             ResourcePolicyState::Absent => Prepared::Absent,
             ResourcePolicyState::Unreadable { reason } => Prepared::Unreadable(reason.clone()),
             ResourcePolicyState::Document { text } => {
-                match PolicyDocument::parse(text)
-                    .and_then(|d| NamedPolicy::new(id, PolicyKind::Resource, d))
-                {
+                match parse(text).and_then(|d| NamedPolicy::new(id, PolicyKind::Resource, d)) {
                     Ok(np) => Prepared::Policy(np),
                     Err(e) => Prepared::Unreadable(format!("it could not be parsed: {e}")),
                 }
@@ -632,6 +655,7 @@ impl LocalInputs {
             missing_context: e.missing_context.clone(),
             unsupported: e.unsupported.clone(),
             reasons: e.reasons.clone(),
+            unknown_values: e.unknown_values.clone(),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod expected;
 pub mod fetch;
 pub mod fix;
 pub mod generate;
+pub mod iac;
 pub mod least_privilege;
 pub mod local;
 pub mod pipeline;

@@ -17,6 +17,7 @@
 
 pub mod cfn;
 pub mod error;
+pub mod held;
 pub mod model;
 pub mod sam;
 pub mod syntax;

@@ -1,0 +1,588 @@
+//! `check --template FILE` and `check --terraform-plan FILE`: checks principals as
+//! infrastructure code will create them, before deploy. Reads the file, picks the principals
+//! (`--function`, `--role`, `--user`, or every function and role: a fleet), matches the
+//! resource flags with the input's resources, builds each principal's grants
+//! ([`held`](crate::grants::iac::held)), evaluates them ([`verdict::iac`](crate::verdict::iac))
+//! and renders like every `check`. The only AWS calls: with `--engine aws|both|auto` given,
+//! the default versions of managed policies the input only references, through the one adapter.
+//!
+//! # Resource flags and the input's resources (decided here)
+//! `--table`, `--lock-table`, `--kms-key` and `--bucket` take what they take for a live check,
+//! and also a resource of the input: its logical id (Terraform: its address) or the name the
+//! input gives it. Such a flag stands for that resource *symbolically*: its name and ARN as the
+//! input has them, with the parts known only after deploy as symbols, so a policy that names
+//! the same resource (`!Ref UrlsTable`, `!GetAtt DataKey.Arn`, `aws_dynamodb_table.urls.arn`)
+//! matches it whatever it will be called, and a pattern whose match depends on the unknown part
+//! is INCONCLUSIVE. Anything else is a resource outside the input, named as given; its
+//! resource policy is not known (state `--no-table-policy` for a table that has none).
+//! Resources are never taken from the input unasked: the flags say what the service uses.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::{CheckArgs, Finished, Job};
+use crate::commands::args::Engine;
+use crate::commands::output::print_errors;
+use crate::engine::PolicyDocument;
+use crate::grants::iac::held::{IacGrants, ManagedDocuments, encoded_env, grants_of};
+use crate::grants::iac::{
+    FunctionRole, IacModel, ManagedDocument, ManagedPolicyArn, PlanOptions, Principal,
+    PrincipalKind, TemplateOptions, Text, read_plan, read_template,
+};
+use crate::grants::source::Aws;
+use crate::iam::arn::{KeyInput, parse_key_input};
+use crate::needs::catalogue::Catalogue;
+use crate::needs::plan::{CheckPlan, Env, TablePolicies, build_plan, expand};
+use crate::report::model::{Gate, exit};
+use crate::verdict::iac::{IacSubject, evaluate, outside_resources};
+
+/// Before deploy: the principal as a template or a Terraform plan will create it.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Before deploy (infrastructure code)")]
+pub struct IacArgs {
+    /// Check a CloudFormation or SAM template (YAML or JSON; `cdk synth` output too) before
+    /// deploy: the principal is --function or --role (a logical id or the role name the
+    /// template gives), else every function and role (a fleet report)
+    #[arg(long, value_name = "FILE", conflicts_with = "terraform_plan")]
+    pub template: Option<PathBuf>,
+    /// Check a Terraform plan (`terraform show -json` output) before apply: the principal is
+    /// --role ADDRESS (`aws_iam_role.orders`, `module.x.aws_iam_role.y`), else every role
+    #[arg(long, value_name = "FILE")]
+    pub terraform_plan: Option<PathBuf>,
+    /// With --template: the function whose role to check (logical id, or its FunctionName)
+    #[arg(long, value_name = "LOGICAL_ID", conflicts_with_all = ["role", "user"])]
+    pub function: Option<String>,
+    /// With --template: the stack name (`AWS::StackName`, and generated names' prefix)
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
+    /// With --template: a parameter value, overriding its default (repeatable)
+    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    pub parameters: Vec<String>,
+    /// The account the input deploys into (`AWS::AccountId`); without it, a symbol
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+    /// The document of a managed policy the input only references (AWS managed or customer
+    /// managed), as a JSON policy document: ARN=FILE (repeatable); for a SAM managed policy
+    /// name, NAME=FILE
+    #[arg(long = "managed-policy-file", value_name = "ARN=FILE")]
+    pub managed_policy_files: Vec<String>,
+}
+
+impl IacArgs {
+    pub fn is_set(&self) -> bool {
+        self.template.is_some() || self.terraform_plan.is_some()
+    }
+    fn file(&self) -> &Path {
+        self.template
+            .as_deref()
+            .or(self.terraform_plan.as_deref())
+            .expect("is_set")
+    }
+}
+
+/// A resource flag resolved against the input.
+#[derive(Debug, Clone)]
+enum Named {
+    /// A resource of the input: its name (table, bucket) or ARN (key) as the input has it.
+    Input(Text),
+    /// Outside the input, as given.
+    Given(String),
+}
+
+/// Runs `check` on infrastructure code and returns the exit code.
+pub async fn execute(cat: &Catalogue, a: &CheckArgs) -> i32 {
+    match run(cat, a).await {
+        Ok(code) => code,
+        Err((errors, code)) => {
+            print_errors(&errors);
+            code
+        }
+    }
+}
+
+type Failure = (Vec<String>, i32);
+
+fn usage(errors: Vec<String>) -> Failure {
+    (errors, exit::USAGE)
+}
+
+/// Flags that do not apply to a check of infrastructure code.
+fn flag_errors(a: &CheckArgs) -> Vec<String> {
+    let i = &a.iac;
+    let mut errors = Vec::new();
+    let given = |b: bool, flag: &str, errors: &mut Vec<String>| {
+        if b {
+            errors.push(format!(
+                "{flag} cannot be used with --template or --terraform-plan (the principal's policies come from the file)"
+            ));
+        }
+    };
+    given(a.principal.is_some(), "--principal", &mut errors);
+    given(a.fleet.config.is_some(), "--config", &mut errors);
+    given(
+        a.fleet.from_snapshot.is_some(),
+        "--from-snapshot",
+        &mut errors,
+    );
+    given(
+        a.fleet.save_snapshot.is_some(),
+        "--save-snapshot",
+        &mut errors,
+    );
+    given(
+        a.offline.is_offline(),
+        "--policy-file/--from-auth-details",
+        &mut errors,
+    );
+    given(a.least_privilege, "--least-privilege", &mut errors);
+    if !a.app.is_empty() {
+        // Not wired yet: the template side exists (`held::function_environment`), the join
+        // with the code's needs does not; refusing is better than dropping --app silently.
+        errors.push("--app cannot be combined with --template or --terraform-plan yet; give the features and tables the code uses with --features and --table".into());
+    }
+    if a.features.is_empty() {
+        errors.push("--features is required with --template or --terraform-plan".into());
+    }
+    if i.terraform_plan.is_some() {
+        if i.function.is_some() {
+            errors.push("--function is for --template; with --terraform-plan name the role: --role aws_iam_role.NAME".into());
+        }
+        if i.stack_name.is_some() || !i.parameters.is_empty() {
+            errors.push("--stack-name and --parameter are for --template; a Terraform plan has its variables' values already".into());
+        }
+    }
+    if let Some(acct) = &i.account
+        && !(acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()))
+    {
+        errors.push(format!(
+            "--account `{acct}` is not an AWS account id; give the 12 digits of the account the input deploys into"
+        ));
+    }
+    errors
+}
+
+fn parameters(i: &IacArgs) -> Result<Vec<(String, String)>, Vec<String>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for p in &i.parameters {
+        match p.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => out.push((k.trim().to_string(), v.to_string())),
+            _ => errors.push(format!(
+                "--parameter `{p}` is not KEY=VALUE (for example --parameter Env=prod)"
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `--managed-policy-file ARN=FILE`, each read and parsed.
+fn managed_files(i: &IacArgs) -> Result<BTreeMap<String, String>, Vec<String>> {
+    let mut out = BTreeMap::new();
+    let mut errors = Vec::new();
+    for spec in &i.managed_policy_files {
+        let Some((arn, file)) = spec
+            .rsplit_once('=')
+            .filter(|(a, f)| !a.is_empty() && !f.is_empty())
+        else {
+            errors.push(format!(
+                "--managed-policy-file `{spec}` is not ARN=FILE (for example arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess=readonly.json)"
+            ));
+            continue;
+        };
+        match std::fs::read_to_string(file) {
+            Err(e) => errors.push(format!(
+                "cannot read `{file}` (--managed-policy-file {arn}): {e}"
+            )),
+            Ok(text) => match PolicyDocument::parse(&text) {
+                Err(e) => errors.push(format!(
+                    "`{file}` (--managed-policy-file {arn}) is not a policy document: {e}"
+                )),
+                Ok(_) => {
+                    out.insert(arn.to_string(), text);
+                }
+            },
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn read_model(a: &CheckArgs) -> Result<IacModel, Failure> {
+    let i = &a.iac;
+    let path = i.file();
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(vec![format!("cannot read `{shown}`: {e}")]))?;
+    let result = if i.template.is_some() {
+        let parameters = parameters(i).map_err(usage)?;
+        read_template(
+            &shown,
+            &text,
+            &TemplateOptions {
+                stack_name: i.stack_name.clone(),
+                account: i.account.clone(),
+                region: a.aws.region.clone(),
+                parameters,
+            },
+        )
+    } else {
+        read_plan(
+            &shown,
+            &text,
+            &PlanOptions {
+                account: i.account.clone(),
+                region: a.aws.region.clone(),
+            },
+        )
+    };
+    result.map_err(|e| usage(e.0.iter().map(ToString::to_string).collect()))
+}
+
+/// The principals to check: (service name, principal).
+fn principals<'m>(
+    model: &'m IacModel,
+    a: &CheckArgs,
+) -> Result<Vec<(String, &'m Principal)>, Failure> {
+    let i = &a.iac;
+    let err = |e: crate::grants::iac::IacError| usage(vec![e.to_string()]);
+    if let Some(f) = &i.function {
+        let Some(func) = model.function(f) else {
+            let have: Vec<String> = model
+                .functions
+                .iter()
+                .map(|f| format!("`{}`", f.id))
+                .collect();
+            return Err(usage(vec![format!(
+                "{}: function `{f}` is not in the template (functions: {}); name one with --function LOGICAL_ID",
+                model.file,
+                if have.is_empty() {
+                    "none".into()
+                } else {
+                    have.join(", ")
+                }
+            )]));
+        };
+        return match &func.role {
+            FunctionRole::Principal { id } => {
+                let p = model
+                    .principals
+                    .iter()
+                    .find(|p| &p.id == id)
+                    .ok_or_else(|| {
+                        usage(vec![format!(
+                            "{}: the role `{id}` of function `{f}` is not in the template",
+                            model.file
+                        )])
+                    })?;
+                Ok(vec![(func.id.clone(), p)])
+            }
+            FunctionRole::External { arn } => Err(usage(vec![format!(
+                "{}: function `{f}` runs as role `{arn}`, which the template does not create; check that role live with --role NAME",
+                model.file
+            )])),
+            FunctionRole::Unknown { unknown } => Err(usage(vec![format!(
+                "{}: the role of function `{f}` is not known before deploy ({unknown}); check the role live after deploy",
+                model.file
+            )])),
+        };
+    }
+    if let Some(r) = &a.role {
+        return Ok(vec![(
+            r.clone(),
+            model.find_principal(PrincipalKind::Role, r).map_err(err)?,
+        )]);
+    }
+    if let Some(u) = &a.user {
+        return Ok(vec![(
+            u.clone(),
+            model.find_principal(PrincipalKind::User, u).map_err(err)?,
+        )]);
+    }
+    // Every function (as the service it is) and every other role: one service per principal.
+    let mut out: Vec<(String, &Principal)> = Vec::new();
+    for f in &model.functions {
+        if let FunctionRole::Principal { id } = &f.role
+            && let Some(p) = model.principals.iter().find(|p| &p.id == id)
+        {
+            out.push((f.id.clone(), p));
+        }
+    }
+    for p in model
+        .principals
+        .iter()
+        .filter(|p| p.kind == PrincipalKind::Role)
+    {
+        if !out.iter().any(|(_, q)| q.id == p.id) {
+            out.push((p.id.clone(), p));
+        }
+    }
+    if out.is_empty() {
+        return Err(usage(vec![format!(
+            "{}: there is no function or role to check",
+            model.file
+        )]));
+    }
+    Ok(out)
+}
+
+/// A table flag: a table of the input by logical id (address) or known name, else as given.
+fn table_flag(model: &IacModel, t: &str) -> Named {
+    match model
+        .tables
+        .iter()
+        .find(|tb| tb.id == t || tb.name.as_known() == Some(t))
+    {
+        Some(tb) => Named::Input(tb.name.clone()),
+        None => Named::Given(t.to_string()),
+    }
+}
+
+fn key_flag(model: &IacModel, k: &str) -> Option<Text> {
+    model
+        .keys
+        .iter()
+        .find(|key| {
+            key.id == k
+                || key.arn.as_known() == Some(k)
+                || key.aliases.iter().any(|al| al.as_known() == Some(k))
+        })
+        .map(|key| key.arn.clone())
+}
+
+fn bucket_flag(model: &IacModel, b: &str) -> Option<Text> {
+    model
+        .buckets
+        .iter()
+        .find(|x| x.id == b || x.name.as_known() == Some(b))
+        .map(|x| x.name.clone())
+}
+
+/// Known ARNs (or SAM names) of the managed policies the chosen principals only reference.
+fn referenced(principals: &[(String, &Principal)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, p) in principals {
+        let refs = p
+            .policies
+            .iter()
+            .filter_map(|ip| match &ip.body {
+                crate::grants::iac::PolicyBody::Managed(r) => Some(r),
+                _ => None,
+            })
+            .chain(p.boundary.iter());
+        for r in refs {
+            if let (ManagedDocument::Referenced, ManagedPolicyArn::Arn(t)) = (&r.document, &r.arn)
+                && let Some(arn) = t.as_known()
+                && !out.iter().any(|x| x == arn)
+            {
+                out.push(arn.to_string());
+            }
+        }
+    }
+    out
+}
+
+async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
+    let errors = flag_errors(a);
+    if !errors.is_empty() {
+        return Err(usage(errors));
+    }
+    let mut by_arn = managed_files(&a.iac).map_err(usage)?;
+    let model = read_model(a)?;
+    let chosen = principals(&model, a)?;
+
+    // With credentials asked for, the managed policies the input only references are read
+    // from IAM (default version), through the one adapter.
+    if matches!(a.engine, Some(Engine::Aws | Engine::Both | Engine::Auto)) {
+        let missing: Vec<String> = referenced(&chosen)
+            .into_iter()
+            .filter(|arn| !by_arn.contains_key(arn))
+            .collect();
+        if !missing.is_empty() {
+            let aws = a
+                .aws
+                .connect(None, crate::grants::sdk::CallLog::default())
+                .await;
+            for arn in missing {
+                match aws.get_managed_policy(&arn).await {
+                    Ok((_, doc)) => {
+                        by_arn.insert(arn, doc);
+                    }
+                    Err(e) => {
+                        return Err((
+                            vec![format!("cannot read managed policy `{arn}` from IAM: {e}")],
+                            exit::ERROR,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    // What is left: AWS managed policies the tool carries a published copy of, said in notes.
+    let mut bundled_notes = Vec::new();
+    for arn in referenced(&chosen) {
+        if !by_arn.contains_key(&arn)
+            && let Some((version, edited, doc)) =
+                crate::grants::iac::held::bundled_aws_managed(&arn)
+        {
+            bundled_notes.push(format!(
+                "AWS managed policy `{arn}`: its document is the tool's copy of version {version} (as AWS published it, last edited {edited}); with credentials (--engine aws) the current default version is read from IAM, or give it with --managed-policy-file"
+            ));
+            by_arn.insert(arn, doc);
+        }
+    }
+    let docs = ManagedDocuments {
+        by_arn,
+        hint: "--managed-policy-file ARN=FILE (or read it from IAM with credentials: --engine aws)"
+            .into(),
+    };
+
+    // The plan, without the flags that name the input's resources (they are not names).
+    let tables: Vec<Named> = a.tables.iter().map(|t| table_flag(&model, t)).collect();
+    let lock = a.lock_table.as_deref().map(|t| table_flag(&model, t));
+    let key = a.kms_key.as_deref().and_then(|k| key_flag(&model, k));
+    let bucket = a.bucket.as_deref().and_then(|b| bucket_flag(&model, b));
+    let mut input = a.plan_input();
+    input.role = None;
+    input.user = None;
+    input.principal = None;
+    // The plan's validation sees a valid stand-in for each resource of the input; each plan
+    // below replaces it with the resource as the input names it.
+    const STAND_IN: &str = "resource-of-the-input";
+    input.tables = tables
+        .iter()
+        .map(|t| match t {
+            Named::Given(s) => s.clone(),
+            Named::Input(_) => STAND_IN.into(),
+        })
+        .collect();
+    if matches!(lock, Some(Named::Input(_))) {
+        input.lock_table = Some(STAND_IN.into());
+    }
+    if key.is_some() {
+        input.kms_key = Some("00000000-0000-0000-0000-000000000000".into());
+    }
+    if bucket.is_some() {
+        input.bucket = Some(STAND_IN.into());
+    }
+    let base_plan = build_plan(cat, &input).map_err(usage)?;
+    if let Some(KeyInput::Alias(al)) = &base_plan.resources.kms_key {
+        return Err(usage(vec![format!(
+            "--kms-key `{al}` is an alias, which is resolved only in AWS; before deploy give the key's ARN or the template key's logical id"
+        )]));
+    }
+    let file = model.file.clone();
+    let mut finished_jobs: Vec<(Job, crate::report::model::Report)> = Vec::new();
+    for (service, principal) in &chosen {
+        let mut grants: IacGrants = grants_of(&model, principal, &docs);
+        let enc = &mut grants.encoder;
+        let (partition, region, account) = encoded_env(&model, enc);
+        let mut plan: CheckPlan = base_plan.clone();
+        let mut encode = |n: &Named| match n {
+            Named::Input(t) => enc.text(t).unwrap_or_default(),
+            Named::Given(s) => s.clone(),
+        };
+        plan.resources.tables = tables.iter().map(&mut encode).collect();
+        if let Some(l) = &lock {
+            plan.resources.lock_table = Some(encode(l));
+        }
+        let key_arn = match (&key, &base_plan.resources.kms_key.clone()) {
+            (Some(k), _) => {
+                let arn = enc.text(k).unwrap_or_default();
+                plan.resources.kms_key = Some(KeyInput::KeyArn(arn.clone()));
+                Some(arn)
+            }
+            (None, Some(KeyInput::KeyArn(k))) => Some(k.clone()),
+            (None, Some(KeyInput::KeyId(id))) => {
+                Some(format!("arn:{partition}:kms:{region}:{account}:key/{id}"))
+            }
+            _ => None,
+        };
+        let bucket_name = match &bucket {
+            Some(b) => {
+                let n = enc.text(b).unwrap_or_default();
+                plan.resources.bucket = Some(n.clone());
+                Some(n)
+            }
+            None => base_plan.resources.bucket.clone(),
+        };
+        let env = Env {
+            partition,
+            region: region.clone(),
+            account,
+            key_arn,
+        };
+        let checks = expand(cat, &plan, &env);
+        let outside = outside_resources(
+            &checks,
+            bucket_name.as_deref(),
+            &grants.resource_policies,
+            a.offline.no_table_policy,
+            &format!("`{file}`"),
+        );
+        grants.resource_policies.extend(outside);
+        let mut notes = plan.notes.clone();
+        notes.push(format!(
+            "checked before deploy from `{file}`: `{}` ({} {}) as the input will create it",
+            service,
+            principal.kind.as_str(),
+            principal.id
+        ));
+        notes.extend(model.notes.iter().cloned());
+        notes.extend(bundled_notes.iter().cloned());
+        let _ = parse_key_input; // the plan's own parser validated --kms-key
+        let mut report = evaluate(
+            cat,
+            IacSubject {
+                grants: &grants,
+                checks,
+                bucket: bucket_name,
+                bucket_owner: a.stated.bucket_owner.clone(),
+                region,
+                pydynox_version: plan.version.to_string(),
+                notes,
+            },
+        );
+        report.conclude(Gate {
+            allow_inconclusive: a.allow_inconclusive,
+            fail_on: None,
+        });
+        finished_jobs.push((
+            Job {
+                name: service.clone(),
+                plan,
+                allow_inconclusive: a.allow_inconclusive,
+                expected: vec![],
+                bucket_owner: a.stated.bucket_owner.clone(),
+                table_policies: if a.offline.no_table_policy {
+                    TablePolicies::AssumeNone
+                } else {
+                    TablePolicies::Read
+                },
+            },
+            report,
+        ));
+    }
+    let is_fleet = a.iac.function.is_none() && a.role.is_none() && a.user.is_none();
+    let finished: Vec<Finished> = finished_jobs
+        .iter()
+        .map(|(job, report)| Finished {
+            job,
+            exit_code: report.exit_code(),
+            result: Ok(report.clone()),
+        })
+        .collect();
+    let code = exit::worst(finished.iter().map(|f| f.exit_code));
+    match super::write_report(a, &finished, is_fleet) {
+        Ok(()) => Ok(code),
+        Err(e) => Err((vec![format!("cannot write output: {e}")], exit::ERROR)),
+    }
+}
