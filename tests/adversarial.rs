@@ -206,7 +206,11 @@ fn run_cli(c: &CliCase, x: &Expect) -> Result<(), String> {
             serde_json::Value::String(s) => s.clone(),
             v => v.to_string(),
         };
-        std::fs::write(dir.path().join(name), text).map_err(|e| e.to_string())?;
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(path, text).map_err(|e| e.to_string())?;
     }
     let d = dir.path().to_string_lossy().to_string();
     let args: Vec<String> = c.args.iter().map(|a| a.replace("{dir}", &d)).collect();

@@ -363,6 +363,7 @@ async fn run_pipeline(case: &PipelineCase) -> Result<Report, String> {
             no_rcps: case.stated.no_rcps,
             no_session_policy: case.stated.no_session_policy,
             bucket_owner: case.stated.bucket_owner.clone(),
+            ..Statements::default()
         },
     };
     run(&CaseAws(case), &ctx, &plan)

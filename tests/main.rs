@@ -14,6 +14,7 @@ mod architecture;
 mod adversarial;
 mod catalogue_actions;
 mod catalogue_inventory;
+mod check_props;
 mod engine_conformance;
 mod engine_props;
 mod fuzz_regressions;

@@ -182,6 +182,38 @@ fn read_file(path: &std::path::Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
 }
 
+/// The largest policy file read: 1 MiB. No policy IAM stores comes near it (IAM and STS
+/// quotas, reference_iam-quotas: a managed policy holds at most 6,144 characters, a role's
+/// inline policies 10,240 together; an S3 bucket policy 20 KB, a KMS key policy 32 KB, a
+/// DynamoDB resource policy 20 KB), so a larger file is not a policy AWS could apply, and is
+/// refused before it is parsed (a 50 MB file used to take half a minute and gigabytes).
+pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+
+/// Reads a policy file, refusing one larger than [`MAX_POLICY_BYTES`] before reading it.
+pub fn read_policy_file(path: &std::path::Path) -> Result<String, String> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?
+        .len();
+    if len > MAX_POLICY_BYTES {
+        return Err(format!(
+            "`{}` is {len} bytes, larger than any policy IAM can hold (the limit here is 1 MiB = {MAX_POLICY_BYTES} bytes; AWS's own policy size quotas are 6,144 to 32,768 characters): give the policy document itself",
+            path.display()
+        ));
+    }
+    read_file(path)
+}
+
+/// A policy file's name in reports: its stem, or the path as given when another file has the
+/// same stem (`a/app.json`, `b/app.json`), so that both are evaluated and told apart.
+fn policy_name(path: &std::path::Path, all: &[std::path::PathBuf]) -> String {
+    let stem = file_stem(path);
+    if all.iter().filter(|p| file_stem(p) == stem).count() > 1 {
+        path.display().to_string()
+    } else {
+        stem
+    }
+}
+
 fn file_stem(path: &std::path::Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -241,10 +273,37 @@ pub fn load_offline(
             }
         }
     }
+    // Two policies for one table: neither may be dropped silently. A name and an ARN name the
+    // same table when the ARN's table has that name (its account and region are the principal's
+    // and the run's, which are not known here).
+    for (i, (a, _)) in table_specs.iter().enumerate() {
+        let name_a = crate::iam::arn::table_name_of(a).unwrap_or(a);
+        if let Some((b, _)) = table_specs[..i].iter().find(|(b, _)| {
+            let name_b = crate::iam::arn::table_name_of(b).unwrap_or(b);
+            b == a || (name_a == name_b && (!a.starts_with("arn:") || !b.starts_with("arn:")))
+        }) {
+            errors.push(format!(
+                "--table-policy-file gives two policies for one table (`{b}` and `{a}`); a table has one resource policy: give it once"
+            ));
+        }
+    }
     if o.no_bucket_policy && bucket_specs.iter().any(|s| s.resource.is_none()) {
         errors.push("--no-bucket-policy and --bucket-policy-file FILE contradict each other; name the bucket of the file (BUCKET=FILE) to say that the others have none".into());
     }
-    let mut read = |p: &std::path::Path| read_file(p).map_err(|e| errors.push(e)).ok();
+    // A policy file that is not a valid policy is an input error (exit 2) in every command, as
+    // IAM refuses it (MalformedPolicyDocument); it is never evaluated as an INCONCLUSIVE row.
+    let mut read = |p: &std::path::Path| {
+        read_policy_file(p)
+            .and_then(|text| match crate::engine::PolicyDocument::parse(&text) {
+                Ok(_) => Ok(text),
+                Err(e) => Err(format!(
+                    "`{}` is not a valid IAM policy document: {e}",
+                    p.display()
+                )),
+            })
+            .map_err(|e| errors.push(e))
+            .ok()
+    };
     let mut key_policy = None;
     let mut key_policies = std::collections::HashMap::new();
     for spec in &key_specs {
@@ -291,7 +350,7 @@ pub fn load_offline(
         let policies: Vec<(String, String)> = o
             .policy_files
             .iter()
-            .filter_map(|p| read(p).map(|t| (file_stem(p), t)))
+            .filter_map(|p| read(p).map(|t| (policy_name(p, &o.policy_files), t)))
             .collect();
         let boundary = o
             .boundary_file

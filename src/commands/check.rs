@@ -186,6 +186,20 @@ pub struct StatedArgs {
     /// are INCONCLUSIVE without it)
     #[arg(long, value_name = "ACCOUNT")]
     pub bucket_owner: Option<String>,
+    /// A tag of the audited role or user, for `aws:PrincipalTag/KEY` (repeatable; over the tags
+    /// IAM returns). With policy files, the only tags known: without it, a condition on a
+    /// principal tag is INCONCLUSIVE
+    #[arg(long = "principal-tag", value_name = "KEY=VALUE", value_parser = crate::verdict::request::principal_tag_arg)]
+    pub principal_tags: Vec<(String, String)>,
+    /// The moment the checks are about (`aws:CurrentTime`), as an ISO 8601 date-time
+    /// (2027-01-31T12:00:00Z) or epoch seconds [default: now]
+    #[arg(long, value_name = "TIME", value_parser = crate::verdict::request::at_arg)]
+    pub at: Option<i64>,
+    /// No service control policy and no resource control policy applies beyond AWS's
+    /// FullAWSAccess and RCPFullAWSAccess (true outside an organization): with --engine local
+    /// on AWS, which evaluates neither, rows cannot pass without this
+    #[arg(long)]
+    pub no_org_policies: bool,
 }
 
 impl StatedArgs {
@@ -195,6 +209,10 @@ impl StatedArgs {
             no_rcps: self.no_rcps,
             no_session_policy: self.no_session_policy,
             bucket_owner: self.bucket_owner.clone(),
+            principal_tags: (!self.principal_tags.is_empty())
+                .then(|| self.principal_tags.iter().cloned().collect()),
+            at: self.at,
+            no_org_policies: self.no_org_policies,
         }
     }
 }
@@ -673,7 +691,7 @@ fn recorded_plan(run: &Run, region: Option<&str>, stated: &Statements) -> serde_
             "fail_on": run.opts.fail_on.map(|s| s.as_str()),
         })
     });
-    serde_json::json!({
+    let mut plan = serde_json::json!({
         "region": region,
         "engine": engine,
         "least_privilege": least_privilege,
@@ -684,7 +702,10 @@ fn recorded_plan(run: &Run, region: Option<&str>, stated: &Statements) -> serde_
             "bucket_owner": stated.bucket_owner,
         },
         "services": run.jobs,
-    })
+    });
+    // Recorded only when given, so snapshots saved before these flags existed still replay.
+    crate::verdict::request::record_stated(&mut plan["stated"], stated);
+    plan
 }
 
 /// Now, as a snapshot's `recorded_at`: RFC 3339, UTC, to the second.

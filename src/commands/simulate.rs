@@ -277,8 +277,17 @@ fn load_policy(
     kind: PolicyKind,
 ) -> Result<NamedPolicy, String> {
     let shown = path.display();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read {flag} `{shown}`: {e}"))?;
+    let limit = crate::commands::args::MAX_POLICY_BYTES;
+    let text = match std::fs::metadata(path) {
+        Ok(m) if m.len() > limit => {
+            return Err(format!(
+                "{flag} `{shown}` is {} bytes, larger than any policy IAM can hold (the limit here is 1 MiB = {limit} bytes): give the policy document itself",
+                m.len()
+            ));
+        }
+        _ => std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {flag} `{shown}`: {e}"))?,
+    };
     PolicyDocument::parse(&text)
         .and_then(|doc| NamedPolicy::new(name.clone(), kind, doc))
         .map_err(|e| format!("{flag} `{shown}`: {e}"))

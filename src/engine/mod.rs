@@ -169,7 +169,7 @@ mod matcher;
 pub mod parse;
 pub mod principal;
 pub mod symbolic;
-mod values;
+pub mod values;
 pub mod variables;
 
 use serde::{Deserialize, Serialize};
@@ -178,6 +178,7 @@ pub use context::{Context, ContextValue, Lookup, ValueType, World};
 pub use eval::evaluate;
 pub use matcher::Pattern;
 pub use parse::{PolicyDocument, PolicyError, Statement, Version};
+pub use values::parse_date;
 
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

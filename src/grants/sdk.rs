@@ -571,8 +571,13 @@ impl Aws for SdkAws {
                 .permissions_boundary()
                 .and_then(|b| b.permissions_boundary_arn())
                 .map(str::to_string),
-            // Tags are the request-context work's (issue 8): unknown until then.
-            tags: None,
+            // GetRole returns every tag of the role (at most 50, IAM's quota), so no ListRoleTags.
+            tags: Some(
+                role.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
+            ),
         })
     }
 
@@ -595,8 +600,13 @@ impl Aws for SdkAws {
                 .permissions_boundary()
                 .and_then(|b| b.permissions_boundary_arn())
                 .map(str::to_string),
-            // Tags are the request-context work's (issue 8): unknown until then.
-            tags: None,
+            // GetUser returns every tag of the user (at most 50, IAM's quota), so no ListUserTags.
+            tags: Some(
+                user.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
+            ),
         })
     }
 

@@ -35,7 +35,8 @@ pub struct Entity {
     pub arn: String,
     pub name: String,
     pub boundary_arn: Option<String>,
-    /// The entity's tags; `None` when the source does not say (unknown, not "untagged").
+    /// The tags GetRole/GetUser return (`aws:PrincipalTag/*`); `None` when the source does not
+    /// say (unknown, not "untagged").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }

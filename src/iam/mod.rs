@@ -9,3 +9,4 @@
 pub mod actions;
 pub mod arn;
 pub mod names;
+pub mod region;

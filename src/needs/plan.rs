@@ -131,6 +131,22 @@ pub fn pydynox_prefix(_version: &Version, prefix: &str) -> String {
 /// naming rules", which also sets a minimum of 3; a shorter name is not refused here: it can
 /// only be a table that does not exist, which fails to read, never passes); an ARN must be a table ARN (`arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME`),
 /// not an index's, a wildcard or another service's.
+/// Why an index name given for `flag` cannot be a DynamoDB index: index names follow the table
+/// naming rule, 3 to 255 of `a-z A-Z 0-9 _ - .` (DynamoDB developer guide, "Supported data
+/// types and naming rules"); no `*` or `?`, which DynamoDB names cannot hold and IAM would read
+/// as wildcards, and no ARN (the index's table is --table).
+pub fn index_input_error(flag: &str, input: &str) -> Option<String> {
+    let valid = (3..=255).contains(&input.len())
+        && input
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    (!valid).then(|| {
+        format!(
+            "{flag} `{input}` is not a DynamoDB index name (3 to 255 letters, digits, `_`, `-` or `.`; no wildcards, no ARN: the table is --table)"
+        )
+    })
+}
+
 pub fn table_input_error(flag: &str, input: &str) -> Option<String> {
     let valid_name = |n: &str| {
         (1..=255).contains(&n.len())
@@ -157,6 +173,23 @@ pub fn table_input_error(flag: &str, input: &str) -> Option<String> {
     }
 }
 
+/// Type words that are not context types (a mistake for `boolean`, `numeric`, `date`, ...).
+const LOOKS_LIKE_A_TYPE: &[&str] = &[
+    "bool",
+    "int",
+    "integer",
+    "number",
+    "num",
+    "float",
+    "str",
+    "datetime",
+    "timestamp",
+    "list",
+    "bytes",
+    "ipaddress",
+    "cidr",
+];
+
 /// Parses `--context KEY=TYPE:VALUE[,VALUE]` (TYPE optional, default string).
 pub fn parse_context_arg(s: &str) -> Result<ContextEntry, String> {
     let (key, rest) = s.split_once('=').ok_or_else(|| {
@@ -172,11 +205,46 @@ pub fn parse_context_arg(s: &str) -> Result<ContextEntry, String> {
         Some((t, v)) if ContextType::parse(t).is_some() => {
             (ContextType::parse(t).expect("checked"), v)
         }
+        // A type word this tool does not take (`bool:maybe`) is a mistake, not a string value.
+        Some((t, _)) if LOOKS_LIKE_A_TYPE.contains(&t.to_ascii_lowercase().as_str()) => {
+            return Err(format!(
+                "`{t}` in `{s}` is not a context type; use one of string, numeric, boolean, date, ip, binary (or their List forms, e.g. stringList)"
+            ));
+        }
         _ => (ContextType::String, rest),
     };
     let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).collect();
     if values.iter().any(|v| v.is_empty()) {
         return Err(format!("`{s}` has an empty value"));
+    }
+    // Each value must be one of its type, read as AWS reads condition values
+    // (reference_policies_elements_condition_operators): a value that is not one would make
+    // every condition on the key fail to match, silently.
+    for v in &values {
+        use crate::engine::values;
+        let ok = match kind.as_str().trim_end_matches("List") {
+            "numeric" => values::Decimal::parse(v).is_some(),
+            "boolean" => values::parse_bool(v).is_some(),
+            "date" => values::parse_date(v).is_some(),
+            "ip" => values::parse_ip(v).is_some() || values::Cidr::parse(v).is_some(),
+            "binary" => values::base64_decode(v).is_some(),
+            _ => true,
+        };
+        if !ok {
+            return Err(format!(
+                "`{v}` in `{s}` is not a {} value{}",
+                kind.as_str().trim_end_matches("List"),
+                match kind.as_str().trim_end_matches("List") {
+                    "boolean" => " (true or false)",
+                    "date" =>
+                        " (an ISO 8601 date-time such as 2027-01-31T12:00:00Z, or epoch seconds)",
+                    "numeric" => " (a number such as 42 or 1.5)",
+                    "ip" => " (an IPv4 or IPv6 address or CIDR block)",
+                    "binary" => " (base64)",
+                    _ => "",
+                }
+            ));
+        }
     }
     Ok(ContextEntry {
         key: key.to_string(),
@@ -438,6 +506,11 @@ pub fn build_plan(cat: &Catalogue, a: &PlanInput) -> Result<CheckPlan, Vec<Strin
         } else if a.indexes.is_empty() {
             IndexSelection::None
         } else {
+            for i in &a.indexes {
+                if let Some(e) = index_input_error("--index", i) {
+                    errors.push(e);
+                }
+            }
             IndexSelection::Named(a.indexes.clone())
         },
         kms_key,

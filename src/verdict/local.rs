@@ -14,9 +14,11 @@ use crate::grants::model::{
 };
 use crate::needs::catalogue::{ContextEntry, ContextType};
 use crate::needs::plan::Check;
+use crate::needs::request_context::iso8601;
 use crate::report::model::{
     Answer, LocalEvidence, ReasonCode, Source, SourceAnswer, StatementRef, Verdict,
 };
+use crate::verdict::request::{Caller, Setting, context_for};
 
 /// A resource policy ready for evaluation, or why it is not.
 #[derive(Debug, Clone)]
@@ -41,6 +43,12 @@ pub struct LocalInputs {
     /// The account that owns the bucket of S3 checks, when confirmed (S3's expected-owner
     /// check) or stated (`--bucket-owner`); `None` when unknown.
     bucket_owner: Option<String>,
+    /// Who calls, as AWS sees it (the role for any of its sessions, or the named session).
+    caller: Caller,
+    /// The run's region and moment.
+    setting: Setting,
+    /// The instants at which a condition on the request's time can change an answer.
+    time_boundaries: Vec<i64>,
 }
 
 /// Stands for "an account other than the principal's" when a bucket's owner is unknown and
@@ -112,6 +120,9 @@ fn prepare_opts(
         principal_arn: policies.principal.arn.clone(),
         principal_account: policies.principal.account.clone(),
         bucket_owner: None,
+        caller: Caller::of(&policies.principal, None),
+        setting: Setting::now(None),
+        time_boundaries: Vec::new(),
     };
     for (p, kind) in policies
         .policies
@@ -155,6 +166,14 @@ fn prepare_opts(
             .resource
             .insert((rp.kind, rp.resource.clone()), prepared);
     }
+    inputs.time_boundaries = crate::verdict::request::time_boundaries(
+        inputs.identity.iter().chain(inputs.boundary.iter()).chain(
+            inputs.resource.values().filter_map(|p| match p {
+                Prepared::Policy(p) => Some(p),
+                _ => None,
+            }),
+        ),
+    );
     inputs
 }
 
@@ -176,6 +195,15 @@ fn is_list(t: ContextType) -> bool {
 /// The catalogue's and the user's context entries as an engine context.
 pub fn engine_context(entries: &[ContextEntry]) -> Context {
     let mut ctx = Context::new();
+    for (k, v) in context_values(entries) {
+        ctx.insert(k, v);
+    }
+    ctx
+}
+
+/// The catalogue's and the user's context entries as engine values.
+pub fn context_values(entries: &[ContextEntry]) -> Vec<(String, ContextValue)> {
+    let mut out = Vec::new();
     for e in entries {
         let ty = Some(value_type(e.kind));
         let v = if is_list(e.kind) || e.values.len() > 1 {
@@ -189,9 +217,9 @@ pub fn engine_context(entries: &[ContextEntry]) -> Context {
                 ty,
             }
         };
-        ctx.insert(e.key.clone(), v);
+        out.push((e.key.clone(), v));
     }
-    ctx
+    out
 }
 
 /// Which resource policy applies to a check, and how AWS combines it.
@@ -325,6 +353,14 @@ impl LocalInputs {
         self
     }
 
+    /// Who calls (see [`Caller::of`]) and the run's region and moment, for the request context.
+    pub fn with_request(mut self, caller: Caller, setting: Setting) -> Self {
+        self.principal_arn = caller.arn.clone();
+        self.caller = caller;
+        self.setting = setting;
+        self
+    }
+
     /// Whether the local engine must evaluate this row beside IAM's simulator, which does not
     /// see resource policies: one applies that exists or could not be read, or the row is on
     /// a bucket not confirmed to be in the principal's account (cross-account access needs the
@@ -390,11 +426,25 @@ impl LocalInputs {
         bucket: Option<&str>,
         resource_account: Option<String>,
     ) -> LocalVerdict {
+        // The request AWS would evaluate (needs/request_context.toml): the region, the caller,
+        // the moment, the principal's tags, with the check's and the user's context over them.
+        // The owner of a bucket whose owner is not known is unknown in the context too.
+        let owner_in_context = resource_account
+            .as_deref()
+            .filter(|a| *a != ANOTHER_ACCOUNT);
+        let context = context_for(
+            &check.action,
+            &check.resource,
+            &self.caller,
+            &self.setting,
+            owner_in_context,
+            &context_values(&check.context),
+        );
         let req = Request {
             principal: self.principal_arn.clone(),
             action: check.action.clone(),
             resource: check.resource.clone(),
-            context: engine_context(&check.context),
+            context,
         };
         let identity_only = PolicySet {
             identity: &self.identity,
@@ -429,14 +479,14 @@ impl LocalInputs {
             );
         }
         let rp = resource_policy_for(check, bucket);
-        let (eval, rp_kind) = match &rp {
+        let (eval, rp_kind, final_set) = match &rp {
             Some((kind, resource, mode)) => match self.resource.get(&(*kind, resource.clone())) {
                 Some(Prepared::Policy(p)) => {
                     let set = PolicySet {
                         resource_policy: Some((p, *mode)),
                         ..identity_only.clone()
                     };
-                    (evaluate(&set, &req), Some(*kind))
+                    (evaluate(&set, &req), Some(*kind), set)
                 }
                 Some(Prepared::Unreadable(why)) => {
                     let hint = if *kind == ResourcePolicyKind::DynamoDbTable {
@@ -455,12 +505,147 @@ impl LocalInputs {
                     );
                 }
                 // No resource policy: the identity side decides alone.
-                Some(Prepared::Absent) | None => (identity_eval.clone(), None),
+                Some(Prepared::Absent) | None => {
+                    (identity_eval.clone(), None, identity_only.clone())
+                }
             },
-            None => (identity_eval.clone(), None),
+            None => (identity_eval.clone(), None, identity_only.clone()),
         };
-        let (v, code, reason) = self.explain(check, &eval, rp_kind);
+        let (v, code, mut reason) = self.explain(check, &eval, rp_kind);
+        if v == Verdict::Pass
+            && let Some(until) = self.time_limit(&req, &final_set)
+        {
+            reason.push_str(&format!(
+                "; it depends on the time of the request (evaluated at {}{}) and holds until {}",
+                iso8601(self.setting.epoch_seconds),
+                if self.setting.stated {
+                    ", from --at"
+                } else {
+                    ""
+                },
+                iso8601(until)
+            ));
+        }
         verdict(v, code, reason, &eval)
+    }
+
+    /// The engine's notes name policies by id (`policy `ID``): name them as reports do.
+    fn relabel(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (id, label) in &self.labels {
+            out = out.replace(&format!("policy `{id}`"), &label_text(label));
+        }
+        out
+    }
+
+    /// Whether the check's request is evaluated in an open world (an action the request-context
+    /// table does not describe).
+    fn open_world(&self, check: &Check) -> bool {
+        !crate::needs::request_context::RequestContextTable::embedded().has_action(&check.action)
+    }
+
+    /// Why a row depends on values this tool cannot know: which keys, whether an Allow needs them
+    /// or a Deny may apply on them, why AWS's value is unknown here, and how to state it.
+    fn unknown_reason(&self, check: &Check, e: &Evaluation) -> String {
+        let table = crate::needs::request_context::RequestContextTable::embedded();
+        let user = self.caller.arn.contains(":user/");
+        let deny_side = e.reasons.iter().any(|r| {
+            matches!(
+                r,
+                Reason::StatementNotEvaluable {
+                    effect: crate::engine::Effect::Deny,
+                    ..
+                }
+            )
+        });
+        let mut parts = Vec::new();
+        for k in &e.unknown_context {
+            let why = table
+                .rule(&check.action, k, user)
+                .map(|r| format!(" ({})", r.why))
+                .unwrap_or_default();
+            parts.push(format!("`{k}`{why}"));
+        }
+        let mut reason = if parts.is_empty() {
+            String::from("cannot decide")
+        } else {
+            format!(
+                "{} on {}, whose value in the real request this tool cannot know",
+                if deny_side {
+                    "a Deny may apply, depending"
+                } else {
+                    "an Allow depends"
+                },
+                parts.join(", ")
+            )
+        };
+        if !e.unknown_values.is_empty() {
+            reason.push_str(&format!(
+                "; it also depends on values known only after deploy: {}",
+                e.unknown_values.join(", ")
+            ));
+        }
+        // What else left a statement undecided (the notes that only restate an unknown key are
+        // said above already).
+        let other: Vec<&String> = e
+            .unsupported
+            .iter()
+            .filter(|u| {
+                !e.unknown_context
+                    .iter()
+                    .any(|k| u.contains(&format!("`{k}`")))
+            })
+            .collect();
+        if !other.is_empty() {
+            reason.push_str(&format!(
+                "; {}",
+                self.relabel(
+                    &other
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            ));
+        }
+        if !e.unknown_context.is_empty() {
+            reason.push_str(&format!(
+                "; state it with --context {}=TYPE:VALUE (or `context` in pydynox-iam.toml){}",
+                e.unknown_context[0],
+                if e.unknown_context
+                    .iter()
+                    .any(|k| k.to_lowercase().starts_with("aws:principaltag/"))
+                {
+                    ", or the principal's tags with --principal-tag KEY=VALUE"
+                } else {
+                    ""
+                }
+            ));
+        }
+        reason
+    }
+
+    /// Until when an Allow at the run's moment keeps holding, when it depends on the time of the
+    /// request (`aws:CurrentTime`, `aws:EpochTime`): the answer can only change at the instants
+    /// the policies test, so each later one is evaluated. `None` when no later instant denies.
+    fn time_limit(&self, req: &Request, set: &PolicySet) -> Option<i64> {
+        if self.time_boundaries.is_empty() {
+            return None;
+        }
+        crate::verdict::request::holds_until(
+            self.setting.epoch_seconds,
+            &self.time_boundaries,
+            |t| {
+                let mut at = req.clone();
+                at.context.insert(
+                    "aws:CurrentTime",
+                    ContextValue::typed(iso8601(t), ValueType::Date),
+                );
+                at.context
+                    .insert("aws:EpochTime", ContextValue::string(t.to_string()));
+                evaluate(set, &at).decision == Decision::Allowed
+            },
+        )
     }
 
     fn evidence(&self, e: &Evaluation) -> LocalEvidence {
@@ -489,10 +674,13 @@ impl LocalInputs {
                 .join("; ")
         };
         let rp_name = rp.map(resource_label).unwrap_or("resource policy");
+        // In the closed world of a check (needs/request_context.toml), a key the context does
+        // not hold is absent from the real request: `missing_context` is information then.
+        let open = self.open_world(check);
         match e.decision {
             // A Deny whose condition tests a key the request did not supply did not apply here,
             // but may apply to the real request.
-            Decision::Allowed if !e.missing_context.is_empty() => (
+            Decision::Allowed if open && !e.missing_context.is_empty() => (
                 Verdict::Inconclusive,
                 ReasonCode::MissingContext,
                 format!(
@@ -512,7 +700,7 @@ impl LocalInputs {
                 ReasonCode::ExplicitDeny,
                 format!("explicit deny in {}; an Allow elsewhere cannot override it", by(crate::engine::Effect::Deny)),
             ),
-            Decision::ImplicitDeny if !e.missing_context.is_empty() => (
+            Decision::ImplicitDeny if open && !e.missing_context.is_empty() => (
                 Verdict::Inconclusive,
                 ReasonCode::MissingContext,
                 format!(
@@ -535,6 +723,19 @@ impl LocalInputs {
                         reason.push_str(&format!("; some statements could not be evaluated: {}", e.unsupported.join("; ")));
                     }
                     return (Verdict::Fail, ReasonCode::NoAllow, reason);
+                }
+                if no_identity
+                    && matches!(rp, Some(ResourcePolicyKind::DynamoDbTable | ResourcePolicyKind::S3Bucket))
+                    && !e.reasons.iter().any(|r| matches!(r, Reason::CrossAccount { .. } | Reason::BoundaryDoesNotAllow { .. }))
+                {
+                    // reference_policies_elements_principal, "AWS account principals": a resource
+                    // policy naming the account (`"111122223333"`, `...:root`) delegates to the
+                    // account's IAM policies and grants nothing on its own.
+                    return (
+                        Verdict::Fail,
+                        ReasonCode::NoAllow,
+                        format!("no identity policy allows it, and the {rp_name} does not grant it to this caller on its own (a statement naming the account only delegates to the account's IAM policies)"),
+                    );
                 }
                 for r in &e.reasons {
                     match r {
@@ -584,10 +785,15 @@ impl LocalInputs {
                 ReasonCode::KeyPolicyNotEvaluated,
                 "identity policies allow it, but the key policy must allow it too and was not available".into(),
             ),
+            Decision::Indeterminate if !e.unknown_context.is_empty() || !e.unknown_values.is_empty() => (
+                Verdict::Inconclusive,
+                ReasonCode::MissingContext,
+                self.unknown_reason(check, e),
+            ),
             Decision::Indeterminate => (
                 Verdict::Inconclusive,
                 ReasonCode::NotEvaluable,
-                format!("cannot decide: {}", if e.unsupported.is_empty() { "the engine could not evaluate a statement".to_string() } else { e.unsupported.join("; ") }),
+                self.relabel(&format!("cannot decide: {}", if e.unsupported.is_empty() { "the engine could not evaluate a statement".to_string() } else { e.unsupported.join("; ") })),
             ),
         }
     }

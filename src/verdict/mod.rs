@@ -19,4 +19,5 @@ pub mod iac;
 pub mod least_privilege;
 pub mod local;
 pub mod pipeline;
+pub mod request;
 pub mod simulator;

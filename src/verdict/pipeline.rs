@@ -264,6 +264,15 @@ pub struct Statements {
     /// `--bucket-owner ACCOUNT`: the account that owns the bucket (checked with S3's
     /// expected-owner check online; trusted as given offline).
     pub bucket_owner: Option<String>,
+    /// `--principal-tag KEY=VALUE`: the principal's tags (`aws:PrincipalTag/*`), over the ones
+    /// the source lists (GetRole/GetUser, an export); with policy files, the only ones known.
+    pub principal_tags: Option<std::collections::BTreeMap<String, String>>,
+    /// `--at TIME`: the moment the checks are about (seconds since the epoch); now by default.
+    pub at: Option<i64>,
+    /// `--no-org-policies`: no service control policy and no resource control policy applies
+    /// beyond AWS's `FullAWSAccess`/`RCPFullAWSAccess` (true of an account in no organization).
+    /// Needed by `--engine local` on AWS, which evaluates neither.
+    pub no_org_policies: bool,
 }
 
 /// What a run needs besides the plan.
@@ -295,7 +304,10 @@ pub async fn run_cached<A: Aws>(
     let (engine, engine_reason) =
         resolve_engine(ctx.engine, aws.can_simulate(), ctx.endpoint_url.as_deref())?;
     let region = ctx.region.clone().ok_or(CheckError::NoRegion)?;
+    crate::iam::region::check_region(&region, None).map_err(CheckError::Input)?;
     let principal = resolve_principal(aws, &plan.principal).await?;
+    crate::iam::region::check_region(&region, Some(&principal.partition))
+        .map_err(CheckError::Input)?;
     let key_arn = match &plan.resources.kms_key {
         None => None,
         Some(KeyInput::KeyArn(a)) => Some(a.clone()),
@@ -316,6 +328,17 @@ pub async fn run_cached<A: Aws>(
         key_arn,
     };
     let checks = expand(ctx.catalogue, plan, &env);
+    // Cross-partition access is impossible (aws-general, "AWS partitions"): a resource given
+    // by ARN in another partition than the principal's is a mistake in the input.
+    if let Some(c) = checks
+        .iter()
+        .find(|c| Arn::parse(&c.resource).is_some_and(|a| a.partition != principal.partition))
+    {
+        return Err(CheckError::Input(format!(
+            "`{}` is in another partition than the principal `{}`; a principal cannot reach resources in another partition",
+            c.resource, principal.arn
+        )));
+    }
     let named_session = matches!(
         &plan.principal,
         PrincipalSelector::Named(PrincipalRef {
@@ -451,8 +474,20 @@ pub async fn evaluate_checks<A: Aws>(
     } else {
         ctx.stated.bucket_owner.clone()
     };
+    let setting = match ctx.stated.at {
+        Some(at) => crate::verdict::request::Setting {
+            region: Some(region.clone()),
+            epoch_seconds: at,
+            stated: true,
+        },
+        None => crate::verdict::request::Setting::now(Some(region.clone())),
+    };
     let local = crate::verdict::local::prepare(&policies, &resource_policies)
-        .with_bucket_owner(bucket_owner.clone());
+        .with_bucket_owner(bucket_owner.clone())
+        .with_request(
+            crate::verdict::request::Caller::of(&principal, ctx.stated.principal_tags.as_ref()),
+            setting,
+        );
 
     let consult_simulator = engine != EngineChoice::Local;
     let mut results: Vec<Vec<SimResult>> = vec![Vec::new(); checks.len()];
@@ -475,7 +510,14 @@ pub async fn evaluate_checks<A: Aws>(
             }
         }
     }
-    let org = OrgStatus::of(consult_simulator, &results);
+    // The local engine alone on AWS (not an emulator on this machine) sees no organization
+    // policy, and nothing shows whether the account is in an organization.
+    let on_aws = aws.can_simulate() && !is_local_endpoint(ctx.endpoint_url.as_deref());
+    let org = if !consult_simulator && on_aws {
+        OrgStatus::LocalOnly
+    } else {
+        OrgStatus::of(consult_simulator, &results)
+    };
     let doubts = Doubts {
         stated: &ctx.stated,
         org,
@@ -556,6 +598,9 @@ enum OrgStatus {
     NotInOrganization,
     /// The simulator was asked and answered nothing usable: it may be.
     Unknown,
+    /// Only the local engine decides, on AWS: it evaluates no SCP nor RCP, and whether the
+    /// account is in an organization is not known.
+    LocalOnly,
 }
 
 impl OrgStatus {
@@ -628,8 +673,18 @@ impl Doubts<'_> {
     /// one, whose organization nothing here shows. RCPs cover a growing list of services, so
     /// every service is taken to be on it.
     fn organizations(&self, check: &Check) -> Option<SourceAnswer> {
+        if self.org == OrgStatus::LocalOnly {
+            if self.stated.no_org_policies {
+                return None;
+            }
+            return Some(unsure(
+                Source::Organizations,
+                ReasonCode::OrgPoliciesNotEvaluated,
+                "the local engine evaluates no service control policy nor resource control policy, and whether the account (or the resource's) is in an AWS organization is not known here, so one may deny this; use --engine auto (IAM's simulator evaluates SCPs and shows whether the account is in an organization), or state --no-org-policies if no SCP or RCP applies beyond AWS's FullAWSAccess ones".into(),
+            ));
+        }
         let in_org = match self.org {
-            OrgStatus::NotAsked => return None,
+            OrgStatus::NotAsked | OrgStatus::LocalOnly => return None,
             OrgStatus::InOrganization | OrgStatus::Unknown => true,
             OrgStatus::NotInOrganization => false,
         };
@@ -1044,7 +1099,7 @@ fn simulator_note(stated: &Statements, org: OrgStatus) -> String {
                 note.push_str(&format!(", and you stated {}", stated_flags.join(" and ")));
             }
         }
-        OrgStatus::NotAsked => {}
+        OrgStatus::NotAsked | OrgStatus::LocalOnly => {}
     }
     note
 }
