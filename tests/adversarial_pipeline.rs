@@ -59,6 +59,9 @@ struct PipelineCase {
     #[serde(default = "default_principal")]
     principal: String,
     features: Vec<String>,
+    /// `--all-indexes`: the index rows are on `table/users/index/*`.
+    #[serde(default)]
+    all_indexes: bool,
     identity_policies: Vec<Policy>,
     /// The table `users`' resource policy; none when absent.
     table_policy: Option<Value>,
@@ -343,6 +346,7 @@ async fn run_pipeline(case: &PipelineCase) -> Result<Report, String> {
         ),
         bucket: Some("media".into()),
         assume_role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/target")),
+        all_indexes: case.all_indexes,
         ..PlanInput::default()
     };
     let plan = build_plan(&cat, &input).map_err(|e| e.join("; "))?;

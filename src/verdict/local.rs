@@ -366,7 +366,12 @@ impl LocalInputs {
     /// a bucket not confirmed to be in the principal's account (cross-account access needs the
     /// bucket policy's grant too, reference_policies_evaluation-logic-cross-account).
     pub fn needed_beside_simulator(&self, check: &Check, bucket: Option<&str>) -> bool {
-        self.resource_policy_may_decide(check, bucket)
+        // A resource with a wildcard (`--all-indexes`: `table/T/index/*`) stands for every
+        // name it covers. IAM's simulator matches policies against the literal string, so a
+        // Deny on one index (`table/T/index/secret`) does not match it and the simulator
+        // answers allowed; the local engine reads it as every index and is never sure then.
+        check.resource.contains(['*', '?'])
+            || self.resource_policy_may_decide(check, bucket)
             || (check.resource_kind == "s3-object"
                 && self.bucket_owner.as_deref() != Some(self.principal_account.as_str()))
     }
