@@ -134,15 +134,23 @@ pub fn pydynox_prefix(_version: &Version, prefix: &str) -> String {
 /// Why an index name given for `flag` cannot be a DynamoDB index: index names follow the table
 /// naming rule, 3 to 255 of `a-z A-Z 0-9 _ - .` (DynamoDB developer guide, "Supported data
 /// types and naming rules"); no `*` or `?`, which DynamoDB names cannot hold and IAM would read
-/// as wildcards, and no ARN (the index's table is --table).
+/// as wildcards, and no ARN (the index's table is --table). `TABLE/INDEX` names the index of
+/// one table (whether TABLE is a --table is checked with the other resources); each part
+/// follows the naming rule.
 pub fn index_input_error(flag: &str, input: &str) -> Option<String> {
-    let valid = (3..=255).contains(&input.len())
-        && input
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    let name_ok = |n: &str| {
+        (3..=255).contains(&n.len())
+            && n
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    let valid = match input.split_once('/') {
+        Some((table, index)) => name_ok(table) && name_ok(index),
+        None => name_ok(input),
+    };
     (!valid).then(|| {
         format!(
-            "{flag} `{input}` is not a DynamoDB index name (3 to 255 letters, digits, `_`, `-` or `.`; no wildcards, no ARN: the table is --table)"
+            "{flag} `{input}` is not a DynamoDB index name, or TABLE/INDEX (3 to 255 letters, digits, `_`, `-` or `.` each; no wildcards, no ARN: the table is --table)"
         )
     })
 }
