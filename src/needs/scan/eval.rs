@@ -9,7 +9,9 @@
 //! name becomes an [`Unresolved`] entry, never a silent omission.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::api::{Api, CallSpec, Io, Receiver, Returns, Rule, TableFrom, base_name};
 use super::front::{
@@ -135,9 +137,9 @@ struct Program<'a> {
 pub fn resolve(units: &[Unit], api: &Api, version: Option<&semver::Version>) -> Findings {
     let old_kms = version.is_some_and(|v| *v < semver::Version::new(0, 14, 0));
     let smart_save = version.is_none_or(|v| *v >= semver::Version::new(0, 24, 0));
-    let mut modules: HashMap<String, Vec<FileId>> = HashMap::new();
-    let mut by_rel = HashMap::new();
-    let mut dirs = HashSet::new();
+    let mut modules: HashMap<String, Vec<FileId>> = HashMap::default();
+    let mut by_rel = HashMap::default();
+    let mut dirs = HashSet::default();
     for (i, u) in units.iter().enumerate() {
         by_rel.insert(u.rel.clone(), i);
         let no_ext = u.rel.strip_suffix(".py").unwrap_or(&u.rel);
@@ -1351,7 +1353,7 @@ impl Program<'_> {
 
     fn descendants(&self, c: ClassId) -> Vec<ClassId> {
         if self.subclasses.borrow().is_none() {
-            let mut map: HashMap<ClassId, Vec<ClassId>> = HashMap::new();
+            let mut map: HashMap<ClassId, Vec<ClassId>> = HashMap::default();
             for (f, u) in self.units.iter().enumerate() {
                 for (ci, class) in u.facts.classes.iter().enumerate() {
                     for b in &class.bases {

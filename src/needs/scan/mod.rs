@@ -182,15 +182,38 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<ScanReport, ScanErr
             .join(", "),
         source,
     })?;
-    let texts = parallel_map(&found.python, opts.threads, |f| walk::read_text(&f.path));
-    let mut sources = Vec::with_capacity(texts.len());
-    for (f, t) in found.python.iter().zip(texts) {
-        let text = t.map_err(|source| ScanError::Read {
-            path: f.path.display().to_string(),
-            source,
-        })?;
-        sources.push((f.rel.clone(), text));
+    // Two passes over the files, both on every core. The first reads each file and keeps
+    // only what the pre-filter needs (its imports, whether it names pydynox, its size); the
+    // second reads again the files that can matter and reduces each to its facts. No
+    // file's text outlives its worker's step, so memory does not grow with the repository's
+    // size in bytes (the second read comes from the page cache).
+    let read_err = |f: &walk::SourceFile, source| ScanError::Read {
+        path: f.path.display().to_string(),
+        source,
+    };
+    let pre = parallel_map(&found.python, opts.threads, |f| {
+        walk::read_text(&f.path).map(|t| walk::Prefilter::of(&t))
+    });
+    let mut prefilters = Vec::with_capacity(pre.len());
+    for (f, p) in found.python.iter().zip(pre) {
+        prefilters.push(p.map_err(|e| read_err(f, e))?);
     }
+    let rels: Vec<String> = found.python.iter().map(|f| f.rel.clone()).collect();
+    let parse = if opts.parse_all {
+        vec![true; rels.len()]
+    } else {
+        walk::files_to_parse_from(&rels, &prefilters)
+    };
+    let todo: Vec<usize> = (0..rels.len()).filter(|&i| parse[i]).collect();
+    let facts = parallel_map(&todo, opts.threads, |&i| {
+        walk::read_text(&found.python[i].path).map(|t| front::summarize(&t))
+    });
+    let mut parsed = Vec::with_capacity(todo.len());
+    for (&i, f) in todo.iter().zip(facts) {
+        parsed.push((i, f.map_err(|e| read_err(&found.python[i], e))?));
+    }
+    let bytes = prefilters.iter().map(|p| p.bytes).sum();
+    drop(prefilters);
     let mut project = Vec::new();
     for f in &found.project {
         let text = walk::read_text(&f.path).map_err(|source| ScanError::Read {
@@ -199,7 +222,7 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions) -> Result<ScanReport, ScanErr
         })?;
         project.push((f.rel.clone(), text));
     }
-    let mut report = scan_sources(&sources, &project, opts);
+    let mut report = finish(&rels, bytes, parsed, &project, opts);
     report.roots = paths.iter().map(|p| p.display().to_string()).collect();
     report.files.skipped_dirs = found.skipped_dirs;
     for t in found.tests {
@@ -233,13 +256,31 @@ pub fn scan_sources(
     };
     let todo: Vec<usize> = (0..python.len()).filter(|&i| parse[i]).collect();
     let facts = parallel_map(&todo, opts.threads, |&i| front::summarize(&python[i].1));
-    let mut units = Vec::with_capacity(todo.len());
+    let bytes = python.iter().map(|(_, t)| t.len() as u64).sum();
+    finish(
+        &rels,
+        bytes,
+        todo.into_iter().zip(facts).collect(),
+        project,
+        opts,
+    )
+}
+
+/// The report from the parsed files' facts (`(index in rels, facts)`, in `rels` order).
+fn finish(
+    rels: &[String],
+    bytes: u64,
+    parsed: Vec<(usize, front::ModuleFacts)>,
+    project: &[(String, String)],
+    opts: &ScanOptions,
+) -> ScanReport {
+    let mut units = Vec::with_capacity(parsed.len());
     let mut parse_errors = Vec::new();
-    for (&i, f) in todo.iter().zip(facts) {
+    for (i, f) in parsed {
         for e in &f.syntax_errors {
             parse_errors.push(ParseIssue {
                 location: Location {
-                    file: python[i].0.clone(),
+                    file: rels[i].clone(),
                     line: e.line,
                     column: e.column,
                 },
@@ -247,7 +288,7 @@ pub fn scan_sources(
             });
         }
         units.push(eval::Unit {
-            rel: python[i].0.clone(),
+            rel: rels[i].clone(),
             facts: f,
         });
     }
@@ -277,10 +318,10 @@ pub fn scan_sources(
         schema: SCHEMA.to_string(),
         roots: Vec::new(),
         files: FileStats {
-            python_files: python.len(),
+            python_files: rels.len(),
             parsed: units.len(),
             importing_pydynox: units.iter().filter(|u| u.facts.mentions_pydynox).count(),
-            bytes: python.iter().map(|(_, t)| t.len() as u64).sum(),
+            bytes,
             skipped_dirs: Vec::new(),
         },
         pydynox_version,
@@ -289,6 +330,9 @@ pub fn scan_sources(
         skipped: found.skipped,
         parse_errors,
     };
+    // Freeing every file's facts (hundreds of thousands of small allocations) is work the
+    // report does not wait for: it happens on a thread of its own.
+    let _ = std::thread::Builder::new().spawn(move || drop(units));
     report.apply_env(&opts.env);
     report
 }
