@@ -351,10 +351,10 @@ fn the_prefilter_loses_no_need_on_the_corpus() {
             include_tests: true,
             ..ScanOptions::default()
         };
-        let filtered = summarize(&scan::scan(&[dir.clone()], &base).unwrap());
+        let filtered = summarize(&scan::scan(std::slice::from_ref(dir), &base).unwrap());
         let all = summarize(
             &scan::scan(
-                &[dir.clone()],
+                std::slice::from_ref(dir),
                 &ScanOptions {
                     parse_all: true,
                     ..base
