@@ -330,3 +330,178 @@ fn walking_honours_gitignore_and_skips_environments() {
         "{missing}"
     );
 }
+
+/// Every case scanned twice: with the pre-filter (only files that can reach pydynox
+/// parsed) and with every file parsed. The pre-filter must lose no need and no unresolved
+/// call (a lost unresolved call would be a PASS where the scan should have said it could not
+/// tell).
+#[test]
+fn the_prefilter_loses_no_need_on_the_corpus() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.push(corpus_dir());
+    cases.sort();
+    let mut checked_needs = 0;
+    for dir in &cases {
+        let base = ScanOptions {
+            known_releases: known_releases(),
+            include_tests: true,
+            ..ScanOptions::default()
+        };
+        let filtered = summarize(&scan::scan(std::slice::from_ref(dir), &base).unwrap());
+        let all = summarize(
+            &scan::scan(
+                std::slice::from_ref(dir),
+                &ScanOptions {
+                    parse_all: true,
+                    ..base
+                },
+            )
+            .unwrap(),
+        );
+        assert_eq!(filtered.needs, all.needs, "{}: needs differ", dir.display());
+        assert_eq!(
+            filtered.unresolved,
+            all.unresolved,
+            "{}: unresolved calls differ",
+            dir.display()
+        );
+        checked_needs += all.needs.len();
+    }
+    assert!(
+        checked_needs > 50,
+        "the corpus has too few needs: {checked_needs}"
+    );
+}
+
+/// A model reached only through other in-tree modules: a file that never names pydynox
+/// uses a model re-exported by a package, a base class from a third module and a table
+/// name from a constants module. The pre-filter keeps every one of them.
+#[test]
+fn the_prefilter_keeps_files_that_reach_pydynox_through_other_modules() {
+    let files: Vec<(String, String)> = [
+        ("svc/consts.py", "TABLE = 'orders'\n"),
+        (
+            "svc/base.py",
+            "from pydynox import Model, ModelConfig\n\nclass Base(Model):\n    pass\n",
+        ),
+        (
+            "svc/models/order.py",
+            "from pydynox import ModelConfig\nfrom svc.base import Base\nfrom svc.consts import TABLE\n\nclass Order(Base):\n    model_config = ModelConfig(table=TABLE)\n",
+        ),
+        ("svc/models/__init__.py", "from .order import Order\n"),
+        (
+            "svc/handler.py",
+            "from svc.models import Order\n\ndef handle(pk):\n    return Order.get(pk=pk)\n",
+        ),
+        (
+            "svc/deeper.py",
+            "from . import handler\n\ndef run():\n    handler.handle('x')\n    from svc.models import Order\n    Order(pk='1').delete()\n",
+        ),
+        ("tools/unrelated.py", "import json\n\ndef f(x):\n    return json.dumps(x)\n"),
+    ]
+    .iter()
+    .map(|(p, t)| (p.to_string(), t.to_string()))
+    .collect();
+    let filtered = scan::scan_sources(&files, &[], &ScanOptions::default());
+    let all = scan::scan_sources(
+        &files,
+        &[],
+        &ScanOptions {
+            parse_all: true,
+            ..ScanOptions::default()
+        },
+    );
+    let f = summarize(&filtered);
+    assert_eq!(f.needs, summarize(&all).needs);
+    assert_eq!(f.unresolved, summarize(&all).unresolved);
+    let rendered = f.needs.keys().cloned().collect::<Vec<_>>().join("\n");
+    assert!(rendered.contains("GetItem"), "{rendered}");
+    assert!(rendered.contains("DeleteItem"), "{rendered}");
+    assert!(rendered.contains("orders"), "{rendered}");
+    // Only the unrelated file is left out.
+    assert_eq!(filtered.files.parsed, files.len() - 1);
+}
+
+/// The output does not depend on how many threads read and parse, nor on whether the
+/// files come from disk or from memory: the JSON is byte-identical.
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    let json = |r: &ScanReport| {
+        let mut out = Vec::new();
+        render::write_json(&mut out, r).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let run = |threads: usize| {
+        let opts = ScanOptions {
+            known_releases: known_releases(),
+            include_tests: true,
+            threads,
+            ..ScanOptions::default()
+        };
+        json(&scan::scan(&[corpus_dir()], &opts).unwrap())
+    };
+    let one = run(1);
+    assert!(one.contains("\"needs\""), "{one}");
+    for threads in [2, 3, 8] {
+        assert!(
+            run(threads) == one,
+            "{threads} threads give a different report"
+        );
+    }
+    // The same files held in memory (scan_sources parses them in one pass).
+    let mut files = Vec::new();
+    for f in walkdir_py(&corpus_dir()) {
+        let rel = f
+            .strip_prefix(corpus_dir())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        files.push((
+            rel,
+            String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned(),
+        ));
+    }
+    files.sort();
+    let from_disk = scan::scan(
+        &[corpus_dir()],
+        &ScanOptions {
+            include_tests: true,
+            ..ScanOptions::default()
+        },
+    )
+    .unwrap();
+    let in_memory = scan::scan_sources(
+        &files,
+        &[],
+        &ScanOptions {
+            include_tests: true,
+            ..ScanOptions::default()
+        },
+    );
+    assert_eq!(from_disk.files.python_files, in_memory.files.python_files);
+    assert_eq!(from_disk.files.bytes, in_memory.files.bytes);
+    assert_eq!(from_disk.files.parsed, in_memory.files.parsed);
+    assert_eq!(summarize(&from_disk).needs, summarize(&in_memory).needs);
+    assert_eq!(from_disk.unresolved, in_memory.unresolved);
+}
+
+/// Every `.py` file under `dir` (the corpus has no ignored folders that matter here).
+fn walkdir_py(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "py") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -2,7 +2,9 @@
 //! IAM actions, where the table and index names are, what the call does to items. Owns
 //! loading that table; must not walk Python code.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -118,7 +120,7 @@ pub struct Api {
 impl Api {
     pub fn parse(text: &str) -> Result<Api, String> {
         let file: ApiFile = toml::from_str(text).map_err(|e| e.to_string())?;
-        let mut by_method = HashMap::new();
+        let mut by_method = HashMap::default();
         let mut vocabulary = BTreeSet::new();
         for (i, c) in file.call.iter().enumerate() {
             for m in &c.methods {

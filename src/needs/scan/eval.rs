@@ -9,7 +9,9 @@
 //! name becomes an [`Unresolved`] entry, never a silent omission.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::api::{Api, CallSpec, Io, Receiver, Returns, Rule, TableFrom, base_name};
 use super::front::{
@@ -116,6 +118,10 @@ struct Program<'a> {
     modules: HashMap<String, Vec<FileId>>,
     by_rel: HashMap<String, FileId>,
     dirs: HashSet<String>,
+    /// Every `/`-bounded suffix of a folder (`a/b/c`: `c`, `b/c`, `a/b/c`) → the least folder
+    /// that ends with it: a namespace package found by one lookup, not a scan of every folder
+    /// per external import.
+    dir_suffixes: HashMap<String, String>,
     memo_bind: RefCell<HashMap<(FileId, ScopeId, String), Vec<Value>>>,
     memo_call: RefCell<HashMap<(FileId, CallIdx), Vec<Value>>>,
     memo_model: RefCell<HashMap<ClassId, u8>>,
@@ -135,9 +141,9 @@ struct Program<'a> {
 pub fn resolve(units: &[Unit], api: &Api, version: Option<&semver::Version>) -> Findings {
     let old_kms = version.is_some_and(|v| *v < semver::Version::new(0, 14, 0));
     let smart_save = version.is_none_or(|v| *v >= semver::Version::new(0, 24, 0));
-    let mut modules: HashMap<String, Vec<FileId>> = HashMap::new();
-    let mut by_rel = HashMap::new();
-    let mut dirs = HashSet::new();
+    let mut modules: HashMap<String, Vec<FileId>> = HashMap::default();
+    let mut by_rel = HashMap::default();
+    let mut dirs = HashSet::default();
     for (i, u) in units.iter().enumerate() {
         by_rel.insert(u.rel.clone(), i);
         let no_ext = u.rel.strip_suffix(".py").unwrap_or(&u.rel);
@@ -154,12 +160,31 @@ pub fn resolve(units: &[Unit], api: &Api, version: Option<&semver::Version>) -> 
             dirs.insert(d.to_string());
         }
     }
+    let mut dir_suffixes: HashMap<String, String> = HashMap::default();
+    for d in &dirs {
+        let mut suffix = d.as_str();
+        loop {
+            dir_suffixes
+                .entry(suffix.to_string())
+                .and_modify(|best| {
+                    if d < best {
+                        best.clone_from(d);
+                    }
+                })
+                .or_insert_with(|| d.clone());
+            match suffix.find('/') {
+                Some(i) => suffix = &suffix[i + 1..],
+                None => break,
+            }
+        }
+    }
     let p = Program {
         units,
         api,
         modules,
         by_rel,
         dirs,
+        dir_suffixes,
         memo_bind: RefCell::default(),
         memo_call: RefCell::default(),
         memo_model: RefCell::default(),
@@ -329,15 +354,7 @@ impl Program<'_> {
             }
             // A namespace package (a folder without __init__.py) in the tree.
             let as_dir = m.name.replace('.', "/");
-            if let Some(d) = self
-                .dirs
-                .iter()
-                .filter(|d| {
-                    d.ends_with(&as_dir)
-                        && (d.len() == as_dir.len() || d[..d.len() - as_dir.len()].ends_with('/'))
-                })
-                .min()
-            {
+            if let Some(d) = self.dir_suffixes.get(&as_dir) {
                 return Value::Package(d.clone());
             }
             return Value::Ext(m.name.clone());
@@ -1351,7 +1368,7 @@ impl Program<'_> {
 
     fn descendants(&self, c: ClassId) -> Vec<ClassId> {
         if self.subclasses.borrow().is_none() {
-            let mut map: HashMap<ClassId, Vec<ClassId>> = HashMap::new();
+            let mut map: HashMap<ClassId, Vec<ClassId>> = HashMap::default();
             for (f, u) in self.units.iter().enumerate() {
                 for (ci, class) in u.facts.classes.iter().enumerate() {
                     for b in &class.bases {

@@ -8,7 +8,7 @@
 //! Never panics on any input (a property test and a fuzz target hold it to that): the
 //! parser recovers from syntax errors, and every recursion here is depth-limited.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
@@ -198,7 +198,7 @@ pub fn summarize(source: &str) -> ModuleFacts {
             scopes: vec![Scope {
                 kind: ScopeKind::Module,
                 parent: None,
-                bindings: HashMap::new(),
+                bindings: HashMap::default(),
             }],
             mentions_pydynox: source.contains("pydynox"),
             ..ModuleFacts::default()
@@ -244,9 +244,16 @@ impl LineIndex {
             Err(i) => i - 1,
         };
         let start = self.starts[line] as usize;
+        // Columns count characters; ASCII lines (nearly all) need no decoding.
         let col = src
             .get(start..at as usize)
-            .map(|s| s.chars().count())
+            .map(|s| {
+                if s.is_ascii() {
+                    s.len()
+                } else {
+                    s.chars().count()
+                }
+            })
             .unwrap_or(0);
         (line as u32 + 1, col as u32 + 1)
     }
@@ -271,19 +278,24 @@ pub fn snippet(src: &str, range: TextRange) -> String {
     let end = usize::from(range.end()).min(src.len()).max(start);
     let text = src.get(start..end).unwrap_or("");
     let first = text.lines().next().unwrap_or("");
-    let mut out = String::new();
+    let mut out = String::with_capacity(first.len().min(128));
     let mut last_space = false;
+    // Characters in `out` so far (counted as they are pushed: recounting `out` at every
+    // character made this quadratic, and it runs for every binding and call).
+    let mut count = 0usize;
     for ch in first.trim().chars() {
         if ch.is_whitespace() {
             if !last_space {
                 out.push(' ');
+                count += 1;
             }
             last_space = true;
         } else {
             out.push(ch);
+            count += 1;
             last_space = false;
         }
-        if out.chars().count() >= 120 {
+        if count >= 120 {
             out.push('…');
             break;
         }
@@ -323,7 +335,7 @@ impl Builder<'_> {
         self.facts.scopes.push(Scope {
             kind,
             parent,
-            bindings: HashMap::new(),
+            bindings: HashMap::default(),
         });
         self.facts.scopes.len() - 1
     }
@@ -697,7 +709,7 @@ impl Builder<'_> {
             scope,
             bases,
             decorators,
-            self_attrs: HashMap::new(),
+            self_attrs: HashMap::default(),
         });
         self.bind(&c.name.id, BindKind::Class(idx), c.range);
         let saved = (self.scope, self.func, self.class);

@@ -4,7 +4,7 @@
 //! which files can reach pydynox at all. Owns the file system side of the scan; must not
 //! parse Python.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -254,17 +254,54 @@ pub fn import_refs(text: &str) -> Vec<ModRef> {
     out
 }
 
+/// What the pre-filter needs from one file, read from its text without parsing; the text
+/// itself can be dropped once this is taken.
+#[derive(Debug, Clone, Default)]
+pub struct Prefilter {
+    /// The modules it may import ([`import_refs`]).
+    pub imports: Vec<ModRef>,
+    /// The text names pydynox somewhere.
+    pub mentions_pydynox: bool,
+    /// The text's length in bytes.
+    pub bytes: u64,
+}
+
+impl Prefilter {
+    pub fn of(text: &str) -> Prefilter {
+        Prefilter {
+            imports: import_refs(text),
+            mentions_pydynox: text.contains("pydynox"),
+            bytes: text.len() as u64,
+        }
+    }
+}
+
 /// Which files to parse: those that name pydynox, those that import (transitively) a file
 /// that does, and every in-tree module those import (for constants and models). `texts`
 /// are the files' contents by relative path.
 pub fn files_to_parse(rels: &[String], texts: &[&str]) -> Vec<bool> {
+    let pre: Vec<Prefilter> = texts.iter().map(|t| Prefilter::of(t)).collect();
+    files_to_parse_from(rels, &pre)
+}
+
+/// [`files_to_parse`] from each file's [`Prefilter`] (same order as `rels`).
+///
+/// Why this loses no need: a file's needs come from pydynox calls, which need a name that
+/// reaches pydynox, and a name reaches pydynox only through the text `pydynox` (an import,
+/// or `import_module("pydynox")`) in that file or in a module it imports, directly or
+/// through other in-tree modules, every one of which is an import this over-approximating
+/// text reader sees ([`import_refs`]). A file that never names pydynox but imports a model
+/// from a file that does is therefore kept (the forward pass), and so is every in-tree
+/// module a kept file imports, for the constants and base classes it reads (the backward
+/// pass). `tests/scan.rs` checks it on the whole corpus against parsing every file.
+pub fn files_to_parse_from(rels: &[String], pre: &[Prefilter]) -> Vec<bool> {
     let n = rels.len();
     let by_rel: HashMap<&str, usize> = rels
         .iter()
         .enumerate()
         .map(|(i, r)| (r.as_str(), i))
         .collect();
-    let mut by_suffix: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_suffix: HashMap<String, Vec<usize>> = HashMap::default();
     for (i, r) in rels.iter().enumerate() {
         let no_ext = r.strip_suffix(".py").unwrap_or(r);
         let mut parts: Vec<&str> = no_ext.split('/').collect();
@@ -283,7 +320,7 @@ pub fn files_to_parse(rels: &[String], texts: &[&str]) -> Vec<bool> {
         }
     }
     // Folder → every file under it (for relative imports of packages).
-    let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, r) in rels.iter().enumerate() {
         by_dir.entry("").or_default().push(i);
         let mut at = r.as_str();
@@ -296,10 +333,10 @@ pub fn files_to_parse(rels: &[String], texts: &[&str]) -> Vec<bool> {
     let mut deps: Vec<Vec<usize>> = vec![Vec::new(); n];
     for i in 0..n {
         let dir = rels[i].rfind('/').map(|p| &rels[i][..p]).unwrap_or("");
-        let mut seen = HashSet::new();
-        for m in import_refs(texts[i]) {
+        let mut seen = HashSet::default();
+        for m in &pre[i].imports {
             let targets: Vec<usize> = if m.level == 0 {
-                by_suffix.get(&m.name).cloned().unwrap_or_default()
+                by_suffix.get(m.name.as_str()).cloned().unwrap_or_default()
             } else {
                 let mut base = dir.to_string();
                 for _ in 1..m.level {
@@ -329,7 +366,7 @@ pub fn files_to_parse(rels: &[String], texts: &[&str]) -> Vec<bool> {
         }
     }
     // Forward: names pydynox, or depends on a file that does.
-    let mut reach: Vec<bool> = texts.iter().map(|t| t.contains("pydynox")).collect();
+    let mut reach: Vec<bool> = pre.iter().map(|p| p.mentions_pydynox).collect();
     loop {
         let mut changed = false;
         for i in 0..n {
