@@ -140,8 +140,7 @@ pub fn pydynox_prefix(_version: &Version, prefix: &str) -> String {
 pub fn index_input_error(flag: &str, input: &str) -> Option<String> {
     let name_ok = |n: &str| {
         (3..=255).contains(&n.len())
-            && n
-                .chars()
+            && n.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
     };
     let valid = match input.split_once('/') {
