@@ -23,7 +23,18 @@ pre_status=$?
 run check --template "$app/template.yaml" --function LinksFunction -f "$features" \
   --table LinksTable --all-indexes --account 000000000000 --region "${AWS_REGION:-us-east-1}" \
   --format json > "$root/.localstack/demo-pre.json"
+echo
+echo "Code and template together: pydynox-iam check --app demo/sam-app --template demo/sam-app/template.yaml --function LinksFunction"
+echo "(the code's own calls; its TABLE_NAME is the template's table through the function's environment)"
+echo
+run check --app "$app" --template "$app/template.yaml" --function LinksFunction \
+  --account 000000000000 --region "${AWS_REGION:-us-east-1}"
+app_status=$?
 set -e
+if [[ $app_status -ne 1 ]]; then
+  echo "demo: check --app with the template should fail ping (exit 1), got $app_status" >&2
+  exit 1
+fi
 
 # Deploy the same resources directly: the role with the template's policies, the table.
 "$aws" iam delete-role-policy --role-name "$role" --policy-name template >/dev/null 2>&1 || true

@@ -524,3 +524,158 @@ Resources:
         }
     }
 }
+
+/// `check --app src/ --template t.yaml --function F`: the code's needs, the template's grants.
+/// The code names its tables through the function's environment: a variable set to a template
+/// table (`!Ref`, even of a table whose name is known only after deploy) is that table; one whose
+/// value is not known before deploy (`!ImportValue`) leaves the code's need unresolved, which
+/// cannot pass; a literal in the code is the table of that name only.
+#[test]
+fn app_with_a_template_takes_needs_from_the_code_and_names_from_the_function_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("template.yaml"),
+        r#"AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+  OrdersFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      InlineCode: "def handler(event, context):\n    return None\n"
+      Environment:
+        Variables:
+          ORDERS_TABLE: !Ref Orders
+          AUDIT_TABLE: !ImportValue shared-audit-table
+      Policies:
+        - DynamoDBCrudPolicy:
+            TableName: !Ref Orders
+"#,
+    )
+    .unwrap();
+    std::fs::create_dir(d.join("src")).unwrap();
+    std::fs::write(
+        d.join("src/app.py"),
+        r#"import os
+
+from pydynox import Model, ModelConfig
+from pydynox.attributes import StringAttribute
+
+
+class Order(Model):
+    model_config = ModelConfig(table=os.environ["ORDERS_TABLE"])
+    pk = StringAttribute(partition_key=True)
+
+
+class AuditEntry(Model):
+    model_config = ModelConfig(table=os.environ["AUDIT_TABLE"])
+    pk = StringAttribute(partition_key=True)
+
+
+def handler(event, context):
+    Order(pk=event["id"]).save()
+    AuditEntry(pk=event["id"]).save()
+    return Order.get(pk=event["id"])
+"#,
+    )
+    .unwrap();
+    let template = d.join("template.yaml").display().to_string();
+    let src = d.join("src").display().to_string();
+    let base = [
+        "check",
+        "--app",
+        &src,
+        "--template",
+        &template,
+        "--function",
+        "OrdersFunction",
+        "--region",
+        "eu-west-1",
+        "--pydynox-version",
+        "1.8.0",
+        "--format",
+        "json",
+    ];
+    let out = run(&base);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let r = out.json();
+    // The orders table is the template's (its name is a symbol until deploy); the code's exact
+    // calls on it pass through DynamoDBCrudPolicy.
+    let passed = rows(&r, "PASS");
+    assert!(!passed.is_empty(), "{}", out.stdout);
+    assert!(
+        passed
+            .iter()
+            .all(|x| x["resource"].as_str().unwrap().contains("table/${Orders}")),
+        "{}",
+        out.stdout
+    );
+    // The audit table's name is known only after deploy: its needs cannot pass, and say how to
+    // state it.
+    let doubtful = rows(&r, "INCONCLUSIVE");
+    assert!(
+        doubtful.iter().any(|x| x["code"] == "unresolved-in-code"
+            && x["reason"]
+                .as_str()
+                .unwrap()
+                .contains("--env AUDIT_TABLE=VALUE")),
+        "{}",
+        out.stdout
+    );
+    assert!(rows(&r, "FAIL").is_empty(), "{}", out.stdout);
+
+    // Stated with --env, the audit table is outside the template: its policy is not known, so
+    // its rows still cannot pass, and nothing else changes.
+    let mut stated = base.to_vec();
+    stated.extend(["--env", "AUDIT_TABLE=audit"]);
+    let out = run(&stated);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = out.json();
+    assert!(
+        rows(&r, "PASS")
+            .iter()
+            .all(|x| !x["resource"].as_str().unwrap().contains("table/audit")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        rows(&r, "INCONCLUSIVE")
+            .iter()
+            .any(|x| x["resource"].as_str().unwrap().contains("table/audit")),
+        "{}",
+        out.stdout
+    );
+
+    // Without the function, or with resource flags beside the code, it is a usage error.
+    let no_function: Vec<&str> = base
+        .iter()
+        .copied()
+        .filter(|a| *a != "--function" && *a != "OrdersFunction")
+        .collect();
+    let out = run(&no_function);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--app with --template needs --function"),
+        "{}",
+        out.stderr
+    );
+    let mut with_table = base.to_vec();
+    with_table.extend(["--table", "Orders"]);
+    let out = run(&with_table);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--table cannot be used with --app and --template"),
+        "{}",
+        out.stderr
+    );
+}

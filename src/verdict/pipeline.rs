@@ -364,15 +364,15 @@ pub async fn run_cached<A: Aws>(
     // What the plan itself says (features `all` left out, the stored prefix) comes first.
     report.notes.splice(0..0, plan.notes.iter().cloned());
     if let Some(app) = &plan.app {
-        add_unresolved_rows(ctx, &mut report, app);
+        add_unresolved_rows(ctx.catalogue, &mut report, app);
     }
     Ok(report)
 }
 
 /// `check --app`: each need the code shows but the scan could not pin down is a row that
 /// cannot pass (`unresolved-in-code`), so a check of the code is never narrower than the code.
-fn add_unresolved_rows(
-    ctx: &RunContext<'_>,
+pub fn add_unresolved_rows(
+    catalogue: &Catalogue,
     report: &mut Report,
     app: &crate::needs::app::AppNeeds,
 ) {
@@ -398,7 +398,7 @@ fn add_unresolved_rows(
         .map(|f| (f.name.clone(), f.fix.clone()))
         .collect();
     let (mut features, summary) = Report::summarize(&report.rows, |f| {
-        ctx.catalogue.feature(f).and_then(|f| f.docs_note.clone())
+        catalogue.feature(f).and_then(|f| f.docs_note.clone())
     });
     for f in &mut features {
         f.fix = fixes

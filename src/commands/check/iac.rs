@@ -26,13 +26,16 @@ use super::{CheckArgs, Finished, Job};
 use crate::commands::args::Engine;
 use crate::commands::output::print_errors;
 use crate::engine::PolicyDocument;
-use crate::grants::iac::held::{IacGrants, ManagedDocuments, encoded_env, grants_of};
+use crate::grants::iac::held::{
+    IacGrants, ManagedDocuments, encoded_env, function_environment, grants_of, table_named,
+};
 use crate::grants::iac::{
     FunctionRole, IacModel, ManagedDocument, ManagedPolicyArn, PlanOptions, Principal,
     PrincipalKind, SourceKind, TemplateOptions, Text, read_plan, read_template,
 };
 use crate::grants::source::Aws;
 use crate::iam::arn::KeyInput;
+use crate::needs::app::AppResource;
 use crate::needs::catalogue::Catalogue;
 use crate::needs::plan::{CheckPlan, Env, TablePolicies, build_plan, expand};
 use crate::report::model::{Gate, exit};
@@ -138,11 +141,29 @@ fn flag_errors(a: &CheckArgs) -> Vec<String> {
     );
     given(a.least_privilege, "--least-privilege", &mut errors);
     if !a.app.is_empty() {
-        // Not wired yet: the template side exists (`held::function_environment`), the join
-        // with the code's needs does not; refusing is better than dropping --app silently.
-        errors.push("--app cannot be combined with --template or --terraform-plan yet; give the features and tables the code uses with --features and --table".into());
-    }
-    if a.features.is_empty() {
+        // The code's needs with the template's grants: the code's resource names come from
+        // the function's environment, so the function is required; a Terraform plan has no
+        // function environment the scan could read (yet), so it is refused, not half-joined.
+        if i.terraform_plan.is_some() {
+            errors.push("--app works with --template and --function; with --terraform-plan give the features and tables with --features and --table".into());
+        } else if i.function.is_none() {
+            errors.push("--app with --template needs --function LOGICAL_ID: the function whose code it is (its Environment.Variables name the code's tables)".into());
+        }
+        let resource_flags = [
+            ("--table", !a.tables.is_empty()),
+            ("--index", !a.indexes.is_empty() || a.all_indexes),
+            ("--lock-table", a.lock_table.is_some()),
+            ("--kms-key", a.kms_key.is_some()),
+            ("--bucket", a.bucket.is_some()),
+        ];
+        for (flag, given) in resource_flags {
+            if given {
+                errors.push(format!(
+                    "{flag} cannot be used with --app and --template: the code names its resources (give a deployed value with --env NAME=VALUE)"
+                ));
+            }
+        }
+    } else if a.features.is_empty() {
         errors.push("--features is required with --template or --terraform-plan".into());
     }
     if i.terraform_plan.is_some() {
@@ -335,6 +356,43 @@ fn principals<'m>(
 }
 
 /// A table flag: a table of the input by logical id (address) or known name, else as given.
+/// What `--app` names a template table by: the function's environment variable set to the
+/// table (`TABLE: !Ref Orders`) becomes `--env TABLE=` this prefix and the logical id, a valid
+/// table name no code literal is taken for (a literal is matched by the table's known name only,
+/// never by a logical id, which is not a name the code can reach).
+const APP_TABLE_MARK: &str = "pydynox-iam-template-table.";
+
+/// The `--env` values the template gives the function's code: a variable set to a template
+/// table names it; a known string is itself; anything else (a key ARN, a value known only after
+/// deploy) is left out, so the scan reports it unresolved and its rows are INCONCLUSIVE naming
+/// `--env`. The user's `--env` entries come last and win.
+fn template_env(model: &IacModel, function: &str, user: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, value) in function_environment(model, function).unwrap_or_default() {
+        let Ok(text) = value else { continue };
+        if let Some(tb) = table_named(model, &text) {
+            out.push(format!("{name}={APP_TABLE_MARK}{}", tb.id));
+        } else if let Some(v) = text.as_known() {
+            out.push(format!("{name}={v}"));
+        }
+    }
+    out.extend(user.iter().cloned());
+    out
+}
+
+/// A table name of the code (`--app`): a template table it reaches through the environment, or
+/// whose known name it writes; any other name is outside the input.
+fn app_table(model: &IacModel, t: &str) -> Named {
+    let found = match t.strip_prefix(APP_TABLE_MARK) {
+        Some(id) => model.tables.iter().find(|tb| tb.id == id),
+        None => model.tables.iter().find(|tb| tb.name.as_known() == Some(t)),
+    };
+    match found {
+        Some(tb) => Named::Input(tb.name.clone()),
+        None => Named::Given(t.to_string()),
+    }
+}
+
 fn table_flag(model: &IacModel, t: &str) -> Named {
     match model
         .tables
@@ -476,8 +534,8 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
     };
 
     // The plan, without the flags that name the input's resources (they are not names).
-    let tables: Vec<Named> = a.tables.iter().map(|t| table_flag(&model, t)).collect();
-    let lock = a.lock_table.as_deref().map(|t| table_flag(&model, t));
+    let mut tables: Vec<Named> = a.tables.iter().map(|t| table_flag(&model, t)).collect();
+    let mut lock = a.lock_table.as_deref().map(|t| table_flag(&model, t));
     let key = a.kms_key.as_deref().and_then(|k| key_flag(&model, k));
     let bucket = a.bucket.as_deref().and_then(|b| bucket_flag(&model, b));
     let mut input = a.plan_input();
@@ -503,7 +561,27 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
     if bucket.is_some() {
         input.bucket = Some(STAND_IN.into());
     }
-    let base_plan = build_plan(cat, &input).map_err(usage)?;
+    let base_plan = match a.iac.function.as_deref().filter(|_| !a.app.is_empty()) {
+        None => build_plan(cat, &input).map_err(usage)?,
+        Some(f) => {
+            // The code's needs; its tables named through the function's environment.
+            let env = template_env(&model, f, &a.env);
+            let plan =
+                crate::needs::app::plan_from_paths(cat, &input, &a.app, &env).map_err(usage)?;
+            tables = plan
+                .resources
+                .tables
+                .iter()
+                .map(|t| app_table(&model, t))
+                .collect();
+            lock = plan
+                .resources
+                .lock_table
+                .as_deref()
+                .map(|t| app_table(&model, t));
+            plan
+        }
+    };
     if let Some(KeyInput::Alias(al)) = &base_plan.resources.kms_key {
         return Err(usage(vec![format!(
             "--kms-key `{al}` is an alias, which is resolved only in AWS; before deploy give the key's ARN or the template key's logical id"
@@ -523,6 +601,16 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
         plan.resources.tables = tables.iter().map(&mut encode).collect();
         if let Some(l) = &lock {
             plan.resources.lock_table = Some(encode(l));
+        }
+        if let Some(app) = &mut plan.app {
+            for c in &mut app.checks {
+                if let AppResource::Table { table }
+                | AppResource::LockTable { table }
+                | AppResource::Index { table, .. } = &mut c.resource
+                {
+                    *table = encode(&app_table(&model, table));
+                }
+            }
         }
         let key_arn = match (&key, &base_plan.resources.kms_key.clone()) {
             (Some(k), _) => {
@@ -584,6 +672,10 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
                 notes,
             },
         );
+        // `--app`: each need the code shows but the scan could not pin down cannot pass.
+        if let Some(app) = &plan.app {
+            crate::verdict::pipeline::add_unresolved_rows(cat, &mut report, app);
+        }
         report.conclude(Gate {
             allow_inconclusive: a.allow_inconclusive,
             fail_on: None,
