@@ -431,8 +431,9 @@ fn parse_statement(v: &Value, index: usize, variables: bool) -> Result<Statement
 /// (its policy validation reports duplicate keys as errors), and a checker must not see a different
 /// policy than AWS does. serde_json has no switch for this, so the value is built by this small visitor;
 /// errors raised inside it get their line and column from serde_json like any syntax error. Nesting depth
-/// stays bounded by serde_json's own recursion limit.
-struct StrictValue;
+/// stays bounded by serde_json's own recursion limit. The account-export reader uses it for the
+/// export's own structure too.
+pub struct StrictValue;
 
 impl<'de> DeserializeSeed<'de> for StrictValue {
     type Value = Value;

@@ -38,10 +38,10 @@ use std::hash::{Hash, Hasher};
 use std::io::Read;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
+use crate::engine::parse::StrictValue;
 use crate::grants::sdk::decode_policy_document;
 use crate::iam::arn::{PrincipalKind, principal_from_arn};
 use crate::needs::plan::{CheckPlan, PrincipalSelector};
@@ -216,70 +216,6 @@ fn index_key(kind: ListKind, name: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // Strict JSON values
-
-/// Reads a JSON value like `serde_json::Value`'s own deserializer, except that an object that
-/// repeats a key is an error: serde_json keeps the last copy silently, so a second `Effect`
-/// could turn a Deny into an Allow. Nesting depth stays bounded by serde_json's own recursion
-/// limit. (The engine's strict parser does the same for policy files; this one also covers the
-/// export's own structure.)
-struct StrictValue;
-
-impl<'de> DeserializeSeed<'de> for StrictValue {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for StrictValue {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
-        Ok(Value::Bool(b))
-    }
-    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
-        Ok(Value::from(n))
-    }
-    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
-        Ok(Value::from(n))
-    }
-    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
-        serde_json::Number::from_f64(n)
-            .map(Value::Number)
-            .ok_or_else(|| E::custom("number out of range"))
-    }
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(s.to_string()))
-    }
-    fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::String(s))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(StrictValue)? {
-            out.push(v);
-        }
-        Ok(Value::Array(out))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(de::Error::custom(format!(
-                    "duplicate key `{key}` (keep one: IAM rejects a document that repeats a key)"
-                )));
-            }
-            let v = map.next_value_seed(StrictValue)?;
-            out.insert(key, v);
-        }
-        Ok(Value::Object(out))
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The entries as the file spells them
