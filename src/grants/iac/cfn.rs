@@ -1682,7 +1682,7 @@ impl<'a> Cfn<'a> {
                     Some(v) => (self.document(r, v, "KeyPolicy")?, false),
                     // "If you don't specify a key policy, AWS KMS attaches the default key policy"
                     // (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
-                    None => (self.default_key_policy(), true),
+                    None => (self.env.default_key_policy(), true),
                 };
                 b.resource_policies.push(ResourcePolicy {
                     kind: ResourceKind::KmsKey,
@@ -1794,33 +1794,6 @@ impl<'a> Cfn<'a> {
             }
         }
         Ok(found)
-    }
-
-    fn default_key_policy(&self) -> Value {
-        let root = Text::concat([
-            Text::known("arn:"),
-            self.env.partition.clone(),
-            Text::known(":iam::"),
-            self.env.account.clone(),
-            Text::known(":root"),
-        ]);
-        Value::Map(vec![
-            ("Version".into(), Value::known("2012-10-17")),
-            ("Id".into(), Value::known("key-default-1")),
-            (
-                "Statement".into(),
-                Value::List(vec![Value::Map(vec![
-                    ("Sid".into(), Value::known("Enable IAM User Permissions")),
-                    ("Effect".into(), Value::known("Allow")),
-                    (
-                        "Principal".into(),
-                        Value::Map(vec![("AWS".into(), Value::Text(root))]),
-                    ),
-                    ("Action".into(), Value::known("kms:*")),
-                    ("Resource".into(), Value::known("*")),
-                ])]),
-            ),
-        ])
     }
 
     /// `Policies` of a role, user or group: `[{PolicyName, PolicyDocument}]`.

@@ -30,6 +30,37 @@ pub struct Environment {
     pub stack_name: Option<Text>,
 }
 
+impl Environment {
+    /// The key policy AWS gives a KMS key created without one (the "default key policy" of the
+    /// KMS developer guide): the account's root, that is the account's IAM policies, may use it.
+    pub fn default_key_policy(&self) -> Value {
+        let root = Text::concat([
+            Text::known("arn:"),
+            self.partition.clone(),
+            Text::known(":iam::"),
+            self.account.clone(),
+            Text::known(":root"),
+        ]);
+        Value::Map(vec![
+            ("Version".into(), Value::known("2012-10-17")),
+            ("Id".into(), Value::known("key-default-1")),
+            (
+                "Statement".into(),
+                Value::List(vec![Value::Map(vec![
+                    ("Sid".into(), Value::known("Enable IAM User Permissions")),
+                    ("Effect".into(), Value::known("Allow")),
+                    (
+                        "Principal".into(),
+                        Value::Map(vec![("AWS".into(), Value::Text(root))]),
+                    ),
+                    ("Action".into(), Value::known("kms:*")),
+                    ("Resource".into(), Value::known("*")),
+                ])]),
+            ),
+        ])
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PrincipalKind {

@@ -990,13 +990,13 @@ impl<'a> Plan<'a> {
                     let (doc, default_policy) = if self.configured(i, "policy") || !i.created {
                         match self.document(i, "policy") {
                             Some(d) => (d, false),
-                            None => (self.default_key_policy(), true),
+                            None => (self.env.default_key_policy(), true),
                         }
                     } else {
                         // Not configured: AWS attaches its default key policy
                         // (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html),
                         // unless an aws_kms_key_policy in the plan replaces it (applied below).
-                        (self.default_key_policy(), true)
+                        (self.env.default_key_policy(), true)
                     };
                     b.resource_policies.push(ResourcePolicy {
                         kind: ResourceKind::KmsKey,
@@ -1230,33 +1230,6 @@ impl<'a> Plan<'a> {
             unresolved,
             notes: std::mem::take(&mut self.notes),
         })
-    }
-
-    fn default_key_policy(&self) -> Value {
-        let root = Text::concat([
-            Text::known("arn:"),
-            self.env.partition.clone(),
-            Text::known(":iam::"),
-            self.env.account.clone(),
-            Text::known(":root"),
-        ]);
-        Value::Map(vec![
-            ("Version".into(), Value::known("2012-10-17")),
-            ("Id".into(), Value::known("key-default-1")),
-            (
-                "Statement".into(),
-                Value::List(vec![Value::Map(vec![
-                    ("Sid".into(), Value::known("Enable IAM User Permissions")),
-                    ("Effect".into(), Value::known("Allow")),
-                    (
-                        "Principal".into(),
-                        Value::Map(vec![("AWS".into(), Value::Text(root))]),
-                    ),
-                    ("Action".into(), Value::known("kms:*")),
-                    ("Resource".into(), Value::known("*")),
-                ])]),
-            ),
-        ])
     }
 
     fn managed_policy(&self, i: &Instance, attr: &str, origin: String) -> IdentityPolicy {
