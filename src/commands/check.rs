@@ -500,7 +500,7 @@ fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
         errors.push("--from-snapshot replays a saved run; it cannot be combined with offline inputs or --save-snapshot".into());
     }
     if let Some(o) = &a.stated.bucket_owner
-        && !(o.len() == 12 && o.bytes().all(|b| b.is_ascii_digit()))
+        && !crate::iam::names::is_account_id(o)
     {
         errors.push(format!(
             "--bucket-owner `{o}` is not an AWS account id; give the 12 digits of the account that owns the bucket"

@@ -896,7 +896,7 @@ fn validate_service(
     // another account); offline nothing else can say it, so it is stated per service.
     if let Some(o) = &s.bucket_owner {
         let v = o.get_ref();
-        if !(v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit())) {
+        if !crate::iam::names::is_account_id(v) {
             r.error(
                 &o.span(),
                 format!(

@@ -126,11 +126,6 @@ pub fn pydynox_prefix(_version: &Version, prefix: &str) -> String {
     }
 }
 
-/// Why a table name or ARN given for `flag` cannot be a DynamoDB table, if it cannot: a name
-/// is up to 255 of `a-z A-Z 0-9 _ - .` (DynamoDB developer guide, "Supported data types and
-/// naming rules", which also sets a minimum of 3; a shorter name is not refused here: it can
-/// only be a table that does not exist, which fails to read, never passes); an ARN must be a table ARN (`arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME`),
-/// not an index's, a wildcard or another service's.
 /// Why an index name given for `flag` cannot be a DynamoDB index: index names follow the table
 /// naming rule, 3 to 255 of `a-z A-Z 0-9 _ - .` (DynamoDB developer guide, "Supported data
 /// types and naming rules"); no `*` or `?`, which DynamoDB names cannot hold and IAM would read
@@ -138,11 +133,7 @@ pub fn pydynox_prefix(_version: &Version, prefix: &str) -> String {
 /// one table (whether TABLE is a --table is checked with the other resources); each part
 /// follows the naming rule.
 pub fn index_input_error(flag: &str, input: &str) -> Option<String> {
-    let name_ok = |n: &str| {
-        (3..=255).contains(&n.len())
-            && n.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    };
+    let name_ok = crate::iam::names::is_dynamodb_name;
     let valid = match input.split_once('/') {
         Some((table, index)) => name_ok(table) && name_ok(index),
         None => name_ok(input),
@@ -154,6 +145,11 @@ pub fn index_input_error(flag: &str, input: &str) -> Option<String> {
     })
 }
 
+/// Why a table name or ARN given for `flag` cannot be a DynamoDB table, if it cannot: a name
+/// is up to 255 of `a-z A-Z 0-9 _ - .` (DynamoDB developer guide, "Supported data types and
+/// naming rules", which also sets a minimum of 3; a shorter name is not refused here: it can
+/// only be a table that does not exist, which fails to read, never passes); an ARN must be a table ARN (`arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME`),
+/// not an index's, a wildcard or another service's.
 pub fn table_input_error(flag: &str, input: &str) -> Option<String> {
     let valid_name = |n: &str| {
         (1..=255).contains(&n.len())

@@ -30,7 +30,7 @@ use crate::grants::iac::held::{
     IacGrants, ManagedDocuments, encoded_env, function_environment, grants_of, table_named,
 };
 use crate::grants::iac::{
-    FunctionRole, IacModel, ManagedDocument, ManagedPolicyArn, PlanOptions, Principal,
+    Bucket, FunctionRole, IacModel, ManagedDocument, ManagedPolicyArn, PlanOptions, Principal,
     PrincipalKind, SourceKind, TemplateOptions, Text, read_plan, read_template,
 };
 use crate::grants::source::Aws;
@@ -175,7 +175,7 @@ fn flag_errors(a: &CheckArgs) -> Vec<String> {
         }
     }
     if let Some(acct) = &i.account
-        && !(acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()))
+        && !crate::iam::names::is_account_id(acct)
     {
         errors.push(format!(
             "--account `{acct}` is not an AWS account id; give the 12 digits of the account the input deploys into"
@@ -422,10 +422,7 @@ fn key_flag(model: &IacModel, k: &str) -> Option<Text> {
 /// reader does not read `aws_s3_bucket_server_side_encryption_configuration`, so a plan's bucket
 /// is always in doubt; a bucket outside the input is INCONCLUSIVE already (its policy is not known).
 fn bucket_encryption_doubt(model: &IacModel, b: &str) -> Option<String> {
-    let bucket = model
-        .buckets
-        .iter()
-        .find(|x| x.id == b || x.name.as_known() == Some(b))?;
+    let bucket = template_bucket(model, b)?;
     let file = &model.file;
     if model.source == SourceKind::TerraformPlan {
         return Some(format!(
@@ -446,12 +443,16 @@ fn bucket_encryption_doubt(model: &IacModel, b: &str) -> Option<String> {
     }
 }
 
-fn bucket_flag(model: &IacModel, b: &str) -> Option<Text> {
+/// The input's bucket `--bucket` names, by logical id or known name.
+fn template_bucket<'m>(model: &'m IacModel, b: &str) -> Option<&'m Bucket> {
     model
         .buckets
         .iter()
         .find(|x| x.id == b || x.name.as_known() == Some(b))
-        .map(|x| x.name.clone())
+}
+
+fn bucket_flag(model: &IacModel, b: &str) -> Option<Text> {
+    template_bucket(model, b).map(|x| x.name.clone())
 }
 
 /// Known ARNs (or SAM names) of the managed policies the chosen principals only reference.
