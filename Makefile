@@ -11,7 +11,10 @@ FUZZ_SECONDS ?= 120
 
 ## demo: check the docs' "Complete example" policy on LocalStack (no AWS account needed), then
 ## the SAM application in demo/sam-app before deploy and, deployed to LocalStack, live
+## (the binary is built first, with cargo's progress shown: the demo scripts run it quietly)
 demo:
+	@echo "Building pydynox-iam (the first build compiles the AWS SDK crates: several minutes)"
+	$(CARGO) build --locked
 	bash localstack/with-localstack.sh bash -c 'bash localstack/demo.sh && bash localstack/demo-iac.sh'
 
 ## test: start LocalStack and moto, run every test (unit, mocked SDK, LocalStack, the real
