@@ -1,14 +1,31 @@
-//! Reads an AccessDenied error as an application logged it (botocore, the Rust, Go and Java
-//! SDKs, pydynox's Python exceptions, JSON-escaped log lines) into its principal, action,
-//! resource and cause. Pure string handling: must not call AWS, read files or print.
+//! Reads AccessDenied errors as applications log them (botocore and the AWS CLI, the Rust, Go,
+//! Java and JavaScript SDKs, pydynox's Python exceptions, Lambda/CloudWatch JSON lines, S3 XML
+//! bodies, Step Functions JSON) into what each one says: principal, action, resource, cause,
+//! and which of AWS's message shapes it is. Pure string handling: must not call AWS, read files
+//! or print.
 //!
 //! The message shapes follow the IAM User Guide page "Troubleshoot access denied error
-//! messages" (troubleshoot_access-denied.html): `User: <principal> is not authorized to
-//! perform: <action> on resource: <resource> because no <policy type> allows the <action>
-//! action`, or `... with an explicit deny in a <policy type>[: <policy ARN>]`. Older messages
-//! (and messages for callers outside the resource owner's account or organization) carry no
-//! `because`/`with` clause; KMS says `on this resource` instead of naming the key; S3 quotes
-//! the resource ARN.
+//! messages" (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html):
+//! `User: <principal> is not authorized to perform: <action> [on resource: <resource>] because
+//! no <policy type> allows the <action> action`, or `... with an explicit deny in a <policy
+//! type>[: <policy ARN>]`. That page's own wordings are all read: "sessions policy" for a
+//! session policy, "because the role trust policy allows" (sic) and "explicit deny in the role
+//! trust policy", and "with an explicit deny in a VPC endpoint policy transitively through a
+//! service control policy", whose fix the page places in the SCPs. The page also says an SCP
+//! denial is always worded as an explicit deny, even when it is a missing Allow.
+//!
+//! Messages that name less are read too, and say what they name: KMS's `on this resource`,
+//! KMS's Decrypt failure "The ciphertext refers to a customer master key that does not exist,
+//! does not exist in this region, or you are not allowed to access", S3's bare "Access Denied"
+//! (S3 leaves the details out for callers outside the bucket owner's account or
+//! organization), STS's "Not authorized to perform sts:AssumeRole" and "Roles may not be
+//! assumed by root accounts". A paste may hold several messages: each is read.
+//!
+//! What is extracted is validated: a principal must be an IAM or STS principal ARN, an action
+//! of DynamoDB, KMS, S3 or STS must exist in the action list, a resource must be an ARN of the
+//! action's service and one of its resource types. A value cut off by the log, redacted, or
+//! malformed is kept in [`AccessDenied::invalid`] with what is wrong, and never in the field
+//! that the rest of the tool evaluates.
 
 use serde::Serialize;
 
@@ -17,16 +34,26 @@ use crate::iam::arn::{Arn, ArnError, PrincipalRef, principal_from_arn};
 /// One AccessDenied error, as AWS worded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccessDenied {
+    /// Which of AWS's message shapes this is.
+    pub shape: Shape,
     /// The principal ARN as printed: an IAM user (with its path), an IAM role, an assumed-role
     /// session (`arn:aws:sts::A:assumed-role/Role/session`, which never carries the role's
-    /// path), or a federated user.
-    pub principal: String,
+    /// path), a federated user, the root user, or `anonymous` (an unsigned request). `None`
+    /// when the message names none, or what it names is not usable (see `invalid`).
+    pub principal: Option<String>,
     /// `service:Action`, with the service prefix in lowercase (`SNS:Publish` → `sns:Publish`).
-    pub action: String,
-    /// The resource the message names; `None` when it names none (KMS says `on this resource`).
+    pub action: Option<String>,
+    /// The resource the message names, or `*` for an action that has no resource type (AWS
+    /// prints `table/*` for `dynamodb:ListTables`); `None` when it names none (KMS says `on
+    /// this resource`) or what it names is not usable.
     pub resource: Option<String>,
     pub cause: Cause,
-    /// The action's service prefix: `dynamodb`, `kms`, `s3`, `sts`, ...
+    /// The explicit deny was reached through another policy type (AWS: "... transitively
+    /// through a service control policy").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub through: Option<DenySource>,
+    /// The service: the action's prefix, else what the SDK wrapper, the operation or the
+    /// message itself shows (`dynamodb`, `kms`, `s3`, `sts`).
     pub service: Option<String>,
     /// The error code as printed (`AccessDeniedException`, `AccessDenied`, ...).
     pub error_code: Option<String>,
@@ -35,13 +62,104 @@ pub struct AccessDenied {
     pub operation: Option<String>,
     /// The policy an explicit deny names (`... in a service control policy: arn:aws:organizations::...`).
     pub denying_policy: Option<String>,
+    /// Values the message holds that cannot be used: cut off, redacted or malformed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invalid: Vec<Invalid>,
+    /// Readings made on the way (`table/*` read as "no resource type").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl AccessDenied {
     /// The principal as a role or user to audit. A session ARN gives the role's name (its
     /// path is not in the session ARN, so look the role up by name).
     pub fn principal_ref(&self) -> Result<PrincipalRef, ArnError> {
-        principal_from_arn(&self.principal)
+        match &self.principal {
+            Some(p) => principal_from_arn(p),
+            None => Err(ArnError::NotAPrincipal(String::new())),
+        }
+    }
+
+    /// Whether the principal is the account's root user.
+    pub fn principal_is_root(&self) -> bool {
+        self.principal
+            .as_deref()
+            .and_then(Arn::parse)
+            .is_some_and(|a| a.service == "iam" && a.resource == "root")
+    }
+
+    /// Whether the request was unsigned (`User: anonymous`).
+    pub fn principal_is_anonymous(&self) -> bool {
+        self.principal.as_deref() == Some("anonymous")
+    }
+
+    fn empty(shape: Shape) -> AccessDenied {
+        AccessDenied {
+            shape,
+            principal: None,
+            action: None,
+            resource: None,
+            cause: Cause::Unspecified,
+            through: None,
+            service: None,
+            error_code: None,
+            operation: None,
+            denying_policy: None,
+            invalid: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// The message shapes AWS and the SDKs print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    /// `User: ... is not authorized to perform: ...` (all parts optional but the phrase).
+    NotAuthorized,
+    /// KMS Decrypt: "The ciphertext refers to a customer master key that does not exist, does
+    /// not exist in this region, or you are not allowed to access".
+    KmsCiphertext,
+    /// STS: "Not authorized to perform sts:AssumeRole" (no principal, no role).
+    AssumeRoleNotAuthorized,
+    /// STS: "Roles may not be assumed by root accounts".
+    RootCannotAssumeRoles,
+    /// S3's (and others') bare "Access Denied", or an AccessDenied error code with no text.
+    BareAccessDenied,
+}
+
+/// A value the message holds that is not used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invalid {
+    /// `principal`, `action`, `resource` or `denying_policy`.
+    pub field: &'static str,
+    pub value: String,
+    pub problem: Problem,
+}
+
+/// What is wrong with a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
+pub enum Problem {
+    /// The log cut the message off inside it.
+    Truncated,
+    /// Replaced by `*redacted*`, `***`, `<account-id>`, `XXXXXXXXXXXX` and the like.
+    Redacted,
+    /// Not what AWS would print there; says why.
+    Malformed(String),
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.field {
+            "denying_policy" => "the denying policy",
+            other => other,
+        };
+        match &self.problem {
+            Problem::Truncated => write!(f, "the {what} `{}` is cut off (the log truncated the message)", self.value),
+            Problem::Redacted => write!(f, "the {what} `{}` is redacted", self.value),
+            Problem::Malformed(why) => write!(f, "the {what} `{}` {why}", self.value),
+        }
     }
 }
 
@@ -58,11 +176,14 @@ pub enum Cause {
     /// `because no resource-based policy allows the X action`.
     NoResourcePolicyAllow,
     /// `because no <type> allows the X action` for a policy type without a variant of its own:
-    /// service control policies, resource control policies, VPC endpoint policies, or a
-    /// wording this parser does not know (kept verbatim in [`DenySource::Unknown`]).
+    /// service control policies, resource control policies, VPC endpoint policies, role trust
+    /// policies, or a wording this parser does not know (kept in [`DenySource::Unknown`]).
     NoOtherPolicyAllow(DenySource),
     /// `with an explicit deny in a <type>`.
     ExplicitDeny(DenySource),
+    /// KMS: `because the resource does not exist in this Region, no resource-based policies
+    /// allow access, or a resource-based policy explicitly denies access`.
+    KmsKeyUnavailable,
     /// The message states no cause (older messages, or callers outside the owner's
     /// account or organization).
     Unspecified,
@@ -79,26 +200,39 @@ pub enum DenySource {
     ResourcePolicy,
     SessionPolicy,
     VpcEndpointPolicy,
+    RoleTrustPolicy,
     /// A policy type this parser does not know, as worded (lowercase); empty when the message
     /// says only `with an explicit deny`.
     Unknown(String),
 }
 
+impl DenySource {
+    /// The policy type as people say it, without an article: "VPC endpoint policy".
+    pub fn name(&self) -> &str {
+        match self {
+            DenySource::IdentityPolicy => "identity-based policy",
+            DenySource::PermissionsBoundary => "permissions boundary",
+            DenySource::ServiceControlPolicy => "service control policy",
+            DenySource::ResourceControlPolicy => "resource control policy",
+            DenySource::ResourcePolicy => "resource-based policy",
+            DenySource::SessionPolicy => "session policy",
+            DenySource::VpcEndpointPolicy => "VPC endpoint policy",
+            DenySource::RoleTrustPolicy => "role trust policy",
+            DenySource::Unknown(s) if s.is_empty() => "policy the message does not name",
+            DenySource::Unknown(s) => s,
+        }
+    }
+}
+
 impl std::fmt::Display for DenySource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DenySource::IdentityPolicy => f.write_str("an identity-based policy"),
-            DenySource::PermissionsBoundary => f.write_str("a permissions boundary"),
-            DenySource::ServiceControlPolicy => f.write_str("a service control policy"),
-            DenySource::ResourceControlPolicy => f.write_str("a resource control policy"),
-            DenySource::ResourcePolicy => f.write_str("a resource-based policy"),
-            DenySource::SessionPolicy => f.write_str("a session policy"),
-            DenySource::VpcEndpointPolicy => f.write_str("a VPC endpoint policy"),
-            DenySource::Unknown(s) if s.is_empty() => {
-                f.write_str("a policy the message does not name")
-            }
-            DenySource::Unknown(s) => write!(f, "a {s}"),
-        }
+        let name = self.name();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
+            "an"
+        } else {
+            "a"
+        };
+        write!(f, "{article} {name}")
     }
 }
 
@@ -111,46 +245,37 @@ impl std::fmt::Display for Cause {
             }
             Cause::NoSessionPolicyAllow => f.write_str("the session policy does not allow it"),
             Cause::NoResourcePolicyAllow => f.write_str("no resource-based policy allows it"),
-            Cause::NoOtherPolicyAllow(s) => write!(f, "{s} does not allow it"),
+            Cause::NoOtherPolicyAllow(s) => write!(f, "no {} allows it", s.name()),
             Cause::ExplicitDeny(s) => write!(f, "an explicit deny in {s}"),
+            Cause::KmsKeyUnavailable => f.write_str(
+                "the key does not exist in this region, no key policy allows it, or a key policy denies it",
+            ),
             Cause::Unspecified => f.write_str("the message does not say why"),
         }
     }
 }
 
-/// The parts of a message that were recognised, for [`ParseError`].
+/// The parts of a text that were recognised, for [`ParseError`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Found {
-    pub principal: Option<String>,
-    pub action: Option<String>,
-    pub resource: Option<String>,
     pub error_code: Option<String>,
     pub operation: Option<String>,
 }
 
 impl Found {
-    /// "the action `x`, the resource `y` and the error code `z`", or "" when nothing was found.
     fn describe(&self) -> String {
         let parts: Vec<String> = [
-            ("the principal", &self.principal),
-            ("the action", &self.action),
-            ("the resource", &self.resource),
             ("the error code", &self.error_code),
             ("the operation", &self.operation),
         ]
         .into_iter()
         .filter_map(|(what, v)| v.as_ref().map(|v| format!("{what} `{v}`")))
         .collect();
-        match parts.as_slice() {
-            [] => String::new(),
-            [one] => one.clone(),
-            [init @ .., last] => format!("{} and {last}", init.join(", ")),
-        }
+        parts.join(" and ")
     }
 }
 
-const EXPECTED_SHAPE: &str =
-    "`User: arn:aws:... is not authorized to perform: service:Action on resource: ...`";
+const EXPECTED_SHAPE: &str = "`User: arn:aws:... is not authorized to perform: service:Action on resource: ...`, `Access Denied`, or an AccessDenied error code";
 
 fn found_suffix(found: &Found) -> String {
     match found.describe() {
@@ -159,198 +284,243 @@ fn found_suffix(found: &Found) -> String {
     }
 }
 
-fn hint_suffix(hint: &Option<&'static str>) -> String {
-    hint.map(|h| format!("; {h}")).unwrap_or_default()
-}
-
-/// Why a text could not be read as an AccessDenied message; says what was found and what
-/// is missing.
+/// Why a text could not be read as an AccessDenied message; says what was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error("the text is empty; paste the AccessDenied error as the application logged it")]
     Empty,
-    #[error(
-        "no AccessDenied message found (expected {}){}{}",
-        EXPECTED_SHAPE,
-        found_suffix(.found),
-        hint_suffix(.hint)
-    )]
-    NoDenial {
-        found: Box<Found>,
-        hint: Option<&'static str>,
-    },
-    #[error(
-        "found {} but no principal ARN (expected `User: arn:aws:...` before `is not authorized to perform`)",
-        .found.describe()
-    )]
-    MissingPrincipal { found: Box<Found> },
-    #[error(
-        "found {} but no action (expected `is not authorized to perform: service:Action`)",
-        .found.describe()
-    )]
-    MissingAction { found: Box<Found> },
+    #[error("no AccessDenied message found (expected {}){}", EXPECTED_SHAPE, found_suffix(.found))]
+    NoDenial { found: Box<Found> },
 }
 
-/// Reads an AccessDenied error. Surrounding log noise, line breaks, JSON escaping and SDK
-/// wrappers are tolerated; when the message appears more than once (the Rust SDK's Debug
-/// output repeats it) the first complete one is used.
+/// Reads the first AccessDenied message of a text (see [`parse_all`]).
 pub fn parse(text: &str) -> Result<AccessDenied, ParseError> {
+    parse_all(text).map(|mut all| all.swap_remove(0))
+}
+
+/// Reads every AccessDenied message of a text, in order, each once (the Rust SDK's Debug
+/// output repeats a message; a Java exception repeats its cause). Surrounding log noise,
+/// line breaks, JSON strings nested at any depth, HTML escapes, typographic quotes, ANSI
+/// colour codes, Python reprs and SDK wrappers are tolerated. Never empty when `Ok`.
+pub fn parse_all(text: &str) -> Result<Vec<AccessDenied>, ParseError> {
     if text.trim().is_empty() {
         return Err(ParseError::Empty);
     }
     let text = normalise(text);
     let lower = text.to_ascii_lowercase();
-    let error_code = error_code(&text, &lower);
-    let operation = operation(&text, &lower);
-
-    let anchors: Vec<usize> = lower.match_indices(ANCHOR).map(|(i, _)| i).collect();
+    let anchors = anchors(&lower);
     if anchors.is_empty() {
-        let hint = error_code.as_ref().map(|_| {
-            "AWS leaves out the principal, action and cause for some services and for callers \
-             outside the resource owner's account or organization; CloudTrail's `errorMessage` \
-             for the request may have them"
-        });
+        let error_code = error_code(&text, &lower, 0, text.len());
+        let operation = operation(&text, &lower, 0, text.len());
+        if let Some(code) = error_code.as_deref().filter(|c| is_denial_code(c)) {
+            // An AccessDenied code with a message this parser does not know: still a denial.
+            let mut ad = AccessDenied::empty(Shape::BareAccessDenied);
+            ad.error_code = Some(code.to_string());
+            ad.operation = operation;
+            finish(&mut ad, &text, &lower, 0, text.len());
+            return Ok(vec![ad]);
+        }
         return Err(ParseError::NoDenial {
             found: Box::new(Found {
                 error_code,
                 operation,
-                ..Found::default()
             }),
-            hint,
         });
     }
-
-    let mut first_error = None;
-    for (n, &at) in anchors.iter().enumerate() {
-        let end = anchors.get(n + 1).copied().unwrap_or(text.len());
-        match one_message(&text, &lower, at, end) {
-            Ok(m) => {
-                let service = m.action.split_once(':').map(|(s, _)| s.to_string());
-                return Ok(AccessDenied {
-                    principal: m.principal,
-                    action: m.action,
-                    resource: m.resource,
-                    cause: m.cause,
-                    service,
-                    error_code,
-                    operation,
-                    denying_policy: m.denying_policy,
-                });
+    let mut out: Vec<AccessDenied> = Vec::new();
+    for (n, &(at, kind)) in anchors.iter().enumerate() {
+        let start = if n == 0 { 0 } else { anchors[n - 1].0 };
+        let end = anchors.get(n + 1).map_or(text.len(), |a| a.0);
+        let mut ad = match kind {
+            Shape::NotAuthorized => not_authorized(&text, &lower, at, end),
+            Shape::AssumeRoleNotAuthorized => {
+                let mut ad = AccessDenied::empty(kind);
+                let p = at + "not authorized to perform ".len();
+                ad.action = normalise_action(trim_token(token(&text, p, end)))
+                    .or(Some("sts:AssumeRole".into()));
+                ad
             }
-            Err(found) => {
-                first_error.get_or_insert(found);
+            Shape::RootCannotAssumeRoles => {
+                let mut ad = AccessDenied::empty(kind);
+                ad.action = Some("sts:AssumeRole".into());
+                ad
             }
+            Shape::KmsCiphertext => {
+                let mut ad = AccessDenied::empty(kind);
+                ad.action = Some("kms:Decrypt".into());
+                ad
+            }
+            Shape::BareAccessDenied => AccessDenied::empty(kind),
+        };
+        ad.error_code = error_code(&text, &lower, start, end)
+            .or_else(|| error_code(&text, &lower, 0, text.len()));
+        ad.operation =
+            operation(&text, &lower, start, end).or_else(|| operation(&text, &lower, 0, text.len()));
+        finish(&mut ad, &text, &lower, start, end);
+        if !out.contains(&ad) {
+            out.push(ad);
         }
     }
-    let mut found = Box::new(first_error.expect("at least one anchor"));
-    let nothing = found.principal.is_none() && found.action.is_none();
-    found.error_code = error_code;
-    found.operation = operation;
-    Err(if nothing {
-        ParseError::NoDenial { found, hint: None }
-    } else if found.action.is_some() {
-        ParseError::MissingPrincipal { found }
-    } else {
-        ParseError::MissingAction { found }
-    })
+    Ok(out)
 }
 
 const ANCHOR: &str = "is not authorized to perform";
 
-struct Message {
-    principal: String,
-    action: String,
-    resource: Option<String>,
-    cause: Cause,
-    denying_policy: Option<String>,
+/// Where each message starts, and its shape, in order.
+fn anchors(lower: &str) -> Vec<(usize, Shape)> {
+    let mut out: Vec<(usize, Shape)> = lower
+        .match_indices(ANCHOR)
+        .map(|(i, _)| (i, Shape::NotAuthorized))
+        .collect();
+    for (i, _) in lower.match_indices("not authorized to perform sts:assume") {
+        if !lower[..i].ends_with("is ") {
+            out.push((i, Shape::AssumeRoleNotAuthorized));
+        }
+    }
+    for (i, _) in lower.match_indices("roles may not be assumed by root accounts") {
+        out.push((i, Shape::RootCannotAssumeRoles));
+    }
+    for (i, _) in lower.match_indices("ciphertext refers to a ") {
+        out.push((i, Shape::KmsCiphertext));
+    }
+    let others: Vec<usize> = out.iter().map(|a| a.0).collect();
+    for (i, _) in lower.match_indices("access denied") {
+        let before_ok = !lower[..i].ends_with(|c: char| c.is_ascii_alphanumeric());
+        let after = &lower[i + "access denied".len()..];
+        let after = after.strip_prefix('.').unwrap_or(after);
+        // `Access Denied` ends the message, or is followed by markup, a quote or the SDK's
+        // `(Service: ...)`; pydynox's `Access denied to DynamoDB: User: ...` is not a bare one.
+        let after_ok = after.is_empty()
+            || after.starts_with(['<', '"', '\'', '(', ')', ',', ';', '}', ']', '`'])
+            || after.starts_with(" (")
+            || after.starts_with(" ,")
+            || (after.starts_with(' ') && !after.starts_with(" to ") && !after.starts_with(" for ") && !after.starts_with(": "));
+        let near_other = others.iter().any(|&o| o >= i && o - i < 120);
+        if before_ok && after_ok && !near_other {
+            out.push((i, Shape::BareAccessDenied));
+        }
+    }
+    out.sort_by_key(|a| a.0);
+    out
 }
 
-/// Reads the message whose `is not authorized to perform` starts at `at`; `end` is where the
-/// next message starts. On failure returns the parts it did find.
-fn one_message(text: &str, lower: &str, at: usize, end: usize) -> Result<Message, Found> {
-    let principal = text[..at]
-        .split_whitespace()
-        .next_back()
-        // `User:arn:aws:...` when a log squeezed out the space.
-        .map(|t| trim_token(t.find("arn:").map_or(t, |i| &t[i..])))
-        .filter(|p| Arn::parse(p).is_some())
-        .map(str::to_string);
+/// Reads `User: P is not authorized to perform: A [on resource: R] [cause]` at `at`.
+fn not_authorized(text: &str, lower: &str, at: usize, end: usize) -> AccessDenied {
+    let mut ad = AccessDenied::empty(Shape::NotAuthorized);
+    ad.principal = principal_before(text, at);
 
     // `is not authorized to perform: dynamodb:PutItem`
     let mut pos = at + ANCHOR.len();
     pos = skip(text, pos, |c| c == ':' || c == ' ');
-    let raw_action = token(text, pos, end);
-    let action = normalise_action(trim_token(raw_action));
-    pos += raw_action.len();
-
-    let mut resource = None;
-    if action.is_some() {
-        let rest_lower = &lower[pos..end];
-        let rest = rest_lower.trim_start();
-        let offset = pos + (rest_lower.len() - rest.len());
-        if rest.starts_with("on resource") {
-            let mut p = offset + "on resource".len();
-            p = skip(text, p, |c| c == ':' || c == ' ');
-            let (value, used) = resource_value(text, p, end);
-            if !value.is_empty() {
-                resource = Some(value);
-            }
-            pos = p + used;
+    let rest = &text[pos..end.max(pos)];
+    let run = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || ":-_*".contains(c)))
+        .unwrap_or(rest.len());
+    let raw_action = if run == 0 { token(text, pos, end) } else { &rest[..run] };
+    let trimmed = trim_token(raw_action);
+    let lower_action = trimmed.to_ascii_lowercase();
+    let is_clause = ["on", "because", "with", "due"].contains(&lower_action.as_str());
+    if !trimmed.is_empty() && !is_clause {
+        match normalise_action(trimmed) {
+            Some(a) => ad.action = Some(a),
+            None => ad.invalid.push(Invalid {
+                field: "action",
+                value: trimmed.to_string(),
+                problem: value_problem(trimmed, "is not an IAM action (`service:Action`)"),
+            }),
         }
-        // `on this resource`: KMS names no key; resource stays None.
+        pos += raw_action.len();
     }
 
-    match (principal, action) {
-        (Some(principal), Some(action)) => {
-            let (cause, denying_policy) = cause(text, lower, pos, end);
-            Ok(Message {
-                principal,
-                action,
-                resource,
-                cause,
-                denying_policy,
-            })
+    let rest_lower = &lower[pos..end];
+    let rest = rest_lower.trim_start();
+    let offset = pos + (rest_lower.len() - rest.len());
+    if rest.starts_with("on resource") {
+        let mut p = offset + "on resource".len();
+        p = skip(text, p, |c| c == ':' || c == ' ');
+        let (value, used) = resource_value(text, p, end);
+        if !value.is_empty() {
+            ad.resource = Some(value);
         }
-        (principal, action) => Err(Found {
-            principal,
-            action,
-            resource,
-            ..Found::default()
-        }),
+        pos = p + used;
     }
+    // `on this resource`: KMS names no key; resource stays None.
+    let (cause, denying_policy, through) = cause(text, lower, pos, end);
+    ad.cause = cause;
+    ad.denying_policy = denying_policy;
+    ad.through = through;
+    ad
+}
+
+/// The principal before `is not authorized`: `User: arn:...`, `User:arn:...` or a bare ARN.
+fn principal_before(text: &str, at: usize) -> Option<String> {
+    let mut tokens = text[..at].split_whitespace().rev();
+    let last = tokens.next()?;
+    let previous = tokens.next().unwrap_or("");
+    let lower_last = last.to_ascii_lowercase();
+    let candidate = if let Some(i) = lower_last.find("user:").filter(|_| last.len() > 5) {
+        &last[i + 5..]
+    } else if previous.to_ascii_lowercase().ends_with("user:") {
+        last
+    } else if let Some(i) = last.find("arn:") {
+        &last[i..]
+    } else if last.contains(":role/") || last.contains(":user/") || last.contains(":assumed-role/") {
+        last
+    } else {
+        return None;
+    };
+    let candidate = trim_token(candidate);
+    (!candidate.is_empty()).then(|| candidate.to_string())
 }
 
 /// A resource after `on resource:`; S3 quotes it. Returns the value and the bytes consumed.
+/// An unquoted value ends where no ARN character can be: a quote, a bracket, a backslash or
+/// markup (so `table/users","errorStack":...` from a JSON line stops at `users`).
 fn resource_value(text: &str, pos: usize, end: usize) -> (String, usize) {
-    let rest = &text[pos..end];
-    if let Some(quoted) = rest.strip_prefix('"')
-        && let Some(close) = quoted.find('"')
+    let rest = &text[pos..end.max(pos)];
+    if let Some(quoted) = rest.strip_prefix(['"', '\'', '`'])
+        && let Some(close) = quoted.find(['"', '\'', '`'])
     {
         return (quoted[..close].trim().to_string(), close + 2);
     }
-    let t = token(text, pos, end);
-    (trim_token(t).to_string(), t.len())
+    let len = rest
+        .find(|c: char| c.is_whitespace() || "\"'`<>{}()[]\\|".contains(c))
+        .unwrap_or(rest.len());
+    (trim_token(&rest[..len]).to_string(), len)
 }
 
+type CauseParts = (Cause, Option<String>, Option<DenySource>);
+
 /// Finds the `because no ... allows` or `explicit deny in ...` clause after `from`.
-fn cause(text: &str, lower: &str, from: usize, end: usize) -> (Cause, Option<String>) {
+fn cause(text: &str, lower: &str, from: usize, end: usize) -> CauseParts {
     let window = &lower[from..end];
+    if window.contains("because the resource does not exist in this region") {
+        return (Cause::KmsKeyUnavailable, None, None);
+    }
     let because = window.find("because no ");
+    let trust = window.find("because the role trust policy");
     let explicit = window.find("explicit deny");
     let implicit = window.find("implicit deny in ");
-    let first = [because, explicit, implicit].into_iter().flatten().min();
+    let first = [because, trust, explicit, implicit].into_iter().flatten().min();
     let Some(first) = first else {
-        return (Cause::Unspecified, None);
+        return (Cause::Unspecified, None, None);
     };
+    if Some(first) == trust {
+        return (
+            Cause::NoOtherPolicyAllow(DenySource::RoleTrustPolicy),
+            None,
+            None,
+        );
+    }
     if Some(first) == because {
         let p = first + "because no ".len();
-        let source = policy_type(&window[p..], " allows");
-        return (no_allow(source), None);
+        let source = policy_type_len(&window[p..], " allows").0;
+        return (no_allow(source), None, None);
     }
     if Some(first) == implicit {
         let p = first + "implicit deny in ".len();
-        let source = policy_type(strip_article(&window[p..]), "");
-        return (no_allow(source), None);
+        let source = policy_type_len(strip_article(&window[p..]), "").0;
+        return (no_allow(source), None, None);
     }
     // `with an explicit deny` alone (older messages), or `... in a <type>[: <policy ARN>]`.
     let after = &window[first + "explicit deny".len()..];
@@ -358,14 +528,20 @@ fn cause(text: &str, lower: &str, from: usize, end: usize) -> (Cause, Option<Str
         return (
             Cause::ExplicitDeny(DenySource::Unknown(String::new())),
             None,
+            None,
         );
     };
     let typed = strip_article(typed);
     let (source, used) = policy_type_len(typed, "");
+    let after_type = &typed[used..];
+    let through = after_type
+        .trim_start()
+        .strip_prefix("transitively through ")
+        .map(|t| policy_type_len(strip_article(t), "").0);
     // Offsets into `window` (lowercase) equal offsets into `text`: ASCII lowercasing keeps lengths.
     let typed_at = from + (window.len() - typed.len()) + used;
     let denying_policy = policy_arn(text, typed_at, end);
-    (Cause::ExplicitDeny(source), denying_policy)
+    (Cause::ExplicitDeny(source), denying_policy, through)
 }
 
 fn no_allow(source: DenySource) -> Cause {
@@ -385,38 +561,57 @@ fn strip_article(s: &str) -> &str {
         .unwrap_or(s)
 }
 
-/// Policy-type wordings AWS uses, lowercase.
-const POLICY_TYPES: [(&str, DenySource); 7] = [
+/// Policy-type wordings AWS uses, lowercase; longer first where one starts another.
+const POLICY_TYPES: [(&str, DenySource); 11] = [
     ("identity-based policy", DenySource::IdentityPolicy),
+    ("identity based policy", DenySource::IdentityPolicy),
     ("permissions boundary", DenySource::PermissionsBoundary),
+    ("permission boundary", DenySource::PermissionsBoundary),
     ("service control policy", DenySource::ServiceControlPolicy),
     ("resource control policy", DenySource::ResourceControlPolicy),
     ("resource-based policy", DenySource::ResourcePolicy),
+    // AWS's own wording on the troubleshooting page: "with an explicit deny in a sessions policy".
+    ("sessions policy", DenySource::SessionPolicy),
     ("session policy", DenySource::SessionPolicy),
     ("vpc endpoint policy", DenySource::VpcEndpointPolicy),
+    ("role trust policy", DenySource::RoleTrustPolicy),
 ];
-
-fn policy_type(s: &str, stop: &str) -> DenySource {
-    policy_type_len(s, stop).0
-}
 
 /// The policy type at the start of `s` (lowercase) and its length. An unknown wording is
 /// kept up to `stop` (when given and near), punctuation, or a few words.
 fn policy_type_len(s: &str, stop: &str) -> (DenySource, usize) {
     for (words, source) in POLICY_TYPES {
         if s.starts_with(words) {
+            // `... policy` plural (`service control policies`) reads the same.
+            let used = if s[words.len()..].starts_with("ies") {
+                words.len() + 3
+            } else {
+                words.len()
+            };
+            return (source, used);
+        }
+    }
+    for (words, source) in [
+        ("scp", DenySource::ServiceControlPolicy),
+        ("rcp", DenySource::ResourceControlPolicy),
+        ("resource policy", DenySource::ResourcePolicy),
+        ("key policy", DenySource::ResourcePolicy),
+        ("bucket policy", DenySource::ResourcePolicy),
+        ("trust policy", DenySource::RoleTrustPolicy),
+    ] {
+        if s.starts_with(words) && !s[words.len()..].starts_with(char::is_alphanumeric) {
             return (source, words.len());
         }
     }
     let mut len = s
-        .find([':', '.', ',', ';', '"', ')', '('])
+        .find([':', '.', ',', ';', '"', ')', '(', '<', '\'', '\\', '}'])
         .unwrap_or(s.len());
     if !stop.is_empty()
         && let Some(i) = s.find(stop)
     {
         len = len.min(i);
     }
-    for cut in [" because", " transitively", " with "] {
+    for cut in [" because", " transitively", " with ", " action"] {
         if let Some(i) = s[..len].find(cut) {
             len = i;
         }
@@ -435,32 +630,46 @@ fn policy_type_len(s: &str, stop: &str) -> (DenySource, usize) {
 /// `: arn:aws:organizations::...` (or ` arn:...`) right after the policy type.
 fn policy_arn(text: &str, pos: usize, end: usize) -> Option<String> {
     let p = skip(text, pos, |c| c == ':' || c == ' ');
-    let t = trim_token(token(text, p, end));
-    Arn::parse(t).map(|_| t.to_string())
+    let (value, _) = resource_value(text, p, end);
+    Arn::parse(&value).map(|_| value.clone())
 }
 
-/// Error codes an SDK prints around the message, most specific first.
-fn error_code(text: &str, lower: &str) -> Option<String> {
+/// Error codes that mean the request was denied.
+fn is_denial_code(code: &str) -> bool {
+    let c = code.to_ascii_lowercase();
+    c.contains("accessdenied") || c == "forbidden" || c == "unauthorizedoperation" || c == "authorizationerror"
+}
+
+/// Error codes an SDK prints around the message, most specific first, searched in
+/// `text[start..end]`.
+fn error_code(text: &str, lower: &str, start: usize, end: usize) -> Option<String> {
+    let (text, lower) = (&text[start..end], &lower[start..end]);
     // (prefix, terminator) pairs, lowercase prefixes.
-    let patterns: [(&str, &[char]); 9] = [
-        ("an error occurred (", &[')']),         // botocore / AWS CLI
-        ("api error ", &[':', ' ']),             // Go SDK v2
-        ("code: some(\"", &['"']),               // Rust SDK ErrorMetadata (Debug)
-        ("error { code: \"", &['"']),            // Rust SDK DisplayErrorContext
-        ("unhandled error (", &[')']),           // Rust SDK Display
-        ("error code: ", &[',', ';', ')', ' ']), // Java SDK
-        ("\"__type\":\"", &['"']),               // DynamoDB/KMS JSON body
-        ("\"code\":\"", &['"']),                 // JSON error body
-        ("<code>", &['<']),                      // S3/STS XML body
+    let patterns: [(&str, &[char]); 13] = [
+        ("an error occurred (", &[')']),          // botocore / AWS CLI
+        ("api error ", &[':', ' ']),              // Go SDK v2
+        ("code: some(\"", &['"']),                // Rust SDK ErrorMetadata (Debug)
+        ("error { code: \"", &['"']),             // Rust SDK DisplayErrorContext
+        ("unhandled error (", &[')']),            // Rust SDK Display
+        ("error code: ", &[',', ';', ')', ' ']),  // Java SDK
+        ("\"__type\":\"", &['"']),                // DynamoDB/KMS JSON body
+        ("\"code\":\"", &['"']),                  // JSON error body
+        ("\"code\": \"", &['"']),                 // JSON error body, pretty
+        ("'code': '", &['\'']),                   // Python dict repr (`e.response`)
+        ("<code>", &['<']),                       // S3/STS XML body
+        ("\"errortype\":\"", &['"']),             // Lambda's error JSON
+        ("\"name\":\"", &['"']),                  // JS SDK v3 error serialized
     ];
     for (prefix, stops) in patterns {
-        if let Some(i) = lower.find(prefix) {
+        for (i, _) in lower.match_indices(prefix) {
             let start = i + prefix.len();
             let rest = &text[start..];
             let len = rest.find(stops).unwrap_or(rest.len());
             let code = rest[..len].trim();
-            // `com.amazonaws.dynamodb.v20120810#AccessDeniedException` → the name after `#`.
+            // `com.amazonaws.dynamodb.v20120810#AccessDeniedException` → the name after `#`;
+            // Step Functions' `DynamoDb.AccessDeniedException` → the name after the service.
             let code = code.rsplit('#').next().unwrap_or(code);
+            let code = code.rsplit('.').next().unwrap_or(code);
             if is_code(code) {
                 return Some(code.to_string());
             }
@@ -485,12 +694,14 @@ fn is_code(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.starts_with(|c: char| c.is_ascii_uppercase())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
-fn operation(text: &str, lower: &str) -> Option<String> {
+/// The API operation named in `text[start..end]`.
+fn operation(text: &str, lower: &str, start: usize, end: usize) -> Option<String> {
+    let (text, lower) = (&text[start..end], &lower[start..end]);
     // botocore: `when calling the PutItem operation`
-    if let Some(i) = lower.find("when calling the ") {
+    for (i, _) in lower.match_indices("when calling the ") {
         let start = i + "when calling the ".len();
         let t = token(text, start, text.len());
         if lower[start + t.len()..]
@@ -502,10 +713,20 @@ fn operation(text: &str, lower: &str) -> Option<String> {
         }
     }
     // Go SDK v2: `operation error DynamoDB: PutItem, https response error ...`
-    if let Some(i) = lower.find("operation error ") {
+    for (i, _) in lower.match_indices("operation error ") {
         let rest = &text[i + "operation error ".len()..];
         if let Some((_, after)) = rest.split_once(": ") {
             let t = trim_token(after.split_whitespace().next().unwrap_or(""));
+            if is_operation(t) {
+                return Some(t.to_string());
+            }
+        }
+    }
+    // JS SDK v3 and Lambda: `"operation":"GetObject"`.
+    for prefix in ["\"operation\":\"", "\"operation\": \""] {
+        if let Some(i) = lower.find(prefix) {
+            let rest = &text[i + prefix.len()..];
+            let t = &rest[..rest.find('"').unwrap_or(rest.len())];
             if is_operation(t) {
                 return Some(t.to_string());
             }
@@ -516,6 +737,7 @@ fn operation(text: &str, lower: &str) -> Option<String> {
 
 fn is_operation(s: &str) -> bool {
     !s.is_empty()
+        && s.len() <= 64
         && s.starts_with(|c: char| c.is_ascii_uppercase())
         && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
@@ -535,40 +757,486 @@ fn normalise_action(s: &str) -> Option<String> {
     (service_ok && name_ok).then(|| format!("{}:{name}", service.to_ascii_lowercase()))
 }
 
-/// The text with JSON/string escapes undone and every run of whitespace made one space.
+/// The services whose actions are in the action list: the ones pydynox calls.
+const KNOWN_SERVICES: [&str; 4] = ["dynamodb", "kms", "s3", "sts"];
+
+/// Fills the service and validates every extracted value (moving unusable ones to
+/// `invalid`). `text[start..end]` is the message's part of the text.
+fn finish(ad: &mut AccessDenied, text: &str, lower: &str, start: usize, end: usize) {
+    ad.service = ad
+        .action
+        .as_deref()
+        .and_then(|a| a.split_once(':'))
+        .map(|(s, _)| s.to_string())
+        .or_else(|| service_from_text(lower, start, end, ad.operation.as_deref()));
+    let cut = text_is_cut(text, end);
+    let tail = text[..end]
+        .trim_end()
+        .trim_end_matches(['"', '\'', '}', ']', ')', '.', ',', '>']);
+    let at_end = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty() && tail.ends_with(v));
+    let principal_cut = cut || at_end(&ad.principal);
+    let resource_cut = cut || at_end(&ad.resource);
+    validate_principal(ad, principal_cut);
+    validate_action(ad);
+    validate_resource(ad, resource_cut);
+    if let Some(p) = ad.denying_policy.clone()
+        && let Some(problem) = redaction(&p)
+    {
+        ad.denying_policy = None;
+        ad.invalid.push(Invalid {
+            field: "denying_policy",
+            value: p,
+            problem,
+        });
+    }
+}
+
+/// The service a message without an action belongs to: the SDK wrapper's service name, a
+/// Step Functions error prefix, the operation, or the ARNs in it.
+fn service_from_text(lower: &str, start: usize, end: usize, operation: Option<&str>) -> Option<String> {
+    let here = &lower[start..end];
+    let near = |s: &str| here.contains(s) || lower.contains(s);
+    let named: [(&[&str], &str); 4] = [
+        (
+            &["service: s3", "service: amazon s3", "operation error s3:", "services.s3.", "s3exception", "\"s3.", "<hostid>", "client-s3", ":s3:::", "s3.amazonaws.com", "(s3)"],
+            "s3",
+        ),
+        (
+            &["service: dynamodb", "service: amazondynamodbv2", "operation error dynamodb:", "services.dynamodb.", "dynamodbexception", "\"dynamodb.", "client-dynamodb", ":dynamodb:", "dynamodb.amazonaws.com"],
+            "dynamodb",
+        ),
+        (
+            &["service: kms", "service: awskms", "operation error kms:", "services.kms.", "kmsexception", "\"kms.", "client-kms", ":kms:", "kms.amazonaws.com"],
+            "kms",
+        ),
+        (
+            &["service: sts", "service: awssecuritytokenservice", "operation error sts:", "services.sts.", "stsexception", "\"sts.", "client-sts", "sts.amazonaws.com"],
+            "sts",
+        ),
+    ];
+    if let Some(op) = operation
+        && let Some(s) = service_of_operation(op)
+    {
+        return Some(s.to_string());
+    }
+    named
+        .iter()
+        .find(|(marks, _)| marks.iter().any(|m| here.contains(m)))
+        .or_else(|| named.iter().find(|(marks, _)| marks.iter().any(|m| near(m))))
+        .map(|(_, s)| s.to_string())
+}
+
+/// The service of an API operation pydynox calls (their names do not overlap).
+pub fn service_of_operation(op: &str) -> Option<&'static str> {
+    const S3: &[&str] = &[
+        "GetObject", "PutObject", "DeleteObject", "HeadObject", "CopyObject", "ListObjects",
+        "ListObjectsV2", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload",
+        "AbortMultipartUpload", "HeadBucket", "GetBucketEncryption", "GetBucketPolicy",
+    ];
+    const KMS: &[&str] = &[
+        "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+        "DescribeKey", "CreateGrant", "ReEncrypt", "GetKeyPolicy",
+    ];
+    const STS: &[&str] = &[
+        "AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML", "GetCallerIdentity",
+        "GetSessionToken",
+    ];
+    if S3.contains(&op) {
+        Some("s3")
+    } else if KMS.contains(&op) {
+        Some("kms")
+    } else if STS.contains(&op) {
+        Some("sts")
+    } else if crate::iam::actions::lookup(&format!("dynamodb:{op}")).is_some()
+        || ["TransactWriteItems", "TransactGetItems", "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"].contains(&op)
+    {
+        Some("dynamodb")
+    } else {
+        None
+    }
+}
+
+/// Whether the text ends right after `end` with a cut: the message is the last thing and
+/// ends in `...`, `…`, `[truncated]`, or without the closing words AWS always prints.
+fn text_is_cut(text: &str, end: usize) -> bool {
+    let tail = text[..end].trim_end().trim_end_matches(['"', '\'', '}', ']', ')']);
+    tail.ends_with("...") || tail.ends_with('…') || tail.to_ascii_lowercase().ends_with("[truncated]")
+}
+
+/// The problem with a value: redacted, cut (`…`), or `otherwise`.
+fn value_problem(value: &str, otherwise: &str) -> Problem {
+    redaction(value).unwrap_or_else(|| {
+        if value.ends_with("...") || value.ends_with('…') {
+            Problem::Truncated
+        } else {
+            Problem::Malformed(otherwise.to_string())
+        }
+    })
+}
+
+/// Whether a value was redacted before it was logged.
+fn redaction(value: &str) -> Option<Problem> {
+    let l = value.to_ascii_lowercase();
+    let marks = ["redacted", "***", "<account", "<redact", "[hidden]", "<hidden>", "xxxxxxxxxxxx", "<principal", "<role", "<user", "{account", "${account"];
+    marks.iter().any(|m| l.contains(m)).then_some(Problem::Redacted)
+}
+
+/// The principal must be an IAM user or role, an STS session or federated user, the root
+/// user, or `anonymous`.
+fn validate_principal(ad: &mut AccessDenied, cut: bool) {
+    let Some(p) = ad.principal.clone() else { return };
+    if p == "anonymous" {
+        return;
+    }
+    let problem = if let Some(r) = redaction(&p) {
+        Some(r)
+    } else {
+        match Arn::parse(&p) {
+            None if p.starts_with("arn") && (cut || p.split(':').count() < 6) => Some(Problem::Truncated),
+            None if !p.starts_with("arn:") => Some(Problem::Malformed(
+                "is not a principal ARN (it does not start with `arn:`)".into(),
+            )),
+            None => Some(Problem::Malformed("is not a principal ARN".into())),
+            Some(a) => principal_arn_problem(&a),
+        }
+    };
+    if let Some(problem) = problem {
+        ad.principal = None;
+        ad.invalid.push(Invalid {
+            field: "principal",
+            value: p,
+            problem,
+        });
+    }
+}
+
+fn principal_arn_problem(a: &Arn) -> Option<Problem> {
+    if !is_account(a.account) {
+        return Some(Problem::Malformed(format!(
+            "has `{}` where a 12-digit account id belongs",
+            a.account
+        )));
+    }
+    let ok = match a.service {
+        "iam" => {
+            a.resource == "root"
+                || a.resource.strip_prefix("role/").is_some_and(|r| !r.is_empty() && !r.ends_with('/'))
+                || a.resource.strip_prefix("user/").is_some_and(|r| !r.is_empty() && !r.ends_with('/'))
+        }
+        "sts" => {
+            a.resource
+                .strip_prefix("assumed-role/")
+                .is_some_and(|r| r.split_once('/').is_some_and(|(role, s)| !role.is_empty() && !s.is_empty()))
+                || a.resource.strip_prefix("federated-user/").is_some_and(|r| !r.is_empty())
+        }
+        _ => false,
+    };
+    (!ok).then(|| {
+        Problem::Malformed("is not an IAM user, IAM role, role session, federated user or root ARN".into())
+    })
+}
+
+fn is_account(s: &str) -> bool {
+    s.len() == 12 && s.chars().all(|c| c.is_ascii_digit())
+}
+
+/// An action of a service in the action list must exist there; other services' actions are
+/// kept as printed (they cannot be checked, and pydynox does not call them).
+fn validate_action(ad: &mut AccessDenied) {
+    let Some(action) = ad.action.clone() else { return };
+    let service = action.split_once(':').map_or("", |(s, _)| s).to_string();
+    if let Some(problem) = redaction(&action) {
+        ad.action = None;
+        ad.invalid.push(Invalid { field: "action", value: action, problem });
+        return;
+    }
+    if !KNOWN_SERVICES.contains(&service.as_str()) {
+        return;
+    }
+    match crate::iam::actions::lookup(&action) {
+        Some(info) => ad.action = Some(info.full_name()),
+        None => {
+            ad.action = None;
+            ad.invalid.push(Invalid {
+                field: "action",
+                value: action,
+                problem: Problem::Malformed(format!("is not an action AWS defines for {service}")),
+            });
+        }
+    }
+}
+
+/// A resource of a known action must be an ARN of one of the resource types the action
+/// takes; an action without resource types is authorized on `*` whatever the message prints.
+fn validate_resource(ad: &mut AccessDenied, cut: bool) {
+    let Some(r) = ad.resource.clone() else { return };
+    let invalid = |ad: &mut AccessDenied, problem: Problem| {
+        ad.resource = None;
+        ad.invalid.push(Invalid { field: "resource", value: r.clone(), problem });
+    };
+    if let Some(problem) = redaction(&r) {
+        return invalid(ad, problem);
+    }
+    if r.ends_with("...") || r.ends_with('…') {
+        return invalid(ad, Problem::Truncated);
+    }
+    let Some(info) = ad.action.as_deref().and_then(crate::iam::actions::lookup) else {
+        // Another service's action (or none): keep the resource as printed, unless it is
+        // plainly cut.
+        if r.starts_with("arn") && Arn::parse(&r).is_none() && (cut || r.split(':').count() < 6) {
+            invalid(ad, Problem::Truncated);
+        }
+        return;
+    };
+    if info.resource_types.is_empty() {
+        if r != "*" {
+            ad.notes.push(format!(
+                "{} has no resource type: IAM authorizes it on `*`, whatever resource the message prints (`{r}`)",
+                info.full_name()
+            ));
+            ad.resource = Some("*".into());
+        }
+        return;
+    }
+    let Some(arn) = Arn::parse(&r) else {
+        let problem = if r.starts_with("arn") && (cut || r.split(':').count() < 6) {
+            Problem::Truncated
+        } else if !r.starts_with("arn:") {
+            Problem::Malformed("is not an ARN (it does not start with `arn:`)".into())
+        } else {
+            Problem::Malformed("is not an ARN".into())
+        };
+        return invalid(ad, problem);
+    };
+    let types: Vec<&str> = info.resource_types.iter().map(|t| t.name.as_str()).collect();
+    let kind = crate::iam::actions::resource_type_of(&info.service, &r);
+    let takes = kind.is_some_and(|k| info.takes(k));
+    if !takes {
+        let problem = if cut {
+            Problem::Truncated
+        } else {
+            Problem::Malformed(format!(
+                "is not a resource {} acts on (it takes {})",
+                info.full_name(),
+                types.iter().map(|t| format!("a {t}")).collect::<Vec<_>>().join(" or ")
+            ))
+        };
+        return invalid(ad, problem);
+    }
+    let needs_region = matches!(arn.service, "dynamodb" | "kms");
+    if needs_region && arn.region.is_empty() || needs_region && !is_account(arn.account) {
+        return invalid(
+            ad,
+            Problem::Malformed("lacks the region or 12-digit account every such ARN carries".into()),
+        );
+    }
+    // The name part after the type: a wildcard is a policy pattern, never a real resource.
+    let name = arn.resource.split_once(['/', ':']).map_or(arn.resource, |(_, n)| n);
+    if name.contains(['*', '?']) && arn.service != "s3" {
+        return invalid(
+            ad,
+            Problem::Malformed(format!(
+                "is a wildcard, not the name of a {}",
+                kind.unwrap_or("resource")
+            )),
+        );
+    }
+}
+
+/// The text with JSON, Python and HTML escapes undone (a message nested as a string in a
+/// JSON line, at any depth), ANSI colour codes removed, typographic quotes made plain, lines
+/// wrapped inside an ARN joined, and every run of whitespace made one space.
 fn normalise(text: &str) -> String {
-    let mut s = text.to_string();
-    // Log lines can nest JSON in JSON; undo at most a few levels of escaping.
-    for _ in 0..4 {
-        let next = unescape(&s);
+    let mut s = strip_ansi(text);
+    // Each level of JSON nesting doubles the backslashes; undo until nothing changes.
+    for _ in 0..16 {
+        let next = html_unescape(&unescape(&s));
         if next == s {
             break;
         }
         s = next;
     }
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let s = strip_ansi(&s);
+    let s: String = s
+        .chars()
+        .map(|c| match c {
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' | '\u{2033}' => '"',
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => '\'',
+            '\u{00A0}' | '\u{2007}' | '\u{202F}' => ' ',
+            '\u{200B}' | '\u{FEFF}' => '\u{0}',
+            c => c,
+        })
+        .filter(|&c| c != '\u{0}')
+        .collect();
+    join_wrapped(&s)
 }
 
-fn unescape(s: &str) -> String {
+/// Collapses whitespace; a line break right after an ARN's `:` or `/` (a terminal or log
+/// viewer wrapped the line inside the ARN) is removed instead.
+fn join_wrapped(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
-        if c != '\\' {
+        if !c.is_whitespace() {
             out.push(c);
             continue;
         }
-        match chars.peek().copied() {
-            Some(q @ ('"' | '\'' | '/' | '\\')) => {
-                out.push(q);
-                chars.next();
+        let mut newline = c == '\n' || c == '\r';
+        while let Some(&n) = chars.peek() {
+            if !n.is_whitespace() {
+                break;
             }
-            Some('n' | 'r' | 't') => {
-                out.push(' ');
-                chars.next();
-            }
-            _ => out.push('\\'),
+            newline |= n == '\n' || n == '\r';
+            chars.next();
+        }
+        let last_token = out.rsplit(' ').next().unwrap_or("");
+        let inside_arn = newline
+            && last_token.contains("arn:")
+            && out.ends_with([':', '/'])
+            && !last_token.ends_with("resource:");
+        if !inside_arn && !out.is_empty() && chars.peek().is_some() {
+            out.push(' ');
         }
     }
+    out
+}
+
+/// Removes ANSI escape sequences (`ESC [ ... letter`), and their printed forms
+/// (`\x1b[0m`, `\u001b[31m`, `^[[0m`) where a log wrote the escape as text.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while !rest.is_empty() {
+        let intro = ["\u{1b}[", "\\x1b[", "\\u001b[", "\\e[", "\\033[", "^[["]
+            .iter()
+            .find(|p| rest.starts_with(**p));
+        if let Some(p) = intro {
+            let after = &rest[p.len()..];
+            let len = after
+                .find(|c: char| !(c.is_ascii_digit() || c == ';' || c == '?'))
+                .unwrap_or(after.len());
+            let terminator = after[len..].chars().next();
+            if terminator.is_some_and(|c| c.is_ascii_alphabetic()) {
+                rest = &after[len + 1..];
+                continue;
+            }
+        }
+        let c = rest.chars().next().expect("not empty");
+        if c != '\u{1b}' {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// One level of JSON/Python string escapes undone: `\"`, `\'`, `\\`, `\/`, `\n`, `\t`, `\r`,
+/// `\uXXXX` (with surrogate pairs) and `\xXX`. Other backslashes stay.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let mut used = 1;
+        match after.chars().next() {
+            Some(q @ ('"' | '\'' | '/' | '\\' | '`')) => out.push(q),
+            Some('n' | 'r' | 't') => out.push('\n'),
+            Some('u') if after.len() >= 5 && after.is_char_boundary(5) => {
+                match u32::from_str_radix(&after[1..5], 16) {
+                    Ok(hi @ 0xD800..=0xDBFF)
+                        if after.len() >= 11
+                            && after.is_char_boundary(11)
+                            && after[5..].starts_with("\\u") =>
+                    {
+                        match u32::from_str_radix(&after[7..11], 16) {
+                            Ok(lo @ 0xDC00..=0xDFFF) => {
+                                let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
+                                used = 11;
+                            }
+                            _ => {
+                                out.push('\u{FFFD}');
+                                used = 5;
+                            }
+                        }
+                    }
+                    Ok(code) => {
+                        out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                        used = 5;
+                    }
+                    Err(_) => {
+                        out.push('\\');
+                        used = 0;
+                    }
+                }
+            }
+            Some('x') if after.len() >= 3 && after.is_char_boundary(3) => {
+                match u8::from_str_radix(&after[1..3], 16) {
+                    Ok(b) if b.is_ascii() => {
+                        out.push(b as char);
+                        used = 3;
+                    }
+                    _ => {
+                        out.push('\\');
+                        used = 0;
+                    }
+                }
+            }
+            _ => {
+                out.push('\\');
+                used = 0;
+            }
+        }
+        rest = &after[used..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One level of HTML character references undone (`&quot;`, `&#34;`, `&#x22;`, `&amp;`, ...).
+fn html_unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let semi = after.find(';').filter(|&n| n <= 8);
+        let decoded = semi.and_then(|n| {
+            let name = &after[..n];
+            let c = match name {
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "nbsp" => Some(' '),
+                "ldquo" | "rdquo" => Some('"'),
+                "lsquo" | "rsquo" => Some('\''),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, n + 1))
+        });
+        match decoded {
+            Some((c, used)) => {
+                out.push(c);
+                rest = &after[used..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -589,8 +1257,8 @@ fn token(text: &str, pos: usize, end: usize) -> &str {
 
 /// A token without the quotes, brackets and punctuation that wrap it in logs.
 fn trim_token(t: &str) -> &str {
-    t.trim_start_matches(['"', '\'', '`', '(', '[', '{'])
-        .trim_end_matches(['"', '\'', '`', ')', ']', '}', ',', '.', ';'])
+    t.trim_start_matches(['"', '\'', '`', '(', '[', '{', '<'])
+        .trim_end_matches(['"', '\'', '`', ')', ']', '}', ',', '.', ';', '>', '\\'])
 }
 
 #[cfg(test)]
@@ -980,11 +1648,11 @@ mod tests {
             ),
             case(
                 "unknown policy wording kept verbatim",
-                dynamodb(" because no role trust policy allows the dynamodb:PutItem action"),
+                dynamodb(" because no account guardrail policy allows the dynamodb:PutItem action"),
                 SESSION,
                 "dynamodb:PutItem",
                 table,
-                NoOtherPolicyAllow(Unknown("role trust policy".into())),
+                NoOtherPolicyAllow(Unknown("account guardrail policy".into())),
                 None,
                 None,
             ),
@@ -1052,8 +1720,9 @@ mod tests {
         assert!(cases.len() >= 25, "only {} cases", cases.len());
         for c in cases {
             let got = parse(&c.text).unwrap_or_else(|e| panic!("{}: {e}", c.name));
-            assert_eq!(got.principal, c.principal, "{}: principal", c.name);
-            assert_eq!(got.action, c.action, "{}: action", c.name);
+            assert_eq!(got.principal.as_deref(), Some(c.principal), "{}: principal", c.name);
+            assert_eq!(got.action.as_deref(), Some(c.action), "{}: action", c.name);
+            assert!(got.invalid.is_empty(), "{}: {:?}", c.name, got.invalid);
             assert_eq!(got.resource.as_deref(), c.resource, "{}: resource", c.name);
             assert_eq!(got.cause, c.cause, "{}: cause", c.name);
             assert_eq!(
@@ -1103,43 +1772,19 @@ mod tests {
     }
 
     #[test]
-    fn errors_say_what_was_found_and_what_is_missing() {
-        let cases: [(&str, &[&str]); 6] = [
+    fn errors_say_what_was_found() {
+        let cases: [(&str, &[&str]); 3] = [
             ("", &["empty"]),
             (
-                "is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:1:table/t",
-                &[
-                    "found the action `dynamodb:PutItem`",
-                    "the resource `arn:aws:dynamodb:us-east-1:1:table/t`",
-                    "but no principal ARN",
-                    "`User: arn:aws:...`",
-                ],
-            ),
-            (
-                "User: anonymous is not authorized to perform: s3:GetObject",
-                &["found the action `s3:GetObject` but no principal ARN"],
-            ),
-            (
-                "An error occurred (AccessDenied) when calling the GetObject operation: User: arn:aws:iam::1:user/u is not authorized to perform: ???",
-                &[
-                    "found the principal `arn:aws:iam::1:user/u`",
-                    "the error code `AccessDenied` and the operation `GetObject`",
-                    "but no action",
-                ],
-            ),
-            (
-                "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied",
+                "An error occurred (ValidationException) when calling the GetObject operation: bad",
                 &[
                     "no AccessDenied message found",
-                    "found only the error code `AccessDenied` and the operation `GetObject`",
-                    "CloudTrail",
+                    "found only the error code `ValidationException` and the operation `GetObject`",
                 ],
             ),
             (
                 "thread 'main' panicked at src/main.rs:3:5: index out of bounds",
-                &[
-                    "no AccessDenied message found (expected `User: arn:aws:... is not authorized to perform",
-                ],
+                &["no AccessDenied message found (expected `User: arn:aws:... is not authorized to perform"],
             ),
         ];
         for (text, parts) in cases {
@@ -1152,12 +1797,19 @@ mod tests {
     }
 
     #[test]
-    fn the_kms_ciphertext_message_is_not_mistaken_for_a_denial() {
-        let err = parse("AccessDeniedException: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.").unwrap_err();
-        assert!(
-            matches!(err, ParseError::NoDenial { ref found, .. } if found.error_code.as_deref() == Some("AccessDeniedException")),
-            "{err:?}"
-        );
+    fn partial_messages_are_read_as_far_as_they_go() {
+        let got = parse("is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/t").unwrap();
+        assert_eq!(got.principal, None);
+        assert_eq!(got.action.as_deref(), Some("dynamodb:PutItem"));
+        let got = parse("User: anonymous is not authorized to perform: s3:GetObject").unwrap();
+        assert!(got.principal_is_anonymous());
+        let got = parse("An error occurred (AccessDenied) when calling the GetObject operation: Access Denied").unwrap();
+        assert_eq!(got.shape, Shape::BareAccessDenied);
+        assert_eq!(got.service.as_deref(), Some("s3"));
+        let got = parse("AccessDeniedException: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.").unwrap();
+        assert_eq!(got.shape, Shape::KmsCiphertext);
+        assert_eq!(got.action.as_deref(), Some("kms:Decrypt"));
+        assert_eq!(got.error_code.as_deref(), Some("AccessDeniedException"));
     }
 
     #[test]
@@ -1168,7 +1820,8 @@ mod tests {
         );
         assert_eq!(
             Cause::NoOtherPolicyAllow(DenySource::VpcEndpointPolicy).to_string(),
-            "a VPC endpoint policy does not allow it"
+            "no VPC endpoint policy allows it"
         );
+        assert_eq!(DenySource::IdentityPolicy.to_string(), "an identity-based policy");
     }
 }

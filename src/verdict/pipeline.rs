@@ -413,6 +413,8 @@ pub fn add_unresolved_rows(
 /// What is checked, for whom: a resolved principal and its checks.
 pub struct Subject {
     pub principal: Principal,
+    /// The run's region; empty when unknown (only `why` leaves it so, for a resource whose
+    /// ARN carries no region).
     pub region: String,
     pub checks: Vec<Check>,
     /// The bucket of S3 checks.
@@ -474,13 +476,16 @@ pub async fn evaluate_checks<A: Aws>(
     } else {
         ctx.stated.bucket_owner.clone()
     };
+    // An empty region is an unknown one (`why` on an S3 object or an IAM role, whose ARNs
+    // carry none): a policy that tests aws:RequestedRegion is then undecided, never guessed.
+    let known_region = Some(region.clone()).filter(|r| !r.is_empty());
     let setting = match ctx.stated.at {
         Some(at) => crate::verdict::request::Setting {
-            region: Some(region.clone()),
+            region: known_region,
             epoch_seconds: at,
             stated: true,
         },
-        None => crate::verdict::request::Setting::now(Some(region.clone())),
+        None => crate::verdict::request::Setting::now(known_region),
     };
     let local = crate::verdict::local::prepare(&policies, &resource_policies)
         .with_bucket_owner(bucket_owner.clone())
@@ -901,6 +906,15 @@ async fn bucket_kms_checks<A: Aws>(
         BucketEncryption::S3Managed => return Ok(SseKms::default()),
         BucketEncryption::Kms { key, bucket_key } => (key, bucket_key),
     };
+    if region.is_empty() {
+        // The region names the key and S3's kms:ViaService: not guessed.
+        return Ok(SseKms {
+            doubt: Some(format!(
+                "bucket `{bucket}` encrypts objects with KMS by default, and the region is not known (pass --region): its key's permissions are not checked"
+            )),
+            ..SseKms::default()
+        });
+    }
     let named = key.clone().unwrap_or_else(|| "alias/aws/s3".into());
     let key_arn = if named.starts_with("arn:") && named.contains(":key/") {
         Ok(named.clone())
