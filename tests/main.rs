@@ -46,4 +46,6 @@ mod localstack;
 mod real_pydynox;
 mod scan_app;
 mod simulate;
+mod why_corpus;
 mod why_policy;
+mod why_props;

@@ -110,8 +110,14 @@ fn why_on_kms_needs_the_key_and_reads_the_key_policy() {
         None,
         None,
     );
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("--kms-key"), "{}", run.stderr);
+    // Without the key: explained, with the flag that finishes it.
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("the message names no resource: pass --kms-key")
+            && run.stdout.contains("Not evaluated"),
+        "{}",
+        run.stdout
+    );
     let run = run_in(
         dir.path(),
         &[
@@ -199,11 +205,108 @@ fn why_rejects_text_that_is_not_an_access_denied() {
         None,
         None,
     );
+    // A partial message is explained, not refused: who was denied is what it lacks.
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("(principal not named) calling dynamodb:PutItem")
+            && run.stdout.contains("aws sts get-caller-identity")
+            && run.stdout.contains("--principal ARN"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Partial messages through the binary: the flags finish them, bad flag values are refused,
+/// several messages are each explained, and an S3 object needs no --region.
+#[test]
+fn why_finishes_partial_messages_with_the_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    complete_example(dir.path());
+    let ciphertext = "botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when calling the Decrypt operation: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.";
+    let run = run_in(dir.path(), &["why", "--no-table-policy", ciphertext], None, None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for part in [
+        "AccessDenied (KMS: the ciphertext's key)",
+        "default credential chain",
+        "--principal ARN",
+        "AttributeValue=Decrypt",
+    ] {
+        assert!(run.stdout.contains(part), "lacks {part}:\n{}", run.stdout);
+    }
+    let run = run_in(
+        dir.path(),
+        &[
+            "why",
+            "--no-table-policy",
+            ciphertext,
+            "--policy-file",
+            "app.json",
+            "--key-policy-file",
+            "key.json",
+            "--principal",
+            "arn:aws:iam::123456789012:role/app",
+            "--kms-key",
+            KEY,
+            "--format",
+            "json",
+        ],
+        None,
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["access_denied"]["shape"], "kms-ciphertext");
+    assert_eq!(v["evaluated"]["action"], "kms:Decrypt");
+    assert_eq!(v["verdict"], "PASS", "{v:#}");
+    // S3's bare Access Denied: no --region asked, the object's region is unknown, not guessed.
+    let bare = "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied";
+    let run = run_in(
+        dir.path(),
+        &[
+            "why",
+            "--no-table-policy",
+            bare,
+            "--policy-file",
+            "app.json",
+            "--principal",
+            "arn:aws:iam::123456789012:role/app",
+            "--resource",
+            "arn:aws:s3:::media/a/b.png",
+            "--no-bucket-policy",
+        ],
+        None,
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("--region"), "{}", run.stderr);
+    assert!(run.stdout.contains("Now (local): FAIL"), "{}", run.stdout);
+    // Bad flag values are usage errors.
+    let run = run_in(
+        dir.path(),
+        &["why", bare, "--principal", "app", "--action", "s3:GetObjekt"],
+        None,
+        None,
+    );
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("dynamodb:PutItem") && run.stderr.contains("no principal"),
+        run.stderr.contains("--principal `app` is not")
+            && run.stderr.contains("--action `s3:GetObjekt` is not"),
         "{}",
         run.stderr
+    );
+    // Several messages: each explained.
+    let two = format!("{TRANSACTION_DENIED}\n{bare}");
+    let run = run_in(
+        dir.path(),
+        &["why", "--no-table-policy", "-", "--policy-file", "app.json"],
+        Some(&two),
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("== Message 1 of 2 ==") && run.stdout.contains("== Message 2 of 2 =="),
+        "{}",
+        run.stdout
     );
 }
 

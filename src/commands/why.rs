@@ -37,6 +37,10 @@ pub struct WhyArgs {
     /// The denied resource's ARN, for messages that name none
     #[arg(long, value_name = "ARN")]
     pub resource: Option<String>,
+    /// The denied IAM action (`s3:GetObject`), for messages that name neither it nor the
+    /// operation (S3's bare "Access Denied")
+    #[arg(long, value_name = "SERVICE:ACTION")]
+    pub action: Option<String>,
     /// The KMS key ARN, for KMS messages that name no key ("on this resource", "The
     /// ciphertext refers to a customer master key ...")
     #[arg(long, value_name = "ARN")]
@@ -59,6 +63,7 @@ pub struct WhyArgs {
 #[derive(Debug, Clone, Default)]
 pub struct Supplied {
     pub principal: Option<String>,
+    pub action: Option<String>,
     pub resource: Option<String>,
     pub kms_key: Option<String>,
 }
@@ -67,6 +72,7 @@ impl Supplied {
     fn of(a: &WhyArgs) -> Supplied {
         Supplied {
             principal: a.principal.clone(),
+            action: a.action.clone(),
             resource: a.resource.clone(),
             kms_key: a.kms_key.clone(),
         }
@@ -80,6 +86,13 @@ impl Supplied {
         {
             errors.push(format!(
                 "--principal `{p}` is not an IAM role, IAM user or assumed-role session ARN (run `aws sts get-caller-identity` where the service runs)"
+            ));
+        }
+        if let Some(x) = &self.action
+            && crate::iam::actions::lookup(x).is_none()
+        {
+            errors.push(format!(
+                "--action `{x}` is not an action of DynamoDB, KMS, S3 or STS (spelled `service:Action`, as `s3:GetObject`)"
             ));
         }
         if let Some(r) = &self.resource
@@ -185,7 +198,7 @@ fn features_for(
             if !uses.iter().any(|u: &FeatureUse| u.name == f.name) {
                 uses.push(FeatureUse {
                     name: f.name.clone(),
-                    summary: f.summary.clone(),
+                    summary: without_check_flags(&f.summary),
                 });
             }
             let is_transaction = c
@@ -198,6 +211,15 @@ fn features_for(
         }
     }
     (uses, context.unwrap_or_default())
+}
+
+/// A feature's summary without its note on `check`'s flags (`(--index names ...)`): `why`
+/// does not take them.
+fn without_check_flags(summary: &str) -> String {
+    match summary.rfind(" (--") {
+        Some(i) if summary.ends_with(')') => summary[..i].to_string(),
+        _ => summary.to_string(),
+    }
 }
 
 const CANNOT_HELP: &str = "adding an Allow will not help";
@@ -380,12 +402,20 @@ pub fn describe(
         notes.push(format!("{inv}: not evaluated and not put into a fix ({what})"));
     }
 
-    // The action: the message's, else the one operation's, else the candidates.
-    let action = ad.action.clone().or_else(|| {
+    // The action: the message's, else --action, else the one operation's, else the
+    // candidates.
+    let from_flag = supplied
+        .action
+        .as_deref()
+        .and_then(crate::iam::actions::lookup)
+        .map(|i| i.full_name())
+        .filter(|_| ad.action.is_none());
+    let action = ad.action.clone().or(from_flag.clone()).or_else(|| {
         let svc = ad.service.as_deref()?;
         action_of_operation(svc, ad.operation.as_deref()?)
     });
     if ad.action.is_none()
+        && from_flag.is_none()
         && let Some(a) = &action
     {
         notes.push(format!(
@@ -487,7 +517,13 @@ pub fn describe(
                 .and_then(Arn::parse)
                 .map(|a| a.region)
                 .filter(|r| !r.is_empty());
-            if let Some(step) = cloudtrail_step(service, ad.operation.as_deref(), region) {
+            let op = ad.operation.clone().or_else(|| {
+                known_action
+                    .as_deref()
+                    .and_then(|a| a.split_once(':'))
+                    .map(|(_, n)| n.to_string())
+            });
+            if let Some(step) = cloudtrail_step(service, op.as_deref(), region) {
                 next_steps.push(step);
             }
         }
@@ -501,9 +537,14 @@ pub fn describe(
                     ad.operation.as_deref().unwrap_or("the call"),
                     candidates.join(", ")
                 )),
-                _ => next_steps.push(
-                    "the message names no action: paste the whole message (it starts with `User: arn:...`), or look the call up in CloudTrail".into(),
-                ),
+                _ => next_steps.push(format!(
+                    "the message names no action: pass the call that failed with --action SERVICE:ACTION{} (or paste the whole message: botocore's names the operation)",
+                    match service {
+                        Some("s3") => " (as s3:GetObject or s3:PutObject)".to_string(),
+                        Some(s) => format!(" (an action of {s})"),
+                        None => String::new(),
+                    }
+                )),
             }
         } else if resource.is_none() || !resource_fits {
             next_steps.push(format!(

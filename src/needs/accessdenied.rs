@@ -1012,7 +1012,9 @@ fn validate_resource(ad: &mut AccessDenied, cut: bool) {
     let kind = crate::iam::actions::resource_type_of(&info.service, &r);
     let takes = kind.is_some_and(|k| info.takes(k));
     if !takes {
-        let problem = if cut {
+        // At the end of a cut text, an ARN of no type at all is a cut one; a whole ARN of
+        // another type (AssumeRole on a user) is not.
+        let problem = if cut && kind.is_none() {
             Problem::Truncated
         } else {
             Problem::Malformed(format!(
