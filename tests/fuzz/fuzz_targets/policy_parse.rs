@@ -1,5 +1,8 @@
-//! Fuzzes the policy parser (and, on the same input, the AccessDenied parser): any input must
-//! give a document or a located error, never a panic; a parsed document must evaluate.
+//! Fuzzes the policy parser and, on the same input, the AccessDenied parser and `why`'s
+//! explanation: any input must give a document or a located error, never a panic; a parsed
+//! document must evaluate. The AccessDenied parser also gets the input behind the openings of
+//! each message shape and nested in a JSON string, so that its deeper paths (actions,
+//! resources, causes, validation, unescaping) are reached; every message read is explained.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -7,7 +10,7 @@ use pydynox_iam::engine::{Context, NamedPolicy, PolicyDocument, PolicyKind, Poli
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = pydynox_iam::needs::accessdenied::parse(text);
+    access_denied(text);
     let Ok(doc) = PolicyDocument::parse(text) else { return };
     for kind in [PolicyKind::Identity, PolicyKind::Boundary, PolicyKind::Resource] {
         let Ok(policy) = NamedPolicy::new("fuzz", kind, doc.clone()) else { continue };
@@ -22,3 +25,28 @@ fuzz_target!(|data: &[u8]| {
         let _ = evaluate(&set, &req);
     }
 });
+
+/// The AccessDenied parser on `text`, behind each shape's opening and as a JSON string.
+fn access_denied(text: &str) {
+    use pydynox_iam::commands::why::{Supplied, describe};
+    let cat = pydynox_iam::needs::catalogue::Catalogue::embedded_ref();
+    let version = cat.newest();
+    let openings = [
+        "",
+        "User: arn:aws:sts::123456789012:assumed-role/app/s is not authorized to perform: ",
+        "User: arn:aws:sts::123456789012:assumed-role/app/s is not authorized to perform: dynamodb:PutItem on resource: ",
+        "User: arn:aws:iam::123456789012:user/u is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::b/k\" with an explicit deny in ",
+        "An error occurred (AccessDenied) when calling the GetObject operation: ",
+    ];
+    for opening in openings {
+        let plain = format!("{opening}{text}");
+        let json = format!("{{\"errorMessage\":{:?}}}", plain);
+        for t in [plain, json] {
+            if let Ok(all) = pydynox_iam::needs::accessdenied::parse_all(&t) {
+                for ad in &all {
+                    let _ = describe(cat, &version, ad, &Supplied::default());
+                }
+            }
+        }
+    }
+}
