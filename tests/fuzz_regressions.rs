@@ -93,5 +93,9 @@ fn kept_access_denied_inputs_never_panic() {
         }
         seen += 1;
     }
-    assert!(seen >= 5, "the AccessDenied regression inputs are missing from {}", dir.display());
+    assert!(
+        seen >= 5,
+        "the AccessDenied regression inputs are missing from {}",
+        dir.display()
+    );
 }

@@ -158,7 +158,11 @@ fn the_corpus_is_read_and_explained() {
             }
         };
         if all.len() != c.messages {
-            fail(format!("{} messages, expected {}: {all:#?}", all.len(), c.messages));
+            fail(format!(
+                "{} messages, expected {}: {all:#?}",
+                all.len(),
+                c.messages
+            ));
             continue;
         }
         let ad = &all[0];
@@ -171,34 +175,54 @@ fn the_corpus_is_read_and_explained() {
             ("service", ad.service.clone(), c.service.clone()),
             ("error_code", ad.error_code.clone(), c.error_code.clone()),
             ("operation", ad.operation.clone(), c.operation.clone()),
-            ("denying_policy", ad.denying_policy.clone(), c.denying_policy.clone()),
+            (
+                "denying_policy",
+                ad.denying_policy.clone(),
+                c.denying_policy.clone(),
+            ),
         ];
         for (what, got, want) in checks {
             if got != want {
                 fail(format!("{what}: got {got:?}, expected {want:?}"));
             }
         }
-        let through = ad
-            .through
-            .as_ref()
-            .map(|t| serde_json::to_value(t).unwrap().as_str().unwrap().to_string());
+        let through = ad.through.as_ref().map(|t| {
+            serde_json::to_value(t)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        });
         if through != c.through {
-            fail(format!("through: got {through:?}, expected {:?}", c.through));
+            fail(format!(
+                "through: got {through:?}, expected {:?}",
+                c.through
+            ));
         }
         if invalid_keys(ad) != c.invalid {
-            fail(format!("invalid: got {:?}, expected {:?}", invalid_keys(ad), c.invalid));
+            fail(format!(
+                "invalid: got {:?}, expected {:?}",
+                invalid_keys(ad),
+                c.invalid
+            ));
         }
         for (n, want) in c.also_actions.iter().enumerate() {
             let got = all[n + 1].action.clone().unwrap_or_default();
             if &got != want {
-                fail(format!("message {}: action {got:?}, expected {want:?}", n + 2));
+                fail(format!(
+                    "message {}: action {got:?}, expected {want:?}",
+                    n + 2
+                ));
             }
         }
         let explained = explain(&c.text, &Supplied::default());
         if let Some(want) = c.evaluated
             && explained[0].evaluated.is_some() != want
         {
-            fail(format!("evaluated: got {:?}, expected {want}", explained[0].evaluated));
+            fail(format!(
+                "evaluated: got {:?}, expected {want}",
+                explained[0].evaluated
+            ));
         }
         let text = render(&explained);
         for part in &c.explain {
@@ -265,7 +289,11 @@ fn the_flags_complete_a_partial_message() {
     let done = &explain(text, &supplied)[0];
     let ev = done.evaluated.as_ref().expect("evaluated with the flags");
     assert_eq!(
-        (ev.principal.as_str(), ev.action.as_str(), ev.resource.as_str()),
+        (
+            ev.principal.as_str(),
+            ev.action.as_str(),
+            ev.resource.as_str()
+        ),
         (role, "kms:Decrypt", key)
     );
     // A resource of the wrong kind for the action is not evaluated.

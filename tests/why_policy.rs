@@ -113,7 +113,8 @@ fn why_on_kms_needs_the_key_and_reads_the_key_policy() {
     // Without the key: explained, with the flag that finishes it.
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains("the message names no resource: pass --kms-key")
+        run.stdout
+            .contains("the message names no resource: pass --kms-key")
             && run.stdout.contains("Not evaluated"),
         "{}",
         run.stdout
@@ -208,7 +209,8 @@ fn why_rejects_text_that_is_not_an_access_denied() {
     // A partial message is explained, not refused: who was denied is what it lacks.
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains("(principal not named) calling dynamodb:PutItem")
+        run.stdout
+            .contains("(principal not named) calling dynamodb:PutItem")
             && run.stdout.contains("aws sts get-caller-identity")
             && run.stdout.contains("--principal ARN"),
         "{}",
@@ -223,7 +225,12 @@ fn why_finishes_partial_messages_with_the_flags() {
     let dir = tempfile::tempdir().unwrap();
     complete_example(dir.path());
     let ciphertext = "botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when calling the Decrypt operation: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.";
-    let run = run_in(dir.path(), &["why", "--no-table-policy", ciphertext], None, None);
+    let run = run_in(
+        dir.path(),
+        &["why", "--no-table-policy", ciphertext],
+        None,
+        None,
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     for part in [
         "AccessDenied (KMS: the ciphertext's key)",
@@ -259,7 +266,8 @@ fn why_finishes_partial_messages_with_the_flags() {
     assert_eq!(v["evaluated"]["action"], "kms:Decrypt");
     assert_eq!(v["verdict"], "PASS", "{v:#}");
     // S3's bare Access Denied: no --region asked, the object's region is unknown, not guessed.
-    let bare = "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied";
+    let bare =
+        "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied";
     let run = run_in(
         dir.path(),
         &[
@@ -283,7 +291,14 @@ fn why_finishes_partial_messages_with_the_flags() {
     // Bad flag values are usage errors.
     let run = run_in(
         dir.path(),
-        &["why", bare, "--principal", "app", "--action", "s3:GetObjekt"],
+        &[
+            "why",
+            bare,
+            "--principal",
+            "app",
+            "--action",
+            "s3:GetObjekt",
+        ],
         None,
         None,
     );

@@ -14,12 +14,32 @@ const PRINCIPALS: &[&str] = &[
 
 /// (action, resource or None for "on this resource"/no clause, quoted like S3)
 const CALLS: &[(&str, Option<&str>, bool)] = &[
-    ("dynamodb:PutItem", Some("arn:aws:dynamodb:eu-west-1:123456789012:table/orders"), false),
-    ("dynamodb:Query", Some("arn:aws:dynamodb:eu-west-1:123456789012:table/orders/index/by-customer"), false),
+    (
+        "dynamodb:PutItem",
+        Some("arn:aws:dynamodb:eu-west-1:123456789012:table/orders"),
+        false,
+    ),
+    (
+        "dynamodb:Query",
+        Some("arn:aws:dynamodb:eu-west-1:123456789012:table/orders/index/by-customer"),
+        false,
+    ),
     ("kms:Decrypt", None, false),
-    ("kms:GenerateDataKey", Some("arn:aws:kms:eu-west-1:123456789012:key/0b5c2d1e-1111-4222-8333-444455556666"), false),
-    ("s3:PutObject", Some("arn:aws:s3:::orders-media/avatars/u 17/photo.png"), true),
-    ("sts:AssumeRole", Some("arn:aws:iam::123456789012:role/orders-writer"), false),
+    (
+        "kms:GenerateDataKey",
+        Some("arn:aws:kms:eu-west-1:123456789012:key/0b5c2d1e-1111-4222-8333-444455556666"),
+        false,
+    ),
+    (
+        "s3:PutObject",
+        Some("arn:aws:s3:::orders-media/avatars/u 17/photo.png"),
+        true,
+    ),
+    (
+        "sts:AssumeRole",
+        Some("arn:aws:iam::123456789012:role/orders-writer"),
+        false,
+    ),
     ("dynamodb:ListTables", None, false),
 ];
 
@@ -85,7 +105,13 @@ fn wrap(s: &str, w: &Wrap) -> String {
             .replace('<', "&lt;"),
         Wrap::Ansi => format!("\u{1b}[31m{s}\u{1b}[0m"),
         Wrap::PythonRepr => format!("ClientError({s:?})"),
-        Wrap::Wrapped => s.split(' ').collect::<Vec<_>>().chunks(7).map(|c| c.join(" ")).collect::<Vec<_>>().join("\n    "),
+        Wrap::Wrapped => s
+            .split(' ')
+            .collect::<Vec<_>>()
+            .chunks(7)
+            .map(|c| c.join(" "))
+            .collect::<Vec<_>>()
+            .join("\n    "),
     }
 }
 

@@ -140,9 +140,10 @@ fn resource_kind(arn: &str) -> &'static str {
 pub fn action_of_operation(service: &str, op: &str) -> Option<String> {
     let action = match (service, op) {
         ("s3", "GetObject" | "HeadObject") => "s3:GetObject".to_string(),
-        ("s3", "PutObject" | "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload") => {
-            "s3:PutObject".to_string()
-        }
+        (
+            "s3",
+            "PutObject" | "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload",
+        ) => "s3:PutObject".to_string(),
         ("s3", "ListObjects" | "ListObjectsV2") => "s3:ListBucket".to_string(),
         ("s3", "HeadBucket") => "s3:ListBucket".to_string(),
         ("s3", "GetBucketEncryption") => "s3:GetEncryptionConfiguration".to_string(),
@@ -343,7 +344,11 @@ fn meaning(ad: &AccessDenied) -> Vec<String> {
 /// CloudTrail's event history holds management events only: KMS and STS calls and DynamoDB
 /// control-plane calls; DynamoDB item calls and S3 object calls are data events, logged only
 /// by a trail that records them (CloudTrail User Guide, "Logging data events").
-fn cloudtrail_step(service: Option<&str>, operation: Option<&str>, region: Option<&str>) -> Option<String> {
+fn cloudtrail_step(
+    service: Option<&str>,
+    operation: Option<&str>,
+    region: Option<&str>,
+) -> Option<String> {
     let op = operation?;
     let data_event = match service {
         Some("s3") => true,
@@ -357,7 +362,11 @@ fn cloudtrail_step(service: Option<&str>, operation: Option<&str>, region: Optio
     if data_event {
         return Some(format!(
             "{op} is a data event: CloudTrail's event history does not hold it; a trail that logs {} data events records the caller (`userIdentity.arn`) and `errorMessage`",
-            if service == Some("s3") { "S3" } else { "DynamoDB" }
+            if service == Some("s3") {
+                "S3"
+            } else {
+                "DynamoDB"
+            }
         ));
     }
     let region = region.map(|r| format!(" --region {r}")).unwrap_or_default();
@@ -396,10 +405,14 @@ pub fn describe(
     for inv in &ad.invalid {
         let what = match inv.problem {
             crate::needs::accessdenied::Problem::Truncated => "paste the whole message",
-            crate::needs::accessdenied::Problem::Redacted => "the unredacted value is in the service's own logs or CloudTrail",
+            crate::needs::accessdenied::Problem::Redacted => {
+                "the unredacted value is in the service's own logs or CloudTrail"
+            }
             crate::needs::accessdenied::Problem::Malformed(_) => "it is not what AWS prints there",
         };
-        notes.push(format!("{inv}: not evaluated and not put into a fix ({what})"));
+        notes.push(format!(
+            "{inv}: not evaluated and not put into a fix ({what})"
+        ));
     }
 
     // The action: the message's, else --action, else the one operation's, else the
@@ -446,7 +459,9 @@ pub fn describe(
     let message_principal = ad.principal.clone().filter(|_| ad.principal_ref().is_ok());
     let principal = match (&message_principal, &supplied.principal) {
         (Some(p), Some(flag)) if p != flag => {
-            notes.push(format!("--principal `{flag}` is not used: the message names `{p}`"));
+            notes.push(format!(
+                "--principal `{flag}` is not used: the message names `{p}`"
+            ));
             Some(p.clone())
         }
         (Some(p), _) => Some(p.clone()),
@@ -456,7 +471,9 @@ pub fn describe(
 
     // The resource: the message's, else --kms-key for KMS, else --resource, else `*` for an
     // action without a resource type.
-    let is_kms = known_action.as_deref().is_some_and(|a| a.starts_with("kms:"))
+    let is_kms = known_action
+        .as_deref()
+        .is_some_and(|a| a.starts_with("kms:"))
         || ad.service.as_deref() == Some("kms");
     let resource = ad
         .resource
@@ -743,7 +760,8 @@ async fn explain_all(cat: &Catalogue, a: &WhyArgs) -> Result<(Vec<Explanation>, 
                 Err(stop) if several => {
                     eprintln!("error: message {}: {}", n + 1, stop.message);
                     code = worse(code, stop.code);
-                    e.next_steps.push(format!("not evaluated: {}", stop.message));
+                    e.next_steps
+                        .push(format!("not evaluated: {}", stop.message));
                 }
                 Err(stop) => return Err(stop),
             }

@@ -156,7 +156,11 @@ impl std::fmt::Display for Invalid {
             other => other,
         };
         match &self.problem {
-            Problem::Truncated => write!(f, "the {what} `{}` is cut off (the log truncated the message)", self.value),
+            Problem::Truncated => write!(
+                f,
+                "the {what} `{}` is cut off (the log truncated the message)",
+                self.value
+            ),
             Problem::Redacted => write!(f, "the {what} `{}` is redacted", self.value),
             Problem::Malformed(why) => write!(f, "the {what} `{}` {why}", self.value),
         }
@@ -354,8 +358,8 @@ pub fn parse_all(text: &str) -> Result<Vec<AccessDenied>, ParseError> {
         };
         ad.error_code = error_code(&text, &lower, start, end)
             .or_else(|| error_code(&text, &lower, 0, text.len()));
-        ad.operation =
-            operation(&text, &lower, start, end).or_else(|| operation(&text, &lower, 0, text.len()));
+        ad.operation = operation(&text, &lower, start, end)
+            .or_else(|| operation(&text, &lower, 0, text.len()));
         finish(&mut ad, &text, &lower, start, end);
         if !out.contains(&ad) {
             out.push(ad);
@@ -394,7 +398,10 @@ fn anchors(lower: &str) -> Vec<(usize, Shape)> {
             || after.starts_with(['<', '"', '\'', '(', ')', ',', ';', '}', ']', '`'])
             || after.starts_with(" (")
             || after.starts_with(" ,")
-            || (after.starts_with(' ') && !after.starts_with(" to ") && !after.starts_with(" for ") && !after.starts_with(": "));
+            || (after.starts_with(' ')
+                && !after.starts_with(" to ")
+                && !after.starts_with(" for ")
+                && !after.starts_with(": "));
         let near_other = others.iter().any(|&o| o >= i && o - i < 120);
         if before_ok && after_ok && !near_other {
             out.push((i, Shape::BareAccessDenied));
@@ -416,7 +423,11 @@ fn not_authorized(text: &str, lower: &str, at: usize, end: usize) -> AccessDenie
     let run = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || ":-_*".contains(c)))
         .unwrap_or(rest.len());
-    let raw_action = if run == 0 { token(text, pos, end) } else { &rest[..run] };
+    let raw_action = if run == 0 {
+        token(text, pos, end)
+    } else {
+        &rest[..run]
+    };
     let trimmed = trim_token(raw_action);
     let lower_action = trimmed.to_ascii_lowercase();
     let is_clause = ["on", "because", "with", "due"].contains(&lower_action.as_str());
@@ -464,7 +475,8 @@ fn principal_before(text: &str, at: usize) -> Option<String> {
         last
     } else if let Some(i) = last.find("arn:") {
         &last[i..]
-    } else if last.contains(":role/") || last.contains(":user/") || last.contains(":assumed-role/") {
+    } else if last.contains(":role/") || last.contains(":user/") || last.contains(":assumed-role/")
+    {
         last
     } else {
         return None;
@@ -501,7 +513,10 @@ fn cause(text: &str, lower: &str, from: usize, end: usize) -> CauseParts {
     let trust = window.find("because the role trust policy");
     let explicit = window.find("explicit deny");
     let implicit = window.find("implicit deny in ");
-    let first = [because, trust, explicit, implicit].into_iter().flatten().min();
+    let first = [because, trust, explicit, implicit]
+        .into_iter()
+        .flatten()
+        .min();
     let Some(first) = first else {
         return (Cause::Unspecified, None, None);
     };
@@ -582,13 +597,7 @@ const POLICY_TYPES: [(&str, DenySource); 11] = [
 fn policy_type_len(s: &str, stop: &str) -> (DenySource, usize) {
     for (words, source) in POLICY_TYPES {
         if s.starts_with(words) {
-            // `... policy` plural (`service control policies`) reads the same.
-            let used = if s[words.len()..].starts_with("ies") {
-                words.len() + 3
-            } else {
-                words.len()
-            };
-            return (source, used);
+            return (source, words.len());
         }
     }
     for (words, source) in [
@@ -637,7 +646,10 @@ fn policy_arn(text: &str, pos: usize, end: usize) -> Option<String> {
 /// Error codes that mean the request was denied.
 fn is_denial_code(code: &str) -> bool {
     let c = code.to_ascii_lowercase();
-    c.contains("accessdenied") || c == "forbidden" || c == "unauthorizedoperation" || c == "authorizationerror"
+    c.contains("accessdenied")
+        || c == "forbidden"
+        || c == "unauthorizedoperation"
+        || c == "authorizationerror"
 }
 
 /// Error codes an SDK prints around the message, most specific first, searched in
@@ -646,19 +658,19 @@ fn error_code(text: &str, lower: &str, start: usize, end: usize) -> Option<Strin
     let (text, lower) = (&text[start..end], &lower[start..end]);
     // (prefix, terminator) pairs, lowercase prefixes.
     let patterns: [(&str, &[char]); 13] = [
-        ("an error occurred (", &[')']),          // botocore / AWS CLI
-        ("api error ", &[':', ' ']),              // Go SDK v2
-        ("code: some(\"", &['"']),                // Rust SDK ErrorMetadata (Debug)
-        ("error { code: \"", &['"']),             // Rust SDK DisplayErrorContext
-        ("unhandled error (", &[')']),            // Rust SDK Display
-        ("error code: ", &[',', ';', ')', ' ']),  // Java SDK
-        ("\"__type\":\"", &['"']),                // DynamoDB/KMS JSON body
-        ("\"code\":\"", &['"']),                  // JSON error body
-        ("\"code\": \"", &['"']),                 // JSON error body, pretty
-        ("'code': '", &['\'']),                   // Python dict repr (`e.response`)
-        ("<code>", &['<']),                       // S3/STS XML body
-        ("\"errortype\":\"", &['"']),             // Lambda's error JSON
-        ("\"name\":\"", &['"']),                  // JS SDK v3 error serialized
+        ("an error occurred (", &[')']),         // botocore / AWS CLI
+        ("api error ", &[':', ' ']),             // Go SDK v2
+        ("code: some(\"", &['"']),               // Rust SDK ErrorMetadata (Debug)
+        ("error { code: \"", &['"']),            // Rust SDK DisplayErrorContext
+        ("unhandled error (", &[')']),           // Rust SDK Display
+        ("error code: ", &[',', ';', ')', ' ']), // Java SDK
+        ("\"__type\":\"", &['"']),               // DynamoDB/KMS JSON body
+        ("\"code\":\"", &['"']),                 // JSON error body
+        ("\"code\": \"", &['"']),                // JSON error body, pretty
+        ("'code': '", &['\'']),                  // Python dict repr (`e.response`)
+        ("<code>", &['<']),                      // S3/STS XML body
+        ("\"errortype\":\"", &['"']),            // Lambda's error JSON
+        ("\"name\":\"", &['"']),                 // JS SDK v3 error serialized
     ];
     for (prefix, stops) in patterns {
         for (i, _) in lower.match_indices(prefix) {
@@ -773,7 +785,10 @@ fn finish(ad: &mut AccessDenied, text: &str, lower: &str, start: usize, end: usi
     let tail = text[..end]
         .trim_end()
         .trim_end_matches(['"', '\'', '}', ']', ')', '.', ',', '>']);
-    let at_end = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty() && tail.ends_with(v));
+    let at_end = |v: &Option<String>| {
+        v.as_deref()
+            .is_some_and(|v| !v.is_empty() && tail.ends_with(v))
+    };
     let principal_cut = cut || at_end(&ad.principal);
     let resource_cut = cut || at_end(&ad.resource);
     validate_principal(ad, principal_cut);
@@ -793,24 +808,70 @@ fn finish(ad: &mut AccessDenied, text: &str, lower: &str, start: usize, end: usi
 
 /// The service a message without an action belongs to: the SDK wrapper's service name, a
 /// Step Functions error prefix, the operation, or the ARNs in it.
-fn service_from_text(lower: &str, start: usize, end: usize, operation: Option<&str>) -> Option<String> {
+fn service_from_text(
+    lower: &str,
+    start: usize,
+    end: usize,
+    operation: Option<&str>,
+) -> Option<String> {
     let here = &lower[start..end];
     let near = |s: &str| here.contains(s) || lower.contains(s);
     let named: [(&[&str], &str); 4] = [
         (
-            &["service: s3", "service: amazon s3", "operation error s3:", "services.s3.", "s3exception", "\"s3.", "<hostid>", "client-s3", ":s3:::", "s3.amazonaws.com", "(s3)"],
+            &[
+                "service: s3",
+                "service: amazon s3",
+                "operation error s3:",
+                "services.s3.",
+                "s3exception",
+                "\"s3.",
+                "<hostid>",
+                "client-s3",
+                ":s3:::",
+                "s3.amazonaws.com",
+                "(s3)",
+            ],
             "s3",
         ),
         (
-            &["service: dynamodb", "service: amazondynamodbv2", "operation error dynamodb:", "services.dynamodb.", "dynamodbexception", "\"dynamodb.", "client-dynamodb", ":dynamodb:", "dynamodb.amazonaws.com"],
+            &[
+                "service: dynamodb",
+                "service: amazondynamodbv2",
+                "operation error dynamodb:",
+                "services.dynamodb.",
+                "dynamodbexception",
+                "\"dynamodb.",
+                "client-dynamodb",
+                ":dynamodb:",
+                "dynamodb.amazonaws.com",
+            ],
             "dynamodb",
         ),
         (
-            &["service: kms", "service: awskms", "operation error kms:", "services.kms.", "kmsexception", "\"kms.", "client-kms", ":kms:", "kms.amazonaws.com"],
+            &[
+                "service: kms",
+                "service: awskms",
+                "operation error kms:",
+                "services.kms.",
+                "kmsexception",
+                "\"kms.",
+                "client-kms",
+                ":kms:",
+                "kms.amazonaws.com",
+            ],
             "kms",
         ),
         (
-            &["service: sts", "service: awssecuritytokenservice", "operation error sts:", "services.sts.", "stsexception", "\"sts.", "client-sts", "sts.amazonaws.com"],
+            &[
+                "service: sts",
+                "service: awssecuritytokenservice",
+                "operation error sts:",
+                "services.sts.",
+                "stsexception",
+                "\"sts.",
+                "client-sts",
+                "sts.amazonaws.com",
+            ],
             "sts",
         ),
     ];
@@ -822,23 +883,47 @@ fn service_from_text(lower: &str, start: usize, end: usize, operation: Option<&s
     named
         .iter()
         .find(|(marks, _)| marks.iter().any(|m| here.contains(m)))
-        .or_else(|| named.iter().find(|(marks, _)| marks.iter().any(|m| near(m))))
+        .or_else(|| {
+            named
+                .iter()
+                .find(|(marks, _)| marks.iter().any(|m| near(m)))
+        })
         .map(|(_, s)| s.to_string())
 }
 
 /// The service of an API operation pydynox calls (their names do not overlap).
 pub fn service_of_operation(op: &str) -> Option<&'static str> {
     const S3: &[&str] = &[
-        "GetObject", "PutObject", "DeleteObject", "HeadObject", "CopyObject", "ListObjects",
-        "ListObjectsV2", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload",
-        "AbortMultipartUpload", "HeadBucket", "GetBucketEncryption", "GetBucketPolicy",
+        "GetObject",
+        "PutObject",
+        "DeleteObject",
+        "HeadObject",
+        "CopyObject",
+        "ListObjects",
+        "ListObjectsV2",
+        "CreateMultipartUpload",
+        "UploadPart",
+        "CompleteMultipartUpload",
+        "AbortMultipartUpload",
+        "HeadBucket",
+        "GetBucketEncryption",
+        "GetBucketPolicy",
     ];
     const KMS: &[&str] = &[
-        "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
-        "DescribeKey", "CreateGrant", "ReEncrypt", "GetKeyPolicy",
+        "Decrypt",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "DescribeKey",
+        "CreateGrant",
+        "ReEncrypt",
+        "GetKeyPolicy",
     ];
     const STS: &[&str] = &[
-        "AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML", "GetCallerIdentity",
+        "AssumeRole",
+        "AssumeRoleWithWebIdentity",
+        "AssumeRoleWithSAML",
+        "GetCallerIdentity",
         "GetSessionToken",
     ];
     if S3.contains(&op) {
@@ -848,7 +933,14 @@ pub fn service_of_operation(op: &str) -> Option<&'static str> {
     } else if STS.contains(&op) {
         Some("sts")
     } else if crate::iam::actions::lookup(&format!("dynamodb:{op}")).is_some()
-        || ["TransactWriteItems", "TransactGetItems", "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"].contains(&op)
+        || [
+            "TransactWriteItems",
+            "TransactGetItems",
+            "ExecuteStatement",
+            "BatchExecuteStatement",
+            "ExecuteTransaction",
+        ]
+        .contains(&op)
     {
         Some("dynamodb")
     } else {
@@ -859,8 +951,12 @@ pub fn service_of_operation(op: &str) -> Option<&'static str> {
 /// Whether the text ends right after `end` with a cut: the message is the last thing and
 /// ends in `...`, `…`, `[truncated]`, or without the closing words AWS always prints.
 fn text_is_cut(text: &str, end: usize) -> bool {
-    let tail = text[..end].trim_end().trim_end_matches(['"', '\'', '}', ']', ')']);
-    tail.ends_with("...") || tail.ends_with('…') || tail.to_ascii_lowercase().ends_with("[truncated]")
+    let tail = text[..end]
+        .trim_end()
+        .trim_end_matches(['"', '\'', '}', ']', ')']);
+    tail.ends_with("...")
+        || tail.ends_with('…')
+        || tail.to_ascii_lowercase().ends_with("[truncated]")
 }
 
 /// The problem with a value: redacted, cut (`…`), or `otherwise`.
@@ -877,14 +973,32 @@ fn value_problem(value: &str, otherwise: &str) -> Problem {
 /// Whether a value was redacted before it was logged.
 fn redaction(value: &str) -> Option<Problem> {
     let l = value.to_ascii_lowercase();
-    let marks = ["redacted", "***", "<account", "<redact", "[hidden]", "<hidden>", "xxxxxxxxxxxx", "<principal", "<role", "<user", "{account", "${account"];
-    marks.iter().any(|m| l.contains(m)).then_some(Problem::Redacted)
+    let marks = [
+        "redacted",
+        "***",
+        "<account",
+        "<redact",
+        "[hidden]",
+        "<hidden>",
+        "xxxxxxxxxxxx",
+        "<principal",
+        "<role",
+        "<user",
+        "{account",
+        "${account",
+    ];
+    marks
+        .iter()
+        .any(|m| l.contains(m))
+        .then_some(Problem::Redacted)
 }
 
 /// The principal must be an IAM user or role, an STS session or federated user, the root
 /// user, or `anonymous`.
 fn validate_principal(ad: &mut AccessDenied, cut: bool) {
-    let Some(p) = ad.principal.clone() else { return };
+    let Some(p) = ad.principal.clone() else {
+        return;
+    };
     if p == "anonymous" {
         return;
     }
@@ -892,7 +1006,9 @@ fn validate_principal(ad: &mut AccessDenied, cut: bool) {
         Some(r)
     } else {
         match Arn::parse(&p) {
-            None if p.starts_with("arn") && (cut || p.split(':').count() < 6) => Some(Problem::Truncated),
+            None if p.starts_with("arn") && (cut || p.split(':').count() < 6) => {
+                Some(Problem::Truncated)
+            }
             None if !p.starts_with("arn:") => Some(Problem::Malformed(
                 "is not a principal ARN (it does not start with `arn:`)".into(),
             )),
@@ -920,19 +1036,28 @@ fn principal_arn_problem(a: &Arn) -> Option<Problem> {
     let ok = match a.service {
         "iam" => {
             a.resource == "root"
-                || a.resource.strip_prefix("role/").is_some_and(|r| !r.is_empty() && !r.ends_with('/'))
-                || a.resource.strip_prefix("user/").is_some_and(|r| !r.is_empty() && !r.ends_with('/'))
+                || a.resource
+                    .strip_prefix("role/")
+                    .is_some_and(|r| !r.is_empty() && !r.ends_with('/'))
+                || a.resource
+                    .strip_prefix("user/")
+                    .is_some_and(|r| !r.is_empty() && !r.ends_with('/'))
         }
         "sts" => {
-            a.resource
-                .strip_prefix("assumed-role/")
-                .is_some_and(|r| r.split_once('/').is_some_and(|(role, s)| !role.is_empty() && !s.is_empty()))
-                || a.resource.strip_prefix("federated-user/").is_some_and(|r| !r.is_empty())
+            a.resource.strip_prefix("assumed-role/").is_some_and(|r| {
+                r.split_once('/')
+                    .is_some_and(|(role, s)| !role.is_empty() && !s.is_empty())
+            }) || a
+                .resource
+                .strip_prefix("federated-user/")
+                .is_some_and(|r| !r.is_empty())
         }
         _ => false,
     };
     (!ok).then(|| {
-        Problem::Malformed("is not an IAM user, IAM role, role session, federated user or root ARN".into())
+        Problem::Malformed(
+            "is not an IAM user, IAM role, role session, federated user or root ARN".into(),
+        )
     })
 }
 
@@ -943,11 +1068,17 @@ fn is_account(s: &str) -> bool {
 /// An action of a service in the action list must exist there; other services' actions are
 /// kept as printed (they cannot be checked, and pydynox does not call them).
 fn validate_action(ad: &mut AccessDenied) {
-    let Some(action) = ad.action.clone() else { return };
+    let Some(action) = ad.action.clone() else {
+        return;
+    };
     let service = action.split_once(':').map_or("", |(s, _)| s).to_string();
     if let Some(problem) = redaction(&action) {
         ad.action = None;
-        ad.invalid.push(Invalid { field: "action", value: action, problem });
+        ad.invalid.push(Invalid {
+            field: "action",
+            value: action,
+            problem,
+        });
         return;
     }
     if !KNOWN_SERVICES.contains(&service.as_str()) {
@@ -972,7 +1103,11 @@ fn validate_resource(ad: &mut AccessDenied, cut: bool) {
     let Some(r) = ad.resource.clone() else { return };
     let invalid = |ad: &mut AccessDenied, problem: Problem| {
         ad.resource = None;
-        ad.invalid.push(Invalid { field: "resource", value: r.clone(), problem });
+        ad.invalid.push(Invalid {
+            field: "resource",
+            value: r.clone(),
+            problem,
+        });
     };
     if let Some(problem) = redaction(&r) {
         return invalid(ad, problem);
@@ -1008,7 +1143,11 @@ fn validate_resource(ad: &mut AccessDenied, cut: bool) {
         };
         return invalid(ad, problem);
     };
-    let types: Vec<&str> = info.resource_types.iter().map(|t| t.name.as_str()).collect();
+    let types: Vec<&str> = info
+        .resource_types
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
     let kind = crate::iam::actions::resource_type_of(&info.service, &r);
     let takes = kind.is_some_and(|k| info.takes(k));
     if !takes {
@@ -1020,22 +1159,31 @@ fn validate_resource(ad: &mut AccessDenied, cut: bool) {
             Problem::Malformed(format!(
                 "is not a resource {} acts on (it takes {})",
                 info.full_name(),
-                types.iter().map(|t| format!("a {t}")).collect::<Vec<_>>().join(" or ")
+                types
+                    .iter()
+                    .map(|t| format!("a {t}"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             ))
         };
         return invalid(ad, problem);
     }
     let needs_region = matches!(arn.service, "dynamodb" | "kms");
-    if needs_region && arn.region.is_empty() || needs_region && !is_account(arn.account) {
+    if needs_region && (arn.region.is_empty() || !is_account(arn.account)) {
         return invalid(
             ad,
-            Problem::Malformed("lacks the region or 12-digit account every such ARN carries".into()),
+            Problem::Malformed(
+                "lacks the region or 12-digit account every such ARN carries".into(),
+            ),
         );
     }
     // The name part after the type: a wildcard is a policy pattern, never a real resource.
-    let name = arn.resource.split_once(['/', ':']).map_or(arn.resource, |(_, n)| n);
+    let name = arn
+        .resource
+        .split_once(['/', ':'])
+        .map_or(arn.resource, |(_, n)| n);
     if name.contains(['*', '?']) && arn.service != "s3" {
-        return invalid(
+        invalid(
             ad,
             Problem::Malformed(format!(
                 "is a wildcard, not the name of a {}",
@@ -1722,7 +1870,12 @@ mod tests {
         assert!(cases.len() >= 25, "only {} cases", cases.len());
         for c in cases {
             let got = parse(&c.text).unwrap_or_else(|e| panic!("{}: {e}", c.name));
-            assert_eq!(got.principal.as_deref(), Some(c.principal), "{}: principal", c.name);
+            assert_eq!(
+                got.principal.as_deref(),
+                Some(c.principal),
+                "{}: principal",
+                c.name
+            );
             assert_eq!(got.action.as_deref(), Some(c.action), "{}: action", c.name);
             assert!(got.invalid.is_empty(), "{}: {:?}", c.name, got.invalid);
             assert_eq!(got.resource.as_deref(), c.resource, "{}: resource", c.name);
@@ -1786,7 +1939,9 @@ mod tests {
             ),
             (
                 "thread 'main' panicked at src/main.rs:3:5: index out of bounds",
-                &["no AccessDenied message found (expected `User: arn:aws:... is not authorized to perform"],
+                &[
+                    "no AccessDenied message found (expected `User: arn:aws:... is not authorized to perform",
+                ],
             ),
         ];
         for (text, parts) in cases {
@@ -1805,7 +1960,10 @@ mod tests {
         assert_eq!(got.action.as_deref(), Some("dynamodb:PutItem"));
         let got = parse("User: anonymous is not authorized to perform: s3:GetObject").unwrap();
         assert!(got.principal_is_anonymous());
-        let got = parse("An error occurred (AccessDenied) when calling the GetObject operation: Access Denied").unwrap();
+        let got = parse(
+            "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied",
+        )
+        .unwrap();
         assert_eq!(got.shape, Shape::BareAccessDenied);
         assert_eq!(got.service.as_deref(), Some("s3"));
         let got = parse("AccessDeniedException: The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.").unwrap();
@@ -1824,6 +1982,9 @@ mod tests {
             Cause::NoOtherPolicyAllow(DenySource::VpcEndpointPolicy).to_string(),
             "no VPC endpoint policy allows it"
         );
-        assert_eq!(DenySource::IdentityPolicy.to_string(), "an identity-based policy");
+        assert_eq!(
+            DenySource::IdentityPolicy.to_string(),
+            "an identity-based policy"
+        );
     }
 }

@@ -72,7 +72,13 @@ pub fn explanations_json(w: &mut dyn Write, all: &[Explanation]) -> io::Result<(
     if rest.is_empty() {
         serde_json::to_writer_pretty(&mut *w, first)?;
     } else {
-        serde_json::to_writer_pretty(&mut *w, &First { first, others: rest })?;
+        serde_json::to_writer_pretty(
+            &mut *w,
+            &First {
+                first,
+                others: rest,
+            },
+        )?;
     }
     writeln!(w)
 }
