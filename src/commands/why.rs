@@ -223,6 +223,14 @@ fn without_check_flags(summary: &str) -> String {
     }
 }
 
+/// "service control policies", "permissions boundaries".
+fn plural(name: &str) -> String {
+    match name.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{name}s"),
+    }
+}
+
 const CANNOT_HELP: &str = "adding an Allow will not help";
 
 /// What the message's cause calls for. Wording and advice per policy type follow the IAM User
@@ -242,8 +250,8 @@ fn cause_advice(ad: &AccessDenied) -> Vec<String> {
             _ => "policy".into(),
         };
         out.push(format!(
-            "AWS reports an explicit deny in a {source} reached transitively through {through}: AWS's troubleshooting page places the fix there, so look for a Deny of {action} in the organization's {}s; it wins, {CANNOT_HELP}",
-            through.name()
+            "AWS reports an explicit deny in a {source} reached transitively through {through}: AWS's troubleshooting page places the fix there, so look for a Deny of {action} in the organization's {}; it wins, {CANNOT_HELP}",
+            plural(through.name())
         ));
         return out;
     }
@@ -675,7 +683,8 @@ fn resource_region(resource: &str) -> Option<String> {
 }
 
 /// Runs `why` and returns the exit code: 0 when every message was explained (as far as it
-/// goes), 2 for text with no AccessDenied in it or a bad flag, 3 for AWS errors.
+/// goes), 2 for text with no AccessDenied in it, a bad flag or unusable offline input, 3 for
+/// AWS errors (the explanation is printed all the same).
 pub async fn execute(cat: &Catalogue, a: &WhyArgs) -> i32 {
     let (explanations, code) = match explain_all(cat, a).await {
         Ok(x) => x,
@@ -711,7 +720,7 @@ fn usage(message: impl Into<String>) -> Stop {
 }
 
 /// Reads and parses the messages and explains each; a message whose evaluation fails is
-/// reported on stderr and the others are still explained (the worst exit code wins).
+/// still explained, the failure reported on stderr (the worst exit code wins).
 async fn explain_all(cat: &Catalogue, a: &WhyArgs) -> Result<(Vec<Explanation>, i32), Stop> {
     let text = read_text(a).map_err(usage)?;
     let supplied = Supplied::of(a);
@@ -757,13 +766,20 @@ async fn explain_all(cat: &Catalogue, a: &WhyArgs) -> Result<(Vec<Explanation>, 
                     e.fix = report.features.first().and_then(|f| f.fix.clone());
                     e.report = Some(report);
                 }
-                Err(stop) if several => {
-                    eprintln!("error: message {}: {}", n + 1, stop.message);
+                // The explanation is still printed: what the message means does not depend
+                // on reading the policies.
+                Err(stop) => {
+                    if several {
+                        eprintln!("error: message {}: {}", n + 1, stop.message);
+                    } else {
+                        eprintln!("error: {}", stop.message);
+                    }
                     code = worse(code, stop.code);
-                    e.next_steps
-                        .push(format!("not evaluated: {}", stop.message));
+                    e.next_steps.push(format!(
+                        "the policies could not be read ({}): fix that and run again",
+                        stop.message
+                    ));
                 }
-                Err(stop) => return Err(stop),
             }
         }
         out.push(e);

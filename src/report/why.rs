@@ -123,7 +123,15 @@ pub fn explanation_text(w: &mut dyn Write, e: &Explanation) -> io::Result<()> {
             .unwrap_or("(action not named)"),
         or_unknown(ad.resource.as_deref(), "resource")
     )?;
-    writeln!(w, "  AWS said: {}", ad.cause)?;
+    writeln!(
+        w,
+        "  AWS said: {}{}",
+        ad.cause,
+        ad.through
+            .as_ref()
+            .map(|t| format!(" transitively through {t}"))
+            .unwrap_or_default()
+    )?;
     if let Some(code) = &ad.error_code {
         writeln!(
             w,
@@ -184,6 +192,15 @@ pub fn explanation_text(w: &mut dyn Write, e: &Explanation) -> io::Result<()> {
             w,
             "Not evaluated: `{}` calling {} on `{}`",
             ev.principal, ev.action, ev.resource
+        )?;
+    } else if ad.shape == Shape::RootCannotAssumeRoles
+        || ad.principal_is_root()
+        || ad.principal_is_anonymous()
+    {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "Not evaluated: no IAM policy of the caller decides this (see above)"
         )?;
     } else {
         writeln!(w)?;
