@@ -312,3 +312,21 @@ fn the_flags_complete_a_partial_message() {
     let e = &explain(s3, &right)[0];
     assert_eq!(e.evaluated.as_ref().unwrap().action, "s3:GetObject");
 }
+
+/// The usage errors `why` prints for bad flag values name only flags `why` accepts.
+#[test]
+fn usage_errors_name_only_flags_why_accepts() {
+    let bad = Supplied {
+        principal: Some("orders-api".into()),
+        action: Some("s3:GetObjekt".into()),
+        resource: Some("orders".into()),
+        kms_key: Some("alias/orders".into()),
+    };
+    let message = bad.validate().unwrap_err();
+    let named = flags_in(&message);
+    assert_eq!(named.len(), 4, "{message}");
+    let flags = why_flags();
+    for f in named {
+        assert!(flags.contains(&f), "`{f}` is not a flag of why: {message}");
+    }
+}

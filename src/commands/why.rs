@@ -79,7 +79,7 @@ impl Supplied {
     }
 
     /// The flags' values checked for their form (exit 2 when wrong).
-    fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), String> {
         let mut errors = Vec::new();
         if let Some(p) = &self.principal
             && principal_from_arn(p).is_err()
