@@ -84,7 +84,7 @@ fn why_names_the_feature_the_cause_and_the_statement_to_add() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(v["schema"], "pydynox-iam/why/v1");
+    assert_eq!(v["schema"], "pydynox-iam/why/v2");
     assert_eq!(v["verdict"], "FAIL");
     assert_eq!(v["features"][0]["name"], "transactions");
     assert_eq!(v["access_denied"]["operation"], "TransactWriteItems");

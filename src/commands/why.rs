@@ -596,7 +596,7 @@ pub fn describe(
     let mut meaning = meaning(ad);
     meaning.extend(notes);
     Explanation {
-        schema: "pydynox-iam/why/v1",
+        schema: "pydynox-iam/why/v2",
         access_denied: ad.clone(),
         meaning,
         features,

@@ -2,7 +2,7 @@
 //! features that make the call, the verdict now with its fix (when the message, with the
 //! flags, says who was denied what on which resource), advice the message itself gives, and
 //! what to supply or run to finish; as text for people or as JSON (schema
-//! `pydynox-iam/why/v1`). Writes to any `io::Write`.
+//! `pydynox-iam/why/v2`). Writes to any `io::Write`.
 
 use std::io::{self, Write};
 
