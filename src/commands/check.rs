@@ -5,6 +5,7 @@
 
 pub mod iac;
 
+use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 
 use clap::{Args, ValueEnum};
@@ -16,14 +17,18 @@ use crate::commands::args::{
     load_offline,
 };
 use crate::commands::output::{ColorChoice, emit, print_errors, text_style, write_file};
+use crate::grants::account::{self, AccountRead};
+use crate::grants::auth_details::Wanted;
 use crate::grants::model::ResourcePolicyKind;
 use crate::grants::rate::RateLimited;
 use crate::grants::sdk::CallLog;
 use crate::grants::snapshot::{Recorder, Replay, Snapshot, plan_differences};
-use crate::grants::source::Aws;
+use crate::grants::source::{Aws, AwsError};
 use crate::needs::catalogue::Catalogue;
 use crate::needs::config::Expected;
+use semver::Version;
 use crate::needs::plan::{CheckPlan, PlanInput, TablePolicies};
+use crate::needs::tags::TagFilter;
 use crate::report::ci::ServiceReport;
 use crate::report::findings::{Code, Severity, apply_overrides, parse_override};
 use crate::report::model::{Gate, ReplayInfo, Report, exit};
@@ -155,6 +160,8 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub fleet: FleetArgs,
     #[command(flatten)]
+    pub org: OrgArgs,
+    #[command(flatten)]
     pub offline: OfflineArgs,
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -241,6 +248,65 @@ pub struct FleetArgs {
     pub from_snapshot: Option<std::path::PathBuf>,
 }
 
+/// How the audited principals' own policies are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum AccountReadMode {
+    /// One read of the account for `--all-roles` and for a fleet of more than
+    /// ONE_READ_ABOVE principals; per-principal reads for fewer
+    #[default]
+    Auto,
+    /// Always one read of the account (`iam:GetAccountAuthorizationDetails`)
+    Always,
+    /// Always per-principal reads (GetRole, ListRolePolicies, ...)
+    Never,
+}
+
+/// A fleet of more principals than this is read with one `iam:GetAccountAuthorizationDetails`
+/// (`--account-read auto`). Per principal a check makes about four IAM calls (GetRole, the two
+/// lists, each inline policy; shared managed policies once per run), so five principals cost
+/// about 20 calls: about the pages of one read of a mid-size account (IAM pages hold 100
+/// entries). Above it the read is cheaper, and its cost does not grow with the fleet.
+pub const ONE_READ_ABOVE: usize = 5;
+
+/// Whole accounts and releases: discovery, one read per account, upgrade impact.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Organisation scale")]
+pub struct OrgArgs {
+    /// Check every role of the account, each described by its `pydynox:*` tags (see the
+    /// README); with --config the file's services are checked as written and the other roles
+    /// discovered. Reads the account once (iam:GetAccountAuthorizationDetails)
+    #[arg(long, conflicts_with_all = ["role", "user", "principal", "features", "app"])]
+    pub all_roles: bool,
+    /// With --all-roles: only roles whose path starts with PREFIX (e.g. /services/)
+    #[arg(long, value_name = "PREFIX", requires = "all_roles")]
+    pub path_prefix: Option<String>,
+    /// With --all-roles: only roles with this tag, and this value when given (repeatable;
+    /// all must match)
+    #[arg(long = "tag", value_name = "KEY[=VALUE]", requires = "all_roles")]
+    pub tags: Vec<String>,
+    /// With --all-roles: also check service-linked roles (path /aws-service-role/), which are
+    /// left out by default
+    #[arg(long, requires = "all_roles")]
+    pub include_service_linked: bool,
+    /// How the principals' own policies are read: one read of the whole account or
+    /// per-principal calls
+    #[arg(long, value_enum, default_value_t = AccountReadMode::Auto)]
+    pub account_read: AccountReadMode,
+    /// Also check each principal against this pydynox release and list the rows whose verdict
+    /// changes (new needs that fail, needs that go away); the exit code is the worse of the two
+    #[arg(long, value_name = "VERSION")]
+    pub compare_version: Option<String>,
+}
+
+/// `--all-roles`: which roles of the read to check.
+#[derive(Debug, Clone)]
+struct Discovery {
+    path_prefix: Option<String>,
+    tags: Vec<TagFilter>,
+    include_service_linked: bool,
+    allow_inconclusive: bool,
+}
+
 impl CheckArgs {
     /// The flags that describe one service's check, which a config file sets per service:
     /// (flag, config key, whether it was given).
@@ -316,6 +382,12 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
     }
     let finished = finish(sourced.results, &run.opts, sourced.replay.as_ref());
     print_job_errors(&finished, run.is_fleet);
+    for (name, e) in &sourced.rejected {
+        eprintln!("error: role `{name}`: {e}");
+    }
+    if let Some(summary) = &sourced.discovered {
+        eprintln!("pydynox-iam: {summary}");
+    }
     if let (Some(path), Some(snapshot)) = (&a.fleet.save_snapshot, &sourced.snapshot)
         && let Err(e) = save_snapshot(path, snapshot)
     {
@@ -330,13 +402,15 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         finished
             .iter()
             .map(|f| f.exit_code)
+            .chain(sourced.rejected.iter().map(|_| exit::USAGE))
+            .chain(sourced.fatal)
             .chain((!unused.is_empty()).then_some(exit::USAGE)),
     );
     if !run.is_fleet && finished.iter().all(|f| f.result.is_err()) {
         // Nothing to render for a single principal that could not be checked.
         return code;
     }
-    match write_report(a, &finished, run.is_fleet) {
+    match write_report_with(a, &finished, run.is_fleet, &sourced.rejected) {
         Ok(()) => code,
         Err(e) => {
             print_errors(&[format!("cannot write output: {e}")]);
@@ -362,13 +436,13 @@ pub struct Job {
 
 /// A finished job.
 pub struct Finished<'a> {
-    pub job: &'a Job,
+    pub job: Cow<'a, Job>,
     pub result: Result<Report, CheckError>,
     pub exit_code: i32,
 }
 
 /// What each job's run returned, in job order.
-type Results<'j> = Vec<(&'j Job, Result<Report, CheckError>)>;
+type Results<'j> = Vec<(Cow<'j, Job>, Result<Report, CheckError>)>;
 
 /// Options that shape a run, validated before any AWS call.
 struct RunOptions {
@@ -382,6 +456,11 @@ struct RunOptions {
 /// A validated run: the jobs, whether they came from a config file, and how to run them.
 struct Run {
     jobs: Vec<Job>,
+    /// `--all-roles`: the roles to discover beside the jobs.
+    discovery: Option<Discovery>,
+    account_read: AccountReadMode,
+    /// `--compare-version`.
+    compare: Option<Version>,
     is_fleet: bool,
     /// The config file's default region, used when `--region` is not given.
     config_region: Option<String>,
@@ -398,6 +477,24 @@ fn validate(cat: &Catalogue, a: &CheckArgs) -> Result<Run, Vec<String>> {
     let overrides = parse_overrides(&a.severities, &mut errors);
     let fail_on = parse_fail_on(a.fail_on.as_deref(), &mut errors);
     check_flag_combinations(a, &mut errors);
+    let compare = a.org.compare_version.as_deref().and_then(|v| {
+        cat.release(v)
+            .map_err(|e| errors.push(format!("--compare-version: {e}")))
+            .ok()
+    });
+    let mut tags = Vec::new();
+    for t in &a.org.tags {
+        match TagFilter::parse(t) {
+            Ok(f) => tags.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    if a.org.all_roles && a.offline.is_offline() {
+        errors.push("--all-roles reads the account online; offline, name the principals in --config with --from-auth-details".into());
+    }
+    if a.org.all_roles && a.org.account_read == AccountReadMode::Never {
+        errors.push("--all-roles finds the roles in one read of the account; it cannot be used with --account-read never".into());
+    }
     let jobs = match built {
         Ok(jobs) if errors.is_empty() => jobs,
         Ok(_) => return Err(errors),
@@ -409,7 +506,15 @@ fn validate(cat: &Catalogue, a: &CheckArgs) -> Result<Run, Vec<String>> {
     Ok(Run {
         engine: engine_from(jobs.engine.as_deref(), a.engine),
         jobs: jobs.jobs,
-        is_fleet: jobs.is_fleet,
+        discovery: a.org.all_roles.then(|| Discovery {
+            path_prefix: a.org.path_prefix.clone(),
+            tags,
+            include_service_linked: a.org.include_service_linked,
+            allow_inconclusive: a.allow_inconclusive,
+        }),
+        account_read: a.org.account_read,
+        compare,
+        is_fleet: jobs.is_fleet || a.org.all_roles,
         config_region: jobs.region,
         opts: RunOptions {
             jobs: a.fleet.jobs,
@@ -553,6 +658,14 @@ struct Jobs {
 /// Builds the jobs from the config file or from the flags. No I/O except reading the config
 /// file.
 fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
+    if a.org.all_roles && config_path(a).is_none() {
+        return Ok(Jobs {
+            jobs: vec![],
+            is_fleet: true,
+            region: None,
+            engine: None,
+        });
+    }
     if a.fleet.config.is_none()
         && a.features.is_empty()
         && a.app.is_empty()
@@ -670,6 +783,12 @@ fn engine_from(config: Option<&str>, flag: Option<Engine>) -> EngineChoice {
 /// when its run was recorded.
 struct Sourced<'j> {
     results: Results<'j>,
+    /// `--all-roles`: roles whose tags could not be read into a check, with why.
+    rejected: Vec<(String, String)>,
+    /// `--all-roles`: what was found, excluded and not described, for stderr and the report.
+    discovered: Option<String>,
+    /// The exit code of a failure that stopped the run before any job (the account read).
+    fatal: Option<i32>,
     snapshot: Option<Snapshot>,
     replay: Option<ReplayInfo>,
 }
@@ -769,12 +888,8 @@ async fn run_from_source<'j>(
             recorded_by: snap.tool_version.clone(),
         };
         let ctx = context(region, snap.endpoint_url.clone());
-        let (results, _) = run_all(&replay, &ctx, run, progress, None).await;
-        Ok(Sourced {
-            results,
-            snapshot: None,
-            replay: Some(info),
-        })
+        let (ran, _) = run_all(cat, &replay, &ctx, run, progress, None).await;
+        Ok(ran.sourced(None, Some(info)))
     } else if a.offline.is_offline() {
         let input = a
             .role
@@ -798,12 +913,8 @@ async fn run_from_source<'j>(
             .or_else(env_region);
         let ctx = context(region, None);
         let plan = save.then(|| recorded_plan(run, ctx.region.as_deref(), &ctx.stated));
-        let (results, snapshot) = run_all(&account, &ctx, run, progress, plan).await;
-        Ok(Sourced {
-            results,
-            snapshot,
-            replay: None,
-        })
+        let (ran, snapshot) = run_all(cat, &account, &ctx, run, progress, plan).await;
+        Ok(ran.sourced(snapshot, None))
     } else {
         let log = CallLog::new(verbose);
         let aws = a.aws.connect(run.config_region.clone(), log.clone()).await;
@@ -816,16 +927,16 @@ async fn run_from_source<'j>(
         }
         let ctx = context(aws.region.clone(), aws.endpoint_url.clone());
         let plan = save.then(|| recorded_plan(run, ctx.region.as_deref(), &ctx.stated));
-        let (results, snapshot) = run_all(&aws, &ctx, run, progress, plan).await;
+        let (ran, snapshot) = run_all(cat, &aws, &ctx, run, progress, plan).await;
         if verbose {
-            log_principals(&results);
+            log_principals(&ran.results);
+        }
+        // Always counted (every HTTP attempt, retries included), so a run's cost can be seen
+        // and compared (README, benchmarks); said on stderr, never in the report.
+        if verbose || std::env::var_os("PYDYNOX_IAM_COUNT_CALLS").is_some() {
             eprintln!("pydynox-iam: {} AWS calls", log.calls());
         }
-        Ok(Sourced {
-            results,
-            snapshot,
-            replay: None,
-        })
+        Ok(ran.sourced(snapshot, None))
     }
 }
 
@@ -847,36 +958,60 @@ fn log_principals(results: &Results<'_>) {
     }
 }
 
+/// What running the jobs gave: each job's result, and for `--all-roles` the roles that could
+/// not be made into a check and what was found.
+struct Ran<'j> {
+    results: Results<'j>,
+    rejected: Vec<(String, String)>,
+    discovered: Option<String>,
+    fatal: Option<i32>,
+}
+
+impl<'j> Ran<'j> {
+    fn sourced(self, snapshot: Option<Snapshot>, replay: Option<ReplayInfo>) -> Sourced<'j> {
+        Sourced {
+            results: self.results,
+            rejected: self.rejected,
+            discovered: self.discovered,
+            fatal: self.fatal,
+            snapshot,
+            replay,
+        }
+    }
+}
+
 /// Runs the jobs under the optional call-rate ceiling, recording every answer when a
 /// snapshot is to be saved (`plan` is then the run's plan, which the snapshot keeps).
 async fn run_all<'j, A: Aws>(
+    cat: &Catalogue,
     aws: &A,
     ctx: &RunContext<'_>,
     run: &'j Run,
     progress: Option<&ProgressBar>,
     plan: Option<serde_json::Value>,
-) -> (Results<'j>, Option<Snapshot>) {
+) -> (Ran<'j>, Option<Snapshot>) {
     match run.opts.max_rps {
         Some(rps) => {
             let limited = RateLimited::new(aws, rps);
-            run_recorded(&limited, ctx, run, progress, plan).await
+            run_recorded(cat, &limited, ctx, run, progress, plan).await
         }
-        None => run_recorded(aws, ctx, run, progress, plan).await,
+        None => run_recorded(cat, aws, ctx, run, progress, plan).await,
     }
 }
 
 /// Runs the jobs, recording every answer when a snapshot is to be saved.
 async fn run_recorded<'j, A: Aws>(
+    cat: &Catalogue,
     aws: &A,
     ctx: &RunContext<'_>,
     run: &'j Run,
     progress: Option<&ProgressBar>,
     plan: Option<serde_json::Value>,
-) -> (Results<'j>, Option<Snapshot>) {
+) -> (Ran<'j>, Option<Snapshot>) {
     match plan {
         Some(plan) => {
             let recorder = Recorder::new(aws);
-            let out = run_jobs(&recorder, ctx, run, progress).await;
+            let out = run_sourced(cat, &recorder, ctx, run, progress).await;
             let snapshot = recorder.snapshot(
                 ctx.region.clone(),
                 ctx.endpoint_url.clone(),
@@ -885,33 +1020,264 @@ async fn run_recorded<'j, A: Aws>(
             );
             (out, Some(snapshot))
         }
-        None => (run_jobs(aws, ctx, run, progress).await, None),
+        None => (run_sourced(cat, aws, ctx, run, progress).await, None),
     }
 }
 
-/// Runs the jobs, at most `--jobs` at once, sharing fetched managed policies. Each job reads
-/// its tables' policies or not as its own plan says.
-async fn run_jobs<'j, A: Aws>(
+/// Whether this run reads the account once instead of each principal.
+fn reads_account<A: Aws>(aws: &A, run: &Run) -> bool {
+    // Offline inputs already hold the account; only a source that reaches AWS (or replays a
+    // run that did) reads it.
+    if !aws.can_simulate() {
+        return false;
+    }
+    match run.account_read {
+        AccountReadMode::Never => false,
+        AccountReadMode::Always => true,
+        AccountReadMode::Auto => {
+            run.discovery.is_some() || (run.is_fleet && run.jobs.len() > ONE_READ_ABOVE)
+        }
+    }
+}
+
+/// Runs the jobs against the source: with one read of the account when [`reads_account`]
+/// (and for `--all-roles` the roles found in it), else per principal.
+///
+/// Fail-safe on the read: for `--all-roles`, or `--account-read always`, a read that fails
+/// stops the run with its reason (nothing can be found or checked without it). For a fleet
+/// that chose the read by its size, an AccessDenied on `iam:GetAccountAuthorizationDetails`
+/// falls back to per-principal reads, said on stderr and in every report's notes; any other
+/// failure (throttled after retries, a page without its marker, an answer the reader refuses)
+/// stops the run, as the same failure on a per-principal call would fail that principal.
+async fn run_sourced<'j, A: Aws>(
+    cat: &Catalogue,
     aws: &A,
     ctx: &RunContext<'_>,
     run: &'j Run,
     progress: Option<&ProgressBar>,
+) -> Ran<'j> {
+    let borrowed = || run.jobs.iter().map(Cow::Borrowed).collect::<Vec<_>>();
+    let ran = |results| Ran {
+        results,
+        rejected: vec![],
+        discovered: None,
+        fatal: None,
+    };
+    if !reads_account(aws, run) {
+        return ran(run_jobs(aws, ctx, run, borrowed(), progress, None).await);
+    }
+    let mut wanted = Wanted::default();
+    if run.discovery.is_some() {
+        wanted = Wanted::everything();
+    } else {
+        for job in &run.jobs {
+            wanted.plan(&job.plan);
+        }
+    }
+    let account = match account::read(aws, &wanted).await {
+        Ok(a) => a,
+        Err(e @ AwsError::AccessDenied { .. })
+            if run.discovery.is_none() && run.account_read == AccountReadMode::Auto =>
+        {
+            let note = format!(
+                "the account could not be read at once ({e}); each principal was read on its own instead"
+            );
+            eprintln!("warning: {note}");
+            let mut results = run_jobs(aws, ctx, run, borrowed(), progress, None).await;
+            for (_, r) in &mut results {
+                if let Ok(r) = r {
+                    r.notes.push(note.clone());
+                }
+            }
+            return ran(results);
+        }
+        Err(e) => {
+            let e = CheckError::Aws(e);
+            print_errors(&[format!("cannot read the account: {e}")]);
+            return Ran {
+                results: vec![],
+                rejected: vec![],
+                discovered: None,
+                fatal: Some(e.exit_code()),
+            };
+        }
+    };
+    let read = AccountRead::new(aws, account);
+    let mut jobs = borrowed();
+    let mut rejected = Vec::new();
+    let mut discovered = None;
+    if let Some(d) = &run.discovery {
+        let found = discover(cat, &read, d, run);
+        jobs.extend(found.jobs.into_iter().map(Cow::Owned));
+        rejected = found.rejected;
+        discovered = Some(found.summary);
+    }
+    let results = run_jobs(&read, ctx, run, jobs, progress, Some(account::SOURCE)).await;
+    Ran {
+        results,
+        rejected,
+        discovered,
+        fatal: None,
+    }
+}
+
+/// What `--all-roles` found in the read.
+struct Found {
+    jobs: Vec<Job>,
+    rejected: Vec<(String, String)>,
+    summary: String,
+}
+
+/// The roles of the read that the filters select, each made into a check from its tags.
+/// Roles the config file names are checked as written there; a selected role without
+/// `pydynox:*` tags is counted and named (never checked, never PASS); service-linked roles
+/// are left out unless asked for. Sorted by name, so a run's order does not depend on IAM's.
+fn discover<A: Aws>(cat: &Catalogue, read: &AccountRead<'_, A>, d: &Discovery, run: &Run) -> Found {
+    let in_config: std::collections::BTreeSet<String> = run
+        .jobs
+        .iter()
+        .filter_map(|j| match &j.plan.principal {
+            crate::needs::plan::PrincipalSelector::Named(p)
+                if p.kind == crate::iam::arn::PrincipalKind::Role =>
+            {
+                Some(p.name.to_lowercase())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut roles: Vec<_> = read.account().roles().collect();
+    roles.sort_by(|a, b| a.0.cmp(b.0));
+    let (mut jobs, mut rejected, mut undescribed) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut service_linked, mut filtered, mut configured) = (0, 0, 0);
+    let empty = Default::default();
+    for (name, arn, tags) in roles {
+        let path = role_path(arn, name);
+        if path.starts_with("/aws-service-role/") && !d.include_service_linked {
+            service_linked += 1;
+            continue;
+        }
+        let tags = tags.unwrap_or(&empty);
+        let selected = d.path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
+            && d.tags.iter().all(|f| f.matches(tags));
+        if !selected {
+            filtered += 1;
+            continue;
+        }
+        if in_config.contains(&name.to_lowercase()) {
+            configured += 1;
+            continue;
+        }
+        if !crate::needs::tags::is_described(tags) {
+            undescribed.push(name.to_string());
+            continue;
+        }
+        match crate::needs::tags::plan_from_tags(cat, arn, tags) {
+            Ok(plan) => jobs.push(Job {
+                name: name.to_string(),
+                plan,
+                allow_inconclusive: d.allow_inconclusive,
+                expected: vec![],
+                table_policies: TablePolicies::Read,
+                bucket_owner: None,
+            }),
+            Err(errors) => rejected.push((name.to_string(), errors.join("; "))),
+        }
+    }
+    let mut summary = format!(
+        "--all-roles: {} roles checked from their pydynox tags, {} from the config file, {} with tags that are not a check",
+        jobs.len(),
+        configured,
+        rejected.len()
+    );
+    if !undescribed.is_empty() {
+        summary.push_str(&format!(
+            "; not described: {} roles (no pydynox:* tags, not checked): {}",
+            undescribed.len(),
+            undescribed.join(", ")
+        ));
+    }
+    if filtered > 0 {
+        summary.push_str(&format!("; {filtered} roles left out by --path-prefix/--tag"));
+    }
+    if service_linked > 0 {
+        summary.push_str(&format!(
+            "; {service_linked} service-linked roles (path /aws-service-role/) left out (--include-service-linked checks them)"
+        ));
+    }
+    Found {
+        jobs,
+        rejected,
+        summary,
+    }
+}
+
+/// A role's path from its ARN (`arn:aws:iam::A:role/PATH/NAME`): the reader has checked that
+/// the ARN ends in the path and the name.
+fn role_path(arn: &str, name: &str) -> String {
+    let after = arn.split_once(":role").map(|(_, r)| r).unwrap_or("/");
+    let path = after.strip_suffix(name).unwrap_or(after);
+    if path.is_empty() { "/".into() } else { path.to_string() }
+}
+
+/// Runs the jobs, at most `--jobs` at once, sharing fetched managed policies. Each job reads
+/// its tables' policies or not as its own plan says. With `grants_read`, the principals' own
+/// policies came from one read of the account: said in each row's evidence, and the `auto`
+/// engine is the local engine (no per-principal simulation; `--engine aws` or `both` still
+/// simulates each principal).
+async fn run_jobs<'j, A: Aws>(
+    aws: &A,
+    ctx: &RunContext<'_>,
+    run: &Run,
+    jobs: Vec<Cow<'j, Job>>,
+    progress: Option<&ProgressBar>,
+    grants_read: Option<&str>,
 ) -> Results<'j> {
     let cache = ManagedCache::default();
     let cache = &cache;
-    futures::stream::iter(run.jobs.iter().map(|job| async move {
+    let engine = match (grants_read, ctx.engine) {
+        (Some(_), EngineChoice::Auto) => EngineChoice::Local,
+        (_, e) => e,
+    };
+    futures::stream::iter(jobs.into_iter().map(|job| async move {
         let job_ctx = RunContext {
             catalogue: ctx.catalogue,
             region: ctx.region.clone(),
             endpoint_url: ctx.endpoint_url.clone(),
-            engine: ctx.engine,
+            engine,
             table_policies: job.table_policies,
             stated: Statements {
                 bucket_owner: job.bucket_owner.clone().or(ctx.stated.bucket_owner.clone()),
                 ..ctx.stated.clone()
             },
         };
-        let r = run_cached(aws, &job_ctx, &job.plan, cache).await;
+        let mut r = run_cached(aws, &job_ctx, &job.plan, cache).await;
+        if let (Ok(report), Some(v)) = (&mut r, &run.compare) {
+            let mut other = job.plan.clone();
+            other.version = v.clone();
+            match run_cached(aws, &job_ctx, &other, cache).await {
+                Ok(mut b) => {
+                    apply_expected(&mut b, &job.expected);
+                    b.conclude(Gate {
+                        allow_inconclusive: job.allow_inconclusive,
+                        fail_on: run.opts.fail_on,
+                    });
+                    report.upgrade = Some(crate::verdict::upgrade::compare(report, &b));
+                }
+                Err(e) => report.notes.push(format!(
+                    "--compare-version {v}: this principal could not be checked under it: {e}"
+                )),
+            }
+        }
+        if let (Ok(report), Some(source)) = (&mut r, grants_read) {
+            if ctx.engine == EngineChoice::Auto {
+                report.engine_reason = format!(
+                    "auto: the principals' policies come from one read of the account, so the local engine decides (--engine aws simulates each principal)"
+                );
+            }
+            for row in &mut report.rows {
+                row.evidence.grants_read = Some(source.to_string());
+            }
+        }
         if let Some(p) = progress {
             p.inc(1);
         }
@@ -967,8 +1333,12 @@ fn finish<'j>(
                 report.replay = replay.cloned();
                 report
             });
+            // With --compare-version, an upgrade that breaks a check fails the gate too.
             let exit_code = match &result {
-                Ok(r) => r.exit_code(),
+                Ok(r) => exit::worst(
+                    std::iter::once(r.exit_code())
+                        .chain(r.upgrade.as_ref().map(|u| u.to_exit_code)),
+                ),
                 Err(e) => e.exit_code(),
             };
             Finished {
@@ -1093,8 +1463,24 @@ fn save_snapshot(path: &std::path::Path, snapshot: &Snapshot) -> io::Result<()> 
 // 4. Rendering, in the chosen format, to standard output or `--output`
 
 fn write_report(a: &CheckArgs, finished: &[Finished], is_fleet: bool) -> io::Result<()> {
+    write_report_with(a, finished, is_fleet, &[])
+}
+
+/// [`write_report`], with `--all-roles`' roles whose tags are not a check shown as services
+/// that could not be checked.
+fn write_report_with(
+    a: &CheckArgs,
+    finished: &[Finished],
+    is_fleet: bool,
+    rejected: &[(String, String)],
+) -> io::Result<()> {
     let style = text_style(a.color, a.output.is_some());
-    let services = services(finished);
+    let mut services = services(finished);
+    services.extend(rejected.iter().map(|(name, e)| fleet::Service {
+        name,
+        exit_code: exit::USAGE,
+        result: Err(format!("its pydynox tags are not a check: {e}")),
+    }));
     let render = |w: &mut dyn Write| -> io::Result<()> {
         match (a.format, is_fleet) {
             (ReportFormat::Table, false) => {

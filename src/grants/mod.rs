@@ -10,6 +10,7 @@
 //! May import: [`engine`](crate::engine), [`iam`](crate::iam), [`needs`](crate::needs).
 //! Must not decide verdicts.
 
+pub mod account;
 pub mod auth_details;
 pub mod iac;
 pub mod model;

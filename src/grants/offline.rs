@@ -169,6 +169,24 @@ impl OfflineAccount {
         })
     }
 
+    /// Names where the input came from, for messages (e.g. an account read online).
+    pub fn with_source(mut self, source: &str) -> Self {
+        self.source = source.to_string();
+        self
+    }
+
+    /// Whether the input holds this role, user or group.
+    pub fn holds(&self, owner: &Owner) -> bool {
+        self.entity(owner).is_ok()
+    }
+
+    /// Every role the input holds: (name, ARN, tags; `None` when the input does not say).
+    pub fn roles(&self) -> impl Iterator<Item = (&str, &str, Option<&BTreeMap<String, String>>)> {
+        self.roles
+            .values()
+            .map(|e| (e.name.as_str(), e.arn.as_str(), e.tags.as_ref()))
+    }
+
     /// Sets the key policy of the one key a single check uses (`--key-policy-file FILE`).
     pub fn with_key_policy(mut self, text: Option<String>) -> Self {
         self.key_policy = text;

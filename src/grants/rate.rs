@@ -107,6 +107,9 @@ impl<A: Aws> Aws for RateLimited<'_, A> {
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
         limited!(self, self.inner.get_role_trust_policy(role_name))
     }
+    async fn get_account_authorization_details(&self) -> Result<String, AwsError> {
+        limited!(self, self.inner.get_account_authorization_details())
+    }
     fn can_simulate(&self) -> bool {
         self.inner.can_simulate()
     }

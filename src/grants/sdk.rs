@@ -941,6 +941,160 @@ impl Aws for SdkAws {
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
         self.trust_policy(role_name).await
     }
+
+    /// Every page of GetAccountAuthorizationDetails (no `Filter`: roles, users, groups, local
+    /// and AWS managed policies), merged into the JSON the AWS CLI prints. Documents stay as
+    /// IAM sends them (URL-encoded strings), which the reader decodes; an element IAM leaves
+    /// out stays out (a missing `Tags` is unknown, not "untagged"), so the reader's consistency
+    /// rules see exactly what IAM answered.
+    async fn get_account_authorization_details(&self) -> Result<String, AwsError> {
+        const ACTION: &str = "iam:GetAccountAuthorizationDetails";
+        let mut users = Vec::new();
+        let mut groups = Vec::new();
+        let mut roles = Vec::new();
+        let mut policies = Vec::new();
+        let mut marker: Option<String> = None;
+        let mut pages = Pages::new(ACTION);
+        loop {
+            let page = self
+                .iam
+                .get_account_authorization_details()
+                .set_marker(marker.take())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(ACTION, || "the account's authorization details".into(), e))?;
+            users.extend(page.user_detail_list().iter().map(details_json::user));
+            groups.extend(page.group_detail_list().iter().map(details_json::group));
+            roles.extend(page.role_detail_list().iter().map(details_json::role));
+            policies.extend(page.policies().iter().map(details_json::policy));
+            match pages.next(page.is_truncated(), page.marker())? {
+                Some(m) => marker = Some(m),
+                None => break,
+            }
+        }
+        Ok(serde_json::json!({
+            "UserDetailList": users,
+            "GroupDetailList": groups,
+            "RoleDetailList": roles,
+            "Policies": policies,
+        })
+        .to_string())
+    }
+}
+
+/// The SDK's types of GetAccountAuthorizationDetails as the AWS CLI's JSON, element for
+/// element; an element IAM did not send is left out, never defaulted.
+mod details_json {
+    use aws_sdk_iam::types::{
+        AttachedPermissionsBoundary, AttachedPolicy, GroupDetail, ManagedPolicyDetail,
+        PolicyDetail, RoleDetail, Tag, UserDetail,
+    };
+    use serde_json::{Map, Value, json};
+
+    fn put<T: Into<Value>>(m: &mut Map<String, Value>, key: &str, v: Option<T>) {
+        if let Some(v) = v {
+            m.insert(key.into(), v.into());
+        }
+    }
+    fn inline(list: &Option<Vec<PolicyDetail>>) -> Option<Value> {
+        list.as_ref().map(|l| {
+            l.iter()
+                .map(|p| {
+                    let mut m = Map::new();
+                    put(&mut m, "PolicyName", p.policy_name.clone());
+                    put(&mut m, "PolicyDocument", p.policy_document.clone());
+                    Value::Object(m)
+                })
+                .collect()
+        })
+    }
+    fn attached(list: &Option<Vec<AttachedPolicy>>) -> Option<Value> {
+        list.as_ref().map(|l| {
+            l.iter()
+                .map(|p| {
+                    let mut m = Map::new();
+                    put(&mut m, "PolicyName", p.policy_name.clone());
+                    put(&mut m, "PolicyArn", p.policy_arn.clone());
+                    Value::Object(m)
+                })
+                .collect()
+        })
+    }
+    fn boundary(b: &Option<AttachedPermissionsBoundary>) -> Option<Value> {
+        b.as_ref().map(|b| {
+            let mut m = Map::new();
+            put(
+                &mut m,
+                "PermissionsBoundaryType",
+                b.permissions_boundary_type.as_ref().map(|t| t.as_str().to_string()),
+            );
+            put(&mut m, "PermissionsBoundaryArn", b.permissions_boundary_arn.clone());
+            Value::Object(m)
+        })
+    }
+    fn tags(t: &Option<Vec<Tag>>) -> Option<Value> {
+        t.as_ref().map(|l| {
+            l.iter()
+                .map(|t| json!({"Key": t.key, "Value": t.value}))
+                .collect()
+        })
+    }
+    pub fn role(r: &RoleDetail) -> Value {
+        let mut m = Map::new();
+        put(&mut m, "Path", r.path.clone());
+        put(&mut m, "RoleName", r.role_name.clone());
+        put(&mut m, "Arn", r.arn.clone());
+        put(&mut m, "AssumeRolePolicyDocument", r.assume_role_policy_document.clone());
+        put(&mut m, "RolePolicyList", inline(&r.role_policy_list));
+        put(&mut m, "AttachedManagedPolicies", attached(&r.attached_managed_policies));
+        put(&mut m, "PermissionsBoundary", boundary(&r.permissions_boundary));
+        put(&mut m, "Tags", tags(&r.tags));
+        Value::Object(m)
+    }
+    pub fn user(u: &UserDetail) -> Value {
+        let mut m = Map::new();
+        put(&mut m, "Path", u.path.clone());
+        put(&mut m, "UserName", u.user_name.clone());
+        put(&mut m, "Arn", u.arn.clone());
+        put(&mut m, "UserPolicyList", inline(&u.user_policy_list));
+        put(&mut m, "GroupList", u.group_list.clone());
+        put(&mut m, "AttachedManagedPolicies", attached(&u.attached_managed_policies));
+        put(&mut m, "PermissionsBoundary", boundary(&u.permissions_boundary));
+        put(&mut m, "Tags", tags(&u.tags));
+        Value::Object(m)
+    }
+    pub fn group(g: &GroupDetail) -> Value {
+        let mut m = Map::new();
+        put(&mut m, "Path", g.path.clone());
+        put(&mut m, "GroupName", g.group_name.clone());
+        put(&mut m, "Arn", g.arn.clone());
+        put(&mut m, "GroupPolicyList", inline(&g.group_policy_list));
+        put(&mut m, "AttachedManagedPolicies", attached(&g.attached_managed_policies));
+        Value::Object(m)
+    }
+    pub fn policy(p: &ManagedPolicyDetail) -> Value {
+        let mut m = Map::new();
+        put(&mut m, "PolicyName", p.policy_name.clone());
+        put(&mut m, "Arn", p.arn.clone());
+        put(&mut m, "Path", p.path.clone());
+        put(&mut m, "DefaultVersionId", p.default_version_id.clone());
+        put(
+            &mut m,
+            "PolicyVersionList",
+            p.policy_version_list.as_ref().map(|l| {
+                l.iter()
+                    .map(|v| {
+                        let mut m = Map::new();
+                        put(&mut m, "Document", v.document.clone());
+                        put(&mut m, "VersionId", v.version_id.clone());
+                        m.insert("IsDefaultVersion".into(), v.is_default_version.into());
+                        Value::Object(m)
+                    })
+                    .collect::<Vec<_>>()
+            }),
+        );
+        Value::Object(m)
+    }
 }
 
 impl SdkAws {

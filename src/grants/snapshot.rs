@@ -403,6 +403,11 @@ impl<A: Aws> Aws for Recorder<'_, A> {
         self.record("get_role_trust_policy", &[role_name], &r);
         r
     }
+    async fn get_account_authorization_details(&self) -> Result<String, AwsError> {
+        let r = self.inner.get_account_authorization_details().await;
+        self.record("get_account_authorization_details", &[], &r);
+        r
+    }
     fn can_simulate(&self) -> bool {
         self.inner.can_simulate()
     }
@@ -522,6 +527,9 @@ impl Aws for Replay {
     }
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError> {
         self.answer("get_role_trust_policy", &[role_name])
+    }
+    async fn get_account_authorization_details(&self) -> Result<String, AwsError> {
+        self.answer("get_account_authorization_details", &[])
     }
     fn can_simulate(&self) -> bool {
         self.snapshot.can_simulate

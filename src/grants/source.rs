@@ -142,6 +142,17 @@ pub trait Aws {
     async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError>;
     /// A role's trust policy, URL-decoded (`iam:GetRole`).
     async fn get_role_trust_policy(&self, role_name: &str) -> Result<String, AwsError>;
+    /// The whole account in one paged read (`iam:GetAccountAuthorizationDetails`, every page,
+    /// roles, users, groups and managed policies with their versions), as the JSON of
+    /// `aws iam get-account-authorization-details`: the same text an export file holds, so the
+    /// one reader ([`crate::grants::auth_details`]) reads both. Sources that cannot read an
+    /// account (offline files, test fakes) say so.
+    async fn get_account_authorization_details(&self) -> Result<String, AwsError> {
+        Err(AwsError::Offline {
+            message: "this source cannot read a whole account (iam:GetAccountAuthorizationDetails)"
+                .into(),
+        })
+    }
     /// Whether IAM's policy simulator is available (false offline).
     fn can_simulate(&self) -> bool {
         true

@@ -16,3 +16,4 @@ pub mod config;
 pub mod plan;
 pub mod request_context;
 pub mod scan;
+pub mod tags;

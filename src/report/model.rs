@@ -160,6 +160,10 @@ pub struct Evidence {
     /// the verdict (see [`crate::report::model::SourceAnswer`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<SourceAnswer>,
+    /// Where the principal's policies were read from, when not from per-principal calls (e.g.
+    /// one `iam:GetAccountAuthorizationDetails` read of the account).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grants_read: Option<String>,
 }
 
 /// A source of a row's verdict. Several may be consulted for one row; the verdict combines
@@ -463,9 +467,48 @@ pub struct Report {
     /// Expected exceptions that waived no row (a warning).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expected_unmatched: Vec<UnmatchedExpected>,
+    /// `--compare-version`: the rows whose verdict changes under another pydynox release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradeImpact>,
     /// Set on a replay of a saved run; always the last key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayInfo>,
+}
+
+/// What moving from the report's pydynox release to another changes (`--compare-version`):
+/// every row whose verdict differs, a need that appears, or one that goes away.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpgradeImpact {
+    pub from: String,
+    pub to: String,
+    /// The exit code the report would have under `to` (same gate).
+    pub to_exit_code: i32,
+    pub changes: Vec<UpgradeChange>,
+}
+
+/// One row that changes between two releases. `before` is `None` for a need the newer
+/// release adds, `after` is `None` for one it no longer has.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpgradeChange {
+    pub feature: String,
+    pub action: String,
+    pub resource: String,
+    pub before: Option<Verdict>,
+    pub after: Option<Verdict>,
+    /// The reason of the verdict under `to` (or under `from` for a need that goes away).
+    pub reason: String,
+}
+
+impl UpgradeChange {
+    /// A short label: `new need, FAIL`, `need goes away`, `PASS -> FAIL`.
+    pub fn label(&self) -> String {
+        match (self.before, self.after) {
+            (None, Some(a)) => format!("new need, {}", a.as_str()),
+            (Some(_), None) => "need goes away".into(),
+            (Some(b), Some(a)) => format!("{} -> {}", b.as_str(), a.as_str()),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 impl Report {
@@ -725,6 +768,7 @@ mod tests {
             resource_policies: vec![],
             least_privilege: None,
             expected_unmatched: vec![],
+            upgrade: None,
             replay: None,
         }
     }

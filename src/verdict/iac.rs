@@ -258,6 +258,7 @@ pub fn evaluate(cat: &Catalogue, s: IacSubject<'_>) -> Report {
         resource_policies,
         least_privilege: None,
         expected_unmatched: Vec::new(),
+        upgrade: None,
         replay: None,
     }
 }

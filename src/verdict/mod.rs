@@ -21,3 +21,4 @@ pub mod local;
 pub mod pipeline;
 pub mod request;
 pub mod simulator;
+pub mod upgrade;

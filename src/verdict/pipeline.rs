@@ -587,6 +587,7 @@ pub async fn evaluate_checks<A: Aws>(
         resource_policies,
         least_privilege: None,
         expected_unmatched: Vec::new(),
+        upgrade: None,
         replay: None,
     })
 }

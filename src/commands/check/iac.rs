@@ -701,7 +701,7 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
     let finished: Vec<Finished> = finished_jobs
         .iter()
         .map(|(job, report)| Finished {
-            job,
+            job: std::borrow::Cow::Borrowed(job),
             exit_code: report.exit_code(),
             result: Ok(report.clone()),
         })
