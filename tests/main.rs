@@ -26,6 +26,7 @@ mod scan_metrics;
 // grants/: the SDK adapter on mocked responses; policy files and authorization details;
 // infrastructure templates and plans.
 mod adapter_mock;
+mod org_mock;
 mod adversarial_pipeline;
 mod iac_check;
 mod iac_live;

@@ -1485,12 +1485,20 @@ fn write_report_with(
         match (a.format, is_fleet) {
             (ReportFormat::Table, false) => {
                 let r = finished[0].result.as_ref().expect("checked above");
-                table::report_table(w, r, style, a.show_policies)
+                table::report_table(w, r, style, a.show_policies)?;
+                crate::report::upgrade::upgrade_text(w, &[(&finished[0].job.name, r)])
             }
             (ReportFormat::Json, false) => {
                 json::report_json(w, finished[0].result.as_ref().expect("checked above"))
             }
-            (ReportFormat::Table, true) => fleet::fleet_table(w, &services, style, a.show_policies),
+            (ReportFormat::Table, true) => {
+                fleet::fleet_table(w, &services, style, a.show_policies)?;
+                let reports: Vec<(&str, &Report)> = services
+                    .iter()
+                    .filter_map(|s| s.result.as_ref().ok().map(|r| (s.name, *r)))
+                    .collect();
+                crate::report::upgrade::upgrade_text(w, &reports)
+            }
             (ReportFormat::Json, true) => fleet::fleet_json(w, &services),
             (ReportFormat::Junit, _) => {
                 junit::junit(w, &service_reports(&services), &errored(&services))

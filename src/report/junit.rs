@@ -70,6 +70,9 @@ enum Case<'a> {
     Row(&'a Row, RowOutcome, bool),
     Finding(&'a crate::report::findings::Finding),
     Unmatched(&'a crate::report::model::UnmatchedExpected),
+    /// `--compare-version`: a row whose verdict changes under the other release (fails when
+    /// it does not pass there).
+    Upgrade(&'a str, &'a crate::report::model::UpgradeChange),
     /// The service exits non-zero and nothing else failed (it checked nothing).
     Verdict,
 }
@@ -80,6 +83,7 @@ impl Case<'_> {
             Case::Row(_, o, _) => matches!(o, RowOutcome::Fail | RowOutcome::Inconclusive),
             Case::Finding(f) => f.fails,
             Case::Unmatched(_) => false,
+            Case::Upgrade(_, c) => c.after.is_some_and(|v| v != crate::report::model::Verdict::Pass),
             Case::Verdict => true,
         }
     }
@@ -102,6 +106,9 @@ fn cases<'a>(s: &ServiceReport<'a>) -> Vec<Case<'a>> {
         .collect();
     out.extend(r.least_privilege.iter().flatten().map(Case::Finding));
     out.extend(r.expected_unmatched.iter().map(Case::Unmatched));
+    if let Some(u) = &r.upgrade {
+        out.extend(u.changes.iter().map(|c| Case::Upgrade(&u.to, c)));
+    }
     if s.exit_code != exit::PASS && !out.iter().any(Case::fails) {
         out.push(Case::Verdict);
     }
@@ -275,6 +282,25 @@ fn write_case(w: &mut dyn Write, s: &ServiceReport<'_>, case: &Case) -> io::Resu
                 r#"      <skipped message="{}"/>"#,
                 attr(&format!("waived nothing: {}", e.why))
             )?;
+            writeln!(w, "    </testcase>")
+        }
+        Case::Upgrade(to, c) => {
+            writeln!(
+                w,
+                r#"    <testcase classname="{}" name="{}">"#,
+                attr(&format!("{}.upgrade-{to}", s.name)),
+                attr(&format!("{} on {} ({})", c.action, c.resource, c.feature))
+            )?;
+            let message = format!("{} in pydynox {to}: {}", c.label(), c.reason);
+            if case.fails() {
+                writeln!(
+                    w,
+                    r#"      <failure message="{}" type="upgrade"/>"#,
+                    attr(&message)
+                )?;
+            } else {
+                writeln!(w, "      <system-out>{}</system-out>", xml_escape(&message, false))?;
+            }
             writeln!(w, "    </testcase>")
         }
         Case::Verdict => {

@@ -110,6 +110,47 @@ pub fn markdown(
     }
     for s in services {
         write_service(w, s)?;
+        write_upgrade(w, s)?;
+    }
+    Ok(())
+}
+
+/// `--compare-version`: the rows whose verdict changes under the other release.
+fn write_upgrade(w: &mut dyn Write, s: &ServiceReport<'_>) -> io::Result<()> {
+    let Some(u) = &s.report.upgrade else {
+        return Ok(());
+    };
+    writeln!(w)?;
+    if u.changes.is_empty() {
+        return writeln!(
+            w,
+            "Upgrade {} → {}: no verdict changes",
+            md_text(&u.from, false),
+            md_text(&u.to, false)
+        );
+    }
+    writeln!(
+        w,
+        "Upgrade {} → {}: {} verdict changes (exit {} under {})",
+        md_text(&u.from, false),
+        md_text(&u.to, false),
+        u.changes.len(),
+        u.to_exit_code,
+        md_text(&u.to, false)
+    )?;
+    writeln!(w)?;
+    writeln!(w, "| Change | Feature | Action | Resource | Reason |")?;
+    writeln!(w, "|---|---|---|---|---|")?;
+    for c in &u.changes {
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} |",
+            md_text(&c.label(), true),
+            md_text(&c.feature, true),
+            md_text(&c.action, true),
+            md_text(&c.resource, true),
+            md_message(&c.reason, true)
+        )?;
     }
     Ok(())
 }

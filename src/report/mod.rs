@@ -19,4 +19,5 @@ pub mod markdown;
 pub mod model;
 pub mod simulate;
 pub mod table;
+pub mod upgrade;
 pub mod why;
