@@ -26,12 +26,13 @@ mod scan_metrics;
 // grants/: the SDK adapter on mocked responses; policy files and authorization details;
 // infrastructure templates and plans.
 mod adapter_mock;
-mod org_mock;
 mod adversarial_pipeline;
 mod iac_check;
 mod iac_live;
 mod iac_reader;
 mod offline;
+mod org;
+mod org_mock;
 mod simulator_path;
 
 // report/ and verdict/: rendered reports (snapshots), CI formats, generated policies.

@@ -129,7 +129,10 @@ async fn every_page_is_read_and_every_principal_answered_from_the_one_read() {
         assert_eq!(read.get_role_trust_policy(name).await.unwrap(), TRUST);
     }
     let tags = read.get_role("a").await.unwrap().tags.unwrap();
-    assert_eq!(tags.get("pydynox:features").map(String::as_str), Some("crud"));
+    assert_eq!(
+        tags.get("pydynox:features").map(String::as_str),
+        Some("crud")
+    );
     assert_eq!(
         read.get_managed_policy("arn:aws:iam::111122223333:policy/shared")
             .await
@@ -194,7 +197,9 @@ async fn a_read_the_reader_refuses_is_an_error_never_a_partial_account() {
     });
     let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&page]);
     let aws = adapter(iam);
-    let err = account::read(&aws, &Wanted::everything()).await.unwrap_err();
+    let err = account::read(&aws, &Wanted::everything())
+        .await
+        .unwrap_err();
     match &err {
         AwsError::BadResponse { action, message } => {
             assert_eq!(*action, "iam:GetAccountAuthorizationDetails");
@@ -251,7 +256,10 @@ async fn throttling_and_access_denied_on_the_read_name_the_call() {
                 .with_initial_backoff(Duration::from_millis(1)),
         )
     });
-    let text = adapter(iam).get_account_authorization_details().await.unwrap();
+    let text = adapter(iam)
+        .get_account_authorization_details()
+        .await
+        .unwrap();
     assert!(text.contains("RoleDetailList"), "{text}");
     assert_eq!(throttled.num_calls(), 2);
 
@@ -278,7 +286,10 @@ async fn throttling_and_access_denied_on_the_read_name_the_call() {
         ),
         "{err:?}"
     );
-    assert!(err.to_string().contains("grant it `iam:GetAccountAuthorizationDetails`"));
+    assert!(
+        err.to_string()
+            .contains("grant it `iam:GetAccountAuthorizationDetails`")
+    );
 }
 
 /// Counts resource reads; answers each with a fixed policy.
@@ -324,7 +335,11 @@ impl Aws for Counting {
         self.key.fetch_add(1, Ordering::SeqCst);
         Ok("{}".into())
     }
-    async fn get_bucket_policy(&self, _: &str, _: Option<&str>) -> Result<Option<String>, AwsError> {
+    async fn get_bucket_policy(
+        &self,
+        _: &str,
+        _: Option<&str>,
+    ) -> Result<Option<String>, AwsError> {
         self.bucket.fetch_add(1, Ordering::SeqCst);
         Ok(None)
     }

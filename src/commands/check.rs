@@ -26,7 +26,6 @@ use crate::grants::snapshot::{Recorder, Replay, Snapshot, plan_differences};
 use crate::grants::source::{Aws, AwsError};
 use crate::needs::catalogue::Catalogue;
 use crate::needs::config::Expected;
-use semver::Version;
 use crate::needs::plan::{CheckPlan, PlanInput, TablePolicies};
 use crate::needs::tags::TagFilter;
 use crate::report::ci::ServiceReport;
@@ -36,6 +35,7 @@ use crate::report::{fleet, json, junit, markdown, table};
 use crate::verdict::expected::apply_expected;
 use crate::verdict::fetch::ManagedCache;
 use crate::verdict::pipeline::{CheckError, EngineChoice, RunContext, Statements, run_cached};
+use semver::Version;
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -278,15 +278,15 @@ pub struct OrgArgs {
     #[arg(long, conflicts_with_all = ["role", "user", "principal", "features", "app"])]
     pub all_roles: bool,
     /// With --all-roles: only roles whose path starts with PREFIX (e.g. /services/)
-    #[arg(long, value_name = "PREFIX", requires = "all_roles")]
+    #[arg(long, value_name = "PREFIX")]
     pub path_prefix: Option<String>,
     /// With --all-roles: only roles with this tag, and this value when given (repeatable;
     /// all must match)
-    #[arg(long = "tag", value_name = "KEY[=VALUE]", requires = "all_roles")]
+    #[arg(long = "tag", value_name = "KEY[=VALUE]")]
     pub tags: Vec<String>,
     /// With --all-roles: also check service-linked roles (path /aws-service-role/), which are
     /// left out by default
-    #[arg(long, requires = "all_roles")]
+    #[arg(long)]
     pub include_service_linked: bool,
     /// How the principals' own policies are read: one read of the whole account or
     /// per-principal calls
@@ -305,6 +305,8 @@ struct Discovery {
     tags: Vec<TagFilter>,
     include_service_linked: bool,
     allow_inconclusive: bool,
+    /// `--no-table-policy`, for every discovered role.
+    table_policies: TablePolicies,
 }
 
 impl CheckArgs {
@@ -489,6 +491,12 @@ fn validate(cat: &Catalogue, a: &CheckArgs) -> Result<Run, Vec<String>> {
             Err(e) => errors.push(e),
         }
     }
+    // Checked here: clap's `requires` counts a flag's default as given.
+    if !a.org.all_roles
+        && (a.org.path_prefix.is_some() || !a.org.tags.is_empty() || a.org.include_service_linked)
+    {
+        errors.push("--path-prefix, --tag and --include-service-linked choose the roles of --all-roles; add --all-roles".into());
+    }
     if a.org.all_roles && a.offline.is_offline() {
         errors.push("--all-roles reads the account online; offline, name the principals in --config with --from-auth-details".into());
     }
@@ -511,6 +519,7 @@ fn validate(cat: &Catalogue, a: &CheckArgs) -> Result<Run, Vec<String>> {
             tags,
             include_service_linked: a.org.include_service_linked,
             allow_inconclusive: a.allow_inconclusive,
+            table_policies: a.offline.table_policies(),
         }),
         account_read: a.org.account_read,
         compare,
@@ -1177,7 +1186,7 @@ fn discover<A: Aws>(cat: &Catalogue, read: &AccountRead<'_, A>, d: &Discovery, r
                 plan,
                 allow_inconclusive: d.allow_inconclusive,
                 expected: vec![],
-                table_policies: TablePolicies::Read,
+                table_policies: d.table_policies,
                 bucket_owner: None,
             }),
             Err(errors) => rejected.push((name.to_string(), errors.join("; "))),
@@ -1197,7 +1206,9 @@ fn discover<A: Aws>(cat: &Catalogue, read: &AccountRead<'_, A>, d: &Discovery, r
         ));
     }
     if filtered > 0 {
-        summary.push_str(&format!("; {filtered} roles left out by --path-prefix/--tag"));
+        summary.push_str(&format!(
+            "; {filtered} roles left out by --path-prefix/--tag"
+        ));
     }
     if service_linked > 0 {
         summary.push_str(&format!(
@@ -1216,7 +1227,11 @@ fn discover<A: Aws>(cat: &Catalogue, read: &AccountRead<'_, A>, d: &Discovery, r
 fn role_path(arn: &str, name: &str) -> String {
     let after = arn.split_once(":role").map(|(_, r)| r).unwrap_or("/");
     let path = after.strip_suffix(name).unwrap_or(after);
-    if path.is_empty() { "/".into() } else { path.to_string() }
+    if path.is_empty() {
+        "/".into()
+    } else {
+        path.to_string()
+    }
 }
 
 /// Runs the jobs, at most `--jobs` at once, sharing fetched managed policies. Each job reads

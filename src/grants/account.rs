@@ -21,7 +21,8 @@ use crate::grants::source::{Aws, AwsError, Entity, Owner};
 pub const ACTION: &str = "iam:GetAccountAuthorizationDetails";
 
 /// What the report says of where the principal's policies came from.
-pub const SOURCE: &str = "the account's authorization details (one iam:GetAccountAuthorizationDetails read)";
+pub const SOURCE: &str =
+    "the account's authorization details (one iam:GetAccountAuthorizationDetails read)";
 
 /// One answer per key, shared by every principal that asks, computed once even when several
 /// ask at the same time.
@@ -191,7 +192,9 @@ impl<A: Aws> Aws for AccountRead<'_, A> {
     }
     async fn get_table_policy(&self, table_arn: &str) -> Result<Option<String>, AwsError> {
         self.table_policies
-            .get(table_arn.to_string(), || self.inner.get_table_policy(table_arn))
+            .get(table_arn.to_string(), || {
+                self.inner.get_table_policy(table_arn)
+            })
             .await
     }
     /// From the read: it holds every role's `AssumeRolePolicyDocument`.

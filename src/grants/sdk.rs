@@ -962,7 +962,9 @@ impl Aws for SdkAws {
                 .set_marker(marker.take())
                 .send()
                 .await
-                .map_err(|e| map_sdk_error(ACTION, || "the account's authorization details".into(), e))?;
+                .map_err(|e| {
+                    map_sdk_error(ACTION, || "the account's authorization details".into(), e)
+                })?;
             users.extend(page.user_detail_list().iter().map(details_json::user));
             groups.extend(page.group_detail_list().iter().map(details_json::group));
             roles.extend(page.role_detail_list().iter().map(details_json::role));
@@ -1026,9 +1028,15 @@ mod details_json {
             put(
                 &mut m,
                 "PermissionsBoundaryType",
-                b.permissions_boundary_type.as_ref().map(|t| t.as_str().to_string()),
+                b.permissions_boundary_type
+                    .as_ref()
+                    .map(|t| t.as_str().to_string()),
             );
-            put(&mut m, "PermissionsBoundaryArn", b.permissions_boundary_arn.clone());
+            put(
+                &mut m,
+                "PermissionsBoundaryArn",
+                b.permissions_boundary_arn.clone(),
+            );
             Value::Object(m)
         })
     }
@@ -1044,10 +1052,22 @@ mod details_json {
         put(&mut m, "Path", r.path.clone());
         put(&mut m, "RoleName", r.role_name.clone());
         put(&mut m, "Arn", r.arn.clone());
-        put(&mut m, "AssumeRolePolicyDocument", r.assume_role_policy_document.clone());
+        put(
+            &mut m,
+            "AssumeRolePolicyDocument",
+            r.assume_role_policy_document.clone(),
+        );
         put(&mut m, "RolePolicyList", inline(&r.role_policy_list));
-        put(&mut m, "AttachedManagedPolicies", attached(&r.attached_managed_policies));
-        put(&mut m, "PermissionsBoundary", boundary(&r.permissions_boundary));
+        put(
+            &mut m,
+            "AttachedManagedPolicies",
+            attached(&r.attached_managed_policies),
+        );
+        put(
+            &mut m,
+            "PermissionsBoundary",
+            boundary(&r.permissions_boundary),
+        );
         put(&mut m, "Tags", tags(&r.tags));
         Value::Object(m)
     }
@@ -1058,8 +1078,16 @@ mod details_json {
         put(&mut m, "Arn", u.arn.clone());
         put(&mut m, "UserPolicyList", inline(&u.user_policy_list));
         put(&mut m, "GroupList", u.group_list.clone());
-        put(&mut m, "AttachedManagedPolicies", attached(&u.attached_managed_policies));
-        put(&mut m, "PermissionsBoundary", boundary(&u.permissions_boundary));
+        put(
+            &mut m,
+            "AttachedManagedPolicies",
+            attached(&u.attached_managed_policies),
+        );
+        put(
+            &mut m,
+            "PermissionsBoundary",
+            boundary(&u.permissions_boundary),
+        );
         put(&mut m, "Tags", tags(&u.tags));
         Value::Object(m)
     }
@@ -1069,7 +1097,11 @@ mod details_json {
         put(&mut m, "GroupName", g.group_name.clone());
         put(&mut m, "Arn", g.arn.clone());
         put(&mut m, "GroupPolicyList", inline(&g.group_policy_list));
-        put(&mut m, "AttachedManagedPolicies", attached(&g.attached_managed_policies));
+        put(
+            &mut m,
+            "AttachedManagedPolicies",
+            attached(&g.attached_managed_policies),
+        );
         Value::Object(m)
     }
     pub fn policy(p: &ManagedPolicyDetail) -> Value {

@@ -71,7 +71,9 @@ pub fn plan_from_tags(
         };
         let one = value.trim().to_string();
         if !is_list && one.is_empty() {
-            errors.push(format!("tag `{key}` is empty; give its value or remove the tag"));
+            errors.push(format!(
+                "tag `{key}` is empty; give its value or remove the tag"
+            ));
             continue;
         }
         match name {
@@ -94,7 +96,9 @@ pub fn plan_from_tags(
             _ => unreachable!("every key of KEYS is matched"),
         }
         if *is_list && list(value).is_empty() {
-            errors.push(format!("tag `{key}` is empty; give its value or remove the tag"));
+            errors.push(format!(
+                "tag `{key}` is empty; give its value or remove the tag"
+            ));
         }
     }
     if input.features.is_empty() && errors.is_empty() {
@@ -110,18 +114,20 @@ pub fn plan_from_tags(
     if !errors.is_empty() {
         return Err(errors);
     }
+    // The plan's messages name flags; each flag is the tag of the same name (README, "Roles
+    // that describe themselves").
     build_plan(cat, &input).map_err(|errs| {
         errs.into_iter()
-            .map(|e| format!("{e} (from the role's {PREFIX}* tags; the flags named are its tags: {})", flag_names()))
+            .map(|e| {
+                let mut e = e;
+                for (k, f, _) in KEYS {
+                    e = e.replace(&format!("`{f}`"), &format!("`{PREFIX}{k}`"));
+                    e = e.replace(&format!("{f} "), &format!("tag {PREFIX}{k} "));
+                }
+                format!("{e} (from the role's {PREFIX}* tags)")
+            })
             .collect()
     })
-}
-
-fn flag_names() -> String {
-    KEYS.iter()
-        .map(|(k, f, _)| format!("{f} = {PREFIX}{k}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A `--tag KEY[=VALUE]` filter: the role must have the key, with that value when given.
@@ -194,13 +200,46 @@ mod tests {
     fn bad_tags_are_errors_naming_the_tag() {
         let cat = Catalogue::embedded();
         let cases: &[(&[(&str, &str)], &str)] = &[
-            (&[("pydynox:featurs", "crud")], "tag `pydynox:featurs` is not a pydynox-iam tag"),
-            (&[("pydynox:tables", "orders")], "tag `pydynox:features` is missing"),
-            (&[("pydynox:features", "crud"), ("pydynox:tables", "orders"), ("pydynox:all-indexes", "yes")], "takes `true` or `false`"),
-            (&[("pydynox:features", "crud"), ("pydynox:tables", "orders"), ("pydynox:version", "9.9.9")], "9.9.9"),
-            (&[("pydynox:features", "teleport"), ("pydynox:tables", "orders")], "teleport"),
-            (&[("pydynox:features", "crud")], "--table"),
-            (&[("pydynox:features", "crud"), ("pydynox:tables", "orders"), ("pydynox:bucket", " ")], "tag `pydynox:bucket` is empty"),
+            (
+                &[("pydynox:featurs", "crud")],
+                "tag `pydynox:featurs` is not a pydynox-iam tag",
+            ),
+            (
+                &[("pydynox:tables", "orders")],
+                "tag `pydynox:features` is missing",
+            ),
+            (
+                &[
+                    ("pydynox:features", "crud"),
+                    ("pydynox:tables", "orders"),
+                    ("pydynox:all-indexes", "yes"),
+                ],
+                "takes `true` or `false`",
+            ),
+            (
+                &[
+                    ("pydynox:features", "crud"),
+                    ("pydynox:tables", "orders"),
+                    ("pydynox:version", "9.9.9"),
+                ],
+                "9.9.9",
+            ),
+            (
+                &[
+                    ("pydynox:features", "teleport"),
+                    ("pydynox:tables", "orders"),
+                ],
+                "teleport",
+            ),
+            (&[("pydynox:features", "crud")], "pydynox:tables"),
+            (
+                &[
+                    ("pydynox:features", "crud"),
+                    ("pydynox:tables", "orders"),
+                    ("pydynox:bucket", " "),
+                ],
+                "tag `pydynox:bucket` is empty",
+            ),
         ];
         for (t, want) in cases {
             let err = plan_from_tags(&cat, ARN, &tags(t)).unwrap_err().join("; ");

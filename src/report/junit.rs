@@ -83,7 +83,9 @@ impl Case<'_> {
             Case::Row(_, o, _) => matches!(o, RowOutcome::Fail | RowOutcome::Inconclusive),
             Case::Finding(f) => f.fails,
             Case::Unmatched(_) => false,
-            Case::Upgrade(_, c) => c.after.is_some_and(|v| v != crate::report::model::Verdict::Pass),
+            Case::Upgrade(_, c) => c
+                .after
+                .is_some_and(|v| v != crate::report::model::Verdict::Pass),
             Case::Verdict => true,
         }
     }
@@ -299,7 +301,11 @@ fn write_case(w: &mut dyn Write, s: &ServiceReport<'_>, case: &Case) -> io::Resu
                     attr(&message)
                 )?;
             } else {
-                writeln!(w, "      <system-out>{}</system-out>", xml_escape(&message, false))?;
+                writeln!(
+                    w,
+                    "      <system-out>{}</system-out>",
+                    xml_escape(&message, false)
+                )?;
             }
             writeln!(w, "    </testcase>")
         }

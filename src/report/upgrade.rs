@@ -14,7 +14,11 @@ pub fn upgrade_text(w: &mut dyn Write, reports: &[(&str, &Report)]) -> io::Resul
         };
         writeln!(w)?;
         if u.changes.is_empty() {
-            writeln!(w, "Upgrade {} -> {} ({name}): no verdict changes", u.from, u.to)?;
+            writeln!(
+                w,
+                "Upgrade {} -> {} ({name}): no verdict changes",
+                u.from, u.to
+            )?;
             continue;
         }
         writeln!(

@@ -10,9 +10,8 @@ use crate::report::model::{Report, UpgradeChange, UpgradeImpact};
 /// action and resource). A row in both with the same verdict is no change; `after` is concluded
 /// by the same gate, and `to_exit_code` is its exit code.
 pub fn compare(from: &Report, to: &Report) -> UpgradeImpact {
-    let key = |r: &crate::report::model::Row| {
-        (r.feature.clone(), r.action.clone(), r.resource.clone())
-    };
+    let key =
+        |r: &crate::report::model::Row| (r.feature.clone(), r.action.clone(), r.resource.clone());
     let before: BTreeMap<_, _> = from.rows.iter().map(|r| (key(r), r)).collect();
     let after: BTreeMap<_, _> = to.rows.iter().map(|r| (key(r), r)).collect();
     let mut changes = Vec::new();
