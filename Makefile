@@ -41,6 +41,7 @@ bench:
 	bash tests/benches/bench-scan.sh
 	bash localstack/bench-auth-details.sh
 	bash localstack/bench.sh
+	bash localstack/bench-org.sh
 
 ## bench-scan: the Python scan alone (whole process, 10,000 generated files; FILES=N for more)
 bench-scan:

@@ -374,7 +374,8 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
             return exit::USAGE;
         }
     };
-    let progress = progress_bar(run.jobs.len());
+    // With --all-roles the roles are known after the read: the bar's length is set then.
+    let progress = progress_bar(run.jobs.len(), run.discovery.is_some());
     let sourced = match run_from_source(cat, a, &run, progress.as_ref(), verbose).await {
         Ok(out) => out,
         Err(code) => return code,
@@ -833,6 +834,24 @@ fn recorded_plan(run: &Run, region: Option<&str>, stated: &Statements) -> serde_
     });
     // Recorded only when given, so snapshots saved before these flags existed still replay.
     crate::verdict::request::record_stated(&mut plan["stated"], stated);
+    if let Some(d) = &run.discovery {
+        plan["all_roles"] = serde_json::json!({
+            "path_prefix": d.path_prefix,
+            "tags": d.tags.iter().map(|t| match &t.value {
+                Some(v) => format!("{}={v}", t.key),
+                None => t.key.clone(),
+            }).collect::<Vec<_>>(),
+            "include_service_linked": d.include_service_linked,
+            "allow_inconclusive": d.allow_inconclusive,
+            "table_policies": d.table_policies,
+        });
+    }
+    if run.account_read != AccountReadMode::Auto {
+        plan["account_read"] = serde_json::json!(format!("{:?}", run.account_read).to_lowercase());
+    }
+    if let Some(v) = &run.compare {
+        plan["compare_version"] = serde_json::json!(v.to_string());
+    }
     plan
 }
 
@@ -1118,6 +1137,9 @@ async fn run_sourced<'j, A: Aws>(
     if let Some(d) = &run.discovery {
         let found = discover(cat, &read, d, run);
         jobs.extend(found.jobs.into_iter().map(Cow::Owned));
+        if let Some(p) = progress {
+            p.set_length(jobs.len() as u64);
+        }
         rejected = found.rejected;
         discovered = Some(found.summary);
     }
@@ -1303,8 +1325,8 @@ async fn run_jobs<'j, A: Aws>(
     .await
 }
 
-fn progress_bar(jobs: usize) -> Option<ProgressBar> {
-    if jobs <= 3 || !io::stderr().is_terminal() {
+fn progress_bar(jobs: usize, discovering: bool) -> Option<ProgressBar> {
+    if (jobs <= 3 && !discovering) || !io::stderr().is_terminal() {
         return None;
     }
     let pb =
