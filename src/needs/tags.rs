@@ -118,16 +118,38 @@ pub fn plan_from_tags(
     // that describe themselves").
     build_plan(cat, &input).map_err(|errs| {
         errs.into_iter()
-            .map(|e| {
-                let mut e = e;
-                for (k, f, _) in KEYS {
-                    e = e.replace(&format!("`{f}`"), &format!("`{PREFIX}{k}`"));
-                    e = e.replace(&format!("{f} "), &format!("tag {PREFIX}{k} "));
-                }
-                format!("{e} (from the role's {PREFIX}* tags)")
-            })
+            .map(|e| format!("{} (from the role's {PREFIX}* tags)", as_tags(&e)))
             .collect()
     })
+}
+
+/// A plan message with each flag named as its tag (`--table` → `tag pydynox:tables`); a longer
+/// flag that starts with a shorter one (`--all-indexes`, `--index`) is matched whole.
+fn as_tags(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    'scan: while !rest.is_empty() {
+        if rest.starts_with("--") {
+            let mut best: Option<(&str, &str)> = None;
+            for (k, f, _) in KEYS {
+                let whole = rest.strip_prefix(f).is_some_and(|after| {
+                    !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-')
+                });
+                if whole && best.is_none_or(|(bf, _)| f.len() > bf.len()) {
+                    best = Some((f, k));
+                }
+            }
+            if let Some((f, k)) = best {
+                out.push_str(&format!("tag {PREFIX}{k}"));
+                rest = &rest[f.len()..];
+                continue 'scan;
+            }
+        }
+        let c = rest.chars().next().expect("not empty");
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// A `--tag KEY[=VALUE]` filter: the role must have the key, with that value when given.
@@ -245,6 +267,14 @@ mod tests {
             let err = plan_from_tags(&cat, ARN, &tags(t)).unwrap_err().join("; ");
             assert!(err.contains(want), "{t:?}: {err}");
         }
+    }
+
+    #[test]
+    fn plan_messages_name_the_tags() {
+        assert_eq!(
+            as_tags("feature `crud` needs --table; --all-indexes and --index, not --tables-x"),
+            "feature `crud` needs tag pydynox:tables; tag pydynox:all-indexes and tag pydynox:indexes, not --tables-x"
+        );
     }
 
     #[test]
