@@ -202,7 +202,7 @@ async fn all_roles_reads_the_account_once_and_checks_each_role_from_its_tags() {
     // Not described, and filtered out by tag: never a service, never PASS; the first is named.
     assert_eq!(fleet["services"].as_array().unwrap().len(), 3);
     assert!(
-        run.stderr.contains(&format!("not described: 1 roles")) && run.stderr.contains(&bare),
+        run.stderr.contains("not described: 1 roles") && run.stderr.contains(&bare),
         "{}",
         run.stderr
     );

@@ -1307,9 +1307,7 @@ async fn run_jobs<'j, A: Aws>(
         }
         if let (Ok(report), Some(source)) = (&mut r, grants_read) {
             if ctx.engine == EngineChoice::Auto {
-                report.engine_reason = format!(
-                    "auto: the principals' policies come from one read of the account, so the local engine decides (--engine aws simulates each principal)"
-                );
+                report.engine_reason = "auto: the principals' policies come from one read of the account, so the local engine decides (--engine aws simulates each principal)".to_string();
             }
             for row in &mut report.rows {
                 row.evidence.grants_read = Some(source.to_string());

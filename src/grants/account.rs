@@ -27,8 +27,11 @@ pub const SOURCE: &str =
 /// One answer per key, shared by every principal that asks, computed once even when several
 /// ask at the same time.
 struct Once<K, V> {
-    cells: Mutex<HashMap<K, Arc<OnceCell<Result<V, AwsError>>>>>,
+    cells: Mutex<HashMap<K, Cell<V>>>,
 }
+
+/// One key's answer, filled by the first reader.
+type Cell<V> = Arc<OnceCell<Result<V, AwsError>>>;
 
 impl<K: Eq + Hash, V: Clone> Once<K, V> {
     fn new() -> Self {
