@@ -251,8 +251,8 @@ pub struct FleetArgs {
 /// How the audited principals' own policies are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum AccountReadMode {
-    /// One read of the account for `--all-roles` and for a fleet of more than
-    /// ONE_READ_ABOVE principals; per-principal reads for fewer
+    /// One read of the account for `--all-roles` and for a fleet of more than five
+    /// principals (ONE_READ_ABOVE); per-principal reads for fewer
     #[default]
     Auto,
     /// Always one read of the account (`iam:GetAccountAuthorizationDetails`)

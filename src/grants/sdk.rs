@@ -960,6 +960,17 @@ impl Aws for SdkAws {
                 .iam
                 .get_account_authorization_details()
                 .set_marker(marker.take())
+                .customize()
+                // A page of a large account (or an emulator that does not page) can take longer
+                // than the 30 s per attempt that suits every other call.
+                .config_override(
+                    aws_sdk_iam::config::Builder::default().timeout_config(
+                        TimeoutConfig::builder()
+                            .operation_attempt_timeout(Duration::from_secs(120))
+                            .operation_timeout(Duration::from_secs(300))
+                            .build(),
+                    ),
+                )
                 .send()
                 .await
                 .map_err(|e| {
