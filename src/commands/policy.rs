@@ -14,7 +14,8 @@ use crate::iam::names::{
     is_region, partition_of_region,
 };
 use crate::needs::catalogue::Catalogue;
-use crate::needs::plan::{Env, PlanInput, build_plan, expand};
+use crate::engine::{NamedPolicy, PolicyDocument, PolicyKind};
+use crate::needs::plan::{Check, Env, PlanInput, build_plan, expand};
 use crate::report::model::exit;
 use crate::verdict::generate::{self, Format, Quota};
 
@@ -92,6 +93,11 @@ pub struct PolicyArgs {
     /// Name of the Terraform data source / CloudFormation resource
     #[arg(long, default_value = "pydynox")]
     pub name: String,
+    /// Print nothing when the committed policy FILE (JSON: a policy document, or an object of
+    /// them as --split and the quota split print) grants every call; else exit 1, list what it
+    /// lacks and print the statements to add (the drift check of the pre-commit hook)
+    #[arg(long = "check", value_name = "FILE")]
+    pub check: Option<std::path::PathBuf>,
 }
 
 /// Where the generated ARNs live.
@@ -429,6 +435,9 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
         ]);
         return exit::USAGE;
     }
+    if let Some(path) = &a.check {
+        return check_file(path, &checks, &env, format);
+    }
     let mut notes = Vec::new();
     let halves: Vec<(Option<&str>, Value)> = match a.split {
         Split::None => vec![(None, generate::minimal_policy(&checks))],
@@ -538,6 +547,85 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
     }
     match emit(|w| w.write_all(out.as_bytes())) {
         Ok(()) => exit::PASS,
+        Err(e) => {
+            eprintln!("error: cannot write output: {e}");
+            exit::ERROR
+        }
+    }
+}
+
+/// The policies of a committed JSON file: one policy document, or an object whose values are
+/// policy documents (`{"reader": ..., "writer": ...}`, `{"policy_1": ..., "policy_2": ...}`).
+fn read_committed(path: &std::path::Path) -> Result<Vec<NamedPolicy>, String> {
+    let shown = path.display();
+    let text = crate::commands::args::read_policy_file(path)
+        .map_err(|e| format!("--check: {e}"))?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("--check `{shown}` is not valid json: {e}"))?;
+    let named = |id: String, json: &str| {
+        PolicyDocument::parse(json)
+            .and_then(|d| NamedPolicy::new(id, PolicyKind::Identity, d))
+            .map_err(|e| format!("--check `{shown}`: {e}"))
+    };
+    match &value {
+        Value::Object(m) if m.contains_key("Statement") => {
+            Ok(vec![named(shown.to_string(), &text)?])
+        }
+        Value::Object(m) if !m.is_empty() && m.values().all(|v| v.get("Statement").is_some()) => m
+            .iter()
+            .map(|(k, v)| named(format!("{shown} {k}"), &v.to_string()))
+            .collect(),
+        _ => Err(format!(
+            "--check `{shown}` is not a policy document (an object with `Statement`) nor an object of them (as --split prints); give the JSON policy file `policy` wrote"
+        )),
+    }
+}
+
+/// `--check FILE`: exit 0 when the file grants every check, else 1 with each call it lacks on
+/// stderr and the statements to add on stdout.
+fn check_file(path: &std::path::Path, checks: &[Check], env: &Env, format: Format) -> i32 {
+    if format != Format::Json {
+        print_errors(&[
+            "--check reads a JSON policy file; --format only chooses how a policy is printed: leave it out".into(),
+        ]);
+        return exit::USAGE;
+    }
+    let policies = match read_committed(path) {
+        Ok(p) => p,
+        Err(e) => {
+            print_errors(&[e]);
+            return exit::USAGE;
+        }
+    };
+    let setting = crate::verdict::request::Setting::now(Some(env.region.clone()));
+    let missing = crate::verdict::drift::ungranted(checks, &policies, env, &setting);
+    let shown = path.display();
+    if missing.is_empty() {
+        eprintln!(
+            "`{shown}` grants every call ({} actions on {} resources)",
+            checks.iter().map(|c| &c.action).collect::<std::collections::BTreeSet<_>>().len(),
+            checks.iter().map(|c| &c.resource).collect::<std::collections::BTreeSet<_>>().len(),
+        );
+        return exit::PASS;
+    }
+    eprintln!(
+        "error: `{shown}` does not grant {} of the {} calls pydynox will make:",
+        missing.len(),
+        checks.len()
+    );
+    for m in &missing {
+        eprintln!(
+            "  {} on {} (feature `{}`): {}",
+            m.check.action, m.check.resource, m.check.feature, m.reason
+        );
+    }
+    eprintln!(
+        "add the statements below to `{shown}`, or write it again with the same command without --check"
+    );
+    let lacking: Vec<Check> = missing.into_iter().map(|m| m.check).collect();
+    let doc = generate::minimal_policy(&lacking);
+    match emit(|w| w.write_all(generate::render(&doc, "missing", Format::Json).as_bytes())) {
+        Ok(()) => exit::FAIL,
         Err(e) => {
             eprintln!("error: cannot write output: {e}");
             exit::ERROR

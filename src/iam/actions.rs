@@ -299,6 +299,15 @@ impl Snapshot {
             .map(String::as_str)
     }
 
+    /// The actions the supplement added (newer than the snapshot), as AWS spells them, sorted.
+    pub fn supplemented_actions(&self) -> Vec<String> {
+        self.supplemented
+            .keys()
+            .filter_map(|k| self.by_name.get(k))
+            .map(|&i| self.actions[i].full_name())
+            .collect()
+    }
+
     /// The snapshot compiled into this binary with its supplement, parsed on first use.
     pub fn embedded() -> &'static Snapshot {
         static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();

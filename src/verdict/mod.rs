@@ -11,6 +11,7 @@
 //! AWS only through the [`Aws`](crate::grants::source::Aws) trait; prints nothing.
 
 pub mod combine;
+pub mod drift;
 pub mod expected;
 pub mod fetch;
 pub mod fix;

@@ -36,6 +36,7 @@ struct PolicyTemplate {
 
 #[derive(Deserialize)]
 struct ManagedFile {
+    metadata: serde_json::Value,
     #[serde(rename = "Policies")]
     policies: HashMap<String, ManagedName>,
 }
@@ -78,6 +79,26 @@ pub fn translator_version() -> &'static str {
     templates().metadata["aws_sam_translator_version"]
         .as_str()
         .unwrap_or("unknown")
+}
+
+/// Where the shipped SAM data comes from and how new it is (`--version` prints it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataSnapshot {
+    pub translator_version: &'static str,
+    /// The date of aws-sam-translator's policy templates file the data was taken from.
+    pub templates_date: &'static str,
+    /// The date of its managed policy names file.
+    pub managed_date: &'static str,
+}
+
+/// The shipped data's versions and dates, read from the data files' `metadata`.
+pub fn data_snapshot() -> DataSnapshot {
+    let date = |m: &'static serde_json::Value| m["file_date"].as_str().unwrap_or("unknown");
+    DataSnapshot {
+        translator_version: translator_version(),
+        templates_date: date(&templates().metadata),
+        managed_date: date(&managed_names().metadata),
+    }
 }
 
 /// Names of every shipped SAM policy template.
