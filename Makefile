@@ -7,7 +7,7 @@ CARGO ?= cargo
 
 FUZZ_SECONDS ?= 120
 
-.PHONY: demo test unit build lint bench bench-scan fuzz fuzz-scan localstack-up localstack-down catalogue-diff
+.PHONY: demo test unit build wheel lint bench bench-scan fuzz fuzz-scan localstack-up localstack-down catalogue-diff
 
 ## demo: check the docs' "Complete example" policy on LocalStack (no AWS account needed), then
 ## the SAM application in demo/sam-app before deploy and, deployed to LocalStack, live
@@ -18,9 +18,10 @@ demo:
 	bash localstack/with-localstack.sh bash -c 'bash localstack/demo.sh && bash localstack/demo-iac.sh'
 
 ## test: start LocalStack and moto, run every test (unit, mocked SDK, LocalStack, the real
-## pydynox release against moto), stop them
+## pydynox release against moto, then the packaging tests in tests/dist/: the wheel, the
+## pre-commit hooks and the CI action), stop them
 test:
-	bash localstack/with-localstack.sh $(CARGO) test --locked --all-targets
+	bash localstack/with-localstack.sh bash -c '$(CARGO) test --locked --all-targets && bash tests/dist/test.sh'
 
 ## unit: the tests that need no LocalStack (the LocalStack ones fail without it)
 unit:
@@ -28,6 +29,12 @@ unit:
 
 build:
 	$(CARGO) build --locked --release
+
+## wheel: the sdist and a Python wheel carrying the release binary, into target/wheels/
+## (maturin, pinned in tools/dist/requirements.txt, in a venv under target/dist/);
+## `pip install target/wheels/pydynox_iam-*.whl` installs it
+wheel:
+	bash tools/dist/wheel.sh
 
 lint:
 	$(CARGO) fmt --check

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Measure one release profile on this machine: build time from an empty target directory,
 binary size (as built, and stripped), and cold start (whole process, median of RUNS) of
-`--version` and of an offline `check`. The figures in the README's "Release profile" section
+`--version` and of an offline `check`. The build's CPU time (user + system, all
+processes) is the figure to compare on a shared machine; its wall time depends on the load. The figures in the README's "Release profile" section
 come from this script.
 
 usage: python3 tools/release-profile/measure.py NAME [KEY=VALUE ...]
@@ -18,6 +19,7 @@ Builds into target-release/NAME (an empty directory; deleted afterwards unless K
 A build compiles every dependency (the AWS SDK crates): ~10 to 30 minutes on 2 cores.
 """
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -61,6 +63,8 @@ def main():
     t = time.perf_counter()
     subprocess.run(["cargo", "build", "--release", "--locked"], cwd=ROOT, env=env, check=True)
     build_s = time.perf_counter() - t
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_min = (usage.ru_utime + usage.ru_stime) / 60  # cargo, rustc and the linker, all cores
     binary = target / "release" / "pydynox-iam"
     size = binary.stat().st_size
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,10 +86,10 @@ def main():
         check_ms = median_ms(check)
     mib = lambda n: f"{n / 1048576:.1f} MiB"
     row = (f"| {name} | {' '.join(f'{k}={v}' for k, v in settings.items())} | {build_s / 60:.1f} min "
-           f"(load {load:.1f}) | {mib(size)} | {mib(stripped_size)} | {version_ms:.1f} ms | {check_ms:.1f} ms |")
+           f"(load {load:.1f}), {cpu_min:.1f} CPU-min | {mib(size)} | {mib(stripped_size)} | {version_ms:.1f} ms | {check_ms:.1f} ms |")
     results = out / "results.md"
     if not results.exists():
-        results.write_text("| name | settings | clean build | binary | stripped | `--version` | offline `check` |\n"
+        results.write_text("| name | settings | clean build (wall, CPU) | binary | stripped | `--version` | offline `check` |\n"
                            "|---|---|---:|---:|---:|---:|---:|\n")
     with results.open("a") as f:
         f.write(row + "\n")
