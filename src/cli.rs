@@ -52,7 +52,8 @@ pub fn parse() -> Cli {
     let mut cmd = Cli::command();
     if std::env::args_os().skip(1).any(|a| a == "--version") {
         // Built once per process that asks for it; clap keeps a `&'static str`.
-        let text: &'static str = Box::leak(long_version(Catalogue::embedded_ref()).into_boxed_str());
+        let text: &'static str =
+            Box::leak(long_version(Catalogue::embedded_ref()).into_boxed_str());
         cmd = cmd.long_version(text);
     }
     let matches = cmd.get_matches();

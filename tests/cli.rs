@@ -304,10 +304,14 @@ fn policy_check_reports_drift_and_the_statements_that_close_it() {
     assert!(!err.contains("dynamodb:GetItem on"), "{err}");
     let add: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let actions = add.to_string();
-    assert!(actions.contains("dynamodb:Query") && !actions.contains("dynamodb:GetItem"), "{actions}");
+    assert!(
+        actions.contains("dynamodb:Query") && !actions.contains("dynamodb:GetItem"),
+        "{actions}"
+    );
 
     // The file with the printed statements added passes.
-    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&crud).unwrap()).unwrap();
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&crud).unwrap()).unwrap();
     let extra = add["Statement"].as_array().unwrap().clone();
     doc["Statement"].as_array_mut().unwrap().extend(extra);
     let fixed = dir.path().join("fixed.json");
@@ -318,7 +322,11 @@ fn policy_check_reports_drift_and_the_statements_that_close_it() {
     let both = dir.path().join("both.json");
     let c: serde_json::Value = serde_json::from_slice(&std::fs::read(&crud).unwrap()).unwrap();
     let q: serde_json::Value = serde_json::from_slice(&std::fs::read(&query).unwrap()).unwrap();
-    std::fs::write(&both, serde_json::json!({"reader": q, "writer": c}).to_string()).unwrap();
+    std::fs::write(
+        &both,
+        serde_json::json!({"reader": q, "writer": c}).to_string(),
+    )
+    .unwrap();
     assert_eq!(check("crud,query", &both).status.code(), Some(0));
 
     // Not a policy: a usage error naming the file.

@@ -8,13 +8,13 @@ use serde_json::Value;
 
 use crate::commands::args::env_region;
 use crate::commands::output::{emit, print_errors};
+use crate::engine::{NamedPolicy, PolicyDocument, PolicyKind};
 use crate::iam::arn::{Arn, KeyInput, parse_key_input};
 use crate::iam::names::{
     PARTITIONS, char_iam_refuses, is_account_id, is_bucket_name, is_dynamodb_name, is_kms_key_id,
     is_region, partition_of_region,
 };
 use crate::needs::catalogue::Catalogue;
-use crate::engine::{NamedPolicy, PolicyDocument, PolicyKind};
 use crate::needs::plan::{Check, Env, PlanInput, build_plan, expand};
 use crate::report::model::exit;
 use crate::verdict::generate::{self, Format, Quota};
@@ -558,8 +558,8 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
 /// policy documents (`{"reader": ..., "writer": ...}`, `{"policy_1": ..., "policy_2": ...}`).
 fn read_committed(path: &std::path::Path) -> Result<Vec<NamedPolicy>, String> {
     let shown = path.display();
-    let text = crate::commands::args::read_policy_file(path)
-        .map_err(|e| format!("--check: {e}"))?;
+    let text =
+        crate::commands::args::read_policy_file(path).map_err(|e| format!("--check: {e}"))?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| format!("--check `{shown}` is not valid json: {e}"))?;
     let named = |id: String, json: &str| {
@@ -603,8 +603,16 @@ fn check_file(path: &std::path::Path, checks: &[Check], env: &Env, format: Forma
     if missing.is_empty() {
         eprintln!(
             "`{shown}` grants every call ({} actions on {} resources)",
-            checks.iter().map(|c| &c.action).collect::<std::collections::BTreeSet<_>>().len(),
-            checks.iter().map(|c| &c.resource).collect::<std::collections::BTreeSet<_>>().len(),
+            checks
+                .iter()
+                .map(|c| &c.action)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            checks
+                .iter()
+                .map(|c| &c.resource)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
         );
         return exit::PASS;
     }

@@ -57,7 +57,8 @@ fn default_resource_policy(check: &Check, env: &Env) -> Option<(NamedPolicy, Res
     let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Principal": {"AWS": root}, "Action": action, "Resource": "*"}]});
     let doc = PolicyDocument::parse(&doc.to_string()).expect("a fixed, valid policy");
-    let policy = NamedPolicy::new(id, PolicyKind::Resource, doc).expect("valid as a resource policy");
+    let policy =
+        NamedPolicy::new(id, PolicyKind::Resource, doc).expect("valid as a resource policy");
     Some((policy, ResourcePolicyMode::KmsKeyPolicy))
 }
 
