@@ -14,7 +14,7 @@ rm -f "$out"/pydynox_iam-*.whl "$out"/pydynox_iam-*.tar.gz
 "$venv/bin/maturin" sdist --out "$out"
 if [[ "$profile" == release ]]; then
   echo "Building the release binary (from a clean target/ this compiles the AWS SDK crates with"
-  echo "the release profile: about 15 minutes on 2 cores, see the README's Release profile)"
+  echo "the release profile: many minutes; cargo's progress follows)"
 fi
 "$venv/bin/maturin" build --profile "$profile" --out "$out"
 ls -l "$out"
