@@ -693,6 +693,7 @@ async fn case5_a_named_session_passes_only_when_it_has_no_session_policy() {
             color: false,
             width: None,
         },
+        Default::default(),
         false,
     )
     .unwrap();
