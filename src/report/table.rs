@@ -331,8 +331,9 @@ fn write_rows(
     let mut any = false;
     for g in groups(report) {
         let mut first = true;
+        // `--wide` names the resource on every row (one line per row, for grep).
         let resource_cell = |first: &mut bool| {
-            let c = if *first {
+            let c = if *first || view.wide {
                 Cell::new(names.get(g.resource))
             } else {
                 Cell::new("")
