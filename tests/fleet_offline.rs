@@ -955,7 +955,10 @@ fn markdown_items(md: &str) -> (Vec<Item>, Vec<(String, String, i32)>) {
 }
 
 /// The section (`<section data-service>`) an element is in.
-fn section_of<'p>(page: &'p crate::common::html::Page, mut e: &'p crate::common::html::Element) -> &'p str {
+fn section_of<'p>(
+    page: &'p crate::common::html::Page,
+    mut e: &'p crate::common::html::Element,
+) -> &'p str {
     loop {
         if e.name == "section" {
             return e.attr("data-service").unwrap();
@@ -992,7 +995,11 @@ fn html_items(text: &str) -> (Vec<Item>, Vec<(String, String, i32)>) {
                 e.attr("data-policy").unwrap(),
                 e.attr("data-statement").unwrap()
             ),
-            if e.attr("data-fails") == Some("true") { "fail" } else { "skip" },
+            if e.attr("data-fails") == Some("true") {
+                "fail"
+            } else {
+                "skip"
+            },
         ));
     }
     for e in page.all("li").filter(|e| e.has_class("unmatched")) {
@@ -1008,15 +1015,31 @@ fn html_items(text: &str) -> (Vec<Item>, Vec<(String, String, i32)>) {
             let h2 = page
                 .elements
                 .iter()
-                .find(|e| e.name == "h2" && e.parent.is_some_and(|p| std::ptr::eq(&page.elements[p], s)))
+                .find(|e| {
+                    e.name == "h2" && e.parent.is_some_and(|p| std::ptr::eq(&page.elements[p], s))
+                })
                 .unwrap();
-            let label = h2.text.trim_start_matches(s.attr("data-service").unwrap()).trim().to_string();
+            let label = h2
+                .text
+                .trim_start_matches(s.attr("data-service").unwrap())
+                .trim()
+                .to_string();
             let overall = page
                 .elements
                 .iter()
-                .find(|e| e.has_class("overall") && e.parent.is_some_and(|p| std::ptr::eq(&page.elements[p], s)))
+                .find(|e| {
+                    e.has_class("overall")
+                        && e.parent.is_some_and(|p| std::ptr::eq(&page.elements[p], s))
+                })
                 .unwrap();
-            let code = overall.text.rsplit("exit ").next().unwrap().trim().parse().unwrap();
+            let code = overall
+                .text
+                .rsplit("exit ")
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
             (s.attr("data-service").unwrap().to_string(), label, code)
         })
         .collect();
@@ -1048,7 +1071,11 @@ fn sarif_items(log: &Value) -> Vec<Item> {
                         p["action"].as_str().unwrap(),
                         p["resource"].as_str().unwrap()
                     ),
-                    if r.get("suppressions").is_some() || level == "note" { "skip" } else { "fail" },
+                    if r.get("suppressions").is_some() || level == "note" {
+                        "skip"
+                    } else {
+                        "fail"
+                    },
                 ),
                 None => (
                     service,

@@ -64,7 +64,9 @@ fn write_fleet(dir: &Path) {
                 actions.push("dynamodb:ConditionCheckItem");
             }
         }
-        let mut statements = vec![json!({"Sid": "Table", "Effect": "Allow", "Action": actions, "Resource": resources})];
+        let mut statements = vec![
+            json!({"Sid": "Table", "Effect": "Allow", "Action": actions, "Resource": resources}),
+        ];
         if i % 4 == 1 {
             features.push("ping");
             if i % 8 != 1 {
@@ -74,7 +76,9 @@ fn write_fleet(dir: &Path) {
         if i % 11 == 0 {
             features.push("encryption-readonly");
             extra.push_str(&format!("kms_key = \"{KEY}\"\n"));
-            statements.push(json!({"Sid": "Key", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}));
+            statements.push(
+                json!({"Sid": "Key", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}),
+            );
         }
         roles.push(json!({
             "RoleName": name,
@@ -87,8 +91,7 @@ fn write_fleet(dir: &Path) {
             "\n[[service]]\nname = \"{name}\"\nrole = \"{name}\"\nfeatures = {features:?}\ntables = [\"{table}\"]\n{extra}"
         ));
     }
-    let details =
-        json!({"RoleDetailList": roles, "UserDetailList": [], "GroupDetailList": [], "Policies": []});
+    let details = json!({"RoleDetailList": roles, "UserDetailList": [], "GroupDetailList": [], "Policies": []});
     std::fs::write(dir.join("details.json"), details.to_string()).unwrap();
     std::fs::write(dir.join("fleet.toml"), config).unwrap();
 }
@@ -260,12 +263,18 @@ fn a_200_service_fleet_report_opens_in_a_browser_with_its_matrix_and_nothing_els
     // A failing cell, and the fix its feature's drill-down holds.
     let failing = page
         .all("td")
-        .find(|td| td.has_class("fail") && td.has_class("cell") && td.attr("data-feature").is_some())
+        .find(|td| {
+            td.has_class("fail") && td.has_class("cell") && td.attr("data-feature").is_some()
+        })
         .unwrap();
     let href = page
         .elements
         .iter()
-        .find(|a| a.name == "a" && a.parent.is_some_and(|p| std::ptr::eq(&page.elements[p], failing)))
+        .find(|a| {
+            a.name == "a"
+                && a.parent
+                    .is_some_and(|p| std::ptr::eq(&page.elements[p], failing))
+        })
         .and_then(|a| a.attr("href"))
         .unwrap()
         .to_string();
@@ -274,7 +283,10 @@ fn a_200_service_fleet_report_opens_in_a_browser_with_its_matrix_and_nothing_els
     // The matrix renders: every service, the filter form shown by the script.
     let all = dom(&chromium, &server.url(""));
     assert_eq!(service_rows(&all).len(), SERVICES);
-    assert!(service_rows(&all).iter().all(|r| !r.2), "nothing hidden unfiltered");
+    assert!(
+        service_rows(&all).iter().all(|r| !r.2),
+        "nothing hidden unfiltered"
+    );
     assert!(all.by_id("filters").unwrap().attr("hidden").is_none());
     // A failing cell leads to its fix: the drill-down it links to opens, with the fix.
     let opened = dom(&chromium, &server.url(&href));

@@ -467,7 +467,10 @@ async fn html_is_valid_and_has_every_row_with_its_outcome() {
             .all("tr")
             .find(|e| e.attr("data-service") == Some(s.name.as_str()))
             .unwrap_or_else(|| panic!("{} in the matrix", s.name));
-        assert_eq!(tr.attr("data-verdict"), Some(s.report.summary.verdict.as_str()));
+        assert_eq!(
+            tr.attr("data-verdict"),
+            Some(s.report.summary.verdict.as_str())
+        );
         for (j, f) in s.report.features.iter().enumerate() {
             let href = format!("#s{i}-f{j}");
             let a = page
@@ -475,7 +478,10 @@ async fn html_is_valid_and_has_every_row_with_its_outcome() {
                 .find(|a| a.attr("href") == Some(href.as_str()))
                 .unwrap_or_else(|| panic!("{href}"));
             let cell = &page.elements[a.parent.unwrap()];
-            assert!(cell.has_class(&f.verdict.as_str().to_lowercase()), "{cell:?}");
+            assert!(
+                cell.has_class(&f.verdict.as_str().to_lowercase()),
+                "{cell:?}"
+            );
             let details = page.by_id(&href[1..]).unwrap();
             assert_eq!(details.name, "details");
             assert_eq!(details.attr("data-feature"), Some(f.name.as_str()));
@@ -539,7 +545,11 @@ async fn html_is_valid_and_has_every_row_with_its_outcome() {
         .all("meta")
         .find(|m| m.attr("http-equiv") == Some("Content-Security-Policy"))
         .unwrap();
-    assert!(csp.attr("content").unwrap().starts_with("default-src 'none'"));
+    assert!(
+        csp.attr("content")
+            .unwrap()
+            .starts_with("default-src 'none'")
+    );
 }
 
 #[tokio::test]
@@ -584,7 +594,8 @@ async fn html_escapes_hostile_text() {
     if let Some(st) = fix.add_statements.first_mut() {
         st["Sid"] = serde_json::json!(format!("Sid{script}"));
     }
-    fix.must_change.push(format!("remove the Deny `{script}` in policy `{script}`"));
+    fix.must_change
+        .push(format!("remove the Deny `{script}` in policy `{script}`"));
     let feature = f.name.clone();
     s.report.notes.push(format!("a note {script} & more"));
     let text = render(html::html, &c);
@@ -619,7 +630,10 @@ async fn html_escapes_hostile_text() {
         row.attr("data-resource"),
         Some(format!("arn:aws:dynamodb:us-east-1:1:table/{script}").as_str())
     );
-    assert!(page.all("details").any(|d| d.attr("data-feature") == Some(feature.as_str())));
+    assert!(
+        page.all("details")
+            .any(|d| d.attr("data-feature") == Some(feature.as_str()))
+    );
 }
 
 #[tokio::test]
@@ -655,7 +669,11 @@ async fn sarif_has_a_result_per_row_that_did_not_pass() {
                 "inconclusive" => "warning".to_string(),
                 _ if r.waived.is_some() => format!(
                     "{} suppressed",
-                    if r.verdict == Verdict::Fail { "error" } else { "warning" }
+                    if r.verdict == Verdict::Fail {
+                        "error"
+                    } else {
+                        "warning"
+                    }
                 ),
                 _ => "note".to_string(),
             };
@@ -674,7 +692,9 @@ async fn sarif_has_a_result_per_row_that_did_not_pass() {
     // Every kind of outcome is in the scenario.
     for l in ["error", "warning", "note", "error suppressed"] {
         assert!(
-            expected.iter().any(|e| e.4 == l || (l == "error suppressed" && e.4.ends_with("suppressed"))),
+            expected
+                .iter()
+                .any(|e| e.4 == l || (l == "error suppressed" && e.4.ends_with("suppressed"))),
             "{l}"
         );
     }

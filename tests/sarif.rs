@@ -30,7 +30,11 @@ fn schema() -> Value {
     )
     .unwrap();
     let bad = r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#;
-    assert_eq!(text.matches(bad).count(), 2, "the schema changed: review this workaround");
+    assert_eq!(
+        text.matches(bad).count(),
+        2,
+        "the schema changed: review this workaround"
+    );
     serde_json::from_str(&text.replace(bad, r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$""#))
         .unwrap()
 }
@@ -131,7 +135,9 @@ fn code_scan_rows_are_placed_at_the_line_that_makes_the_call() {
     let text = r["message"]["text"].as_str().unwrap();
     assert!(
         text.contains("needs `dynamodb:Query` on `index/by-email`")
-            && text.contains("Fix: add to the principal's policy: allow dynamodb:Query on index/by-email"),
+            && text.contains(
+                "Fix: add to the principal's policy: allow dynamodb:Query on index/by-email"
+            ),
         "{text}"
     );
     // At the query's line in models.py, under the path given to --app.
@@ -145,7 +151,9 @@ fn code_scan_rows_are_placed_at_the_line_that_makes_the_call() {
     assert_eq!(failing[0]["locations"][0]["kind"], "call");
     assert_eq!(failing[0]["locations"][0]["line"], 14);
     // The rule is described once.
-    let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     assert_eq!(rules.len(), 1);
     assert_eq!(rules[0]["id"], "no-allow");
 }

@@ -161,14 +161,17 @@ async fn check_table_at_80_100_and_160_columns_with_long_arns() {
             "fix: allow dynamodb:ConditionCheckItem on",
             "fix: allow kms:GenerateDataKey on key/12345678…",
         ] {
-            let at = flat.find(needle).unwrap_or_else(|| panic!("{needle} in\n{text}"));
+            let at = flat
+                .find(needle)
+                .unwrap_or_else(|| panic!("{needle} in\n{text}"));
             assert!(at < flat_rows_at, "{needle} comes before the rows:\n{text}");
         }
         // Transaction context as a tag on the row's line, not a line of its own.
         if width >= 100 {
             assert!(
-                text.lines().any(|l| l.contains("dynamodb:ConditionCheckItem [tx-write]")
-                    && l.contains("FAIL")),
+                text.lines()
+                    .any(|l| l.contains("dynamodb:ConditionCheckItem [tx-write]")
+                        && l.contains("FAIL")),
                 "{text}"
             );
         } else {
@@ -188,7 +191,10 @@ async fn check_table_at_80_100_and_160_columns_with_long_arns() {
                 "{legend}"
             );
         } else {
-            assert!(legend.contains("table/orders-platform-production-customer-ledger-v2"), "{legend}");
+            assert!(
+                legend.contains("table/orders-platform-production-customer-ledger-v2"),
+                "{legend}"
+            );
         }
         insta::assert_snapshot!(format!("check_table_long_arns_{width}"), text);
     }
@@ -207,7 +213,11 @@ async fn check_table_wide_and_failed_only() {
     );
     // Every row, with its full ARN and full context, at natural width.
     assert_eq!(wide.matches(" PASS ").count(), 13 + 1, "{wide}");
-    assert!(wide.contains("dynamodb:ConditionCheckItem [dynamodb:EnclosingOperation=TransactWriteItems"));
+    assert!(
+        wide.contains(
+            "dynamodb:ConditionCheckItem [dynamodb:EnclosingOperation=TransactWriteItems"
+        )
+    );
     assert!(!wide.contains("Resources:"), "{wide}");
     let failed = table_at(
         &r,
@@ -217,7 +227,10 @@ async fn check_table_wide_and_failed_only() {
             failed_only: true,
         },
     );
-    assert!(failed.contains("13 passing left out, --failed-only"), "{failed}");
+    assert!(
+        failed.contains("13 passing left out, --failed-only"),
+        "{failed}"
+    );
     let rows = &failed[failed.find("Checks by resource").unwrap()..];
     let rows = &rows[..rows.find("Resources:").unwrap()];
     assert!(!rows.contains("PASS"), "{rows}");

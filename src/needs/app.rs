@@ -441,13 +441,15 @@ pub fn plan_from_scan(
     };
     let checks: Vec<AppCheck> = checks
         .into_iter()
-        .map(|((feature, action, resource), (evidence, location))| AppCheck {
-            feature,
-            action,
-            resource,
-            evidence,
-            location,
-        })
+        .map(
+            |((feature, action, resource), (evidence, location))| AppCheck {
+                feature,
+                action,
+                resource,
+                evidence,
+                location,
+            },
+        )
         .collect();
     if checks.is_empty() && unresolved.is_empty() && plan.features.is_empty() {
         return Err(vec![format!(

@@ -199,7 +199,11 @@ pub fn statement_summary(statement: &serde_json::Value, names: &ShortNames) -> S
             Some(serde_json::Value::String(s)) => vec![s.clone()],
             Some(serde_json::Value::Array(a)) => a
                 .iter()
-                .map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()))
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| x.to_string())
+                })
                 .collect(),
             Some(other) => vec![other.to_string()],
             None => Vec::new(),

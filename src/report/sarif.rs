@@ -39,12 +39,16 @@ fn reason_description(code: ReasonCode) -> &'static str {
         ReasonCode::MissingContext => {
             "A condition tests a context key that was not supplied; the answer depends on it"
         }
-        ReasonCode::KeyPolicyNotEvaluated => "The KMS key policy also decides, and was not evaluated",
+        ReasonCode::KeyPolicyNotEvaluated => {
+            "The KMS key policy also decides, and was not evaluated"
+        }
         ReasonCode::TrustPolicyNotEvaluated => {
             "The target role's trust policy also decides, and was not evaluated"
         }
         ReasonCode::NoResult => "IAM's simulator returned no result for this action and resource",
-        ReasonCode::UnknownDecision => "IAM's simulator returned a decision this tool does not know",
+        ReasonCode::UnknownDecision => {
+            "IAM's simulator returned a decision this tool does not know"
+        }
         ReasonCode::ResourcePolicyDeny => "A resource policy does not allow it",
         ReasonCode::PolicyUnreadable => "A fetched identity policy or boundary could not be parsed",
         ReasonCode::ResourcePolicyUnreadable => {
@@ -60,7 +64,9 @@ fn reason_description(code: ReasonCode) -> &'static str {
         ReasonCode::SessionPolicyNotEvaluated => {
             "The audited role session's session policies may cap it"
         }
-        ReasonCode::BucketOwnerUnknown => "The S3 bucket's owner is not known, and the verdict depends on it",
+        ReasonCode::BucketOwnerUnknown => {
+            "The S3 bucket's owner is not known, and the verdict depends on it"
+        }
         ReasonCode::BucketEncryptionUnreadable => {
             "The bucket's default encryption could not be read (SSE-KMS adds KMS permissions)"
         }
@@ -172,7 +178,12 @@ fn fix_lines(r: &Report, row: &Row, names: &ShortNames) -> Vec<String> {
         .add_statements
         .iter()
         .filter(|st| grants(st))
-        .map(|st| format!("add to the principal's policy: {}", statement_summary(st, names)))
+        .map(|st| {
+            format!(
+                "add to the principal's policy: {}",
+                statement_summary(st, names)
+            )
+        })
         .chain(
             fix.must_change
                 .iter()
@@ -185,7 +196,12 @@ fn fix_lines(r: &Report, row: &Row, names: &ShortNames) -> Vec<String> {
     }
     fix.add_statements
         .iter()
-        .map(|st| format!("add to the principal's policy: {}", statement_summary(st, names)))
+        .map(|st| {
+            format!(
+                "add to the principal's policy: {}",
+                statement_summary(st, names)
+            )
+        })
         .chain(fix.must_change.iter().map(|m| names.shorten_text(m)))
         .collect()
 }
@@ -359,7 +375,11 @@ fn service_results(s: &ServiceReport<'_>, rules: &mut Rules, results: &mut Vec<V
         } else {
             "note"
         };
-        let sid = f.sid.as_deref().map(|s| format!(" `{s}`")).unwrap_or_default();
+        let sid = f
+            .sid
+            .as_deref()
+            .map(|s| format!(" `{s}`"))
+            .unwrap_or_default();
         results.push(json!({
             "ruleId": f.code.as_str(),
             "ruleIndex": rule,

@@ -401,13 +401,11 @@ fn write_rows(
             c.set_constraint(UpperBoundary(Fixed((width / 5).max(14))));
         }
         // The action and its tag on one line where two fifths of the width allow it.
-        let longest_action = t
-            .column_max_content_widths()
-            .get(1)
-            .copied()
-            .unwrap_or(0);
+        let longest_action = t.column_max_content_widths().get(1).copied().unwrap_or(0);
         if let Some(c) = t.column_mut(1) {
-            c.set_constraint(LowerBoundary(Fixed((longest_action + 2).min(width * 2 / 5))));
+            c.set_constraint(LowerBoundary(Fixed(
+                (longest_action + 2).min(width * 2 / 5),
+            )));
         }
         if let Some(c) = t.column_mut(2) {
             c.set_constraint(LowerBoundary(Fixed(7)));
