@@ -7,7 +7,7 @@ CARGO ?= cargo
 
 FUZZ_SECONDS ?= 120
 
-.PHONY: demo test unit build wheel lint bench bench-scan fuzz fuzz-scan localstack-up localstack-down catalogue-diff
+.PHONY: demo test unit build wheel lint bench bench-scan fuzz fuzz-scan localstack-up localstack-down catalogue-diff screenshot
 
 ## demo: check the docs' "Complete example" policy on LocalStack (no AWS account needed), then
 ## the SAM application in demo/sam-app before deploy and, deployed to LocalStack, live
@@ -18,10 +18,19 @@ demo:
 	bash localstack/with-localstack.sh bash -c 'bash localstack/demo.sh && bash localstack/demo-iac.sh'
 
 ## test: start LocalStack and moto, run every test (unit, mocked SDK, LocalStack, the real
-## pydynox release against moto, then the packaging tests in tests/dist/: the wheel, the
-## pre-commit hooks and the CI action), stop them
+## pydynox release against moto, the HTML report in headless Chromium, then the packaging tests
+## in tests/dist/: the wheel, the pre-commit hooks and the CI action), stop them. Chromium comes
+## from the distribution's packages (tests/browser/ensure-chromium.sh: apt-get, once)
 test:
+	bash tests/browser/ensure-chromium.sh
 	bash localstack/with-localstack.sh bash -c '$(CARGO) test --locked --all-targets && bash tests/dist/test.sh'
+
+## screenshot: the README's picture of a 200-service fleet's HTML report (docs/fleet-report.png),
+## taken by the browser test in headless Chromium
+screenshot:
+	bash tests/browser/ensure-chromium.sh
+	$(CARGO) test --locked --test integration html_browser
+	cp target/tmp/html-report/fleet-200.png docs/fleet-report.png
 
 ## unit: the tests that need no LocalStack (the LocalStack ones fail without it)
 unit:

@@ -954,8 +954,148 @@ fn markdown_items(md: &str) -> (Vec<Item>, Vec<(String, String, i32)>) {
     (items, verdicts)
 }
 
+/// The section (`<section data-service>`) an element is in.
+fn section_of<'p>(
+    page: &'p crate::common::html::Page,
+    mut e: &'p crate::common::html::Element,
+) -> &'p str {
+    loop {
+        if e.name == "section" {
+            return e.attr("data-service").unwrap();
+        }
+        e = &page.elements[e.parent.expect("inside a section")];
+    }
+}
+
+fn html_items(text: &str) -> (Vec<Item>, Vec<(String, String, i32)>) {
+    let page = crate::common::html::parse_valid(text);
+    let mut items = Vec::new();
+    for e in page.all("tr").filter(|e| e.has_class("row")) {
+        items.push((
+            section_of(&page, e).to_string(),
+            format!(
+                "row {} {} {}",
+                e.attr("data-row-feature").unwrap(),
+                e.attr("data-action").unwrap(),
+                e.attr("data-resource").unwrap()
+            ),
+            match e.attr("data-outcome").unwrap() {
+                "pass" => "pass",
+                "skip" => "skip",
+                _ => "fail",
+            },
+        ));
+    }
+    for e in page.all("tr").filter(|e| e.has_class("finding")) {
+        items.push((
+            section_of(&page, e).to_string(),
+            format!(
+                "finding {} {} {}",
+                e.attr("data-code").unwrap(),
+                e.attr("data-policy").unwrap(),
+                e.attr("data-statement").unwrap()
+            ),
+            if e.attr("data-fails") == Some("true") {
+                "fail"
+            } else {
+                "skip"
+            },
+        ));
+    }
+    for e in page.all("li").filter(|e| e.has_class("unmatched")) {
+        items.push((
+            section_of(&page, e).to_string(),
+            format!("expected line {}", e.attr("data-line").unwrap()),
+            "skip",
+        ));
+    }
+    let verdicts = page
+        .all("section")
+        .map(|s| {
+            let h2 = page
+                .elements
+                .iter()
+                .find(|e| {
+                    e.name == "h2" && e.parent.is_some_and(|p| std::ptr::eq(&page.elements[p], s))
+                })
+                .unwrap();
+            let label = h2
+                .text
+                .trim_start_matches(s.attr("data-service").unwrap())
+                .trim()
+                .to_string();
+            let overall = page
+                .elements
+                .iter()
+                .find(|e| {
+                    e.has_class("overall")
+                        && e.parent.is_some_and(|p| std::ptr::eq(&page.elements[p], s))
+                })
+                .unwrap();
+            let code = overall
+                .text
+                .rsplit("exit ")
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            (s.attr("data-service").unwrap().to_string(), label, code)
+        })
+        .collect();
+    items.sort();
+    (items, verdicts)
+}
+
+/// SARIF's results: rows that did not pass and findings (a passing row is no result); a
+/// waived row is a suppressed result, an allowed inconclusive one a `note`, a finding below
+/// --fail-on a `warning` or `note`.
+fn sarif_items(log: &Value) -> Vec<Item> {
+    let mut items: Vec<Item> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let p = &r["properties"];
+            let service = p["service"].as_str().unwrap().to_string();
+            let level = r["level"].as_str().unwrap();
+            if r["ruleId"] == "expected-unmatched" {
+                return (service, format!("expected line {}", p["line"]), "skip");
+            }
+            match p.get("feature") {
+                Some(f) => (
+                    service,
+                    format!(
+                        "row {} {} {}",
+                        f.as_str().unwrap(),
+                        p["action"].as_str().unwrap(),
+                        p["resource"].as_str().unwrap()
+                    ),
+                    if r.get("suppressions").is_some() || level == "note" {
+                        "skip"
+                    } else {
+                        "fail"
+                    },
+                ),
+                None => (
+                    service,
+                    format!(
+                        "finding {} {} {}",
+                        r["ruleId"].as_str().unwrap(),
+                        p["policy"].as_str().unwrap(),
+                        p["statement"]
+                    ),
+                    if level == "error" { "fail" } else { "skip" },
+                ),
+            }
+        })
+        .collect();
+    items.sort();
+    items
+}
+
 #[test]
-fn the_four_formats_agree_on_one_run() {
+fn the_formats_agree_on_one_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write(
@@ -1038,13 +1178,31 @@ tables = ["users"]
             ],
         )
     };
-    let (json, junit, markdown, table) = (
+    let (json, junit, markdown, html, sarif) = (
         render("json"),
         render("junit"),
         render("markdown"),
-        render("table"),
+        render("html"),
+        render("sarif"),
     );
-    for r in [&json, &junit, &markdown, &table] {
+    // The table with every row and full ARNs (by default it collapses passing rows when there
+    // are many and names resources short, with a legend).
+    let table = run(
+        d,
+        &[
+            "check",
+            "--config",
+            "fleet.toml",
+            "--from-auth-details",
+            "details.json",
+            "--no-table-policy",
+            "--least-privilege",
+            "--fail-on",
+            "high",
+            "--wide",
+        ],
+    );
+    for r in [&json, &junit, &markdown, &html, &sarif, &table] {
         assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     }
     let v = json.json();
@@ -1097,6 +1255,15 @@ tables = ["users"]
         "{}",
         markdown.stdout
     );
+    // HTML: the same items with the same outcomes, the same verdicts and exit codes.
+    let (h_items, h_verdicts) = html_items(&html.stdout);
+    assert_eq!(h_items, items, "html");
+    assert_eq!(h_verdicts, verdicts, "html");
+    // SARIF: a result for every item that is not a pass, with the same outcome.
+    let log = sarif.json();
+    crate::sarif::assert_valid_sarif(&log);
+    let not_passing: Vec<Item> = items.iter().filter(|i| i.2 != "pass").cloned().collect();
+    assert_eq!(sarif_items(&log), not_passing, "sarif");
     // The table: each service's section has each row with its verdict, each finding, each
     // warning, and its overall line; the run's line last.
     for (name, label, code) in &verdicts {

@@ -339,7 +339,7 @@ async fn a_missing_action_fails_its_feature_and_only_that_feature() {
     let line = table
         .stdout
         .lines()
-        .find(|l| l.contains("dynamodb:BatchWriteItem"))
+        .find(|l| l.contains("dynamodb:BatchWriteItem") && l.contains('┆'))
         .expect("a row for BatchWriteItem");
     assert!(line.contains("FAIL"), "{line}");
     assert!(
@@ -928,6 +928,7 @@ async fn engine_both_reports_the_simulator_stubs_disagreement_and_local_passes()
         &t,
         "--engine",
         "local",
+        "--wide",
     ]);
     assert_eq!(local.code, 0, "{}", local.stdout);
     assert!(

@@ -37,7 +37,9 @@ mod simulator_path;
 
 // report/ and verdict/: rendered reports (snapshots), CI formats, generated policies.
 mod generate_roundtrip;
+mod html_browser;
 mod render_ci;
+mod sarif;
 mod snapshots;
 
 // commands/ and cli/: the binary end to end, offline and against LocalStack.

@@ -437,3 +437,265 @@ async fn markdown_escapes_hostile_text() {
         "{row}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// HTML and SARIF over the same run
+
+use pydynox_iam::report::{html, sarif};
+
+use crate::common::html::{parse, parse_valid};
+
+fn outcome_class(report: &Report, i: usize) -> &'static str {
+    use pydynox_iam::report::model::RowOutcome;
+    match report.row_outcome(i) {
+        RowOutcome::Pass => "pass",
+        RowOutcome::Fail => "fail",
+        RowOutcome::Inconclusive => "inconclusive",
+        RowOutcome::InconclusiveAllowed | RowOutcome::Waived => "skip",
+    }
+}
+
+#[tokio::test]
+async fn html_is_valid_and_has_every_row_with_its_outcome() {
+    let c = checked().await;
+    let text = render(html::html, &c);
+    let page = parse_valid(&text);
+    // The matrix: a row per service, a cell per feature it checks, coloured by its verdict and
+    // linking to that feature's drill-down, which holds its rows and its fix.
+    for (i, s) in c.iter().enumerate() {
+        let tr = page
+            .all("tr")
+            .find(|e| e.attr("data-service") == Some(s.name.as_str()))
+            .unwrap_or_else(|| panic!("{} in the matrix", s.name));
+        assert_eq!(
+            tr.attr("data-verdict"),
+            Some(s.report.summary.verdict.as_str())
+        );
+        for (j, f) in s.report.features.iter().enumerate() {
+            let href = format!("#s{i}-f{j}");
+            let a = page
+                .all("a")
+                .find(|a| a.attr("href") == Some(href.as_str()))
+                .unwrap_or_else(|| panic!("{href}"));
+            let cell = &page.elements[a.parent.unwrap()];
+            assert!(
+                cell.has_class(&f.verdict.as_str().to_lowercase()),
+                "{cell:?}"
+            );
+            let details = page.by_id(&href[1..]).unwrap();
+            assert_eq!(details.name, "details");
+            assert_eq!(details.attr("data-feature"), Some(f.name.as_str()));
+            if let Some(fix) = &f.fix {
+                for st in &fix.add_statements {
+                    let sid = st["Sid"].as_str().unwrap();
+                    assert!(details.text.contains(sid), "{sid} in {}", details.text);
+                }
+            }
+        }
+    }
+    // Every row of every report, once, with its outcome: the same content as the other formats.
+    let mut shown: Vec<(String, String, String, String, String)> = page
+        .all("tr")
+        .filter(|e| e.has_class("row"))
+        .map(|e| {
+            let section = e
+                .ancestors
+                .iter()
+                .position(|a| a == "section")
+                .expect("a row is inside its service's section");
+            let _ = section;
+            (
+                e.attr("data-row-feature").unwrap().to_string(),
+                e.attr("data-action").unwrap().to_string(),
+                e.attr("data-resource").unwrap().to_string(),
+                e.attr("data-outcome").unwrap().to_string(),
+                String::new(),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, String, String, String, String)> = c
+        .iter()
+        .flat_map(|s| {
+            s.report.rows.iter().enumerate().map(|(i, r)| {
+                (
+                    r.feature.clone(),
+                    r.action.clone(),
+                    r.resource.clone(),
+                    outcome_class(&s.report, i).to_string(),
+                    String::new(),
+                )
+            })
+        })
+        .collect();
+    shown.sort();
+    expected.sort();
+    assert_eq!(shown, expected);
+    // Exactly the one inline script, no external reference of any kind.
+    assert_eq!(page.all("script").count(), 1);
+    assert!(page.all("script").all(|s| s.attr("src").is_none()));
+    for e in &page.elements {
+        for (k, v) in &e.attrs {
+            if k == "href" {
+                assert!(v.starts_with('#') || v == "data:,", "{k}={v}");
+            }
+            assert!(k != "src", "{e:?}");
+        }
+    }
+    let csp = page
+        .all("meta")
+        .find(|m| m.attr("http-equiv") == Some("Content-Security-Policy"))
+        .unwrap();
+    assert!(
+        csp.attr("content")
+            .unwrap()
+            .starts_with("default-src 'none'")
+    );
+}
+
+#[tokio::test]
+async fn html_for_one_service_opens_what_did_not_pass() {
+    let c = checked().await;
+    let one = &c[..1];
+    let page = parse_valid(&render(html::html, one));
+    assert!(page.by_id("matrix").is_none(), "no matrix for one service");
+    for (j, f) in one[0].report.features.iter().enumerate() {
+        let d = page.by_id(&format!("s0-f{j}")).unwrap();
+        assert_eq!(
+            d.attr("open").is_some(),
+            f.verdict != Verdict::Pass,
+            "{}",
+            f.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn html_escapes_hostile_text() {
+    let mut c = hostile().await;
+    let script = "<script>alert(1)</script>";
+    let s = &mut c[0];
+    s.name = format!("svc{script}");
+    s.report.principal.name = format!("role{script}");
+    s.report.principal.arn = format!("arn:aws:iam::1:role/{script}");
+    let i = s
+        .report
+        .rows
+        .iter()
+        .position(|r| r.reason.contains("]]>"))
+        .unwrap();
+    s.report.rows[i].resource = format!("arn:aws:dynamodb:us-east-1:1:table/{script}");
+    let f = s
+        .report
+        .features
+        .iter_mut()
+        .find(|f| f.fix.is_some())
+        .unwrap();
+    let fix = f.fix.as_mut().unwrap();
+    if let Some(st) = fix.add_statements.first_mut() {
+        st["Sid"] = serde_json::json!(format!("Sid{script}"));
+    }
+    fix.must_change
+        .push(format!("remove the Deny `{script}` in policy `{script}`"));
+    let feature = f.name.clone();
+    s.report.notes.push(format!("a note {script} & more"));
+    let text = render(html::html, &c);
+    let page = parse(&text);
+    assert!(page.errors.is_empty(), "{:?}", page.errors);
+    // Only the page's own script is a script element; every hostile one is text.
+    assert_eq!(page.all("script").count(), 1, "{text}");
+    assert!(!text.contains(script), "{text}");
+    assert!(
+        !page
+            .elements
+            .iter()
+            .any(|e| e.name == "b" && e.text.contains("bold")),
+        "markup leaked"
+    );
+    let body = &page.all("body").next().unwrap().text;
+    for needle in [
+        format!("svc{script}"),
+        format!("role{script}"),
+        format!("Sid{script}"),
+        format!("remove the Deny {script} in policy {script}"),
+        "denied by p|q ]]> & <b>bold</b>".to_string(),
+        format!("a note {script} & more"),
+    ] {
+        assert!(body.contains(&needle), "{needle} shown as text in\n{body}");
+    }
+    let row = page
+        .all("tr")
+        .find(|e| e.has_class("row") && e.text.contains("bold"))
+        .unwrap();
+    assert_eq!(
+        row.attr("data-resource"),
+        Some(format!("arn:aws:dynamodb:us-east-1:1:table/{script}").as_str())
+    );
+    assert!(
+        page.all("details")
+            .any(|d| d.attr("data-feature") == Some(feature.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn sarif_has_a_result_per_row_that_did_not_pass() {
+    let c = checked().await;
+    let text = render(sarif::sarif, &c);
+    let log: serde_json::Value = serde_json::from_str(&text).unwrap();
+    crate::sarif::assert_valid_sarif(&log);
+    let mut shown: Vec<(String, String, String, String, String)> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["properties"]["feature"].is_string())
+        .map(|r| {
+            let p = &r["properties"];
+            let level = r["level"].as_str().unwrap();
+            let suppressed = r.get("suppressions").is_some();
+            (
+                p["service"].as_str().unwrap().to_string(),
+                p["feature"].as_str().unwrap().to_string(),
+                p["action"].as_str().unwrap().to_string(),
+                p["resource"].as_str().unwrap().to_string(),
+                format!("{level}{}", if suppressed { " suppressed" } else { "" }),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, String, String, String, String)> = Vec::new();
+    for s in &c {
+        for (i, r) in s.report.rows.iter().enumerate() {
+            let level = match outcome_class(&s.report, i) {
+                "pass" => continue,
+                "fail" => "error".to_string(),
+                "inconclusive" => "warning".to_string(),
+                _ if r.waived.is_some() => format!(
+                    "{} suppressed",
+                    if r.verdict == Verdict::Fail {
+                        "error"
+                    } else {
+                        "warning"
+                    }
+                ),
+                _ => "note".to_string(),
+            };
+            expected.push((
+                s.name.clone(),
+                r.feature.clone(),
+                r.action.clone(),
+                r.resource.clone(),
+                level,
+            ));
+        }
+    }
+    shown.sort();
+    expected.sort();
+    assert_eq!(shown, expected);
+    // Every kind of outcome is in the scenario.
+    for l in ["error", "warning", "note", "error suppressed"] {
+        assert!(
+            expected
+                .iter()
+                .any(|e| e.4 == l || (l == "error suppressed" && e.4.ends_with("suppressed"))),
+            "{l}"
+        );
+    }
+}

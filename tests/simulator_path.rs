@@ -693,14 +693,15 @@ async fn case5_a_named_session_passes_only_when_it_has_no_session_policy() {
             color: false,
             width: None,
         },
+        pydynox_iam::report::table::RowsView {
+            wide: true,
+            failed_only: false,
+        },
         false,
     )
     .unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert!(
-        text.contains("Decided by") && text.contains("doubt: session policies"),
-        "{text}"
-    );
+    assert!(text.contains("(doubt: session policies)"), "{text}");
     let stated = Statements {
         no_session_policy: true,
         ..Statements::default()

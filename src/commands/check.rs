@@ -31,7 +31,7 @@ use crate::needs::tags::TagFilter;
 use crate::report::ci::ServiceReport;
 use crate::report::findings::{Code, Severity, apply_overrides, parse_override};
 use crate::report::model::{Gate, ReplayInfo, Report, exit};
-use crate::report::{fleet, json, junit, markdown, table};
+use crate::report::{fleet, html, json, junit, markdown, sarif, table};
 use crate::verdict::expected::apply_expected;
 use crate::verdict::fetch::ManagedCache;
 use crate::verdict::pipeline::{CheckError, EngineChoice, RunContext, Statements, run_cached};
@@ -48,6 +48,12 @@ pub enum ReportFormat {
     Junit,
     /// Markdown for a pull-request comment or a CI step summary
     Markdown,
+    /// One self-contained HTML page (with --config, a services × features matrix); use with
+    /// --output report.html
+    Html,
+    /// SARIF 2.1.0 for code scanning: a result per row that did not pass, at the code line
+    /// (--app) and the template resource (--template) when known
+    Sarif,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +135,13 @@ pub struct CheckArgs {
     /// Also print every policy fetched (the JSON report always includes them)
     #[arg(long)]
     pub show_policies: bool,
+    /// Table: full ARNs in the rows and every row listed, at natural width (no wrapping to
+    /// the terminal)
+    #[arg(long)]
+    pub wide: bool,
+    /// Table: leave the PASS rows out (their count is said)
+    #[arg(long)]
+    pub failed_only: bool,
     /// Exit 0 when nothing FAILED even if some checks are INCONCLUSIVE
     #[arg(long)]
     pub allow_inconclusive: bool,
@@ -335,6 +348,16 @@ impl CheckArgs {
             ),
             ("--context", "context", !self.context.is_empty()),
         ]
+    }
+}
+
+impl CheckArgs {
+    /// How the table shows its rows.
+    fn rows_view(&self) -> table::RowsView {
+        table::RowsView {
+            wide: self.wide,
+            failed_only: self.failed_only,
+        }
     }
 }
 
@@ -1520,14 +1543,14 @@ fn write_report_with(
         match (a.format, is_fleet) {
             (ReportFormat::Table, false) => {
                 let r = finished[0].result.as_ref().expect("checked above");
-                table::report_table(w, r, style, a.show_policies)?;
+                table::report_table(w, r, style, a.rows_view(), a.show_policies)?;
                 crate::report::upgrade::upgrade_text(w, &[(&finished[0].job.name, r)])
             }
             (ReportFormat::Json, false) => {
                 json::report_json(w, finished[0].result.as_ref().expect("checked above"))
             }
             (ReportFormat::Table, true) => {
-                fleet::fleet_table(w, &services, style, a.show_policies)?;
+                fleet::fleet_table(w, &services, style, a.rows_view(), a.show_policies)?;
                 let reports: Vec<(&str, &Report)> = services
                     .iter()
                     .filter_map(|s| s.result.as_ref().ok().map(|r| (s.name, *r)))
@@ -1540,6 +1563,12 @@ fn write_report_with(
             }
             (ReportFormat::Markdown, _) => {
                 markdown::markdown(w, &service_reports(&services), &errored(&services))
+            }
+            (ReportFormat::Html, _) => {
+                html::html(w, &service_reports(&services), &errored(&services))
+            }
+            (ReportFormat::Sarif, _) => {
+                sarif::sarif(w, &service_reports(&services), &errored(&services))
             }
         }
     };

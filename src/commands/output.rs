@@ -26,7 +26,11 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Layout for text output: colour and wrapping only on a terminal (never into a file).
+/// Layout for text output. Width: `COLUMNS` when set (also on a pipe, so a script can ask
+/// for a width), else the terminal's as measured on standard output, else none: tables that
+/// fit a width choose their own for a pipe or a file (the check table uses
+/// [`PIPE_WIDTH`](crate::report::table::PIPE_WIDTH)). Colour only on a terminal, never with
+/// `NO_COLOR`, unless `--color always`.
 pub fn text_style(choice: ColorChoice, to_file: bool) -> TextStyle {
     if to_file {
         return TextStyle {
@@ -34,14 +38,13 @@ pub fn text_style(choice: ColorChoice, to_file: bool) -> TextStyle {
             width: None,
         };
     }
-    let width = if io::stdout().is_terminal() {
-        std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .or(Some(160))
-    } else {
-        None
-    };
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|c| *c > 0);
+    let width = columns.or_else(|| {
+        terminal_size::terminal_size_of(io::stdout()).map(|(terminal_size::Width(w), _)| w)
+    });
     TextStyle {
         color: use_color(choice),
         width,

@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::needs::catalogue::Catalogue;
 use crate::needs::plan::{CheckPlan, NO_FEATURE, PlanInput, build_plan};
+use crate::needs::scan::report::Location;
 use crate::needs::scan::{self, Name, Resource, ScanOptions, ScanReport};
 
 /// What the code needs, as a plan carries it.
@@ -47,6 +48,9 @@ pub struct AppCheck {
     pub resource: AppResource,
     /// Where the code makes it (`file:line`), the first call.
     pub evidence: String,
+    /// The same place, structured (for the SARIF report's locations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
 }
 
 /// The resource of an [`AppCheck`], names known.
@@ -76,6 +80,32 @@ pub enum AppResource {
 }
 
 impl AppResource {
+    /// Whether a report row's resource (an ARN, or `*`) is this resource: for placing the
+    /// row at the code that needs it. Display only; no verdict depends on it.
+    pub fn names_row_resource(&self, resource: &str) -> bool {
+        let arn = crate::iam::arn::Arn::parse(resource);
+        match (self, arn) {
+            (AppResource::Table { table } | AppResource::LockTable { table }, Some(a)) => {
+                a.service == "dynamodb"
+                    && (a.resource.strip_prefix("table/") == Some(table.as_str())
+                        || resource == table)
+            }
+            (AppResource::Table { table } | AppResource::LockTable { table }, None) => {
+                resource == table
+            }
+            (AppResource::Index { table, index }, Some(a)) => {
+                a.service == "dynamodb" && a.resource == format!("table/{table}/index/{index}")
+            }
+            (AppResource::KmsKey, Some(a)) => a.service == "kms",
+            (AppResource::S3Prefix { prefix }, Some(a)) => {
+                a.service == "s3" && a.resource.contains(prefix.trim_matches('/'))
+            }
+            (AppResource::Role { arn }, _) => resource == arn,
+            (AppResource::Any, _) => resource == "*",
+            _ => false,
+        }
+    }
+
     /// The catalogue's resource kind.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -99,6 +129,9 @@ pub struct AppUnresolved {
     pub resource: String,
     /// Where, what and how to resolve it.
     pub reason: String,
+    /// Where the code makes the call (for the SARIF report's locations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
 }
 
 /// Parses `--env NAME=VALUE` entries; every bad one is named.
@@ -221,7 +254,7 @@ pub fn plan_from_scan(
     let mut indexes = BTreeSet::new();
     let mut keys = BTreeSet::new();
     let mut buckets = BTreeSet::new();
-    let mut checks = BTreeMap::<(String, String, AppResource), String>::new();
+    let mut checks = BTreeMap::<(String, String, AppResource), (String, Option<Location>)>::new();
     let mut unresolved = BTreeSet::new();
     for need in &report.needs {
         let evidence = need
@@ -229,6 +262,7 @@ pub fn plan_from_scan(
             .first()
             .map(|e| format!("{}  {}", e.location, e.code))
             .unwrap_or_default();
+        let location = need.evidence.first().map(|e| e.location.clone());
         let symbolic: Vec<&Name> = need
             .resource
             .names()
@@ -246,6 +280,7 @@ pub fn plan_from_scan(
                     "the code names this resource from the environment at {evidence}; a default in the code is not the deployed value: give it with {}",
                     flags.join(" ")
                 ),
+                location: location.clone(),
             });
             continue;
         }
@@ -297,12 +332,13 @@ pub fn plan_from_scan(
                     "the code makes this call at {evidence}, and pydynox-iam's catalogue has no check of `{}` for feature `{}` in pydynox {version}; check the release (--pydynox-version)",
                     need.action, need.feature
                 ),
+                location: location.clone(),
             });
             continue;
         }
         checks
             .entry((need.feature.clone(), need.action.clone(), resource))
-            .or_insert(evidence);
+            .or_insert((evidence, location));
     }
     for u in &report.unresolved {
         let feature = u
@@ -333,6 +369,7 @@ pub fn plan_from_scan(
                     "the code at {} (`{}`) may make this call, and the scan cannot tell on what: {}; to resolve: {}",
                     u.location, u.code, u.reason, u.hint
                 ),
+                location: Some(u.location.clone()),
             });
         }
     }
@@ -404,12 +441,15 @@ pub fn plan_from_scan(
     };
     let checks: Vec<AppCheck> = checks
         .into_iter()
-        .map(|((feature, action, resource), evidence)| AppCheck {
-            feature,
-            action,
-            resource,
-            evidence,
-        })
+        .map(
+            |((feature, action, resource), (evidence, location))| AppCheck {
+                feature,
+                action,
+                resource,
+                evidence,
+                location,
+            },
+        )
         .collect();
     if checks.is_empty() && unresolved.is_empty() && plan.features.is_empty() {
         return Err(vec![format!(

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use crate::report::model::Report;
-use crate::report::table::{self, TextStyle};
+use crate::report::table::{self, RowsView, TextStyle};
 
 /// One service of a fleet run, as the caller finished it.
 #[derive(Debug, Clone)]
@@ -23,12 +23,13 @@ pub fn fleet_table(
     w: &mut dyn Write,
     services: &[Service],
     style: TextStyle,
+    view: RowsView,
     show_policies: bool,
 ) -> io::Result<()> {
     for f in services {
         writeln!(w, "=== service `{}` ===", f.name)?;
         match &f.result {
-            Ok(r) => table::report_table(w, r, style, show_policies)?,
+            Ok(r) => table::report_table(w, r, style, view, show_policies)?,
             Err(e) => writeln!(w, "error: {e}")?,
         }
         writeln!(w)?;

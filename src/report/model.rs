@@ -289,6 +289,39 @@ pub struct Row {
     /// keeps its verdict but does not count toward the exit code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waived: Option<String>,
+    /// Where in the service's own files the row comes from (`check --app`: the line of code
+    /// that makes the call) and where it would be granted (`check --template`/
+    /// `--terraform-plan`: the resource that holds the principal's policies). Empty when the
+    /// needs came from flags and the grants from AWS.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<SourceLocation>,
+}
+
+/// A place in the service's files a row refers to, for code-scanning reports (SARIF) and
+/// people. Paths are as the user gave them, `/`-separated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceLocation {
+    pub kind: LocationKind,
+    pub file: String,
+    /// 1-based, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based, in characters, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// What is there: the call as written, or the template's logical id / the plan's
+    /// resource address.
+    pub what: String,
+}
+
+/// What a [`SourceLocation`] is to its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LocationKind {
+    /// The service's code makes the call that needs the permission.
+    Call,
+    /// The infrastructure code (template, plan) that should grant it.
+    Grant,
 }
 
 /// Rows by verdict. A waived row (matched an expected exception) counts as `waived` only, so
@@ -698,6 +731,7 @@ mod tests {
             context: vec![],
             evidence: Evidence::default(),
             waived: None,
+            locations: Vec::new(),
         }
     }
 

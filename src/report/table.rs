@@ -11,6 +11,7 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use crate::grants::model::{FetchedPolicy, PolicySource};
 use crate::needs::catalogue::ContextEntry;
 use crate::report::model::{Report, RowOutcome, Verdict, decided_by_note};
+use crate::report::resources::{ShortNames, context_tag, groups, statement_summary};
 
 /// How text output is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,25 +66,105 @@ pub(super) fn context_text(ctx: &[ContextEntry]) -> String {
         .join(" ")
 }
 
-/// The check report as a table grouped by feature, with per-feature and overall summaries,
-/// then fixes, disagreements, notes and least-privilege findings where there are any, and the
-/// policies behind it all with `show_policies`.
+/// How the check table shows its rows (`--wide`, `--failed-only`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowsView {
+    /// Full ARNs in the rows, every row listed, laid out at natural width (no wrapping).
+    pub wide: bool,
+    /// PASS rows left out (their count is said).
+    pub failed_only: bool,
+}
+
+/// The width the check table is laid out to when there is no terminal to measure (a pipe, a
+/// file) and `COLUMNS` is not set: wide enough for a CI log, narrow enough for a pull request
+/// comment or a terminal pager. `--wide` lays it out at natural width instead.
+pub const PIPE_WIDTH: u16 = 100;
+
+/// More rows than this and the PASS rows of each resource are collapsed into one line with
+/// their count (`--wide` lists them).
+pub const COLLAPSE_PASS_OVER: usize = 12;
+
+/// The check report for people, the answer first: who was checked, the overall verdict, each
+/// feature's verdict with its fix in one line per statement, then the rows grouped by
+/// resource under short names (failing resources first; PASS rows collapsed when there are
+/// many), the legend of full ARNs, the fix statements in full, disagreements, notes,
+/// least-privilege findings, and the policies with `show_policies`. Laid out to
+/// `style.width` (or [`PIPE_WIDTH`]), or at natural width with `view.wide`.
 pub fn report_table(
     w: &mut dyn Write,
     report: &Report,
     style: TextStyle,
+    view: RowsView,
     show_policies: bool,
 ) -> io::Result<()> {
-    write_header(w, report)?;
-    write_rows(w, report, style)?;
-    write_summary(w, report, style)?;
-    write_fixes(w, report)?;
-    write_disagreements(w, report)?;
-    write_notes(w, report)?;
-    write_least_privilege(w, report)?;
-    write_unmatched(w, report)?;
+    let style = TextStyle {
+        color: style.color,
+        width: if view.wide {
+            None
+        } else {
+            Some(style.width.unwrap_or(PIPE_WIDTH))
+        },
+    };
+    let names = if view.wide {
+        ShortNames::new(std::iter::empty())
+    } else {
+        ShortNames::of_report(report)
+    };
+    let width = style.width.map(usize::from);
+    wrapped(w, width, false, |w| {
+        write_header(w, report)?;
+        writeln!(w, "{}", overall_line(report, style.color))
+    })?;
+    writeln!(w)?;
+    write_features(w, report, style, &names)?;
+    write_rows(w, report, style, view, &names)?;
+    wrapped(w, width, false, |w| write_legend(w, &names, width))?;
+    wrapped(w, width, true, |w| write_fixes(w, report))?;
+    wrapped(w, width, false, |w| {
+        write_disagreements(w, report)?;
+        write_notes(w, report)?;
+        write_least_privilege(w, report)?;
+        write_unmatched(w, report)
+    })?;
     if show_policies {
         write_policies(w, report)?;
+    }
+    Ok(())
+}
+
+/// Writes what `f` writes with each line wider than `width` wrapped at spaces (a word longer
+/// than the line, such as a long ARN, is broken), continuation lines indented under the text
+/// of a `- ` item or two spaces deeper. With `keep_json`, lines that look like JSON (the fix
+/// statements, to be copied) are left whole.
+fn wrapped(
+    w: &mut dyn Write,
+    width: Option<usize>,
+    keep_json: bool,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut buf: Vec<u8> = Vec::new();
+    f(&mut buf)?;
+    let text = String::from_utf8_lossy(&buf);
+    let Some(width) = width else {
+        return w.write_all(text.as_bytes());
+    };
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let json = keep_json && trimmed.starts_with(['"', '[', ']', '{', '}']);
+        if json || textwrap::core::display_width(line) <= width {
+            writeln!(w, "{line}")?;
+            continue;
+        }
+        let lead = &line[..line.len() - trimmed.len()];
+        // Under the text of a `- ` item, or two spaces deeper than the line.
+        let hang = format!("{lead}  ");
+        let options = textwrap::Options::new(width)
+            .initial_indent(lead)
+            .subsequent_indent(&hang)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
+        for part in textwrap::wrap(trimmed, options) {
+            writeln!(w, "{part}")?;
+        }
     }
     Ok(())
 }
@@ -113,84 +194,257 @@ fn write_header(w: &mut dyn Write, report: &Report) -> io::Result<()> {
             replay.recorded_at, replay.recorded_by
         )?;
     }
-    writeln!(w)?;
     Ok(())
 }
 
-/// One line per row, the feature named once for its rows; when some row was decided from
-/// several sources (IAM's simulator, the local engine, what the organization's or the
-/// session's policies may do), a column says which decided it or made it doubtful.
-fn write_rows(w: &mut dyn Write, report: &Report, style: TextStyle) -> io::Result<()> {
+/// A borderless table's lines without the padding comfy-table leaves at their ends.
+fn write_trimmed(w: &mut dyn Write, t: &Table) -> io::Result<()> {
+    for line in t.lines() {
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// A borderless table (the features): columns separated by spaces.
+fn plain_table(style: TextStyle) -> Table {
     let mut t = new_table(style);
-    let by_column = report.rows.iter().any(|r| r.evidence.sources.len() > 1);
-    let mut header = vec!["Feature", "Action", "Resource", "Verdict", "Why"];
-    if by_column {
-        header.push("Decided by");
-    }
-    t.set_header(header);
-    let mut last_feature = "";
-    let outcomes = report.row_outcomes();
-    for (r, outcome) in report.rows.iter().zip(outcomes) {
-        let feature = if r.feature == last_feature {
-            String::new()
-        } else {
-            r.feature.clone()
-        };
-        last_feature = &r.feature;
-        let action = if r
-            .context
-            .iter()
-            .any(|c| c.key == "dynamodb:EnclosingOperation")
-        {
-            format!("{}\n({})", r.action, context_text(&r.context))
-        } else {
-            r.action.clone()
-        };
-        let reason = match &r.waived {
-            Some(expected) => format!("{}\nexpected: {expected}", r.reason),
-            None => r.reason.clone(),
-        };
-        let mut cells = vec![
-            Cell::new(feature),
-            Cell::new(action),
-            Cell::new(&r.resource),
-            verdict_cell(r.verdict, outcome, style.color),
-            Cell::new(reason),
-        ];
-        if by_column {
-            cells.push(Cell::new(decided_by_note(&r.evidence.sources)));
-        }
-        t.add_row(cells);
-    }
-    writeln!(w, "{t}")?;
-    writeln!(w)?;
-    Ok(())
+    t.load_style(presets::NOTHING);
+    t
 }
 
-/// Each feature's verdict and counts, then the overall line.
-fn write_summary(w: &mut dyn Write, report: &Report, style: TextStyle) -> io::Result<()> {
+fn counts_text(c: &crate::report::model::Counts) -> String {
+    let mut s = format!(
+        "{} pass, {} fail, {} inconclusive",
+        c.pass, c.fail, c.inconclusive
+    );
+    if c.waived > 0 {
+        s.push_str(&format!(", {} expected", c.waived));
+    }
+    s
+}
+
+/// Each feature that did not pass with its counts and its fix (a line per statement to add,
+/// a line per change an Allow cannot make), worst first; then the passing ones on one line.
+fn write_features(
+    w: &mut dyn Write,
+    report: &Report,
+    style: TextStyle,
+    names: &ShortNames,
+) -> io::Result<()> {
     writeln!(w, "Features:")?;
-    let width = report
+    let mut t = plain_table(style);
+    let mut not_passing: Vec<&crate::report::model::FeatureSummary> = report
         .features
         .iter()
-        .map(|f| f.name.len())
+        .filter(|f| f.verdict != Verdict::Pass)
+        .collect();
+    not_passing.sort_by_key(|f| std::cmp::Reverse(f.verdict));
+    for f in not_passing {
+        let mut detail = counts_text(&f.counts);
+        if let Some(fix) = &f.fix {
+            for s in &fix.add_statements {
+                detail.push_str(&format!("\nfix: {}", statement_summary(s, names)));
+            }
+            for m in &fix.must_change {
+                detail.push_str(&format!("\nfix: {}", names.shorten_text(m)));
+            }
+        }
+        t.add_row(vec![
+            verdict_cell(f.verdict, feature_outcome(f), style.color),
+            Cell::new(&f.name),
+            Cell::new(detail),
+        ]);
+    }
+    let passing: Vec<String> = report
+        .features
+        .iter()
+        .filter(|f| f.verdict == Verdict::Pass)
+        .map(|f| {
+            if f.counts.waived > 0 {
+                format!("{} ({})", f.name, counts_text(&f.counts))
+            } else {
+                f.name.clone()
+            }
+        })
+        .collect();
+    if !passing.is_empty() {
+        t.add_row(vec![
+            verdict_cell(Verdict::Pass, RowOutcome::Pass, style.color),
+            Cell::new(""),
+            Cell::new(passing.join(", ")),
+        ]);
+    }
+    if report.features.is_empty() {
+        writeln!(w, "  (none: nothing was checked)")?;
+    } else {
+        write_trimmed(w, &t)?;
+    }
+    writeln!(w)?;
+    Ok(())
+}
+
+/// A feature's outcome as its rows make it: all its non-passing rows waived shows
+/// "(expected)".
+fn feature_outcome(f: &crate::report::model::FeatureSummary) -> RowOutcome {
+    match f.verdict {
+        Verdict::Pass => RowOutcome::Pass,
+        Verdict::Fail => RowOutcome::Fail,
+        Verdict::Inconclusive => RowOutcome::Inconclusive,
+    }
+}
+
+/// The rows grouped by resource, failing resources first; the resource named once for its
+/// rows, the request context as a tag after the action, and, where several sources decided
+/// a row, which one in the reason. PASS rows are collapsed per resource when there are more
+/// than [`COLLAPSE_PASS_OVER`] rows (or left out with `--failed-only`), with their count.
+fn write_rows(
+    w: &mut dyn Write,
+    report: &Report,
+    style: TextStyle,
+    view: RowsView,
+    names: &ShortNames,
+) -> io::Result<()> {
+    let collapse = !view.wide && report.rows.len() > COLLAPSE_PASS_OVER;
+    let passing = report
+        .rows
+        .iter()
+        .filter(|r| r.verdict == Verdict::Pass)
+        .count();
+    let title = if view.failed_only && passing > 0 {
+        format!("Checks by resource ({passing} passing left out, --failed-only):")
+    } else if collapse && passing > 0 {
+        format!("Checks by resource ({passing} passing collapsed; --wide lists every row):")
+    } else {
+        "Checks by resource:".to_string()
+    };
+    writeln!(w, "{title}")?;
+    let mut t = new_table(style);
+    // No outer border: more room for the text at 80 columns, two lines fewer.
+    t.load_style(
+        comfy_table::TableStyle::new()
+            .header_lines(comfy_table::ContentLineStyle::none().junction('┆'))
+            .header_separator(comfy_table::LineStyle::none().fill('═').junction('╪'))
+            .content_lines(comfy_table::ContentLineStyle::none().junction('┆')),
+    );
+    t.set_header(vec!["Resource", "Action", "Verdict", "Why"]);
+    let outcomes = report.row_outcomes();
+    let mut any = false;
+    for g in groups(report) {
+        let mut first = true;
+        // `--wide` names the resource on every row (one line per row, for grep).
+        let resource_cell = |first: &mut bool| {
+            let c = if *first || view.wide {
+                Cell::new(names.get(g.resource))
+            } else {
+                Cell::new("")
+            };
+            *first = false;
+            c
+        };
+        // A lone passing row is shown: collapsing it would save nothing.
+        let group_passing = g
+            .rows
+            .iter()
+            .filter(|&&i| report.rows[i].verdict == Verdict::Pass)
+            .count();
+        let collapse_here = view.failed_only || (collapse && group_passing > 1);
+        let mut collapsed = 0usize;
+        for &i in &g.rows {
+            let r = &report.rows[i];
+            if r.verdict == Verdict::Pass && collapse_here {
+                collapsed += 1;
+                continue;
+            }
+            let tag = if view.wide {
+                context_text(&r.context)
+            } else {
+                context_tag(r, report)
+            };
+            let action = if tag.is_empty() {
+                r.action.clone()
+            } else {
+                format!("{} [{tag}]", r.action)
+            };
+            let mut why = names.shorten_text(&r.reason);
+            let by = decided_by_note(&r.evidence.sources);
+            if !by.is_empty() {
+                why.push_str(&format!(" ({by})"));
+            }
+            if let Some(expected) = &r.waived {
+                why.push_str(&format!("; expected: {expected}"));
+            }
+            t.add_row(vec![
+                resource_cell(&mut first),
+                Cell::new(action),
+                verdict_cell(r.verdict, outcomes[i], style.color),
+                Cell::new(why),
+            ]);
+            any = true;
+        }
+        if collapsed > 0 && !view.failed_only {
+            t.add_row(vec![
+                resource_cell(&mut first),
+                Cell::new(format!(
+                    "{collapsed} {}",
+                    if collapsed == 1 { "check" } else { "checks" }
+                )),
+                verdict_cell(Verdict::Pass, RowOutcome::Pass, style.color),
+                Cell::new("collapsed (--wide lists them)"),
+            ]);
+            any = true;
+        }
+    }
+    if let Some(width) = style.width {
+        // A long resource name wraps before the reason does; a verdict never wraps.
+        use comfy_table::{ColumnConstraint::*, Width::*};
+        if let Some(c) = t.column_mut(0) {
+            c.set_constraint(UpperBoundary(Fixed((width / 5).max(14))));
+        }
+        // The action and its tag on one line where two fifths of the width allow it.
+        let longest_action = t.column_max_content_widths().get(1).copied().unwrap_or(0);
+        if let Some(c) = t.column_mut(1) {
+            c.set_constraint(LowerBoundary(Fixed(
+                (longest_action + 2).min(width * 2 / 5),
+            )));
+        }
+        if let Some(c) = t.column_mut(2) {
+            c.set_constraint(LowerBoundary(Fixed(7)));
+        }
+    }
+    if any {
+        write_trimmed(w, &t)?;
+    } else {
+        writeln!(w, "  (no rows)")?;
+    }
+    Ok(())
+}
+
+/// The full name of every resource shown by a short one: beside it, or under it when the two
+/// do not fit `width` on one line.
+fn write_legend(w: &mut dyn Write, names: &ShortNames, width: Option<usize>) -> io::Result<()> {
+    let legend = names.legend();
+    if legend.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(w, "Resources:")?;
+    let pad = legend
+        .iter()
+        .map(|(s, _)| s.chars().count())
         .max()
         .unwrap_or(0);
-    for f in &report.features {
-        let v = paint(f.verdict, style.color);
-        let pad = " ".repeat(14usize.saturating_sub(f.verdict.as_str().len()));
-        let expected = if f.counts.waived > 0 {
-            format!(", {} expected", f.counts.waived)
+    let fits = |n: usize| width.is_none_or(|w| n <= w);
+    let all_fit = legend
+        .iter()
+        .all(|(_, full)| fits(2 + pad + 2 + full.chars().count()));
+    for (short, full) in legend {
+        if all_fit {
+            writeln!(w, "  {short:pad$}  {full}")?;
         } else {
-            String::new()
-        };
-        writeln!(
-            w,
-            "  {:width$}  {v}{pad}{} pass, {} fail, {} inconclusive{expected}",
-            f.name, f.counts.pass, f.counts.fail, f.counts.inconclusive
-        )?;
+            writeln!(w, "  {short}")?;
+            writeln!(w, "    {full}")?;
+        }
     }
-    writeln!(w, "{}", overall_line(report, style.color))?;
     Ok(())
 }
 
@@ -232,7 +486,7 @@ fn write_fixes(w: &mut dyn Write, report: &Report) -> io::Result<()> {
         .collect();
     if !fixes.is_empty() {
         writeln!(w)?;
-        writeln!(w, "Fixes:")?;
+        writeln!(w, "Fixes, in full:")?;
         for (f, fix) in fixes {
             writeln!(w, "  {}:", f.name)?;
             fix_block(w, fix, "    ")?;

@@ -188,6 +188,7 @@ pub fn evaluate(cat: &Catalogue, s: IacSubject<'_>) -> Report {
             context: c.context.clone(),
             evidence,
             waived: None,
+            locations: Vec::new(),
         });
     }
     let shown_checks: Vec<Check> = s

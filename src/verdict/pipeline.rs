@@ -364,9 +364,59 @@ pub async fn run_cached<A: Aws>(
     // What the plan itself says (features `all` left out, the stored prefix) comes first.
     report.notes.splice(0..0, plan.notes.iter().cloned());
     if let Some(app) = &plan.app {
+        add_code_locations(&mut report, app);
         add_unresolved_rows(ctx.catalogue, &mut report, app);
     }
     Ok(report)
+}
+
+/// `check --app`: each row a line of the code needs is located at that line (the first call
+/// the scan saw), for code-scanning reports. Display only: a row no need matches (a flag's
+/// feature, a name the template resolved differently) has no location.
+pub fn add_code_locations(report: &mut Report, app: &crate::needs::app::AppNeeds) {
+    for row in &mut report.rows {
+        for need in &app.checks {
+            if need.feature == row.feature
+                && need.action == row.action
+                && need.resource.names_row_resource(&row.resource)
+                && let Some(l) = &need.location
+            {
+                // The evidence is `file:line  code`: keep the code.
+                let what = need
+                    .evidence
+                    .split_once("  ")
+                    .map(|(_, code)| code.trim().to_string())
+                    .unwrap_or_default();
+                let loc = code_location(app, l, what);
+                if !row.locations.contains(&loc) {
+                    row.locations.push(loc);
+                }
+            }
+        }
+    }
+}
+
+/// A scan location as the report gives it: the path joined to the one scanned root (the scan
+/// gives paths relative to it), so it is relative to where the tool ran.
+fn code_location(
+    app: &crate::needs::app::AppNeeds,
+    l: &crate::needs::scan::report::Location,
+    what: String,
+) -> crate::report::model::SourceLocation {
+    let file = match app.roots.as_slice() {
+        [root] if root.ends_with(".py") => root.clone(),
+        [root] if root != "." && !root.is_empty() => {
+            format!("{}/{}", root.trim_end_matches('/'), l.file)
+        }
+        _ => l.file.clone(),
+    };
+    crate::report::model::SourceLocation {
+        kind: crate::report::model::LocationKind::Call,
+        file,
+        line: Some(l.line),
+        column: Some(l.column),
+        what,
+    }
 }
 
 /// `check --app`: each need the code shows but the scan could not pin down is a row that
@@ -390,6 +440,11 @@ pub fn add_unresolved_rows(
             context: Vec::new(),
             evidence: Default::default(),
             waived: None,
+            locations: u
+                .location
+                .iter()
+                .map(|l| code_location(app, l, u.resource.clone()))
+                .collect(),
         });
     }
     let fixes: Vec<_> = report
@@ -829,6 +884,7 @@ fn decide_row(i: RowInputs<'_>) -> (Row, Option<Disagreement>) {
         context: c.context.clone(),
         evidence,
         waived: None,
+        locations: Vec::new(),
     };
     row.evidence.sources = combined.sources;
     if let Some(d) = &disagreement {

@@ -204,6 +204,7 @@ impl Bin<'_> {
             .env("AWS_MAX_ATTEMPTS", "2")
             .env("NO_COLOR", "1")
             .env_remove("AWS_PROFILE")
+            .env_remove("COLUMNS")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -243,4 +244,115 @@ impl Bin<'_> {
 /// Runs the binary against LocalStack, in the current directory.
 pub fn pydynox_iam(args: &[&str]) -> Run {
     Bin::default().run(args)
+}
+
+/// An HTML document parsed as a browser would (html5ever), flattened for the tests: every
+/// element with its attributes and text, and the parse errors (a valid document has none).
+pub mod html {
+    use std::collections::BTreeMap;
+
+    use html5ever::tendril::TendrilSink;
+    use markup5ever_rcdom::{Handle, NodeData, RcDom};
+
+    #[derive(Debug, Clone)]
+    pub struct Element {
+        pub name: String,
+        pub attrs: BTreeMap<String, String>,
+        /// The text of every descendant, concatenated.
+        pub text: String,
+        /// Names of the ancestor elements, nearest first.
+        pub ancestors: Vec<String>,
+        /// Index of the nearest ancestor element in `Page::elements`.
+        pub parent: Option<usize>,
+    }
+
+    impl Element {
+        pub fn attr(&self, name: &str) -> Option<&str> {
+            self.attrs.get(name).map(String::as_str)
+        }
+        pub fn has_class(&self, c: &str) -> bool {
+            self.attr("class")
+                .is_some_and(|v| v.split_whitespace().any(|x| x == c))
+        }
+    }
+
+    pub struct Page {
+        pub elements: Vec<Element>,
+        pub errors: Vec<String>,
+    }
+
+    impl Page {
+        pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+            self.elements.iter().filter(move |e| e.name == name)
+        }
+        pub fn by_id(&self, id: &str) -> Option<&Element> {
+            self.elements.iter().find(|e| e.attr("id") == Some(id))
+        }
+    }
+
+    fn text_of(h: &Handle, out: &mut String) {
+        if let NodeData::Text { contents } = &h.data {
+            out.push_str(&contents.borrow());
+        }
+        for c in h.children.borrow().iter() {
+            text_of(c, out);
+        }
+    }
+
+    fn walk(h: &Handle, ancestors: &mut Vec<(String, usize)>, out: &mut Vec<Element>) {
+        let mut pushed = false;
+        if let NodeData::Element { name, attrs, .. } = &h.data {
+            let mut text = String::new();
+            text_of(h, &mut text);
+            out.push(Element {
+                name: name.local.to_string(),
+                attrs: attrs
+                    .borrow()
+                    .iter()
+                    .map(|a| (a.name.local.to_string(), a.value.to_string()))
+                    .collect(),
+                text,
+                ancestors: ancestors.iter().rev().map(|(n, _)| n.clone()).collect(),
+                parent: ancestors.last().map(|(_, i)| *i),
+            });
+            ancestors.push((name.local.to_string(), out.len() - 1));
+            pushed = true;
+        }
+        for c in h.children.borrow().iter() {
+            walk(c, ancestors, out);
+        }
+        if pushed {
+            ancestors.pop();
+        }
+    }
+
+    /// Parses `text`, collecting html5ever's parse errors (exact ones).
+    pub fn parse(text: &str) -> Page {
+        let opts = html5ever::ParseOpts {
+            tree_builder: html5ever::tree_builder::TreeBuilderOpts {
+                exact_errors: true,
+                ..Default::default()
+            },
+            tokenizer: html5ever::tokenizer::TokenizerOpts {
+                exact_errors: true,
+                ..Default::default()
+            },
+        };
+        let dom: RcDom = html5ever::parse_document(RcDom::default(), opts).one(text);
+        let mut elements = Vec::new();
+        walk(&dom.document, &mut Vec::new(), &mut elements);
+        let errors = dom.errors.borrow().iter().map(|e| e.to_string()).collect();
+        Page { elements, errors }
+    }
+
+    /// Parses `text` and fails on any parse error (the HTML is not valid).
+    pub fn parse_valid(text: &str) -> Page {
+        let page = parse(text);
+        assert!(
+            page.errors.is_empty(),
+            "the HTML has parse errors: {:?}",
+            page.errors
+        );
+        page
+    }
 }

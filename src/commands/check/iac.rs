@@ -674,8 +674,24 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
             },
         );
         // `--app`: each need the code shows but the scan could not pin down cannot pass.
+        if let Some(app) = &base_plan.app {
+            crate::verdict::pipeline::add_code_locations(&mut report, app);
+        }
         if let Some(app) = &plan.app {
             crate::verdict::pipeline::add_unresolved_rows(cat, &mut report, app);
+        }
+        // Where the principal's policies are written: what a row that did not pass needs
+        // changed (the input gives no line numbers; the resource names the place).
+        for row in &mut report.rows {
+            if row.verdict != crate::report::model::Verdict::Pass {
+                row.locations.push(crate::report::model::SourceLocation {
+                    kind: crate::report::model::LocationKind::Grant,
+                    file: file.clone(),
+                    line: None,
+                    column: None,
+                    what: format!("{} ({})", principal.id, principal.defined_by),
+                });
+            }
         }
         report.conclude(Gate {
             allow_inconclusive: a.allow_inconclusive,
