@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use pydynox_iam::engine::{
     Context, ContextValue, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Request,
     ResourcePolicyMode, ValueType, evaluate,
