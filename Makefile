@@ -49,11 +49,13 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-## bench: engine throughput (criterion), the simulate batch path, the Python scan of a generated
-## 10,000-file repository, memory for a large account export, and LocalStack audits vs the AWS CLI
+## bench: engine throughput (criterion), the simulate batch path (alone and beside an independent
+## simulator), the Python scan of a generated 10,000-file repository, memory for a large account
+## export, and LocalStack audits vs the AWS CLI
 bench:
 	$(CARGO) bench --locked --bench engine
 	bash localstack/bench-simulate-batch.sh
+	bash localstack/bench-simulate-compare.sh
 	bash tests/benches/bench-scan.sh
 	bash localstack/bench-auth-details.sh
 	bash localstack/bench.sh

@@ -216,6 +216,8 @@ pub struct Condition {
     pub operator: Result<Operator, String>,
     /// The condition key as written.
     pub key: String,
+    /// The key lower-cased once (as [`Context`] stores keys), so a lookup does not fold it per request.
+    key_lower: String,
     /// Policy values (at least one).
     pub values: Vec<Template>,
 }
@@ -228,6 +230,7 @@ impl Condition {
             operator_name: operator_name.to_string(),
             operator,
             key: key.to_string(),
+            key_lower: key.to_lowercase(),
             values: values.iter().map(|v| Template::parse(v, vars)).collect(),
         }
     }
@@ -256,9 +259,9 @@ impl Outcome {
     }
 }
 
-/// A policy value resolved for this request.
-enum PolicyValue {
-    Value(super::variables::Resolved),
+/// A policy value resolved for this request (borrowed from the policy when it has no variables).
+enum PolicyValue<'a> {
+    Value(std::borrow::Cow<'a, super::variables::Resolved>),
     /// A variable with no value: "null" (reference_policies_variables).
     Null,
     Unknown,
@@ -357,18 +360,18 @@ fn compare(
         return Tri::from_bool(a);
     }
     match op.positive() {
-        StringEquals => Tri::from_bool(request == pv.text()),
+        StringEquals => Tri::from_bool(request == pv.text_ref()),
         StringEqualsIgnoreCase => {
             Tri::from_bool(request.to_lowercase() == pv.text().to_lowercase())
         }
-        StringLike => Tri::from_bool(pv.pattern(false).matches(request)),
+        StringLike => Tri::from_bool(pv.pattern_ref().matches(request)),
         ArnEquals | ArnLike => arn_like(request, pv),
         NumericEquals
         | NumericLessThan
         | NumericLessThanEquals
         | NumericGreaterThan
         | NumericGreaterThanEquals => {
-            let text = pv.text();
+            let text = pv.text_ref();
             let Some(p) = Decimal::parse(&text) else {
                 return bad(unsupported, "number in the policy", &text);
             };
@@ -382,7 +385,7 @@ fn compare(
         | DateLessThanEquals
         | DateGreaterThan
         | DateGreaterThanEquals => {
-            let text = pv.text();
+            let text = pv.text_ref();
             let Some(p) = parse_date(&text) else {
                 return bad(unsupported, "date in the policy", &text);
             };
@@ -392,7 +395,7 @@ fn compare(
             Tri::from_bool(ordering_holds(op.positive(), r.cmp(&p)))
         }
         Bool => {
-            let text = pv.text();
+            let text = pv.text_ref();
             let Some(p) = parse_bool(&text) else {
                 return bad(unsupported, "boolean in the policy", &text);
             };
@@ -402,7 +405,7 @@ fn compare(
             Tri::from_bool(p == r)
         }
         BinaryEquals => {
-            let text = pv.text();
+            let text = pv.text_ref();
             let Some(p) = base64_decode(&text) else {
                 return bad(unsupported, "base64 value in the policy", &text);
             };
@@ -412,7 +415,7 @@ fn compare(
             Tri::from_bool(p == r)
         }
         IpAddress => {
-            let text = pv.text();
+            let text = pv.text_ref();
             let Some(net) = Cidr::parse(&text) else {
                 return bad(unsupported, "IP address or CIDR in the policy", &text);
             };
@@ -444,16 +447,16 @@ fn ordering_holds(op: BaseOperator, ord: std::cmp::Ordering) -> bool {
 /// A policy value without six segments only matches when it is a lone `*`; a request value that is not a
 /// six-segment ARN matches nothing.
 fn arn_like(request: &str, policy: &super::variables::Resolved) -> Tri {
-    let text = policy.text();
+    let text = policy.text_ref();
     let p_segs: Vec<&str> = text.splitn(6, ':').collect();
     let r_segs: Vec<&str> = request.splitn(6, ':').collect();
     if p_segs.len() != 6 {
-        return Tri::from_bool(policy.pattern(false).is_match_all());
+        return Tri::from_bool(policy.pattern_ref().is_match_all());
     }
     if r_segs.len() != 6 {
         return Tri::False;
     }
-    let segs = policy.split_segments(':', 6);
+    let segs = policy.arn_segments();
     Tri::from_bool(segs.iter().zip(r_segs.iter()).all(|(p, r)| p.matches(r)))
 }
 
@@ -476,7 +479,7 @@ impl Condition {
             }
         };
         let mut out = Outcome::new(Tri::Unknown);
-        let lookup = ctx.lookup(&self.key, principal);
+        let lookup = ctx.lookup(&self.key_lower, principal);
         let request = match &lookup {
             Lookup::Value(v) => match v.as_ref() {
                 ContextValue::Unknown { may_be_absent, .. } => RequestKey::Unknown {
@@ -530,7 +533,7 @@ impl Condition {
         let values: Vec<PolicyValue> = self
             .values
             .iter()
-            .map(|t| match t.resolve(ctx, principal) {
+            .map(|t| match t.resolve_ref(ctx, principal) {
                 Ok(r) => PolicyValue::Value(r),
                 Err(Unresolved::Missing(k)) => {
                     out.missing.push(k.clone());

@@ -10,7 +10,9 @@
 
 use super::condition::Tri;
 use super::context::{ContextValue, World};
-use super::parse::{ActionElement, PrincipalElement, Principals, ResourceElement, Statement};
+use super::parse::{
+    ActionElement, PrincipalElement, Principals, ResourceElement, ServiceMask, Statement,
+};
 use super::principal::{EntryMatch, PrincipalArn, PrincipalType, arn_account, match_aws_entry};
 use super::symbolic::{self, Tok, eq_tri};
 use super::variables::{Template, Unresolved};
@@ -82,6 +84,8 @@ impl Outcome<'_> {
 /// The request with what is computed once per evaluation.
 struct Subject<'r> {
     req: &'r Request,
+    /// The action's service, to rule out statements about other services at once.
+    services: ServiceMask,
     /// The resource's tokens when it holds symbolic parts (`Some(None)`: malformed markers).
     resource_symbols: Option<Option<Vec<Tok>>>,
 }
@@ -100,7 +104,7 @@ fn action_matches(el: &ActionElement, action: &str) -> bool {
 /// the answer, so the entry is unknown rather than matching or not.
 fn resource_entry(t: &Template, s: &Subject, symbols: &mut Vec<String>) -> Result<Tri, Unresolved> {
     let req = s.req;
-    let wildcard = t.source().contains(['*', '?']);
+    let wildcard = t.has_wildcard();
     if t.has_symbols() || s.resource_symbols.is_some() {
         let r = t.resolve(&req.context, &req.principal)?;
         if r.has_value_wildcards() {
@@ -151,18 +155,11 @@ fn resource_entry(t: &Template, s: &Subject, symbols: &mut Vec<String>) -> Resul
         }
         return Ok(answer);
     }
-    let resolved;
-    let r = match t.fixed_pattern() {
-        Some(p) => {
-            return plain_entry(p.matches(&req.resource), wildcard, t, req, None);
-        }
-        None => {
-            resolved = t.resolve(&req.context, &req.principal)?;
-            &resolved
-        }
-    };
+    // Borrowed, with its pattern and segments compiled at parse time, when the entry has no variables.
+    let resolved = t.resolve_ref(&req.context, &req.principal)?;
+    let r: &super::variables::Resolved = &resolved;
     let literal = plain_entry(
-        r.pattern(false).matches(&req.resource),
+        r.pattern_ref().matches(&req.resource),
         wildcard,
         t,
         req,
@@ -389,6 +386,8 @@ fn push_unique(v: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
     }
 }
 
+/// One statement's outcome, or `None` when its action does not match (then it neither applies nor is
+/// relevant, and leaves no note: the decision is the same as with an outcome that says so).
 fn evaluate_statement<'a>(
     policy: &'a NamedPolicy,
     kind: PolicyKind,
@@ -396,8 +395,11 @@ fn evaluate_statement<'a>(
     stmt: &'a Statement,
     s: &Subject,
     has_boundary: bool,
-) -> Outcome<'a> {
+) -> Option<Outcome<'a>> {
     let req = s.req;
+    if !stmt.services.may_match(s.services) || !action_matches(&stmt.action, &req.action) {
+        return None;
+    }
     let mut out = Outcome {
         policy,
         kind,
@@ -408,16 +410,13 @@ fn evaluate_statement<'a>(
         grants: Vec::new(),
         notes: Notes::default(),
     };
-    if !action_matches(&stmt.action, &req.action) {
-        return out;
-    }
     let mut notes = Notes::default();
     let resource = resource_matches(stmt.resource.as_ref(), s, kind, &mut notes);
     if resource == Tri::False {
         // A Resource variable without a value still tells the caller which key to supply.
         out.relevant = !notes.missing.is_empty();
         out.notes.missing = notes.missing;
-        return out;
+        return Some(out);
     }
     // Principal: required in resource policies, forbidden elsewhere (reference_policies_elements_principal).
     let principal = match (kind, &stmt.principal) {
@@ -478,7 +477,7 @@ fn evaluate_statement<'a>(
         (_, None) => Tri::True,
     };
     if principal == Tri::False {
-        return out;
+        return Some(out);
     }
     out.relevant = true;
     // Conditions: every operator and every key must hold (reference_policies_elements_condition_operators).
@@ -538,7 +537,7 @@ fn evaluate_statement<'a>(
         notes.unsupported.clear();
     }
     out.notes = notes;
-    out
+    Some(out)
 }
 
 /// KMS actions with no resource type in the Service Authorization Reference (IAM matches them against `*`
@@ -679,6 +678,7 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
 fn evaluate_once(set: &PolicySet, req: &Request) -> Evaluation {
     let subject = Subject {
         req,
+        services: ServiceMask::of_action(&req.action),
         resource_symbols: if symbolic::names_many(&req.resource) {
             Some(symbolic::request_tokens(&req.resource))
         } else {
@@ -686,23 +686,23 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> Evaluation {
                 .then(|| symbolic::text_tokens(&req.resource, false))
         },
     };
-    let mut policies: Vec<&NamedPolicy> = set.identity.iter().collect();
-    policies.extend(set.boundary);
-    policies.extend(set.resource_policy.map(|(p, _)| p));
+    // The slot decides the role of a policy, whatever `kind` says, so a mislabelled policy cannot grant
+    // from the wrong place.
+    let policies = set
+        .identity
+        .iter()
+        .map(|p| (PolicyKind::Identity, p))
+        .chain(set.boundary.map(|p| (PolicyKind::Boundary, p)))
+        .chain(set.resource_policy.map(|(p, _)| (PolicyKind::Resource, p)));
 
-    let mut outcomes: Vec<Outcome> = Vec::new();
-    for (slot, p) in policies.iter().enumerate() {
-        // The slot decides the role of a policy, whatever `kind` says, so a mislabelled policy cannot grant
-        // from the wrong place.
-        let role = if slot < set.identity.len() {
-            PolicyKind::Identity
-        } else if set.boundary.is_some() && slot == set.identity.len() {
-            PolicyKind::Boundary
-        } else {
-            PolicyKind::Resource
-        };
+    // Only statements whose action matches get an outcome: usually a handful.
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(16);
+    for (role, p) in policies {
         for (i, s) in p.document.statements.iter().enumerate() {
-            let mut o = evaluate_statement(p, role, i, s, &subject, set.boundary.is_some());
+            let Some(mut o) = evaluate_statement(p, role, i, s, &subject, set.boundary.is_some())
+            else {
+                continue;
+            };
             if p.kind != role && o.relevant && o.applies == Tri::True {
                 o.applies = Tri::Unknown;
                 o.notes.unsupported.push(format!(
@@ -812,9 +812,9 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> Evaluation {
         grant(Grant::Delegation),
     );
 
-    let principal_account = PrincipalArn::parse(&req.principal)
-        .map(|p| p.account)
-        .or_else(|| arn_account(&req.principal).map(str::to_string));
+    // The caller's account is the ARN's fifth segment, for a principal ARN and any other ARN alike
+    // (`PrincipalArn::parse` takes its account from there too).
+    let principal_account = arn_account(&req.principal).map(str::to_string);
     let mut resource_account_is_a_key = false;
     let cross = match (&principal_account, resource_account(set, req)) {
         // No caller given at all: whether the resource is in its account is unknown. (A service or

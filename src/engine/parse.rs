@@ -116,6 +116,63 @@ pub struct Statement {
     pub resource: Option<ResourceElement>,
     pub principal: Option<PrincipalElement>,
     pub conditions: Vec<Condition>,
+    /// Which action services the statement can match, computed once from `action` (see [`ServiceMask`]).
+    pub(crate) services: ServiceMask,
+}
+
+/// A 64-bit summary of the services an `Action`/`NotAction` element can match, so evaluation skips a
+/// statement about other services with one AND instead of matching every pattern. Each service (the
+/// text before the first `:`, lower-cased) sets one bit chosen by its hash; a statement that can match
+/// any service (`NotAction`, a wildcard or a non-ASCII character before the first `:`, no `:` at all)
+/// sets every bit. Two services may share a bit: the mask only rules statements out, and a statement it
+/// does not rule out is matched in full, so the decision is exactly the one without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ServiceMask(u64);
+
+impl ServiceMask {
+    const ALL: ServiceMask = ServiceMask(u64::MAX);
+
+    /// The bit of one service, or every bit when the service part cannot be pinned to one service.
+    fn of_service(service: &str) -> ServiceMask {
+        if service.is_empty() || !service.is_ascii() || service.contains(['*', '?']) {
+            return ServiceMask::ALL;
+        }
+        // FNV-1a over the lower-cased bytes: stable, cheap, no allocation.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in service.bytes() {
+            h ^= u64::from(b.to_ascii_lowercase());
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        ServiceMask(1 << (h >> 58))
+    }
+
+    /// The mask of a request's action: one bit for its service, or every bit when it has no plain
+    /// ASCII service part (then no statement is ruled out).
+    pub(crate) fn of_action(action: &str) -> ServiceMask {
+        match action.split_once(':') {
+            Some((service, _)) => ServiceMask::of_service(service),
+            None => ServiceMask::ALL,
+        }
+    }
+
+    fn of_element(el: &ActionElement) -> ServiceMask {
+        match el {
+            // NotAction matches every service it does not list, and more.
+            ActionElement::NotAction(_) => ServiceMask::ALL,
+            ActionElement::Action(ps) => ps.iter().fold(ServiceMask(0), |m, p| {
+                let bits = match p.source.split_once(':') {
+                    Some((service, _)) => ServiceMask::of_service(service),
+                    None => ServiceMask::ALL,
+                };
+                ServiceMask(m.0 | bits.0)
+            }),
+        }
+    }
+
+    /// May a statement with this mask match an action with mask `action`?
+    pub(crate) fn may_match(self, action: ServiceMask) -> bool {
+        self.0 & action.0 != 0
+    }
 }
 
 /// A parsed policy document.
@@ -418,6 +475,7 @@ fn parse_statement(v: &Value, index: usize, variables: bool) -> Result<Statement
     Ok(Statement {
         sid,
         effect,
+        services: ServiceMask::of_element(&action),
         action,
         resource,
         principal,
@@ -698,6 +756,70 @@ impl PolicyDocument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The service mask only rules out statements that cannot match: for every pattern and action
+    /// here, a statement the mask rules out does not match in full either.
+    #[test]
+    fn service_mask_never_rules_out_a_match() {
+        let patterns = [
+            "dynamodb:GetItem",
+            "DynamoDB:get*",
+            "dynamodb:*",
+            "*",
+            "*:GetItem",
+            "dynamo*:GetItem",
+            "dyna?odb:GetItem",
+            "dynamodb",
+            "dynamodb*",
+            ":GetItem",
+            "kms:Decrypt",
+            "s3:*",
+            "S3:GetObject",
+            "\u{212a}ms:Decrypt",
+            "kms:*",
+            "sts:AssumeRole",
+            "",
+        ];
+        let actions = [
+            "dynamodb:GetItem",
+            "DYNAMODB:GETITEM",
+            "dynamodb",
+            "kms:Decrypt",
+            "KMS:decrypt",
+            "\u{212a}ms:Decrypt",
+            "s3:GetObject",
+            ":GetItem",
+            "sts:AssumeRole",
+            "",
+            "dynamodb:a:b",
+        ];
+        for negated in [false, true] {
+            for p in patterns {
+                let pats = vec![ActionPattern::new(p)];
+                let el = if negated {
+                    ActionElement::NotAction(pats.clone())
+                } else {
+                    ActionElement::Action(pats.clone())
+                };
+                let mask = ServiceMask::of_element(&el);
+                for a in actions {
+                    let full = pats.iter().any(|x| x.matches(a)) != negated;
+                    if full {
+                        assert!(
+                            mask.may_match(ServiceMask::of_action(a)),
+                            "pattern {p:?} (negated {negated}) matches {a:?} but the mask rules it out"
+                        );
+                    }
+                }
+            }
+        }
+        // And it does rule out another service.
+        let el = ActionElement::Action(vec![ActionPattern::new("dynamodb:*")]);
+        let kms = ServiceMask::of_action("kms:Decrypt");
+        let dynamodb = ServiceMask::of_action("DynamoDB:GetItem");
+        assert!(ServiceMask::of_element(&el).may_match(dynamodb));
+        assert_ne!(kms, dynamodb);
+    }
 
     #[test]
     fn accepts_valid_shapes() {

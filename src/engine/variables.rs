@@ -4,6 +4,8 @@
 //! AWS: reference_policies_variables ("IAM policy elements: Variables and tags"). Variables are only
 //! recognised when the policy `Version` is `2012-10-17`; otherwise `${...}` is literal text.
 
+use std::borrow::Cow;
+
 use super::context::{Context, Lookup};
 use super::matcher::{Pattern, Token};
 use super::symbolic::{self, Tok};
@@ -29,8 +31,11 @@ pub struct Template {
     parts: Vec<Part>,
     /// Set when the text has `${` we cannot parse (unterminated, bad default, empty name): fail safe.
     invalid: Option<String>,
-    /// The case-sensitive pattern, compiled once, when there is nothing to resolve per request.
-    fixed: Option<Pattern>,
+    /// The resolved value, with its text, pattern and ARN segments compiled once, when there is nothing
+    /// to resolve per request.
+    fixed: Option<Resolved>,
+    /// The text holds `*` or `?` (as written).
+    wildcard: bool,
     /// The text holds symbolic parts (values known only after deploy, see [`symbolic`]).
     symbols: bool,
 }
@@ -50,14 +55,35 @@ pub enum Unresolved {
 }
 
 /// A resolved template: a sequence of characters, each flagged as wildcard-capable or literal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Resolved {
     pieces: Vec<(char, bool)>, // (char, is_raw)
     /// Some piece is part of a symbolic value (see [`symbolic`]).
     symbols: bool,
     /// Indices of `*` and `?` that come from a variable's value.
     value_wildcards: Vec<usize>,
+    /// What matching needs, built once for a template without variables (see [`Template::resolve_ref`]);
+    /// `None` for a value resolved per request, whose forms are built when asked for.
+    compiled: Option<Box<Compiled>>,
 }
+
+/// The forms of a fixed value that matching uses, derived from `pieces` once.
+#[derive(Debug, Clone)]
+struct Compiled {
+    text: String,
+    pattern: Pattern,
+    segments: Vec<Pattern>,
+}
+
+/// Equality is about the value; whether its forms are compiled does not matter.
+impl PartialEq for Resolved {
+    fn eq(&self, o: &Resolved) -> bool {
+        self.pieces == o.pieces
+            && self.symbols == o.symbols
+            && self.value_wildcards == o.value_wildcards
+    }
+}
+impl Eq for Resolved {}
 
 impl Resolved {
     /// Does a variable's value hold `*` or `?`? AWS does not say whether those are wildcards: the caller
@@ -72,6 +98,7 @@ impl Resolved {
             r.pieces[i].1 = true;
         }
         r.value_wildcards.clear();
+        r.compiled = None;
         r
     }
     /// Does the resolved text hold symbolic parts?
@@ -85,6 +112,36 @@ impl Resolved {
     /// The resolved text with wildcards kept as written (for equality operators).
     pub fn text(&self) -> String {
         self.pieces.iter().map(|(c, _)| *c).collect()
+    }
+    /// [`Resolved::text`], borrowed when compiled once.
+    pub fn text_ref(&self) -> Cow<'_, str> {
+        match &self.compiled {
+            Some(c) => Cow::Borrowed(&c.text),
+            None => Cow::Owned(self.text()),
+        }
+    }
+    /// `pattern(false)`, borrowed when compiled once.
+    pub fn pattern_ref(&self) -> Cow<'_, Pattern> {
+        match &self.compiled {
+            Some(c) => Cow::Borrowed(&c.pattern),
+            None => Cow::Owned(self.pattern(false)),
+        }
+    }
+    /// `split_segments(':', 6)`, borrowed when compiled once.
+    pub fn arn_segments(&self) -> Cow<'_, [Pattern]> {
+        match &self.compiled {
+            Some(c) => Cow::Borrowed(&c.segments[..]),
+            None => Cow::Owned(self.split_segments(':', 6)),
+        }
+    }
+    /// Build the forms matching uses once (for a value that does not change per request).
+    fn compile(mut self) -> Resolved {
+        self.compiled = Some(Box::new(Compiled {
+            text: self.text(),
+            pattern: self.pattern(false),
+            segments: self.split_segments(':', 6),
+        }));
+        self
     }
     /// Compile into a glob where only raw `*`/`?` are wildcards.
     pub fn pattern(&self, case_insensitive: bool) -> Pattern {
@@ -106,10 +163,17 @@ impl Resolved {
     /// ends with a `*` written in the policy, which then also covers the colons that follow.
     /// Every match here is also a whole-string glob match, never the reverse.
     pub fn matches_arn_segments(&self, resource: &str) -> bool {
-        let p = self.split_segments(':', 6);
-        let r: Vec<&str> = resource.splitn(6, ':').collect();
+        let p = self.arn_segments();
+        // The request's segments without allocating: at most six.
+        let mut segs = [""; 6];
+        let mut count = 0;
+        for (i, seg) in resource.splitn(6, ':').enumerate() {
+            segs[i] = seg;
+            count = i + 1;
+        }
+        let r = &segs[..count];
         if p.len() == r.len() {
-            return p.iter().zip(&r).all(|(p, r)| p.matches(r));
+            return p.iter().zip(r).all(|(p, r)| p.matches(r));
         }
         let trailing_star = matches!(self.pieces.last(), Some(('*', true)));
         if p.len() > r.len() || !trailing_star {
@@ -126,6 +190,7 @@ impl Resolved {
             pieces: Vec::new(),
             symbols: false,
             value_wildcards: Vec::new(),
+            compiled: None,
         };
         let mut segs: Vec<Resolved> = vec![empty()];
         for &(c, raw) in &self.pieces {
@@ -206,18 +271,17 @@ impl Template {
 
     fn with_fixed(source: String, parts: Vec<Part>, invalid: Option<String>) -> Template {
         let symbols = symbolic::has_symbols(&source);
+        let wildcard = source.contains(['*', '?']);
         let mut t = Template {
             source,
             parts,
             invalid,
             fixed: None,
+            wildcard,
             symbols,
         };
         if !t.has_variables() {
-            t.fixed = t
-                .resolve(&Context::new(), "")
-                .ok()
-                .map(|r| r.pattern(false));
+            t.fixed = t.resolve(&Context::new(), "").ok().map(Resolved::compile);
         }
         t
     }
@@ -225,7 +289,28 @@ impl Template {
     /// The case-sensitive pattern when the template has no variables (compiled at parse time,
     /// so resource matching does not rebuild it per request).
     pub fn fixed_pattern(&self) -> Option<&Pattern> {
-        self.fixed.as_ref()
+        self.fixed
+            .as_ref()
+            .and_then(|r| r.compiled.as_ref())
+            .map(|c| &c.pattern)
+    }
+
+    /// True if the text as written holds `*` or `?`.
+    pub fn has_wildcard(&self) -> bool {
+        self.wildcard
+    }
+
+    /// [`Template::resolve`], borrowing the value compiled at parse time when the template has no
+    /// variables (the same value: such a template does not depend on the request).
+    pub fn resolve_ref(
+        &self,
+        ctx: &Context,
+        principal: &str,
+    ) -> Result<Cow<'_, Resolved>, Unresolved> {
+        match &self.fixed {
+            Some(r) => Ok(Cow::Borrowed(r)),
+            None => self.resolve(ctx, principal).map(Cow::Owned),
+        }
     }
 
     /// The policy text as written.
@@ -284,6 +369,7 @@ impl Template {
             pieces,
             symbols,
             value_wildcards,
+            compiled: None,
         })
     }
 }

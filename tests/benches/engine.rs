@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use pydynox_iam::engine::{
     Context, ContextValue, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Request,
     ResourcePolicyMode, ValueType, evaluate,
@@ -339,5 +339,47 @@ fn bench_engine(c: &mut Criterion) {
     g.finish();
 }
 
+/// `ENGINE_PASSES=N` runs N passes of the evaluation benchmark and nothing else, without criterion's
+/// timing: for instruction counts that do not depend on the machine's load, e.g.
+/// `ENGINE_PASSES=1000 valgrind --tool=callgrind target/release/deps/engine-*` minus the same with
+/// `ENGINE_PASSES=0`, divided by the number of evaluations it prints.
+fn passes_only(n: usize) {
+    let docs = identity_documents();
+    let identity: Vec<NamedPolicy> = docs
+        .iter()
+        .map(|(n, d)| named(n, PolicyKind::Identity, d))
+        .collect();
+    let boundary = named("boundary", PolicyKind::Boundary, &boundary_document());
+    let key_policy = named("key-policy", PolicyKind::Resource, &key_policy_document());
+    let reqs = requests();
+    let sets: Vec<PolicySet> = reqs
+        .iter()
+        .map(|r| PolicySet {
+            identity: &identity,
+            boundary: Some(&boundary),
+            resource_policy: (r.resource == KEY)
+                .then_some((&key_policy, ResourcePolicyMode::KmsKeyPolicy)),
+            resource_account: None,
+        })
+        .collect();
+    for _ in 0..n {
+        for (set, req) in sets.iter().zip(&reqs) {
+            black_box(evaluate(set, black_box(req)));
+        }
+    }
+    println!("{} evaluations", n * reqs.len());
+}
+
 criterion_group!(benches, bench_engine);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(n) = std::env::var("ENGINE_PASSES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        passes_only(n);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
