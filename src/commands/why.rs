@@ -18,7 +18,7 @@ use crate::iam::arn::{Arn, principal_from_arn};
 use crate::needs::accessdenied::{AccessDenied, Cause, DenySource, Shape};
 use crate::needs::catalogue::{Catalogue, ContextEntry};
 use crate::needs::plan::{Check, PrincipalSelector};
-use crate::report::model::{Report, exit};
+use crate::report::model::{Gate, ReasonCode, Report, Verdict, exit};
 use crate::report::why::{self, Evaluated, Explanation, FeatureUse};
 use crate::verdict::fetch::ManagedCache;
 use crate::verdict::pipeline::{
@@ -759,7 +759,20 @@ async fn explain_all(cat: &Catalogue, a: &WhyArgs) -> Result<(Vec<Explanation>, 
                 context,
             };
             match evaluate_now(cat, a, &target, check, &version).await {
-                Ok(report) => {
+                Ok(mut report) => {
+                    if report.rows[0].verdict == Verdict::Pass
+                        && let Some(why_not) = denied_out_of_sight(&ad.cause, ad.through.as_ref())
+                    {
+                        let row = &mut report.rows[0];
+                        row.verdict = Verdict::Inconclusive;
+                        row.code = ReasonCode::DeniedOutOfSight;
+                        row.reason = format!("{why_not}; the policies evaluated allow it");
+                        let gate = Gate {
+                            allow_inconclusive: report.summary.allow_inconclusive,
+                            fail_on: None,
+                        };
+                        report.conclude(gate);
+                    }
                     let row = &report.rows[0];
                     e.verdict = Some(row.verdict);
                     e.reason = Some(row.reason.clone());
@@ -785,6 +798,48 @@ async fn explain_all(cat: &Catalogue, a: &WhyArgs) -> Result<(Vec<Explanation>, 
         out.push(e);
     }
     Ok((out, code))
+}
+
+/// Why a PASS from the policies evaluated now cannot be trusted for this message: AWS said it
+/// denied the call with an explicit deny (which no Allow overrides: IAM User Guide, "Policy
+/// evaluation logic"), or because a policy type outside the identity and resource policies
+/// allowed nothing (a permissions boundary, a session policy, an SCP, an RCP, a VPC endpoint
+/// policy). Those documents are not all in the evaluation (`--policy-file` holds identity
+/// policies; online, SCPs with conditions, RCPs, session and VPC endpoint policies cannot be
+/// read), so the tool says INCONCLUSIVE rather than PASS. "No identity-based / resource-based
+/// policy allows" with a PASS now stays PASS: that is the message of a policy since fixed, and
+/// the evaluation holds exactly those policies.
+fn denied_out_of_sight(cause: &Cause, through: Option<&DenySource>) -> Option<String> {
+    let via = through
+        .map(|t| format!(" (through a {})", t.name()))
+        .unwrap_or_default();
+    match cause {
+        Cause::ExplicitDeny(src) => Some(format!(
+            "AWS reported an explicit deny in {}{via}, which no Allow can override",
+            article(src)
+        )),
+        Cause::NoPermissionsBoundaryAllow => {
+            Some("AWS reported that no permissions boundary allowed the call".into())
+        }
+        Cause::NoSessionPolicyAllow => {
+            Some("AWS reported that no session policy allowed the call".into())
+        }
+        Cause::NoOtherPolicyAllow(src) => Some(format!(
+            "AWS reported that no {} allowed the call",
+            src.name()
+        )),
+        Cause::NoIdentityPolicy
+        | Cause::NoResourcePolicyAllow
+        | Cause::KmsKeyUnavailable
+        | Cause::Unspecified => None,
+    }
+}
+
+/// "a service control policy", "an identity-based policy".
+fn article(src: &DenySource) -> String {
+    let name = src.name();
+    let an = name.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']);
+    format!("{} {name}", if an { "an" } else { "a" })
 }
 
 /// The worse of two exit codes (2 outranks 3 outranks 1, as with --config).

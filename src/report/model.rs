@@ -89,6 +89,10 @@ pub enum ReasonCode {
     /// Infrastructure code: a policy whose document is not known (a managed policy only
     /// referenced, an attachment that cannot be resolved) may decide it.
     PolicyNotKnown,
+    /// `why`: the policies evaluated now allow the call, but the message says AWS denied it
+    /// through a policy this evaluation does not hold (an explicit deny anywhere, a boundary,
+    /// session, service control, resource control or VPC endpoint policy).
+    DeniedOutOfSight,
 }
 
 impl ReasonCode {
@@ -118,6 +122,7 @@ impl ReasonCode {
             ReasonCode::UnknownBeforeDeploy => "unknown-before-deploy",
             ReasonCode::PossiblyAttached => "possibly-attached",
             ReasonCode::PolicyNotKnown => "policy-not-known",
+            ReasonCode::DeniedOutOfSight => "denied-out-of-sight",
         }
     }
 }

@@ -77,6 +77,9 @@ fn reason_description(code: ReasonCode) -> &'static str {
         ReasonCode::UnknownBeforeDeploy => "The verdict depends on a value known only after deploy",
         ReasonCode::PossiblyAttached => "A policy that may or may not be attached decides it",
         ReasonCode::PolicyNotKnown => "A policy whose document is not known may decide it",
+        ReasonCode::DeniedOutOfSight => {
+            "AWS reported a denial by a policy this evaluation does not hold"
+        }
     }
 }
 
