@@ -560,8 +560,11 @@ fn read_committed(path: &std::path::Path) -> Result<Vec<NamedPolicy>, String> {
     let shown = path.display();
     let text =
         crate::commands::args::read_policy_file(path).map_err(|e| format!("--check: {e}"))?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("--check `{shown}` is not valid json: {e}"))?;
+    // Strict: a repeated key is refused, as IAM refuses it, and the whole file is read so for
+    // an object of several policies too (serde_json alone would keep the last of two
+    // `Effect`s, and then judge a policy IAM would never attach).
+    let value: Value =
+        crate::engine::parse::strict_json(&text).map_err(|e| format!("--check `{shown}`: {e}"))?;
     let named = |id: String, json: &str| {
         PolicyDocument::parse(json)
             .and_then(|d| NamedPolicy::new(id, PolicyKind::Identity, d))

@@ -62,6 +62,11 @@ fn default_resource_policy(check: &Check, env: &Env) -> Option<(NamedPolicy, Res
     Some((policy, ResourcePolicyMode::KmsKeyPolicy))
 }
 
+/// The account an ARN names (its fifth field), when it names one.
+fn resource_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
 /// The checks `policies` do not grant, in the order given.
 pub fn ungranted(
     checks: &[Check],
@@ -76,6 +81,23 @@ pub fn ungranted(
     };
     let mut out = Vec::new();
     for check in checks {
+        // A resource of another account (a key or a role to assume named by its ARN) is
+        // governed by that account's own resource policy, which the file cannot show: AWS
+        // needs both sides to allow a cross-account call (IAM User Guide, "Cross-account policy
+        // evaluation logic"; KMS Developer Guide, "Allowing users in other accounts to use a KMS
+        // key"). Evaluating it with this account's default key or trust policy would count a
+        // grant AWS refuses, so it is never counted as granted. (S3 bucket ARNs carry no
+        // account; a bucket is taken to be the caller's, as the module doc says.)
+        if let Some(other) = resource_account(&check.resource).filter(|a| *a != env.account) {
+            out.push(Ungranted {
+                check: check.clone(),
+                reason: format!(
+                    "the resource is in account {other}, not {}: its own resource policy must also allow the call, and the file cannot show that, so it is not counted as granted",
+                    env.account
+                ),
+            });
+            continue;
+        }
         let resource_policy = default_resource_policy(check, env);
         let set = PolicySet {
             identity: policies,
@@ -222,5 +244,29 @@ mod tests {
         ));
         let missing = ungranted(&checks, &p, &env(), &Setting::now(Some("eu-west-1".into())));
         assert_eq!(missing.len(), 1);
+    }
+
+    #[test]
+    fn a_key_or_role_of_another_account_is_never_counted_as_granted() {
+        // Cross-account: the key's (or role's) own account decides too, and the file cannot
+        // show its policy; the caller's default key policy must not stand in for it.
+        let other_key =
+            "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let other_role = "arn:aws:iam::444455556666:role/reader";
+        let checks = [
+            check("kms:Decrypt", other_key, "kms-key"),
+            check("sts:AssumeRole", other_role, "role"),
+        ];
+        let p = policy(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":["kms:Decrypt","sts:AssumeRole"],"Resource":"*"}]}"#,
+        );
+        let missing = ungranted(&checks, &p, &env(), &Setting::now(Some("eu-west-1".into())));
+        assert_eq!(missing.len(), 2, "{missing:?}");
+        assert!(
+            missing[0].reason.contains("in account 444455556666"),
+            "{}",
+            missing[0].reason
+        );
     }
 }
