@@ -31,8 +31,14 @@ pub const KEYS: &[(&str, &str, bool)] = &[
 
 /// Whether the tags say anything to this tool (a key with the prefix, any case).
 pub fn is_described(tags: &BTreeMap<String, String>) -> bool {
-    tags.keys()
-        .any(|k| k.len() >= PREFIX.len() && k[..PREFIX.len()].eq_ignore_ascii_case(PREFIX))
+    tags.keys().any(|k| has_prefix(k))
+}
+
+/// Whether a tag key starts with `pydynox:` in any case. By `get`, not by slicing: IAM tag keys
+/// may hold any Unicode letter, and a byte index inside one must not panic.
+fn has_prefix(key: &str) -> bool {
+    key.get(..PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(PREFIX))
 }
 
 fn list(v: &str) -> Vec<String> {
@@ -55,7 +61,7 @@ pub fn plan_from_tags(
     };
     let mut errors = Vec::new();
     for (key, value) in tags {
-        if key.len() < PREFIX.len() || !key[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
+        if !has_prefix(key) {
             continue;
         }
         let name = &key[PREFIX.len()..];
@@ -287,5 +293,15 @@ mod tests {
         assert!(TagFilter::parse("=x").is_err());
         assert!(is_described(&tags(&[("Pydynox:features", "crud")])));
         assert!(!is_described(&t));
+    }
+
+    #[test]
+    fn a_non_ascii_tag_key_is_not_ours_and_does_not_panic() {
+        // "projectÄ": the prefix's length falls inside `Ä`; IAM allows Unicode letters in keys.
+        let t = tags(&[("projectÄ", "x"), ("ÄÄÄÄÄ", "y")]);
+        assert!(!is_described(&t));
+        // Reading them must not panic (it sliced by bytes before); what it concludes about a
+        // role without pydynox tags is tested above.
+        let _ = plan_from_tags(&Catalogue::embedded(), ARN, &t);
     }
 }
