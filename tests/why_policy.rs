@@ -166,8 +166,14 @@ fn why_says_when_adding_an_allow_will_not_help() {
         None,
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    // The identity policy allows it; the SCP this tool cannot see is what denies it.
-    assert!(run.stdout.contains("Now (local): PASS"), "{}", run.stdout);
+    // The identity policy allows it; the SCP this tool cannot see is what denies it, so what
+    // the policies given say is no PASS.
+    assert!(
+        run.stdout.contains("Now (local): INCONCLUSIVE")
+            && run.stdout.contains("AWS reported an explicit deny in a service control policy"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .contains("explicit deny in a service control policy")
