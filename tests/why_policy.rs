@@ -170,7 +170,9 @@ fn why_says_when_adding_an_allow_will_not_help() {
     // the policies given say is no PASS.
     assert!(
         run.stdout.contains("Now (local): INCONCLUSIVE")
-            && run.stdout.contains("AWS reported an explicit deny in a service control policy"),
+            && run
+                .stdout
+                .contains("AWS reported an explicit deny in a service control policy"),
         "{}",
         run.stdout
     );
