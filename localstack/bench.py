@@ -16,6 +16,13 @@ audit: one realistic role (`bench-audit`: 3 inline policies, 3 customer managed 
   Reports the median (and min, max) wall seconds of each, their ratio, and the AWS calls each
   makes (A: the `pydynox-iam: N AWS calls` line of -v; B: the script's last line).
 
+latency: the audit role above, audited for every feature with `--engine aws` and `--engine local`
+  through localstack/latency-proxy.py adding 0, 50 and 100 ms to every request (issue 13: round
+  trips, not calls, are what users wait for); median wall seconds and AWS calls per delay and
+  engine, for `--bin` (default the release binary) and optionally `--before-bin` (an earlier
+  build, to compare), interleaved after one warm-up round.
+    bash localstack/with-localstack.sh .localstack/venv/bin/python localstack/bench.py latency [--runs 5] [--bin B] [--before-bin A]
+
 fleet: N roles `bench-fleet-NNNN` (sharing 5 customer managed policies, each with its own inline
   policy), a pydynox-iam.toml with one service per role (crud, query, indexes, batch,
   transactions on one table and index), and per size
@@ -81,8 +88,8 @@ def log(msg: str) -> None:
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
-def preflight() -> str:
-    if not BIN.is_file() or not os.access(BIN, os.X_OK):
+def preflight(release_bin: bool = True) -> str:
+    if release_bin and not BIN.is_file() or not os.access(BIN, os.X_OK):
         die(f"{BIN_REL} not found; build it first with `cargo build --release --locked` "
             "(or run `bash localstack/bench.sh`, which builds it)")
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
@@ -104,13 +111,13 @@ def clients(endpoint: str):
 
 # ---------------------------------------------------------------------------- measurement
 
-def measure(cmd: list[str], tag: str) -> dict:
+def measure(cmd: list[str], tag: str, env: dict | None = None) -> dict:
     """Runs cmd (from the repository root) in a fresh helper process; returns its figures and
-    the paths of its captured output."""
+    the paths of its captured output. `env`: the command's environment (default: this one's)."""
     WORK.mkdir(parents=True, exist_ok=True)
     out, err = WORK / f"{tag}.stdout", WORK / f"{tag}.stderr"
     res = subprocess.run([sys.executable, "-c", HELPER, str(out), str(err), str(ROOT), *cmd],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, env=env)
     m = json.loads(res.stdout)
     m["stdout"], m["stderr"] = out, err
     return m
@@ -549,6 +556,129 @@ def cmd_fleet(args) -> None:
     print()
 
 
+# ---------------------------------------------------------------------------- latency
+
+PROXY_REL = "localstack/latency-proxy.py"
+
+
+def start_proxy(upstream_url: str, delay_ms: int) -> tuple[subprocess.Popen, str]:
+    """Starts localstack/latency-proxy.py in front of upstream_url; returns it and its URL."""
+    from urllib.parse import urlsplit
+
+    u = urlsplit(upstream_url)
+    proc = subprocess.Popen([sys.executable, str(ROOT / PROXY_REL), "--listen", "127.0.0.1:0",
+                             "--upstream", f"{u.hostname}:{u.port or 80}", "--delay-ms", str(delay_ms)],
+                            stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline() if proc.stdout else ""
+    m = re.match(r"^latency-proxy: listening on (\S+):(\d+)$", line.strip())
+    if not m:
+        proc.kill()
+        die(f"{PROXY_REL} did not start (it printed {line!r})", 1)
+    return proc, f"http://{m.group(1)}:{m.group(2)}"
+
+
+def cmd_latency(args) -> None:
+    """One full audit (`--features all`, the `audit` role) with each engine, through a proxy
+    that adds a delay to every request, at each delay; for one or two binaries (before/after)."""
+    endpoint = preflight(release_bin=False)
+    c = clients(endpoint)
+    log(f"setting up role {AUDIT_ROLE} (idempotent)")
+    r = setup_audit(c)
+    bins = [("after", args.bin)] + ([("before", args.before_bin)] if args.before_bin else [])
+    for _, b in bins:
+        if not (ROOT / b).is_file():
+            die(f"`{b}` not found; build it first (`cargo build --release --locked`)")
+    delays = [int(d) for d in args.delays.split(",")]
+    engines = ["aws", "local"]
+
+    def command(binary: str, engine: str) -> list[str]:
+        return [binary, "check", "--engine", engine, "--no-table-policy", "--role", AUDIT_ROLE,
+                "--features", "all", "--table", AUDIT_TABLE, "--index", AUDIT_INDEX,
+                "--kms-key", AUDIT_ALIAS, "--bucket", AUDIT_BUCKET, "--prefix", AUDIT_PREFIX,
+                "--assume-role-arn", r["target_arn"], "--format", "json", "-v"]
+
+    walls: dict[tuple, list[float]] = {}
+    calls: dict[tuple, set[int]] = {}
+    rows: dict[tuple, int] = {}
+    proxies = []
+    try:
+        urls = {}
+        for d in delays:
+            ls_proxy, ls_url = start_proxy(endpoint, d)
+            proxies.append(ls_proxy)
+            env = dict(os.environ, AWS_ENDPOINT_URL=ls_url)
+            moto = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+            if moto:
+                moto_proxy, moto_url = start_proxy(moto, d)
+                proxies.append(moto_proxy)
+                env["AWS_ENDPOINT_URL_DYNAMODB"] = moto_url
+            urls[d] = env
+        log("warm-up (untimed): one run of each command")
+        for rnd in range(args.runs + 1):
+            for d in delays:
+                for engine in engines:
+                    for label, b in bins:
+                        key = (d, engine, label)
+                        m = measure(command(b, engine), f"latency-{label}-{engine}-{d}", urls[d])
+                        if m["rc"] not in (0, 1):
+                            die(f"{b} exited {m['rc']}; see {m['stderr']}", 1)
+                        n, _ = tool_calls(m)
+                        report = json.loads(Path(m["stdout"]).read_text())
+                        if rows.setdefault(key[:2], report["summary"]["total"]) != report["summary"]["total"]:
+                            die(f"{label} and another run gave different row counts at {d} ms, {engine}", 1)
+                        calls.setdefault(key, set()).add(n)
+                        if rnd > 0:
+                            walls.setdefault(key, []).append(m["wall"])
+            if rnd > 0:
+                log(f"round {rnd}/{args.runs} done")
+    finally:
+        for p in proxies:
+            p.terminate()
+            p.wait()
+
+    def calls_str(v: set[int]) -> str:
+        v2 = sorted(v)
+        return str(v2[0]) if len(v2) == 1 else f"{v2[0]}-{v2[-1]}"
+
+    print("### One audit behind added latency: round trips, not calls")
+    print()
+    print(f"Role `{AUDIT_ROLE}` (3 inline, 3 customer managed policies, a boundary), `--features all` on one "
+          f"table, index, KMS key alias, bucket and role to assume, through `{PROXY_REL}` adding "
+          f"0/50/100 ms to every request to LocalStack. Whole processes, median of {args.runs} runs each "
+          f"(min-max), interleaved, after one warm-up run each.")
+    print()
+    head = "| added latency | engine |" + "".join(f" {label}: median s (min-max), calls |" for label, _ in reversed(bins))
+    print(head + (" after/before |" if len(bins) == 2 else ""))
+    print("|---:|---|" + "---:|" * (len(bins) + (1 if len(bins) == 2 else 0)))
+    for d in delays:
+        for engine in engines:
+            cells = []
+            meds = {}
+            for label, _ in reversed(bins):
+                s = stats(walls[(d, engine, label)])
+                meds[label] = s["median"]
+                cells.append(f" {fmt_s(s['median'])} ({fmt_s(s['min'])}-{fmt_s(s['max'])}), "
+                             f"{calls_str(calls[(d, engine, label)])} |")
+            ratio = f" {meds['after'] / meds['before']:.2f} |" if len(bins) == 2 else ""
+            print(f"| {d} ms | `--engine {engine}` |" + "".join(cells) + ratio)
+    print()
+    print("Reproduce: `bash localstack/with-localstack.sh .localstack/venv/bin/python localstack/bench.py "
+          f"latency --runs {args.runs} --bin {args.bin}" + (f" --before-bin {args.before_bin}" if args.before_bin else "")
+          + "`. Command timed (AWS_ENDPOINT_URL set to the proxy):")
+    print()
+    print("```sh")
+    print(shlex.join(command(args.bin, "aws")))
+    print("```")
+    print()
+    for line in machine_summary():
+        print(line)
+    try:
+        print(f"- Load average at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    except OSError:
+        pass
+    print()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description="pydynox-iam benchmarks against LocalStack (see the module docstring)")
     sub = p.add_subparsers(dest="command", required=True)
@@ -558,10 +688,15 @@ def main() -> None:
     f.add_argument("--sizes", default="50,100,200", help="comma-separated role counts (default 50,100,200)")
     f.add_argument("--runs", type=int, default=5, help="timed runs per size (default 5)")
     f.add_argument("--jobs", type=int, default=4, help="pydynox-iam --jobs (default 4)")
+    lt = sub.add_parser("latency", help="one audit through a proxy adding latency: wall time and calls")
+    lt.add_argument("--delays", default="0,50,100", help="comma-separated added latencies in ms (default 0,50,100)")
+    lt.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
+    lt.add_argument("--bin", default=BIN_REL, help=f"the binary measured (default {BIN_REL})")
+    lt.add_argument("--before-bin", help="a second binary (an earlier build) to compare with")
     args = p.parse_args()
     if args.runs < 1:
         die("--runs must be at least 1")
-    {"audit": cmd_audit, "fleet": cmd_fleet}[args.command](args)
+    {"audit": cmd_audit, "fleet": cmd_fleet, "latency": cmd_latency}[args.command](args)
 
 
 if __name__ == "__main__":

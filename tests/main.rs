@@ -33,6 +33,7 @@ mod iac_reader;
 mod offline;
 mod org;
 mod org_mock;
+mod round_trips;
 mod simulator_path;
 
 // report/ and verdict/: rendered reports (snapshots), CI formats, generated policies.

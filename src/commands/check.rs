@@ -1292,7 +1292,9 @@ async fn run_jobs<'j, A: Aws>(
     progress: Option<&ProgressBar>,
     grants_read: Option<&str>,
 ) -> Results<'j> {
-    let cache = ManagedCache::default();
+    // One bound on AWS requests in flight for the whole run, shared by the principals checked
+    // at once: `--jobs` of them, or one audit's independent reads (see fetch::IN_FLIGHT).
+    let cache = ManagedCache::with_in_flight(run.opts.jobs.max(crate::verdict::fetch::IN_FLIGHT));
     let cache = &cache;
     let engine = match (grants_read, ctx.engine) {
         (Some(_), EngineChoice::Auto) => EngineChoice::Local,

@@ -18,8 +18,8 @@ use crate::report::model::{
 };
 use crate::verdict::combine::combine;
 use crate::verdict::fetch::{
-    ManagedCache, TablePolicies, fetch_policies_cached, fetch_resource_policies, is_fatal,
-    owner_hint,
+    ManagedCache, TablePolicies, fetch_policies_cached, fetch_wanted, first_error_in_order,
+    is_fatal, owner_hint, wanted_resource_policies,
 };
 use crate::verdict::fix::feature_fix;
 use crate::verdict::local::{LocalInputs, Outcome};
@@ -305,21 +305,37 @@ pub async fn run_cached<A: Aws>(
         resolve_engine(ctx.engine, aws.can_simulate(), ctx.endpoint_url.as_deref())?;
     let region = ctx.region.clone().ok_or(CheckError::NoRegion)?;
     crate::iam::region::check_region(&region, None).map_err(CheckError::Input)?;
-    let principal = resolve_principal(aws, &plan.principal).await?;
+    // The principal and a KMS alias are looked up at once (neither needs the other); the
+    // principal's error, then its region's, come first, as when they were looked up in turn.
+    let alias = async {
+        match &plan.resources.kms_key {
+            Some(KeyInput::Alias(alias)) => cache
+                .limit(aws.resolve_key(alias))
+                .await
+                .map(Some)
+                .map_err(|e| match e {
+                    AwsError::NotFound { .. } => CheckError::Input(format!(
+                        "KMS alias `{alias}` was not found in {region}; pass the key ARN with --kms-key (an alias ARN in a policy does not authorize use of the key)"
+                    )),
+                    other => CheckError::Aws(other),
+                }),
+            _ => Ok(None),
+        }
+    };
+    let (principal, alias_arn) =
+        futures::join!(cache.limit(resolve_principal(aws, &plan.principal)), alias);
+    let principal = principal?;
     crate::iam::region::check_region(&region, Some(&principal.partition))
         .map_err(CheckError::Input)?;
+    let alias_arn = alias_arn?;
     let key_arn = match &plan.resources.kms_key {
         None => None,
         Some(KeyInput::KeyArn(a)) => Some(a.clone()),
-        Some(KeyInput::KeyId(id)) => {
-            Some(format!("arn:{}:kms:{}:{}:key/{}", principal.partition, region, principal.account, id))
-        }
-        Some(KeyInput::Alias(alias)) => Some(aws.resolve_key(alias).await.map_err(|e| match e {
-            AwsError::NotFound { .. } => CheckError::Input(format!(
-                "KMS alias `{alias}` was not found in {region}; pass the key ARN with --kms-key (an alias ARN in a policy does not authorize use of the key)"
-            )),
-            other => CheckError::Aws(other),
-        })?),
+        Some(KeyInput::KeyId(id)) => Some(format!(
+            "arn:{}:kms:{}:{}:key/{}",
+            principal.partition, region, principal.account, id
+        )),
+        Some(KeyInput::Alias(_)) => alias_arn,
     };
     let env = Env {
         partition: principal.partition.clone(),
@@ -492,45 +508,99 @@ pub async fn evaluate_checks<A: Aws>(
     let Subject {
         principal,
         region,
-        mut checks,
+        checks,
         bucket,
         pydynox_version,
         named_session,
     } = subject;
     let bucket = bucket.as_deref();
-    let policies = fetch_policies_cached(aws, &principal, cache).await?;
     // S3 checks the bucket's owner: the stated one, else the principal's account.
     let expected_owner = ctx
         .stated
         .bucket_owner
         .clone()
         .unwrap_or_else(|| principal.account.clone());
-    let sse = match bucket {
-        Some(b) if checks.iter().any(|c| c.resource_kind == "s3-object") => {
-            bucket_kms_checks(aws, b, &expected_owner, &principal, &region, &checks).await?
-        }
-        _ => SseKms::default(),
-    };
-    checks.extend(sse.checks.iter().cloned());
-    let resource_policies = fetch_resource_policies(
-        aws,
-        &principal,
-        &checks,
-        bucket,
-        engine != EngineChoice::Aws,
-        ctx.table_policies,
-        &expected_owner,
-    )
-    .await?;
-    // The bucket's owner: confirmed by S3 online; as stated offline, where nothing checks it.
-    let bucket_owner = if aws.verifies_bucket_owner() {
+    let consult_simulator = engine != EngineChoice::Local;
+    let local_reads = engine != EngineChoice::Aws;
+    // Two independent chains, at once: the identity policies (lists, then documents), and the
+    // resources (the bucket's encryption beside the resource policies the plan names; then the
+    // policies of what the encryption adds; then the simulations, which need the bucket's owner
+    // that the bucket policy read confirms, and not the identity policies). Each request goes
+    // out as soon as what it depends on is known, so an audit costs the depth of its chain in
+    // round trips, not its number of calls. Nothing below depends on the order answers come in:
+    // every list keeps the order of a sequential run, and an error is the one a sequential run
+    // would have met first (identity policies, then encryption, then resource policies, then
+    // simulations).
+    let resources = async {
+        let base_wanted =
+            wanted_resource_policies(&checks, bucket, local_reads, ctx.table_policies);
+        let sse = async {
+            match bucket {
+                Some(b) if checks.iter().any(|c| c.resource_kind == "s3-object") => {
+                    bucket_kms_checks(aws, b, &expected_owner, &principal, &region, &checks, cache)
+                        .await
+                }
+                _ => Ok(SseKms::default()),
+            }
+        };
+        let (sse, base) = futures::join!(
+            sse,
+            fetch_wanted(aws, &principal, base_wanted.clone(), &expected_owner, cache)
+        );
+        let sse = sse?;
+        let mut resource_policies = base?;
+        let mut checks = checks.clone();
+        checks.extend(sse.checks.iter().cloned());
+        // What the encryption's checks add (its key's policy, for the local engine), after the
+        // rest, as a sequential read orders them.
+        let extra: Vec<_> =
+            wanted_resource_policies(&checks, bucket, local_reads, ctx.table_policies)
+                .into_iter()
+                .filter(|w| !base_wanted.contains(w))
+                .collect();
         resource_policies
-            .iter()
-            .find(|rp| rp.kind == ResourcePolicyKind::S3Bucket)
-            .and_then(|rp| rp.owner.clone())
-    } else {
-        ctx.stated.bucket_owner.clone()
+            .extend(fetch_wanted(aws, &principal, extra, &expected_owner, cache).await?);
+        // The bucket's owner: confirmed by S3 online; as stated offline, where nothing checks it.
+        let bucket_owner = if aws.verifies_bucket_owner() {
+            resource_policies
+                .iter()
+                .find(|rp| rp.kind == ResourcePolicyKind::S3Bucket)
+                .and_then(|rp| rp.owner.clone())
+        } else {
+            ctx.stated.bucket_owner.clone()
+        };
+        let mut results: Vec<Vec<SimResult>> = vec![Vec::new(); checks.len()];
+        if consult_simulator {
+            // `ResourceOwner` for S3 resources (their ARNs name no account) owned by another
+            // account; without it the simulator assumes the principal's account.
+            let owner_of = |c: &Check| {
+                (c.resource_kind == "s3-object")
+                    .then(|| bucket_owner.clone())
+                    .flatten()
+                    .filter(|o| *o != principal.account)
+            };
+            let planned = plan_simulations(&principal.arn, &checks, &owner_of);
+            let answers = futures::future::join_all(
+                planned
+                    .iter()
+                    .map(|(req, _)| cache.limit(aws.simulate(req))),
+            )
+            .await;
+            for ((_, covered), answers) in planned.iter().zip(first_error_in_order(answers)?) {
+                for &i in covered {
+                    results[i] = results_for(&answers, &checks[i])
+                        .into_iter()
+                        .cloned()
+                        .collect();
+                }
+            }
+        }
+        Ok::<_, CheckError>((checks, sse, resource_policies, bucket_owner, results))
     };
+    let (policies, resources) =
+        futures::join!(fetch_policies_cached(aws, &principal, cache), resources);
+    let policies = policies?;
+    let (checks, sse, resource_policies, bucket_owner, results) = resources?;
     // An empty region is an unknown one (`why` on an S3 object or an IAM role, whose ARNs
     // carry none): a policy that tests aws:RequestedRegion is then undecided, never guessed.
     let known_region = Some(region.clone()).filter(|r| !r.is_empty());
@@ -549,27 +619,6 @@ pub async fn evaluate_checks<A: Aws>(
             setting,
         );
 
-    let consult_simulator = engine != EngineChoice::Local;
-    let mut results: Vec<Vec<SimResult>> = vec![Vec::new(); checks.len()];
-    if consult_simulator {
-        // `ResourceOwner` for S3 resources (their ARNs name no account) owned by another
-        // account; without it the simulator assumes the principal's account.
-        let owner_of = |c: &Check| {
-            (c.resource_kind == "s3-object")
-                .then(|| bucket_owner.clone())
-                .flatten()
-                .filter(|o| *o != principal.account)
-        };
-        for (req, covered) in plan_simulations(&principal.arn, &checks, &owner_of) {
-            let answers = aws.simulate(&req).await?;
-            for i in covered {
-                results[i] = results_for(&answers, &checks[i])
-                    .into_iter()
-                    .cloned()
-                    .collect();
-            }
-        }
-    }
     // The local engine alone on AWS (not an emulator on this machine) sees no organization
     // policy, and nothing shows whether the account is in an organization.
     let on_aws = aws.can_simulate() && !is_local_endpoint(ctx.endpoint_url.as_deref());
@@ -931,9 +980,10 @@ async fn bucket_kms_checks<A: Aws>(
     principal: &Principal,
     region: &str,
     checks: &[Check],
+    cache: &ManagedCache,
 ) -> Result<SseKms, CheckError> {
-    let encryption = match aws
-        .get_bucket_encryption(bucket, Some(expected_owner))
+    let encryption = match cache
+        .limit(aws.get_bucket_encryption(bucket, Some(expected_owner)))
         .await
     {
         Ok(e) => e,
@@ -976,7 +1026,7 @@ async fn bucket_kms_checks<A: Aws>(
     let key_arn = if named.starts_with("arn:") && named.contains(":key/") {
         Ok(named.clone())
     } else if named.starts_with("arn:") || named.starts_with("alias/") {
-        aws.resolve_key(&named).await
+        cache.limit(aws.resolve_key(&named)).await
     } else {
         // A bare key id names a key in the requester's account (S3 User Guide,
         // bucket-encryption: a cross-account key must be given by ARN), in the bucket's
