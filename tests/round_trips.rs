@@ -544,3 +544,25 @@ async fn the_error_reported_is_the_first_in_sequential_order() {
         }
     }
 }
+
+/// The benchmark's latency proxy (localstack/latency-proxy.py) delays every request by at least
+/// its delay and forwards concurrent requests at once: its self-test has an upstream that
+/// answers none of six requests until it holds all six, which a serialising proxy never
+/// reaches. The benchmark's before/after figures mean nothing without it.
+#[test]
+fn the_latency_proxy_delays_each_request_and_does_not_serialise_them() {
+    let out = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/localstack/latency-proxy.py"
+        ))
+        .arg("--self-test")
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("self-test: ok"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -22,12 +22,13 @@ type PolicyCell = std::sync::Arc<tokio::sync::OnceCell<(String, String)>>;
 ///
 /// Why 8: IAM publishes no per-API request quota, and it throttles bursts (a tool issuing a few
 /// hundred reads back to back meets `Throttling`); the SDK's adaptive retry then slows every
-/// request of the client down. One audit's widest round (the inline and managed policy
-/// documents, the boundary, the key, bucket, table and trust policies, one simulation per
-/// context) is about 8 to 12 requests, so 8 reaches the depth of the dependency chain in one or
-/// two waves while a burst stays a few requests, not the call count; and a fleet keeps the
-/// `--jobs` it asked for, not `--jobs` times 8. Every request still passes `--max-rps` (the
-/// ceiling wraps the source, so it counts requests however many are in flight).
+/// request of the client down. A full audit's widest round (the inline policies, the managed
+/// policies' GetPolicy then GetPolicyVersion, the boundary, one SimulatePrincipalPolicy per
+/// context: about 20 requests on the benchmark's role) goes out in two or three waves of 8, so
+/// the audit costs its chain's depth plus a wave or two (5 to 6 round trips measured, against
+/// 29 calls one after another), while no burst is larger than 8; and a fleet keeps the `--jobs`
+/// it asked for when that is larger, never `--jobs` times 8. Every request still passes
+/// `--max-rps` (the ceiling wraps the source, so it counts requests however many are in flight).
 pub const IN_FLIGHT: usize = 8;
 
 /// What the principals of one run share: the managed policies fetched so far, so a policy
