@@ -89,7 +89,7 @@ def log(msg: str) -> None:
 
 
 def preflight(release_bin: bool = True) -> str:
-    if release_bin and not BIN.is_file() or not os.access(BIN, os.X_OK):
+    if release_bin and (not BIN.is_file() or not os.access(BIN, os.X_OK)):
         die(f"{BIN_REL} not found; build it first with `cargo build --release --locked` "
             "(or run `bash localstack/bench.sh`, which builds it)")
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
@@ -148,7 +148,7 @@ def stats(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
 
 
-def machine_summary() -> list[str]:
+def machine_summary(binary: Path = BIN, profile: str = "release build") -> list[str]:
     def first(cmd: list[str]) -> str:
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
@@ -184,7 +184,7 @@ def machine_summary() -> list[str]:
         f"- Date: {now}",
         f"- Machine: {nproc} CPUs (nproc), {mem_gib:.1f} GiB memory, {cpu}, "
         f"Linux {platform.release()}" if mem_gib else f"- Machine: {nproc} CPUs (nproc), {cpu}",
-        f"- {first([str(BIN), '--version'])} (release build); LocalStack {ls_version} on the same "
+        f"- {first([str(binary), '--version'])} ({profile}); LocalStack {ls_version} on the same "
         f"machine; {aws_version.split(' ')[0]}; Python {platform.python_version()}",
     ]
 
@@ -670,7 +670,8 @@ def cmd_latency(args) -> None:
     print(shlex.join(command(args.bin, "aws")))
     print("```")
     print()
-    for line in machine_summary():
+    profile = "release build" if "/release/" in args.bin else "debug build: wall times include its slower start and evaluation"
+    for line in machine_summary(ROOT / args.bin, profile):
         print(line)
     try:
         print(f"- Load average at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
