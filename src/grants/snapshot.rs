@@ -279,7 +279,11 @@ impl<'a, A: Aws> Recorder<'a, A> {
         plan: serde_json::Value,
         recorded_at: String,
     ) -> Snapshot {
-        let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        // Independent reads run concurrently (verdict/fetch.rs), so calls complete in any
+        // order; sorted, the same run saves the same file. Replay looks calls up by name and
+        // arguments, so the order carries no meaning.
+        calls.sort_by(|a, b| (&a.op, &a.args).cmp(&(&b.op, &b.args)));
         Snapshot {
             schema: SNAPSHOT_SCHEMA.into(),
             tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -657,6 +661,29 @@ mod tests {
                     .into();
             assert_eq!(back, e);
         }
+    }
+
+    #[tokio::test]
+    async fn the_same_calls_in_another_order_save_the_same_snapshot() {
+        let inner = Replay::parse(&format!(
+            r#"{{"schema": "{SNAPSHOT_SCHEMA}", "tool_version": "x", "recorded_at": "2026-01-01T00:00:00Z", "plan": {{}}, "region": null, "endpoint_url": null, "can_simulate": false, "calls": []}}"#
+        ))
+        .unwrap();
+        let saved = |names: &'static [&'static str]| {
+            let inner = &inner;
+            async move {
+                let rec = Recorder::new(inner);
+                for name in names {
+                    let _ = rec.get_role(name).await;
+                    let _ = rec.get_managed_policy(name).await;
+                }
+                let snap = rec.snapshot(None, None, serde_json::json!({}), "t".into());
+                serde_json::to_string(&snap).unwrap()
+            }
+        };
+        let forward = saved(&["a", "b", "c"]).await;
+        assert_eq!(forward, saved(&["c", "a", "b"]).await);
+        assert!(forward.contains(r#""get_role""#), "{forward}");
     }
 
     #[tokio::test]
