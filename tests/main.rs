@@ -33,6 +33,7 @@ mod iac_reader;
 mod offline;
 mod org;
 mod org_mock;
+mod org_offline;
 mod simulator_path;
 
 // report/ and verdict/: rendered reports (snapshots), CI formats, generated policies.

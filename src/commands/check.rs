@@ -21,7 +21,6 @@ use crate::commands::output::{ColorChoice, emit, print_errors, text_style, write
 use crate::grants::account::{self, AccountRead};
 use crate::grants::auth_details::Wanted;
 use crate::grants::model::ResourcePolicyKind;
-use crate::grants::offline::OfflineAccount;
 use crate::grants::rate::RateLimited;
 use crate::grants::sdk::CallLog;
 use crate::grants::snapshot::{Recorder, Replay, Snapshot, plan_differences};
@@ -38,6 +37,7 @@ use crate::verdict::expected::apply_expected;
 use crate::verdict::fetch::ManagedCache;
 use crate::verdict::pipeline::{CheckError, EngineChoice, RunContext, Statements, run_cached};
 use semver::Version;
+use std::collections::BTreeMap;
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -978,6 +978,16 @@ async fn run_from_source<'j>(
             .as_deref()
             .or(a.user.as_deref())
             .or(a.principal.as_deref());
+        if let (Some(d), Some(path), false) = (&run.discovery, &a.offline.from_auth_details, save) {
+            let region = a
+                .aws
+                .region
+                .clone()
+                .or(run.config_region.clone())
+                .or_else(env_region);
+            let ctx = context(region, None);
+            return all_roles_offline(cat, a, run, d, path, &ctx, progress, on).await;
+        }
         let mut wanted = crate::grants::auth_details::Wanted::default();
         if run.discovery.is_some() {
             wanted = Wanted::everything();
@@ -999,7 +1009,7 @@ async fn run_from_source<'j>(
         let found = run
             .discovery
             .as_ref()
-            .map(|d| discover(cat, &account, d, run));
+            .map(|d| discover(cat, account.roles(), d, run));
         let region = a
             .aws
             .region
@@ -1036,6 +1046,93 @@ async fn run_from_source<'j>(
         }
         Ok(ran.sourced(snapshot))
     }
+}
+
+/// How many roles `--all-roles` reads from an export at a time
+/// (`PYDYNOX_IAM_ROLES_PER_READ` overrides it, for tests).
+const ROLES_PER_READ: usize = 1000;
+
+/// `--all-roles --from-auth-details FILE` in flat memory: one read lists every role with its
+/// tags (not its policies) for the discovery the online read uses, then the jobs are read and
+/// checked [`ROLES_PER_READ`] at a time, each batch's principals and managed policies read
+/// from the export again and dropped once its reports are written. Peak memory is bounded by
+/// one batch, not by the account; the price is one more pass over the file per batch (the
+/// reader validates the whole file on each, so a batch never sees entries the first did not).
+/// A file that changes between reads (size or modification time) stops the run: its batches
+/// would describe different accounts.
+#[allow(clippy::too_many_arguments)]
+async fn all_roles_offline<'j>(
+    cat: &Catalogue,
+    a: &CheckArgs,
+    run: &'j Run,
+    d: &Discovery,
+    path: &std::path::Path,
+    ctx: &RunContext<'_>,
+    progress: Option<&ProgressBar>,
+    on: OnDone<'_, 'j>,
+) -> Result<Sourced, i32> {
+    let input = a
+        .role
+        .as_deref()
+        .or(a.user.as_deref())
+        .or(a.principal.as_deref());
+    let caller = crate::needs::plan::PrincipalSelector::Caller;
+    let load = |wanted: &Wanted| {
+        load_offline(&a.offline, input, &caller, wanted).map_err(|errors| {
+            print_errors(&errors);
+            exit::USAGE
+        })
+    };
+    let stamp = || {
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    let before = stamp();
+    let listing = load(&Wanted {
+        role_list: true,
+        ..Wanted::default()
+    })?;
+    let found = discover(cat, listing.role_list(), d, run);
+    drop(listing);
+    let borrowed = run.jobs.iter().map(Cow::Borrowed).collect();
+    let (jobs, rejected, discovered) = with_found(borrowed, Some(found), progress);
+    let per_read = std::env::var("PYDYNOX_IAM_ROLES_PER_READ")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(ROLES_PER_READ);
+    let mut sourced = Sourced {
+        rejected,
+        discovered,
+        fatal: None,
+        snapshot: None,
+    };
+    let mut jobs = jobs.into_iter().peekable();
+    while jobs.peek().is_some() {
+        let batch: Vec<Cow<'j, Job>> = jobs.by_ref().take(per_read).collect();
+        if stamp() != before {
+            print_errors(&[format!(
+                "`{}` changed while it was read; audit a copy that does not change",
+                path.display()
+            )]);
+            sourced.fatal = Some(exit::USAGE);
+            break;
+        }
+        let mut wanted = Wanted::default();
+        for job in &batch {
+            wanted.plan(&job.plan);
+        }
+        let account = match load(&wanted) {
+            Ok(account) => account,
+            Err(code) => {
+                sourced.fatal = Some(code);
+                break;
+            }
+        };
+        run_jobs(&account, ctx, run, batch, progress, None, on).await;
+    }
+    Ok(sourced)
 }
 
 fn read_snapshot(path: &std::path::Path) -> Result<Replay, String> {
@@ -1213,7 +1310,7 @@ async fn run_sourced<'j, A: Aws>(
     let found = run
         .discovery
         .as_ref()
-        .map(|d| discover(cat, read.account(), d, run));
+        .map(|d| discover(cat, read.account().roles(), d, run));
     let (jobs, rejected, discovered) = with_found(borrowed(), found, progress);
     run_jobs(&read, ctx, run, jobs, progress, Some(account::SOURCE), on).await;
     Ran {
@@ -1251,7 +1348,12 @@ struct Found {
 /// Roles the config file names are checked as written there; a selected role without
 /// `pydynox:*` tags is counted and named (never checked, never PASS); service-linked roles
 /// are left out unless asked for. Sorted by name, so a run's order does not depend on IAM's.
-fn discover(cat: &Catalogue, account: &OfflineAccount, d: &Discovery, run: &Run) -> Found {
+fn discover<'r>(
+    cat: &Catalogue,
+    roles: impl Iterator<Item = (&'r str, &'r str, Option<&'r BTreeMap<String, String>>)>,
+    d: &Discovery,
+    run: &Run,
+) -> Found {
     let in_config: std::collections::BTreeSet<String> = run
         .jobs
         .iter()
@@ -1264,7 +1366,7 @@ fn discover(cat: &Catalogue, account: &OfflineAccount, d: &Discovery, run: &Run)
             _ => None,
         })
         .collect();
-    let mut roles: Vec<_> = account.roles().collect();
+    let mut roles: Vec<_> = roles.collect();
     roles.sort_by(|a, b| a.0.cmp(b.0));
     let (mut jobs, mut rejected, mut undescribed) = (Vec::new(), Vec::new(), Vec::new());
     let (mut service_linked, mut filtered, mut configured) = (0, 0, 0);
