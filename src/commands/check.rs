@@ -121,6 +121,9 @@ pub struct CheckArgs {
         help_heading = "Needs from the code"
     )]
     pub env: Vec<String>,
+    /// Read test files too (tests/, test_*.py, conftest.py); listed as skipped otherwise
+    #[arg(long, requires = "app", help_heading = "Needs from the code")]
+    pub include_tests: bool,
     /// Extra request context for conditions: KEY=TYPE:VALUE[,VALUE] (TYPE defaults to string),
     /// e.g. aws:SourceIp=ip:10.0.0.1 (repeatable)
     #[arg(long = "context", value_name = "KEY=TYPE:VALUE")]
@@ -739,7 +742,13 @@ fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
             let plan = if a.app.is_empty() {
                 crate::needs::plan::build_plan(cat, &a.plan_input())?
             } else {
-                crate::needs::app::plan_from_paths(cat, &a.plan_input(), &a.app, &a.env)?
+                crate::needs::app::plan_from_paths(
+                    cat,
+                    &a.plan_input(),
+                    &a.app,
+                    &a.env,
+                    a.include_tests,
+                )?
             };
             let name = a
                 .role
@@ -784,7 +793,13 @@ fn jobs_from_config(
     let mut services = config.services;
     for s in &mut services {
         if let Some(app) = &s.app {
-            match crate::needs::app::plan_from_paths(cat, &s.input, &[base.join(app)], &s.env) {
+            match crate::needs::app::plan_from_paths(
+                cat,
+                &s.input,
+                &[base.join(app)],
+                &s.env,
+                s.include_tests,
+            ) {
                 Ok(plan) => s.plan = plan,
                 Err(errs) => errors.extend(errs.into_iter().map(|e| {
                     format!(
