@@ -253,6 +253,20 @@ fn all_roles_offline_is_refused_where_it_cannot_work() {
             ],
             "missing.json",
         ),
+        (
+            // A flag describing one check describes no discovered role: never dropped silently.
+            vec![
+                "check",
+                "--all-roles",
+                "--from-auth-details",
+                "details.json",
+                "--table",
+                "orders",
+                "--pydynox-version",
+                "0.13.0",
+            ],
+            "--table, --pydynox-version describe one check and cannot be used with --all-roles",
+        ),
     ] {
         let r = run(dir.path(), &args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);

@@ -628,6 +628,23 @@ fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
             errors.push("--config checks several principals; give their policies with --from-auth-details, not --policy-file".into());
         }
     }
+    // --all-roles checks each role it finds by its own tags: a flag describing one check would
+    // be dropped silently (it describes no discovered role), so it is refused.
+    if a.org.all_roles && config_path(a).is_none() {
+        // (--features and the principal flags conflict with --all-roles in clap.)
+        let given: Vec<&str> = a
+            .per_service_flags()
+            .iter()
+            .filter(|(_, _, given)| *given)
+            .map(|(flag, _, _)| *flag)
+            .collect();
+        if !given.is_empty() {
+            errors.push(format!(
+                "{} describe one check and cannot be used with --all-roles, which checks each role it finds by its own pydynox:* tags: drop them, or describe the services in --config",
+                given.join(", ")
+            ));
+        }
+    }
     // Several principals (a config file, or the roles --all-roles finds): a key or bucket
     // policy file must name its resource, or it would stand for every service's key or bucket.
     if config_path(a).is_some() || a.org.all_roles {
