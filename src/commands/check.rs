@@ -1205,6 +1205,8 @@ impl Ran {
 /// Runs the jobs under the optional call-rate ceiling, recording every answer when a
 /// snapshot is to be saved (`plan` is then the run's plan, which the snapshot keeps).
 /// `found`: the roles --all-roles found in an offline export, run beside the jobs.
+// The found roles and the sink ride along to run_sourced.
+#[allow(clippy::too_many_arguments)]
 async fn run_all<'j, A: Aws>(
     cat: &Catalogue,
     aws: &A,
@@ -1225,6 +1227,8 @@ async fn run_all<'j, A: Aws>(
 }
 
 /// Runs the jobs, recording every answer when a snapshot is to be saved.
+// The found roles and the sink ride along to run_sourced.
+#[allow(clippy::too_many_arguments)]
 async fn run_recorded<'j, A: Aws>(
     cat: &Catalogue,
     aws: &A,
@@ -1358,7 +1362,7 @@ fn with_found<'j>(
     mut jobs: Vec<Cow<'j, Job>>,
     found: Option<Found>,
     progress: Option<&ProgressBar>,
-) -> (Vec<Cow<'j, Job>>, Vec<(String, String)>, Option<String>) {
+) -> WithFound<'j> {
     let Some(found) = found else {
         return (jobs, Vec::new(), None);
     };
@@ -1368,6 +1372,9 @@ fn with_found<'j>(
     }
     (jobs, found.rejected, Some(found.summary))
 }
+
+/// The jobs, the roles whose tags are not a check, and the discovery's summary.
+type WithFound<'j> = (Vec<Cow<'j, Job>>, Vec<(String, String)>, Option<String>);
 
 /// What `--all-roles` found in the read.
 struct Found {
