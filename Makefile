@@ -58,6 +58,7 @@ bench:
 	bash localstack/bench-simulate-compare.sh
 	bash tests/benches/bench-scan.sh
 	bash localstack/bench-auth-details.sh
+	bash localstack/bench-all-roles.sh
 	bash localstack/bench.sh
 	bash localstack/bench-org.sh
 

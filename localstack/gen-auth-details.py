@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a large, deterministic `aws iam get-account-authorization-details` export for benchmarks.
 
-Usage: python3 localstack/gen-auth-details.py [--roles N] [--users N] [--policies N] OUT.json
+Usage: python3 localstack/gen-auth-details.py [--roles N] [--users N] [--policies N] [--tagged] OUT.json
 
 The shape follows the AWS CLI's output (documents decoded into JSON objects, lists even when
 empty): roles with a trust policy, an instance profile that repeats the role, two or three inline
@@ -9,7 +9,8 @@ policies, attached managed policies, tags and last-used data; users in groups; c
 policies with up to five versions, one of them the default. With the defaults (10,000 roles) the
 file is about 77 MB. The same arguments always give the same bytes. Role `bench-role-04242` is the
 one the benchmark audits: it has a permissions boundary, and one of its managed policies is
-attached to thousands of other roles.
+attached to thousands of other roles. With --tagged every role carries `pydynox:features` and
+`pydynox:tables` tags, for `check --all-roles --from-auth-details` (localstack/bench-all-roles.sh).
 """
 
 import argparse
@@ -57,6 +58,8 @@ def main():
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--groups", type=int, default=20)
     ap.add_argument("--policies", type=int, default=300)
+    ap.add_argument("--tagged", action="store_true",
+                    help="describe every role with pydynox:* tags (for check --all-roles)")
     ap.add_argument("out")
     a = ap.parse_args()
     rng = random.Random(20260115)
@@ -141,6 +144,18 @@ def main():
                 "Tags": [{"Key": k, "Value": f"{k}-{rng.randrange(100)}"} for k in ["team", "env", "cost-center", "owner"]],
                 "RoleLastUsed": {"LastUsedDate": DATE, "Region": REGION},
             }
+            if a.tagged:
+                # Every role describes its own check (check --all-roles); a tenth of them get
+                # an inline grant for it, so the report mixes PASS and FAIL.
+                table = f"orders-{r % 50:02d}"
+                role["Tags"] += [{"Key": "pydynox:features", "Value": "crud query"},
+                                 {"Key": "pydynox:tables", "Value": table}]
+                if r % 10 == 0:
+                    role["RolePolicyList"].append({"PolicyName": "pydynox", "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem",
+                                       "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+                                       "Resource": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}"}]}})
             if r == 4242:
                 role["PermissionsBoundary"] = {
                     "PermissionsBoundaryType": "Policy",

@@ -33,6 +33,7 @@ mod iac_reader;
 mod offline;
 mod org;
 mod org_mock;
+mod org_offline;
 mod round_trips;
 mod simulator_path;
 

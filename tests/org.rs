@@ -328,8 +328,8 @@ fn all_roles_is_refused_where_it_cannot_work() {
             "cannot be used with --account-read never",
         ),
         (
-            vec!["check", "--all-roles", "--from-auth-details", "x.json"],
-            "--all-roles reads the account online",
+            vec!["check", "--all-roles", "--policy-file", "x.json"],
+            "give the account's export with --from-auth-details FILE",
         ),
         (
             vec!["check", "--all-roles", "--tag", "=x"],

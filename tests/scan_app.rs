@@ -437,3 +437,134 @@ fn a_config_service_reads_its_needs_from_app_relative_to_the_config_file() {
     assert_eq!(verdict("dynamodb:DeleteItem"), Some("FAIL".into()), "{v:#}");
     assert_eq!(rows.len(), 2);
 }
+
+/// `check --app --include-tests` reads test files as `scan --include-tests` does: without the
+/// flag a call only a test makes is not checked and the skipped test files are named in the
+/// report's notes; with it (or `include_tests = true` in a config service) it is checked. The
+/// flag needs code to read (`--app`, or `app` in the config).
+#[test]
+fn check_app_include_tests_reads_test_files_as_scan_does() {
+    let dir = tmp("include-tests");
+    let svc = dir.join("svc");
+    std::fs::create_dir_all(svc.join("src/tests")).unwrap();
+    let model = "from pydynox import Model, ModelConfig\n\nclass Link(Model):\n    model_config = ModelConfig(table=\"links\")\n";
+    std::fs::write(
+        svc.join("src/app.py"),
+        format!("{model}\ndef go(code: str):\n    return Link.sync_get(code=code)\n"),
+    )
+    .unwrap();
+    // Only the test deletes.
+    std::fs::write(
+        svc.join("src/tests/test_links.py"),
+        format!("{model}\ndef test_delete():\n    Link.sync_get(code=\"x\").sync_delete()\n"),
+    )
+    .unwrap();
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/links"}]});
+    std::fs::write(dir.join("p.json"), policy.to_string()).unwrap();
+    std::fs::write(dir.join("details.json"), details("svc", policy)).unwrap();
+    let src = svc.join("src").display().to_string();
+    let p = dir.join("p.json").display().to_string();
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--app",
+            &src,
+            "--role",
+            ROLE,
+            "--policy-file",
+            &p,
+            "--region",
+            "eu-west-1",
+            "--no-table-policy",
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        let out = run(&args);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (v, out.status.code().unwrap())
+    };
+    let actions = |v: &serde_json::Value| -> Vec<String> {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["action"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (v, code) = check(&[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(actions(&v), vec!["dynamodb:GetItem"]);
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("skipped 1 test files") && notes.contains("test_links.py"),
+        "{notes}"
+    );
+    assert!(notes.contains("--include-tests reads them"), "{notes}");
+    let (v, code) = check(&["--include-tests"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert!(actions(&v).contains(&"dynamodb:DeleteItem".to_string()));
+    assert!(!v["notes"].to_string().contains("skipped 1 test files"));
+
+    // The same in a config service.
+    let config = |extra: &str| {
+        std::fs::write(
+            svc.join("pydynox-iam.toml"),
+            format!("[[service]]\nname = \"links\"\nrole = \"svc\"\napp = \"src\"\n{extra}no_table_policy = true\n"),
+        )
+        .unwrap();
+        run(&[
+            "check",
+            "--config",
+            &svc.join("pydynox-iam.toml").display().to_string(),
+            "--from-auth-details",
+            &dir.join("details.json").display().to_string(),
+            "--region",
+            "eu-west-1",
+            "--format",
+            "json",
+        ])
+    };
+    let out = config("include_tests = true\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dynamodb:DeleteItem"));
+    let out = config("");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Nothing to read: refused.
+    let out = run(&[
+        "check",
+        "--features",
+        "crud",
+        "--table",
+        "t",
+        "--include-tests",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--app"));
+    std::fs::write(
+        svc.join("pydynox-iam.toml"),
+        "[[service]]\nname = \"links\"\nrole = \"svc\"\nfeatures = [\"crud\"]\ninclude_tests = true\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "check",
+        "--config",
+        &svc.join("pydynox-iam.toml").display().to_string(),
+        "--from-auth-details",
+        &dir.join("details.json").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("`include_tests` reads the test files"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -4,6 +4,7 @@
 //! in the chosen format to stdout or `--output`, and computes the exit code once, at the end.
 
 pub mod iac;
+mod sink;
 
 use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
@@ -36,6 +37,7 @@ use crate::verdict::expected::apply_expected;
 use crate::verdict::fetch::ManagedCache;
 use crate::verdict::pipeline::{CheckError, EngineChoice, RunContext, Statements, run_cached};
 use semver::Version;
+use std::collections::BTreeMap;
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,6 +121,9 @@ pub struct CheckArgs {
         help_heading = "Needs from the code"
     )]
     pub env: Vec<String>,
+    /// Read test files too (tests/, test_*.py, conftest.py); listed as skipped otherwise
+    #[arg(long, requires = "app", help_heading = "Needs from the code")]
+    pub include_tests: bool,
     /// Extra request context for conditions: KEY=TYPE:VALUE[,VALUE] (TYPE defaults to string),
     /// e.g. aws:SourceIp=ip:10.0.0.1 (repeatable)
     #[arg(long = "context", value_name = "KEY=TYPE:VALUE")]
@@ -399,15 +404,20 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
     };
     // With --all-roles the roles are known after the read: the bar's length is set then.
     let progress = progress_bar(run.jobs.len(), run.discovery.is_some());
-    let sourced = match run_from_source(cat, a, &run, progress.as_ref(), verbose).await {
+    // Each principal is finished and handed to the sink as it completes, in job order: a
+    // fleet's table or JSON is written as it goes and no report is kept (sink.rs).
+    let mut sink = sink::Sink::new(a, run.is_fleet);
+    let run = &run;
+    let mut on = for_run(run, |(job, result)| {
+        sink.take(finish_one(job, result, &run.opts))
+    });
+    let sourced = match run_from_source(cat, a, run, progress.as_ref(), verbose, &mut on).await {
         Ok(out) => out,
         Err(code) => return code,
     };
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
-    let finished = finish(sourced.results, &run.opts, sourced.replay.as_ref());
-    print_job_errors(&finished, run.is_fleet);
     for (name, e) in &sourced.rejected {
         eprintln!("error: role `{name}`: {e}");
     }
@@ -420,29 +430,34 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         print_errors(&[format!("cannot write snapshot `{}`: {e}", path.display())]);
         return exit::ERROR;
     }
-    let unused = unused_policy_files(&a.offline, &finished);
+    let unused = unused_policy_files(&a.offline, &sink.used);
     if !unused.is_empty() {
         print_errors(&unused);
     }
     let code = exit::worst(
-        finished
+        sink.codes
             .iter()
-            .map(|f| f.exit_code)
+            .copied()
             .chain(sourced.rejected.iter().map(|_| exit::USAGE))
             .chain(sourced.fatal)
             .chain((!unused.is_empty()).then_some(exit::USAGE)),
     );
-    if !run.is_fleet && finished.iter().all(|f| f.result.is_err()) {
+    if !run.is_fleet && sink.all_failed() {
         // Nothing to render for a single principal that could not be checked.
         return code;
     }
-    match write_report_with(a, &finished, run.is_fleet, &sourced.rejected) {
+    match sink.finish(&sourced.rejected) {
         Ok(()) => code,
         Err(e) => {
             print_errors(&[format!("cannot write output: {e}")]);
             exit::ERROR
         }
     }
+}
+
+/// Ties a callback to the jobs of `run` (a closure's argument cannot name the lifetime).
+fn for_run<'j, F: FnMut(sink::Done<'j>)>(_: &'j Run, f: F) -> F {
+    f
 }
 
 /// One principal to check: a service of the config file, or the command line's one.
@@ -467,8 +482,8 @@ pub struct Finished<'a> {
     pub exit_code: i32,
 }
 
-/// What each job's run returned, in job order.
-type Results<'j> = Vec<(Cow<'j, Job>, Result<Report, CheckError>)>;
+/// Where each job's result goes as it completes, in job order.
+type OnDone<'s, 'j> = &'s mut dyn FnMut(sink::Done<'j>);
 
 /// Options that shape a run, validated before any AWS call.
 struct RunOptions {
@@ -521,8 +536,12 @@ fn validate(cat: &Catalogue, a: &CheckArgs) -> Result<Run, Vec<String>> {
     {
         errors.push("--path-prefix, --tag and --include-service-linked choose the roles of --all-roles; add --all-roles".into());
     }
-    if a.org.all_roles && a.offline.is_offline() {
-        errors.push("--all-roles reads the account online; offline, name the principals in --config with --from-auth-details".into());
+    // Offline, the roles are found in an account export (`aws iam
+    // get-account-authorization-details`), exactly as in the online read; policy files hold no
+    // roles to find.
+    if a.org.all_roles && (!a.offline.policy_files.is_empty() || a.offline.boundary_file.is_some())
+    {
+        errors.push("--all-roles finds the roles in an account; offline, give the account's export with --from-auth-details FILE (aws iam get-account-authorization-details), not --policy-file or --boundary-file".into());
     }
     if a.org.all_roles && a.org.account_read == AccountReadMode::Never {
         errors.push("--all-roles finds the roles in one read of the account; it cannot be used with --account-read never".into());
@@ -608,6 +627,32 @@ fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
         if !o.policy_files.is_empty() || o.boundary_file.is_some() {
             errors.push("--config checks several principals; give their policies with --from-auth-details, not --policy-file".into());
         }
+    }
+    // --all-roles checks each role it finds by its own tags: a flag describing one check would
+    // be dropped silently (it describes no discovered role), so it is refused.
+    if a.org.all_roles && config_path(a).is_none() {
+        // (--features and the principal flags conflict with --all-roles in clap.)
+        let given: Vec<&str> = a
+            .per_service_flags()
+            .iter()
+            .filter(|(_, _, given)| *given)
+            .map(|(flag, _, _)| *flag)
+            .collect();
+        if !given.is_empty() {
+            errors.push(format!(
+                "{} describe one check and cannot be used with --all-roles, which checks each role it finds by its own pydynox:* tags: drop them, or describe the services in --config",
+                given.join(", ")
+            ));
+        }
+    }
+    // Several principals (a config file, or the roles --all-roles finds): a key or bucket
+    // policy file must name its resource, or it would stand for every service's key or bucket.
+    if config_path(a).is_some() || a.org.all_roles {
+        let many = if config_path(a).is_some() {
+            "--config"
+        } else {
+            "--all-roles"
+        };
         type Spec = fn(&str) -> Result<crate::commands::args::PolicyFileSpec, String>;
         let kinds: [(&str, &str, &[String], Spec); 2] = [
             (
@@ -629,7 +674,7 @@ fn check_flag_combinations(a: &CheckArgs, errors: &mut Vec<String>) {
                 .any(|s| parse(s).is_ok_and(|p| p.resource.is_none()))
             {
                 errors.push(format!(
-                    "{flag} FILE applies to the one resource of a single check; with --config name the resource it belongs to: {flag} {what}=FILE"
+                    "{flag} FILE applies to the one resource of a single check; with {many} name the resource it belongs to: {flag} {what}=FILE"
                 ));
             }
         }
@@ -714,7 +759,13 @@ fn jobs_from(cat: &Catalogue, a: &CheckArgs) -> Result<Jobs, Vec<String>> {
             let plan = if a.app.is_empty() {
                 crate::needs::plan::build_plan(cat, &a.plan_input())?
             } else {
-                crate::needs::app::plan_from_paths(cat, &a.plan_input(), &a.app, &a.env)?
+                crate::needs::app::plan_from_paths(
+                    cat,
+                    &a.plan_input(),
+                    &a.app,
+                    &a.env,
+                    a.include_tests,
+                )?
             };
             let name = a
                 .role
@@ -759,7 +810,13 @@ fn jobs_from_config(
     let mut services = config.services;
     for s in &mut services {
         if let Some(app) = &s.app {
-            match crate::needs::app::plan_from_paths(cat, &s.input, &[base.join(app)], &s.env) {
+            match crate::needs::app::plan_from_paths(
+                cat,
+                &s.input,
+                &[base.join(app)],
+                &s.env,
+                s.include_tests,
+            ) {
                 Ok(plan) => s.plan = plan,
                 Err(errs) => errors.extend(errs.into_iter().map(|e| {
                     format!(
@@ -814,8 +871,7 @@ fn engine_from(config: Option<&str>, flag: Option<Engine>) -> EngineChoice {
 
 /// What the run's source answered: each job's result, the snapshot to save, and for a replay
 /// when its run was recorded.
-struct Sourced<'j> {
-    results: Results<'j>,
+struct Sourced {
     /// `--all-roles`: roles whose tags could not be read into a check, with why.
     rejected: Vec<(String, String)>,
     /// `--all-roles`: what was found, excluded and not described, for stderr and the report.
@@ -823,7 +879,6 @@ struct Sourced<'j> {
     /// The exit code of a failure that stopped the run before any job (the account read).
     fatal: Option<i32>,
     snapshot: Option<Snapshot>,
-    replay: Option<ReplayInfo>,
 }
 
 /// The run's plan as a snapshot records it: everything that changes the answer (each job's
@@ -897,7 +952,8 @@ async fn run_from_source<'j>(
     run: &'j Run,
     progress: Option<&ProgressBar>,
     verbose: bool,
-) -> Result<Sourced<'j>, i32> {
+    on: OnDone<'_, 'j>,
+) -> Result<Sourced, i32> {
     let context = |region, endpoint_url| RunContext {
         catalogue: cat,
         region,
@@ -939,23 +995,53 @@ async fn run_from_source<'j>(
             recorded_by: snap.tool_version.clone(),
         };
         let ctx = context(region, snap.endpoint_url.clone());
-        let (ran, _) = run_all(cat, &replay, &ctx, run, progress, None).await;
-        Ok(ran.sourced(None, Some(info)))
+        // A replayed report says when its run was recorded.
+        let mut on = |(job, mut r): sink::Done<'j>| {
+            if let Ok(r) = &mut r {
+                r.replay = Some(info.clone());
+            }
+            on((job, r))
+        };
+        let (ran, _) = run_all(cat, &replay, &ctx, run, progress, None, None, &mut on).await;
+        Ok(ran.sourced(None))
     } else if a.offline.is_offline() {
         let input = a
             .role
             .as_deref()
             .or(a.user.as_deref())
             .or(a.principal.as_deref());
-        let mut wanted = crate::grants::auth_details::Wanted::default();
-        for job in &run.jobs {
-            wanted.plan(&job.plan);
+        if let (Some(d), Some(path), false) = (&run.discovery, &a.offline.from_auth_details, save) {
+            let region = a
+                .aws
+                .region
+                .clone()
+                .or(run.config_region.clone())
+                .or_else(env_region);
+            let ctx = context(region, None);
+            return all_roles_offline(cat, a, run, d, path, &ctx, progress, on).await;
         }
-        let account = load_offline(&a.offline, input, &run.jobs[0].plan.principal, &wanted)
-            .map_err(|errors| {
-                print_errors(&errors);
-                exit::USAGE
-            })?;
+        let mut wanted = crate::grants::auth_details::Wanted::default();
+        if run.discovery.is_some() {
+            wanted = Wanted::everything();
+        } else {
+            for job in &run.jobs {
+                wanted.plan(&job.plan);
+            }
+        }
+        // The selector matters only to --policy-file, which names one principal (--all-roles
+        // without a config file has no job of its own: its roles come from the export).
+        let caller = crate::needs::plan::PrincipalSelector::Caller;
+        let selector = run.jobs.first().map_or(&caller, |j| &j.plan.principal);
+        let account = load_offline(&a.offline, input, selector, &wanted).map_err(|errors| {
+            print_errors(&errors);
+            exit::USAGE
+        })?;
+        // --all-roles offline: the roles are found in the export by the same discovery as in
+        // the online read.
+        let found = run
+            .discovery
+            .as_ref()
+            .map(|d| discover(cat, account.roles(), d, run));
         let region = a
             .aws
             .region
@@ -964,8 +1050,8 @@ async fn run_from_source<'j>(
             .or_else(env_region);
         let ctx = context(region, None);
         let plan = save.then(|| recorded_plan(run, ctx.region.as_deref(), &ctx.stated));
-        let (ran, snapshot) = run_all(cat, &account, &ctx, run, progress, plan).await;
-        Ok(ran.sourced(snapshot, None))
+        let (ran, snapshot) = run_all(cat, &account, &ctx, run, progress, plan, found, on).await;
+        Ok(ran.sourced(snapshot))
     } else {
         let log = CallLog::new(verbose);
         let aws = a.aws.connect(run.config_region.clone(), log.clone()).await;
@@ -978,17 +1064,107 @@ async fn run_from_source<'j>(
         }
         let ctx = context(aws.region.clone(), aws.endpoint_url.clone());
         let plan = save.then(|| recorded_plan(run, ctx.region.as_deref(), &ctx.stated));
-        let (ran, snapshot) = run_all(cat, &aws, &ctx, run, progress, plan).await;
-        if verbose {
-            log_principals(&ran.results);
-        }
+        let mut on = |(job, r): sink::Done<'j>| {
+            if verbose {
+                log_principal(&job, &r);
+            }
+            on((job, r))
+        };
+        let (ran, snapshot) = run_all(cat, &aws, &ctx, run, progress, plan, None, &mut on).await;
         // Always counted (every HTTP attempt, retries included), so a run's cost can be seen
         // and compared (README, benchmarks); said on stderr, never in the report.
         if verbose || std::env::var_os("PYDYNOX_IAM_COUNT_CALLS").is_some() {
             eprintln!("pydynox-iam: {} AWS calls", log.calls());
         }
-        Ok(ran.sourced(snapshot, None))
+        Ok(ran.sourced(snapshot))
     }
+}
+
+/// How many roles `--all-roles` reads from an export at a time
+/// (`PYDYNOX_IAM_ROLES_PER_READ` overrides it, for tests).
+const ROLES_PER_READ: usize = 1000;
+
+/// `--all-roles --from-auth-details FILE` in flat memory: one read lists every role with its
+/// tags (not its policies) for the discovery the online read uses, then the jobs are read and
+/// checked [`ROLES_PER_READ`] at a time, each batch's principals and managed policies read
+/// from the export again and dropped once its reports are written. Peak memory is bounded by
+/// one batch, not by the account; the price is one more pass over the file per batch (the
+/// reader validates the whole file on each, so a batch never sees entries the first did not).
+/// A file that changes between reads (size or modification time) stops the run: its batches
+/// would describe different accounts.
+#[allow(clippy::too_many_arguments)]
+async fn all_roles_offline<'j>(
+    cat: &Catalogue,
+    a: &CheckArgs,
+    run: &'j Run,
+    d: &Discovery,
+    path: &std::path::Path,
+    ctx: &RunContext<'_>,
+    progress: Option<&ProgressBar>,
+    on: OnDone<'_, 'j>,
+) -> Result<Sourced, i32> {
+    let input = a
+        .role
+        .as_deref()
+        .or(a.user.as_deref())
+        .or(a.principal.as_deref());
+    let caller = crate::needs::plan::PrincipalSelector::Caller;
+    let load = |wanted: &Wanted| {
+        load_offline(&a.offline, input, &caller, wanted).map_err(|errors| {
+            print_errors(&errors);
+            exit::USAGE
+        })
+    };
+    let stamp = || {
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    let before = stamp();
+    let listing = load(&Wanted {
+        role_list: true,
+        ..Wanted::default()
+    })?;
+    let found = discover(cat, listing.role_list(), d, run);
+    drop(listing);
+    let borrowed = run.jobs.iter().map(Cow::Borrowed).collect();
+    let (jobs, rejected, discovered) = with_found(borrowed, Some(found), progress);
+    let per_read = std::env::var("PYDYNOX_IAM_ROLES_PER_READ")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(ROLES_PER_READ);
+    let mut sourced = Sourced {
+        rejected,
+        discovered,
+        fatal: None,
+        snapshot: None,
+    };
+    let mut jobs = jobs.into_iter().peekable();
+    while jobs.peek().is_some() {
+        let batch: Vec<Cow<'j, Job>> = jobs.by_ref().take(per_read).collect();
+        if stamp() != before {
+            print_errors(&[format!(
+                "`{}` changed while it was read; audit a copy that does not change",
+                path.display()
+            )]);
+            sourced.fatal = Some(exit::USAGE);
+            break;
+        }
+        let mut wanted = Wanted::default();
+        for job in &batch {
+            wanted.plan(&job.plan);
+        }
+        let account = match load(&wanted) {
+            Ok(account) => account,
+            Err(code) => {
+                sourced.fatal = Some(code);
+                break;
+            }
+        };
+        run_jobs(&account, ctx, run, batch, progress, None, on).await;
+    }
+    Ok(sourced)
 }
 
 fn read_snapshot(path: &std::path::Path) -> Result<Replay, String> {
@@ -997,42 +1173,40 @@ fn read_snapshot(path: &std::path::Path) -> Result<Replay, String> {
         .and_then(|t| Replay::parse(&t).map_err(|e| e.to_string()))
 }
 
-/// `--verbose`: the principal each job resolved to, and why its engine was chosen.
-fn log_principals(results: &Results<'_>) {
-    for (job, r) in results {
-        if let Ok(r) = r {
-            eprintln!(
-                "pydynox-iam: {}: principal {} ({})",
-                job.name, r.principal.arn, r.engine_reason
-            );
-        }
+/// `--verbose`: the principal a job resolved to, and why its engine was chosen.
+fn log_principal(job: &Job, r: &Result<Report, CheckError>) {
+    if let Ok(r) = r {
+        eprintln!(
+            "pydynox-iam: {}: principal {} ({})",
+            job.name, r.principal.arn, r.engine_reason
+        );
     }
 }
 
-/// What running the jobs gave: each job's result, and for `--all-roles` the roles that could
-/// not be made into a check and what was found.
-struct Ran<'j> {
-    results: Results<'j>,
+/// What running the jobs gave besides each job's result (given to the sink as it came): for
+/// `--all-roles` the roles that could not be made into a check and what was found.
+struct Ran {
     rejected: Vec<(String, String)>,
     discovered: Option<String>,
     fatal: Option<i32>,
 }
 
-impl<'j> Ran<'j> {
-    fn sourced(self, snapshot: Option<Snapshot>, replay: Option<ReplayInfo>) -> Sourced<'j> {
+impl Ran {
+    fn sourced(self, snapshot: Option<Snapshot>) -> Sourced {
         Sourced {
-            results: self.results,
             rejected: self.rejected,
             discovered: self.discovered,
             fatal: self.fatal,
             snapshot,
-            replay,
         }
     }
 }
 
 /// Runs the jobs under the optional call-rate ceiling, recording every answer when a
 /// snapshot is to be saved (`plan` is then the run's plan, which the snapshot keeps).
+/// `found`: the roles --all-roles found in an offline export, run beside the jobs.
+// The found roles and the sink ride along to run_sourced.
+#[allow(clippy::too_many_arguments)]
 async fn run_all<'j, A: Aws>(
     cat: &Catalogue,
     aws: &A,
@@ -1040,17 +1214,21 @@ async fn run_all<'j, A: Aws>(
     run: &'j Run,
     progress: Option<&ProgressBar>,
     plan: Option<serde_json::Value>,
-) -> (Ran<'j>, Option<Snapshot>) {
+    found: Option<Found>,
+    on: OnDone<'_, 'j>,
+) -> (Ran, Option<Snapshot>) {
     match run.opts.max_rps {
         Some(rps) => {
             let limited = RateLimited::new(aws, rps);
-            run_recorded(cat, &limited, ctx, run, progress, plan).await
+            run_recorded(cat, &limited, ctx, run, progress, plan, found, on).await
         }
-        None => run_recorded(cat, aws, ctx, run, progress, plan).await,
+        None => run_recorded(cat, aws, ctx, run, progress, plan, found, on).await,
     }
 }
 
 /// Runs the jobs, recording every answer when a snapshot is to be saved.
+// The found roles and the sink ride along to run_sourced.
+#[allow(clippy::too_many_arguments)]
 async fn run_recorded<'j, A: Aws>(
     cat: &Catalogue,
     aws: &A,
@@ -1058,11 +1236,13 @@ async fn run_recorded<'j, A: Aws>(
     run: &'j Run,
     progress: Option<&ProgressBar>,
     plan: Option<serde_json::Value>,
-) -> (Ran<'j>, Option<Snapshot>) {
+    found: Option<Found>,
+    on: OnDone<'_, 'j>,
+) -> (Ran, Option<Snapshot>) {
     match plan {
         Some(plan) => {
             let recorder = Recorder::new(aws);
-            let out = run_sourced(cat, &recorder, ctx, run, progress).await;
+            let out = run_sourced(cat, &recorder, ctx, run, progress, found, on).await;
             let snapshot = recorder.snapshot(
                 ctx.region.clone(),
                 ctx.endpoint_url.clone(),
@@ -1071,7 +1251,10 @@ async fn run_recorded<'j, A: Aws>(
             );
             (out, Some(snapshot))
         }
-        None => (run_sourced(cat, aws, ctx, run, progress).await, None),
+        None => (
+            run_sourced(cat, aws, ctx, run, progress, found, on).await,
+            None,
+        ),
     }
 }
 
@@ -1106,16 +1289,23 @@ async fn run_sourced<'j, A: Aws>(
     ctx: &RunContext<'_>,
     run: &'j Run,
     progress: Option<&ProgressBar>,
-) -> Ran<'j> {
+    found: Option<Found>,
+    on: OnDone<'_, 'j>,
+) -> Ran {
     let borrowed = || run.jobs.iter().map(Cow::Borrowed).collect::<Vec<_>>();
-    let ran = |results| Ran {
-        results,
+    let ran = || Ran {
         rejected: vec![],
         discovered: None,
         fatal: None,
     };
     if !reads_account(aws, run) {
-        return ran(run_jobs(aws, ctx, run, borrowed(), progress, None).await);
+        let (jobs, rejected, discovered) = with_found(borrowed(), found, progress);
+        run_jobs(aws, ctx, run, jobs, progress, None, on).await;
+        return Ran {
+            rejected,
+            discovered,
+            fatal: None,
+        };
     }
     let mut wanted = Wanted::default();
     if run.discovery.is_some() {
@@ -1134,46 +1324,57 @@ async fn run_sourced<'j, A: Aws>(
                 "the account could not be read at once ({e}); each principal was read on its own instead"
             );
             eprintln!("warning: {note}");
-            let mut results = run_jobs(aws, ctx, run, borrowed(), progress, None).await;
-            for (_, r) in &mut results {
-                if let Ok(r) = r {
+            let mut noted = |(job, mut r): sink::Done<'j>| {
+                if let Ok(r) = &mut r {
                     r.notes.push(note.clone());
                 }
-            }
-            return ran(results);
+                on((job, r))
+            };
+            run_jobs(aws, ctx, run, borrowed(), progress, None, &mut noted).await;
+            return ran();
         }
         Err(e) => {
             let e = CheckError::Aws(e);
             print_errors(&[format!("cannot read the account: {e}")]);
             return Ran {
-                results: vec![],
-                rejected: vec![],
-                discovered: None,
                 fatal: Some(e.exit_code()),
+                ..ran()
             };
         }
     };
     let read = AccountRead::new(aws, account);
-    let mut jobs = borrowed();
-    let mut rejected = Vec::new();
-    let mut discovered = None;
-    if let Some(d) = &run.discovery {
-        let found = discover(cat, &read, d, run);
-        jobs.extend(found.jobs.into_iter().map(Cow::Owned));
-        if let Some(p) = progress {
-            p.set_length(jobs.len() as u64);
-        }
-        rejected = found.rejected;
-        discovered = Some(found.summary);
-    }
-    let results = run_jobs(&read, ctx, run, jobs, progress, Some(account::SOURCE)).await;
+    let found = run
+        .discovery
+        .as_ref()
+        .map(|d| discover(cat, read.account().roles(), d, run));
+    let (jobs, rejected, discovered) = with_found(borrowed(), found, progress);
+    run_jobs(&read, ctx, run, jobs, progress, Some(account::SOURCE), on).await;
     Ran {
-        results,
         rejected,
         discovered,
         fatal: None,
     }
 }
+
+/// The jobs with the roles `--all-roles` found after them (the bar's length set then), the
+/// roles whose tags are not a check, and what was found.
+fn with_found<'j>(
+    mut jobs: Vec<Cow<'j, Job>>,
+    found: Option<Found>,
+    progress: Option<&ProgressBar>,
+) -> WithFound<'j> {
+    let Some(found) = found else {
+        return (jobs, Vec::new(), None);
+    };
+    jobs.extend(found.jobs.into_iter().map(Cow::Owned));
+    if let Some(p) = progress {
+        p.set_length(jobs.len() as u64);
+    }
+    (jobs, found.rejected, Some(found.summary))
+}
+
+/// The jobs, the roles whose tags are not a check, and the discovery's summary.
+type WithFound<'j> = (Vec<Cow<'j, Job>>, Vec<(String, String)>, Option<String>);
 
 /// What `--all-roles` found in the read.
 struct Found {
@@ -1186,7 +1387,12 @@ struct Found {
 /// Roles the config file names are checked as written there; a selected role without
 /// `pydynox:*` tags is counted and named (never checked, never PASS); service-linked roles
 /// are left out unless asked for. Sorted by name, so a run's order does not depend on IAM's.
-fn discover<A: Aws>(cat: &Catalogue, read: &AccountRead<'_, A>, d: &Discovery, run: &Run) -> Found {
+fn discover<'r>(
+    cat: &Catalogue,
+    roles: impl Iterator<Item = (&'r str, &'r str, Option<&'r BTreeMap<String, String>>)>,
+    d: &Discovery,
+    run: &Run,
+) -> Found {
     let in_config: std::collections::BTreeSet<String> = run
         .jobs
         .iter()
@@ -1199,7 +1405,7 @@ fn discover<A: Aws>(cat: &Catalogue, read: &AccountRead<'_, A>, d: &Discovery, r
             _ => None,
         })
         .collect();
-    let mut roles: Vec<_> = read.account().roles().collect();
+    let mut roles: Vec<_> = roles.collect();
     roles.sort_by(|a, b| a.0.cmp(b.0));
     let (mut jobs, mut rejected, mut undescribed) = (Vec::new(), Vec::new(), Vec::new());
     let (mut service_linked, mut filtered, mut configured) = (0, 0, 0);
@@ -1291,7 +1497,8 @@ async fn run_jobs<'j, A: Aws>(
     jobs: Vec<Cow<'j, Job>>,
     progress: Option<&ProgressBar>,
     grants_read: Option<&str>,
-) -> Results<'j> {
+    on: OnDone<'_, 'j>,
+) {
     // One bound on AWS requests in flight for the whole run, shared by the principals checked
     // at once: `--jobs` of them, or one audit's independent reads (see fetch::IN_FLIGHT).
     let cache = ManagedCache::with_in_flight(run.opts.jobs.max(crate::verdict::fetch::IN_FLIGHT));
@@ -1344,7 +1551,10 @@ async fn run_jobs<'j, A: Aws>(
         (job, r)
     }))
     .buffered(run.opts.jobs.max(1))
-    .collect()
+    .for_each(|done| {
+        on(done);
+        std::future::ready(())
+    })
     .await
 }
 
@@ -1365,65 +1575,57 @@ fn progress_bar(jobs: usize, discovering: bool) -> Option<ProgressBar> {
 // ---------------------------------------------------------------------------------------------
 // 3. Each report finished: expected exceptions, least privilege, exit codes
 
-/// Finishes each report: its expected exceptions, its least-privilege findings, then the one
-/// verdict and exit-code rule ([`Report::conclude`]), and for a replay when it was recorded.
-fn finish<'j>(
-    results: Results<'j>,
+/// Finishes a report: its expected exceptions, its least-privilege findings, then the one
+/// verdict and exit-code rule ([`Report::conclude`]).
+fn finish_one<'j>(
+    job: Cow<'j, Job>,
+    result: Result<Report, CheckError>,
     opts: &RunOptions,
-    replay: Option<&ReplayInfo>,
-) -> Vec<Finished<'j>> {
-    results
-        .into_iter()
-        .map(|(job, result)| {
-            let result = result.map(|mut report| {
-                apply_expected(&mut report, &job.expected);
-                if opts.least_privilege {
-                    let mut findings = crate::verdict::least_privilege::analyze(
-                        &report.policies,
-                        &report.checks(),
-                        crate::iam::actions::snapshot(),
-                    );
-                    apply_overrides(&mut findings, &opts.overrides);
-                    report.least_privilege = Some(findings);
-                }
-                report.conclude(Gate {
-                    allow_inconclusive: job.allow_inconclusive,
-                    fail_on: opts.fail_on,
-                });
-                report.replay = replay.cloned();
-                report
-            });
-            // With --compare-version, an upgrade that breaks a check fails the gate too.
-            let exit_code = match &result {
-                Ok(r) => exit::worst(
-                    std::iter::once(r.exit_code())
-                        .chain(r.upgrade.as_ref().map(|u| u.to_exit_code)),
-                ),
-                Err(e) => e.exit_code(),
-            };
-            Finished {
-                job,
-                result,
-                exit_code,
-            }
-        })
-        .collect()
+) -> Finished<'j> {
+    let result = result.map(|mut report| {
+        apply_expected(&mut report, &job.expected);
+        if opts.least_privilege {
+            let mut findings = crate::verdict::least_privilege::analyze(
+                &report.policies,
+                &report.checks(),
+                crate::iam::actions::snapshot(),
+            );
+            apply_overrides(&mut findings, &opts.overrides);
+            report.least_privilege = Some(findings);
+        }
+        report.conclude(Gate {
+            allow_inconclusive: job.allow_inconclusive,
+            fail_on: opts.fail_on,
+        });
+        report
+    });
+    // With --compare-version, an upgrade that breaks a check fails the gate too.
+    let exit_code = match &result {
+        Ok(r) => exit::worst(
+            std::iter::once(r.exit_code()).chain(r.upgrade.as_ref().map(|u| u.to_exit_code)),
+        ),
+        Err(e) => e.exit_code(),
+    };
+    Finished {
+        job,
+        result,
+        exit_code,
+    }
 }
 
 /// Key, bucket and table policy files that no checked resource used: a typo in the resource
 /// they name, or a file for another run. Said only when every job was checked (a job that
 /// failed may have been the one to use it).
-fn unused_policy_files(o: &OfflineArgs, finished: &[Finished]) -> Vec<String> {
-    if !o.is_offline() || finished.iter().any(|f| f.result.is_err()) {
+fn unused_policy_files(o: &OfflineArgs, used_by: &sink::Used) -> Vec<String> {
+    if !o.is_offline() || used_by.any_failed {
         return Vec::new();
     }
     let used = |kind: ResourcePolicyKind| -> Vec<&str> {
-        finished
+        used_by
+            .resources
             .iter()
-            .filter_map(|f| f.result.as_ref().ok())
-            .flat_map(|r| &r.resource_policies)
-            .filter(|rp| rp.kind == kind)
-            .map(|rp| rp.resource.as_str())
+            .filter(|(k, _, _)| *k == kind)
+            .map(|(_, resource, _)| resource.as_str())
             .collect()
     };
     let mut out = Vec::new();
@@ -1460,17 +1662,11 @@ fn unused_policy_files(o: &OfflineArgs, finished: &[Finished]) -> Vec<String> {
     let tables = used(ResourcePolicyKind::DynamoDbTable);
     // A name stands for the table of that name in the checked principal's own account.
     let by_name = |name: &str| {
-        finished
-            .iter()
-            .filter_map(|f| f.result.as_ref().ok())
-            .any(|r| {
-                r.resource_policies.iter().any(|rp| {
-                    rp.kind == ResourcePolicyKind::DynamoDbTable
-                        && crate::iam::arn::table_name_of(&rp.resource) == Some(name)
-                        && crate::iam::arn::Arn::parse(&rp.resource)
-                            .is_some_and(|a| a.account == r.principal.account)
-                })
-            })
+        used_by.resources.iter().any(|(kind, resource, account)| {
+            *kind == ResourcePolicyKind::DynamoDbTable
+                && crate::iam::arn::table_name_of(resource) == Some(name)
+                && crate::iam::arn::Arn::parse(resource).is_some_and(|a| a.account == *account)
+        })
     };
     for spec in &o.table_policy_files {
         let Some((table, _)) = spec.split_once('=') else {
@@ -1499,18 +1695,6 @@ fn list_or_none(items: &[&str]) -> String {
             .map(|i| format!("`{i}`"))
             .collect::<Vec<_>>()
             .join(", ")
-    }
-}
-
-fn print_job_errors(finished: &[Finished], is_fleet: bool) {
-    for f in finished {
-        if let Err(e) = &f.result {
-            if is_fleet {
-                eprintln!("error: service `{}`: {e}", f.job.name);
-            } else {
-                eprintln!("error: {e}");
-            }
-        }
     }
 }
 

@@ -388,7 +388,7 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
     let plan = if a.app.is_empty() {
         build_plan(cat, &input)
     } else {
-        crate::needs::app::plan_from_paths(cat, &input, &a.app, &a.env)
+        crate::needs::app::plan_from_paths(cat, &input, &a.app, &a.env, false)
     }
     .map_err(|e| errors.extend(e))
     .ok();

@@ -120,6 +120,15 @@ pub struct EntityDetail {
     pub position: String,
 }
 
+/// A role as `--all-roles` chooses it: its name, ARN and tags, not its policies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedRole {
+    pub name: String,
+    pub arn: String,
+    /// `None` when the entry has no `Tags` (unknown, not "untagged").
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
 /// A managed policy's default version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagedDetail {
@@ -140,6 +149,9 @@ pub struct Wanted {
     pub users: BTreeSet<String>,
     /// Roles whose trust policy is needed (roles to be assumed), lower-cased names.
     pub trust_roles: BTreeSet<String>,
+    /// Every role's name, ARN and tags, without its policies ([`AuthDetails::role_list`]): what
+    /// `check --all-roles` chooses its roles by before it reads them a batch at a time.
+    pub role_list: bool,
 }
 
 impl Wanted {
@@ -196,6 +208,8 @@ pub struct AuthDetails {
     pub managed: HashMap<String, ManagedDetail>,
     /// Every entry of the file (lower-cased names, policy ARNs), kept or not.
     present: BTreeSet<(ListKind, String)>,
+    /// With [`Wanted::role_list`]: every role of the file, in file order, each once.
+    pub role_list: Vec<ListedRole>,
     /// How many times the file was read.
     pub passes: usize,
 }
@@ -873,7 +887,15 @@ impl State<'_> {
         let hash = entity_hash(&detail);
         if self.first_pass {
             match self.duplicate(kind, (&key, &detail.name), &position, hash) {
-                Sighting::First => {}
+                Sighting::First => {
+                    if kind == ListKind::Roles && self.wanted.role_list {
+                        self.out.role_list.push(ListedRole {
+                            name: detail.name.clone(),
+                            arn: detail.arn.clone(),
+                            tags: detail.tags.clone(),
+                        });
+                    }
+                }
                 Sighting::Differ => return,
                 Sighting::Same => {
                     // A kept copy is compared field by field, not only by hash.

@@ -187,6 +187,17 @@ impl OfflineAccount {
             .map(|e| (e.name.as_str(), e.arn.as_str(), e.tags.as_ref()))
     }
 
+    /// Every role of an export read with [`Wanted::role_list`](crate::grants::auth_details::Wanted):
+    /// (name, ARN, tags), its policies not read.
+    pub fn role_list(
+        &self,
+    ) -> impl Iterator<Item = (&str, &str, Option<&BTreeMap<String, String>>)> {
+        self.export
+            .iter()
+            .flat_map(|e| &e.role_list)
+            .map(|r| (r.name.as_str(), r.arn.as_str(), r.tags.as_ref()))
+    }
+
     /// Sets the key policy of the one key a single check uses (`--key-policy-file FILE`).
     pub fn with_key_policy(mut self, text: Option<String>) -> Self {
         self.key_policy = text;

@@ -193,8 +193,9 @@ pub fn plan_from_paths(
     input: &PlanInput,
     paths: &[PathBuf],
     env: &[String],
+    include_tests: bool,
 ) -> Result<CheckPlan, Vec<String>> {
-    let opts = scan_options(cat, env, input.pydynox_version.as_deref(), false)?;
+    let opts = scan_options(cat, env, input.pydynox_version.as_deref(), include_tests)?;
     let report = scan::scan(paths, &opts).map_err(|e| vec![format!("--app: {e}")])?;
     plan_from_scan(cat, input, &report)
 }
@@ -470,6 +471,20 @@ pub fn plan_from_scan(
             )
         }
     ));
+    // As `scan` says it: the test files not read (scan's `test-file` skips), and how to read them.
+    let tests: Vec<&str> = report
+        .skipped
+        .iter()
+        .filter(|s| s.kind == "test-file")
+        .map(|s| s.location.file.as_str())
+        .collect();
+    if !tests.is_empty() {
+        notes.push(format!(
+            "skipped {} test files (test code, not the service's; --include-tests reads them): {}",
+            tests.len(),
+            tests.join(", ")
+        ));
+    }
     plan.notes.splice(0..0, notes);
     plan.app = Some(AppNeeds {
         roots: report.roots.clone(),

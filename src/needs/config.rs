@@ -114,6 +114,7 @@ const SERVICE_KEYS: &[&str] = &[
     "bucket_owner",
     "app",
     "env",
+    "include_tests",
     "pydynox_version",
     "context",
     "allow_inconclusive",
@@ -185,6 +186,8 @@ pub struct Service {
     pub app: Option<String>,
     /// `env`: `NAME=VALUE` entries for the code's environment variables.
     pub env: Vec<String>,
+    /// `include_tests`: the code's test files are read too (`check --include-tests`).
+    pub include_tests: bool,
 }
 
 /// An expected exception: a known, accepted failure that does not fail the run. Which rows
@@ -342,6 +345,7 @@ struct RawService {
     bucket_owner: Option<S<String>>,
     app: Option<S<String>>,
     env: Option<S<Vec<S<String>>>>,
+    include_tests: Option<S<bool>>,
     pydynox_version: Option<S<String>>,
     context: Option<S<Vec<S<String>>>>,
     allow_inconclusive: Option<S<bool>>,
@@ -649,6 +653,7 @@ fn read_service(r: &mut Reader, index: usize, span: Range<usize>, t: &DeTable) -
     let bucket_owner = f.string(r, "bucket_owner");
     let app = f.string(r, "app");
     let env = f.strings(r, "env");
+    let include_tests = f.boolean(r, "include_tests");
     let pydynox_version = f.string(r, "pydynox_version");
     let context = f.strings(r, "context");
     let allow_inconclusive = f.boolean(r, "allow_inconclusive");
@@ -690,6 +695,7 @@ fn read_service(r: &mut Reader, index: usize, span: Range<usize>, t: &DeTable) -
         bucket_owner,
         app,
         env,
+        include_tests,
         pydynox_version,
         context,
         allow_inconclusive,
@@ -861,6 +867,14 @@ fn validate_service(
             ),
         );
     }
+    if let (None, Some(t)) = (&s.app, &s.include_tests) {
+        r.error(
+            &t.span(),
+            format!(
+                "{scope}: `include_tests` reads the test files of the service's code; set `app` too"
+            ),
+        );
+    }
     if let Some(env) = &s.env
         && let Err(errs) = crate::needs::app::parse_env(
             &env.get_ref()
@@ -995,6 +1009,7 @@ fn validate_service(
         line,
         app: s.app.map(S::into_inner),
         env: strings_of(s.env),
+        include_tests: s.include_tests.is_some_and(S::into_inner),
     })
 }
 

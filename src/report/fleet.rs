@@ -26,65 +26,109 @@ pub fn fleet_table(
     view: RowsView,
     show_policies: bool,
 ) -> io::Result<()> {
+    let mut footer = Footer::default();
     for f in services {
-        writeln!(w, "=== service `{}` ===", f.name)?;
-        match &f.result {
-            Ok(r) => table::report_table(w, r, style, view, show_policies)?,
-            Err(e) => writeln!(w, "error: {e}")?,
-        }
-        writeln!(w)?;
+        table_section(w, f, style, view, show_policies)?;
+        footer.add(f);
     }
-    writeln!(w, "Services:")?;
-    let width = services.iter().map(|f| f.name.len()).max().unwrap_or(0);
-    for f in services {
-        let status = match &f.result {
-            Ok(r) => {
-                let s = &r.summary;
-                let mut counts = format!(
-                    "{} checks: {} pass, {} fail, {} inconclusive",
-                    s.total, s.counts.pass, s.counts.fail, s.counts.inconclusive
-                );
-                if s.counts.waived > 0 {
-                    counts.push_str(&format!(", {} expected", s.counts.waived));
-                }
-                if s.findings_failing > 0 {
-                    counts.push_str(&format!(
-                        ", {} failing least-privilege findings",
-                        s.findings_failing
-                    ));
-                }
-                if !r.expected_unmatched.is_empty() {
-                    counts.push_str(&format!(
-                        ", {} unmatched expected exceptions",
-                        r.expected_unmatched.len()
-                    ));
-                }
-                format!("{} ({counts}) exit {}", r.verdict_label(), f.exit_code)
-            }
-            Err(_) => format!("ERROR exit {}", f.exit_code),
-        };
-        writeln!(w, "  {:width$}  {status}", f.name)?;
-    }
-    let (label, code) = overall(services);
-    writeln!(w, "Overall: {label} exit {code}")?;
-    Ok(())
+    footer.table(w)
 }
 
-/// The run's headline and exit code over its services (the worst exit code: 2 outranks 3
-/// outranks 1).
-fn overall(services: &[Service]) -> (String, i32) {
-    let checked: Vec<(crate::report::model::Verdict, i32)> = services
-        .iter()
-        .filter_map(|s| {
-            s.result
-                .as_ref()
-                .ok()
-                .map(|r| (r.summary.verdict, s.exit_code))
-        })
-        .collect();
-    let errored = services.iter().filter(|s| s.result.is_err()).count();
-    let code = crate::report::model::exit::worst(services.iter().map(|s| s.exit_code));
-    (crate::report::ci::overall_label(&checked, errored), code)
+/// One service's section of the fleet table (its report, or why it could not be checked),
+/// written as soon as it is finished: `check` streams a fleet's sections (see [`Footer`]).
+pub fn table_section(
+    w: &mut dyn Write,
+    f: &Service,
+    style: TextStyle,
+    view: RowsView,
+    show_policies: bool,
+) -> io::Result<()> {
+    writeln!(w, "=== service `{}` ===", f.name)?;
+    match &f.result {
+        Ok(r) => table::report_table(w, r, style, view, show_policies)?,
+        Err(e) => writeln!(w, "error: {e}")?,
+    }
+    writeln!(w)
+}
+
+/// What the end of a fleet report needs of each service once its section is written: its
+/// name and status line (the table's "Services:" list), its verdict and exit code (the
+/// headline). A few dozen bytes per service, so a streamed fleet keeps no report until the end.
+#[derive(Debug, Default)]
+pub struct Footer {
+    lines: Vec<(String, String)>,
+    checked: Vec<(crate::report::model::Verdict, i32)>,
+    codes: Vec<i32>,
+    errored: usize,
+}
+
+impl Footer {
+    /// Counts a service whose section was written.
+    pub fn add(&mut self, f: &Service) {
+        self.lines.push((f.name.to_string(), status(f)));
+        self.codes.push(f.exit_code);
+        match &f.result {
+            Ok(r) => self.checked.push((r.summary.verdict, f.exit_code)),
+            Err(_) => self.errored += 1,
+        }
+    }
+
+    /// Whether no service was counted yet.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The run's headline and exit code over its services (the worst exit code: 2 outranks 3
+    /// outranks 1).
+    pub fn overall(&self) -> (String, i32) {
+        let code = crate::report::model::exit::worst(self.codes.iter().copied());
+        (
+            crate::report::ci::overall_label(&self.checked, self.errored),
+            code,
+        )
+    }
+
+    /// The table's end: one line per service, then the headline.
+    pub fn table(&self, w: &mut dyn Write) -> io::Result<()> {
+        writeln!(w, "Services:")?;
+        let width = self.lines.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+        for (name, status) in &self.lines {
+            writeln!(w, "  {name:width$}  {status}")?;
+        }
+        let (label, code) = self.overall();
+        writeln!(w, "Overall: {label} exit {code}")?;
+        Ok(())
+    }
+}
+
+/// A service's line in the table's "Services:" list.
+fn status(f: &Service) -> String {
+    match &f.result {
+        Ok(r) => {
+            let s = &r.summary;
+            let mut counts = format!(
+                "{} checks: {} pass, {} fail, {} inconclusive",
+                s.total, s.counts.pass, s.counts.fail, s.counts.inconclusive
+            );
+            if s.counts.waived > 0 {
+                counts.push_str(&format!(", {} expected", s.counts.waived));
+            }
+            if s.findings_failing > 0 {
+                counts.push_str(&format!(
+                    ", {} failing least-privilege findings",
+                    s.findings_failing
+                ));
+            }
+            if !r.expected_unmatched.is_empty() {
+                counts.push_str(&format!(
+                    ", {} unmatched expected exceptions",
+                    r.expected_unmatched.len()
+                ));
+            }
+            format!("{} ({counts}) exit {}", r.verdict_label(), f.exit_code)
+        }
+        Err(_) => format!("ERROR exit {}", f.exit_code),
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -97,6 +141,8 @@ struct FleetService<'a> {
     report: Option<&'a Report>,
 }
 
+/// The whole document as one value: what the streamed pieces must write, byte for byte.
+#[cfg(test)]
 #[derive(serde::Serialize)]
 struct Fleet<'a> {
     schema: &'static str,
@@ -110,22 +156,126 @@ struct Fleet<'a> {
 /// The fleet as JSON: schema `pydynox-iam/fleet/v1`, one object per service, each with its
 /// report in the `pydynox-iam/check/v1` schema, then the run's `verdict` and `exit_code`.
 pub fn fleet_json(w: &mut dyn Write, services: &[Service]) -> io::Result<()> {
-    let (verdict, exit_code) = overall(services);
-    let fleet = Fleet {
-        verdict,
-        exit_code,
-        schema: "pydynox-iam/fleet/v1",
-        tool_version: env!("CARGO_PKG_VERSION"),
-        services: services
-            .iter()
-            .map(|f| FleetService {
-                name: f.name,
-                exit_code: f.exit_code,
-                error: f.result.as_ref().err().cloned(),
-                report: f.result.as_ref().ok().copied(),
-            })
-            .collect(),
+    let mut footer = Footer::default();
+    json_begin(w)?;
+    for (i, f) in services.iter().enumerate() {
+        json_service(w, f, i == 0)?;
+        footer.add(f);
+    }
+    json_end(w, &footer)
+}
+
+/// The fleet JSON's head, up to its `services` array's opening bracket. The document is
+/// written in pieces ([`json_service`] as each service finishes, [`json_end`] with the totals
+/// last) and is byte for byte what serde_json's pretty printer writes for the whole (tested).
+pub fn json_begin(w: &mut dyn Write) -> io::Result<()> {
+    write!(
+        w,
+        "{{\n  \"schema\": {},\n  \"tool_version\": {},\n  \"services\": [",
+        serde_json::to_string(SCHEMA)?,
+        serde_json::to_string(env!("CARGO_PKG_VERSION"))?
+    )
+}
+
+/// One service of the fleet JSON, as an element of the `services` array (indented two levels;
+/// JSON strings hold no raw line break, so indenting every line is exact).
+pub fn json_service(w: &mut dyn Write, f: &Service, first: bool) -> io::Result<()> {
+    let element = FleetService {
+        name: f.name,
+        exit_code: f.exit_code,
+        error: f.result.as_ref().err().cloned(),
+        report: f.result.as_ref().ok().copied(),
     };
-    serde_json::to_writer_pretty(&mut *w, &fleet)?;
-    writeln!(w)
+    let text = serde_json::to_string_pretty(&element)?;
+    w.write_all(if first { b"\n    " } else { b",\n    " })?;
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            w.write_all(b"\n    ")?;
+        }
+        w.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The fleet JSON's end: the `services` array closed, the run's verdict and exit code.
+pub fn json_end(w: &mut dyn Write, footer: &Footer) -> io::Result<()> {
+    let (verdict, exit_code) = footer.overall();
+    if !footer.codes.is_empty() {
+        w.write_all(b"\n  ")?;
+    }
+    writeln!(
+        w,
+        "],\n  \"verdict\": {},\n  \"exit_code\": {exit_code}\n}}",
+        serde_json::to_string(&verdict)?
+    )
+}
+
+const SCHEMA: &str = "pydynox-iam/fleet/v1";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::Verdict;
+    use crate::report::model::tests::{report, row};
+
+    /// The document serde_json writes for the whole fleet at once.
+    fn whole(services: &[Service]) -> String {
+        let mut footer = Footer::default();
+        services.iter().for_each(|s| footer.add(s));
+        let (verdict, exit_code) = footer.overall();
+        let fleet = Fleet {
+            schema: SCHEMA,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            services: services
+                .iter()
+                .map(|f| FleetService {
+                    name: f.name,
+                    exit_code: f.exit_code,
+                    error: f.result.as_ref().err().cloned(),
+                    report: f.result.as_ref().ok().copied(),
+                })
+                .collect(),
+            verdict,
+            exit_code,
+        };
+        serde_json::to_string_pretty(&fleet).unwrap() + "\n"
+    }
+
+    #[test]
+    fn streamed_json_is_byte_identical_to_the_whole_document() {
+        let pass = report(vec![row("crud", Verdict::Pass)]);
+        let mut fail = report(vec![row("crud", Verdict::Pass), row("kms", Verdict::Fail)]);
+        fail.notes
+            .push("a note\nwith a line break and \"quotes\"".into());
+        let cases: Vec<Vec<Service>> = vec![
+            vec![],
+            vec![Service {
+                name: "only",
+                exit_code: 0,
+                result: Ok(&pass),
+            }],
+            vec![
+                Service {
+                    name: "a",
+                    exit_code: 0,
+                    result: Ok(&pass),
+                },
+                Service {
+                    name: "b\u{e9}",
+                    exit_code: 2,
+                    result: Err("cannot read\nthe role".into()),
+                },
+                Service {
+                    name: "c",
+                    exit_code: 1,
+                    result: Ok(&fail),
+                },
+            ],
+        ];
+        for services in cases {
+            let mut streamed = Vec::new();
+            fleet_json(&mut streamed, &services).unwrap();
+            assert_eq!(String::from_utf8(streamed).unwrap(), whole(&services));
+        }
+    }
 }

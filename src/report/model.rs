@@ -722,10 +722,10 @@ impl Report {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn row(feature: &str, v: Verdict) -> Row {
+    pub(crate) fn row(feature: &str, v: Verdict) -> Row {
         Row {
             feature: feature.into(),
             action: "a:b".into(),
@@ -773,7 +773,7 @@ mod tests {
         );
     }
 
-    fn report(rows: Vec<Row>) -> Report {
+    pub(crate) fn report(rows: Vec<Row>) -> Report {
         let principal = crate::grants::model::Principal {
             kind: crate::iam::arn::PrincipalKind::Role,
             name: "r".into(),

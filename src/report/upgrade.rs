@@ -4,14 +4,20 @@
 
 use std::io::{self, Write};
 
-use crate::report::model::Report;
+use crate::report::model::{Report, UpgradeImpact};
 
 /// One block per report that was compared: a line per changed row, or "no verdict changes".
 pub fn upgrade_text(w: &mut dyn Write, reports: &[(&str, &Report)]) -> io::Result<()> {
-    for (name, r) in reports {
-        let Some(u) = &r.upgrade else {
-            continue;
-        };
+    let blocks: Vec<(&str, &UpgradeImpact)> = reports
+        .iter()
+        .filter_map(|(name, r)| r.upgrade.as_ref().map(|u| (*name, u)))
+        .collect();
+    upgrade_blocks(w, &blocks)
+}
+
+/// [`upgrade_text`] from the comparisons alone (a streamed fleet keeps them, not the reports).
+pub fn upgrade_blocks(w: &mut dyn Write, blocks: &[(&str, &UpgradeImpact)]) -> io::Result<()> {
+    for (name, u) in blocks {
         writeln!(w)?;
         if u.changes.is_empty() {
             writeln!(

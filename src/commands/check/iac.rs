@@ -568,7 +568,8 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
             // The code's needs; its tables named through the function's environment.
             let env = template_env(&model, f, &a.env);
             let plan =
-                crate::needs::app::plan_from_paths(cat, &input, &a.app, &env).map_err(usage)?;
+                crate::needs::app::plan_from_paths(cat, &input, &a.app, &env, a.include_tests)
+                    .map_err(usage)?;
             tables = plan
                 .resources
                 .tables

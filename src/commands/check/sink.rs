@@ -1,0 +1,264 @@
+//! Where `check`'s finished principals go, one at a time, in job order: the streaming sink.
+//!
+//! A fleet in the table or JSON format is written as each principal finishes: its section (or
+//! its element of the `services` array) is rendered and the report dropped, and only what the
+//! end needs is kept ([`fleet::Footer`]: each service's name, status line, verdict and exit
+//! code; with `--compare-version` the upgrade blocks the table prints last; the resources the
+//! reports used, for the unused-policy-file check). Peak memory therefore does not grow with a
+//! principal's report, only with a few dozen bytes per principal.
+//!
+//! The other formats are collected and rendered whole at the end, as before: their heads
+//! need totals before any row (JUnit's `<testsuites tests= failures=>` attributes, Markdown's
+//! and HTML's headline and summary table before the per-service sections, SARIF's one JSON
+//! document whose `results` come after each run's rules), so streaming them needs a first pass
+//! of totals, not done yet. A single principal is collected too (one report, and nothing is
+//! written when it could not be checked).
+//!
+//! The bytes written are the same either way: the streamed pieces are the ones the whole
+//! renderers are built from (`report::fleet`), and the tests compare both.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::io::{self, Write};
+
+use crate::grants::model::ResourcePolicyKind;
+use crate::report::fleet::{self, Footer};
+use crate::report::model::{Report, UpgradeImpact};
+use crate::report::table::{RowsView, TextStyle};
+use crate::verdict::pipeline::CheckError;
+
+use super::{CheckArgs, Finished, Job, ReportFormat};
+
+/// How the sink writes.
+enum Mode {
+    /// A fleet table, section by section.
+    Table {
+        style: TextStyle,
+        view: RowsView,
+        show_policies: bool,
+    },
+    /// A fleet's JSON, element by element.
+    Json,
+    /// Kept until the end and rendered whole.
+    Collect,
+}
+
+/// The resource policies the finished reports used: (kind, resource ARN, principal's account),
+/// each once, in the order first used.
+#[derive(Default)]
+pub(super) struct Used {
+    pub(super) any_failed: bool,
+    pub(super) resources: Vec<(ResourcePolicyKind, String, String)>,
+    seen: HashSet<(ResourcePolicyKind, String, String)>,
+}
+
+impl Used {
+    fn add(&mut self, f: &Finished) {
+        match &f.result {
+            Err(_) => self.any_failed = true,
+            Ok(r) => {
+                for rp in &r.resource_policies {
+                    let k = (rp.kind, rp.resource.clone(), r.principal.account.clone());
+                    if self.seen.insert(k.clone()) {
+                        self.resources.push(k);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The streaming sink: takes each finished principal in job order.
+pub(super) struct Sink<'a, 'j> {
+    a: &'a CheckArgs,
+    is_fleet: bool,
+    mode: Mode,
+    out: Option<Box<dyn Write + 'a>>,
+    /// The first write error; nothing more is written after it.
+    failed: Option<io::Error>,
+    footer: Footer,
+    upgrades: Vec<(String, UpgradeImpact)>,
+    collected: Vec<Finished<'j>>,
+    pub(super) used: Used,
+    /// Each principal's exit code, in order.
+    pub(super) codes: Vec<i32>,
+    /// Whether every principal so far could not be checked (and there was at least one).
+    all_failed: Option<bool>,
+}
+
+impl<'a, 'j> Sink<'a, 'j> {
+    pub(super) fn new(a: &'a CheckArgs, is_fleet: bool) -> Self {
+        let mode = match (a.format, is_fleet) {
+            (ReportFormat::Table, true) => Mode::Table {
+                style: crate::commands::output::text_style(a.color, a.output.is_some()),
+                view: a.rows_view(),
+                show_policies: a.show_policies,
+            },
+            (ReportFormat::Json, true) => Mode::Json,
+            _ => Mode::Collect,
+        };
+        Sink {
+            a,
+            is_fleet,
+            mode,
+            out: None,
+            failed: None,
+            footer: Footer::default(),
+            upgrades: Vec::new(),
+            collected: Vec::new(),
+            used: Used::default(),
+            codes: Vec::new(),
+            all_failed: None,
+        }
+    }
+
+    /// Whether no principal could be checked (and there was one).
+    pub(super) fn all_failed(&self) -> bool {
+        self.all_failed == Some(true)
+    }
+
+    /// Takes one finished principal: says its error on stderr, then writes or keeps it.
+    pub(super) fn take(&mut self, f: Finished<'j>) {
+        if let Err(e) = &f.result {
+            if self.is_fleet {
+                eprintln!("error: service `{}`: {e}", f.job.name);
+            } else {
+                eprintln!("error: {e}");
+            }
+        }
+        self.used.add(&f);
+        self.codes.push(f.exit_code);
+        self.all_failed = Some(self.all_failed.unwrap_or(true) && f.result.is_err());
+        if matches!(self.mode, Mode::Collect) {
+            self.collected.push(f);
+            return;
+        }
+        let error = f.result.as_ref().err().map(CheckError::to_string);
+        let service = fleet::Service {
+            name: &f.job.name,
+            exit_code: f.exit_code,
+            result: match (&f.result, error) {
+                (Ok(r), _) => Ok(r),
+                (Err(_), Some(e)) => Err(e),
+                (Err(_), None) => unreachable!("an error has a message"),
+            },
+        };
+        self.stream(&service);
+        if let Ok(r) = &f.result
+            && let Some(u) = &r.upgrade
+        {
+            self.upgrades.push((f.job.name.to_string(), u.clone()));
+        }
+    }
+
+    /// Writes one service's piece and counts it in the footer.
+    fn stream(&mut self, service: &fleet::Service) {
+        let first = self.footer.is_empty();
+        let mode = &self.mode;
+        let (style, view, show) = match mode {
+            Mode::Table {
+                style,
+                view,
+                show_policies,
+            } => (Some(*style), Some(*view), *show_policies),
+            _ => (None, None, false),
+        };
+        let is_json = matches!(mode, Mode::Json);
+        self.write(|w| {
+            if is_json {
+                if first {
+                    fleet::json_begin(w)?;
+                }
+                fleet::json_service(w, service, first)
+            } else {
+                fleet::table_section(
+                    w,
+                    service,
+                    style.expect("table mode"),
+                    view.expect("table mode"),
+                    show,
+                )
+            }
+        });
+        self.footer.add(service);
+    }
+
+    /// Writes with `render` unless an earlier write failed; opens the output on first use (a
+    /// run stopped before any principal finished creates no `--output` file until the end).
+    fn write(&mut self, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) {
+        if self.failed.is_some() {
+            return;
+        }
+        if self.out.is_none() {
+            match open(self.a) {
+                Ok(w) => self.out = Some(w),
+                Err(e) => {
+                    self.failed = Some(e);
+                    return;
+                }
+            }
+        }
+        let w = self.out.as_mut().expect("opened above");
+        if let Err(e) = render(w.as_mut()) {
+            self.failed = Some(e);
+        }
+    }
+
+    /// Writes the rest: the roles whose tags are not a check (shown as services that could not
+    /// be checked, after the others), then the end (the table's list and headline, the JSON's
+    /// totals), or the whole report for a collected format. A closed pipe is not an error (as
+    /// for every report).
+    pub(super) fn finish(mut self, rejected: &[(String, String)]) -> io::Result<()> {
+        if matches!(self.mode, Mode::Collect) {
+            let collected = std::mem::take(&mut self.collected);
+            return super::write_report_with(self.a, &collected, self.is_fleet, rejected);
+        }
+        for (name, e) in rejected {
+            let service = fleet::Service {
+                name,
+                exit_code: crate::report::model::exit::USAGE,
+                result: Err(format!("its pydynox tags are not a check: {e}")),
+            };
+            self.stream(&service);
+        }
+        let is_json = matches!(self.mode, Mode::Json);
+        let empty = self.footer.is_empty();
+        let footer = std::mem::take(&mut self.footer);
+        let upgrades = std::mem::take(&mut self.upgrades);
+        self.write(|w| {
+            if is_json {
+                if empty {
+                    fleet::json_begin(w)?;
+                }
+                fleet::json_end(w, &footer)
+            } else {
+                footer.table(w)?;
+                let blocks: Vec<(&str, &UpgradeImpact)> =
+                    upgrades.iter().map(|(n, u)| (n.as_str(), u)).collect();
+                crate::report::upgrade::upgrade_blocks(w, &blocks)
+            }
+        });
+        if let Some(mut w) = self.out.take()
+            && self.failed.is_none()
+            && let Err(e) = w.flush()
+        {
+            self.failed = Some(e);
+        }
+        match self.failed {
+            Some(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The output: `--output FILE` (created, buffered) or standard output.
+fn open<'a>(a: &CheckArgs) -> io::Result<Box<dyn Write + 'a>> {
+    Ok(match &a.output {
+        Some(path) => Box::new(io::BufWriter::new(std::fs::File::create(path)?)),
+        None => Box::new(io::stdout().lock()),
+    })
+}
+
+/// A job and its result, before it is finished.
+pub(super) type Done<'j> = (Cow<'j, Job>, Result<Report, CheckError>);
