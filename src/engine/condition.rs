@@ -220,18 +220,53 @@ pub struct Condition {
     key_lower: String,
     /// Policy values (at least one).
     pub values: Vec<Template>,
+    /// Each value read once for its operator (an address, a date, a boolean), when it has no policy
+    /// variable and so cannot change per request; `None` where it is read per request.
+    parsed: Vec<Option<Parsed>>,
+}
+
+/// A policy value already read for its operator (see [`Condition::parsed`]).
+#[derive(Debug, Clone, PartialEq)]
+enum Parsed {
+    Cidr(Cidr),
+    Date(i128),
+    Bool(bool),
+}
+
+impl Parsed {
+    /// Read a fixed policy value for `op` once; `None` when it is read per request (or is invalid, which
+    /// the per-request path reports with its location).
+    fn of(op: &Result<Operator, String>, t: &Template) -> Option<Parsed> {
+        use BaseOperator::*;
+        let op = op.as_ref().ok()?;
+        if t.has_variables() || t.has_symbols() {
+            return None;
+        }
+        // The value as evaluation sees it (escapes such as `${*}` resolved), not as written.
+        let fixed = t.resolve_ref(&Context::new(), "").ok()?;
+        let text = fixed.text_ref();
+        match op.base.positive() {
+            IpAddress => Cidr::parse(&text).map(Parsed::Cidr),
+            DateEquals | DateLessThan | DateLessThanEquals | DateGreaterThan
+            | DateGreaterThanEquals => parse_date(&text).map(Parsed::Date),
+            Bool => parse_bool(&text).map(Parsed::Bool),
+            _ => None,
+        }
+    }
 }
 
 impl Condition {
     pub fn new(operator_name: &str, key: &str, values: &[String], variables: bool) -> Condition {
         let operator = Operator::parse(operator_name);
         let vars = variables && operator.as_ref().is_ok_and(|o| o.base.allows_variables());
+        let values: Vec<Template> = values.iter().map(|v| Template::parse(v, vars)).collect();
         Condition {
+            parsed: values.iter().map(|t| Parsed::of(&operator, t)).collect(),
             operator_name: operator_name.to_string(),
             operator,
             key: key.to_string(),
             key_lower: key.to_lowercase(),
-            values: values.iter().map(|v| Template::parse(v, vars)).collect(),
+            values,
         }
     }
 }
@@ -318,6 +353,7 @@ fn compare(
     op: BaseOperator,
     request: &str,
     policy: &PolicyValue,
+    pre: Option<&Parsed>,
     notes: &mut Notes,
     key: &str,
 ) -> Tri {
@@ -385,9 +421,15 @@ fn compare(
         | DateLessThanEquals
         | DateGreaterThan
         | DateGreaterThanEquals => {
-            let text = pv.text_ref();
-            let Some(p) = parse_date(&text) else {
-                return bad(unsupported, "date in the policy", &text);
+            let p = match pre {
+                Some(Parsed::Date(p)) => *p,
+                _ => {
+                    let text = pv.text_ref();
+                    let Some(p) = parse_date(&text) else {
+                        return bad(unsupported, "date in the policy", &text);
+                    };
+                    p
+                }
             };
             let Some(r) = parse_date(request) else {
                 return bad(unsupported, "date in the request", request);
@@ -395,9 +437,15 @@ fn compare(
             Tri::from_bool(ordering_holds(op.positive(), r.cmp(&p)))
         }
         Bool => {
-            let text = pv.text_ref();
-            let Some(p) = parse_bool(&text) else {
-                return bad(unsupported, "boolean in the policy", &text);
+            let p = match pre {
+                Some(Parsed::Bool(p)) => *p,
+                _ => {
+                    let text = pv.text_ref();
+                    let Some(p) = parse_bool(&text) else {
+                        return bad(unsupported, "boolean in the policy", &text);
+                    };
+                    p
+                }
             };
             let Some(r) = parse_bool(request) else {
                 return bad(unsupported, "boolean in the request", request);
@@ -415,9 +463,15 @@ fn compare(
             Tri::from_bool(p == r)
         }
         IpAddress => {
-            let text = pv.text_ref();
-            let Some(net) = Cidr::parse(&text) else {
-                return bad(unsupported, "IP address or CIDR in the policy", &text);
+            let net = match pre {
+                Some(Parsed::Cidr(net)) => *net,
+                _ => {
+                    let text = pv.text_ref();
+                    let Some(net) = Cidr::parse(&text) else {
+                        return bad(unsupported, "IP address or CIDR in the policy", &text);
+                    };
+                    net
+                }
             };
             let Some(ip) = parse_ip(request) else {
                 return bad(unsupported, "IP address in the request", request);

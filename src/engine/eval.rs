@@ -15,7 +15,7 @@ use super::parse::{
 };
 use super::principal::{EntryMatch, PrincipalArn, PrincipalType, arn_account, match_aws_entry};
 use super::symbolic::{self, Tok, eq_tri};
-use super::variables::{Template, Unresolved};
+use super::variables::{ArnParts, Template, Unresolved};
 use super::{
     Decision, Effect, Evaluation, MatchedStatement, NamedPolicy, PolicyKind, PolicySet, Reason,
     Request, ResourcePolicyMode,
@@ -88,6 +88,8 @@ struct Subject<'r> {
     services: ServiceMask,
     /// The resource's tokens when it holds symbolic parts (`Some(None)`: malformed markers).
     resource_symbols: Option<Option<Vec<Tok>>>,
+    /// The resource ARN split into its segments, once for every `Resource` entry.
+    arn: ArnParts<'r>,
 }
 
 /// reference_policies_elements_action / _notaction: names are case-insensitive; NotAction matches every
@@ -158,25 +160,13 @@ fn resource_entry(t: &Template, s: &Subject, symbols: &mut Vec<String>) -> Resul
     // Borrowed, with its pattern and segments compiled at parse time, when the entry has no variables.
     let resolved = t.resolve_ref(&req.context, &req.principal)?;
     let r: &super::variables::Resolved = &resolved;
-    let literal = plain_entry(
-        r.pattern_ref().matches(&req.resource),
-        wildcard,
-        t,
-        req,
-        Some(r),
-    )?;
+    let literal = plain_entry(&r.pattern_ref(), wildcard, t, s, r)?;
     if !r.has_value_wildcards() {
         return Ok(literal);
     }
     // A variable's value holds `*` or `?`: AWS does not say whether they are wildcards there.
     let w = r.values_as_wildcards();
-    let wild = plain_entry(
-        w.pattern(false).matches(&req.resource),
-        true,
-        t,
-        req,
-        Some(&w),
-    )?;
+    let wild = plain_entry(&w.pattern(false), true, t, s, &w)?;
     if wild == literal {
         Ok(literal)
     } else {
@@ -187,33 +177,31 @@ fn resource_entry(t: &Template, s: &Subject, symbols: &mut Vec<String>) -> Resul
     }
 }
 
-/// The answer for a `Resource` entry without symbols, from the whole-string glob (`loose`) and, when the
-/// pattern has wildcards, the segment rule.
+/// The answer for a `Resource` entry without symbols: the whole-string glob (`pattern`) and, when the
+/// entry has wildcards, the segment rule. A segment match is always a whole-string match too
+/// ([`super::variables::Resolved::matches_arn_segments`]), so the segment rule is asked first and the
+/// whole-string glob only when it fails: it tells "no match" from "only if a wildcard may span `:`".
 fn plain_entry(
-    loose: bool,
+    pattern: &super::Pattern,
     wildcard: bool,
     t: &Template,
-    req: &Request,
-    resolved: Option<&super::variables::Resolved>,
+    s: &Subject,
+    resolved: &super::variables::Resolved,
 ) -> Result<Tri, Unresolved> {
-    if !loose || !wildcard {
-        return Ok(Tri::from_bool(loose));
+    if !wildcard {
+        return Ok(Tri::from_bool(pattern.matches(&s.req.resource)));
     }
-    let strict = match resolved {
-        Some(r) => r.matches_arn_segments(&req.resource),
-        None => t
-            .resolve(&req.context, &req.principal)?
-            .matches_arn_segments(&req.resource),
-    };
-    if strict {
-        Ok(Tri::True)
-    } else {
-        Err(Unresolved::Unsupported(format!(
-            "`{}` matches `{}` only if a wildcard may span `:`, which AWS does not document",
-            t.source(),
-            req.resource
-        )))
+    if resolved.matches_arn_parts(&s.arn) {
+        return Ok(Tri::True);
     }
+    if !pattern.matches(&s.req.resource) {
+        return Ok(Tri::False);
+    }
+    Err(Unresolved::Unsupported(format!(
+        "`{}` matches `{}` only if a wildcard may span `:`, which AWS does not document",
+        t.source(),
+        s.req.resource
+    )))
 }
 
 /// reference_policies_elements_resource / _notresource. Policy variables in an entry:
@@ -685,6 +673,7 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> Evaluation {
             symbolic::has_symbols(&req.resource)
                 .then(|| symbolic::text_tokens(&req.resource, false))
         },
+        arn: ArnParts::new(&req.resource),
     };
     // The slot decides the role of a policy, whatever `kind` says, so a mislabelled policy cannot grant
     // from the wrong place.

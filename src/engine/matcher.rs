@@ -1,5 +1,10 @@
 //! Wildcard patterns (`*`, `?`) parsed once and matched in O(n·m) without exponential backtracking.
 //! Owns glob matching only; it must not know about ARNs, actions or policy variables.
+//!
+//! There is one wildcard walk, [`glob`], generic over the pattern's and the text's element types and
+//! over what "one pattern element matches one text element" means. A [`Pattern`] uses it over bytes for
+//! ASCII text (nearly every request: ARNs, actions) and over characters otherwise; the symbolic matcher
+//! (`symbolic::certain`) uses it over its tokens, where a symbol is one opaque element.
 
 /// One element of a compiled wildcard pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +17,70 @@ pub(crate) enum Token {
     Star,
 }
 
+/// Does the whole of `t` match the glob `p`? `is_star` picks the elements of `p` that match any run of
+/// text elements (possibly empty); every other pattern element matches exactly one text element, when
+/// `one(p, t)` says so.
+///
+/// The pattern is `P0 * P1 * ... * Pk`, each `Pi` of fixed length: the text matches iff `P0` matches its
+/// start, `Pk` its end (without overlapping `P0`), and `P1 .. Pk-1` occur in order in between. Taking each
+/// middle piece at its leftmost place is never worse than a later one (whatever follows fits in more
+/// text), so there is no backtracking beyond the current piece: worst case O(len(t) · len(p)), never
+/// exponential.
+pub(crate) fn glob<P, T>(
+    p: &[P],
+    t: &[T],
+    is_star: impl Fn(&P) -> bool,
+    one: impl Fn(&P, &T) -> bool,
+) -> bool {
+    glob_at(p, t, star_span(p, &is_star), is_star, one)
+}
+
+/// The positions of the first and last `*` in `p`, or `None` without one: what [`glob`] looks for first,
+/// found once when a pattern is compiled.
+fn star_span<P>(p: &[P], is_star: impl Fn(&P) -> bool) -> Option<(usize, usize)> {
+    let first = p.iter().position(&is_star)?;
+    Some((first, p.iter().rposition(&is_star).unwrap_or(first)))
+}
+
+/// [`glob`] with the star positions already known.
+fn glob_at<P, T>(
+    p: &[P],
+    t: &[T],
+    stars: Option<(usize, usize)>,
+    is_star: impl Fn(&P) -> bool,
+    one: impl Fn(&P, &T) -> bool,
+) -> bool {
+    let fits = |piece: &[P], text: &[T]| piece.iter().zip(text).all(|(a, b)| one(a, b));
+    let Some((first_star, last_star)) = stars else {
+        return p.len() == t.len() && fits(p, t);
+    };
+    let (head, tail) = (&p[..first_star], &p[last_star + 1..]);
+    if head.len() + tail.len() > t.len()
+        || !fits(head, &t[..head.len()])
+        || !fits(tail, &t[t.len() - tail.len()..])
+    {
+        return false;
+    }
+    if first_star == last_star {
+        return true;
+    }
+    let (mut pos, end) = (head.len(), t.len() - tail.len());
+    for piece in p[first_star + 1..last_star].split(&is_star) {
+        if piece.is_empty() {
+            continue;
+        }
+        // The leftmost place of `piece` in `t[pos..end]`.
+        let Some(at) = (pos..end)
+            .take_while(|&i| i + piece.len() <= end)
+            .find(|&i| fits(piece, &t[i..i + piece.len()]))
+        else {
+            return false;
+        };
+        pos = at + piece.len();
+    }
+    true
+}
+
 /// A compiled glob. `*` matches any sequence (possibly empty), `?` exactly one character; everything else
 /// is literal. There is no escape syntax here: literal `*`/`?` come from policy-variable escapes (`${*}`)
 /// and are passed in as literal tokens by the crate-internal `Pattern::from_tokens`.
@@ -19,6 +88,8 @@ pub(crate) enum Token {
 pub struct Pattern {
     tokens: Vec<Token>,
     case_insensitive: bool,
+    /// The first and last `*` in `tokens`.
+    stars: Option<(usize, usize)>,
     /// The same tokens as bytes when every literal is ASCII (`STAR`, `ONE` for the wildcards), so that
     /// matching ASCII text (ARNs, actions: nearly every request) walks bytes and allocates nothing.
     ascii: Option<Box<[u8]>>,
@@ -29,7 +100,7 @@ const STAR: u8 = 0x80;
 const ONE: u8 = 0x81;
 
 /// A character, lower-cased when matching is case-insensitive (one char may lower to several).
-/// An iterator rather than a `Vec`, so matching allocates nothing per character.
+/// An iterator rather than a `Vec`, so folding allocates nothing per character.
 enum Fold {
     Same(std::iter::Once<char>),
     Lower(std::char::ToLowercase),
@@ -76,7 +147,7 @@ impl Pattern {
         let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
         for t in tokens {
             match t {
-                // Consecutive stars are equivalent to one; collapsing keeps matching linear per star.
+                // Consecutive stars are equivalent to one.
                 Token::Star if out.last() == Some(&Token::Star) => {}
                 Token::Lit(c) => out.extend(fold(c, case_insensitive).map(Token::Lit)),
                 t => out.push(t),
@@ -92,6 +163,7 @@ impl Pattern {
             })
             .collect::<Option<Box<[u8]>>>();
         Pattern {
+            stars: star_span(&out, |t| *t == Token::Star),
             tokens: out,
             case_insensitive,
             ascii,
@@ -103,10 +175,7 @@ impl Pattern {
         self.tokens == [Token::Star]
     }
 
-    /// Does the whole of `text` match the pattern?
-    ///
-    /// Greedy matching with a single backtrack point (the most recent `*`): worst case O(len(text) ·
-    /// len(pattern)), never exponential.
+    /// Does the whole of `text` match the pattern? ([`glob`]: never exponential.)
     pub fn matches(&self, text: &str) -> bool {
         if let Some(p) = &self.ascii
             && text.is_ascii()
@@ -117,72 +186,30 @@ impl Pattern {
             .chars()
             .flat_map(|c| fold(c, self.case_insensitive))
             .collect();
-        let p = &self.tokens;
-        let (mut ti, mut pi) = (0usize, 0usize);
-        let mut star: Option<(usize, usize)> = None; // (pattern index after star, text index)
-        while ti < text.len() {
-            match p.get(pi) {
-                Some(Token::Star) => {
-                    star = Some((pi + 1, ti));
-                    pi += 1;
-                }
-                Some(Token::One) => {
-                    pi += 1;
-                    ti += 1;
-                }
-                Some(Token::Lit(c)) if *c == text[ti] => {
-                    pi += 1;
-                    ti += 1;
-                }
-                _ => match star {
-                    Some((sp, st)) => {
-                        pi = sp;
-                        ti = st + 1;
-                        star = Some((sp, st + 1));
-                    }
-                    None => return false,
-                },
-            }
-        }
-        p[pi..].iter().all(|t| *t == Token::Star)
+        glob_at(
+            &self.tokens,
+            &text,
+            self.stars,
+            |t| *t == Token::Star,
+            |p, c| match p {
+                Token::Lit(l) => l == c,
+                Token::One => true,
+                Token::Star => false,
+            },
+        )
     }
 
-    /// [`Pattern::matches`] for ASCII text and an ASCII pattern: the same greedy walk over bytes
-    /// (an ASCII character is one byte and lower-cases to one ASCII byte, as `char::to_lowercase` does).
+    /// [`Pattern::matches`] for ASCII text and an ASCII pattern: the same walk over bytes (an ASCII
+    /// character is one byte and lower-cases to one ASCII byte, as `char::to_lowercase` does).
     fn matches_ascii(&self, p: &[u8], text: &[u8]) -> bool {
-        let ci = self.case_insensitive;
-        let (mut ti, mut pi) = (0usize, 0usize);
-        let mut star: Option<(usize, usize)> = None;
-        while ti < text.len() {
-            let c = if ci {
-                text[ti].to_ascii_lowercase()
-            } else {
-                text[ti]
-            };
-            match p.get(pi) {
-                Some(&STAR) => {
-                    star = Some((pi + 1, ti));
-                    pi += 1;
-                }
-                Some(&ONE) => {
-                    pi += 1;
-                    ti += 1;
-                }
-                Some(&l) if l == c => {
-                    pi += 1;
-                    ti += 1;
-                }
-                _ => match star {
-                    Some((sp, st)) => {
-                        pi = sp;
-                        ti = st + 1;
-                        star = Some((sp, st + 1));
-                    }
-                    None => return false,
-                },
-            }
+        let is_star = |b: &u8| *b == STAR;
+        if self.case_insensitive {
+            glob_at(p, text, self.stars, is_star, |&p, &t| {
+                p == ONE || p == t.to_ascii_lowercase()
+            })
+        } else {
+            glob_at(p, text, self.stars, is_star, |&p, &t| p == ONE || p == t)
         }
-        p[pi..].iter().all(|&t| t == STAR)
     }
 }
 

@@ -283,39 +283,21 @@ pub(crate) fn names(toks: &[Tok]) -> Vec<String> {
     out
 }
 
-/// Does every value of the symbols match? Greedy glob with one backtrack point, where a symbol in the
+/// Does every value of the symbols match? The one wildcard walk (`matcher::glob`), where a symbol in the
 /// text is one opaque token: consumed by a `*` (which would consume any value just as well) or by the
 /// same symbol in the pattern, never by `?` or a literal. Sound, not complete.
 fn certain(p: &[Tok], t: &[Tok]) -> bool {
-    let compat = |p: &Tok, t: &Tok| match (p, t) {
-        (Tok::Ch(a), Tok::Ch(b)) => a == b,
-        (Tok::One, Tok::Ch(_)) => true,
-        (Tok::Sym { .. }, Tok::Sym { .. }) => p == t,
-        _ => false,
-    };
-    let (mut ti, mut pi) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some(Tok::Star) => {
-                star = Some((pi + 1, ti));
-                pi += 1;
-            }
-            Some(x) if compat(x, &t[ti]) => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    pi = sp;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi..].iter().all(|x| *x == Tok::Star)
+    super::matcher::glob(
+        p,
+        t,
+        |x| *x == Tok::Star,
+        |p, t| match (p, t) {
+            (Tok::Ch(a), Tok::Ch(b)) => a == b,
+            (Tok::One, Tok::Ch(_)) => true,
+            (Tok::Sym { .. }, Tok::Sym { .. }) => p == t,
+            _ => false,
+        },
+    )
 }
 
 /// The characters one position of a token may take, and whether the token repeats (`*`, symbols).

@@ -163,25 +163,24 @@ impl Resolved {
     /// ends with a `*` written in the policy, which then also covers the colons that follow.
     /// Every match here is also a whole-string glob match, never the reverse.
     pub fn matches_arn_segments(&self, resource: &str) -> bool {
+        self.matches_arn_parts(&ArnParts::new(resource))
+    }
+
+    /// [`Resolved::matches_arn_segments`] with the request's ARN split once (per request, not per entry).
+    pub(crate) fn matches_arn_parts(&self, r: &ArnParts) -> bool {
         let p = self.arn_segments();
-        // The request's segments without allocating: at most six.
-        let mut segs = [""; 6];
-        let mut count = 0;
-        for (i, seg) in resource.splitn(6, ':').enumerate() {
-            segs[i] = seg;
-            count = i + 1;
-        }
-        let r = &segs[..count];
-        if p.len() == r.len() {
-            return p.iter().zip(r).all(|(p, r)| p.matches(r));
+        let segs = &r.segs[..r.count];
+        if p.len() == segs.len() {
+            return p.iter().zip(segs).all(|(p, r)| p.matches(r));
         }
         let trailing_star = matches!(self.pieces.last(), Some(('*', true)));
-        if p.len() > r.len() || !trailing_star {
+        if p.len() > segs.len() || !trailing_star {
             return false;
         }
         let k = p.len() - 1;
-        let rest = r[k..].join(":");
-        p[..k].iter().zip(&r[..k]).all(|(p, r)| p.matches(r)) && p[k].matches(&rest)
+        // The rest of the ARN from segment `k`, colons included.
+        let rest = &r.text[r.starts[k]..];
+        p[..k].iter().zip(&segs[..k]).all(|(p, r)| p.matches(r)) && p[k].matches(rest)
     }
 
     /// Split at the first `n - 1` occurrences of `sep` and compile each part (case-sensitive).
@@ -201,6 +200,34 @@ impl Resolved {
             }
         }
         segs.iter().map(|s| s.pattern(false)).collect()
+    }
+}
+
+/// An ARN split at its first five colons (at most six segments), once per request.
+pub(crate) struct ArnParts<'a> {
+    text: &'a str,
+    segs: [&'a str; 6],
+    /// Byte offset of each segment in `text`.
+    starts: [usize; 6],
+    count: usize,
+}
+
+impl<'a> ArnParts<'a> {
+    pub(crate) fn new(text: &'a str) -> ArnParts<'a> {
+        let mut parts = ArnParts {
+            text,
+            segs: [""; 6],
+            starts: [0; 6],
+            count: 0,
+        };
+        let mut at = 0;
+        for (i, seg) in text.splitn(6, ':').enumerate() {
+            parts.segs[i] = seg;
+            parts.starts[i] = at;
+            at += seg.len() + 1;
+            parts.count = i + 1;
+        }
+        parts
     }
 }
 
