@@ -584,9 +584,12 @@ impl Condition {
 
         // Resolve policy values once.
         let mut null_variable = None;
+        // Values without variables are borrowed as compiled at parse time (no per-request list).
+        let all_fixed = self.values.iter().all(|t| t.fixed().is_some());
         let values: Vec<PolicyValue> = self
             .values
             .iter()
+            .filter(|_| !all_fixed)
             .map(|t| match t.resolve_ref(ctx, principal) {
                 Ok(r) => PolicyValue::Value(r),
                 Err(Unresolved::Missing(k)) => {
@@ -626,10 +629,23 @@ impl Condition {
         let negated = op.base.is_negated();
         let mut notes = Notes::default();
         let mut satisfies = |rv: &str| {
-            let any = Tri::any(values.iter().map(|pv| match pv {
-                PolicyValue::Null if negated => Tri::Unknown,
-                pv => compare(op.base, rv, pv, &mut notes, &self.key),
-            }));
+            let any = if all_fixed {
+                Tri::any(self.values.iter().zip(&self.parsed).map(|(t, pre)| {
+                    match t.fixed() {
+                        Some(r) => {
+                            let pv = PolicyValue::Value(std::borrow::Cow::Borrowed(r));
+                            compare(op.base, rv, &pv, pre.as_ref(), &mut notes, &self.key)
+                        }
+                        // Not reached (`all_fixed`); unknown is the fail-safe answer.
+                        None => Tri::Unknown,
+                    }
+                }))
+            } else {
+                Tri::any(values.iter().zip(&self.parsed).map(|(pv, pre)| match pv {
+                    PolicyValue::Null if negated => Tri::Unknown,
+                    pv => compare(op.base, rv, pv, pre.as_ref(), &mut notes, &self.key),
+                }))
+            };
             if negated { any.negate() } else { any }
         };
 

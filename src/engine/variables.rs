@@ -322,6 +322,11 @@ impl Template {
             .map(|c| &c.pattern)
     }
 
+    /// The value compiled at parse time, when the template has no variables.
+    pub fn fixed(&self) -> Option<&Resolved> {
+        self.fixed.as_ref()
+    }
+
     /// True if the text as written holds `*` or `?`.
     pub fn has_wildcard(&self) -> bool {
         self.wildcard
