@@ -6,7 +6,8 @@
 # `bash localstack/bench-simulate-compare.sh 2000` for fewer). Prints where the two decide a line
 # differently (a finding, never hidden), each one's wall time (median of RUNS, default 3), lines per
 # second, and the ratio. Needs python3, node and npm, cargo; not LocalStack. The simulator is installed,
-# pinned with its dependencies, into .localstack/iam-simulate/ on first use.
+# pinned with its dependencies, into .localstack/iam-simulate/ on first use. BIN=path runs another
+# pydynox-iam build instead of building the release one.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -40,8 +41,14 @@ trap 'rm -rf "$work"' EXIT
 requests="$work/requests.jsonl"
 python3 "$here/gen-simulate-batch.py" "$lines" "$requests"
 echo "generated $lines requests ($(du -h "$requests" | cut -f1))"
-(cd "$root" && cargo build --release --locked --quiet)
-bin="$root/target/release/pydynox-iam"
+# BIN=path times another build (say so when quoting its figures); by default the release build.
+if [ -n "${BIN:-}" ]; then
+  bin="$BIN"
+  [ -x "$bin" ] || { echo "error: \`$bin\` is not an executable; build it or drop BIN" >&2; exit 2; }
+else
+  (cd "$root" && cargo build --release --locked --quiet)
+  bin="$root/target/release/pydynox-iam"
+fi
 
 ours() { "$bin" simulate --requests "$requests" --format json; }
 theirs() { node "$sim/iam-simulate-batch.mjs" "$requests"; }

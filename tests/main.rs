@@ -18,6 +18,7 @@ mod check_props;
 mod engine_conformance;
 mod engine_props;
 mod fuzz_regressions;
+mod matcher_props;
 
 // needs/: the Python code scan (corpus, recall and precision).
 mod scan;

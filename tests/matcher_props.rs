@@ -73,7 +73,9 @@ fn ascii_pattern() -> impl Strategy<Value = String> {
 
 fn ascii_text() -> impl Strategy<Value = String> {
     prop::collection::vec(
-        prop::sample::select(vec!["a", "b", "A", "B", ":", "/", "ab", "table/", "Get", "*", "?"]),
+        prop::sample::select(vec![
+            "a", "b", "A", "B", ":", "/", "ab", "table/", "Get", "*", "?",
+        ]),
         0..10,
     )
     .prop_map(|v| v.concat())

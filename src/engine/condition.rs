@@ -247,7 +247,10 @@ impl Parsed {
         let text = fixed.text_ref();
         match op.base.positive() {
             IpAddress => Cidr::parse(&text).map(Parsed::Cidr),
-            DateEquals | DateLessThan | DateLessThanEquals | DateGreaterThan
+            DateEquals
+            | DateLessThan
+            | DateLessThanEquals
+            | DateGreaterThan
             | DateGreaterThanEquals => parse_date(&text).map(Parsed::Date),
             Bool => parse_bool(&text).map(Parsed::Bool),
             _ => None,
