@@ -158,6 +158,7 @@ fn run_engine(e: &EngineCase, x: &Expect) -> Result<(), String> {
             )
         }),
         resource_account: e.resource_account.clone(),
+        org: None,
     };
     let mut req = e.request.clone();
     let ctx: Context = std::mem::take(&mut req.context);

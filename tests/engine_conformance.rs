@@ -115,6 +115,7 @@ fn run_case(c: &Case) -> Result<(), String> {
             )
         }),
         resource_account: c.resource_account.clone(),
+        org: None,
     };
     let mut request = c.request.clone();
     request.context.set_world(c.world);

@@ -456,6 +456,7 @@ impl LocalInputs {
             boundary: self.boundary.as_ref(),
             resource_policy: None,
             resource_account,
+            org: None,
         };
         let identity_eval = evaluate(&identity_only, &req);
         // The identity side alone, comparable with IAM's simulator, which evaluates a role's
