@@ -122,7 +122,7 @@ pub struct OrgDescription {
 }
 
 /// One policy of a level, as read or as given in a file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrgFilePolicy {
     /// `p-...` (`p-FullAWSAccess` for the AWS managed one).
@@ -133,7 +133,7 @@ pub struct OrgFilePolicy {
 }
 
 /// The policies attached at one level: the root, an OU, or the account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrgFileLevel {
     pub target: String,
@@ -141,7 +141,7 @@ pub struct OrgFileLevel {
 }
 
 /// The organization as it bears on the account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrgFileOrganization {
     #[serde(default)]
@@ -159,7 +159,7 @@ pub struct OrgFileOrganization {
 /// `{"account": "111122223333", "organization": null}` for an account in no organization, or
 /// `{"account": ..., "organization": {"id": "o-...", "management_account": ..., "scps": [{"target":
 /// "r-...", "policies": [{"id": "p-...", "name": ..., "document": {...}}]}, ...], "rcps": [...]}}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrgPolicies {
     pub account: String,
@@ -177,6 +177,18 @@ pub enum OrgError {
     },
     #[error("the organization policies of account `{account}` cannot be used: {message}")]
     Invalid { account: String, message: String },
+}
+
+/// `--org-policies`: whether to read the organization's SCPs and RCPs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OrgPoliciesChoice {
+    /// Read them when the local engine alone decides on AWS (where nothing else shows them)
+    #[default]
+    Auto,
+    /// Read them and evaluate them locally (also beside IAM's simulator)
+    Read,
+    /// Do not read them (rows they may decide stay INCONCLUSIVE unless stated otherwise)
+    Never,
 }
 
 /// Each policy's text, read once per run across accounts (DescribePolicy).
