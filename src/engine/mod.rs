@@ -10,6 +10,8 @@
 //! - `principal`: principal ARNs and `Principal` element matching (three-valued).
 //! - [`symbolic`]: values known only after deploy, inside strings, and three-valued matching on them.
 //! - `eval`: statement matching and the decision chain ([`evaluate`]).
+//! - [`org`]: the organization's layers: SCPs (principal's account) and RCPs (resource's account), each
+//!   a chain from the root to the account ([`PolicySet::org`]).
 //!
 //! # Fail safe
 //! Anything we cannot evaluate (unknown operator, unparseable value, bad variable syntax, an element in the

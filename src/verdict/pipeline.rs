@@ -628,12 +628,10 @@ pub async fn evaluate_checks<A: Aws>(
             {
                 None
             }
-            (None, _) => Some(
-                match crate::grants::org::read_org_policies(aws, &principal.account).await {
-                    Ok(o) => o.to_engine().map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                },
-            ),
+            (None, _) => Some(match cache.org_policies(aws, &principal.account).await {
+                Ok(o) => o.to_engine().map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }),
         };
     let org_known = matches!(org_policies, Some(Ok(_)));
     let org_error = match &org_policies {
