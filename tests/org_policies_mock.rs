@@ -236,18 +236,59 @@ async fn the_chain_is_read_to_the_root_each_policy_once_and_evaluated() {
     assert_eq!(put.matched[0].policy, "p-denyput");
 }
 
-#[tokio::test]
-async fn an_account_in_no_organization_has_no_layer() {
-    let not_in_use = mock!(Orgs::describe_organization).then_error(|| {
+fn not_in_use() -> aws_smithy_mocks::Rule {
+    mock!(Orgs::describe_organization).then_error(|| {
         DescribeOrganizationError::AwsOrganizationsNotInUseException(
             aws_sdk_organizations::types::error::AwsOrganizationsNotInUseException::builder()
                 .message("Your account is not a member of an organization.")
                 .build(),
         )
+    })
+}
+
+fn adapter_as(orgs: Orgs, caller_account: &'static str) -> SdkAws {
+    let none = &[] as &[&aws_smithy_mocks::Rule];
+    let who = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(move || {
+        aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput::builder()
+            .account(caller_account)
+            .arn(format!("arn:aws:iam::{caller_account}:user/auditor"))
+            .user_id("AIDAEXAMPLE")
+            .build()
     });
-    let client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, [&not_in_use]);
-    let read = read_org_policies(&adapter(client), ACCOUNT).await.unwrap();
+    SdkAws::from_clients(
+        mock_client!(aws_sdk_iam, RuleMode::MatchAny, none),
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&who]),
+        mock_client!(aws_sdk_kms, RuleMode::MatchAny, none),
+        mock_client!(aws_sdk_s3, RuleMode::MatchAny, none),
+        mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, none),
+    )
+    .with_organizations(orgs)
+}
+
+#[tokio::test]
+async fn an_account_in_no_organization_has_no_layer() {
+    let rule = not_in_use();
+    let client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, [&rule]);
+    let read = read_org_policies(&adapter_as(client, ACCOUNT), ACCOUNT)
+        .await
+        .unwrap();
     assert_eq!(read.organization, None);
+}
+
+/// AWSOrganizationsNotInUseException is about the credentials' account: from another account's
+/// credentials it must not be read as "the audited account is in no organization".
+#[tokio::test]
+async fn not_in_use_from_another_accounts_credentials_is_an_error() {
+    let rule = not_in_use();
+    let client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, [&rule]);
+    let err = read_org_policies(&adapter_as(client, MGMT), ACCOUNT)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("whether account `111122223333` is in one is not known"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

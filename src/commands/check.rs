@@ -222,7 +222,8 @@ pub struct StatedArgs {
     pub at: Option<i64>,
     /// No service control policy and no resource control policy applies beyond AWS's
     /// FullAWSAccess and RCPFullAWSAccess (true outside an organization): with --engine local
-    /// on AWS, which evaluates neither, rows cannot pass without this
+    /// on AWS, where they are neither read (--org-policies) nor given (--org-policies-file), rows
+    /// cannot pass without this
     #[arg(long)]
     pub no_org_policies: bool,
     /// Read the service control and resource control policies that apply to the principal's

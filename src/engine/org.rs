@@ -470,3 +470,44 @@ pub(super) fn apply(set: &PolicySet, s: &Subject, base: Evaluation) -> Evaluatio
     e.decision = decided;
     e
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_linked_roles_are_known_by_their_reserved_path() {
+        for (arn, want) in [
+            (
+                "arn:aws:iam::111122223333:role/aws-service-role/dynamodb.amazonaws.com/AWSServiceRoleForDynamoDB",
+                Tri::True,
+            ),
+            // The name alone proves nothing: a role of that name may be created under `/`.
+            (
+                "arn:aws:iam::111122223333:role/AWSServiceRoleForDynamoDB",
+                Tri::False,
+            ),
+            // A session ARN carries no path.
+            (
+                "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForDynamoDB/s",
+                Tri::Unknown,
+            ),
+            ("arn:aws:sts::111122223333:assumed-role/app/s", Tri::False),
+            (
+                "arn:aws:iam::111122223333:user/aws-service-role/u",
+                Tri::False,
+            ),
+            ("arn:aws:iam::111122223333:root", Tri::False),
+        ] {
+            assert_eq!(is_service_linked(arn), want, "{arn}");
+        }
+    }
+
+    #[test]
+    fn services_off_the_rcp_list_may_be_covered() {
+        assert_eq!(rcp_covers("s3:GetObject"), Tri::True);
+        assert_eq!(rcp_covers("KMS:Decrypt"), Tri::True);
+        assert_eq!(rcp_covers("dynamodb:GetItem"), Tri::Unknown);
+        assert_eq!(rcp_covers("nonsense"), Tri::Unknown);
+    }
+}

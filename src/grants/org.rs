@@ -237,6 +237,24 @@ pub async fn read_org_policies_cached<A: Aws>(
         other => return Err(unexpected(account, &c, &other)),
     };
     let Some(description) = description else {
+        // AWSOrganizationsNotInUseException speaks of the credentials' own account only: from
+        // another account's credentials it says nothing of `account` (which may be in an
+        // organization those credentials cannot see), so it is not "no SCP nor RCP" then.
+        let caller = aws.caller_arn().await.map_err(|source| OrgError::Read {
+            account: account.to_string(),
+            source,
+        })?;
+        let caller_account = crate::iam::arn::Arn::parse(&caller)
+            .map(|a| a.account.to_string())
+            .unwrap_or_default();
+        if caller_account != account {
+            return Err(OrgError::Invalid {
+                account: account.to_string(),
+                message: format!(
+                    "the auditing credentials (account `{caller_account}`) are in no AWS organization, so whether account `{account}` is in one is not known; read it with the credentials of its organization's management or delegated administrator account, or give the policies with --org-policies-file"
+                ),
+            });
+        }
         return Ok(OrgPolicies {
             account: account.to_string(),
             organization: None,
