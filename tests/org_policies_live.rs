@@ -2,7 +2,7 @@
 //! moto server `make test` starts beside LocalStack; LocalStack's community edition serves no
 //! Organizations API). moto 5.2.5 implements DescribeOrganization, ListRoots, ListParents,
 //! ListPoliciesForTarget and DescribePolicy for both SCPs and RCPs, and attaches FullAWSAccess
-//! to new accounts and OUs.
+//! to new accounts and OUs; its root lists SCPs as enabled only after EnablePolicyType, as AWS's.
 
 use aws_sdk_organizations::Client as Orgs;
 use aws_sdk_organizations::types::{OrganizationFeatureSet, PolicyType};
@@ -58,6 +58,14 @@ async fn an_scp_attached_to_an_ou_on_moto_is_read_and_denies() {
         .id()
         .unwrap()
         .to_string();
+    // moto (like AWS) lists no policy type at the root until it is enabled there; an earlier
+    // run may have enabled it already (PolicyTypeAlreadyEnabledException).
+    let _ = c
+        .enable_policy_type()
+        .root_id(&root)
+        .policy_type(PolicyType::ServiceControlPolicy)
+        .send()
+        .await;
     let name = common::unique("orgpol");
     let ou = c
         .create_organizational_unit()
