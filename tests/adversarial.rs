@@ -52,6 +52,8 @@ struct EngineCase {
     /// `closed` (default) or `open`.
     #[serde(default)]
     world: World,
+    /// The organization's SCPs and RCPs, in `--org-policies-file`'s layout.
+    org: Option<pydynox_iam::grants::org::OrgPolicies>,
     request: Request,
 }
 
@@ -147,6 +149,11 @@ fn run_engine(e: &EngineCase, x: &Expect) -> Result<(), String> {
     let Some(want) = x.decision else {
         return Err("an engine case needs `expect.decision` or `expect.parse_error`".into());
     };
+    let org = e
+        .org
+        .as_ref()
+        .map(|o| o.to_engine().map_err(|e| e.to_string()))
+        .transpose()?;
     let set = PolicySet {
         identity: &identity,
         boundary: boundary.as_ref(),
@@ -158,6 +165,7 @@ fn run_engine(e: &EngineCase, x: &Expect) -> Result<(), String> {
             )
         }),
         resource_account: e.resource_account.clone(),
+        org: org.as_ref(),
     };
     let mut req = e.request.clone();
     let ctx: Context = std::mem::take(&mut req.context);

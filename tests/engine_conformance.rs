@@ -10,7 +10,8 @@
 //! `{"type": "stringList", "values": [...]}` or `{"unknown": "present" | "maybe_absent"}`, and `expect`
 //! `{decision, matched?: [{policy, statement}], missing_context?: [...], unknown_context?: [...],
 //! unknown_values?: [...], unsupported?: bool, reasons?: [codes that must appear]}`. `matched` and the
-//! key lists are exact (as sets); omitted means "not checked".
+//! key lists are exact (as sets); omitted means "not checked". `org` gives the organization's SCPs and
+//! RCPs in `--org-policies-file`'s layout (`pydynox_iam::grants::org::OrgPolicies`).
 
 use pydynox_iam::engine::{
     Decision, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, Request, ResourcePolicyMode,
@@ -67,6 +68,8 @@ struct Case {
     world: World,
     #[serde(default)]
     symbolic: bool,
+    /// The organization's SCPs and RCPs, in `--org-policies-file`'s layout.
+    org: Option<pydynox_iam::grants::org::OrgPolicies>,
     request: Request,
     expect: Expect,
 }
@@ -104,6 +107,11 @@ fn run_case(c: &Case) -> Result<(), String> {
         .as_ref()
         .map(|p| named(p, PolicyKind::Resource, c.symbolic))
         .transpose()?;
+    let org = c
+        .org
+        .as_ref()
+        .map(|o| o.to_engine().map_err(|e| e.to_string()))
+        .transpose()?;
     let set = PolicySet {
         identity: &identity,
         boundary: boundary.as_ref(),
@@ -115,6 +123,7 @@ fn run_case(c: &Case) -> Result<(), String> {
             )
         }),
         resource_account: c.resource_account.clone(),
+        org: org.as_ref(),
     };
     let mut request = c.request.clone();
     request.context.set_world(c.world);

@@ -234,6 +234,7 @@ fn run(s: &Scenario) -> Evaluation {
         boundary: boundary.as_ref(),
         resource_policy: resource.as_ref().map(|(p, m)| (p, *m)),
         resource_account: None,
+        org: None,
     };
     evaluate(&set, &s.request)
 }
@@ -471,7 +472,7 @@ proptest! {
             for kind in [PolicyKind::Identity, PolicyKind::Boundary, PolicyKind::Resource] {
                 let p = NamedPolicy { id: "p".into(), kind, document: doc.clone() };
                 let ids = [p.clone()];
-                let set = PolicySet { identity: &ids, boundary: Some(&p), resource_policy: Some((&p, ResourcePolicyMode::KmsKeyPolicy)), resource_account: None };
+                let set = PolicySet { identity: &ids, boundary: Some(&p), resource_policy: Some((&p, ResourcePolicyMode::KmsKeyPolicy)), resource_account: None, org: None };
                 let _ = evaluate(&set, &r);
             }
         }

@@ -30,6 +30,7 @@ fn outcome(text: &str) -> Result<Decision, String> {
         boundary: None,
         resource_policy: None,
         resource_account: None,
+        org: None,
     };
     let req = Request {
         principal: "arn:aws:iam::111122223333:role/app".into(),

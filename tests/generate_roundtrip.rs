@@ -351,6 +351,7 @@ fn decide(policy: &NamedPolicy, check: &Check) -> Decision {
         boundary: None,
         resource_policy: None,
         resource_account: None,
+        org: None,
     };
     let req = Request {
         principal: ROLE.into(),

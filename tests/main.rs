@@ -35,6 +35,8 @@ mod offline;
 mod org;
 mod org_mock;
 mod org_offline;
+mod org_policies_live;
+mod org_policies_mock;
 mod round_trips;
 mod simulator_path;
 

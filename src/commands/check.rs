@@ -222,9 +222,40 @@ pub struct StatedArgs {
     pub at: Option<i64>,
     /// No service control policy and no resource control policy applies beyond AWS's
     /// FullAWSAccess and RCPFullAWSAccess (true outside an organization): with --engine local
-    /// on AWS, which evaluates neither, rows cannot pass without this
+    /// on AWS, where they are neither read (--org-policies) nor given (--org-policies-file), rows
+    /// cannot pass without this
     #[arg(long)]
     pub no_org_policies: bool,
+    /// Read the service control and resource control policies that apply to the principal's
+    /// account (organizations:DescribeOrganization, ListRoots, ListParents,
+    /// ListPoliciesForTarget, DescribePolicy; from the management or a delegated administrator
+    /// account) and evaluate them locally: `auto` reads them when the local engine alone decides
+    /// on AWS
+    #[arg(long, value_enum, default_value_t = OrgPoliciesArg::Auto)]
+    pub org_policies: OrgPoliciesArg,
+    /// The SCPs and RCPs that apply to the principal's account, as JSON (README: "Organization
+    /// policies"), instead of reading them: for policy files, templates and snapshots
+    #[arg(long, value_name = "FILE", value_parser = org_policies_file_arg)]
+    pub org_policies_file: Option<crate::grants::org::OrgPolicies>,
+}
+
+/// `--org-policies`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OrgPoliciesArg {
+    #[default]
+    Auto,
+    Read,
+    Never,
+}
+
+/// Reads and checks `--org-policies-file` while the flags are parsed.
+fn org_policies_file_arg(path: &str) -> Result<crate::grants::org::OrgPolicies, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    let org = crate::grants::org::OrgPolicies::from_json(&text).map_err(|e| {
+        format!("`{path}` is not an organization policies file ({e}); see the README, \"Organization policies\"")
+    })?;
+    org.to_engine().map_err(|e| format!("`{path}`: {e}"))?;
+    Ok(org)
 }
 
 impl StatedArgs {
@@ -238,6 +269,12 @@ impl StatedArgs {
                 .then(|| self.principal_tags.iter().cloned().collect()),
             at: self.at,
             no_org_policies: self.no_org_policies,
+            org_policies: match self.org_policies {
+                OrgPoliciesArg::Auto => crate::grants::org::OrgPoliciesChoice::Auto,
+                OrgPoliciesArg::Read => crate::grants::org::OrgPoliciesChoice::Read,
+                OrgPoliciesArg::Never => crate::grants::org::OrgPoliciesChoice::Never,
+            },
+            org_policies_file: self.org_policies_file.clone(),
         }
     }
 }

@@ -335,6 +335,7 @@ fn run_single(args: &SimulateArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     .as_ref()
                     .map(|p| (p, mode_for(plan.mode, action))),
                 resource_account: None,
+                org: None,
             };
             let r = decide(
                 &set,

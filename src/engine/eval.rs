@@ -36,32 +36,32 @@ enum Grant {
 
 /// What a statement's evaluation noted on the way.
 #[derive(Debug, Default)]
-struct Notes {
+pub(super) struct Notes {
     /// Keys a positive test lacked (as SimulatePrincipalPolicy's `MissingContextValues`).
-    missing: Vec<String>,
+    pub(super) missing: Vec<String>,
     /// Keys given as unknown that left the statement undecided.
-    unknown: Vec<String>,
+    pub(super) unknown: Vec<String>,
     /// Symbolic parts (values known only after deploy) that left it undecided.
-    symbols: Vec<String>,
-    unsupported: Vec<String>,
+    pub(super) symbols: Vec<String>,
+    pub(super) unsupported: Vec<String>,
 }
 
 /// One statement's outcome for this request.
-struct Outcome<'a> {
-    policy: &'a NamedPolicy,
+pub(super) struct Outcome<'a> {
+    pub(super) policy: &'a NamedPolicy,
     /// The role the policy plays in this evaluation (from its slot in the [`PolicySet`]).
-    kind: PolicyKind,
-    index: usize,
-    stmt: &'a Statement,
-    applies: Tri,
+    pub(super) kind: PolicyKind,
+    pub(super) index: usize,
+    pub(super) stmt: &'a Statement,
+    pub(super) applies: Tri,
     /// Action, resource (not definitely false) and principal match: the statement is about this request.
-    relevant: bool,
+    pub(super) relevant: bool,
     grants: Vec<Grant>,
-    notes: Notes,
+    pub(super) notes: Notes,
 }
 
 impl Outcome<'_> {
-    fn matched(&self) -> MatchedStatement {
+    pub(super) fn matched(&self) -> MatchedStatement {
         MatchedStatement {
             policy: self.policy.id.clone(),
             kind: self.kind,
@@ -82,8 +82,8 @@ impl Outcome<'_> {
 }
 
 /// The request with what is computed once per evaluation.
-struct Subject<'r> {
-    req: &'r Request,
+pub(super) struct Subject<'r> {
+    pub(super) req: &'r Request,
     /// The action's service, to rule out statements about other services at once.
     services: ServiceMask,
     /// The resource's tokens when it holds symbolic parts (`Some(None)`: malformed markers).
@@ -366,7 +366,7 @@ fn unknown_key_note(s: &Subject, key: &str) -> String {
     }
 }
 
-fn push_unique(v: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
+pub(super) fn push_unique(v: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
     for i in items {
         if !v.iter().any(|x| x.eq_ignore_ascii_case(&i)) {
             v.push(i);
@@ -376,7 +376,7 @@ fn push_unique(v: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
 
 /// One statement's outcome, or `None` when its action does not match (then it neither applies nor is
 /// relevant, and leaves no note: the decision is the same as with an outcome that says so).
-fn evaluate_statement<'a>(
+pub(super) fn evaluate_statement<'a>(
     policy: &'a NamedPolicy,
     kind: PolicyKind,
     index: usize,
@@ -575,13 +575,13 @@ fn any_applies<'o, 'a: 'o>(it: impl IntoIterator<Item = &'o Outcome<'a>>) -> Tri
 /// The account owning the resource: [`PolicySet::resource_account`], else the resource ARN's account, else
 /// the context's `aws:ResourceAccount` (given, or [`ContextValue::Unknown`] when the caller cannot know it,
 /// as for an S3 bucket whose ARN has no account), else the caller's account.
-enum ResourceAccount {
+pub(super) enum ResourceAccount {
     Known(String),
     Unknown,
     SameAsCaller,
 }
 
-fn resource_account(set: &PolicySet, req: &Request) -> ResourceAccount {
+pub(super) fn resource_account(set: &PolicySet, req: &Request) -> ResourceAccount {
     if let Some(a) = &set.resource_account {
         return ResourceAccount::Known(a.clone());
     }
@@ -662,19 +662,33 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
     }
 }
 
-/// One evaluation (keys not given are absent, or unknown on the second look at an open world).
+impl<'r> Subject<'r> {
+    pub(super) fn new(req: &'r Request) -> Subject<'r> {
+        Subject {
+            req,
+            services: ServiceMask::of_action(&req.action),
+            resource_symbols: if symbolic::names_many(&req.resource) {
+                Some(symbolic::request_tokens(&req.resource))
+            } else {
+                symbolic::has_symbols(&req.resource)
+                    .then(|| symbolic::text_tokens(&req.resource, false))
+            },
+            arn: ArnParts::new(&req.resource),
+        }
+    }
+}
+
+/// One evaluation (keys not given are absent, or unknown on the second look at an open world), with the
+/// organization's SCPs and RCPs when the set carries them ([`super::org`]).
 fn evaluate_once(set: &PolicySet, req: &Request) -> Evaluation {
-    let subject = Subject {
-        req,
-        services: ServiceMask::of_action(&req.action),
-        resource_symbols: if symbolic::names_many(&req.resource) {
-            Some(symbolic::request_tokens(&req.resource))
-        } else {
-            symbolic::has_symbols(&req.resource)
-                .then(|| symbolic::text_tokens(&req.resource, false))
-        },
-        arn: ArnParts::new(&req.resource),
-    };
+    let subject = Subject::new(req);
+    let base = evaluate_principal_and_resource(set, &subject);
+    super::org::apply(set, &subject, base)
+}
+
+/// The decision chain without the organization's policies.
+fn evaluate_principal_and_resource(set: &PolicySet, subject: &Subject) -> Evaluation {
+    let req = subject.req;
     // The slot decides the role of a policy, whatever `kind` says, so a mislabelled policy cannot grant
     // from the wrong place.
     let policies = set
@@ -688,7 +702,7 @@ fn evaluate_once(set: &PolicySet, req: &Request) -> Evaluation {
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(16);
     for (role, p) in policies {
         for (i, s) in p.document.statements.iter().enumerate() {
-            let Some(mut o) = evaluate_statement(p, role, i, s, &subject, set.boundary.is_some())
+            let Some(mut o) = evaluate_statement(p, role, i, s, subject, set.boundary.is_some())
             else {
                 continue;
             };
@@ -1017,6 +1031,7 @@ mod tests {
             boundary: None,
             resource_policy: None,
             resource_account: None,
+            org: None,
         };
         let e = evaluate(&set, &req("dynamodb:GetItem", Context::new()));
         let v = serde_json::to_value(&e).unwrap();
@@ -1081,6 +1096,7 @@ mod tests {
                 boundary: None,
                 resource_policy: None,
                 resource_account: None,
+                org: None,
             };
             let e = evaluate(&set, &req("dynamodb:GetItem", ctx));
             assert_eq!(e.decision, want, "case {i}: {e:?}");
@@ -1100,6 +1116,7 @@ mod tests {
             boundary: None,
             resource_policy: None,
             resource_account: None,
+            org: None,
         };
         let ctx = Context::new().with("aws:SourceIp", ContextValue::unknown());
         let e = evaluate(&set, &req("dynamodb:GetItem", ctx));
@@ -1135,6 +1152,7 @@ mod tests {
             boundary: None,
             resource_policy: None,
             resource_account: None,
+            org: None,
         };
         let closed = evaluate(&set, &req("dynamodb:GetItem", Context::new()));
         assert_eq!(closed.decision, Decision::Allowed);
@@ -1169,6 +1187,7 @@ mod tests {
             boundary: None,
             resource_policy: None,
             resource_account: None,
+            org: None,
         };
         let e = evaluate(&set, &req("dynamodb:GetItem", Context::new()));
         assert_eq!(e.decision, Decision::Indeterminate);

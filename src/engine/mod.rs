@@ -10,6 +10,8 @@
 //! - `principal`: principal ARNs and `Principal` element matching (three-valued).
 //! - [`symbolic`]: values known only after deploy, inside strings, and three-valued matching on them.
 //! - `eval`: statement matching and the decision chain ([`evaluate`]).
+//! - [`org`]: the organization's layers: SCPs (principal's account) and RCPs (resource's account), each
+//!   a chain from the root to the account ([`PolicySet::org`]).
 //!
 //! # Fail safe
 //! Anything we cannot evaluate (unknown operator, unparseable value, bad variable syntax, an element in the
@@ -25,7 +27,7 @@
 //! let doc = PolicyDocument::parse(r#"{"Version": "2012-10-17", "Statement": [
 //!     {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:aws:dynamodb:*:*:table/Orders"}]}"#)?;
 //! let identity = [NamedPolicy::new("app-read", PolicyKind::Identity, doc)?];
-//! let set = PolicySet { identity: &identity, boundary: None, resource_policy: None, resource_account: None };
+//! let set = PolicySet { identity: &identity, boundary: None, resource_policy: None, resource_account: None, org: None };
 //! let req = Request {
 //!     principal: "arn:aws:iam::111122223333:role/app/AppRole".into(),
 //!     action: "dynamodb:GetItem".into(),
@@ -148,7 +150,8 @@
 //! - A `kms:` action on a key or alias ARN is never `Allowed` unless the key policy was evaluated in
 //!   [`ResourcePolicyMode::KmsKeyPolicy`] mode (A.6.2: the simulator cannot see key policies); it is
 //!   `Indeterminate` with reason `key_policy_not_evaluated` instead.
-//! - Not modelled: SCPs, RCPs, session policies, the root-user exception (B.1 step 0), KMS grants.
+//! - SCPs and RCPs: see [`org`] (evaluated when [`PolicySet::org`] is given).
+//! - Not modelled: session policies, the root-user exception (B.1 step 0), KMS grants.
 //!
 //! # Why not `iam-rs` (decision, on evidence)
 //! We read `iam-rs` 0.8.0 (MIT, ~9k lines, pulls `chrono` and `ipnet`) before writing this. It is not fail
@@ -166,6 +169,7 @@ pub mod condition;
 pub mod context;
 mod eval;
 mod matcher;
+pub mod org;
 pub mod parse;
 pub mod principal;
 pub mod symbolic;
@@ -177,6 +181,7 @@ use serde::{Deserialize, Serialize};
 pub use context::{Context, ContextValue, Lookup, ValueType, World};
 pub use eval::evaluate;
 pub use matcher::Pattern;
+pub use org::{OrgLevel, OrgPolicies, OrgPolicy, OrgPolicyType, Organization};
 pub use parse::{PolicyDocument, PolicyError, Statement, Version};
 pub use values::parse_date;
 
@@ -194,6 +199,10 @@ pub enum PolicyKind {
     Identity,
     Boundary,
     Resource,
+    /// A service control policy of AWS Organizations (elements as identity policies).
+    Scp,
+    /// A resource control policy of AWS Organizations (elements as resource policies).
+    Rcp,
 }
 
 /// A policy with the name used in reasons.
@@ -252,6 +261,9 @@ pub struct PolicySet<'a> {
     pub resource_policy: Option<(&'a NamedPolicy, ResourcePolicyMode)>,
     /// Account owning the resource; when `None`, taken from the resource ARN (if it has one), else same-account.
     pub resource_account: Option<String>,
+    /// The organization's SCPs and RCPs for the account ([`org`]). `None`: not known, and then no SCP
+    /// nor RCP is evaluated (the caller must hold such an answer short of a pass).
+    pub org: Option<&'a OrgPolicies>,
 }
 
 /// The verdict.
@@ -339,6 +351,30 @@ pub enum Reason {
     CrossAccount {
         principal_account: String,
         resource_account: String,
+    },
+    /// An SCP or RCP statement denies (orgs_manage_policies_scps_evaluation, "How SCPs work with Deny").
+    OrgPolicyDenies {
+        layer: OrgPolicyType,
+        /// The policy id (`p-...`).
+        policy: String,
+        name: String,
+        /// The root, OU or account it is attached to.
+        level: String,
+        statement: usize,
+    },
+    /// No SCP (RCP) attached at `level` allows: every level from the root to the account must.
+    OrgLevelDoesNotAllow {
+        layer: OrgPolicyType,
+        level: String,
+    },
+    /// Every level of the SCP (RCP) chain allows.
+    OrgLayerAllows {
+        layer: OrgPolicyType,
+    },
+    /// The SCPs (RCPs) do not apply to this request, and why.
+    OrgLayerNotApplicable {
+        layer: OrgPolicyType,
+        why: String,
     },
 }
 

@@ -714,7 +714,7 @@ impl PolicyDocument {
         let mut errors = Vec::new();
         for (i, s) in self.statements.iter().enumerate() {
             match kind {
-                PolicyKind::Identity | PolicyKind::Boundary => {
+                PolicyKind::Identity | PolicyKind::Boundary | PolicyKind::Scp => {
                     if let Some(p) = &s.principal {
                         let f = match p {
                             PrincipalElement::Principal(_) => "Principal",
@@ -734,7 +734,7 @@ impl PolicyDocument {
                         ));
                     }
                 }
-                PolicyKind::Resource => {
+                PolicyKind::Resource | PolicyKind::Rcp => {
                     if s.principal.is_none() {
                         errors.push(PolicyError::stmt(
                             i,

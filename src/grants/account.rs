@@ -208,6 +208,12 @@ impl<A: Aws> Aws for AccountRead<'_, A> {
     async fn get_account_authorization_details(&self) -> Result<String, AwsError> {
         self.inner.get_account_authorization_details().await
     }
+    async fn organizations(
+        &self,
+        call: &crate::grants::org::OrgCall,
+    ) -> Result<crate::grants::org::OrgAnswer, AwsError> {
+        self.inner.organizations(call).await
+    }
     fn can_simulate(&self) -> bool {
         self.inner.can_simulate()
     }

@@ -15,6 +15,7 @@ pub mod auth_details;
 pub mod iac;
 pub mod model;
 pub mod offline;
+pub mod org;
 pub mod rate;
 pub mod sdk;
 pub mod snapshot;

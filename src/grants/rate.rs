@@ -110,6 +110,12 @@ impl<A: Aws> Aws for RateLimited<'_, A> {
     async fn get_account_authorization_details(&self) -> Result<String, AwsError> {
         limited!(self, self.inner.get_account_authorization_details())
     }
+    async fn organizations(
+        &self,
+        call: &crate::grants::org::OrgCall,
+    ) -> Result<crate::grants::org::OrgAnswer, AwsError> {
+        limited!(self, self.inner.organizations(call))
+    }
     fn can_simulate(&self) -> bool {
         self.inner.can_simulate()
     }

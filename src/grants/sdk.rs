@@ -12,7 +12,11 @@ use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::{ContextEntry as SdkContextEntry, ContextKeyTypeEnum};
 use aws_smithy_types::error::display::DisplayErrorContext;
 
+use crate::engine::OrgPolicyType;
 use crate::grants::model::{BucketEncryption, SimDecision, SimRequest, SimResult, SimStatement};
+use crate::grants::org::{
+    OrgAnswer, OrgCall, OrgDescription, OrgParent, PolicySummary, PolicyTypeState,
+};
 use crate::grants::source::{Aws, AwsError, Entity, Owner};
 use crate::needs::catalogue::ContextType;
 
@@ -86,6 +90,8 @@ pub struct SdkAws {
     kms: aws_sdk_kms::Client,
     s3: aws_sdk_s3::Client,
     dynamodb: aws_sdk_dynamodb::Client,
+    /// `None` for an adapter built over given clients without one ([`SdkAws::with_organizations`]).
+    organizations: Option<aws_sdk_organizations::Client>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
 }
@@ -246,6 +252,11 @@ impl SdkAws {
                     .interceptor(log.clone())
                     .build(),
             ),
+            organizations: Some(aws_sdk_organizations::Client::from_conf(
+                aws_sdk_organizations::config::Builder::from(config)
+                    .interceptor(log.clone())
+                    .build(),
+            )),
             dynamodb: aws_sdk_dynamodb::Client::from_conf(
                 aws_sdk_dynamodb::config::Builder::from(config)
                     .interceptor(log)
@@ -271,9 +282,25 @@ impl SdkAws {
             kms,
             s3,
             dynamodb,
+            organizations: None,
             region: Some("us-east-1".into()),
             endpoint_url: None,
         }
+    }
+
+    /// For tests: the same adapter with an AWS Organizations client.
+    pub fn with_organizations(mut self, client: aws_sdk_organizations::Client) -> SdkAws {
+        self.organizations = Some(client);
+        self
+    }
+
+    fn organizations_client(
+        &self,
+        action: &'static str,
+    ) -> Result<&aws_sdk_organizations::Client, AwsError> {
+        self.organizations.as_ref().ok_or(AwsError::Offline {
+            message: format!("no AWS Organizations client was configured for `{action}`"),
+        })
     }
 }
 
@@ -992,6 +1019,168 @@ impl Aws for SdkAws {
             "Policies": policies,
         })
         .to_string())
+    }
+
+    /// AWS Organizations, every page (`NextToken`, with the same checks as IAM's markers).
+    /// AWSOrganizationsNotInUseException on DescribeOrganization means "in no organization".
+    async fn organizations(&self, call: &OrgCall) -> Result<OrgAnswer, AwsError> {
+        use aws_sdk_organizations::types::{ParentType, PolicyType};
+        let action = call.action();
+        let client = self.organizations_client(action)?;
+        let what = || format!("the target of `{action}`");
+        let policy_type = |k: OrgPolicyType| match k {
+            OrgPolicyType::Scp => PolicyType::ServiceControlPolicy,
+            OrgPolicyType::Rcp => PolicyType::ResourceControlPolicy,
+        };
+        match call {
+            OrgCall::DescribeOrganization => match client.describe_organization().send().await {
+                Ok(out) => {
+                    let o = out.organization().ok_or(AwsError::BadResponse {
+                        action,
+                        message: "no Organization in the answer".into(),
+                    })?;
+                    let field = |v: Option<&str>, name: &str| {
+                        v.map(str::to_string).ok_or(AwsError::BadResponse {
+                            action,
+                            message: format!("the organization has no {name}"),
+                        })
+                    };
+                    Ok(OrgAnswer::Organization {
+                        organization: Some(OrgDescription {
+                            id: field(o.id(), "Id")?,
+                            management_account: field(o.master_account_id(), "MasterAccountId")?,
+                            feature_set: field(o.feature_set().map(|f| f.as_str()), "FeatureSet")?,
+                        }),
+                    })
+                }
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_aws_organizations_not_in_use_exception()) =>
+                {
+                    Ok(OrgAnswer::Organization { organization: None })
+                }
+                Err(e) => Err(map_sdk_error(action, what, e)),
+            },
+            OrgCall::ListRoots => {
+                let mut roots = Vec::new();
+                let mut token: Option<String> = None;
+                let mut pages = Pages::new(action);
+                loop {
+                    let out = client
+                        .list_roots()
+                        .set_next_token(token.take())
+                        .send()
+                        .await
+                        .map_err(|e| map_sdk_error(action, what, e))?;
+                    for r in out.roots() {
+                        let mut types = Vec::new();
+                        for t in r.policy_types() {
+                            let kind = match t.r#type() {
+                                Some(PolicyType::ServiceControlPolicy) => OrgPolicyType::Scp,
+                                Some(PolicyType::ResourceControlPolicy) => OrgPolicyType::Rcp,
+                                _ => continue,
+                            };
+                            types.push(PolicyTypeState {
+                                kind,
+                                status: t
+                                    .status()
+                                    .map(|s| s.as_str().to_string())
+                                    .unwrap_or_default(),
+                            });
+                        }
+                        roots.push((r.id().unwrap_or_default().to_string(), types));
+                    }
+                    match pages.next(out.next_token().is_some(), out.next_token())? {
+                        Some(t) => token = Some(t),
+                        None => break,
+                    }
+                }
+                Ok(OrgAnswer::Roots { roots })
+            }
+            OrgCall::ListParents { child } => {
+                let mut parents = Vec::new();
+                let mut token: Option<String> = None;
+                let mut pages = Pages::new(action);
+                loop {
+                    let out = client
+                        .list_parents()
+                        .child_id(child)
+                        .set_next_token(token.take())
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            map_sdk_error(action, || format!("`{child}` in the organization"), e)
+                        })?;
+                    for p in out.parents() {
+                        let root = match p.r#type() {
+                            Some(ParentType::Root) => true,
+                            Some(ParentType::OrganizationalUnit) => false,
+                            other => {
+                                return Err(AwsError::BadResponse {
+                                    action,
+                                    message: format!("a parent of unknown type {other:?}"),
+                                });
+                            }
+                        };
+                        parents.push(OrgParent {
+                            id: p.id().unwrap_or_default().to_string(),
+                            root,
+                        });
+                    }
+                    match pages.next(out.next_token().is_some(), out.next_token())? {
+                        Some(t) => token = Some(t),
+                        None => break,
+                    }
+                }
+                Ok(OrgAnswer::Parents { parents })
+            }
+            OrgCall::ListPoliciesForTarget { target, kind } => {
+                let mut policies = Vec::new();
+                let mut token: Option<String> = None;
+                let mut pages = Pages::new(action);
+                loop {
+                    let out = client
+                        .list_policies_for_target()
+                        .target_id(target)
+                        .filter(policy_type(*kind))
+                        .set_next_token(token.take())
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            map_sdk_error(action, || format!("`{target}` in the organization"), e)
+                        })?;
+                    for p in out.policies() {
+                        policies.push(PolicySummary {
+                            id: p.id().unwrap_or_default().to_string(),
+                            name: p.name().unwrap_or_default().to_string(),
+                        });
+                    }
+                    match pages.next(out.next_token().is_some(), out.next_token())? {
+                        Some(t) => token = Some(t),
+                        None => break,
+                    }
+                }
+                Ok(OrgAnswer::Policies { policies })
+            }
+            OrgCall::DescribePolicy { policy } => {
+                let out = client
+                    .describe_policy()
+                    .policy_id(policy)
+                    .send()
+                    .await
+                    .map_err(|e| map_sdk_error(action, || format!("policy `{policy}`"), e))?;
+                let content =
+                    out.policy()
+                        .and_then(|p| p.content())
+                        .ok_or(AwsError::BadResponse {
+                            action,
+                            message: format!("policy `{policy}` came back without its Content"),
+                        })?;
+                Ok(OrgAnswer::Policy {
+                    content: content.to_string(),
+                })
+            }
+        }
     }
 }
 

@@ -412,6 +412,17 @@ impl<A: Aws> Aws for Recorder<'_, A> {
         self.record("get_account_authorization_details", &[], &r);
         r
     }
+    async fn organizations(
+        &self,
+        call: &crate::grants::org::OrgCall,
+    ) -> Result<crate::grants::org::OrgAnswer, AwsError> {
+        let r = self.inner.organizations(call).await;
+        let args = call.args();
+        let mut all = vec![call.action()];
+        all.extend(args.iter().map(String::as_str));
+        self.record("organizations", &all, &r);
+        r
+    }
     fn can_simulate(&self) -> bool {
         self.inner.can_simulate()
     }
@@ -534,6 +545,15 @@ impl Aws for Replay {
     }
     async fn get_account_authorization_details(&self) -> Result<String, AwsError> {
         self.answer("get_account_authorization_details", &[])
+    }
+    async fn organizations(
+        &self,
+        call: &crate::grants::org::OrgCall,
+    ) -> Result<crate::grants::org::OrgAnswer, AwsError> {
+        let args = call.args();
+        let mut all = vec![call.action()];
+        all.extend(args.iter().map(String::as_str));
+        self.answer("organizations", &all)
     }
     fn can_simulate(&self) -> bool {
         self.snapshot.can_simulate

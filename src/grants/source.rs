@@ -153,6 +153,21 @@ pub trait Aws {
                 .into(),
         })
     }
+    /// One AWS Organizations call (DescribeOrganization, ListRoots, ListParents,
+    /// ListPoliciesForTarget, DescribePolicy; every page), made with the credentials of the
+    /// management account or of a delegated administrator ([`crate::grants::org`]). Sources
+    /// that cannot reach Organizations (offline files, test fakes) say so.
+    async fn organizations(
+        &self,
+        call: &crate::grants::org::OrgCall,
+    ) -> Result<crate::grants::org::OrgAnswer, AwsError> {
+        Err(AwsError::Offline {
+            message: format!(
+                "this source cannot call AWS Organizations (`{}`)",
+                call.action()
+            ),
+        })
+    }
     /// Whether IAM's policy simulator is available (false offline).
     fn can_simulate(&self) -> bool {
         true

@@ -729,6 +729,7 @@ mod tests {
                 boundary: None,
                 resource_policy: None,
                 resource_account: None,
+                org: None,
             };
             evaluate(&set, &req)
         };

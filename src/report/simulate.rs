@@ -28,6 +28,8 @@ fn kind_text(k: PolicyKind) -> &'static str {
         PolicyKind::Identity => "identity",
         PolicyKind::Boundary => "boundary",
         PolicyKind::Resource => "resource",
+        PolicyKind::Scp => "service control",
+        PolicyKind::Rcp => "resource control",
     }
 }
 
@@ -108,6 +110,26 @@ fn reason_text(r: &Reason) -> String {
             "cross-account (principal in {principal_account}, resource in {resource_account}): \
              the resource policy must allow too"
         ),
+        Reason::OrgPolicyDenies {
+            layer,
+            policy,
+            name,
+            level,
+            statement,
+        } => format!(
+            "explicit deny in {} `{name}` ({policy}) attached to `{level}`, statement {statement}",
+            layer.label()
+        ),
+        Reason::OrgLevelDoesNotAllow { layer, level } => format!(
+            "no {} attached to `{level}` allows this (every level from the root to the account must)",
+            layer.label()
+        ),
+        Reason::OrgLayerAllows { layer } => {
+            format!("every level of the {}s allows", layer.label())
+        }
+        Reason::OrgLayerNotApplicable { layer, why } => {
+            format!("no {} applies: {why}", layer.label())
+        }
     }
 }
 

@@ -182,6 +182,7 @@ pub fn evaluate_line(cache: &mut PolicyCache, n: usize, text: &[u8]) -> SimResul
         boundary: boundary.as_deref(),
         resource_policy: resource_policy.as_deref().map(|p| (p, mode)),
         resource_account: None,
+        org: None,
     };
     decide(&set, &req.principal, &req.action, &req.resource, context)
 }

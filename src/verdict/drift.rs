@@ -104,6 +104,7 @@ pub fn ungranted(
             boundary: None,
             resource_policy: resource_policy.as_ref().map(|(p, m)| (p, *m)),
             resource_account: Some(env.account.clone()),
+            org: None,
         };
         let context = context_for(
             &check.action,

@@ -37,6 +37,10 @@ pub const IN_FLIGHT: usize = 8;
 pub struct ManagedCache {
     cells: std::sync::Mutex<HashMap<String, PolicyCell>>,
     in_flight: tokio::sync::Semaphore,
+    /// Each account's organization policies, read at most once per run (`--org-policies`),
+    /// whatever the number of its principals; the policies themselves once across accounts.
+    orgs: std::sync::Mutex<HashMap<String, OrgCell>>,
+    org_policies: crate::grants::org::PolicyCache,
 }
 
 impl Default for ManagedCache {
@@ -45,12 +49,18 @@ impl Default for ManagedCache {
     }
 }
 
+type OrgCell = std::sync::Arc<
+    tokio::sync::OnceCell<Result<crate::grants::org::OrgPolicies, crate::grants::org::OrgError>>,
+>;
+
 impl ManagedCache {
     /// A cache whose run keeps at most `n` AWS requests in flight (at least 1).
     pub fn with_in_flight(n: usize) -> Self {
         ManagedCache {
             cells: std::sync::Mutex::default(),
             in_flight: tokio::sync::Semaphore::new(n.max(1)),
+            orgs: std::sync::Mutex::default(),
+            org_policies: crate::grants::org::PolicyCache::default(),
         }
     }
 
@@ -72,6 +82,27 @@ impl ManagedCache {
         cell.get_or_try_init(|| self.limit(aws.get_managed_policy(arn)))
             .await
             .cloned()
+    }
+
+    /// The organization policies that apply to `account` (read once per run).
+    pub async fn org_policies<A: Aws>(
+        &self,
+        aws: &A,
+        account: &str,
+    ) -> Result<crate::grants::org::OrgPolicies, crate::grants::org::OrgError> {
+        let cell = {
+            let mut cells = self.orgs.lock().unwrap_or_else(|e| e.into_inner());
+            cells.entry(account.to_string()).or_default().clone()
+        };
+        cell.get_or_init(|| {
+            self.limit(crate::grants::org::read_org_policies_cached(
+                aws,
+                account,
+                &self.org_policies,
+            ))
+        })
+        .await
+        .clone()
     }
 }
 

@@ -48,6 +48,8 @@ pub struct IacSubject<'a> {
     pub region: String,
     pub pydynox_version: String,
     pub notes: Vec<String>,
+    /// The organization's SCPs and RCPs (`--org-policies-file`), evaluated on every row.
+    pub org: Option<crate::engine::OrgPolicies>,
 }
 
 /// A document with only the statements of one effect (`Allow` or `Deny`).
@@ -149,7 +151,9 @@ pub fn evaluate(cat: &Catalogue, s: IacSubject<'_>) -> Report {
     let (certain, worst, best) = cases(g);
     let rps = &g.resource_policies;
     let prep = |pp: &PrincipalPolicies| {
-        prepare_symbolic(pp, rps).with_bucket_owner(s.bucket_owner.clone())
+        prepare_symbolic(pp, rps)
+            .with_org(s.org.clone())
+            .with_bucket_owner(s.bucket_owner.clone())
     };
     let (l_certain, l_worst, l_best) = (prep(&certain), prep(&worst), prep(&best));
     let open = doubts(g);

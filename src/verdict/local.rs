@@ -49,6 +49,9 @@ pub struct LocalInputs {
     setting: Setting,
     /// The instants at which a condition on the request's time can change an answer.
     time_boundaries: Vec<i64>,
+    /// The organization's SCPs and RCPs for the principal's account, when read or given
+    /// ([`LocalInputs::with_org`]); `None`: not known, none evaluated.
+    org: Option<crate::engine::OrgPolicies>,
 }
 
 /// Stands for "an account other than the principal's" when a bucket's owner is unknown and
@@ -123,6 +126,7 @@ fn prepare_opts(
         caller: Caller::of(&policies.principal, None),
         setting: Setting::now(None),
         time_boundaries: Vec::new(),
+        org: None,
     };
     for (p, kind) in policies
         .policies
@@ -348,6 +352,23 @@ impl LocalInputs {
     }
 
     /// The bucket's owner account, confirmed or stated; S3 ARNs name none.
+    /// Evaluate the organization's SCPs and RCPs too ([`crate::engine::org`]); their policies are
+    /// named in reasons by type, name, id.
+    pub fn with_org(mut self, org: Option<crate::engine::OrgPolicies>) -> Self {
+        if let Some(o) = org.as_ref().and_then(|o| o.organization.as_ref()) {
+            for (kind, levels) in [("service control", &o.scps), ("resource control", &o.rcps)] {
+                for p in levels.iter().flatten().flat_map(|l| &l.policies) {
+                    self.labels.insert(
+                        p.policy.id.clone(),
+                        (kind.to_string(), format!("{} ({})", p.name, p.policy.id)),
+                    );
+                }
+            }
+        }
+        self.org = org;
+        self
+    }
+
     pub fn with_bucket_owner(mut self, owner: Option<String>) -> Self {
         self.bucket_owner = owner;
         self
@@ -445,6 +466,25 @@ impl LocalInputs {
             owner_in_context,
             &context_values(&check.context),
         );
+        let mut context = context;
+        // aws:PrincipalOrgID is the organization's id when the caller's account is in one
+        // (reference_policies_condition-keys), unless the user gave it.
+        if let Some(org) = self
+            .org
+            .as_ref()
+            .filter(|o| o.account == self.principal_account)
+            && context
+                .get("aws:PrincipalOrgID")
+                .is_none_or(|v| v.is_unknown())
+        {
+            match org.organization.as_ref().map(|o| o.id.clone()) {
+                Some(Some(id)) => context.insert("aws:PrincipalOrgID", ContextValue::string(id)),
+                Some(None) => {}
+                None => {
+                    context.remove("aws:PrincipalOrgID");
+                }
+            }
+        }
         let req = Request {
             principal: self.principal_arn.clone(),
             action: check.action.clone(),
@@ -456,12 +496,15 @@ impl LocalInputs {
             boundary: self.boundary.as_ref(),
             resource_policy: None,
             resource_account,
+            org: self.org.as_ref(),
         };
         let identity_eval = evaluate(&identity_only, &req);
         // The identity side alone, comparable with IAM's simulator, which evaluates a role's
-        // identity policies and boundary as if the resource were in its account.
+        // identity policies and boundary as if the resource were in its account (and sees no
+        // RCP, nor SCP conditions).
         let same_account = PolicySet {
             resource_account: Some(self.principal_account.clone()),
+            org: None,
             ..identity_only.clone()
         };
         let identity_outcome = outcome(&evaluate(&same_account, &req));
@@ -700,11 +743,28 @@ impl LocalInputs {
                 }
                 (Verdict::Pass, ReasonCode::Allowed, reason)
             }
-            Decision::ExplicitDeny => (
-                Verdict::Fail,
-                ReasonCode::ExplicitDeny,
-                format!("explicit deny in {}; an Allow elsewhere cannot override it", by(crate::engine::Effect::Deny)),
-            ),
+            Decision::ExplicitDeny => {
+                let org: Vec<String> = e
+                    .reasons
+                    .iter()
+                    .filter_map(|r| match r {
+                        Reason::OrgPolicyDenies { layer, name, policy, level, .. } => {
+                            Some(format!("{} `{name}` (`{policy}`) attached to `{level}`", layer.label()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let code = if e.matched.iter().any(|m| m.kind == PolicyKind::Scp) {
+                    ReasonCode::ScpDeny
+                } else {
+                    ReasonCode::ExplicitDeny
+                };
+                let mut reason = format!("explicit deny in {}; an Allow elsewhere cannot override it", by(crate::engine::Effect::Deny));
+                if !org.is_empty() {
+                    reason.push_str(&format!(" (the organization's {})", org.join("; ")));
+                }
+                (Verdict::Fail, code, reason)
+            }
             Decision::ImplicitDeny if open && !e.missing_context.is_empty() => (
                 Verdict::Inconclusive,
                 ReasonCode::MissingContext,
@@ -744,6 +804,20 @@ impl LocalInputs {
                 }
                 for r in &e.reasons {
                     match r {
+                        // orgs_manage_policies_scps_evaluation: every level must allow.
+                        Reason::OrgLevelDoesNotAllow { layer, level } if !no_identity => {
+                            return (
+                                Verdict::Fail,
+                                match layer {
+                                    crate::engine::OrgPolicyType::Scp => ReasonCode::ScpDeny,
+                                    crate::engine::OrgPolicyType::Rcp => ReasonCode::ResourcePolicyDeny,
+                                },
+                                format!(
+                                    "the other policies allow it, but no {} attached to `{level}` does (every level of the organization from the root to the account must allow)",
+                                    layer.label()
+                                ),
+                            );
+                        }
                         Reason::BoundaryDoesNotAllow { policy } => {
                             return (
                                 Verdict::Fail,

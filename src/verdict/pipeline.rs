@@ -271,8 +271,13 @@ pub struct Statements {
     pub at: Option<i64>,
     /// `--no-org-policies`: no service control policy and no resource control policy applies
     /// beyond AWS's `FullAWSAccess`/`RCPFullAWSAccess` (true of an account in no organization).
-    /// Needed by `--engine local` on AWS, which evaluates neither.
+    /// Needed by `--engine local` on AWS unless the organization's policies are read.
     pub no_org_policies: bool,
+    /// `--org-policies auto|read|never`.
+    pub org_policies: crate::grants::org::OrgPoliciesChoice,
+    /// `--org-policies-file FILE`: the organization's SCPs and RCPs for the principal's account,
+    /// instead of reading them.
+    pub org_policies_file: Option<crate::grants::org::OrgPolicies>,
 }
 
 /// What a run needs besides the plan.
@@ -612,7 +617,29 @@ pub async fn evaluate_checks<A: Aws>(
         },
         None => crate::verdict::request::Setting::now(known_region),
     };
+    // The organization's SCPs and RCPs for the principal's account: given, read, or not known.
+    let on_aws = aws.can_simulate() && !is_local_endpoint(ctx.endpoint_url.as_deref());
+    let org_policies: Option<Result<crate::engine::OrgPolicies, String>> =
+        match (&ctx.stated.org_policies_file, ctx.stated.org_policies) {
+            (Some(file), _) => Some(file.to_engine().map_err(|e| e.to_string())),
+            (None, crate::grants::org::OrgPoliciesChoice::Never) => None,
+            (None, crate::grants::org::OrgPoliciesChoice::Auto)
+                if consult_simulator || !on_aws || ctx.stated.no_org_policies =>
+            {
+                None
+            }
+            (None, _) => Some(match cache.org_policies(aws, &principal.account).await {
+                Ok(o) => o.to_engine().map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }),
+        };
+    let org_known = matches!(org_policies, Some(Ok(_)));
+    let org_error = match &org_policies {
+        Some(Err(e)) => Some(e.clone()),
+        _ => None,
+    };
     let local = crate::verdict::local::prepare(&policies, &resource_policies)
+        .with_org(org_policies.and_then(Result::ok))
         .with_bucket_owner(bucket_owner.clone())
         .with_request(
             crate::verdict::request::Caller::of(&principal, ctx.stated.principal_tags.as_ref()),
@@ -621,8 +648,9 @@ pub async fn evaluate_checks<A: Aws>(
 
     // The local engine alone on AWS (not an emulator on this machine) sees no organization
     // policy, and nothing shows whether the account is in an organization.
-    let on_aws = aws.can_simulate() && !is_local_endpoint(ctx.endpoint_url.as_deref());
-    let org = if !consult_simulator && on_aws {
+    let org = if org_known {
+        OrgStatus::Evaluated
+    } else if !consult_simulator && on_aws {
         OrgStatus::LocalOnly
     } else {
         OrgStatus::of(consult_simulator, &results)
@@ -630,6 +658,7 @@ pub async fn evaluate_checks<A: Aws>(
     let doubts = Doubts {
         stated: &ctx.stated,
         org,
+        org_error: org_error.as_deref(),
         principal: &principal,
         bucket_owner: bucket_owner.as_deref(),
         named_session,
@@ -642,6 +671,8 @@ pub async fn evaluate_checks<A: Aws>(
         .map(|(c, sim)| {
             let local_beside = match engine {
                 EngineChoice::Local | EngineChoice::Both => true,
+                // The SCPs and RCPs were read: the local engine evaluates them on every row.
+                _ if org_known => true,
                 EngineChoice::Auto => {
                     matches!(c.resource_kind.as_str(), "kms-key" | "role")
                         || local.needed_beside_simulator(c, bucket)
@@ -708,9 +739,12 @@ enum OrgStatus {
     NotInOrganization,
     /// The simulator was asked and answered nothing usable: it may be.
     Unknown,
-    /// Only the local engine decides, on AWS: it evaluates no SCP nor RCP, and whether the
-    /// account is in an organization is not known.
+    /// Only the local engine decides, on AWS, and the organization's policies were not read
+    /// (or could not be): whether the account is in an organization is not known.
     LocalOnly,
+    /// The organization's SCPs and RCPs for the principal's account were read (or given) and
+    /// the local engine evaluates them on every row (`--org-policies`).
+    Evaluated,
 }
 
 impl OrgStatus {
@@ -735,6 +769,8 @@ impl OrgStatus {
 struct Doubts<'a> {
     stated: &'a Statements,
     org: OrgStatus,
+    /// Why the organization's policies could not be read, when they were asked for.
+    org_error: Option<&'a str>,
     principal: &'a Principal,
     bucket_owner: Option<&'a str>,
     named_session: bool,
@@ -783,6 +819,15 @@ impl Doubts<'_> {
     /// one, whose organization nothing here shows. RCPs cover a growing list of services, so
     /// every service is taken to be on it.
     fn organizations(&self, check: &Check) -> Option<SourceAnswer> {
+        // Read (or given) and evaluated by the local engine on every row: a resource in another
+        // account, whose RCPs were not read, is undecided there, not here.
+        if self.org == OrgStatus::Evaluated {
+            return None;
+        }
+        let failed = self
+            .org_error
+            .map(|e| format!(" (reading them failed: {e})"))
+            .unwrap_or_default();
         if self.org == OrgStatus::LocalOnly {
             if self.stated.no_org_policies {
                 return None;
@@ -790,11 +835,13 @@ impl Doubts<'_> {
             return Some(unsure(
                 Source::Organizations,
                 ReasonCode::OrgPoliciesNotEvaluated,
-                "the local engine evaluates no service control policy nor resource control policy, and whether the account (or the resource's) is in an AWS organization is not known here, so one may deny this; use --engine auto (IAM's simulator evaluates SCPs and shows whether the account is in an organization), or state --no-org-policies if no SCP or RCP applies beyond AWS's FullAWSAccess ones".into(),
+                format!(
+                    "the service control and resource control policies that apply were not read{failed}, and whether the account (or the resource's) is in an AWS organization is not known here, so one may deny this; read them with --org-policies read (organizations:Describe*/List* from the management or a delegated administrator account) or give them with --org-policies-file, use --engine auto (IAM's simulator evaluates SCPs and shows whether the account is in an organization), or state --no-org-policies if no SCP or RCP applies beyond AWS's FullAWSAccess ones"
+                ),
             ));
         }
         let in_org = match self.org {
-            OrgStatus::NotAsked | OrgStatus::LocalOnly => return None,
+            OrgStatus::NotAsked | OrgStatus::LocalOnly | OrgStatus::Evaluated => return None,
             OrgStatus::InOrganization | OrgStatus::Unknown => true,
             OrgStatus::NotInOrganization => false,
         };
@@ -1220,6 +1267,9 @@ fn simulator_note(stated: &Statements, org: OrgStatus) -> String {
                 note.push_str(&format!(", and you stated {}", stated_flags.join(" and ")));
             }
         }
+        OrgStatus::Evaluated => note.push_str(
+            "; the organization's service control and resource control policies were read and evaluated locally on every row",
+        ),
         OrgStatus::NotAsked | OrgStatus::LocalOnly => {}
     }
     note

@@ -291,6 +291,7 @@ fn bench_engine(c: &mut Criterion) {
             resource_policy: (r.resource == KEY)
                 .then_some((&key_policy, ResourcePolicyMode::KmsKeyPolicy)),
             resource_account: None,
+            org: None,
         })
         .collect();
     let mut decisions: BTreeMap<String, usize> = BTreeMap::new();
@@ -360,6 +361,7 @@ fn passes_only(n: usize) {
             resource_policy: (r.resource == KEY)
                 .then_some((&key_policy, ResourcePolicyMode::KmsKeyPolicy)),
             resource_account: None,
+            org: None,
         })
         .collect();
     for _ in 0..n {

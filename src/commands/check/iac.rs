@@ -672,6 +672,11 @@ async fn run(cat: &Catalogue, a: &CheckArgs) -> Result<i32, Failure> {
                 region,
                 pydynox_version: plan.version.to_string(),
                 notes,
+                org: a
+                    .stated
+                    .org_policies_file
+                    .as_ref()
+                    .and_then(|f| f.to_engine().ok()),
             },
         );
         // `--app`: each need the code shows but the scan could not pin down cannot pass.

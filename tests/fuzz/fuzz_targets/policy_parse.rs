@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     for kind in [PolicyKind::Identity, PolicyKind::Boundary, PolicyKind::Resource] {
         let Ok(policy) = NamedPolicy::new("fuzz", kind, doc.clone()) else { continue };
         let identity = [policy];
-        let set = PolicySet { identity: &identity, boundary: None, resource_policy: None, resource_account: None };
+        let set = PolicySet { identity: &identity, boundary: None, resource_policy: None, resource_account: None, org: None };
         let req = Request {
             principal: "arn:aws:iam::111122223333:role/app".into(),
             action: "dynamodb:GetItem".into(),
