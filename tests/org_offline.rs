@@ -274,3 +274,61 @@ fn all_roles_offline_is_refused_where_it_cannot_work() {
         assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
     }
 }
+
+/// Adversarial: a batch of the export that cannot be read (here a role's inline policy with a
+/// repeated key, which the listing pass does not parse) stops the run; every role not checked
+/// yet is in the streamed report as not checked, so its verdict and exit code never say PASS
+/// for a run that did not check everyone.
+#[test]
+fn a_batch_that_cannot_be_read_leaves_no_pass_in_the_streamed_report() {
+    let described = |table: &str| tags(&[("pydynox:features", "crud"), ("pydynox:tables", table)]);
+    let marked = json!({"Version": "2012-10-17", "Statement": [{"Sid": "DUPMARK", "Effect": "Allow",
+        "Action": "dynamodb:GetItem", "Resource": "*"}]});
+    let roles = vec![
+        role("a-svc", "/", described("orders"), Some(crud_on("orders"))),
+        role("b-svc", "/", described("orders"), Some(marked)),
+        role("c-svc", "/", described("orders"), Some(crud_on("orders"))),
+    ];
+    let text = json!({"RoleDetailList": roles, "UserDetailList": [], "GroupDetailList": [],
+        "Policies": []})
+    .to_string()
+    .replace(r#""Sid":"DUPMARK""#, r#""Sid":"x","Sid":"y""#);
+    assert!(text.contains(r#""Sid":"x","Sid":"y""#));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("details.json"), text).unwrap();
+    for format in ["json", "table"] {
+        let mut args = BASE.to_vec();
+        args.extend(["--format", format, "--output", "report.out"]);
+        let r = run_env(
+            dir.path(),
+            vec![("PYDYNOX_IAM_ROLES_PER_READ", Some("1"))],
+            &args,
+        );
+        assert_eq!(r.code, 2, "{format}: {}", r.stderr);
+        let written = std::fs::read_to_string(dir.path().join("report.out")).unwrap();
+        assert!(written.contains("not checked"), "{format}: {written}");
+        if format == "json" {
+            let v: Value = serde_json::from_str(&written).unwrap();
+            assert_ne!(v["exit_code"], json!(0), "{written}");
+            assert_ne!(v["verdict"], json!("PASS"), "{written}");
+            let names: Vec<&str> = v["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(names, ["a-svc", "b-svc", "c-svc"], "{written}");
+        } else {
+            // The fleet's headline is the last `Overall:` line (each service has its own).
+            let overall = written
+                .lines()
+                .filter(|l| l.starts_with("Overall:"))
+                .last()
+                .unwrap();
+            assert!(
+                !overall.contains("PASS") && !overall.ends_with("exit 0"),
+                "{overall}\n{written}"
+            );
+        }
+    }
+}

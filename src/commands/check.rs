@@ -1180,26 +1180,36 @@ async fn all_roles_offline<'j>(
     let mut jobs = jobs.into_iter().peekable();
     while jobs.peek().is_some() {
         let batch: Vec<Cow<'j, Job>> = jobs.by_ref().take(per_read).collect();
-        if stamp() != before {
+        let stopped = if stamp() != before {
             print_errors(&[format!(
                 "`{}` changed while it was read; audit a copy that does not change",
                 path.display()
             )]);
-            sourced.fatal = Some(exit::USAGE);
-            break;
-        }
-        let mut wanted = Wanted::default();
-        for job in &batch {
-            wanted.plan(&job.plan);
-        }
-        let account = match load(&wanted) {
-            Ok(account) => account,
-            Err(code) => {
-                sourced.fatal = Some(code);
-                break;
+            Some((exit::USAGE, "the export changed while it was read"))
+        } else {
+            let mut wanted = Wanted::default();
+            for job in &batch {
+                wanted.plan(&job.plan);
+            }
+            match load(&wanted) {
+                Ok(account) => {
+                    run_jobs(&account, ctx, run, batch, progress, None, on).await;
+                    continue;
+                }
+                Err(code) => Some((
+                    code,
+                    "the export could not be read for it (see the error above)",
+                )),
             }
         };
-        run_jobs(&account, ctx, run, batch, progress, None, on).await;
+        // The roles not checked yet are each reported as not checked, so the streamed report's
+        // verdict and exit code count them: a report that stopped partway never says PASS.
+        if let Some((code, why)) = stopped {
+            sourced.fatal = Some(code);
+            for job in batch.into_iter().chain(jobs.by_ref()) {
+                on((job, Err(CheckError::Input(format!("not checked: {why}")))));
+            }
+        }
     }
     Ok(sourced)
 }

@@ -552,6 +552,21 @@ impl LocalInputs {
                         &identity_eval,
                     );
                 }
+                // A role's trust policy was not read (IAM's simulator path reads it only when
+                // the local engine decides; the local engine may still run beside it, e.g. for
+                // organization policies). Every role has one and it must trust the principal
+                // ("Role trust policies and KMS key policies ... must explicitly allow access",
+                // IAM User Guide, policy evaluation logic): never read as "no policy".
+                None if *kind == ResourcePolicyKind::RoleTrust => {
+                    return verdict(
+                        Verdict::Inconclusive,
+                        ReasonCode::TrustPolicyNotEvaluated,
+                        format!(
+                            "the trust policy of `{resource}` was not read, and it must trust this principal too; run with --engine auto or local to evaluate it"
+                        ),
+                        &identity_eval,
+                    );
+                }
                 // No resource policy: the identity side decides alone.
                 Some(Prepared::Absent) | None => {
                     (identity_eval.clone(), None, identity_only.clone())
@@ -990,6 +1005,33 @@ mod tests {
         );
         assert!(
             v.reason.contains("permissions boundary policy `b`"),
+            "{}",
+            v.reason
+        );
+    }
+
+    /// Adversarial: a trust policy that was never read is not "no policy". AWS: "Role trust
+    /// policies and KMS key policies are exceptions to this logic, because they must explicitly
+    /// allow access for principals" (IAM User Guide, policy evaluation logic). Reached when
+    /// `--engine aws` runs the local engine beside the simulator for organization policies.
+    #[test]
+    fn an_unread_trust_policy_never_passes() {
+        let p = policies(
+            &[(
+                "assume",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
+            )],
+            None,
+        );
+        let c = check(
+            "sts:AssumeRole",
+            "arn:aws:iam::111122223333:role/target",
+            "role",
+        );
+        let v = prepare(&p, &[]).evaluate_check(&c, None);
+        assert_eq!(
+            (v.verdict, v.code),
+            (Verdict::Inconclusive, ReasonCode::TrustPolicyNotEvaluated),
             "{}",
             v.reason
         );
