@@ -322,8 +322,7 @@ fn a_batch_that_cannot_be_read_leaves_no_pass_in_the_streamed_report() {
             // The fleet's headline is the last `Overall:` line (each service has its own).
             let overall = written
                 .lines()
-                .filter(|l| l.starts_with("Overall:"))
-                .last()
+                .rfind(|l| l.starts_with("Overall:"))
                 .unwrap();
             assert!(
                 !overall.contains("PASS") && !overall.ends_with("exit 0"),
