@@ -1047,14 +1047,14 @@ async fn run_from_source<'j>(
             .as_deref()
             .or(a.user.as_deref())
             .or(a.principal.as_deref());
+        let region = a
+            .aws
+            .region
+            .clone()
+            .or(run.config_region.clone())
+            .or_else(env_region);
+        let ctx = context(region, None);
         if let (Some(d), Some(path), false) = (&run.discovery, &a.offline.from_auth_details, save) {
-            let region = a
-                .aws
-                .region
-                .clone()
-                .or(run.config_region.clone())
-                .or_else(env_region);
-            let ctx = context(region, None);
             return all_roles_offline(cat, a, run, d, path, &ctx, progress, on).await;
         }
         let mut wanted = crate::grants::auth_details::Wanted::default();
@@ -1079,13 +1079,6 @@ async fn run_from_source<'j>(
             .discovery
             .as_ref()
             .map(|d| discover(cat, account.roles(), d, run));
-        let region = a
-            .aws
-            .region
-            .clone()
-            .or(run.config_region.clone())
-            .or_else(env_region);
-        let ctx = context(region, None);
         let plan = save.then(|| recorded_plan(run, ctx.region.as_deref(), &ctx.stated));
         let (ran, snapshot) = run_all(cat, &account, &ctx, run, progress, plan, found, on).await;
         Ok(ran.sourced(snapshot))
