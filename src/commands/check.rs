@@ -3,6 +3,7 @@
 //! and a call-rate ceiling, applies expected exceptions and least-privilege analysis, renders
 //! in the chosen format to stdout or `--output`, and computes the exit code once, at the end.
 
+pub mod accounts;
 pub mod iac;
 
 use std::borrow::Cow;
@@ -309,6 +310,31 @@ pub struct OrgArgs {
     /// changes (new needs that fail, needs that go away); the exit code is the worse of the two
     #[arg(long, value_name = "VERSION")]
     pub compare_version: Option<String>,
+    /// Audit these accounts (12-digit ids, comma-separated or repeated), each entered through
+    /// --assume-role-name; the caller's own account is read with the caller's credentials
+    #[arg(
+        long,
+        value_name = "ID,...",
+        value_delimiter = ',',
+        conflicts_with = "organization"
+    )]
+    pub accounts: Vec<String>,
+    /// Audit every ACTIVE account of the AWS Organization (organizations:ListAccounts, from the
+    /// management or a delegated administrator account), each entered through
+    /// --assume-role-name; accounts in another state are listed as skipped
+    #[arg(long)]
+    pub organization: bool,
+    /// The role each audited account is entered through (sts:AssumeRole of
+    /// arn:PARTITION:iam::ACCOUNT:role/NAME, session name pydynox-iam)
+    #[arg(long, value_name = "NAME")]
+    pub assume_role_name: Option<String>,
+    /// The external id the audit roles' trust policy requires (sts:ExternalId)
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// How many accounts to check at once (each with its own --max-rps ceiling and --jobs
+    /// principals at once) [default: 4]
+    #[arg(long, value_name = "N")]
+    pub account_jobs: Option<usize>,
 }
 
 /// `--all-roles`: which roles of the read to check.
@@ -411,6 +437,9 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
     for (name, e) in &sourced.rejected {
         eprintln!("error: role `{name}`: {e}");
     }
+    for (_, e, _) in &sourced.failed {
+        eprintln!("error: {e}");
+    }
     if let Some(summary) = &sourced.discovered {
         eprintln!("pydynox-iam: {summary}");
     }
@@ -429,6 +458,7 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
             .iter()
             .map(|f| f.exit_code)
             .chain(sourced.rejected.iter().map(|_| exit::USAGE))
+            .chain(sourced.failed.iter().map(|(_, _, c)| *c))
             .chain(sourced.fatal)
             .chain((!unused.is_empty()).then_some(exit::USAGE)),
     );
@@ -436,7 +466,13 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         // Nothing to render for a single principal that could not be checked.
         return code;
     }
-    match write_report_with(a, &finished, run.is_fleet, &sourced.rejected) {
+    let accounts = finished_accounts(sourced.accounts, &finished);
+    let extra = Extra {
+        rejected: &sourced.rejected,
+        failed: &sourced.failed,
+        accounts: &accounts,
+    };
+    match write_report_with(a, &finished, run.is_fleet, &extra) {
         Ok(()) => code,
         Err(e) => {
             print_errors(&[format!("cannot write output: {e}")]);
@@ -471,6 +507,7 @@ pub struct Finished<'a> {
 type Results<'j> = Vec<(Cow<'j, Job>, Result<Report, CheckError>)>;
 
 /// Options that shape a run, validated before any AWS call.
+#[derive(Clone)]
 struct RunOptions {
     jobs: usize,
     max_rps: Option<f64>,
@@ -480,6 +517,7 @@ struct RunOptions {
 }
 
 /// A validated run: the jobs, whether they came from a config file, and how to run them.
+#[derive(Clone)]
 struct Run {
     jobs: Vec<Job>,
     /// `--all-roles`: the roles to discover beside the jobs.
@@ -492,6 +530,8 @@ struct Run {
     config_region: Option<String>,
     engine: EngineChoice,
     opts: RunOptions,
+    /// `--accounts`/`--organization`: the accounts to enter.
+    accounts: Option<accounts::Plan>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -527,6 +567,10 @@ fn validate(cat: &Catalogue, a: &CheckArgs) -> Result<Run, Vec<String>> {
     if a.org.all_roles && a.org.account_read == AccountReadMode::Never {
         errors.push("--all-roles finds the roles in one read of the account; it cannot be used with --account-read never".into());
     }
+    let many = match &built {
+        Ok(jobs) => accounts::plan(a, &jobs.jobs, &mut errors),
+        Err(_) => accounts::plan(a, &[], &mut errors),
+    };
     let jobs = match built {
         Ok(jobs) if errors.is_empty() => jobs,
         Ok(_) => return Err(errors),
@@ -556,6 +600,7 @@ fn validate(cat: &Catalogue, a: &CheckArgs) -> Result<Run, Vec<String>> {
             overrides,
             fail_on,
         },
+        accounts: many,
     })
 }
 
@@ -822,6 +867,12 @@ struct Sourced<'j> {
     discovered: Option<String>,
     /// The exit code of a failure that stopped the run before any job (the account read).
     fatal: Option<i32>,
+    /// What could not be checked beyond the jobs (an account that could not be entered or
+    /// read, the organization not listed): name, reason, exit code; shown as a service that
+    /// could not be checked in every format.
+    failed: Vec<(String, String, i32)>,
+    /// `--all-roles` or `--accounts`/`--organization`: each account, for every format.
+    accounts: Vec<crate::report::accounts::AccountEntry>,
     snapshot: Option<Snapshot>,
     replay: Option<ReplayInfo>,
 }
@@ -977,6 +1028,13 @@ async fn run_from_source<'j>(
             );
         }
         let ctx = context(aws.region.clone(), aws.endpoint_url.clone());
+        if let Some(many) = &run.accounts {
+            let out = accounts::run(cat, &aws, &ctx, run, many).await;
+            if verbose || std::env::var_os("PYDYNOX_IAM_COUNT_CALLS").is_some() {
+                eprintln!("pydynox-iam: {} AWS calls", log.calls());
+            }
+            return Ok(out.ran.sourced_with(None, None, out.accounts));
+        }
         let plan = save.then(|| recorded_plan(run, ctx.region.as_deref(), &ctx.stated));
         let (ran, snapshot) = run_all(cat, &aws, &ctx, run, progress, plan).await;
         if verbose {
@@ -1011,20 +1069,63 @@ fn log_principals(results: &Results<'_>) {
 
 /// What running the jobs gave: each job's result, and for `--all-roles` the roles that could
 /// not be made into a check and what was found.
+#[derive(Default)]
 struct Ran<'j> {
     results: Results<'j>,
     rejected: Vec<(String, String)>,
     discovered: Option<String>,
     fatal: Option<i32>,
+    /// Failures beyond the jobs (see [`Sourced::failed`]).
+    failed: Vec<(String, String, i32)>,
+    /// What the account's read said beyond the results.
+    read: ReadOutcome,
+}
+
+/// What one account's read said beyond the results: why it stopped the run, and the roles
+/// `--all-roles` found but could not check.
+#[derive(Debug, Default, Clone)]
+struct ReadOutcome {
+    /// The account read (the roles' ARNs say it).
+    account: Option<String>,
+    fatal_reason: Option<String>,
+    not_described: Vec<String>,
+    tags_not_read: Vec<String>,
 }
 
 impl<'j> Ran<'j> {
     fn sourced(self, snapshot: Option<Snapshot>, replay: Option<ReplayInfo>) -> Sourced<'j> {
+        // One account's --all-roles: its roles not checked are in every report too.
+        let accounts = match &self.read.account {
+            Some(id) => vec![crate::report::accounts::AccountEntry {
+                id: id.clone(),
+                name: None,
+                entered: "caller",
+                role_arn: None,
+                status: "checked",
+                reason: None,
+                exit_code: 0,
+                services: self.results.len(),
+                not_described: self.read.not_described.clone(),
+                tags_not_read: self.read.tags_not_read.clone(),
+            }],
+            None => vec![],
+        };
+        self.sourced_with(snapshot, replay, accounts)
+    }
+
+    fn sourced_with(
+        self,
+        snapshot: Option<Snapshot>,
+        replay: Option<ReplayInfo>,
+        accounts: Vec<crate::report::accounts::AccountEntry>,
+    ) -> Sourced<'j> {
         Sourced {
             results: self.results,
             rejected: self.rejected,
             discovered: self.discovered,
             fatal: self.fatal,
+            failed: self.failed,
+            accounts,
             snapshot,
             replay,
         }
@@ -1110,9 +1211,7 @@ async fn run_sourced<'j, A: Aws>(
     let borrowed = || run.jobs.iter().map(Cow::Borrowed).collect::<Vec<_>>();
     let ran = |results| Ran {
         results,
-        rejected: vec![],
-        discovered: None,
-        fatal: None,
+        ..Ran::default()
     };
     if !reads_account(aws, run) {
         return ran(run_jobs(aws, ctx, run, borrowed(), progress, None).await);
@@ -1146,10 +1245,12 @@ async fn run_sourced<'j, A: Aws>(
             let e = CheckError::Aws(e);
             print_errors(&[format!("cannot read the account: {e}")]);
             return Ran {
-                results: vec![],
-                rejected: vec![],
-                discovered: None,
                 fatal: Some(e.exit_code()),
+                read: ReadOutcome {
+                    fatal_reason: Some(format!("cannot read the account: {e}")),
+                    ..ReadOutcome::default()
+                },
+                ..Ran::default()
             };
         }
     };
@@ -1157,6 +1258,7 @@ async fn run_sourced<'j, A: Aws>(
     let mut jobs = borrowed();
     let mut rejected = Vec::new();
     let mut discovered = None;
+    let mut outcome = ReadOutcome::default();
     if let Some(d) = &run.discovery {
         let found = discover(cat, &read, d, run);
         jobs.extend(found.jobs.into_iter().map(Cow::Owned));
@@ -1165,13 +1267,17 @@ async fn run_sourced<'j, A: Aws>(
         }
         rejected = found.rejected;
         discovered = Some(found.summary);
+        outcome = found.outcome;
     }
+    // Organisation policies (SCPs/RCPs) of this account, when read, are read here: once per
+    // account, with the caller's (management or delegated administrator) credentials.
     let results = run_jobs(&read, ctx, run, jobs, progress, Some(account::SOURCE)).await;
     Ran {
         results,
         rejected,
         discovered,
-        fatal: None,
+        read: outcome,
+        ..Ran::default()
     }
 }
 
@@ -1180,6 +1286,8 @@ struct Found {
     jobs: Vec<Job>,
     rejected: Vec<(String, String)>,
     summary: String,
+    /// The account, and the roles selected but not checked.
+    outcome: ReadOutcome,
 }
 
 /// The roles of the read that the filters select, each made into a check from its tags.
@@ -1187,14 +1295,18 @@ struct Found {
 /// `pydynox:*` tags is counted and named (never checked, never PASS); service-linked roles
 /// are left out unless asked for. Sorted by name, so a run's order does not depend on IAM's.
 fn discover<A: Aws>(cat: &Catalogue, read: &AccountRead<'_, A>, d: &Discovery, run: &Run) -> Found {
-    let in_config: std::collections::BTreeSet<String> = run
+    // A config entry is the role of its name in its account: an entry by ARN names one account
+    // and must not stop the discovery of a role of the same name in another; an entry by bare
+    // name is the role of the account being checked. IAM role names are unique in an account
+    // case-insensitively (IAM User Guide, "IAM identifiers": names are not distinguished by case).
+    let in_config: std::collections::BTreeSet<(Option<String>, String)> = run
         .jobs
         .iter()
         .filter_map(|j| match &j.plan.principal {
             crate::needs::plan::PrincipalSelector::Named(p)
                 if p.kind == crate::iam::arn::PrincipalKind::Role =>
             {
-                Some(p.name.to_lowercase())
+                Some((p.account.clone(), p.name.to_lowercase()))
             }
             _ => None,
         })
@@ -1202,23 +1314,38 @@ fn discover<A: Aws>(cat: &Catalogue, read: &AccountRead<'_, A>, d: &Discovery, r
     let mut roles: Vec<_> = read.account().roles().collect();
     roles.sort_by(|a, b| a.0.cmp(b.0));
     let (mut jobs, mut rejected, mut undescribed) = (Vec::new(), Vec::new(), Vec::new());
+    let mut tags_not_read = Vec::new();
     let (mut service_linked, mut filtered, mut configured) = (0, 0, 0);
-    let empty = Default::default();
+    let mut account = None;
     for (name, arn, tags) in roles {
+        let role_account = crate::iam::arn::Arn::parse(arn).map(|a| a.account.to_string());
+        if account.is_none() {
+            account = role_account.clone();
+        }
         let path = role_path(arn, name);
         if path.starts_with("/aws-service-role/") && !d.include_service_linked {
             service_linked += 1;
             continue;
         }
-        let tags = tags.unwrap_or(&empty);
-        let selected = d.path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
-            && d.tags.iter().all(|f| f.matches(tags));
-        if !selected {
+        if !d.path_prefix.as_deref().is_none_or(|p| path.starts_with(p)) {
             filtered += 1;
             continue;
         }
-        if in_config.contains(&name.to_lowercase()) {
+        let lower = name.to_lowercase();
+        if in_config.contains(&(None, lower.clone()))
+            || in_config.contains(&(role_account.clone(), lower))
+        {
             configured += 1;
+            continue;
+        }
+        // No `Tags` element in the read: whether the role is tagged (and so selected by
+        // --tag, or described) is not known. Said, never taken as "untagged".
+        let Some(tags) = tags else {
+            tags_not_read.push(name.to_string());
+            continue;
+        };
+        if !d.tags.iter().all(|f| f.matches(tags)) {
+            filtered += 1;
             continue;
         }
         if !crate::needs::tags::is_described(tags) {
@@ -1250,6 +1377,13 @@ fn discover<A: Aws>(cat: &Catalogue, read: &AccountRead<'_, A>, d: &Discovery, r
             undescribed.join(", ")
         ));
     }
+    if !tags_not_read.is_empty() {
+        summary.push_str(&format!(
+            "; tags not read: {} roles (the read holds no Tags for them, not checked): {}",
+            tags_not_read.len(),
+            tags_not_read.join(", ")
+        ));
+    }
     if filtered > 0 {
         summary.push_str(&format!(
             "; {filtered} roles left out by --path-prefix/--tag"
@@ -1264,6 +1398,12 @@ fn discover<A: Aws>(cat: &Catalogue, read: &AccountRead<'_, A>, d: &Discovery, r
         jobs,
         rejected,
         summary,
+        outcome: ReadOutcome {
+            account,
+            fatal_reason: None,
+            not_described: undescribed,
+            tags_not_read,
+        },
     }
 }
 
@@ -1346,6 +1486,23 @@ async fn run_jobs<'j, A: Aws>(
     .buffered(run.opts.jobs.max(1))
     .collect()
     .await
+}
+
+/// `--accounts`/`--organization` on a terminal: accounts done.
+fn accounts_bar(accounts: usize) -> Option<ProgressBar> {
+    if accounts <= 1 || !io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = ProgressBar::with_draw_target(
+        Some(accounts as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} accounts checked ({elapsed})")
+    {
+        pb.set_style(style);
+    }
+    Some(pb)
 }
 
 fn progress_bar(jobs: usize, discovering: bool) -> Option<ProgressBar> {
@@ -1523,24 +1680,60 @@ fn save_snapshot(path: &std::path::Path, snapshot: &Snapshot) -> io::Result<()> 
 // 4. Rendering, in the chosen format, to standard output or `--output`
 
 fn write_report(a: &CheckArgs, finished: &[Finished], is_fleet: bool) -> io::Result<()> {
-    write_report_with(a, finished, is_fleet, &[])
+    write_report_with(a, finished, is_fleet, &Extra::default())
 }
 
-/// [`write_report`], with `--all-roles`' roles whose tags are not a check shown as services
-/// that could not be checked.
+/// What a report shows beyond the jobs.
+#[derive(Default)]
+struct Extra<'a> {
+    /// `--all-roles`' roles whose tags are not a check.
+    rejected: &'a [(String, String)],
+    /// Accounts that could not be entered or read, the organization not listed.
+    failed: &'a [(String, String, i32)],
+    /// Each account of the run.
+    accounts: &'a [crate::report::accounts::AccountEntry],
+}
+
+/// Each account's exit code: the worst of its services' (`ACCOUNT/NAME`) and its own.
+fn finished_accounts(
+    mut accounts: Vec<crate::report::accounts::AccountEntry>,
+    finished: &[Finished],
+) -> Vec<crate::report::accounts::AccountEntry> {
+    let many = accounts.len() > 1 || accounts.iter().any(|a| a.entered != "caller");
+    for acct in &mut accounts {
+        let prefix = format!("{}/", acct.id);
+        acct.exit_code = exit::worst(
+            finished
+                .iter()
+                .filter(|f| !many || f.job.name.starts_with(&prefix))
+                .map(|f| f.exit_code)
+                .chain(std::iter::once(acct.exit_code)),
+        );
+    }
+    accounts
+}
+
+/// [`write_report`], with `--all-roles`' roles whose tags are not a check and the accounts
+/// that could not be entered shown as services that could not be checked, and the accounts.
 fn write_report_with(
     a: &CheckArgs,
     finished: &[Finished],
     is_fleet: bool,
-    rejected: &[(String, String)],
+    extra: &Extra,
 ) -> io::Result<()> {
     let style = text_style(a.color, a.output.is_some());
     let mut services = services(finished);
-    services.extend(rejected.iter().map(|(name, e)| fleet::Service {
+    services.extend(extra.rejected.iter().map(|(name, e)| fleet::Service {
         name,
         exit_code: exit::USAGE,
         result: Err(format!("its pydynox tags are not a check: {e}")),
     }));
+    services.extend(extra.failed.iter().map(|(name, e, code)| fleet::Service {
+        name,
+        exit_code: *code,
+        result: Err(e.clone()),
+    }));
+    let accounts = extra.accounts;
     let render = |w: &mut dyn Write| -> io::Result<()> {
         match (a.format, is_fleet) {
             (ReportFormat::Table, false) => {
@@ -1557,14 +1750,16 @@ fn write_report_with(
                     .iter()
                     .filter_map(|s| s.result.as_ref().ok().map(|r| (s.name, *r)))
                     .collect();
-                crate::report::upgrade::upgrade_text(w, &reports)
+                crate::report::upgrade::upgrade_text(w, &reports)?;
+                crate::report::accounts::accounts_text(w, accounts, false)
             }
-            (ReportFormat::Json, true) => fleet::fleet_json(w, &services),
+            (ReportFormat::Json, true) => fleet::fleet_json_with(w, &services, accounts),
             (ReportFormat::Junit, _) => {
                 junit::junit(w, &service_reports(&services), &errored(&services))
             }
             (ReportFormat::Markdown, _) => {
-                markdown::markdown(w, &service_reports(&services), &errored(&services))
+                markdown::markdown(w, &service_reports(&services), &errored(&services))?;
+                crate::report::accounts::accounts_text(w, accounts, true)
             }
             (ReportFormat::Html, _) => {
                 html::html(w, &service_reports(&services), &errored(&services))

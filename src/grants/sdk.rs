@@ -13,7 +13,7 @@ use aws_sdk_iam::types::{ContextEntry as SdkContextEntry, ContextKeyTypeEnum};
 use aws_smithy_types::error::display::DisplayErrorContext;
 
 use crate::grants::model::{BucketEncryption, SimDecision, SimRequest, SimResult, SimStatement};
-use crate::grants::source::{Aws, AwsError, Entity, Owner};
+use crate::grants::source::{Accounts, Aws, AwsError, Entity, OrgAccount, Owner};
 use crate::needs::catalogue::ContextType;
 
 /// Settings that override the normal AWS configuration chain.
@@ -86,6 +86,11 @@ pub struct SdkAws {
     kms: aws_sdk_kms::Client,
     s3: aws_sdk_s3::Client,
     dynamodb: aws_sdk_dynamodb::Client,
+    organizations: aws_sdk_organizations::Client,
+    /// The configuration the clients were built from (kept to build an assumed account's
+    /// clients with the same region, endpoints, retry and timeouts); `None` in tests.
+    config: Option<SdkConfig>,
+    log: CallLog,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
 }
@@ -248,9 +253,16 @@ impl SdkAws {
             ),
             dynamodb: aws_sdk_dynamodb::Client::from_conf(
                 aws_sdk_dynamodb::config::Builder::from(config)
-                    .interceptor(log)
+                    .interceptor(log.clone())
                     .build(),
             ),
+            organizations: aws_sdk_organizations::Client::from_conf(
+                aws_sdk_organizations::config::Builder::from(config)
+                    .interceptor(log.clone())
+                    .build(),
+            ),
+            config: Some(config.clone()),
+            log,
             region: config.region().map(|r| r.to_string()),
             // IAM's: the simulator's endpoint decides whether it is LocalStack's stub.
             endpoint_url: service_endpoint(config, "IAM"),
@@ -271,9 +283,112 @@ impl SdkAws {
             kms,
             s3,
             dynamodb,
+            organizations: aws_sdk_organizations::Client::from_conf(
+                aws_sdk_organizations::Config::builder()
+                    .behavior_version(aws_sdk_organizations::config::BehaviorVersion::latest())
+                    .region(Region::new("us-east-1"))
+                    .build(),
+            ),
+            config: None,
+            log: CallLog::default(),
             region: Some("us-east-1".into()),
             endpoint_url: None,
         }
+    }
+
+    /// For tests: the Organizations client (mocked).
+    pub fn with_organizations(mut self, organizations: aws_sdk_organizations::Client) -> SdkAws {
+        self.organizations = organizations;
+        self
+    }
+}
+
+impl Accounts for SdkAws {
+    type Account = SdkAws;
+
+    async fn list_accounts(&self) -> Result<Vec<OrgAccount>, AwsError> {
+        const ACTION: &str = "organizations:ListAccounts";
+        let mut pages = Pages::new(ACTION);
+        let mut marker: Option<String> = None;
+        let mut out = Vec::new();
+        loop {
+            let page = self
+                .organizations
+                .list_accounts()
+                .set_next_token(marker.clone())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(ACTION, || "the organization".into(), e))?;
+            for a in page.accounts() {
+                let (Some(id), Some(state)) = (
+                    a.id(),
+                    a.state()
+                        .map(|s| s.as_str().to_string())
+                        .or_else(|| a.status().map(|s| s.as_str().to_string())),
+                ) else {
+                    // An account without its id or state cannot be audited nor said skipped
+                    // for a reason: the answer is refused rather than the account dropped.
+                    return Err(AwsError::BadResponse {
+                        action: ACTION,
+                        message: "an account without its Id or State".into(),
+                    });
+                };
+                out.push(OrgAccount {
+                    id: id.to_string(),
+                    name: a.name().unwrap_or_default().to_string(),
+                    state,
+                });
+            }
+            let more = page.next_token().is_some_and(|t| !t.is_empty());
+            marker = pages.next(more, page.next_token())?;
+            if marker.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    async fn assume_role(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        external_id: Option<&str>,
+    ) -> Result<SdkAws, AwsError> {
+        const ACTION: &str = "sts:AssumeRole";
+        let out = self
+            .sts
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .set_external_id(external_id.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| map_sdk_error(ACTION, || format!("role `{role_arn}`"), e))?;
+        let c = out.credentials().ok_or(AwsError::BadResponse {
+            action: ACTION,
+            message: "no Credentials in the response".into(),
+        })?;
+        let Some(config) = &self.config else {
+            return Err(AwsError::Offline {
+                message: "this source cannot assume roles".into(),
+            });
+        };
+        let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
+        let creds = aws_sdk_sts::config::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            expiry,
+            "pydynox-iam sts:AssumeRole",
+        );
+        let assumed = config
+            .to_builder()
+            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
+            .build();
+        Ok(SdkAws::with_call_log(&assumed, self.log.clone()))
+    }
+
+    fn as_caller(&self) -> SdkAws {
+        self.clone()
     }
 }
 

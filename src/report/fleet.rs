@@ -90,6 +90,9 @@ fn overall(services: &[Service]) -> (String, i32) {
 #[derive(serde::Serialize)]
 struct FleetService<'a> {
     name: &'a str,
+    /// With `accounts`: the account the service was checked in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<&'a str>,
     exit_code: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -105,12 +108,42 @@ struct Fleet<'a> {
     /// The run's headline (as Markdown's) and exit code.
     verdict: String,
     exit_code: i32,
+    /// `--all-roles`, `--accounts`, `--organization`: each account, how it was entered, its
+    /// status and reason, and the roles found but not checked.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    accounts: &'a [crate::report::accounts::AccountEntry],
 }
 
 /// The fleet as JSON: schema `pydynox-iam/fleet/v1`, one object per service, each with its
 /// report in the `pydynox-iam/check/v1` schema, then the run's `verdict` and `exit_code`.
 pub fn fleet_json(w: &mut dyn Write, services: &[Service]) -> io::Result<()> {
+    fleet_json_with(w, services, &[])
+}
+
+/// [`fleet_json`] with the run's accounts: a top-level `accounts` list, and each service's
+/// `account` (its report's principal's, or the `ACCOUNT/` its name starts with).
+pub fn fleet_json_with(
+    w: &mut dyn Write,
+    services: &[Service],
+    accounts: &[crate::report::accounts::AccountEntry],
+) -> io::Result<()> {
     let (verdict, exit_code) = overall(services);
+    let account_of = |f: &Service<'_>| -> Option<String> {
+        if accounts.is_empty() {
+            return None;
+        }
+        match &f.result {
+            Ok(r) => Some(r.principal.account.clone()),
+            Err(_) => f
+                .name
+                .split_once('/')
+                .map(|(a, _)| a)
+                .or(Some(f.name))
+                .filter(|a| crate::iam::names::is_account_id(a))
+                .map(str::to_string),
+        }
+    };
+    let owned: Vec<Option<String>> = services.iter().map(account_of).collect();
     let fleet = Fleet {
         verdict,
         exit_code,
@@ -118,13 +151,16 @@ pub fn fleet_json(w: &mut dyn Write, services: &[Service]) -> io::Result<()> {
         tool_version: env!("CARGO_PKG_VERSION"),
         services: services
             .iter()
-            .map(|f| FleetService {
+            .zip(&owned)
+            .map(|(f, account)| FleetService {
                 name: f.name,
+                account: account.as_deref(),
                 exit_code: f.exit_code,
                 error: f.result.as_ref().err().cloned(),
                 report: f.result.as_ref().ok().copied(),
             })
             .collect(),
+        accounts,
     };
     serde_json::to_writer_pretty(&mut *w, &fleet)?;
     writeln!(w)
