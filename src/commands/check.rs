@@ -424,7 +424,11 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         }
     };
     // With --all-roles the roles are known after the read: the bar's length is set then.
-    let progress = progress_bar(run.jobs.len(), run.discovery.is_some());
+    // Many accounts draw their own bar, of accounts.
+    let progress = match run.accounts {
+        None => progress_bar(run.jobs.len(), run.discovery.is_some()),
+        Some(_) => None,
+    };
     let sourced = match run_from_source(cat, a, &run, progress.as_ref(), verbose).await {
         Ok(out) => out,
         Err(code) => return code,
@@ -1269,8 +1273,6 @@ async fn run_sourced<'j, A: Aws>(
         discovered = Some(found.summary);
         outcome = found.outcome;
     }
-    // Organisation policies (SCPs/RCPs) of this account, when read, are read here: once per
-    // account, with the caller's (management or delegated administrator) credentials.
     let results = run_jobs(&read, ctx, run, jobs, progress, Some(account::SOURCE)).await;
     Ran {
         results,
@@ -1754,16 +1756,22 @@ fn write_report_with(
                 crate::report::accounts::accounts_text(w, accounts, false)
             }
             (ReportFormat::Json, true) => fleet::fleet_json_with(w, &services, accounts),
-            (ReportFormat::Junit, _) => {
-                junit::junit(w, &service_reports(&services), &errored(&services))
-            }
+            (ReportFormat::Junit, _) => junit::junit_with(
+                w,
+                &service_reports(&services),
+                &errored(&services),
+                &crate::report::accounts::unchecked(accounts),
+            ),
             (ReportFormat::Markdown, _) => {
                 markdown::markdown(w, &service_reports(&services), &errored(&services))?;
                 crate::report::accounts::accounts_text(w, accounts, true)
             }
-            (ReportFormat::Html, _) => {
-                html::html(w, &service_reports(&services), &errored(&services))
-            }
+            (ReportFormat::Html, _) => html::html_with(
+                w,
+                &service_reports(&services),
+                &errored(&services),
+                &crate::report::accounts::unchecked(accounts),
+            ),
             (ReportFormat::Sarif, _) => {
                 sarif::sarif(w, &service_reports(&services), &errored(&services))
             }

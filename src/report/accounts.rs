@@ -97,3 +97,33 @@ pub fn accounts_text(
     }
     Ok(())
 }
+
+/// What was found but not checked, for the CI formats: (account, name, why), for each role
+/// not described or whose tags were not read, and each account skipped.
+pub fn unchecked(accounts: &[AccountEntry]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for a in accounts {
+        if a.status == "skipped" {
+            out.push((
+                a.id.clone(),
+                "(account)".to_string(),
+                a.reason.clone().unwrap_or_else(|| "skipped".into()),
+            ));
+        }
+        for r in &a.not_described {
+            out.push((
+                a.id.clone(),
+                r.clone(),
+                "not described: no pydynox:* tags (not checked)".into(),
+            ));
+        }
+        for r in &a.tags_not_read {
+            out.push((
+                a.id.clone(),
+                r.clone(),
+                "tags not read: the account read holds no Tags for this role (not checked)".into(),
+            ));
+        }
+    }
+    out
+}

@@ -204,6 +204,8 @@ where
         },
     };
     targets.sort_by(|a, b| a.id.cmp(&b.id));
+    // An account listed twice (pages that overlap) is audited once.
+    targets.dedup_by(|a, b| a.id == b.id);
     // A config service in an account that is not audited would be checked nowhere: said.
     let mut rejected = Vec::new();
     for j in &run.jobs {
@@ -343,6 +345,11 @@ where
             }
         }
     };
+    // THE place for the account's organisation policies (SCPs, RCPs), when they are read: once
+    // per account, here, with `base` (the management or delegated administrator credentials,
+    // never the assumed ones, which are the audited account's), for `t.id`; the answer goes
+    // into this account's `ctx.stated` (see `grants::org::read_org_policies_cached` on the
+    // orgpol branch). Not wired yet: rows stay INCONCLUSIVE without --no-org-policies.
     let ran = match run.opts.max_rps {
         Some(rps) => {
             let limited = RateLimited::new(&source, rps);
