@@ -609,13 +609,17 @@ mod tests {
         format!("arn:aws:iam::{account}:role/audit")
     }
 
+    /// `check`'s flags alone (the layers below `cli` do not import it).
+    #[derive(Parser)]
+    struct Check {
+        #[command(flatten)]
+        args: CheckArgs,
+    }
+
     fn args(extra: &[&str]) -> CheckArgs {
-        let mut argv = vec!["pydynox-iam", "check", "--no-table-policy"];
+        let mut argv = vec!["pydynox-iam", "--no-table-policy"];
         argv.extend_from_slice(extra);
-        match crate::cli::Cli::try_parse_from(argv).unwrap().command {
-            crate::cli::Command::Check(a) => *a,
-            _ => unreachable!(),
-        }
+        Check::try_parse_from(argv).unwrap().args
     }
 
     async fn run_with(org: &Org, a: &CheckArgs) -> (Outcome<'static>, Vec<String>) {
