@@ -61,6 +61,7 @@ bench:
 	bash localstack/bench-all-roles.sh
 	bash localstack/bench.sh
 	bash localstack/bench-org.sh
+	bash localstack/bench-accounts.sh
 
 ## bench-scan: the Python scan alone (whole process, 10,000 generated files; FILES=N for more)
 bench-scan:

@@ -26,6 +26,7 @@ mod scan_metrics;
 
 // grants/: the SDK adapter on mocked responses; policy files and authorization details;
 // infrastructure templates and plans.
+mod accounts;
 mod adapter_mock;
 mod adversarial_pipeline;
 mod iac_check;

@@ -3,6 +3,7 @@
 //! and a call-rate ceiling, applies expected exceptions and least-privilege analysis, renders
 //! in the chosen format to stdout or `--output`, and computes the exit code once, at the end.
 
+pub mod accounts;
 pub mod iac;
 mod sink;
 
@@ -351,6 +352,31 @@ pub struct OrgArgs {
     /// changes (new needs that fail, needs that go away); the exit code is the worse of the two
     #[arg(long, value_name = "VERSION")]
     pub compare_version: Option<String>,
+    /// Audit these accounts (12-digit ids, comma-separated or repeated), each entered through
+    /// --assume-role-name; the caller's own account is read with the caller's credentials
+    #[arg(
+        long,
+        value_name = "ID,...",
+        value_delimiter = ',',
+        conflicts_with = "organization"
+    )]
+    pub accounts: Vec<String>,
+    /// Audit every ACTIVE account of the AWS Organization (organizations:ListAccounts, from the
+    /// management or a delegated administrator account), each entered through
+    /// --assume-role-name; accounts in another state are listed as skipped
+    #[arg(long)]
+    pub organization: bool,
+    /// The role each audited account is entered through (sts:AssumeRole of
+    /// arn:PARTITION:iam::ACCOUNT:role/NAME, session name pydynox-iam)
+    #[arg(long, value_name = "NAME")]
+    pub assume_role_name: Option<String>,
+    /// The external id the audit roles' trust policy requires (sts:ExternalId)
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// How many accounts to check at once (each with its own --max-rps ceiling and --jobs
+    /// principals at once) [default: 4]
+    #[arg(long, value_name = "N")]
+    pub account_jobs: Option<usize>,
 }
 
 /// `--all-roles`: which roles of the read to check.
@@ -440,10 +466,15 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         }
     };
     // With --all-roles the roles are known after the read: the bar's length is set then.
-    let progress = progress_bar(run.jobs.len(), run.discovery.is_some());
+    // Many accounts draw their own bar, of accounts.
+    let progress = match run.accounts {
+        None => progress_bar(run.jobs.len(), run.discovery.is_some()),
+        Some(_) => None,
+    };
     // Each principal is finished and handed to the sink as it completes, in job order: a
     // fleet's table or JSON is written as it goes and no report is kept (sink.rs).
-    let mut sink = sink::Sink::new(a, run.is_fleet);
+    let by_account = run.accounts.is_some() || run.discovery.is_some();
+    let mut sink = sink::Sink::new(a, run.is_fleet, by_account);
     let run = &run;
     let mut on = for_run(run, |(job, result)| {
         sink.take(finish_one(job, result, &run.opts))
@@ -457,6 +488,9 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
     }
     for (name, e) in &sourced.rejected {
         eprintln!("error: role `{name}`: {e}");
+    }
+    for (_, e, _) in &sourced.failed {
+        eprintln!("error: {e}");
     }
     if let Some(summary) = &sourced.discovered {
         eprintln!("pydynox-iam: {summary}");
@@ -476,6 +510,7 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
             .iter()
             .copied()
             .chain(sourced.rejected.iter().map(|_| exit::USAGE))
+            .chain(sourced.failed.iter().map(|(_, _, c)| *c))
             .chain(sourced.fatal)
             .chain((!unused.is_empty()).then_some(exit::USAGE)),
     );
@@ -483,7 +518,12 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         // Nothing to render for a single principal that could not be checked.
         return code;
     }
-    match sink.finish(&sourced.rejected) {
+    let rest = sink::Rest {
+        rejected: sourced.rejected,
+        failed: sourced.failed,
+        accounts: sourced.accounts,
+    };
+    match sink.finish(rest) {
         Ok(()) => code,
         Err(e) => {
             print_errors(&[format!("cannot write output: {e}")]);
@@ -523,6 +563,7 @@ pub struct Finished<'a> {
 type OnDone<'s, 'j> = &'s mut dyn FnMut(sink::Done<'j>);
 
 /// Options that shape a run, validated before any AWS call.
+#[derive(Clone)]
 struct RunOptions {
     jobs: usize,
     max_rps: Option<f64>,
@@ -532,6 +573,7 @@ struct RunOptions {
 }
 
 /// A validated run: the jobs, whether they came from a config file, and how to run them.
+#[derive(Clone)]
 struct Run {
     jobs: Vec<Job>,
     /// `--all-roles`: the roles to discover beside the jobs.
@@ -544,6 +586,8 @@ struct Run {
     config_region: Option<String>,
     engine: EngineChoice,
     opts: RunOptions,
+    /// `--accounts`/`--organization`: the accounts to enter.
+    accounts: Option<accounts::Plan>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -583,6 +627,10 @@ fn validate(cat: &Catalogue, a: &CheckArgs) -> Result<Run, Vec<String>> {
     if a.org.all_roles && a.org.account_read == AccountReadMode::Never {
         errors.push("--all-roles finds the roles in one read of the account; it cannot be used with --account-read never".into());
     }
+    let many = match &built {
+        Ok(jobs) => accounts::plan(a, &jobs.jobs, &mut errors),
+        Err(_) => accounts::plan(a, &[], &mut errors),
+    };
     let jobs = match built {
         Ok(jobs) if errors.is_empty() => jobs,
         Ok(_) => return Err(errors),
@@ -612,6 +660,7 @@ fn validate(cat: &Catalogue, a: &CheckArgs) -> Result<Run, Vec<String>> {
             overrides,
             fail_on,
         },
+        accounts: many,
     })
 }
 
@@ -915,6 +964,12 @@ struct Sourced {
     discovered: Option<String>,
     /// The exit code of a failure that stopped the run before any job (the account read).
     fatal: Option<i32>,
+    /// What could not be checked beyond the jobs (an account that could not be entered or
+    /// read, the organization not listed): name, reason, exit code; shown as a service that
+    /// could not be checked in every format.
+    failed: Vec<(String, String, i32)>,
+    /// `--all-roles` or `--accounts`/`--organization`: each account, for every format.
+    accounts: Vec<crate::report::accounts::AccountEntry>,
     snapshot: Option<Snapshot>,
 }
 
@@ -1093,13 +1148,20 @@ async fn run_from_source<'j>(
             );
         }
         let ctx = context(aws.region.clone(), aws.endpoint_url.clone());
-        let plan = save.then(|| recorded_plan(run, ctx.region.as_deref(), &ctx.stated));
         let mut on = |(job, r): sink::Done<'j>| {
             if verbose {
                 log_principal(&job, &r);
             }
             on((job, r))
         };
+        if let Some(many) = &run.accounts {
+            let out = accounts::run(cat, &aws, &ctx, run, many, &mut on).await;
+            if verbose || std::env::var_os("PYDYNOX_IAM_COUNT_CALLS").is_some() {
+                eprintln!("pydynox-iam: {} AWS calls", log.calls());
+            }
+            return Ok(out.ran.sourced_with(None, out.accounts));
+        }
+        let plan = save.then(|| recorded_plan(run, ctx.region.as_deref(), &ctx.stated));
         let (ran, snapshot) = run_all(cat, &aws, &ctx, run, progress, plan, None, &mut on).await;
         // Always counted (every HTTP attempt, retries included), so a run's cost can be seen
         // and compared (README, benchmarks); said on stderr, never in the report.
@@ -1158,18 +1220,19 @@ async fn all_roles_offline<'j>(
     let found = discover(cat, listing.role_list(), d, run);
     drop(listing);
     let borrowed = run.jobs.iter().map(Cow::Borrowed).collect();
-    let (jobs, rejected, discovered) = with_found(borrowed, Some(found), progress);
+    let (jobs, rejected, discovered, read) = with_found(borrowed, Some(found), progress);
     let per_read = std::env::var("PYDYNOX_IAM_ROLES_PER_READ")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|n| *n > 0)
         .unwrap_or(ROLES_PER_READ);
-    let mut sourced = Sourced {
+    let mut sourced = Ran {
         rejected,
         discovered,
-        fatal: None,
-        snapshot: None,
-    };
+        read,
+        ..Ran::default()
+    }
+    .sourced(None);
     let mut jobs = jobs.into_iter().peekable();
     while jobs.peek().is_some() {
         let batch: Vec<Cow<'j, Job>> = jobs.by_ref().take(per_read).collect();
@@ -1225,18 +1288,61 @@ fn log_principal(job: &Job, r: &Result<Report, CheckError>) {
 
 /// What running the jobs gave besides each job's result (given to the sink as it came): for
 /// `--all-roles` the roles that could not be made into a check and what was found.
+#[derive(Default)]
 struct Ran {
     rejected: Vec<(String, String)>,
     discovered: Option<String>,
     fatal: Option<i32>,
+    /// Failures beyond the jobs (see [`Sourced::failed`]).
+    failed: Vec<(String, String, i32)>,
+    /// What the account's read said beyond the results.
+    read: ReadOutcome,
+}
+
+/// What one account's read said beyond the results: why it stopped the run, and the roles
+/// `--all-roles` found but could not check.
+#[derive(Debug, Default, Clone)]
+struct ReadOutcome {
+    /// The account read (the roles' ARNs say it).
+    account: Option<String>,
+    fatal_reason: Option<String>,
+    not_described: Vec<String>,
+    tags_not_read: Vec<String>,
 }
 
 impl Ran {
     fn sourced(self, snapshot: Option<Snapshot>) -> Sourced {
+        // One account's --all-roles: its roles not checked are in every report too (its exit
+        // code and service count are the finished principals', counted by the sink).
+        let accounts = match &self.read.account {
+            Some(id) => vec![crate::report::accounts::AccountEntry {
+                id: id.clone(),
+                name: None,
+                entered: "caller",
+                role_arn: None,
+                status: "checked",
+                reason: None,
+                exit_code: 0,
+                services: 0,
+                not_described: self.read.not_described.clone(),
+                tags_not_read: self.read.tags_not_read.clone(),
+            }],
+            None => vec![],
+        };
+        self.sourced_with(snapshot, accounts)
+    }
+
+    fn sourced_with(
+        self,
+        snapshot: Option<Snapshot>,
+        accounts: Vec<crate::report::accounts::AccountEntry>,
+    ) -> Sourced {
         Sourced {
             rejected: self.rejected,
             discovered: self.discovered,
             fatal: self.fatal,
+            failed: self.failed,
+            accounts,
             snapshot,
         }
     }
@@ -1333,18 +1439,14 @@ async fn run_sourced<'j, A: Aws>(
     on: OnDone<'_, 'j>,
 ) -> Ran {
     let borrowed = || run.jobs.iter().map(Cow::Borrowed).collect::<Vec<_>>();
-    let ran = || Ran {
-        rejected: vec![],
-        discovered: None,
-        fatal: None,
-    };
     if !reads_account(aws, run) {
-        let (jobs, rejected, discovered) = with_found(borrowed(), found, progress);
+        let (jobs, rejected, discovered, read) = with_found(borrowed(), found, progress);
         run_jobs(aws, ctx, run, jobs, progress, None, on).await;
         return Ran {
             rejected,
             discovered,
-            fatal: None,
+            read,
+            ..Ran::default()
         };
     }
     let mut wanted = Wanted::default();
@@ -1371,14 +1473,18 @@ async fn run_sourced<'j, A: Aws>(
                 on((job, r))
             };
             run_jobs(aws, ctx, run, borrowed(), progress, None, &mut noted).await;
-            return ran();
+            return Ran::default();
         }
         Err(e) => {
             let e = CheckError::Aws(e);
             print_errors(&[format!("cannot read the account: {e}")]);
             return Ran {
                 fatal: Some(e.exit_code()),
-                ..ran()
+                read: ReadOutcome {
+                    fatal_reason: Some(format!("cannot read the account: {e}")),
+                    ..ReadOutcome::default()
+                },
+                ..Ran::default()
             };
         }
     };
@@ -1387,12 +1493,13 @@ async fn run_sourced<'j, A: Aws>(
         .discovery
         .as_ref()
         .map(|d| discover(cat, read.account().roles(), d, run));
-    let (jobs, rejected, discovered) = with_found(borrowed(), found, progress);
+    let (jobs, rejected, discovered, outcome) = with_found(borrowed(), found, progress);
     run_jobs(&read, ctx, run, jobs, progress, Some(account::SOURCE), on).await;
     Ran {
         rejected,
         discovered,
-        fatal: None,
+        read: outcome,
+        ..Ran::default()
     }
 }
 
@@ -1404,23 +1511,31 @@ fn with_found<'j>(
     progress: Option<&ProgressBar>,
 ) -> WithFound<'j> {
     let Some(found) = found else {
-        return (jobs, Vec::new(), None);
+        return (jobs, Vec::new(), None, ReadOutcome::default());
     };
     jobs.extend(found.jobs.into_iter().map(Cow::Owned));
     if let Some(p) = progress {
         p.set_length(jobs.len() as u64);
     }
-    (jobs, found.rejected, Some(found.summary))
+    (jobs, found.rejected, Some(found.summary), found.outcome)
 }
 
-/// The jobs, the roles whose tags are not a check, and the discovery's summary.
-type WithFound<'j> = (Vec<Cow<'j, Job>>, Vec<(String, String)>, Option<String>);
+/// The jobs, the roles whose tags are not a check, the discovery's summary, and the account
+/// and roles it found but could not check.
+type WithFound<'j> = (
+    Vec<Cow<'j, Job>>,
+    Vec<(String, String)>,
+    Option<String>,
+    ReadOutcome,
+);
 
 /// What `--all-roles` found in the read.
 struct Found {
     jobs: Vec<Job>,
     rejected: Vec<(String, String)>,
     summary: String,
+    /// The account, and the roles selected but not checked.
+    outcome: ReadOutcome,
 }
 
 /// The roles of the read that the filters select, each made into a check from its tags.
@@ -1433,14 +1548,18 @@ fn discover<'r>(
     d: &Discovery,
     run: &Run,
 ) -> Found {
-    let in_config: std::collections::BTreeSet<String> = run
+    // A config entry is the role of its name in its account: an entry by ARN names one account
+    // and must not stop the discovery of a role of the same name in another; an entry by bare
+    // name is the role of the account being checked. IAM role names are unique in an account
+    // case-insensitively (IAM User Guide, "IAM identifiers": names are not distinguished by case).
+    let in_config: std::collections::BTreeSet<(Option<String>, String)> = run
         .jobs
         .iter()
         .filter_map(|j| match &j.plan.principal {
             crate::needs::plan::PrincipalSelector::Named(p)
                 if p.kind == crate::iam::arn::PrincipalKind::Role =>
             {
-                Some(p.name.to_lowercase())
+                Some((p.account.clone(), p.name.to_lowercase()))
             }
             _ => None,
         })
@@ -1448,23 +1567,38 @@ fn discover<'r>(
     let mut roles: Vec<_> = roles.collect();
     roles.sort_by(|a, b| a.0.cmp(b.0));
     let (mut jobs, mut rejected, mut undescribed) = (Vec::new(), Vec::new(), Vec::new());
+    let mut tags_not_read = Vec::new();
     let (mut service_linked, mut filtered, mut configured) = (0, 0, 0);
-    let empty = Default::default();
+    let mut account = None;
     for (name, arn, tags) in roles {
+        let role_account = crate::iam::arn::Arn::parse(arn).map(|a| a.account.to_string());
+        if account.is_none() {
+            account = role_account.clone();
+        }
         let path = role_path(arn, name);
         if path.starts_with("/aws-service-role/") && !d.include_service_linked {
             service_linked += 1;
             continue;
         }
-        let tags = tags.unwrap_or(&empty);
-        let selected = d.path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
-            && d.tags.iter().all(|f| f.matches(tags));
-        if !selected {
+        if !d.path_prefix.as_deref().is_none_or(|p| path.starts_with(p)) {
             filtered += 1;
             continue;
         }
-        if in_config.contains(&name.to_lowercase()) {
+        let lower = name.to_lowercase();
+        if in_config.contains(&(None, lower.clone()))
+            || in_config.contains(&(role_account.clone(), lower))
+        {
             configured += 1;
+            continue;
+        }
+        // No `Tags` element in the read: whether the role is tagged (and so selected by
+        // --tag, or described) is not known. Said, never taken as "untagged".
+        let Some(tags) = tags else {
+            tags_not_read.push(name.to_string());
+            continue;
+        };
+        if !d.tags.iter().all(|f| f.matches(tags)) {
+            filtered += 1;
             continue;
         }
         if !crate::needs::tags::is_described(tags) {
@@ -1496,6 +1630,13 @@ fn discover<'r>(
             undescribed.join(", ")
         ));
     }
+    if !tags_not_read.is_empty() {
+        summary.push_str(&format!(
+            "; tags not read: {} roles (the read holds no Tags for them, not checked): {}",
+            tags_not_read.len(),
+            tags_not_read.join(", ")
+        ));
+    }
     if filtered > 0 {
         summary.push_str(&format!(
             "; {filtered} roles left out by --path-prefix/--tag"
@@ -1510,6 +1651,12 @@ fn discover<'r>(
         jobs,
         rejected,
         summary,
+        outcome: ReadOutcome {
+            account,
+            fatal_reason: None,
+            not_described: undescribed,
+            tags_not_read,
+        },
     }
 }
 
@@ -1596,6 +1743,23 @@ async fn run_jobs<'j, A: Aws>(
         std::future::ready(())
     })
     .await
+}
+
+/// `--accounts`/`--organization` on a terminal: accounts done.
+fn accounts_bar(accounts: usize) -> Option<ProgressBar> {
+    if accounts <= 1 || !io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = ProgressBar::with_draw_target(
+        Some(accounts as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} accounts checked ({elapsed})")
+    {
+        pb.set_style(style);
+    }
+    Some(pb)
 }
 
 fn progress_bar(jobs: usize, discovering: bool) -> Option<ProgressBar> {
@@ -1747,24 +1911,41 @@ fn save_snapshot(path: &std::path::Path, snapshot: &Snapshot) -> io::Result<()> 
 // 4. Rendering, in the chosen format, to standard output or `--output`
 
 fn write_report(a: &CheckArgs, finished: &[Finished], is_fleet: bool) -> io::Result<()> {
-    write_report_with(a, finished, is_fleet, &[])
+    write_report_with(a, finished, is_fleet, &Extra::default())
 }
 
-/// [`write_report`], with `--all-roles`' roles whose tags are not a check shown as services
-/// that could not be checked.
+/// What a report shows beyond the jobs.
+#[derive(Default)]
+struct Extra<'a> {
+    /// `--all-roles`' roles whose tags are not a check.
+    rejected: &'a [(String, String)],
+    /// Accounts that could not be entered or read, the organization not listed.
+    failed: &'a [(String, String, i32)],
+    /// Each account of the run.
+    accounts: &'a [crate::report::accounts::AccountEntry],
+}
+
+/// [`write_report`], with `--all-roles`' roles whose tags are not a check and the accounts
+/// that could not be entered shown as services that could not be checked, and the accounts.
 fn write_report_with(
     a: &CheckArgs,
     finished: &[Finished],
     is_fleet: bool,
-    rejected: &[(String, String)],
+    extra: &Extra,
 ) -> io::Result<()> {
     let style = text_style(a.color, a.output.is_some());
     let mut services = services(finished);
-    services.extend(rejected.iter().map(|(name, e)| fleet::Service {
+    services.extend(extra.rejected.iter().map(|(name, e)| fleet::Service {
         name,
         exit_code: exit::USAGE,
         result: Err(format!("its pydynox tags are not a check: {e}")),
     }));
+    services.extend(extra.failed.iter().map(|(name, e, code)| fleet::Service {
+        name,
+        exit_code: *code,
+        result: Err(e.clone()),
+    }));
+    let accounts = extra.accounts;
     let render = |w: &mut dyn Write| -> io::Result<()> {
         match (a.format, is_fleet) {
             (ReportFormat::Table, false) => {
@@ -1781,18 +1962,26 @@ fn write_report_with(
                     .iter()
                     .filter_map(|s| s.result.as_ref().ok().map(|r| (s.name, *r)))
                     .collect();
-                crate::report::upgrade::upgrade_text(w, &reports)
+                crate::report::upgrade::upgrade_text(w, &reports)?;
+                crate::report::accounts::accounts_text(w, accounts, false)
             }
-            (ReportFormat::Json, true) => fleet::fleet_json(w, &services),
-            (ReportFormat::Junit, _) => {
-                junit::junit(w, &service_reports(&services), &errored(&services))
-            }
+            (ReportFormat::Json, true) => fleet::fleet_json_with(w, &services, accounts),
+            (ReportFormat::Junit, _) => junit::junit_with(
+                w,
+                &service_reports(&services),
+                &errored(&services),
+                &crate::report::accounts::unchecked(accounts),
+            ),
             (ReportFormat::Markdown, _) => {
-                markdown::markdown(w, &service_reports(&services), &errored(&services))
+                markdown::markdown(w, &service_reports(&services), &errored(&services))?;
+                crate::report::accounts::accounts_text(w, accounts, true)
             }
-            (ReportFormat::Html, _) => {
-                html::html(w, &service_reports(&services), &errored(&services))
-            }
+            (ReportFormat::Html, _) => html::html_with(
+                w,
+                &service_reports(&services),
+                &errored(&services),
+                &crate::report::accounts::unchecked(accounts),
+            ),
             (ReportFormat::Sarif, _) => {
                 sarif::sarif(w, &service_reports(&services), &errored(&services))
             }

@@ -17,7 +17,7 @@ use crate::grants::model::{BucketEncryption, SimDecision, SimRequest, SimResult,
 use crate::grants::org::{
     OrgAnswer, OrgCall, OrgDescription, OrgParent, PolicySummary, PolicyTypeState,
 };
-use crate::grants::source::{Aws, AwsError, Entity, Owner};
+use crate::grants::source::{Accounts, Aws, AwsError, Entity, OrgAccount, Owner};
 use crate::needs::catalogue::ContextType;
 
 /// Settings that override the normal AWS configuration chain.
@@ -92,6 +92,10 @@ pub struct SdkAws {
     dynamodb: aws_sdk_dynamodb::Client,
     /// `None` for an adapter built over given clients without one ([`SdkAws::with_organizations`]).
     organizations: Option<aws_sdk_organizations::Client>,
+    /// The configuration the clients were built from (kept to build an assumed account's
+    /// clients with the same region, endpoints, retry and timeouts); `None` in tests.
+    config: Option<SdkConfig>,
+    log: CallLog,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
 }
@@ -259,9 +263,11 @@ impl SdkAws {
             )),
             dynamodb: aws_sdk_dynamodb::Client::from_conf(
                 aws_sdk_dynamodb::config::Builder::from(config)
-                    .interceptor(log)
+                    .interceptor(log.clone())
                     .build(),
             ),
+            config: Some(config.clone()),
+            log,
             region: config.region().map(|r| r.to_string()),
             // IAM's: the simulator's endpoint decides whether it is LocalStack's stub.
             endpoint_url: service_endpoint(config, "IAM"),
@@ -283,6 +289,8 @@ impl SdkAws {
             s3,
             dynamodb,
             organizations: None,
+            config: None,
+            log: CallLog::default(),
             region: Some("us-east-1".into()),
             endpoint_url: None,
         }
@@ -301,6 +309,95 @@ impl SdkAws {
         self.organizations.as_ref().ok_or(AwsError::Offline {
             message: format!("no AWS Organizations client was configured for `{action}`"),
         })
+    }
+}
+
+impl Accounts for SdkAws {
+    type Account = SdkAws;
+
+    async fn list_accounts(&self) -> Result<Vec<OrgAccount>, AwsError> {
+        const ACTION: &str = "organizations:ListAccounts";
+        let mut pages = Pages::new(ACTION);
+        let mut marker: Option<String> = None;
+        let mut out = Vec::new();
+        loop {
+            let page = self
+                .organizations_client(ACTION)?
+                .list_accounts()
+                .set_next_token(marker.clone())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(ACTION, || "the organization".into(), e))?;
+            for a in page.accounts() {
+                let (Some(id), Some(state)) = (
+                    a.id(),
+                    a.state()
+                        .map(|s| s.as_str().to_string())
+                        .or_else(|| a.status().map(|s| s.as_str().to_string())),
+                ) else {
+                    // An account without its id or state cannot be audited nor said skipped
+                    // for a reason: the answer is refused rather than the account dropped.
+                    return Err(AwsError::BadResponse {
+                        action: ACTION,
+                        message: "an account without its Id or State".into(),
+                    });
+                };
+                out.push(OrgAccount {
+                    id: id.to_string(),
+                    name: a.name().unwrap_or_default().to_string(),
+                    state,
+                });
+            }
+            let more = page.next_token().is_some_and(|t| !t.is_empty());
+            marker = pages.next(more, page.next_token())?;
+            if marker.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    async fn assume_role(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        external_id: Option<&str>,
+    ) -> Result<SdkAws, AwsError> {
+        const ACTION: &str = "sts:AssumeRole";
+        let out = self
+            .sts
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .set_external_id(external_id.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| map_sdk_error(ACTION, || format!("role `{role_arn}`"), e))?;
+        let c = out.credentials().ok_or(AwsError::BadResponse {
+            action: ACTION,
+            message: "no Credentials in the response".into(),
+        })?;
+        let Some(config) = &self.config else {
+            return Err(AwsError::Offline {
+                message: "this source cannot assume roles".into(),
+            });
+        };
+        let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
+        let creds = aws_sdk_sts::config::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            expiry,
+            "pydynox-iam sts:AssumeRole",
+        );
+        let assumed = config
+            .to_builder()
+            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
+            .build();
+        Ok(SdkAws::with_call_log(&assumed, self.log.clone()))
+    }
+
+    fn as_caller(&self) -> SdkAws {
+        self.clone()
     }
 }
 

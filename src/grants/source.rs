@@ -178,3 +178,37 @@ pub trait Aws {
         self.can_simulate()
     }
 }
+
+/// An account of an AWS Organization as `organizations:ListAccounts` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: String,
+    /// `State` (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, PENDING_ACTIVATION), or the older
+    /// `Status` when the answer has no `State`; only ACTIVE accounts are audited.
+    pub state: String,
+}
+
+/// Entering other accounts: the organization's account list and an `sts:AssumeRole` into an
+/// account's audit role, whose answer is an [`Aws`] source that makes every call of that
+/// account with the assumed credentials. A trait of its own beside [`Aws`] (not methods of it):
+/// what it returns is itself a source, which the wrappers of [`Aws`] (rate ceiling, recorder,
+/// account read) have no way to build. Implemented by [`SdkAws`](crate::grants::sdk::SdkAws);
+/// tests use fakes.
+#[allow(async_fn_in_trait)]
+pub trait Accounts {
+    type Account: Aws;
+    /// Every account of the organization, every page (`organizations:ListAccounts`).
+    async fn list_accounts(&self) -> Result<Vec<OrgAccount>, AwsError>;
+    /// `sts:AssumeRole` of `role_arn` (with `external_id` when given), as a source over the
+    /// assumed credentials.
+    async fn assume_role(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        external_id: Option<&str>,
+    ) -> Result<Self::Account, AwsError>;
+    /// The caller's own credentials as a source of the same kind (the caller's account is
+    /// audited without assuming a role).
+    fn as_caller(&self) -> Self::Account;
+}

@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 
+use crate::report::accounts::AccountEntry;
 use crate::report::model::Report;
 use crate::report::table::{self, RowsView, TextStyle};
 
@@ -134,6 +135,9 @@ fn status(f: &Service) -> String {
 #[derive(serde::Serialize)]
 struct FleetService<'a> {
     name: &'a str,
+    /// With `accounts`: the account the service was checked in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<&'a str>,
     exit_code: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -151,18 +155,53 @@ struct Fleet<'a> {
     /// The run's headline (as Markdown's) and exit code.
     verdict: String,
     exit_code: i32,
+    /// `--all-roles`, `--accounts`, `--organization`: each account, how it was entered, its
+    /// status and reason, and the roles found but not checked.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    accounts: &'a [AccountEntry],
 }
 
 /// The fleet as JSON: schema `pydynox-iam/fleet/v1`, one object per service, each with its
 /// report in the `pydynox-iam/check/v1` schema, then the run's `verdict` and `exit_code`.
 pub fn fleet_json(w: &mut dyn Write, services: &[Service]) -> io::Result<()> {
+    fleet_json_with(w, services, &[])
+}
+
+/// [`fleet_json`] with the run's accounts (`--all-roles`, `--accounts`, `--organization`): a
+/// top-level `accounts` list, and each service's `account` ([`account_of`]).
+pub fn fleet_json_with(
+    w: &mut dyn Write,
+    services: &[Service],
+    accounts: &[AccountEntry],
+) -> io::Result<()> {
     let mut footer = Footer::default();
     json_begin(w)?;
     for (i, f) in services.iter().enumerate() {
-        json_service(w, f, i == 0)?;
+        let account = if accounts.is_empty() {
+            None
+        } else {
+            account_of(f)
+        };
+        json_service(w, f, i == 0, account.as_deref())?;
         footer.add(f);
     }
-    json_end(w, &footer)
+    json_end(w, &footer, accounts)
+}
+
+/// The account a service was checked in: its report's principal's, or for a service that
+/// could not be checked the `ACCOUNT/` its name starts with (or its name, when it is an account
+/// that could not be entered).
+pub fn account_of(f: &Service) -> Option<String> {
+    match &f.result {
+        Ok(r) => Some(r.principal.account.clone()),
+        Err(_) => f
+            .name
+            .split_once('/')
+            .map(|(a, _)| a)
+            .or(Some(f.name))
+            .filter(|a| crate::iam::names::is_account_id(a))
+            .map(str::to_string),
+    }
 }
 
 /// The fleet JSON's head, up to its `services` array's opening bracket. The document is
@@ -179,9 +218,15 @@ pub fn json_begin(w: &mut dyn Write) -> io::Result<()> {
 
 /// One service of the fleet JSON, as an element of the `services` array (indented two levels;
 /// JSON strings hold no raw line break, so indenting every line is exact).
-pub fn json_service(w: &mut dyn Write, f: &Service, first: bool) -> io::Result<()> {
+pub fn json_service(
+    w: &mut dyn Write,
+    f: &Service,
+    first: bool,
+    account: Option<&str>,
+) -> io::Result<()> {
     let element = FleetService {
         name: f.name,
+        account,
         exit_code: f.exit_code,
         error: f.result.as_ref().err().cloned(),
         report: f.result.as_ref().ok().copied(),
@@ -197,17 +242,30 @@ pub fn json_service(w: &mut dyn Write, f: &Service, first: bool) -> io::Result<(
     Ok(())
 }
 
-/// The fleet JSON's end: the `services` array closed, the run's verdict and exit code.
-pub fn json_end(w: &mut dyn Write, footer: &Footer) -> io::Result<()> {
+/// The fleet JSON's end: the `services` array closed, the run's verdict and exit code, and the
+/// run's accounts when it has any.
+pub fn json_end(w: &mut dyn Write, footer: &Footer, accounts: &[AccountEntry]) -> io::Result<()> {
     let (verdict, exit_code) = footer.overall();
     if !footer.codes.is_empty() {
         w.write_all(b"\n  ")?;
     }
-    writeln!(
+    write!(
         w,
-        "],\n  \"verdict\": {},\n  \"exit_code\": {exit_code}\n}}",
+        "],\n  \"verdict\": {},\n  \"exit_code\": {exit_code}",
         serde_json::to_string(&verdict)?
-    )
+    )?;
+    if !accounts.is_empty() {
+        // Indented one level, as serde's pretty printer writes a member of the document.
+        let text = serde_json::to_string_pretty(accounts)?;
+        w.write_all(b",\n  \"accounts\": ")?;
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                w.write_all(b"\n  ")?;
+            }
+            w.write_all(line.as_bytes())?;
+        }
+    }
+    writeln!(w, "\n}}")
 }
 
 const SCHEMA: &str = "pydynox-iam/fleet/v1";
@@ -219,7 +277,7 @@ mod tests {
     use crate::report::model::tests::{report, row};
 
     /// The document serde_json writes for the whole fleet at once.
-    fn whole(services: &[Service]) -> String {
+    fn whole(services: &[Service], accounts: &[AccountEntry]) -> String {
         let mut footer = Footer::default();
         services.iter().for_each(|s| footer.add(s));
         let (verdict, exit_code) = footer.overall();
@@ -230,6 +288,11 @@ mod tests {
                 .iter()
                 .map(|f| FleetService {
                     name: f.name,
+                    account: if accounts.is_empty() {
+                        None
+                    } else {
+                        account_of(f).map(|a| &*a.leak())
+                    },
                     exit_code: f.exit_code,
                     error: f.result.as_ref().err().cloned(),
                     report: f.result.as_ref().ok().copied(),
@@ -237,6 +300,7 @@ mod tests {
                 .collect(),
             verdict,
             exit_code,
+            accounts,
         };
         serde_json::to_string_pretty(&fleet).unwrap() + "\n"
     }
@@ -261,9 +325,14 @@ mod tests {
                     result: Ok(&pass),
                 },
                 Service {
-                    name: "b\u{e9}",
+                    name: "111122223333/b\u{e9}",
                     exit_code: 2,
                     result: Err("cannot read\nthe role".into()),
+                },
+                Service {
+                    name: "444455556666",
+                    exit_code: 3,
+                    result: Err("account 444455556666: cannot enter it".into()),
                 },
                 Service {
                     name: "c",
@@ -272,10 +341,41 @@ mod tests {
                 },
             ],
         ];
+        let accounts = vec![
+            AccountEntry {
+                id: "111122223333".into(),
+                name: Some("prod \"eu\"".into()),
+                entered: "assume-role",
+                role_arn: Some("arn:aws:iam::111122223333:role/audit".into()),
+                status: "checked",
+                reason: None,
+                exit_code: 1,
+                services: 2,
+                not_described: vec!["legacy".into()],
+                tags_not_read: vec![],
+            },
+            AccountEntry {
+                id: "444455556666".into(),
+                name: None,
+                entered: "none",
+                role_arn: Some("arn:aws:iam::444455556666:role/audit".into()),
+                status: "not-entered",
+                reason: Some("cannot enter it\nat all".into()),
+                exit_code: 3,
+                services: 0,
+                not_described: vec![],
+                tags_not_read: vec!["a".into(), "b".into()],
+            },
+        ];
         for services in cases {
-            let mut streamed = Vec::new();
-            fleet_json(&mut streamed, &services).unwrap();
-            assert_eq!(String::from_utf8(streamed).unwrap(), whole(&services));
+            for accounts in [&[][..], &accounts[..]] {
+                let mut streamed = Vec::new();
+                fleet_json_with(&mut streamed, &services, accounts).unwrap();
+                assert_eq!(
+                    String::from_utf8(streamed).unwrap(),
+                    whole(&services, accounts)
+                );
+            }
         }
     }
 }

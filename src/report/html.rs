@@ -144,6 +144,17 @@ pub fn html(
     services: &[ServiceReport<'_>],
     errored: &[(&str, String)],
 ) -> io::Result<()> {
+    html_with(w, services, errored, &[])
+}
+
+/// [`html`], with the roles found but not checked (account, name, why), listed in a last
+/// section (never a pass).
+pub fn html_with(
+    w: &mut dyn Write,
+    services: &[ServiceReport<'_>],
+    errored: &[(&str, String)],
+    unchecked: &[(String, String, String)],
+) -> io::Result<()> {
     let fleet = services.len() + errored.len() > 1;
     let label = crate::report::ci::overall_label(
         &services
@@ -194,6 +205,17 @@ pub fn html(
     }
     for (i, s) in services.iter().enumerate() {
         write_service(w, i, s, !fleet)?;
+    }
+    if !unchecked.is_empty() {
+        writeln!(
+            w,
+            "<section class=\"unchecked\"><h2>Not checked ({})</h2><ul>",
+            unchecked.len()
+        )?;
+        for (account, name, why) in unchecked {
+            writeln!(w, "<li>{}/{}: {}</li>", esc(account), esc(name), esc(why))?;
+        }
+        writeln!(w, "</ul></section>")?;
     }
     writeln!(w, "<script>{SCRIPT}</script>")?;
     writeln!(w, "</body>")?;

@@ -128,20 +128,55 @@ pub fn junit(
     services: &[ServiceReport<'_>],
     errored: &[(&str, String)],
 ) -> io::Result<()> {
+    junit_with(w, services, errored, &[])
+}
+
+/// [`junit`], with the roles found but not checked (`--all-roles`: no pydynox tags, tags not
+/// read; an account skipped), each a skipped test case (never a pass) in a suite
+/// `pydynox-iam: ACCOUNT not checked`: (account, name, why).
+pub fn junit_with(
+    w: &mut dyn Write,
+    services: &[ServiceReport<'_>],
+    errored: &[(&str, String)],
+    unchecked: &[(String, String, String)],
+) -> io::Result<()> {
     let all: Vec<Vec<Case>> = services.iter().map(cases).collect();
     let failures: usize = all.iter().flatten().filter(|c| c.fails()).count();
-    let skipped: usize = all.iter().flatten().filter(|c| c.skipped()).count();
+    let skipped: usize = all.iter().flatten().filter(|c| c.skipped()).count() + unchecked.len();
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         w,
         r#"<testsuites name="pydynox-iam" tests="{}" failures="{}" errors="{}" skipped="{}">"#,
-        all.iter().map(Vec::len).sum::<usize>() + errored.len(),
+        all.iter().map(Vec::len).sum::<usize>() + errored.len() + unchecked.len(),
         failures,
         errored.len(),
         skipped,
     )?;
     for (name, error) in errored {
         write_errored_suite(w, name, error)?;
+    }
+    let mut accounts: Vec<&str> = unchecked.iter().map(|(a, ..)| a.as_str()).collect();
+    accounts.dedup();
+    for account in accounts {
+        let cases: Vec<_> = unchecked.iter().filter(|(a, ..)| a == account).collect();
+        writeln!(
+            w,
+            r#"  <testsuite name="{}" tests="{}" failures="0" errors="0" skipped="{}">"#,
+            attr(&format!("pydynox-iam: {account} not checked")),
+            cases.len(),
+            cases.len()
+        )?;
+        for (_, name, why) in cases {
+            writeln!(
+                w,
+                r#"    <testcase classname="{}" name="{}">"#,
+                attr(&format!("{account}.not-checked")),
+                attr(name)
+            )?;
+            writeln!(w, r#"      <skipped message="{}"/>"#, attr(why))?;
+            writeln!(w, "    </testcase>")?;
+        }
+        writeln!(w, "  </testsuite>")?;
     }
     for (s, cases) in services.iter().zip(&all) {
         write_suite(w, s, cases)?;

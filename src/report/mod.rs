@@ -11,6 +11,7 @@
 //! simulate). Renderers must not decide verdicts or exit codes, nor look at the environment
 //! (colour and width are passed in).
 
+pub mod accounts;
 pub mod ci;
 pub mod features;
 pub mod findings;

@@ -18,11 +18,13 @@
 //! renderers are built from (`report::fleet`), and the tests compare both.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 
 use crate::grants::model::ResourcePolicyKind;
+use crate::report::accounts::AccountEntry;
 use crate::report::fleet::{self, Footer};
+use crate::report::model::exit;
 use crate::report::model::{Report, UpgradeImpact};
 use crate::report::table::{RowsView, TextStyle};
 use crate::verdict::pipeline::CheckError;
@@ -68,10 +70,65 @@ impl Used {
     }
 }
 
+/// What the report shows beyond the principals, known when the run ends.
+#[derive(Default)]
+pub(super) struct Rest {
+    /// `--all-roles`' roles whose tags are not a check (each shown as a service that could not
+    /// be checked).
+    pub(super) rejected: Vec<(String, String)>,
+    /// Accounts that could not be entered or read, the organization not listed: name, reason,
+    /// exit code (each shown as a service that could not be checked).
+    pub(super) failed: Vec<(String, String, i32)>,
+    /// Each account of the run (its exit code and service count are filled from the
+    /// principals the sink took).
+    pub(super) accounts: Vec<AccountEntry>,
+}
+
+/// Each account's principals as the sink took them: the worst exit code and how many.
+#[derive(Default)]
+struct Tally {
+    /// By the `ACCOUNT/` a principal's name starts with (many accounts).
+    by_account: BTreeMap<String, (i32, usize)>,
+    /// Every principal (one account's `--all-roles`).
+    all: (i32, usize),
+}
+
+impl Tally {
+    fn add(&mut self, name: &str, code: i32) {
+        let bump = |t: &mut (i32, usize)| *t = (exit::worst([t.0, code]), t.1 + 1);
+        bump(&mut self.all);
+        if let Some((account, _)) = name.split_once('/')
+            && crate::iam::names::is_account_id(account)
+        {
+            bump(self.by_account.entry(account.to_string()).or_default());
+        }
+    }
+
+    /// Each account's exit code (the worst of its principals' and its own) and number of
+    /// principals checked: by name prefix when the run entered accounts, else every principal
+    /// (one account's `--all-roles`, whose principals carry no prefix).
+    fn finish(&self, mut accounts: Vec<AccountEntry>) -> Vec<AccountEntry> {
+        let many = accounts.len() > 1 || accounts.iter().any(|a| a.entered != "caller");
+        for acct in &mut accounts {
+            let (code, count) = if many {
+                self.by_account.get(&acct.id).copied().unwrap_or_default()
+            } else {
+                self.all
+            };
+            acct.exit_code = exit::worst([code, acct.exit_code]);
+            acct.services = count;
+        }
+        accounts
+    }
+}
+
 /// The streaming sink: takes each finished principal in job order.
 pub(super) struct Sink<'a, 'j> {
     a: &'a CheckArgs,
     is_fleet: bool,
+    /// Whether each service says its account (`--all-roles`, `--accounts`, `--organization`).
+    by_account: bool,
+    tally: Tally,
     mode: Mode,
     out: Option<Box<dyn Write + 'a>>,
     /// The first write error; nothing more is written after it.
@@ -87,7 +144,7 @@ pub(super) struct Sink<'a, 'j> {
 }
 
 impl<'a, 'j> Sink<'a, 'j> {
-    pub(super) fn new(a: &'a CheckArgs, is_fleet: bool) -> Self {
+    pub(super) fn new(a: &'a CheckArgs, is_fleet: bool, by_account: bool) -> Self {
         let mode = match (a.format, is_fleet) {
             (ReportFormat::Table, true) => Mode::Table {
                 style: crate::commands::output::text_style(a.color, a.output.is_some()),
@@ -100,6 +157,8 @@ impl<'a, 'j> Sink<'a, 'j> {
         Sink {
             a,
             is_fleet,
+            by_account,
+            tally: Tally::default(),
             mode,
             out: None,
             failed: None,
@@ -128,6 +187,7 @@ impl<'a, 'j> Sink<'a, 'j> {
         }
         self.used.add(&f);
         self.codes.push(f.exit_code);
+        self.tally.add(&f.job.name, f.exit_code);
         self.all_failed = Some(self.all_failed.unwrap_or(true) && f.result.is_err());
         if matches!(self.mode, Mode::Collect) {
             self.collected.push(f);
@@ -164,12 +224,17 @@ impl<'a, 'j> Sink<'a, 'j> {
             _ => (None, None, false),
         };
         let is_json = matches!(mode, Mode::Json);
+        let account = if self.by_account {
+            fleet::account_of(service)
+        } else {
+            None
+        };
         self.write(|w| {
             if is_json {
                 if first {
                     fleet::json_begin(w)?;
                 }
-                fleet::json_service(w, service, first)
+                fleet::json_service(w, service, first, account.as_deref())
             } else {
                 fleet::table_section(
                     w,
@@ -204,20 +269,34 @@ impl<'a, 'j> Sink<'a, 'j> {
         }
     }
 
-    /// Writes the rest: the roles whose tags are not a check (shown as services that could not
-    /// be checked, after the others), then the end (the table's list and headline, the JSON's
-    /// totals), or the whole report for a collected format. A closed pipe is not an error (as
-    /// for every report).
-    pub(super) fn finish(mut self, rejected: &[(String, String)]) -> io::Result<()> {
+    /// Writes the rest: the roles whose tags are not a check and the accounts that failed
+    /// (shown as services that could not be checked, after the others), then the end (the
+    /// table's list, headline and accounts, the JSON's totals and accounts), or the whole
+    /// report for a collected format. A closed pipe is not an error (as for every report).
+    pub(super) fn finish(mut self, rest: Rest) -> io::Result<()> {
+        let accounts = self.tally.finish(rest.accounts);
         if matches!(self.mode, Mode::Collect) {
             let collected = std::mem::take(&mut self.collected);
-            return super::write_report_with(self.a, &collected, self.is_fleet, rejected);
+            let extra = super::Extra {
+                rejected: &rest.rejected,
+                failed: &rest.failed,
+                accounts: &accounts,
+            };
+            return super::write_report_with(self.a, &collected, self.is_fleet, &extra);
         }
-        for (name, e) in rejected {
+        for (name, e) in &rest.rejected {
             let service = fleet::Service {
                 name,
-                exit_code: crate::report::model::exit::USAGE,
+                exit_code: exit::USAGE,
                 result: Err(format!("its pydynox tags are not a check: {e}")),
+            };
+            self.stream(&service);
+        }
+        for (name, e, code) in &rest.failed {
+            let service = fleet::Service {
+                name,
+                exit_code: *code,
+                result: Err(e.clone()),
             };
             self.stream(&service);
         }
@@ -230,12 +309,13 @@ impl<'a, 'j> Sink<'a, 'j> {
                 if empty {
                     fleet::json_begin(w)?;
                 }
-                fleet::json_end(w, &footer)
+                fleet::json_end(w, &footer, &accounts)
             } else {
                 footer.table(w)?;
                 let blocks: Vec<(&str, &UpgradeImpact)> =
                     upgrades.iter().map(|(n, u)| (n.as_str(), u)).collect();
-                crate::report::upgrade::upgrade_blocks(w, &blocks)
+                crate::report::upgrade::upgrade_blocks(w, &blocks)?;
+                crate::report::accounts::accounts_text(w, &accounts, false)
             }
         });
         if let Some(mut w) = self.out.take()
