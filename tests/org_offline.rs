@@ -331,3 +331,72 @@ fn a_batch_that_cannot_be_read_leaves_no_pass_in_the_streamed_report() {
         }
     }
 }
+
+#[test]
+fn an_audit_that_checks_no_role_is_inconclusive_never_a_pass() {
+    // Filters that select no role: nothing was checked, so nothing can pass. INCONCLUSIVE,
+    // exit 1 (README, "Exit codes": INCONCLUSIVE passes only with --allow-inconclusive), in
+    // the streamed formats and the collected ones alike.
+    let dir = setup();
+    for format in ["json", "table", "junit", "markdown"] {
+        let mut args = BASE.to_vec();
+        args.extend(["--path-prefix", "/typo/", "--format", format]);
+        let r = run(dir.path(), &args);
+        assert_eq!(r.code, 1, "{format}: {}\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("no principal was checked"),
+            "{format}: {}",
+            r.stderr
+        );
+        match format {
+            "json" => {
+                let j = r.json();
+                assert_eq!(j["services"], json!([]));
+                assert_eq!(
+                    (j["verdict"].clone(), j["exit_code"].clone()),
+                    (json!("INCONCLUSIVE"), json!(1))
+                );
+                // The account read is listed, with what it found and did not check.
+                assert_eq!(j["accounts"][0]["id"], json!(ACCOUNT));
+                assert_eq!(j["accounts"][0]["services"], json!(0));
+            }
+            "table" => assert!(
+                r.stdout.contains("Overall: INCONCLUSIVE exit 1"),
+                "{}",
+                r.stdout
+            ),
+            _ => {}
+        }
+    }
+    let mut args = BASE.to_vec();
+    args.extend(["--path-prefix", "/typo/", "--allow-inconclusive"]);
+    let r = run(dir.path(), &args);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("Overall: INCONCLUSIVE exit 0"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn the_account_s_exit_code_counts_its_roles_whose_tags_are_not_a_check() {
+    // typo-svc's tags are not a check (exit 2): the account's own exit code says so too, and
+    // every service names the account it was checked in.
+    let dir = setup();
+    let mut args = BASE.to_vec();
+    args.extend(["--format", "json"]);
+    let r = run(dir.path(), &args);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let j = r.json();
+    let account = &j["accounts"][0];
+    assert_eq!(
+        (account["exit_code"].clone(), account["services"].clone()),
+        (json!(2), json!(4)),
+        "{account}"
+    );
+    assert_eq!(account["not_described"], json!(["legacy-svc"]));
+    for s in j["services"].as_array().unwrap() {
+        assert_eq!(s["account"], json!(ACCOUNT), "{s}");
+    }
+}

@@ -7,6 +7,8 @@ pub mod accounts;
 pub mod iac;
 mod sink;
 
+use sink::Done;
+
 use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 
@@ -505,6 +507,25 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
     if !unused.is_empty() {
         print_errors(&unused);
     }
+    // A run that finds its own principals (--all-roles, --accounts, --organization) and
+    // checked none has said nothing about any role: INCONCLUSIVE, never a pass on its own
+    // (exit 1 unless --allow-inconclusive), whatever the reason (no role described by
+    // pydynox:* tags, filters that select none, no ACTIVE account).
+    let nothing_checked = (by_account
+        && sink.codes.is_empty()
+        && sourced.rejected.is_empty()
+        && sourced.failed.is_empty()
+        && sourced.fatal.is_none())
+    .then_some(if a.allow_inconclusive {
+        exit::PASS
+    } else {
+        exit::FAIL
+    });
+    if nothing_checked.is_some() {
+        eprintln!(
+            "warning: no principal was checked: the run is INCONCLUSIVE; describe the service roles with pydynox:* tags (README: \"Discovery\"), widen --path-prefix/--tag, or name them in --config"
+        );
+    }
     let code = exit::worst(
         sink.codes
             .iter()
@@ -512,6 +533,7 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
             .chain(sourced.rejected.iter().map(|_| exit::USAGE))
             .chain(sourced.failed.iter().map(|(_, _, c)| *c))
             .chain(sourced.fatal)
+            .chain(nothing_checked)
             .chain((!unused.is_empty()).then_some(exit::USAGE)),
     );
     if !run.is_fleet && sink.all_failed() {
@@ -522,6 +544,7 @@ pub async fn execute(cat: &Catalogue, a: &CheckArgs, verbose: bool) -> i32 {
         rejected: sourced.rejected,
         failed: sourced.failed,
         accounts: sourced.accounts,
+        nothing_checked,
     };
     match sink.finish(rest) {
         Ok(()) => code,
@@ -560,7 +583,7 @@ pub struct Finished<'a> {
 }
 
 /// Where each job's result goes as it completes, in job order.
-type OnDone<'s, 'j> = &'s mut dyn FnMut(sink::Done<'j>);
+type OnDone<'s, 'j> = &'s mut dyn FnMut(Done<'j>);
 
 /// Options that shape a run, validated before any AWS call.
 #[derive(Clone)]
@@ -1332,16 +1355,29 @@ impl Ran {
         self.sourced_with(snapshot, accounts)
     }
 
+    /// The failures of the run beside its principals: with the account's read that stopped the
+    /// run among them (shown as a service that could not be checked, so every format says it
+    /// and its exit code, not only the process).
+    fn failures(&mut self) -> Vec<(String, String, i32)> {
+        let mut failed = std::mem::take(&mut self.failed);
+        if let (Some(code), Some(reason)) = (self.fatal, self.read.fatal_reason.take()) {
+            failed.push(("account".into(), reason, code));
+        }
+        failed
+    }
+
     fn sourced_with(
         self,
         snapshot: Option<Snapshot>,
         accounts: Vec<crate::report::accounts::AccountEntry>,
     ) -> Sourced {
+        let mut ran = self;
+        let failed = ran.failures();
         Sourced {
-            rejected: self.rejected,
-            discovered: self.discovered,
-            fatal: self.fatal,
-            failed: self.failed,
+            rejected: ran.rejected,
+            discovered: ran.discovered,
+            fatal: ran.fatal,
+            failed,
             accounts,
             snapshot,
         }
@@ -1476,8 +1512,8 @@ async fn run_sourced<'j, A: Aws>(
             return Ran::default();
         }
         Err(e) => {
+            // Said once, with the run's other failures (`Ran::failures`), in every format.
             let e = CheckError::Aws(e);
-            print_errors(&[format!("cannot read the account: {e}")]);
             return Ran {
                 fatal: Some(e.exit_code()),
                 read: ReadOutcome {
@@ -1982,9 +2018,12 @@ fn write_report_with(
                 &errored(&services),
                 &crate::report::accounts::unchecked(accounts),
             ),
-            (ReportFormat::Sarif, _) => {
-                sarif::sarif(w, &service_reports(&services), &errored(&services))
-            }
+            (ReportFormat::Sarif, _) => sarif::sarif_with(
+                w,
+                &service_reports(&services),
+                &errored(&services),
+                &crate::report::accounts::unchecked(accounts),
+            ),
         }
     };
     match &a.output {

@@ -61,6 +61,8 @@ pub struct Footer {
     checked: Vec<(crate::report::model::Verdict, i32)>,
     codes: Vec<i32>,
     errored: usize,
+    /// Exit codes of the run beyond its services (a run that checked none).
+    run_codes: Vec<i32>,
 }
 
 impl Footer {
@@ -74,6 +76,11 @@ impl Footer {
         }
     }
 
+    /// Counts an exit code of the run that is no service's (the headline's exit code).
+    pub fn count_code(&mut self, code: i32) {
+        self.run_codes.push(code);
+    }
+
     /// Whether no service was counted yet.
     pub fn is_empty(&self) -> bool {
         self.codes.is_empty()
@@ -82,7 +89,8 @@ impl Footer {
     /// The run's headline and exit code over its services (the worst exit code: 2 outranks 3
     /// outranks 1).
     pub fn overall(&self) -> (String, i32) {
-        let code = crate::report::model::exit::worst(self.codes.iter().copied());
+        let code =
+            crate::report::model::exit::worst(self.codes.iter().chain(&self.run_codes).copied());
         (
             crate::report::ci::overall_label(&self.checked, self.errored),
             code,
@@ -341,7 +349,7 @@ mod tests {
                 },
             ],
         ];
-        let accounts = vec![
+        let accounts = [
             AccountEntry {
                 id: "111122223333".into(),
                 name: Some("prod \"eu\"".into()),

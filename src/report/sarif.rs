@@ -112,6 +112,17 @@ pub fn sarif(
     services: &[ServiceReport<'_>],
     errored: &[(&str, String)],
 ) -> io::Result<()> {
+    sarif_with(w, services, errored, &[])
+}
+
+/// [`sarif`], with the roles found but not checked (account, name, why): each a warning among
+/// the invocation's notifications (never a pass, never silently left out).
+pub fn sarif_with(
+    w: &mut dyn Write,
+    services: &[ServiceReport<'_>],
+    errored: &[(&str, String)],
+    unchecked: &[(String, String, String)],
+) -> io::Result<()> {
     let mut rules = Rules::default();
     let mut results: Vec<Value> = Vec::new();
     for s in services {
@@ -122,6 +133,12 @@ pub fn sarif(
         notifications.push(json!({
             "level": "error",
             "message": { "text": format!("service `{name}` could not be checked: {error}") },
+        }));
+    }
+    for (account, name, why) in unchecked {
+        notifications.push(json!({
+            "level": "warning",
+            "message": { "text": format!("`{account}/{name}` was not checked: {why}") },
         }));
     }
     let mut run = json!({
@@ -136,7 +153,7 @@ pub fn sarif(
     });
     if !notifications.is_empty() {
         run["invocations"] = json!([{
-            "executionSuccessful": false,
+            "executionSuccessful": errored.is_empty(),
             "toolExecutionNotifications": notifications,
         }]);
     }

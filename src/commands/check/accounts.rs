@@ -11,15 +11,14 @@ use std::collections::BTreeSet;
 
 use futures::StreamExt;
 
-use super::sink::Done;
-use super::{CheckArgs, Job, OnDone, Ran, Run, run_sourced};
+use super::{CheckArgs, Done, Job, OnDone, Ran, Run, run_sourced};
 use crate::grants::rate::RateLimited;
 use crate::grants::source::{Accounts, Aws, AwsError, OrgAccount};
 use crate::needs::catalogue::Catalogue;
 use crate::needs::plan::PrincipalSelector;
 use crate::report::accounts::AccountEntry;
 use crate::report::model::exit;
-use crate::verdict::pipeline::{CheckError, RunContext};
+use crate::verdict::pipeline::{CheckError, EngineChoice, RunContext};
 
 /// The `RoleSessionName` of every `sts:AssumeRole`: what an account's CloudTrail shows for the
 /// audit (`assumed-role/ROLE/pydynox-iam`).
@@ -208,8 +207,12 @@ where
             }
         },
     };
-    targets.sort_by(|a, b| a.id.cmp(&b.id));
-    // An account listed twice (pages that overlap) is audited once.
+    // An account listed twice (pages that overlap while its state changes) is audited once,
+    // as ACTIVE when either listing says so: never skipped because of the other listing.
+    targets.sort_by(|a, b| {
+        a.id.cmp(&b.id)
+            .then((a.state != "ACTIVE").cmp(&(b.state != "ACTIVE")))
+    });
     targets.dedup_by(|a, b| a.id == b.id);
     // A config service in an account that is not audited would be checked nowhere: said.
     let mut rejected = Vec::new();
@@ -261,7 +264,10 @@ where
                 summaries.push(format!("{}: {s}", entry.id));
             }
         }
-        if let (Some(reason), true) = (&entry.reason, entry.exit_code != exit::PASS) {
+        // Every account that did not pass on its own is a failure of the run (its exit code
+        // counts even without a reason, which every failure has today).
+        if entry.exit_code != exit::PASS {
+            let reason = entry.reason.as_deref().unwrap_or("it could not be checked");
             ran.failed.push((
                 entry.id.clone(),
                 format!("account {}: {reason}", entry.id),
@@ -378,7 +384,14 @@ where
     // is given to this account's checks as `--org-policies-file` would be; a read that fails is
     // not given, so the checks read (and fail, and stay INCONCLUSIVE with the reason) as a
     // single account's run does.
-    let org = org_policies(base, ctx, &t.id, org_cache).await;
+    // The engine the checks will use: `auto` is the local engine when the account is read once
+    // (run_jobs), and only the local engine alone is given them (pipeline::run).
+    let local_engine = match ctx.engine {
+        EngineChoice::Local => true,
+        EngineChoice::Auto => super::reads_account(&source, &mine),
+        EngineChoice::Aws | EngineChoice::Both => false,
+    };
+    let org = org_policies(base, ctx, local_engine, &t.id, org_cache).await;
     let with_org;
     let ctx = match org {
         Some(policies) => {
@@ -438,6 +451,7 @@ where
 async fn org_policies<S: Aws>(
     base: &S,
     ctx: &RunContext<'_>,
+    local_engine: bool,
     account: &str,
     cache: &crate::grants::org::PolicyCache,
 ) -> Option<crate::grants::org::OrgPolicies> {
@@ -448,7 +462,7 @@ async fn org_policies<S: Aws>(
             OrgPoliciesChoice::Read => true,
             OrgPoliciesChoice::Auto => {
                 !s.no_org_policies
-                    && ctx.engine == crate::verdict::pipeline::EngineChoice::Local
+                    && local_engine
                     && !crate::verdict::pipeline::is_local_endpoint(ctx.endpoint_url.as_deref())
             }
             OrgPoliciesChoice::Never => false,
@@ -491,7 +505,11 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+    use crate::engine::OrgPolicyType;
     use crate::grants::model::{BucketEncryption, SimRequest, SimResult};
+    use crate::grants::org::{
+        OrgAnswer, OrgCall, OrgDescription, OrgParent, PolicySummary, PolicyTypeState,
+    };
     use crate::grants::sdk::SdkAws;
     use crate::grants::source::{Entity, Owner};
     use crate::verdict::pipeline::EngineChoice;
@@ -585,6 +603,11 @@ mod tests {
         list: Result<Vec<OrgAccount>, AwsError>,
         roles: HashMap<String, Result<SdkAws, AwsError>>,
         assumed: Mutex<Vec<(String, String, Option<String>)>>,
+        /// The SCP attached at the root (with `FullAWSAccess`), when the caller (the
+        /// management account, A) can read the organization; `None`: it cannot.
+        root_scp: Option<&'static str>,
+        /// Every Organizations call asked of the caller.
+        org_calls: Mutex<Vec<OrgCall>>,
     }
 
     fn offline() -> AwsError {
@@ -647,6 +670,52 @@ mod tests {
         async fn get_role_trust_policy(&self, _: &str) -> Result<String, AwsError> {
             Err(offline())
         }
+        async fn organizations(&self, call: &OrgCall) -> Result<OrgAnswer, AwsError> {
+            self.org_calls.lock().unwrap().push(call.clone());
+            let Some(scp) = self.root_scp else {
+                return Err(offline());
+            };
+            Ok(match call {
+                OrgCall::DescribeOrganization => OrgAnswer::Organization {
+                    organization: Some(OrgDescription {
+                        id: "o-test".into(),
+                        management_account: A.into(),
+                        feature_set: "ALL".into(),
+                    }),
+                },
+                OrgCall::ListRoots => OrgAnswer::Roots {
+                    roots: vec![(
+                        "r-root".into(),
+                        vec![PolicyTypeState {
+                            kind: OrgPolicyType::Scp,
+                            status: "ENABLED".into(),
+                        }],
+                    )],
+                },
+                OrgCall::ListParents { .. } => OrgAnswer::Parents {
+                    parents: vec![OrgParent {
+                        id: "r-root".into(),
+                        root: true,
+                    }],
+                },
+                OrgCall::ListPoliciesForTarget { target, .. } => OrgAnswer::Policies {
+                    policies: std::iter::once(("p-FullAWSAccess", "FullAWSAccess"))
+                        .chain((target == "r-root").then_some(("p-root", "root")))
+                        .map(|(id, name)| PolicySummary {
+                            id: id.into(),
+                            name: name.into(),
+                        })
+                        .collect(),
+                },
+                OrgCall::DescribePolicy { policy } => OrgAnswer::Policy {
+                    content: if policy == "p-root" {
+                        scp.into()
+                    } else {
+                        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into()
+                    },
+                },
+            })
+        }
     }
 
     impl Accounts for Org {
@@ -697,17 +766,14 @@ mod tests {
 
     /// Runs the accounts; each principal's name and whether it was checked, in the order
     /// handed over, and the results themselves.
-    async fn run_with(
-        org: &Org,
-        a: &CheckArgs,
-    ) -> (Outcome, Vec<String>, Vec<Done<'static>>) {
+    async fn run_with(org: &Org, a: &CheckArgs) -> (Outcome, Vec<String>, Vec<Done<'static>>) {
         let cat = Catalogue::embedded_ref();
         let run: &'static Run = Box::leak(Box::new(super::super::validate(cat, a).unwrap()));
         let ctx = RunContext {
             catalogue: cat,
             region: Some("us-east-1".into()),
             endpoint_url: None,
-            engine: EngineChoice::Local,
+            engine: run.engine,
             table_policies: a.offline.table_policies(),
             stated: a.stated.statements(),
         };
@@ -734,7 +800,58 @@ mod tests {
             list: Ok(vec![]),
             roles: roles.into_iter().map(|(a, r)| (audit(a), r)).collect(),
             assumed: Mutex::new(vec![]),
+            root_scp: None,
+            org_calls: Mutex::new(vec![]),
         }
+    }
+
+    #[tokio::test]
+    async fn each_account_s_scps_are_read_with_the_caller_s_credentials_never_the_audit_role_s() {
+        // The default engine (auto) on AWS with --all-roles: the local engine decides, so the
+        // organisation policies are read — by the caller (the management account), for each
+        // account, and the audit role (which cannot list them) is never asked. An SCP at the
+        // root denying DynamoDB writes must then fail account B's writes: proof the policies
+        // read for B are the ones its checks evaluate (IAM User Guide, policy evaluation
+        // logic: an explicit deny in an SCP overrides any allow).
+        let deny_writes = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["dynamodb:PutItem","dynamodb:UpdateItem","dynamodb:DeleteItem"],"Resource":"*"}]}"#;
+        let mut o = org(vec![(
+            B,
+            Ok(account_source(
+                B,
+                vec![role(B, "app", Some(DESCRIBED))],
+                None,
+            )),
+        )]);
+        o.root_scp = Some(deny_writes);
+        let a = args(&[
+            "--all-roles",
+            "--accounts",
+            B,
+            "--assume-role-name",
+            "audit",
+            "--org-policies",
+            "auto",
+        ]);
+        let (_, names, results) = run_with(&o, &a).await;
+        assert_eq!(names, [format!("{B}/app ok")]);
+        let report = results[0].1.as_ref().unwrap();
+        let put = report
+            .rows
+            .iter()
+            .find(|r| r.action == "dynamodb:PutItem")
+            .expect("a PutItem row");
+        assert_eq!(put.verdict, crate::report::model::Verdict::Fail, "{put:?}");
+        let get = report
+            .rows
+            .iter()
+            .find(|r| r.action == "dynamodb:GetItem")
+            .expect("a GetItem row");
+        assert_eq!(get.verdict, crate::report::model::Verdict::Pass, "{get:?}");
+        let calls = o.org_calls.lock().unwrap().clone();
+        assert!(
+            calls.contains(&OrgCall::ListParents { child: B.into() }),
+            "{calls:?}"
+        );
     }
 
     #[test]

@@ -82,9 +82,12 @@ pub(super) struct Rest {
     /// Each account of the run (its exit code and service count are filled from the
     /// principals the sink took).
     pub(super) accounts: Vec<AccountEntry>,
+    /// A run that finds its principals and checked none: the exit code that says so (the
+    /// headline is INCONCLUSIVE), counted in the end's totals.
+    pub(super) nothing_checked: Option<i32>,
 }
 
-/// Each account's principals as the sink took them: the worst exit code and how many.
+/// Each account's services as the sink took them: the worst exit code and how many.
 #[derive(Default)]
 struct Tally {
     /// By the `ACCOUNT/` a principal's name starts with (many accounts).
@@ -94,8 +97,12 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, name: &str, code: i32) {
-        let bump = |t: &mut (i32, usize)| *t = (exit::worst([t.0, code]), t.1 + 1);
+    /// Counts a service's exit code for its account (`ACCOUNT/NAME`) and the run; `service`:
+    /// whether it is a service of the report (a principal, or a role whose tags are not a
+    /// check), not an account's own failure.
+    fn add(&mut self, name: &str, code: i32, service: bool) {
+        let n = usize::from(service);
+        let bump = |t: &mut (i32, usize)| *t = (exit::worst([t.0, code]), t.1 + n);
         bump(&mut self.all);
         if let Some((account, _)) = name.split_once('/')
             && crate::iam::names::is_account_id(account)
@@ -187,7 +194,7 @@ impl<'a, 'j> Sink<'a, 'j> {
         }
         self.used.add(&f);
         self.codes.push(f.exit_code);
-        self.tally.add(&f.job.name, f.exit_code);
+        self.tally.add(&f.job.name, f.exit_code, true);
         self.all_failed = Some(self.all_failed.unwrap_or(true) && f.result.is_err());
         if matches!(self.mode, Mode::Collect) {
             self.collected.push(f);
@@ -203,7 +210,7 @@ impl<'a, 'j> Sink<'a, 'j> {
                 (Err(_), None) => unreachable!("an error has a message"),
             },
         };
-        self.stream(&service);
+        self.stream(&service, None);
         if let Ok(r) = &f.result
             && let Some(u) = &r.upgrade
         {
@@ -211,8 +218,9 @@ impl<'a, 'j> Sink<'a, 'j> {
         }
     }
 
-    /// Writes one service's piece and counts it in the footer.
-    fn stream(&mut self, service: &fleet::Service) {
+    /// Writes one service's piece and counts it in the footer. `sole`: the run's one account,
+    /// for a service whose name does not say its account.
+    fn stream(&mut self, service: &fleet::Service, sole: Option<&str>) {
         let first = self.footer.is_empty();
         let mode = &self.mode;
         let (style, view, show) = match mode {
@@ -225,7 +233,7 @@ impl<'a, 'j> Sink<'a, 'j> {
         };
         let is_json = matches!(mode, Mode::Json);
         let account = if self.by_account {
-            fleet::account_of(service)
+            fleet::account_of(service).or(sole.map(str::to_string))
         } else {
             None
         };
@@ -274,6 +282,14 @@ impl<'a, 'j> Sink<'a, 'j> {
     /// table's list, headline and accounts, the JSON's totals and accounts), or the whole
     /// report for a collected format. A closed pipe is not an error (as for every report).
     pub(super) fn finish(mut self, rest: Rest) -> io::Result<()> {
+        // An account's exit code and count include its roles whose tags are not a check and
+        // its own failure, as the run's do.
+        for (name, _) in &rest.rejected {
+            self.tally.add(name, exit::USAGE, true);
+        }
+        for (name, _, code) in &rest.failed {
+            self.tally.add(name, *code, false);
+        }
         let accounts = self.tally.finish(rest.accounts);
         if matches!(self.mode, Mode::Collect) {
             let collected = std::mem::take(&mut self.collected);
@@ -284,13 +300,18 @@ impl<'a, 'j> Sink<'a, 'j> {
             };
             return super::write_report_with(self.a, &collected, self.is_fleet, &extra);
         }
+        // One account's run: its roles whose tags are not a check are that account's.
+        let sole = match accounts.as_slice() {
+            [one] => Some(one.id.as_str()),
+            _ => None,
+        };
         for (name, e) in &rest.rejected {
             let service = fleet::Service {
                 name,
                 exit_code: exit::USAGE,
                 result: Err(format!("its pydynox tags are not a check: {e}")),
             };
-            self.stream(&service);
+            self.stream(&service, sole);
         }
         for (name, e, code) in &rest.failed {
             let service = fleet::Service {
@@ -298,7 +319,10 @@ impl<'a, 'j> Sink<'a, 'j> {
                 exit_code: *code,
                 result: Err(e.clone()),
             };
-            self.stream(&service);
+            self.stream(&service, sole);
+        }
+        if let Some(code) = rest.nothing_checked {
+            self.footer.count_code(code);
         }
         let is_json = matches!(self.mode, Mode::Json);
         let empty = self.footer.is_empty();
@@ -342,3 +366,63 @@ fn open<'a>(a: &CheckArgs) -> io::Result<Box<dyn Write + 'a>> {
 
 /// A job and its result, before it is finished.
 pub(super) type Done<'j> = (Cow<'j, Job>, Result<Report, CheckError>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, entered: &'static str, exit_code: i32) -> AccountEntry {
+        AccountEntry {
+            id: id.into(),
+            name: None,
+            entered,
+            role_arn: None,
+            status: "checked",
+            reason: None,
+            exit_code,
+            services: 0,
+            not_described: vec![],
+            tags_not_read: vec![],
+        }
+    }
+
+    #[test]
+    fn each_account_counts_its_own_services_rejected_roles_and_failure() {
+        let (a, b, c) = ("111111111111", "222222222222", "333333333333");
+        let mut t = Tally::default();
+        t.add(&format!("{a}/app"), exit::PASS, true);
+        // A role whose tags are not a check is one of the account's services, exit 2.
+        t.add(&format!("{a}/bogus"), exit::USAGE, true);
+        t.add(&format!("{b}/app"), exit::FAIL, true);
+        // A service whose own name holds a slash is still its account's.
+        t.add(&format!("{b}/team/app"), exit::PASS, true);
+        // An account that could not be entered: its code, no service.
+        t.add(c, exit::ERROR, false);
+        let accounts = t.finish(vec![
+            entry(a, "caller", exit::PASS),
+            entry(b, "assume-role", exit::PASS),
+            entry(c, "none", exit::ERROR),
+        ]);
+        let got: Vec<_> = accounts
+            .iter()
+            .map(|e| (e.id.as_str(), e.exit_code, e.services))
+            .collect();
+        assert_eq!(
+            got,
+            [(a, exit::USAGE, 2), (b, exit::FAIL, 2), (c, exit::ERROR, 0)]
+        );
+    }
+
+    #[test]
+    fn one_account_s_all_roles_counts_every_service_of_the_run() {
+        let mut t = Tally::default();
+        t.add("app", exit::PASS, true);
+        t.add("bogus", exit::USAGE, true);
+        t.add("account", exit::ERROR, false);
+        let accounts = t.finish(vec![entry("111111111111", "caller", exit::PASS)]);
+        assert_eq!(
+            (accounts[0].exit_code, accounts[0].services),
+            (exit::USAGE, 2)
+        );
+    }
+}
