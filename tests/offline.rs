@@ -726,3 +726,76 @@ tables = ["orders"]
     assert_eq!(code("broken"), 2, "{report}");
     assert_eq!(run.code, 2);
 }
+
+#[test]
+fn an_org_policies_file_is_evaluated_offline_and_the_notes_say_so() {
+    // Offline, the local engine alone: an SCP given with --org-policies-file that denies
+    // DeleteItem fails that row although the identity policy allows it (IAM User Guide, policy
+    // evaluation logic: an explicit deny in an SCP overrides any allow), and the report no
+    // longer says SCPs and RCPs are not evaluated.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.json",
+        &json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Items", "Effect": "Allow", "Action": "dynamodb:*", "Resource": TABLE}
+        ]}),
+    );
+    let full = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    let level = |target: &str, extra: Option<Value>| {
+        let mut policies =
+            vec![json!({"id": "p-FullAWSAccess", "name": "FullAWSAccess", "document": full})];
+        policies
+            .extend(extra.map(|d| json!({"id": "p-nodelete", "name": "no-delete", "document": d})));
+        json!({"target": target, "policies": policies})
+    };
+    let no_delete = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "dynamodb:DeleteItem", "Resource": "*"}]});
+    write(
+        dir.path(),
+        "org.json",
+        &json!({"account": "111122223333", "organization": {
+            "id": "o-example", "management_account": "999999999999",
+            "scps": [level("r-root", Some(no_delete)), level("111122223333", None)],
+            "rcps": null}}),
+    );
+    let base = [
+        "check",
+        "--no-table-policy",
+        "--role",
+        ROLE,
+        "--policy-file",
+        "app.json",
+        "--features",
+        "crud",
+        "--table",
+        "orders",
+        "--format",
+        "json",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--org-policies-file", "org.json"]);
+    let run = pydynox_iam(dir.path(), &args);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(row(&report, "dynamodb:GetItem")["verdict"], "PASS");
+    assert_eq!(row(&report, "dynamodb:DeleteItem")["verdict"], "FAIL");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes
+            .contains("evaluated the organization's service control and resource control policies")
+            && !notes.contains("does not evaluate service control policies"),
+        "{notes}"
+    );
+    // Without the file the same check says the local engine did not evaluate them.
+    let run = pydynox_iam(dir.path(), &base);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("does not evaluate service control policies"),
+        "{}",
+        report["notes"]
+    );
+}

@@ -1220,7 +1220,13 @@ fn run_notes(
         }
     }
     if engine == EngineChoice::Local {
-        notes.push("the local engine does not evaluate service control policies, resource control policies or session policies".into());
+        // Said as it was done: with the organization's policies known (read, or given with
+        // --org-policies-file) the local engine evaluated them on every row.
+        if matches!(doubts.org, OrgStatus::Evaluated) {
+            notes.push("the local engine evaluated the organization's service control and resource control policies; it does not evaluate session policies".into());
+        } else {
+            notes.push("the local engine does not evaluate service control policies, resource control policies or session policies".into());
+        }
     }
     if let Some(s) = &principal.session_arn {
         if doubts.named_session {
