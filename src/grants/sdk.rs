@@ -389,15 +389,68 @@ impl Accounts for SdkAws {
             expiry,
             "pydynox-iam sts:AssumeRole",
         );
+        let mut renew = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name(session_name)
+            .configure(config);
+        if let Some(x) = external_id {
+            renew = renew.external_id(x);
+        }
+        let provider = AssumedCredentials {
+            first: std::sync::Mutex::new(Some(creds)),
+            renew: renew.build().await,
+        };
         let assumed = config
             .to_builder()
-            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
+            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+                provider,
+            ))
             .build();
         Ok(SdkAws::with_call_log(&assumed, self.log.clone()))
     }
 
     fn as_caller(&self) -> SdkAws {
         self.clone()
+    }
+}
+
+/// An audit role's credentials: first the ones `sts:AssumeRole` answered when the account was
+/// entered, then, as they near expiry (an hour by default: STS AssumeRole API reference,
+/// DurationSeconds), new ones from aws-config's `AssumeRoleProvider`; the SDK's identity cache
+/// asks again before the ones it holds expire, so an audit longer than a session goes on.
+/// Written by hand because aws-config's provider cannot start from credentials already
+/// obtained, and the entry's own AssumeRole is what tells an account that cannot be entered
+/// (reported with its reason) from one that can.
+#[derive(Debug)]
+struct AssumedCredentials {
+    first: std::sync::Mutex<Option<aws_sdk_sts::config::Credentials>>,
+    renew: aws_config::sts::AssumeRoleProvider,
+}
+
+/// How long before their expiry the entry's credentials are no longer handed out.
+const RENEW_BEFORE: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl aws_sdk_sts::config::ProvideCredentials for AssumedCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        let first = self
+            .first
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .filter(|c| {
+                c.expiry().is_none_or(|at| {
+                    at.duration_since(std::time::SystemTime::now())
+                        .is_ok_and(|left| left > RENEW_BEFORE)
+                })
+            });
+        match first {
+            Some(c) => aws_credential_types::provider::future::ProvideCredentials::ready(Ok(c)),
+            None => self.renew.provide_credentials(),
+        }
     }
 }
 
@@ -1572,6 +1625,51 @@ fn arns_of(p: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An audit role's credentials with a seed that expires `left` from now, renewed through an
+    /// STS endpoint nobody listens on (so a renewal is seen as its error).
+    async fn assumed(left: std::time::Duration) -> AssumedCredentials {
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:9")
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                "AKIDBASE", "base", None, None, "test",
+            ))
+            .retry_config(RetryConfig::disabled())
+            .load()
+            .await;
+        AssumedCredentials {
+            first: std::sync::Mutex::new(Some(aws_sdk_sts::config::Credentials::new(
+                "ASIAENTRY",
+                "entry",
+                Some("token".into()),
+                Some(std::time::SystemTime::now() + left),
+                "test",
+            ))),
+            renew: aws_config::sts::AssumeRoleProvider::builder(
+                "arn:aws:iam::222222222222:role/audit",
+            )
+            .session_name("pydynox-iam")
+            .configure(&base)
+            .build()
+            .await,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_audit_role_s_credentials_are_the_entry_s_then_renewed_with_assume_role() {
+        use aws_sdk_sts::config::ProvideCredentials;
+        // Fresh: the entry's credentials first (no second AssumeRole), then a renewal.
+        let c = assumed(std::time::Duration::from_secs(3600)).await;
+        let first = c.provide_credentials().await.unwrap();
+        assert_eq!(first.access_key_id(), "ASIAENTRY");
+        let again = c.provide_credentials().await;
+        assert!(again.is_err(), "a renewal asks STS: {again:?}");
+        // Near expiry: never handed out, renewed at once.
+        let c = assumed(std::time::Duration::from_secs(60)).await;
+        let near = c.provide_credentials().await;
+        assert!(near.is_err(), "{near:?}");
+    }
 
     /// The SDK's configuration as a fixed table: (service id or `*` for the global value).
     #[derive(Debug)]
