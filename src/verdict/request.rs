@@ -237,12 +237,52 @@ pub fn record_stated(
         if s.no_org_policies {
             obj.insert("no_org_policies".into(), serde_json::json!(true));
         }
+        // The organization policies change the answer as much as the principal's own: a
+        // replay must be asked with the same choice and the same file.
+        use crate::grants::org::OrgPoliciesChoice;
+        match s.org_policies {
+            OrgPoliciesChoice::Auto => {}
+            OrgPoliciesChoice::Read => {
+                obj.insert("org_policies".into(), serde_json::json!("read"));
+            }
+            OrgPoliciesChoice::Never => {
+                obj.insert("org_policies".into(), serde_json::json!("never"));
+            }
+        }
+        if let Some(file) = &s.org_policies_file {
+            obj.insert("org_policies_file".into(), serde_json::json!(file));
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recorded_plan_holds_the_org_policies_choice_and_file() {
+        use crate::grants::org::{OrgPolicies, OrgPoliciesChoice};
+        let record = |s: &crate::verdict::pipeline::Statements| {
+            let mut v = serde_json::json!({});
+            record_stated(&mut v, s);
+            v
+        };
+        let mut s = crate::verdict::pipeline::Statements::default();
+        // The default is not recorded: snapshots saved before these flags still replay.
+        assert_eq!(record(&s), serde_json::json!({}));
+        s.org_policies = OrgPoliciesChoice::Never;
+        assert_eq!(record(&s), serde_json::json!({"org_policies": "never"}));
+        s.org_policies = OrgPoliciesChoice::Read;
+        s.org_policies_file = Some(OrgPolicies {
+            account: "111122223333".into(),
+            organization: None,
+        });
+        assert_eq!(
+            record(&s),
+            serde_json::json!({"org_policies": "read", "org_policies_file":
+                {"account": "111122223333", "organization": null}})
+        );
+    }
     use crate::engine::{Lookup, PolicyDocument, PolicyKind};
     use crate::grants::model::Principal;
     use crate::iam::arn::PrincipalKind;
