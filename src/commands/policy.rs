@@ -811,11 +811,16 @@ fn check_file(
     // to this file can grant it, so say which policy, where, must allow what.
     let mut told = std::collections::BTreeSet::new();
     for m in &missing {
-        if let Some(x) = &m.cross_account {
-            let line = x.what_to_do(&m.check, env);
-            if told.insert(line.clone()) {
-                eprintln!("to do: {line}");
-            }
+        if let Some(x) = &m.cross_account
+            && told.insert(m.check.resource.clone())
+        {
+            let actions: std::collections::BTreeSet<&str> = missing
+                .iter()
+                .filter(|o| o.cross_account.is_some() && o.check.resource == m.check.resource)
+                .map(|o| o.check.action.as_str())
+                .collect();
+            let actions: Vec<&str> = actions.into_iter().collect();
+            eprintln!("to do: {}", x.what_to_do(&m.check, &actions, env));
         }
     }
     // What the file itself must add: calls it does not allow (cross-account ones included

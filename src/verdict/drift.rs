@@ -57,7 +57,8 @@ impl CrossAccount {
     /// Which policy, in which account, must allow which principal and action (IAM User Guide,
     /// "Cross-account policy evaluation logic": both the identity policy in the caller's
     /// account and the resource's policy in its own account must allow).
-    pub fn what_to_do(&self, check: &Check, env: &Env) -> String {
+    /// `actions`: every action the file needs on `check`'s resource.
+    pub fn what_to_do(&self, check: &Check, actions: &[&str], env: &Env) -> String {
         let root = format!("arn:{}:iam::{}:root", env.partition, env.account);
         let whose = match check.resource_kind.as_str() {
             "kms-key" => format!("the key policy of `{}`", check.resource),
@@ -69,8 +70,14 @@ impl CrossAccount {
             _ => format!("the resource policy of `{}`", check.resource),
         };
         format!(
-            "in account {}, {whose} must allow `{}` to the role or user this file is attached to in account {} (name its ARN, or `{root}` to delegate to that account's IAM policies)",
-            self.account, check.action, env.account
+            "in account {}, {whose} must allow {} to the role or user this file is attached to in account {} (name its ARN, or `{root}` to delegate to that account's IAM policies)",
+            self.account,
+            actions
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            env.account
         )
     }
 }
