@@ -435,8 +435,9 @@ fn org_policies_file_adds_the_organizations_layers_and_their_absence_is_said() {
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
     assert!(
-        out.contains("note: no service control policy (SCP) nor resource control policy (RCP) was evaluated")
-            && out.contains("--org-policies-file"),
+        out.contains(
+            "note: no service control policy (SCP) nor resource control policy (RCP) was evaluated"
+        ) && out.contains("--org-policies-file"),
         "{out}"
     );
     let mut json_args = base.to_vec();
@@ -452,7 +453,10 @@ fn org_policies_file_adds_the_organizations_layers_and_their_absence_is_said() {
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
     assert!(out.contains("explicit deny"), "{out}");
-    assert!(!out.contains("was evaluated: `allowed` holds only"), "{out}");
+    assert!(
+        !out.contains("was evaluated: `allowed` holds only"),
+        "{out}"
+    );
     with.extend(["--format", "json"]);
     let o = simulate(&with);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -476,7 +480,11 @@ fn org_policies_file_adds_the_organizations_layers_and_their_absence_is_said() {
     let o = simulate(&["--requests", reqs.to_str().unwrap()]);
     assert_eq!(lines(&o)[0]["org_policies_evaluated"], false);
     // A file that is not one: a usage error naming it.
-    let bad = write(dir.path(), "bad.json", r#"{"account": "111122223333", "oops": 1}"#);
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        r#"{"account": "111122223333", "oops": 1}"#,
+    );
     let mut bad_args = base.to_vec();
     bad_args.extend(["--org-policies-file", bad.to_str().unwrap()]);
     let o = simulate(&bad_args);

@@ -721,9 +721,9 @@ fn policy_validates_its_inputs_and_says_what_it_cannot_grant() {
     // would be refused, and the warning says what to do instead.
     assert!(
         big.stderr.contains("warning: the policies are")
-            && big.stderr.contains(
-                "over IAM's 10240-character quota for a role's inline policies together"
-            )
+            && big
+                .stderr
+                .contains("over IAM's 10240-character quota for a role's inline policies together")
             && big.stderr.contains("IAM will refuse them inline on a role")
             && big.stderr.contains("--split read-write"),
         "{}",

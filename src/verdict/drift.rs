@@ -470,4 +470,93 @@ mod tests {
             missing[0].reason
         );
     }
+    #[test]
+    fn a_split_file_is_checked_half_by_half() {
+        // crud: GetItem is the reader's, PutItem the writer's. The union grants both, but a
+        // reader that relies on the writer's statement is not granted its read.
+        let checks = [
+            check("dynamodb:GetItem", TABLE, "table"),
+            check("dynamodb:PutItem", TABLE, "table"),
+        ];
+        let reader = policy(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+              {{"Effect":"Allow","Action":"dynamodb:PutItem","Resource":"{TABLE}"}}]}}"#
+        ));
+        let writer = policy(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+              {{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem"],"Resource":"{TABLE}"}}]}}"#
+        ));
+        let setting = Setting::now(Some("eu-west-1".into()));
+        let all: Vec<NamedPolicy> = reader.iter().chain(&writer).cloned().collect();
+        assert!(ungranted(&checks, &all, &env(), &setting).is_empty());
+        let missing = ungranted_split(&checks, &reader, &writer, &env(), &setting);
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        assert_eq!(missing[0].check.action, "dynamodb:GetItem");
+        assert_eq!(missing[0].half, Some("reader"));
+        // No writer at all: every write is missing, and says why.
+        let missing = ungranted_split(&checks, &writer, &[], &env(), &setting);
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        assert_eq!(missing[0].half, Some("writer"));
+        assert_eq!(missing[0].reason, "the file has no writer policy");
+    }
+
+    #[test]
+    fn a_cross_account_call_says_whether_the_file_grants_its_side() {
+        let other_key =
+            "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let checks = [
+            check("kms:Decrypt", other_key, "kms-key"),
+            check("kms:GenerateDataKey", other_key, "kms-key"),
+        ];
+        let p = policy(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+              {{"Effect":"Allow","Action":"kms:Decrypt","Resource":"{other_key}"}}]}}"#
+        ));
+        let missing = ungranted(&checks, &p, &env(), &Setting::now(Some("eu-west-1".into())));
+        assert_eq!(missing.len(), 2, "{missing:?}");
+        let x = missing[0].cross_account.as_ref().unwrap();
+        assert_eq!(x.account, "444455556666");
+        assert!(x.file_grants, "{missing:?}");
+        assert!(!missing[1].cross_account.as_ref().unwrap().file_grants);
+        let todo = x.what_to_do(&missing[0].check, &["kms:Decrypt"], &env());
+        assert!(
+            todo.starts_with(&format!(
+                "in account 444455556666, the key policy of `{other_key}` must allow `kms:Decrypt`"
+            )) && todo.contains("account 111122223333"),
+            "{todo}"
+        );
+    }
+
+    #[test]
+    fn the_size_quota_is_per_managed_policy_and_per_roles_inline_policies() {
+        let doc = |n: usize| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Action": "dynamodb:GetItem", "Resource": "x".repeat(n)}]})
+        };
+        let size = |n| policy_size(&doc(n));
+        // Just within and just over a managed policy's 6,144.
+        let within = 6_144 - size(0);
+        assert_eq!(size(within), 6_144);
+        let groups = vec![vec![("a".to_string(), doc(within))]];
+        assert!(over_quota(&groups, Quota::Managed).is_empty());
+        let groups = vec![vec![("a".to_string(), doc(within + 1))]];
+        let over = over_quota(&groups, Quota::Managed);
+        assert_eq!(over.len(), 1);
+        assert_eq!(over[0].size, 6_145);
+        // Two policies within 6,144 each, over 10,240 together: fine as managed policies,
+        // refused inline on one role; as two halves (two roles), fine inline too.
+        let two = vec![vec![
+            ("a".to_string(), doc(within)),
+            ("b".to_string(), doc(within)),
+        ]];
+        assert!(over_quota(&two, Quota::Managed).is_empty());
+        let over = over_quota(&two, Quota::InlineRole);
+        assert_eq!(over.len(), 1);
+        assert_eq!(over[0].policies, ["a", "b"]);
+        let halves = vec![
+            vec![("a".to_string(), doc(within))],
+            vec![("b".to_string(), doc(within))],
+        ];
+        assert!(over_quota(&halves, Quota::InlineRole).is_empty());
+    }
 }
