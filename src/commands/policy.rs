@@ -85,6 +85,7 @@ pub struct PolicyArgs {
     /// How the policy will be attached, for IAM's size quota: managed (6,144 characters each;
     /// a bigger policy is split into several), inline-role (10,240 for all of a role's inline
     /// policies), inline-user (2,048) or inline-group (5,120); over an inline quota is a warning
+    /// (with --check: over the quota fails, `over-size-quota`)
     #[arg(long, default_value = "managed", value_name = "KIND")]
     pub attach_as: String,
     /// json, terraform (an aws_iam_policy_document data source) or cloudformation (a policy resource)
@@ -94,8 +95,9 @@ pub struct PolicyArgs {
     #[arg(long, default_value = "pydynox")]
     pub name: String,
     /// Print nothing when the committed policy FILE (JSON: a policy document, or an object of
-    /// them as --split and the quota split print) grants every call; else exit 1, list what it
-    /// lacks and print the statements to add (the drift check of the pre-commit hook)
+    /// them as --split and the quota split print; a reader/writer file half by half) grants
+    /// every call within IAM's size quota for --attach-as; else exit 1, list what it lacks and
+    /// print the statements to add (the drift check of the pre-commit hook)
     #[arg(long = "check", value_name = "FILE")]
     pub check: Option<std::path::PathBuf>,
 }
