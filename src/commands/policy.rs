@@ -339,8 +339,6 @@ fn validate(a: &PolicyArgs, errors: &mut Vec<String>) -> Option<Place> {
 
 /// The policies to print, each with its name and its key in the JSON output.
 struct Named {
-    /// `reader` or `writer` with `--split read-write`.
-    half: Option<&'static str>,
     key: String,
     name: String,
     doc: Value,
@@ -443,7 +441,7 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
         return check_file(path, &checks, &env, format, quota);
     }
     let mut notes = Vec::new();
-    let halves: Vec<(Option<&'static str>, Value)> = match a.split {
+    let halves: Vec<(Option<&str>, Value)> = match a.split {
         Split::None => vec![(None, generate::minimal_policy(&checks))],
         Split::ReadWrite => {
             let (reader, writer) = generate::split_read_write(&checks);
@@ -495,7 +493,6 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
                 String::new()
             };
             policies.push(Named {
-                half,
                 key: format!("{}{suffix}", half.unwrap_or("policy")),
                 name: format!("{base_name}{suffix}"),
                 doc,
@@ -506,20 +503,13 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
         // Printed as managed policies, each within 6,144; but the same documents put inline on
         // a role would be refused past 10,240 in all (IAM User Guide, "IAM and AWS STS quotas":
         // the inline quota is on the sum of a role's inline policies, whitespace not counted).
-        // The reader and the writer go to different roles, so each half is measured alone.
-        for half in [None, Some("reader"), Some("writer")] {
-            let docs: Vec<Value> = policies
-                .iter()
-                .filter(|p| p.half == half)
-                .map(|p| p.doc.clone())
-                .collect();
-            if docs.is_empty() || Quota::InlineRole.fits(&docs) {
-                continue;
-            }
+        // A service that reads and writes attaches both halves of --split read-write to its
+        // role, so everything printed is measured together.
+        let docs: Vec<Value> = policies.iter().map(|p| p.doc.clone()).collect();
+        if !Quota::InlineRole.fits(&docs) {
             notes.push(format!(
                 "warning: {} {} characters (IAM counts them without whitespace), over IAM's {}-character quota for {} (IAM User Guide, \"IAM and AWS STS quotas\"): IAM will refuse {} inline on a role; attach {} as the managed {} printed (each within {}){}",
-                half.map(|h| format!("the {h} policy is"))
-                    .unwrap_or_else(|| if docs.len() > 1 { "the policies are".into() } else { "the policy is".into() }),
+                if docs.len() > 1 { "the policies are" } else { "the policy is" },
                 docs.iter().map(generate::policy_size).sum::<usize>(),
                 Quota::InlineRole.limit(),
                 Quota::InlineRole.label(),
@@ -613,8 +603,11 @@ enum Committed {
     },
 }
 
-/// Which half a key of a committed object names: `reader`, `reader_2`, `writer`, ...
+/// Which half a key of a committed object names: `reader`, `reader_2`, `writer`, ... (in any
+/// case: a hand-written `Reader` is still a policy for a reader role, and reading it as attached
+/// together with the writer could pass a reader that only works beside it).
 fn split_key(key: &str) -> Option<&'static str> {
+    let key = key.to_ascii_lowercase();
     ["reader", "writer"].into_iter().find(|h| {
         key.strip_prefix(h).is_some_and(|rest| {
             rest.is_empty()
@@ -720,10 +713,10 @@ fn check_file(
     let sized = |ps: &[CommittedPolicy]| -> Vec<(String, Value)> {
         ps.iter().map(|p| (p.name.clone(), p.doc.clone())).collect()
     };
-    let (missing, groups) = match &committed {
+    let (missing, all) = match &committed {
         Committed::Together(ps) => (
             crate::verdict::drift::ungranted(checks, &policies(ps), env, &setting),
-            vec![sized(ps)],
+            sized(ps),
         ),
         Committed::Split { reader, writer } => (
             crate::verdict::drift::ungranted_split(
@@ -733,10 +726,14 @@ fn check_file(
                 env,
                 &setting,
             ),
-            vec![sized(reader), sized(writer)],
+            [sized(reader), sized(writer)].concat(),
         ),
     };
-    let over = crate::verdict::drift::over_quota(&groups, quota);
+    // For an inline quota every policy of the file counts as one role's, the reader and the
+    // writer of a split file too: a service that reads and writes attaches both to its role
+    // (README, `--split read-write`), and measuring each half alone would pass a file IAM then
+    // refuses for that role. (A managed policy is measured on its own either way.)
+    let over = crate::verdict::drift::over_quota(&[all], quota);
     let shown = path.display();
     for o in &over {
         let (what, fix) = if quota == Quota::Managed {
