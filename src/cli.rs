@@ -30,7 +30,7 @@ pub enum Command {
     /// List pydynox features with the IAM actions and resources each one needs
     Features(commands::features::FeaturesArgs),
     /// Evaluate requests against policy files offline, like `aws iam simulate-custom-policy`
-    Simulate(commands::simulate::SimulateArgs),
+    Simulate(Box<commands::simulate::SimulateArgs>),
     /// Explain an AccessDenied error a pydynox service logged, and print the fix
     Why(Box<commands::why::WhyArgs>),
     /// Print the minimal IAM policy pydynox needs for the declared features and resources

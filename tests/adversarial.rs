@@ -84,6 +84,11 @@ struct Expect {
     stdout_contains: Vec<String>,
     #[serde(default)]
     stderr_contains: Vec<String>,
+    /// CLI: text that must not appear in stdout / stderr (advice that cannot help).
+    #[serde(default)]
+    stdout_lacks: Vec<String>,
+    #[serde(default)]
+    stderr_lacks: Vec<String>,
 }
 
 fn document(p: &Policy, symbolic: bool) -> Result<PolicyDocument, String> {
@@ -242,6 +247,16 @@ fn run_cli(c: &CliCase, x: &Expect) -> Result<(), String> {
     for s in &x.stderr_contains {
         if !run.stderr.contains(s.as_str()) {
             errs.push(format!("stderr lacks `{s}`"));
+        }
+    }
+    for s in &x.stdout_lacks {
+        if run.stdout.contains(s.as_str()) {
+            errs.push(format!("stdout has `{s}`"));
+        }
+    }
+    for s in &x.stderr_lacks {
+        if run.stderr.contains(s.as_str()) {
+            errs.push(format!("stderr has `{s}`"));
         }
     }
     if errs.is_empty() {

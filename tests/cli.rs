@@ -318,16 +318,32 @@ fn policy_check_reports_drift_and_the_statements_that_close_it() {
     std::fs::write(&fixed, doc.to_string()).unwrap();
     assert_eq!(check("crud,query", &fixed).status.code(), Some(0));
 
-    // An object of policies (as --split prints) is read whole: crud and query together pass.
+    // An object of policies attached together (as the quota split prints) is read whole: crud
+    // and query together pass.
     let both = dir.path().join("both.json");
     let c: serde_json::Value = serde_json::from_slice(&std::fs::read(&crud).unwrap()).unwrap();
     let q: serde_json::Value = serde_json::from_slice(&std::fs::read(&query).unwrap()).unwrap();
     std::fs::write(
         &both,
-        serde_json::json!({"reader": q, "writer": c}).to_string(),
+        serde_json::json!({"policy_1": q, "policy_2": c}).to_string(),
     )
     .unwrap();
     assert_eq!(check("crud,query", &both).status.code(), Some(0));
+    // As --split read-write's reader and writer they go to different roles: each half must
+    // grant its own calls, and this reader (query's policy) lacks crud's GetItem.
+    let split = dir.path().join("split.json");
+    std::fs::write(
+        &split,
+        serde_json::json!({"reader": q, "writer": c}).to_string(),
+    )
+    .unwrap();
+    let out = check("crud,query", &split);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dynamodb:GetItem on arn:aws:dynamodb:eu-west-1:111122223333:table/orders (feature `crud`, the reader policy)"),
+        "{err}"
+    );
 
     // Not a policy: a usage error naming the file.
     let bad = dir.path().join("bad.json");

@@ -161,7 +161,7 @@ async fn an_scp_attached_to_an_ou_on_moto_is_read_and_denies() {
     let put = evaluate(&set, &req("dynamodb:PutItem"));
     assert_eq!(put.decision, Decision::ExplicitDeny, "{put:?}");
     let get = evaluate(&set, &req("dynamodb:GetItem"));
-    // FullAWSAccess at every level (moto attaches it), and whether RCPs apply to DynamoDB is
-    // "may be covered": allowed unless an RCP denies.
+    // FullAWSAccess at every level (moto attaches it), and RCPs (DynamoDB is on their list)
+    // either not enabled or RCPFullAWSAccess: allowed.
     assert_eq!(get.decision, Decision::Allowed, "{get:?}");
 }

@@ -386,3 +386,108 @@ fn batch_flags_conflict_with_single_mode_flags() {
         text(&o.stderr)
     );
 }
+
+/// The organization of account 111122223333: FullAWSAccess SCPs at every level, and RCPs whose
+/// root level also denies `dynamodb:GetItem` (DynamoDB is on the RCP service list).
+fn org_file() -> Value {
+    let full = |id: &str, principal: bool| {
+        let mut st = json!({"Effect": "Allow", "Action": "*", "Resource": "*"});
+        if principal {
+            st["Principal"] = json!("*");
+        }
+        json!({"id": id, "name": id, "document": {"Version": "2012-10-17", "Statement": [st]}})
+    };
+    let levels = |extra: Option<Value>, principal: bool, id: &str| {
+        let mut root = vec![full(id, principal)];
+        root.extend(extra);
+        json!([
+            {"target": "r-root", "policies": root},
+            {"target": "ou-prod", "policies": [full(id, principal)]},
+            {"target": "111122223333", "policies": [full(id, principal)]}
+        ])
+    };
+    let deny = json!({"id": "p-rcp-noget", "name": "NoGetItem", "document": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
+        "Action": "dynamodb:GetItem", "Resource": "*"}]}});
+    json!({"account": "111122223333", "organization": {
+        "id": "o-abc", "management_account": "999999999999",
+        "scps": levels(None, false, "p-FullAWSAccess"),
+        "rcps": levels(Some(deny), true, "p-RCPFullAWSAccess")}})
+}
+
+#[test]
+fn org_policies_file_adds_the_organizations_layers_and_their_absence_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "app.json", &app_policy().to_string());
+    let org = write(dir.path(), "org.json", &org_file().to_string());
+    let base = [
+        "--principal",
+        ROLE,
+        "--policy-file",
+        p.to_str().unwrap(),
+        "--action",
+        "dynamodb:GetItem",
+        "--resource",
+        TABLE,
+    ];
+    // Without the organization's policies: allowed, and the output says it is not final.
+    let o = simulate(&base);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
+    assert!(
+        out.contains(
+            "note: no service control policy (SCP) nor resource control policy (RCP) was evaluated"
+        ) && out.contains("--org-policies-file"),
+        "{out}"
+    );
+    let mut json_args = base.to_vec();
+    json_args.extend(["--format", "json"]);
+    let o = simulate(&json_args);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["decision"], "allowed");
+    assert_eq!(v[0]["org_policies_evaluated"], false);
+    // With them: the RCP's Deny wins over the identity policy's Allow.
+    let mut with = base.to_vec();
+    with.extend(["--org-policies-file", org.to_str().unwrap()]);
+    let o = simulate(&with);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
+    assert!(out.contains("explicit deny"), "{out}");
+    assert!(
+        !out.contains("was evaluated: `allowed` holds only"),
+        "{out}"
+    );
+    with.extend(["--format", "json"]);
+    let o = simulate(&with);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["decision"], "explicit_deny", "{v}");
+    assert_eq!(v[0]["org_policies_evaluated"], true);
+    assert_eq!(v[0]["matched"][0]["policy"], "p-rcp-noget", "{v}");
+    // Batch mode: every line gets them.
+    let line = json!({"principal": ROLE, "action": "dynamodb:GetItem", "resource": TABLE,
+        "identity_policies": [{"name": "app", "document": app_policy()}]});
+    let reqs = write(dir.path(), "reqs.jsonl", &format!("{line}\n"));
+    let o = simulate(&[
+        "--requests",
+        reqs.to_str().unwrap(),
+        "--org-policies-file",
+        org.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let l = lines(&o);
+    assert_eq!(l[0]["decision"], "explicit_deny", "{l:?}");
+    assert_eq!(l[0]["org_policies_evaluated"], true);
+    let o = simulate(&["--requests", reqs.to_str().unwrap()]);
+    assert_eq!(lines(&o)[0]["org_policies_evaluated"], false);
+    // A file that is not one: a usage error naming it.
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        r#"{"account": "111122223333", "oops": 1}"#,
+    );
+    let mut bad_args = base.to_vec();
+    bad_args.extend(["--org-policies-file", bad.to_str().unwrap()]);
+    let o = simulate(&bad_args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("bad.json"), "{}", text(&o.stderr));
+}

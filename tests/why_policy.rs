@@ -717,6 +717,23 @@ fn policy_validates_its_inputs_and_says_what_it_cannot_grant() {
         big.stderr
     );
     assert!(big.stderr.contains("attach all of them"), "{}", big.stderr);
+    // Printed as managed policies, but over a role's inline quota in all: putting them inline
+    // would be refused, and the warning says what to do instead.
+    assert!(
+        big.stderr.contains("warning: the policies are")
+            && big
+                .stderr
+                .contains("over IAM's 10240-character quota for a role's inline policies together")
+            && big.stderr.contains("IAM will refuse them inline on a role")
+            && big.stderr.contains("--split read-write"),
+        "{}",
+        big.stderr
+    );
+    assert!(
+        !reads.stderr.contains("inline policies together"),
+        "{}",
+        reads.stderr
+    );
     let v: Value = serde_json::from_str(&big.stdout).unwrap();
     let parts = v.as_object().unwrap();
     assert!(
@@ -897,4 +914,71 @@ fn least_privilege_lists_every_excess_grant_of_the_docs_example_for_a_crud_only_
     let mut bad = base.to_vec();
     bad.extend(["--severity", "no-such-code=high"]);
     assert_eq!(run_in(dir.path(), &bad, None, None).code, 2);
+}
+
+/// `why --org-policies-file`: the organization's SCPs and RCPs are evaluated with the
+/// principal's policies; without them, a PASS says it is not final.
+#[test]
+fn why_takes_the_organizations_policies_and_says_when_it_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    complete_example(dir.path());
+    let denied = "botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when calling the GetItem operation: User: arn:aws:sts::123456789012:assumed-role/app/i-0abc is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/users because no identity-based policy allows the dynamodb:GetItem action";
+    let full = |id: &str, principal: bool| {
+        let mut st = json!({"Effect": "Allow", "Action": "*", "Resource": "*"});
+        if principal {
+            st["Principal"] = json!("*");
+        }
+        json!({"id": id, "name": id, "document": {"Version": "2012-10-17", "Statement": [st]}})
+    };
+    let deny = json!({"id": "p-rcp-noget", "name": "NoGetItem", "document": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
+        "Action": "dynamodb:GetItem", "Resource": "*"}]}});
+    let org = json!({"account": ACCOUNT, "organization": {
+        "id": "o-abc", "management_account": "999999999999",
+        "scps": [
+            {"target": "r-root", "policies": [full("p-FullAWSAccess", false)]},
+            {"target": ACCOUNT, "policies": [full("p-FullAWSAccess", false)]}],
+        "rcps": [
+            {"target": "r-root", "policies": [full("p-RCPFullAWSAccess", true), deny]},
+            {"target": ACCOUNT, "policies": [full("p-RCPFullAWSAccess", true)]}]}});
+    std::fs::write(dir.path().join("org.json"), org.to_string()).unwrap();
+    let base = [
+        "why",
+        "--no-table-policy",
+        denied,
+        "--policy-file",
+        "app.json",
+        "--format",
+        "json",
+    ];
+    let run = run_in(dir.path(), &base, None, None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["verdict"], "PASS", "{v}");
+    assert!(
+        v["next_steps"].to_string().contains(
+            "no service control policy (SCP) nor resource control policy (RCP) was evaluated"
+        ),
+        "{v}"
+    );
+    let mut with = base.to_vec();
+    with.extend(["--org-policies-file", "org.json"]);
+    let run = run_in(dir.path(), &with, None, None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["verdict"], "FAIL", "{v}");
+    assert!(v.to_string().contains("p-rcp-noget"), "{v}");
+    assert!(
+        !v["next_steps"]
+            .to_string()
+            .contains("nor resource control policy (RCP) was evaluated"),
+        "{v}"
+    );
+    // A file that is not one: a usage error naming it.
+    std::fs::write(dir.path().join("bad.json"), "{}").unwrap();
+    let mut bad = base.to_vec();
+    bad.extend(["--org-policies-file", "bad.json"]);
+    let run = run_in(dir.path(), &bad, None, None);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("bad.json"), "{}", run.stderr);
 }

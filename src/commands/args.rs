@@ -439,3 +439,17 @@ pub struct AwsArgs {
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 }
+
+/// Reads and checks an `--org-policies-file` of `simulate` and `why` while the flags are
+/// parsed: the layout and parser of `check --org-policies-file` (README, "Organization
+/// policies"; [`crate::grants::org::OrgPolicies::from_json`]), and the policies must build into
+/// the engine's, so a file that does not parse is a usage error before anything is evaluated.
+/// (`check` has the same reader in its own module.)
+pub fn org_policies_file_arg(path: &str) -> Result<crate::grants::org::OrgPolicies, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    let org = crate::grants::org::OrgPolicies::from_json(&text).map_err(|e| {
+        format!("`{path}` is not an organization policies file ({e}); see the README, \"Organization policies\"")
+    })?;
+    org.to_engine().map_err(|e| format!("`{path}`: {e}"))?;
+    Ok(org)
+}

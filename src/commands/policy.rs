@@ -85,6 +85,7 @@ pub struct PolicyArgs {
     /// How the policy will be attached, for IAM's size quota: managed (6,144 characters each;
     /// a bigger policy is split into several), inline-role (10,240 for all of a role's inline
     /// policies), inline-user (2,048) or inline-group (5,120); over an inline quota is a warning
+    /// (with --check: over the quota fails, `over-size-quota`)
     #[arg(long, default_value = "managed", value_name = "KIND")]
     pub attach_as: String,
     /// json, terraform (an aws_iam_policy_document data source) or cloudformation (a policy resource)
@@ -94,8 +95,9 @@ pub struct PolicyArgs {
     #[arg(long, default_value = "pydynox")]
     pub name: String,
     /// Print nothing when the committed policy FILE (JSON: a policy document, or an object of
-    /// them as --split and the quota split print) grants every call; else exit 1, list what it
-    /// lacks and print the statements to add (the drift check of the pre-commit hook)
+    /// them as --split and the quota split print; a reader/writer file half by half) grants
+    /// every call within IAM's size quota for --attach-as; else exit 1, list what it lacks and
+    /// print the statements to add (the drift check of the pre-commit hook)
     #[arg(long = "check", value_name = "FILE")]
     pub check: Option<std::path::PathBuf>,
 }
@@ -436,7 +438,7 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
         return exit::USAGE;
     }
     if let Some(path) = &a.check {
-        return check_file(path, &checks, &env, format);
+        return check_file(path, &checks, &env, format, quota);
     }
     let mut notes = Vec::new();
     let halves: Vec<(Option<&str>, Value)> = match a.split {
@@ -497,6 +499,32 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
             });
         }
     }
+    if quota == Quota::Managed {
+        // Printed as managed policies, each within 6,144; but the same documents put inline on
+        // a role would be refused past 10,240 in all (IAM User Guide, "IAM and AWS STS quotas":
+        // the inline quota is on the sum of a role's inline policies, whitespace not counted).
+        // A service that reads and writes attaches both halves of --split read-write to its
+        // role, so everything printed is measured together.
+        let docs: Vec<Value> = policies.iter().map(|p| p.doc.clone()).collect();
+        if !Quota::InlineRole.fits(&docs) {
+            notes.push(format!(
+                "warning: {} {} characters (IAM counts them without whitespace), over IAM's {}-character quota for {} (IAM User Guide, \"IAM and AWS STS quotas\"): IAM will refuse {} inline on a role; attach {} as the managed {} printed (each within {}){}",
+                if docs.len() > 1 { "the policies are" } else { "the policy is" },
+                docs.iter().map(generate::policy_size).sum::<usize>(),
+                Quota::InlineRole.limit(),
+                Quota::InlineRole.label(),
+                if docs.len() > 1 { "them" } else { "it" },
+                if docs.len() > 1 { "them" } else { "it" },
+                if docs.len() > 1 { "policies" } else { "policy" },
+                Quota::Managed.limit(),
+                if a.split == Split::None {
+                    ", or give readers and writers their own role with --split read-write"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
     if quota != Quota::Managed {
         let docs: Vec<Value> = policies.iter().map(|p| p.doc.clone()).collect();
         if !quota.fits(&docs) {
@@ -554,9 +582,45 @@ pub fn execute(cat: &Catalogue, a: &PolicyArgs) -> i32 {
     }
 }
 
+/// One policy of a committed file: its name in messages, the parsed policy and its JSON (for
+/// its size).
+struct CommittedPolicy {
+    name: String,
+    policy: NamedPolicy,
+    doc: Value,
+}
+
+/// A committed JSON file's policies, as they are attached.
+enum Committed {
+    /// One policy document, or an object of them attached together (the quota split's
+    /// `{"policy_1": ..., "policy_2": ...}`, or any other names).
+    Together(Vec<CommittedPolicy>),
+    /// `--split read-write`'s `{"reader": ..., "writer": ...}` (each maybe quota-split as
+    /// `reader_1`, `reader_2`, ...): two policies for two roles.
+    Split {
+        reader: Vec<CommittedPolicy>,
+        writer: Vec<CommittedPolicy>,
+    },
+}
+
+/// Which half a key of a committed object names: `reader`, `reader_2`, `writer`, ... (in any
+/// case: a hand-written `Reader` is still a policy for a reader role, and reading it as attached
+/// together with the writer could pass a reader that only works beside it).
+fn split_key(key: &str) -> Option<&'static str> {
+    let key = key.to_ascii_lowercase();
+    ["reader", "writer"].into_iter().find(|h| {
+        key.strip_prefix(h).is_some_and(|rest| {
+            rest.is_empty()
+                || rest
+                    .strip_prefix('_')
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+    })
+}
+
 /// The policies of a committed JSON file: one policy document, or an object whose values are
 /// policy documents (`{"reader": ..., "writer": ...}`, `{"policy_1": ..., "policy_2": ...}`).
-fn read_committed(path: &std::path::Path) -> Result<Vec<NamedPolicy>, String> {
+fn read_committed(path: &std::path::Path) -> Result<Committed, String> {
     let shown = path.display();
     let text =
         crate::commands::args::read_policy_file(path).map_err(|e| format!("--check: {e}"))?;
@@ -565,35 +629,77 @@ fn read_committed(path: &std::path::Path) -> Result<Vec<NamedPolicy>, String> {
     // `Effect`s, and then judge a policy IAM would never attach).
     let value: Value =
         crate::engine::parse::strict_json(&text).map_err(|e| format!("--check `{shown}`: {e}"))?;
-    let named = |id: String, json: &str| {
+    let named = |id: String, v: &Value, json: &str| {
         PolicyDocument::parse(json)
-            .and_then(|d| NamedPolicy::new(id, PolicyKind::Identity, d))
+            .and_then(|d| NamedPolicy::new(id.clone(), PolicyKind::Identity, d))
+            .map(|policy| CommittedPolicy {
+                name: id,
+                policy,
+                doc: v.clone(),
+            })
             .map_err(|e| format!("--check `{shown}`: {e}"))
     };
     match &value {
-        Value::Object(m) if m.contains_key("Statement") => {
-            Ok(vec![named(shown.to_string(), &text)?])
+        Value::Object(m) if m.contains_key("Statement") => Ok(Committed::Together(vec![named(
+            shown.to_string(),
+            &value,
+            &text,
+        )?])),
+        Value::Object(m) if !m.is_empty() && m.values().all(|v| v.get("Statement").is_some()) => {
+            let split = m.keys().filter(|k| split_key(k).is_some()).count();
+            // Reader and writer policies beside others: which role the others go to is not
+            // known, so neither half can be judged; refused rather than guessed.
+            if split > 0 && split < m.len() {
+                let others: Vec<String> = m
+                    .keys()
+                    .filter(|k| split_key(k).is_none())
+                    .map(|k| format!("`{k}`"))
+                    .collect();
+                return Err(format!(
+                    "--check `{shown}` mixes `reader`/`writer` policies (as --split read-write prints) with {}: which role those are attached to is not known; keep the reader and writer policies alone in the file, or none",
+                    others.join(", ")
+                ));
+            }
+            let mut reader = Vec::new();
+            let mut writer = Vec::new();
+            let mut together = Vec::new();
+            for (k, v) in m {
+                let p = named(format!("{shown} {k}"), v, &v.to_string())?;
+                match split_key(k) {
+                    Some("reader") => reader.push(p),
+                    Some(_) => writer.push(p),
+                    None => together.push(p),
+                }
+            }
+            Ok(if split > 0 {
+                Committed::Split { reader, writer }
+            } else {
+                Committed::Together(together)
+            })
         }
-        Value::Object(m) if !m.is_empty() && m.values().all(|v| v.get("Statement").is_some()) => m
-            .iter()
-            .map(|(k, v)| named(format!("{shown} {k}"), &v.to_string()))
-            .collect(),
         _ => Err(format!(
             "--check `{shown}` is not a policy document (an object with `Statement`) nor an object of them (as --split prints); give the JSON policy file `policy` wrote"
         )),
     }
 }
 
-/// `--check FILE`: exit 0 when the file grants every check, else 1 with each call it lacks on
-/// stderr and the statements to add on stdout.
-fn check_file(path: &std::path::Path, checks: &[Check], env: &Env, format: Format) -> i32 {
+/// `--check FILE`: exit 0 when the file grants every check and IAM would take it, else 1 with
+/// each call it lacks and each policy over IAM's size quota on stderr, and the statements to
+/// add on stdout.
+fn check_file(
+    path: &std::path::Path,
+    checks: &[Check],
+    env: &Env,
+    format: Format,
+    quota: Quota,
+) -> i32 {
     if format != Format::Json {
         print_errors(&[
             "--check reads a JSON policy file; --format only chooses how a policy is printed: leave it out".into(),
         ]);
         return exit::USAGE;
     }
-    let policies = match read_committed(path) {
+    let committed = match read_committed(path) {
         Ok(p) => p,
         Err(e) => {
             print_errors(&[e]);
@@ -601,9 +707,68 @@ fn check_file(path: &std::path::Path, checks: &[Check], env: &Env, format: Forma
         }
     };
     let setting = crate::verdict::request::Setting::now(Some(env.region.clone()));
-    let missing = crate::verdict::drift::ungranted(checks, &policies, env, &setting);
+    let policies = |ps: &[CommittedPolicy]| -> Vec<NamedPolicy> {
+        ps.iter().map(|p| p.policy.clone()).collect()
+    };
+    let sized = |ps: &[CommittedPolicy]| -> Vec<(String, Value)> {
+        ps.iter().map(|p| (p.name.clone(), p.doc.clone())).collect()
+    };
+    let (missing, all) = match &committed {
+        Committed::Together(ps) => (
+            crate::verdict::drift::ungranted(checks, &policies(ps), env, &setting),
+            sized(ps),
+        ),
+        Committed::Split { reader, writer } => (
+            crate::verdict::drift::ungranted_split(
+                checks,
+                &policies(reader),
+                &policies(writer),
+                env,
+                &setting,
+            ),
+            [sized(reader), sized(writer)].concat(),
+        ),
+    };
+    // For an inline quota every policy of the file counts as one role's, the reader and the
+    // writer of a split file too: a service that reads and writes attaches both to its role
+    // (README, `--split read-write`), and measuring each half alone would pass a file IAM then
+    // refuses for that role. (A managed policy is measured on its own either way.)
+    let over = crate::verdict::drift::over_quota(&[all], quota);
     let shown = path.display();
+    for o in &over {
+        let (what, fix) = if quota == Quota::Managed {
+            (
+                format!("`{}` is", o.policies.join("`, `")),
+                format!(
+                    "write the file again with the same command without --check (it prints a policy over the quota as several, each within it){}",
+                    if o.size <= Quota::InlineRole.limit() {
+                        format!(
+                            ", or, if it is attached inline to a role, say so with --attach-as inline-role (a role's inline policies hold {} characters in all)",
+                            Quota::InlineRole.limit()
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+            )
+        } else {
+            (
+                format!("`{}` together are", o.policies.join("`, `")),
+                "attach them as managed policies instead: write the file again with the same command, --attach-as managed and without --check (it splits them to fit), and check with --attach-as managed".to_string(),
+            )
+        };
+        eprintln!(
+            "error[over-size-quota]: {what} {} characters (IAM counts them without whitespace), over IAM's {}-character quota for {} (IAM User Guide, \"IAM and AWS STS quotas\"): IAM will refuse it, so the deploy fails whatever it grants; {fix}",
+            o.size,
+            o.quota.limit(),
+            o.quota.label()
+        );
+    }
     if missing.is_empty() {
+        if !over.is_empty() {
+            eprintln!("`{shown}` grants every call, but cannot be deployed as it is");
+            return exit::FAIL;
+        }
         eprintln!(
             "`{shown}` grants every call ({} actions on {} resources)",
             checks
@@ -625,17 +790,90 @@ fn check_file(path: &std::path::Path, checks: &[Check], env: &Env, format: Forma
         checks.len()
     );
     for m in &missing {
+        let code = if m.cross_account.is_some() {
+            "cross-account"
+        } else {
+            "not-granted"
+        };
         eprintln!(
-            "  {} on {} (feature `{}`): {}",
-            m.check.action, m.check.resource, m.check.feature, m.reason
+            "  [{code}] {} on {} (feature `{}`{}): {}",
+            m.check.action,
+            m.check.resource,
+            m.check.feature,
+            m.half
+                .map(|h| format!(", the {h} policy"))
+                .unwrap_or_default(),
+            m.reason
         );
     }
+    // A call on another account's resource needs that account's policy: no statement added
+    // to this file can grant it, so say which policy, where, must allow what.
+    let mut told = std::collections::BTreeSet::new();
+    for m in &missing {
+        if let Some(x) = &m.cross_account
+            && told.insert(m.check.resource.clone())
+        {
+            let actions: std::collections::BTreeSet<&str> = missing
+                .iter()
+                .filter(|o| o.cross_account.is_some() && o.check.resource == m.check.resource)
+                .map(|o| o.check.action.as_str())
+                .collect();
+            let actions: Vec<&str> = actions.into_iter().collect();
+            eprintln!("to do: {}", x.what_to_do(&m.check, &actions, env));
+        }
+    }
+    // What the file itself must add: calls it does not allow (cross-account ones included
+    // when its own statements do not allow them either).
+    let lacking = |half: Option<&str>| -> Vec<Check> {
+        missing
+            .iter()
+            .filter(|m| m.half == half)
+            .filter(|m| m.cross_account.as_ref().is_none_or(|x| !x.file_grants))
+            .map(|m| m.check.clone())
+            .collect()
+    };
+    let out = match &committed {
+        Committed::Together(_) => {
+            let l = lacking(None);
+            (!l.is_empty())
+                .then(|| generate::render(&generate::minimal_policy(&l), "missing", Format::Json))
+        }
+        Committed::Split { .. } => {
+            let parts: Vec<String> = ["reader", "writer"]
+                .into_iter()
+                .filter_map(|h| {
+                    let l = lacking(Some(h));
+                    (!l.is_empty()).then(|| {
+                        format!(
+                            "  {}: {}",
+                            serde_json::to_string(h).expect("a string serializes"),
+                            indent(&generate::render(
+                                &generate::minimal_policy(&l),
+                                h,
+                                Format::Json
+                            ))
+                        )
+                    })
+                })
+                .collect();
+            (!parts.is_empty()).then(|| format!("{{\n{}\n}}\n", parts.join(",\n")))
+        }
+    };
+    let Some(out) = out else {
+        eprintln!(
+            "the file's own statements are enough: no statement to add to `{shown}`; the other account's policy must allow the calls above (`check` on that account confirms it)"
+        );
+        return exit::FAIL;
+    };
     eprintln!(
-        "add the statements below to `{shown}`, or write it again with the same command without --check"
+        "add the statements below to `{shown}`{}, or write it again with the same command without --check",
+        if matches!(committed, Committed::Split { .. }) {
+            " (each to the policy of its key)"
+        } else {
+            ""
+        }
     );
-    let lacking: Vec<Check> = missing.into_iter().map(|m| m.check).collect();
-    let doc = generate::minimal_policy(&lacking);
-    match emit(|w| w.write_all(generate::render(&doc, "missing", Format::Json).as_bytes())) {
+    match emit(|w| w.write_all(out.as_bytes())) {
         Ok(()) => exit::FAIL,
         Err(e) => {
             eprintln!("error: cannot write output: {e}");

@@ -12,10 +12,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use crate::commands::args::Format;
+use crate::commands::args::{Format, org_policies_file_arg};
 use crate::engine::{
     Context, Decision, NamedPolicy, PolicyDocument, PolicyKind, PolicySet, ResourcePolicyMode,
 };
+use crate::grants::org::OrgPolicies;
 use crate::needs::plan::parse_context_arg;
 use crate::report::model::exit;
 use crate::report::simulate::{write_json, write_table};
@@ -87,6 +88,11 @@ pub struct SimulateArgs {
     /// Output format [default: table; --requests always writes JSON lines]
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// The organization's SCPs and RCPs (JSON, the layout of `check --org-policies-file`), for
+    /// the principal's account and the resources' (every --requests line too). Without it no
+    /// SCP or RCP is evaluated, and the output says so: an `allowed` is then not final
+    #[arg(long, value_name = "FILE", value_parser = org_policies_file_arg)]
+    pub org_policies_file: Option<OrgPolicies>,
 }
 
 /// Runs `simulate` on standard input and output and returns the exit code.
@@ -130,6 +136,22 @@ impl Tally {
             exit::FAIL
         } else {
             exit::PASS
+        }
+    }
+}
+
+/// `--org-policies-file`'s policies for the engine (checked when the flag was parsed; checked
+/// again here for callers that build the arguments themselves).
+fn org_of(
+    args: &SimulateArgs,
+    err: &mut dyn Write,
+) -> Result<Option<crate::engine::OrgPolicies>, i32> {
+    match args.org_policies_file.as_ref().map(OrgPolicies::to_engine) {
+        None => Ok(None),
+        Some(Ok(o)) => Ok(Some(o)),
+        Some(Err(e)) => {
+            print_errors(err, &[format!("--org-policies-file: {e}")]);
+            Err(exit::USAGE)
         }
     }
 }
@@ -323,6 +345,10 @@ fn run_single(args: &SimulateArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         print_errors(err, &errors);
         return exit::USAGE;
     }
+    let org = match org_of(args, err) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     let mut tally = Tally::default();
     let results: Vec<SimResult> = plan
         .requests
@@ -335,7 +361,7 @@ fn run_single(args: &SimulateArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
                     .as_ref()
                     .map(|p| (p, mode_for(plan.mode, action))),
                 resource_account: None,
-                org: None,
+                org: org.as_ref(),
             };
             let r = decide(
                 &set,
@@ -422,6 +448,10 @@ fn run_batch(
         }
     };
     let mut cache = PolicyCache::default();
+    let org = match org_of(args, err) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     let mut tally = Tally::default();
     let mut line = Vec::new();
     let mut buf = Vec::new();
@@ -442,7 +472,7 @@ fn run_batch(
         }
         let text = line.strip_suffix(b"\n").unwrap_or(&line);
         let text = text.strip_suffix(b"\r").unwrap_or(text);
-        let result = evaluate_line(&mut cache, n, text);
+        let result = evaluate_line(&mut cache, n, text, org.as_ref());
         tally.add(&result);
         buf.clear();
         let written = serde_json::to_writer(&mut buf, &result)
@@ -493,6 +523,7 @@ mod tests {
             context: Vec::new(),
             requests: None,
             format: None,
+            org_policies_file: None,
         }
     }
 

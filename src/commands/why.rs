@@ -53,6 +53,11 @@ pub struct WhyArgs {
     pub engine: Option<Engine>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// The organization's SCPs and RCPs (JSON, the layout of `check --org-policies-file`):
+    /// evaluated with the principal's policies, offline or on AWS. Offline without it no SCP or
+    /// RCP is evaluated, and a PASS says so
+    #[arg(long, value_name = "FILE", value_parser = crate::commands::args::org_policies_file_arg)]
+    pub org_policies_file: Option<crate::grants::org::OrgPolicies>,
     #[command(flatten)]
     pub offline: OfflineArgs,
     #[command(flatten)]
@@ -774,6 +779,18 @@ async fn explain_all(cat: &Catalogue, a: &WhyArgs) -> Result<(Vec<Explanation>, 
                         report.conclude(gate);
                     }
                     let row = &report.rows[0];
+                    // Offline, nothing shows the organization's SCPs and RCPs unless given: an
+                    // SCP or RCP that does not allow the call, or denies it, overrides every
+                    // Allow (IAM User Guide, "Policy evaluation logic"), so a PASS without them
+                    // is not final. (On AWS the pipeline reads them or marks the row itself.)
+                    if row.verdict == Verdict::Pass
+                        && a.offline.is_offline()
+                        && a.org_policies_file.is_none()
+                    {
+                        e.next_steps.push(
+                            "no service control policy (SCP) nor resource control policy (RCP) was evaluated: the policies given allow the call, which holds only if the organization's SCPs and RCPs allow it too; give them with --org-policies-file FILE".into(),
+                        );
+                    }
                     e.verdict = Some(row.verdict);
                     e.reason = Some(row.reason.clone());
                     e.fix = report.features.first().and_then(|f| f.fix.clone());
@@ -893,7 +910,7 @@ async fn evaluate_now(
             endpoint_url: None,
             engine,
             table_policies: a.offline.table_policies(),
-            stated: Default::default(),
+            stated: stated(a),
         };
         explain(&account, &ctx, target, check, version).await
     } else {
@@ -907,7 +924,7 @@ async fn evaluate_now(
             endpoint_url: aws.endpoint_url.clone(),
             engine,
             table_policies: a.offline.table_policies(),
-            stated: Default::default(),
+            stated: stated(a),
         };
         explain(&aws, &ctx, target, check, version).await
     };
@@ -915,6 +932,14 @@ async fn evaluate_now(
         message: e.to_string(),
         code: e.exit_code(),
     })
+}
+
+/// What `why`'s flags state about the run: only the organization's policies, when given.
+fn stated(a: &WhyArgs) -> crate::verdict::pipeline::Statements {
+    crate::verdict::pipeline::Statements {
+        org_policies_file: a.org_policies_file.clone(),
+        ..Default::default()
+    }
 }
 
 /// The principal as `load_offline` wants it named: a role or user ARN.

@@ -50,11 +50,77 @@ use super::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Services whose resources RCPs apply to (orgs_manage_policies_rcps, "List of AWS services that support
-/// RCPs", as read 2026-12-02: Amazon S3, AWS STS, AWS KMS, Amazon SQS, AWS Secrets Manager at launch,
-/// November 2024; Amazon ECR and Amazon OpenSearch Serverless added June 2025). Any other service is
-/// "may be covered" (see the module's choices).
-pub const RCP_SERVICES: [&str; 7] = ["s3", "sts", "kms", "sqs", "secretsmanager", "ecr", "aoss"];
+/// Services whose resources RCPs apply to: the service prefixes of AWS Organizations User Guide,
+/// "Resource control policies (RCPs)" (orgs_manage_policies_rcps.html#rcp-supported-services, "List of
+/// AWS services that support RCPs"), in the page's order, as read 2026-12-02 from a stored copy of the
+/// page. At launch (November 2024) it named S3, STS, KMS, SQS and Secrets Manager; it now names Amazon
+/// DynamoDB (`dynamodb`) and DynamoDB Accelerator (`dax`) among 62 services, so an RCP `Deny` on a
+/// pydynox table call is a deny, not "may be covered". Any service not listed stays "may be covered"
+/// (see the module's choices): AWS adds services to the page over time.
+pub const RCP_SERVICES: [&str; 62] = [
+    "appstream",
+    "dsql",
+    "clouddirectory",
+    "cloudfront",
+    "cloudsearch",
+    "logs",
+    "networkmonitor",
+    "cognito-identity",
+    "cognito-idp",
+    "comprehend",
+    "comprehendmedical",
+    "firehose",
+    "dynamodb",
+    "dax",
+    "autoscaling",
+    "ecr",
+    "ecr-public",
+    "gamelift",
+    "inspector-scan",
+    "kendra",
+    "kinesisvideo",
+    "memorydb",
+    "aoss",
+    "personalize",
+    "polly",
+    "s3",
+    "swf",
+    "sqs",
+    "textract",
+    "timestream-influxdb",
+    "transcribe",
+    "translate",
+    "workspaces",
+    "appconfig",
+    "autoscaling-plans",
+    "budgets",
+    "servicediscovery",
+    "cloudtrail-data",
+    "codeartifact",
+    "codebuild",
+    "codecommit",
+    "codepipeline",
+    "compute-optimizer",
+    "cost-optimization-hub",
+    "events",
+    "fms",
+    "fis",
+    "health",
+    "rolesanywhere",
+    "kms",
+    "opensearch",
+    "pricing",
+    "pca-connector-ad",
+    "resource-groups",
+    "secretsmanager",
+    "sts",
+    "signin",
+    "support",
+    "transfer",
+    "notifications",
+    "wafv2",
+    "xray",
+];
 
 /// Which organization policy type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -507,7 +573,8 @@ mod tests {
     fn services_off_the_rcp_list_may_be_covered() {
         assert_eq!(rcp_covers("s3:GetObject"), Tri::True);
         assert_eq!(rcp_covers("KMS:Decrypt"), Tri::True);
-        assert_eq!(rcp_covers("dynamodb:GetItem"), Tri::Unknown);
+        assert_eq!(rcp_covers("dynamodb:GetItem"), Tri::True);
+        assert_eq!(rcp_covers("lambda:InvokeFunction"), Tri::Unknown);
         assert_eq!(rcp_covers("nonsense"), Tri::Unknown);
     }
 }

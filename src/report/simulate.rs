@@ -181,7 +181,19 @@ pub fn write_table(w: &mut dyn Write, results: &[SimResult]) -> io::Result<()> {
         count(Decision::ExplicitDeny),
         count(Decision::ImplicitDeny),
         count(Decision::Indeterminate)
-    )
+    )?;
+    // An Allow without the organization's policies is not final: an SCP or RCP that does not
+    // allow the call, or denies it, overrides it (IAM User Guide, "Policy evaluation logic").
+    if results
+        .iter()
+        .any(|r| r.errors.is_empty() && !r.org_policies_evaluated)
+    {
+        writeln!(
+            w,
+            "note: no service control policy (SCP) nor resource control policy (RCP) was evaluated: `allowed` holds only if the organization's SCPs and RCPs allow the call too; give them with --org-policies-file FILE"
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -211,6 +223,7 @@ mod tests {
                     statement: 2,
                 }],
                 errors: vec![],
+                org_policies_evaluated: false,
             },
             SimResult::malformed(None, None, vec!["line 3: bad".into()]),
         ];

@@ -117,11 +117,20 @@ pub fn decide(
         resource: resource.to_string(),
         context: context.with_world(crate::engine::World::Open),
     };
-    SimResult::from_evaluation(action, resource, evaluate(set, &req))
+    let mut r = SimResult::from_evaluation(action, resource, evaluate(set, &req));
+    r.org_policies_evaluated = set.org.is_some();
+    r
 }
 
 /// Decides one input line; a malformed line gives an `indeterminate` result with its errors.
-pub fn evaluate_line(cache: &mut PolicyCache, n: usize, text: &[u8]) -> SimResult {
+/// One `--requests` line decided; `org` is `--org-policies-file`'s SCPs and RCPs, for every
+/// line (`None`: none evaluated, and the result says so).
+pub fn evaluate_line(
+    cache: &mut PolicyCache,
+    n: usize,
+    text: &[u8],
+    org: Option<&crate::engine::OrgPolicies>,
+) -> SimResult {
     let req: RequestLine = match serde_json::from_slice(text) {
         Ok(r) => r,
         Err(e) => return SimResult::malformed(None, None, vec![line_error(n, &e)]),
@@ -182,7 +191,7 @@ pub fn evaluate_line(cache: &mut PolicyCache, n: usize, text: &[u8]) -> SimResul
         boundary: boundary.as_deref(),
         resource_policy: resource_policy.as_deref().map(|p| (p, mode)),
         resource_account: None,
-        org: None,
+        org,
     };
     decide(&set, &req.principal, &req.action, &req.resource, context)
 }

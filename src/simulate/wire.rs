@@ -9,7 +9,9 @@
 //! JSON, as `simulate-custom-policy` takes it.
 //!
 //! Output: `{"action", "resource", "decision", "matched": [{"policy", "statement", "sid"}],
-//! "missing_context", "unsupported", "reasons", "errors"}` (also the JSON of single mode).
+//! "missing_context", "unsupported", "reasons", "errors", "org_policies_evaluated"}` (also the
+//! JSON of single mode). `org_policies_evaluated` is false unless `--org-policies-file` gave the
+//! organization's SCPs and RCPs: an `allowed` then holds only if they allow the call too.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -28,6 +30,10 @@ pub struct SimResult {
     pub reasons: Vec<Reason>,
     /// Input problems (a malformed batch line); non-empty means the decision is `indeterminate`.
     pub errors: Vec<String>,
+    /// Whether the organization's SCPs and RCPs (`--org-policies-file`) were evaluated. When
+    /// not, no SCP or RCP was: an `allowed` is not final (IAM User Guide, "Policy evaluation
+    /// logic": an SCP or RCP that does not allow, or denies, overrides every Allow).
+    pub org_policies_evaluated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -56,6 +62,7 @@ impl SimResult {
             unsupported: e.unsupported,
             reasons: e.reasons,
             errors: Vec::new(),
+            org_policies_evaluated: false,
         }
     }
 
@@ -74,6 +81,7 @@ impl SimResult {
             unsupported: Vec::new(),
             reasons: Vec::new(),
             errors,
+            org_policies_evaluated: false,
         }
     }
 }
