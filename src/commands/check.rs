@@ -238,7 +238,7 @@ pub struct StatedArgs {
     pub org_policies: OrgPoliciesArg,
     /// The SCPs and RCPs that apply to the principal's account, as JSON (README: "Organization
     /// policies"), instead of reading them: for policy files, templates and snapshots
-    #[arg(long, value_name = "FILE", value_parser = org_policies_file_arg)]
+    #[arg(long, value_name = "FILE", value_parser = crate::commands::args::org_policies_file_arg)]
     pub org_policies_file: Option<crate::grants::org::OrgPolicies>,
 }
 
@@ -249,16 +249,6 @@ pub enum OrgPoliciesArg {
     Auto,
     Read,
     Never,
-}
-
-/// Reads and checks `--org-policies-file` while the flags are parsed.
-fn org_policies_file_arg(path: &str) -> Result<crate::grants::org::OrgPolicies, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-    let org = crate::grants::org::OrgPolicies::from_json(&text).map_err(|e| {
-        format!("`{path}` is not an organization policies file ({e}); see the README, \"Organization policies\"")
-    })?;
-    org.to_engine().map_err(|e| format!("`{path}`: {e}"))?;
-    Ok(org)
 }
 
 impl StatedArgs {
