@@ -346,10 +346,8 @@ pub fn load_offline(
             Some(index) => OfflineAccount::from_authorization_details_at(open, index, wanted),
             None => OfflineAccount::from_authorization_details_reader(open, wanted),
         }
-        .map_err(|es| {
-                errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display())))
-            })
-            .ok()
+        .map_err(|es| errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display()))))
+        .ok()
     } else {
         let policies: Vec<(String, String)> = o
             .policy_files

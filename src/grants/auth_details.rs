@@ -489,14 +489,13 @@ fn stream<R: Read>(
             de.deserialize_map(&mut top).and_then(|()| de.end())
         }
     };
-    result
-        .map_err(|e| {
-            if e.is_io() {
-                format!("cannot read it: {e}")
-            } else {
-                format!("not valid as an export: {e}")
-            }
-        })?;
+    result.map_err(|e| {
+        if e.is_io() {
+            format!("cannot read it: {e}")
+        } else {
+            format!("not valid as an export: {e}")
+        }
+    })?;
     if !top.seen_list {
         return Err(format!("expected {EXPECTED}"));
     }
@@ -1603,12 +1602,7 @@ mod tests {
         )
         .unwrap();
         let index = listing.index.clone().unwrap();
-        let at = read_at(
-            &mut || Ok(std::io::Cursor::new(text.as_bytes())),
-            &index,
-            w,
-        )
-        .unwrap();
+        let at = read_at(&mut || Ok(std::io::Cursor::new(text.as_bytes())), &index, w).unwrap();
         (read_text(text, w).unwrap(), at)
     }
 
@@ -1658,10 +1652,7 @@ mod tests {
         w.user("alice");
         w.trust_role("other");
         for order in [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]] {
-            let compact = format!(
-                "{{{}}}",
-                order.map(|i| lists[i].as_str()).join(", ")
-            );
+            let compact = format!("{{{}}}", order.map(|i| lists[i].as_str()).join(", "));
             let pretty = serde_json::to_string_pretty(
                 &serde_json::from_str::<serde_json::Value>(&compact).unwrap(),
             )
@@ -1706,21 +1697,33 @@ mod tests {
             // The deny removed: everything after moves.
             before.replace(deny, ""),
             // Another role where `app` was.
-            before.replacen("\"app\"", "\"apq\"", 1).replace("role/app", "role/apq"),
+            before
+                .replacen("\"app\"", "\"apq\"", 1)
+                .replace("role/app", "role/apq"),
             // Cut short inside the entry.
             before[..before.find("Deny").unwrap()].to_string(),
             String::new(),
         ];
         for text in changed {
-            let errs = read_at(&mut || Ok(std::io::Cursor::new(text.as_bytes())), &index, &w)
-                .unwrap_err();
+            let errs = read_at(
+                &mut || Ok(std::io::Cursor::new(text.as_bytes())),
+                &index,
+                &w,
+            )
+            .unwrap_err();
             assert!(
-                errs.iter().any(|e| e.contains("the file changed while it was read")),
+                errs.iter()
+                    .any(|e| e.contains("the file changed while it was read")),
                 "{text}: {errs:?}"
             );
         }
         // The same file reads.
-        let d = read_at(&mut || Ok(std::io::Cursor::new(before.as_bytes())), &index, &w).unwrap();
+        let d = read_at(
+            &mut || Ok(std::io::Cursor::new(before.as_bytes())),
+            &index,
+            &w,
+        )
+        .unwrap();
         assert!(d.roles["app"].inline[0].1.contains("Deny"));
     }
 
@@ -1747,8 +1750,12 @@ mod tests {
         .unwrap();
         let mut w = Wanted::default();
         w.role("app");
-        let errs =
-            read_at(&mut || Ok(std::io::Cursor::new(text.as_bytes())), &index, &w).unwrap_err();
+        let errs = read_at(
+            &mut || Ok(std::io::Cursor::new(text.as_bytes())),
+            &index,
+            &w,
+        )
+        .unwrap_err();
         assert!(errs[0].contains("duplicate key `Effect`"), "{errs:?}");
     }
 
