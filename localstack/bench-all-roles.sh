@@ -2,8 +2,9 @@
 # Peak memory and wall time of an offline organisation audit, `check --all-roles
 # --from-auth-details`, over exports of 1,000, 5,000 and 10,000 roles that each describe
 # their check with `pydynox:*` tags (localstack/gen-auth-details.py --tagged; deterministic),
-# in the JSON and table formats. A fleet's table and JSON are streamed and the export is
-# read a batch of roles at a time, so peak memory should stay flat as the roles grow.
+# in the JSON and table formats. A fleet's table and JSON are streamed, the export is parsed
+# once (keeping where each entry is) and each batch of roles reads only its own entries, so
+# peak memory should stay flat and wall time grow with the roles, not their square.
 # Needs python3 and cargo; does not need LocalStack. BIN=path/to/pydynox-iam skips the
 # release build; SIZES="1000 5000" and FORMATS="json" narrow the runs.
 set -euo pipefail

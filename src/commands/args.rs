@@ -341,11 +341,13 @@ pub fn load_offline(
         })
         .collect();
     let account = if let Some(path) = &o.from_auth_details {
-        OfflineAccount::from_authorization_details_reader(&mut || std::fs::File::open(path), wanted)
-            .map_err(|es| {
-                errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display())))
-            })
-            .ok()
+        let open = &mut || std::fs::File::open(path);
+        match &wanted.at {
+            Some(index) => OfflineAccount::from_authorization_details_at(open, index, wanted),
+            None => OfflineAccount::from_authorization_details_reader(open, wanted),
+        }
+        .map_err(|es| errors.extend(es.into_iter().map(|e| format!("`{}`: {e}", path.display()))))
+        .ok()
     } else {
         let policies: Vec<(String, String)> = o
             .policy_files

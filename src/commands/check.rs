@@ -1189,14 +1189,15 @@ async fn run_from_source<'j>(
 /// (`PYDYNOX_IAM_ROLES_PER_READ` overrides it, for tests).
 const ROLES_PER_READ: usize = 1000;
 
-/// `--all-roles --from-auth-details FILE` in flat memory: one read lists every role with its
-/// tags (not its policies) for the discovery the online read uses, then the jobs are read and
-/// checked [`ROLES_PER_READ`] at a time, each batch's principals and managed policies read
-/// from the export again and dropped once its reports are written. Peak memory is bounded by
-/// one batch, not by the account; the price is one more pass over the file per batch (the
-/// reader validates the whole file on each, so a batch never sees entries the first did not).
-/// A file that changes between reads (size or modification time) stops the run: its batches
-/// would describe different accounts.
+/// `--all-roles --from-auth-details FILE` in flat memory: one read validates the whole file,
+/// lists every role with its tags (not its policies) for the discovery the online read uses,
+/// and keeps where each entry is (about 100 bytes an entry); then the jobs are checked
+/// [`ROLES_PER_READ`] at a time, each batch parsing only its principals and the groups and
+/// managed policies they use, at those places, and dropping them once its reports are written.
+/// Peak memory is bounded by one batch and the index, not by the account's policies; the file
+/// is parsed once, not once per batch. A file that changes between reads (size or modification
+/// time, or an entry that no longer hashes as the first read found it) stops the run: its
+/// batches would describe different accounts.
 #[allow(clippy::too_many_arguments)]
 async fn all_roles_offline<'j>(
     cat: &Catalogue,
@@ -1226,11 +1227,16 @@ async fn all_roles_offline<'j>(
             .map(|m| (m.len(), m.modified().ok()))
     };
     let before = stamp();
+    // The first read validates the whole file and keeps where each entry is, so that each
+    // batch parses only its own roles and their policies (see auth_details::read_at): the
+    // file is parsed once, not once per batch.
     let listing = load(&Wanted {
         role_list: true,
+        index: true,
         ..Wanted::default()
     })?;
     let found = discover(cat, listing.role_list(), d, run);
+    let index = listing.export_index();
     drop(listing);
     let borrowed = run.jobs.iter().map(Cow::Borrowed).collect();
     let (jobs, rejected, discovered, read) = with_found(borrowed, Some(found), progress);
@@ -1256,7 +1262,10 @@ async fn all_roles_offline<'j>(
             )]);
             Some((exit::USAGE, "the export changed while it was read"))
         } else {
-            let mut wanted = Wanted::default();
+            let mut wanted = Wanted {
+                at: index.clone(),
+                ..Wanted::default()
+            };
             for job in &batch {
                 wanted.plan(&job.plan);
             }

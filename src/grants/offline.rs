@@ -144,13 +144,33 @@ impl OfflineAccount {
         open: &mut dyn FnMut() -> std::io::Result<R>,
         wanted: &Wanted,
     ) -> Result<OfflineAccount, Vec<String>> {
-        let mut details = crate::grants::auth_details::read(open, wanted)?;
+        crate::grants::auth_details::read(open, wanted).map(Self::from_details)
+    }
+
+    /// Reads only what `wanted` needs, at the places an earlier read with
+    /// [`Wanted::index`](crate::grants::auth_details::Wanted) found it
+    /// ([`read_at`](crate::grants::auth_details::read_at)).
+    pub fn from_authorization_details_at<R: std::io::Read + std::io::Seek>(
+        open: &mut dyn FnMut() -> std::io::Result<R>,
+        index: &crate::grants::auth_details::Index,
+        wanted: &Wanted,
+    ) -> Result<OfflineAccount, Vec<String>> {
+        crate::grants::auth_details::read_at(open, index, wanted).map(Self::from_details)
+    }
+
+    /// Where the export read with [`Wanted::index`](crate::grants::auth_details::Wanted) holds
+    /// each entry.
+    pub fn export_index(&self) -> Option<std::sync::Arc<crate::grants::auth_details::Index>> {
+        self.export.as_ref().and_then(|e| e.index.clone())
+    }
+
+    fn from_details(mut details: AuthDetails) -> OfflineAccount {
         let take = |m: &mut HashMap<String, EntityDetail>| -> HashMap<String, OfflineEntity> {
             m.drain()
                 .map(|(k, d)| (k, OfflineEntity::from_detail(d)))
                 .collect()
         };
-        Ok(OfflineAccount {
+        OfflineAccount {
             roles: take(&mut details.roles),
             users: take(&mut details.users),
             groups: take(&mut details.groups),
@@ -166,7 +186,7 @@ impl OfflineAccount {
             table_policies: HashMap::new(),
             source: "the authorization details".into(),
             export: Some(details),
-        })
+        }
     }
 
     /// Names where the input came from, for messages (e.g. an account read online).
