@@ -683,6 +683,9 @@ fn read_committed(path: &std::path::Path) -> Result<Committed, String> {
     }
 }
 
+/// Managed policies a role holds at IAM's default quota.
+const MANAGED_POLICIES_PER_ROLE: usize = 10;
+
 /// `--check FILE`: exit 0 when the file grants every check and IAM would take it, else 1 with
 /// each call it lacks and each policy over IAM's size quota on stderr, and the statements to
 /// add on stdout.
@@ -733,8 +736,20 @@ fn check_file(
     // writer of a split file too: a service that reads and writes attaches both to its role
     // (README, `--split read-write`), and measuring each half alone would pass a file IAM then
     // refuses for that role. (A managed policy is measured on its own either way.)
-    let over = crate::verdict::drift::over_quota(&[all], quota);
+    let over = crate::verdict::drift::over_quota(std::slice::from_ref(&all), quota);
     let shown = path.display();
+    // IAM User Guide, "IAM and AWS STS quotas": a role holds 10 managed policies by default
+    // (20 at most, by a quota increase). Every policy of the file is attached to the service's
+    // role (a split file's halves too, for a service that reads and writes), so more than 10
+    // cannot be attached at the default quota: counted at the default, the reading that never
+    // passes a file IAM refuses.
+    let too_many = quota == Quota::Managed && all.len() > MANAGED_POLICIES_PER_ROLE;
+    if too_many {
+        eprintln!(
+            "error[over-policy-count]: `{shown}` holds {} policies, over IAM's default quota of {MANAGED_POLICIES_PER_ROLE} managed policies per role (IAM User Guide, \"IAM and AWS STS quotas\"; 20 at most after a quota increase): attaching them fails with LimitExceeded; write the file again with the same command without --check, or merge policies",
+            all.len()
+        );
+    }
     for o in &over {
         let (what, fix) = if quota == Quota::Managed {
             (
@@ -765,7 +780,7 @@ fn check_file(
         );
     }
     if missing.is_empty() {
-        if !over.is_empty() {
+        if !over.is_empty() || too_many {
             eprintln!("`{shown}` grants every call, but cannot be deployed as it is");
             return exit::FAIL;
         }
@@ -801,7 +816,11 @@ fn check_file(
             m.check.resource,
             m.check.feature,
             m.half
-                .map(|h| format!(", the {h} policy"))
+                .map(|h| if h == crate::verdict::drift::TOGETHER {
+                    ", the reader and writer attached together: a Deny in one takes away what the other allows".to_string()
+                } else {
+                    format!(", the {h} policy")
+                })
                 .unwrap_or_default(),
             m.reason
         );
@@ -859,10 +878,20 @@ fn check_file(
             (!parts.is_empty()).then(|| format!("{{\n{}\n}}\n", parts.join(",\n")))
         }
     };
+    let together = missing
+        .iter()
+        .any(|m| m.half == Some(crate::verdict::drift::TOGETHER));
     let Some(out) = out else {
-        eprintln!(
-            "the file's own statements are enough: no statement to add to `{shown}`; the other account's policy must allow the calls above (`check` on that account confirms it)"
-        );
+        if together {
+            // No statement added can undo a Deny: the Deny itself must go or narrow.
+            eprintln!(
+                "no statement to add to `{shown}`: remove or narrow the Deny that takes the calls above away (a service that reads and writes attaches both halves to its role), or write it again with the same command without --check"
+            );
+        } else {
+            eprintln!(
+                "the file's own statements are enough: no statement to add to `{shown}`; the other account's policy must allow the calls above (`check` on that account confirms it)"
+            );
+        }
         return exit::FAIL;
     };
     eprintln!(

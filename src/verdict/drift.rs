@@ -210,6 +210,9 @@ pub fn ungranted(
     out
 }
 
+/// The half a call fails in when only the reader and writer attached together deny it.
+pub const TOGETHER: &str = "together";
+
 /// The checks a `--split read-write` file does not grant: the reader policy is checked against
 /// the calls of pydynox's read operations and the writer against those of its write
 /// operations ([`half`]; a call both make, such as `DescribeTable` or
@@ -243,6 +246,17 @@ pub fn ungranted_split(
                 u.reason = format!("the file has no {name} policy");
             }
             u.half = Some(name);
+            out.push(u);
+        }
+    }
+    // A service that reads and writes attaches both halves to one role, and there a Deny in
+    // one half takes away what the other allows (IAM User Guide, policy evaluation logic: an
+    // explicit deny in any policy overrides any allow): each half passing alone is not enough.
+    // Every call is asked again of the two together; what only that finds is reported too.
+    let both: Vec<NamedPolicy> = reader.iter().chain(writer).cloned().collect();
+    for mut u in ungranted(checks, &both, env, setting) {
+        if !out.iter().any(|o| o.check == u.check) {
+            u.half = Some(TOGETHER);
             out.push(u);
         }
     }
