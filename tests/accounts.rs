@@ -12,16 +12,6 @@ use crate::common;
 
 use common::*;
 
-/// An IAM client acting in `account` (LocalStack: the access key id is the account).
-async fn iam_in(account: &str) -> aws_sdk_iam::Client {
-    let config = aws_sdk_iam::config::Builder::from(&sdk_config().await)
-        .credentials_provider(aws_sdk_iam::config::Credentials::new(
-            account, "test", None, None, "tests",
-        ))
-        .build();
-    aws_sdk_iam::Client::from_conf(config)
-}
-
 async fn role(iam: &aws_sdk_iam::Client, name: &str, path: &str, tags: &[(&str, &str)]) {
     let mut req = iam
         .create_role()

@@ -18,9 +18,9 @@ const CRUD: [&str; 4] = [
     "dynamodb:DeleteItem",
 ];
 
-fn grant(actions: &[&str], table: &str) -> String {
+fn grant(actions: &[&str], table: &str, account: &str) -> String {
     json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions,
-        "Resource": format!("arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{table}")}]})
+        "Resource": format!("arn:aws:dynamodb:us-east-1:{account}:table/{table}")}]})
     .to_string()
 }
 
@@ -72,10 +72,14 @@ async fn role(
     }
 }
 
-fn run_in(dir: &Path, args: &[&str]) -> Run {
+/// Runs in `dir` as the caller of `account` (one of the test's own: see `common::iam_in`).
+fn run_in(dir: &Path, account: &str, args: &[&str]) -> Run {
     Bin {
         dir: Some(dir),
-        env: vec![("PYDYNOX_IAM_COUNT_CALLS", Some("1"))],
+        env: vec![
+            ("PYDYNOX_IAM_COUNT_CALLS", Some("1")),
+            ("AWS_ACCESS_KEY_ID", Some(account)),
+        ],
         ..Bin::default()
     }
     .run(args)
@@ -101,7 +105,9 @@ fn calls(run: &Run) -> usize {
 
 #[tokio::test]
 async fn all_roles_reads_the_account_once_and_checks_each_role_from_its_tags() {
-    let iam = iam().await;
+    let _ = iam().await;
+    let own = own_account(51);
+    let iam = iam_in(&own).await;
     let path = format!("/{}/", unique("org"));
     let tag = |extra: &[(&'static str, &'static str)]| {
         let mut t = vec![("pydynox:features", "crud"), ("pydynox:tables", "orders")];
@@ -111,7 +117,7 @@ async fn all_roles_reads_the_account_once_and_checks_each_role_from_its_tags() {
     let shared = iam
         .create_policy()
         .policy_name(unique("shared"))
-        .policy_document(grant(&CRUD, "orders"))
+        .policy_document(grant(&CRUD, "orders", &own))
         .send()
         .await
         .unwrap()
@@ -141,7 +147,7 @@ async fn all_roles_reads_the_account_once_and_checks_each_role_from_its_tags() {
         &short,
         &path,
         &tag(&[("team", "payments")]),
-        Some(grant(&CRUD[..3], "orders")),
+        Some(grant(&CRUD[..3], "orders", &own)),
         None,
     )
     .await;
@@ -168,7 +174,7 @@ async fn all_roles_reads_the_account_once_and_checks_each_role_from_its_tags() {
         "--format",
         "json",
     ];
-    let run = run_in(dir.path(), &args);
+    let run = run_in(dir.path(), &own, &args);
     // The bad tags are a usage error for that role; the others are still checked.
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     let fleet = run.json();
@@ -220,7 +226,7 @@ async fn all_roles_reads_the_account_once_and_checks_each_role_from_its_tags() {
     .unwrap();
     let mut with_config = args.to_vec();
     with_config.extend(["--config", "pydynox-iam.toml"]);
-    let run = run_in(dir.path(), &with_config);
+    let run = run_in(dir.path(), &own, &with_config);
     let fleet = run.json();
     assert_eq!(
         service(&fleet, "short-as-written")["report"]["summary"]["verdict"],
@@ -239,7 +245,9 @@ async fn all_roles_reads_the_account_once_and_checks_each_role_from_its_tags() {
 
 #[tokio::test]
 async fn a_fleet_read_once_decides_as_the_fleet_read_per_principal() {
-    let iam = iam().await;
+    let _ = iam().await;
+    let own = own_account(52);
+    let iam = iam_in(&own).await;
     let path = format!("/{}/", unique("fleet"));
     let mut config = String::from("[defaults]\nregion = \"us-east-1\"\n");
     let mut names = Vec::new();
@@ -251,7 +259,7 @@ async fn a_fleet_read_once_decides_as_the_fleet_read_per_principal() {
             &name,
             &path,
             &[],
-            Some(grant(actions, "orders")),
+            Some(grant(actions, "orders", &own)),
             None,
         )
         .await;
@@ -267,6 +275,7 @@ async fn a_fleet_read_once_decides_as_the_fleet_read_per_principal() {
     let verdicts = |mode: &str| {
         let run = run_in(
             dir.path(),
+            &own,
             &[
                 "check",
                 "--config",

@@ -129,6 +129,23 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
+/// An IAM client acting in `account` (LocalStack 4.10: an access key id of 12 digits is that
+/// account). A test that reads a whole account (GetAccountAuthorizationDetails) reads one of
+/// its own: LocalStack can fail that read with an InternalError ("dictionary changed size
+/// during iteration") while other tests create roles in the account it reads.
+pub async fn iam_in(account: &str) -> aws_sdk_iam::Client {
+    let config = aws_sdk_iam::config::Builder::from(&sdk_config().await)
+        .credentials_provider(Credentials::new(account, "test", None, None, "tests"))
+        .build();
+    aws_sdk_iam::Client::from_conf(config)
+}
+
+/// An account of the test's own, for [`iam_in`]: 12 digits from `prefix` (two digits) and
+/// this process.
+pub fn own_account(prefix: u8) -> String {
+    format!("{prefix:02}{:06}0009", std::process::id() % 1_000_000)
+}
+
 /// An IAM client on LocalStack; fails the test with a clear message when it is not running.
 pub async fn iam() -> aws_sdk_iam::Client {
     let c = aws_sdk_iam::Client::new(&sdk_config().await);
