@@ -189,6 +189,20 @@ const AWS_DOMAINS: &[&str] = &[
     "csp.hci.ic.gov",
 ];
 
+/// Whether a check reads the organization's SCPs and RCPs (when no `--org-policies-file` gives
+/// them): `--org-policies read` always; `auto` only where the local engine alone decides on AWS
+/// (where nothing else shows them) and `--no-org-policies` does not say none apply; `never`
+/// not. The one rule for a single account's checks and for each account of a many-account run.
+pub fn reads_org_policies(stated: &Statements, local_engine_alone: bool, on_aws: bool) -> bool {
+    match stated.org_policies {
+        crate::grants::org::OrgPoliciesChoice::Read => true,
+        crate::grants::org::OrgPoliciesChoice::Auto => {
+            local_engine_alone && on_aws && !stated.no_org_policies
+        }
+        crate::grants::org::OrgPoliciesChoice::Never => false,
+    }
+}
+
 /// Whether the endpoint is an emulator on this machine (see [`classify_endpoint`]).
 pub fn is_local_endpoint(endpoint: Option<&str>) -> bool {
     classify_endpoint(endpoint) == Endpoint::Loopback
@@ -620,18 +634,15 @@ pub async fn evaluate_checks<A: Aws>(
     // The organization's SCPs and RCPs for the principal's account: given, read, or not known.
     let on_aws = aws.can_simulate() && !is_local_endpoint(ctx.endpoint_url.as_deref());
     let org_policies: Option<Result<crate::engine::OrgPolicies, String>> =
-        match (&ctx.stated.org_policies_file, ctx.stated.org_policies) {
-            (Some(file), _) => Some(file.to_engine().map_err(|e| e.to_string())),
-            (None, crate::grants::org::OrgPoliciesChoice::Never) => None,
-            (None, crate::grants::org::OrgPoliciesChoice::Auto)
-                if consult_simulator || !on_aws || ctx.stated.no_org_policies =>
-            {
-                None
+        match &ctx.stated.org_policies_file {
+            Some(file) => Some(file.to_engine().map_err(|e| e.to_string())),
+            None if reads_org_policies(&ctx.stated, !consult_simulator, on_aws) => {
+                Some(match cache.org_policies(aws, &principal.account).await {
+                    Ok(o) => o.to_engine().map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                })
             }
-            (None, _) => Some(match cache.org_policies(aws, &principal.account).await {
-                Ok(o) => o.to_engine().map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }),
+            None => None,
         };
     let org_known = matches!(org_policies, Some(Ok(_)));
     let org_error = match &org_policies {

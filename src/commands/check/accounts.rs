@@ -443,9 +443,8 @@ where
 }
 
 /// The organisation policies of `account`, read with the caller's (management or delegated
-/// administrator) credentials when this run reads them for the local engine (as
-/// `pipeline::run` decides for one account: `--org-policies read`, or `auto` with the local
-/// engine alone on AWS and no `--no-org-policies`), and not given in a file. `None`: not read
+/// administrator) credentials when the checks would read them
+/// ([`crate::verdict::pipeline::reads_org_policies`]) and no file gives them. `None`: not read
 /// here (and a read that failed is not hidden: the checks then read them themselves, fail the
 /// same way, and say why in their rows).
 async fn org_policies<S: Aws>(
@@ -455,19 +454,11 @@ async fn org_policies<S: Aws>(
     account: &str,
     cache: &crate::grants::org::PolicyCache,
 ) -> Option<crate::grants::org::OrgPolicies> {
-    use crate::grants::org::OrgPoliciesChoice;
-    let s = &ctx.stated;
-    let wanted = s.org_policies_file.is_none()
-        && match s.org_policies {
-            OrgPoliciesChoice::Read => true,
-            OrgPoliciesChoice::Auto => {
-                !s.no_org_policies
-                    && local_engine
-                    && !crate::verdict::pipeline::is_local_endpoint(ctx.endpoint_url.as_deref())
-            }
-            OrgPoliciesChoice::Never => false,
-        };
-    if !wanted {
+    let on_aws = base.can_simulate()
+        && !crate::verdict::pipeline::is_local_endpoint(ctx.endpoint_url.as_deref());
+    if ctx.stated.org_policies_file.is_some()
+        || !crate::verdict::pipeline::reads_org_policies(&ctx.stated, local_engine, on_aws)
+    {
         return None;
     }
     crate::grants::org::read_org_policies_cached(base, account, cache)
