@@ -1946,18 +1946,7 @@ fn save_snapshot(path: &std::path::Path, snapshot: &Snapshot) -> io::Result<()> 
 // 4. Rendering, in the chosen format, to standard output or `--output`
 
 fn write_report(a: &CheckArgs, finished: &[Finished], is_fleet: bool) -> io::Result<()> {
-    write_report_with(a, finished, is_fleet, &Extra::default())
-}
-
-/// What a report shows beyond the jobs.
-#[derive(Default)]
-struct Extra<'a> {
-    /// `--all-roles`' roles whose tags are not a check.
-    rejected: &'a [(String, String)],
-    /// Accounts that could not be entered or read, the organization not listed.
-    failed: &'a [(String, String, i32)],
-    /// Each account of the run.
-    accounts: &'a [crate::report::accounts::AccountEntry],
+    write_report_with(a, finished, is_fleet, &sink::Rest::default())
 }
 
 /// [`write_report`], with `--all-roles`' roles whose tags are not a check and the accounts
@@ -1966,21 +1955,12 @@ fn write_report_with(
     a: &CheckArgs,
     finished: &[Finished],
     is_fleet: bool,
-    extra: &Extra,
+    rest: &sink::Rest,
 ) -> io::Result<()> {
     let style = text_style(a.color, a.output.is_some());
     let mut services = services(finished);
-    services.extend(extra.rejected.iter().map(|(name, e)| fleet::Service {
-        name,
-        exit_code: exit::USAGE,
-        result: Err(format!("its pydynox tags are not a check: {e}")),
-    }));
-    services.extend(extra.failed.iter().map(|(name, e, code)| fleet::Service {
-        name,
-        exit_code: *code,
-        result: Err(e.clone()),
-    }));
-    let accounts = extra.accounts;
+    services.extend(rest.services());
+    let accounts = &rest.accounts[..];
     let render = |w: &mut dyn Write| -> io::Result<()> {
         match (a.format, is_fleet) {
             (ReportFormat::Table, false) => {

@@ -87,6 +87,24 @@ pub(super) struct Rest {
     pub(super) nothing_checked: Option<i32>,
 }
 
+impl Rest {
+    /// The roles whose tags are not a check, then the accounts that failed, each as a service
+    /// that could not be checked: what every format shows after the principals.
+    pub(super) fn services(&self) -> impl Iterator<Item = fleet::Service<'_>> {
+        let rejected = self.rejected.iter().map(|(name, e)| fleet::Service {
+            name,
+            exit_code: exit::USAGE,
+            result: Err(format!("its pydynox tags are not a check: {e}")),
+        });
+        let failed = self.failed.iter().map(|(name, e, code)| fleet::Service {
+            name,
+            exit_code: *code,
+            result: Err(e.clone()),
+        });
+        rejected.chain(failed)
+    }
+}
+
 /// Each account's services as the sink took them: the worst exit code and how many.
 #[derive(Default)]
 struct Tally {
@@ -290,35 +308,20 @@ impl<'a, 'j> Sink<'a, 'j> {
         for (name, _, code) in &rest.failed {
             self.tally.add(name, *code, false);
         }
-        let accounts = self.tally.finish(rest.accounts);
+        let rest = Rest {
+            accounts: self.tally.finish(rest.accounts),
+            ..rest
+        };
         if matches!(self.mode, Mode::Collect) {
             let collected = std::mem::take(&mut self.collected);
-            let extra = super::Extra {
-                rejected: &rest.rejected,
-                failed: &rest.failed,
-                accounts: &accounts,
-            };
-            return super::write_report_with(self.a, &collected, self.is_fleet, &extra);
+            return super::write_report_with(self.a, &collected, self.is_fleet, &rest);
         }
         // One account's run: its roles whose tags are not a check are that account's.
-        let sole = match accounts.as_slice() {
+        let sole = match rest.accounts.as_slice() {
             [one] => Some(one.id.as_str()),
             _ => None,
         };
-        for (name, e) in &rest.rejected {
-            let service = fleet::Service {
-                name,
-                exit_code: exit::USAGE,
-                result: Err(format!("its pydynox tags are not a check: {e}")),
-            };
-            self.stream(&service, sole);
-        }
-        for (name, e, code) in &rest.failed {
-            let service = fleet::Service {
-                name,
-                exit_code: *code,
-                result: Err(e.clone()),
-            };
+        for service in rest.services() {
             self.stream(&service, sole);
         }
         if let Some(code) = rest.nothing_checked {
@@ -333,13 +336,13 @@ impl<'a, 'j> Sink<'a, 'j> {
                 if empty {
                     fleet::json_begin(w)?;
                 }
-                fleet::json_end(w, &footer, &accounts)
+                fleet::json_end(w, &footer, &rest.accounts)
             } else {
                 footer.table(w)?;
                 let blocks: Vec<(&str, &UpgradeImpact)> =
                     upgrades.iter().map(|(n, u)| (n.as_str(), u)).collect();
                 crate::report::upgrade::upgrade_blocks(w, &blocks)?;
-                crate::report::accounts::accounts_text(w, &accounts, false)
+                crate::report::accounts::accounts_text(w, &rest.accounts, false)
             }
         });
         if let Some(mut w) = self.out.take()
