@@ -100,8 +100,20 @@ pub fn execute(args: &SimulateArgs) -> i32 {
     let stdin = io::stdin();
     let mut input = stdin.lock();
     let stdout = io::stdout();
-    let mut out = stdout.lock();
-    run(args, &mut input, &mut out, &mut io::stderr())
+    // Standard output is line-buffered: a batch writes through a block buffer instead, which
+    // `run_batch` flushes whenever it is about to wait for input (and `run` at the end).
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let code = run(args, &mut input, &mut out, &mut io::stderr());
+    match out.flush() {
+        Ok(()) => code,
+        // A reader that went away is not an error (as in `output_failed`); a failure `run`
+        // already reported is not reported twice.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe || code == exit::ERROR => code,
+        Err(e) => {
+            print_errors(&mut io::stderr(), &[format!("cannot write output: {e}")]);
+            exit::ERROR
+        }
+    }
 }
 
 /// Runs `simulate` and returns the exit code (see [`SIMULATE_EXIT_CODES`]).
@@ -456,35 +468,52 @@ fn run_batch(
     let mut line = Vec::new();
     let mut buf = Vec::new();
     let mut n = 0;
+    // Lines are taken from the reader's buffer as they stand; answers are written to `out` and
+    // flushed whenever that buffer is used up, just before a read that may wait for the writer.
+    // So a caller feeding requests through a pipe gets each answer before it sends the next
+    // request, and a file is answered in large writes, not one system call per line.
     loop {
-        line.clear();
-        match input.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
+        let chunk = match input.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 print_errors(err, &[format!("cannot read --requests `{shown}`: {e}")]);
                 return exit::USAGE;
             }
+        };
+        let at_end = chunk.is_empty();
+        let (taken, complete) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), at_end),
+        };
+        line.extend_from_slice(&chunk[..taken]);
+        let drained = taken == chunk.len();
+        input.consume(taken);
+        if complete && !line.is_empty() {
+            n += 1;
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                let text = text.strip_suffix(b"\r").unwrap_or(text);
+                let result = evaluate_line(&mut cache, n, text, org.as_ref());
+                tally.add(&result);
+                buf.clear();
+                let written = serde_json::to_writer(&mut buf, &result)
+                    .map_err(io::Error::from)
+                    .and_then(|()| {
+                        buf.push(b'\n');
+                        out.write_all(&buf)
+                    });
+                if let Err(e) = written {
+                    return output_failed(&e, tally, err);
+                }
+            }
+            line.clear();
         }
-        n += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        let text = text.strip_suffix(b"\r").unwrap_or(text);
-        let result = evaluate_line(&mut cache, n, text, org.as_ref());
-        tally.add(&result);
-        buf.clear();
-        let written = serde_json::to_writer(&mut buf, &result)
-            .map_err(io::Error::from)
-            .and_then(|()| {
-                buf.push(b'\n');
-                out.write_all(&buf)
-            })
-            // Flushed per line, so a caller feeding requests through a pipe gets each answer at once.
-            .and_then(|()| out.flush());
-        if let Err(e) = written {
+        if drained && let Err(e) = out.flush() {
             return output_failed(&e, tally, err);
+        }
+        if at_end {
+            break;
         }
     }
     tally.code()
@@ -782,5 +811,125 @@ mod tests {
             assert_eq!(code, want_code, "{kind:?}");
             assert_eq!(String::from_utf8(err).unwrap(), want_err, "{kind:?}");
         }
+    }
+
+    /// What happened, in order: reads of a new chunk of input, writes of answers, flushes.
+    type Log = std::rc::Rc<std::cell::RefCell<Vec<String>>>;
+
+    /// Input that arrives in the given chunks, as from a pipe; each new chunk is logged.
+    struct Chunks {
+        chunks: std::collections::VecDeque<Vec<u8>>,
+        at: usize,
+        log: Log,
+    }
+    impl io::Read for Chunks {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = {
+                let available = self.fill_buf()?;
+                let n = available.len().min(out.len());
+                out[..n].copy_from_slice(&available[..n]);
+                n
+            };
+            self.consume(n);
+            Ok(n)
+        }
+    }
+    impl BufRead for Chunks {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            if self.chunks.front().is_some_and(|c| self.at == c.len()) {
+                self.chunks.pop_front();
+                self.at = 0;
+            }
+            if self.at == 0 {
+                let what = match self.chunks.front() {
+                    Some(c) => format!("read {}", String::from_utf8_lossy(c).matches('{').count()),
+                    None => "read eof".to_string(),
+                };
+                self.log.borrow_mut().push(what);
+            }
+            Ok(self.chunks.front().map_or(&[][..], |c| &c[self.at..]))
+        }
+        fn consume(&mut self, n: usize) {
+            self.at += n;
+        }
+    }
+    struct LoggingWriter(Log);
+    impl Write for LoggingWriter {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().push("write".into());
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.0.borrow_mut().push("flush".into());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn answers_are_flushed_before_every_read_that_may_wait_and_not_per_line() {
+        let log = Log::default();
+        let (one, two) = (line("dynamodb:GetItem"), line("dynamodb:DeleteItem"));
+        // A whole line, then two lines in one chunk, then a line split over two chunks.
+        let (head, tail) = one.split_at(one.len() / 2);
+        let mut input = Chunks {
+            chunks: [
+                format!("{one}\n"),
+                format!("{one}\n{two}\n"),
+                head.to_string(),
+                format!("{tail}\n"),
+            ]
+            .into_iter()
+            .map(String::into_bytes)
+            .collect(),
+            at: 0,
+            log: log.clone(),
+        };
+        let mut a = args();
+        a.requests = Some("-".into());
+        let code = run(
+            &a,
+            &mut input,
+            &mut LoggingWriter(log.clone()),
+            &mut Vec::new(),
+        );
+        assert_eq!(code, exit::FAIL);
+        // Read counts the `{` in a chunk: a line holds 5 (the request, its policy list entry, the
+        // document and its two statements); half a line fewer.
+        let half = head.matches('{').count();
+        assert_eq!(
+            *log.borrow(),
+            [
+                "read 5".to_string(),
+                "write".into(),
+                "flush".into(),
+                "read 10".into(),
+                "write".into(),
+                "write".into(),
+                "flush".into(),
+                format!("read {half}"),
+                "flush".into(),
+                format!("read {}", 5 - half),
+                "write".into(),
+                "flush".into(),
+                "read eof".into(),
+                "flush".into(),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_last_line_needs_no_newline_and_crlf_is_one_line_end() {
+        let input = format!(
+            "{}\r\n\r\n{}",
+            line("dynamodb:GetItem"),
+            line("dynamodb:DeleteItem")
+        );
+        let (code, out, err) = batch(&input);
+        assert_eq!(code, exit::FAIL, "{err}");
+        let decisions: Vec<&str> = out
+            .iter()
+            .map(|r| r["decision"].as_str().unwrap())
+            .collect();
+        assert_eq!(decisions, ["allowed", "explicit_deny"]);
     }
 }

@@ -1,30 +1,46 @@
 //! The policy cache of a `simulate --requests` batch: parsed policies keyed by kind, name and
-//! canonical document text, so a batch that repeats one role's policies on every line parses
-//! each document once, in bounded memory.
+//! document, so a batch that repeats one role's policies on every line parses each document once,
+//! in bounded memory.
+//!
+//! Two levels. A line's documents arrive as their raw JSON text ([`RawValue`]: the line parser
+//! checks their syntax without building them). The first level is keyed by that exact text, so a
+//! line repeating an earlier line's text (the usual batch: one role's policies on many lines) is
+//! looked up with one hash of the text: no JSON tree, no canonical form. On a miss the document is
+//! parsed and keyed by its canonical JSON text (sorted keys, no whitespace), so documents that
+//! differ only in key order or spacing still share one parsed policy.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::engine::{NamedPolicy, PolicyDocument, PolicyError, PolicyKind};
 use crate::simulate::wire::PolicyWire;
 
-/// Past this many cached policies the cache is emptied, so a batch whose every line carries new
-/// documents runs in bounded memory (it then simply parses as if uncached).
+/// Past this many cached policies (or identity lists) a map is emptied, so a batch whose every
+/// line carries new documents runs in bounded memory (it then simply parses as if uncached).
 const CACHE_LIMIT: usize = 20_000;
 
-/// Parsed policies keyed by kind, name and the document's canonical JSON text (sorted keys, no
-/// whitespace), so a batch that repeats one role's policies on every line parses each document once.
-/// Parse errors are cached too.
+/// Parsed policies keyed by the exact text a line carried, then by kind, name and the document's
+/// canonical JSON text. Parse errors are cached too.
 #[derive(Default)]
 pub struct PolicyCache {
     policies: HashMap<String, Result<Arc<NamedPolicy>, PolicyError>>,
     /// Whole identity-policy lists, because the engine takes them as one slice.
     identity_sets: HashMap<String, Arc<[NamedPolicy]>>,
+    /// The first level: [`text_key`] of one policy as written.
+    policies_by_text: FxHashMap<String, Result<Arc<NamedPolicy>, PolicyError>>,
+    /// The first level: [`text_key`] of a line's whole identity list as written.
+    sets_by_text: FxHashMap<String, Arc<[NamedPolicy]>>,
+    /// Reused for the first level's keys, so a hit allocates nothing.
+    key: String,
     /// Documents parsed so far (cache misses), for tests.
     pub(crate) parses: usize,
+    /// First-level misses (documents or lists turned into a JSON tree and canonical text), for tests.
+    pub(crate) text_misses: usize,
 }
 
 /// Writes `v` as JSON with object keys sorted, so documents that differ only in key order or
@@ -62,17 +78,41 @@ fn write_canonical(v: &Value, out: &mut String) {
     }
 }
 
+/// The first level's key: the kind, then each (name, raw document) with its length in front, so
+/// no two different lists of names and texts give the same key whatever characters they hold.
+fn text_key<'t>(
+    out: &mut String,
+    kind: PolicyKind,
+    parts: impl Iterator<Item = (&'t str, &'t str)>,
+) {
+    out.clear();
+    let _ = write!(out, "{kind:?}");
+    for (name, raw) in parts {
+        let _ = write!(out, "|{}:{name}{}:{raw}", name.len(), raw.len());
+    }
+}
+
+fn json_error(e: &serde_json::Error) -> PolicyError {
+    PolicyError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    }
+}
+
+/// A raw document as a JSON tree. (The line parser has checked its syntax; an error here is kept
+/// as the policy's error all the same.)
+fn raw_value(raw: &RawValue) -> Result<Value, PolicyError> {
+    serde_json::from_str(raw.get()).map_err(|e| json_error(&e))
+}
+
 /// A document given as a JSON string (as `simulate-custom-policy --policy-input-list` takes them) is
 /// decoded first.
 fn document_value(v: &Value) -> Result<std::borrow::Cow<'_, Value>, PolicyError> {
     match v {
         Value::String(text) => serde_json::from_str(text)
             .map(std::borrow::Cow::Owned)
-            .map_err(|e| PolicyError::Json {
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            }),
+            .map_err(|e| json_error(&e)),
         other => Ok(std::borrow::Cow::Borrowed(other)),
     }
 }
@@ -85,7 +125,41 @@ impl PolicyCache {
         Ok(key)
     }
 
+    /// Empties every map once one is full (see [`CACHE_LIMIT`]).
+    fn make_room(&mut self) {
+        if self.policies.len() >= CACHE_LIMIT
+            || self.identity_sets.len() >= CACHE_LIMIT
+            || self.policies_by_text.len() >= CACHE_LIMIT
+            || self.sets_by_text.len() >= CACHE_LIMIT
+        {
+            self.policies.clear();
+            self.identity_sets.clear();
+            self.policies_by_text.clear();
+            self.sets_by_text.clear();
+        }
+    }
+
+    /// One policy (a boundary or a resource policy) as a line carried it.
     pub fn policy(
+        &mut self,
+        kind: PolicyKind,
+        name: &str,
+        doc: &RawValue,
+    ) -> Result<Arc<NamedPolicy>, PolicyError> {
+        text_key(&mut self.key, kind, std::iter::once((name, doc.get())));
+        if let Some(hit) = self.policies_by_text.get(self.key.as_str()) {
+            return hit.clone();
+        }
+        let key = std::mem::take(&mut self.key);
+        self.text_misses += 1;
+        let parsed = raw_value(doc).and_then(|v| self.policy_of_value(kind, name, &v));
+        self.make_room();
+        self.policies_by_text.insert(key, parsed.clone());
+        parsed
+    }
+
+    /// A policy from its JSON tree, through the canonical level.
+    fn policy_of_value(
         &mut self,
         kind: PolicyKind,
         name: &str,
@@ -105,10 +179,7 @@ impl PolicyCache {
         if let Some(hit) = self.policies.get(&key) {
             return hit.clone();
         }
-        if self.policies.len() >= CACHE_LIMIT {
-            self.policies.clear();
-            self.identity_sets.clear();
-        }
+        self.make_room();
         self.parses += 1;
         let parsed = document_value(doc)
             .and_then(|d| PolicyDocument::from_value(&d))
@@ -121,13 +192,40 @@ impl PolicyCache {
     /// The identity policies of a line as one slice, or one message per bad policy.
     pub fn identity_set(
         &mut self,
-        policies: &[PolicyWire],
+        policies: &[PolicyWire<'_>],
+    ) -> Result<Arc<[NamedPolicy]>, Vec<String>> {
+        text_key(
+            &mut self.key,
+            PolicyKind::Identity,
+            policies.iter().map(|p| (p.name.as_str(), p.document.get())),
+        );
+        if let Some(hit) = self.sets_by_text.get(self.key.as_str()) {
+            return Ok(hit.clone());
+        }
+        let text = std::mem::take(&mut self.key);
+        self.text_misses += 1;
+        let set = self.identity_set_parsed(policies)?;
+        self.make_room();
+        self.sets_by_text.insert(text, set.clone());
+        Ok(set)
+    }
+
+    /// [`Self::identity_set`] past the first level: each document parsed and keyed canonically.
+    fn identity_set_parsed(
+        &mut self,
+        policies: &[PolicyWire<'_>],
     ) -> Result<Arc<[NamedPolicy]>, Vec<String>> {
         let mut errors = Vec::new();
+        let mut docs = Vec::with_capacity(policies.len());
         let mut keys = Vec::with_capacity(policies.len());
         for (i, p) in policies.iter().enumerate() {
-            match Self::key(PolicyKind::Identity, &p.name, &p.document) {
-                Ok(k) => keys.push(k),
+            match raw_value(p.document)
+                .and_then(|d| Self::key(PolicyKind::Identity, &p.name, &d).map(|k| (d, k)))
+            {
+                Ok((d, k)) => {
+                    docs.push(d);
+                    keys.push(k);
+                }
                 Err(e) => errors.push(format!("identity_policies[{i}] `{}`: {e}", p.name)),
             }
         }
@@ -139,8 +237,8 @@ impl PolicyCache {
             return Ok(hit.clone());
         }
         let mut set = Vec::with_capacity(policies.len());
-        for (i, (p, key)) in policies.iter().zip(keys).enumerate() {
-            match self.policy_by_key(key, PolicyKind::Identity, &p.name, &p.document) {
+        for (i, ((p, key), doc)) in policies.iter().zip(keys).zip(&docs).enumerate() {
+            match self.policy_by_key(key, PolicyKind::Identity, &p.name, doc) {
                 Ok(np) => set.push(NamedPolicy::clone(&np)),
                 Err(e) => errors.push(format!("identity_policies[{i}] `{}`: {e}", p.name)),
             }
@@ -149,9 +247,7 @@ impl PolicyCache {
             return Err(errors);
         }
         let set: Arc<[NamedPolicy]> = set.into();
-        if self.identity_sets.len() >= CACHE_LIMIT {
-            self.identity_sets.clear();
-        }
+        self.make_room();
         self.identity_sets.insert(set_key, set.clone());
         Ok(set)
     }
@@ -188,12 +284,25 @@ mod tests {
         assert_ne!(canonical(&a), canonical(&c));
     }
 
+    fn raw(v: &Value) -> Box<RawValue> {
+        serde_json::value::to_raw_value(v).unwrap()
+    }
+
     #[test]
     fn cache_parses_each_distinct_document_once() {
         let mut cache = PolicyCache::default();
         let reordered = json!({"Statement": read_policy()["Statement"], "Version": "2012-10-17"});
         let as_string = Value::String(read_policy().to_string());
-        for doc in [read_policy(), reordered, as_string, read_policy()] {
+        let spaced = raw(&read_policy()).get().replace(',', " , ");
+        let spaced = RawValue::from_string(spaced).unwrap();
+        let docs = [
+            raw(&read_policy()),
+            raw(&reordered),
+            raw(&as_string),
+            spaced,
+            raw(&read_policy()),
+        ];
+        for doc in &docs {
             let set = cache
                 .identity_set(&[PolicyWire {
                     name: "app".into(),
@@ -201,18 +310,84 @@ mod tests {
                 }])
                 .unwrap();
             assert_eq!(set[0].id, "app");
+            assert_eq!(set[0].document.statements.len(), 2);
         }
         assert_eq!(cache.parses, 1);
+        // The last line repeats the first one's text: found without a JSON tree.
+        assert_eq!(cache.text_misses, 4);
         // Same document under another name is another policy (names appear in reasons).
         cache
-            .policy(PolicyKind::Identity, "other", &read_policy())
+            .policy(PolicyKind::Identity, "other", &raw(&read_policy()))
             .unwrap();
         assert_eq!(cache.parses, 2);
         // A bad document is parsed once and its error returned every time.
-        let bad = json!({"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]});
+        let bad = raw(&json!({"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]}));
         for _ in 0..3 {
             assert!(cache.policy(PolicyKind::Identity, "bad", &bad).is_err());
         }
         assert_eq!(cache.parses, 3);
+    }
+
+    #[test]
+    fn the_text_key_never_joins_two_different_lists() {
+        // Names and texts that run together the same way must not share a key (the length of each
+        // part is in the key).
+        let (a, b) = (raw(&json!({"a": 1})), raw(&json!({"b": 2})));
+        let mut k1 = String::new();
+        let mut k2 = String::new();
+        text_key(
+            &mut k1,
+            PolicyKind::Identity,
+            [("x", a.get()), ("y", b.get())].into_iter(),
+        );
+        text_key(
+            &mut k2,
+            PolicyKind::Identity,
+            [("x", a.get()), ("y", b.get())].into_iter(),
+        );
+        assert_eq!(k1, k2);
+        let joined = format!("{}|1:y", a.get());
+        text_key(
+            &mut k2,
+            PolicyKind::Identity,
+            [("x", joined.as_str()), ("", b.get())].into_iter(),
+        );
+        assert_ne!(k1, k2);
+        text_key(
+            &mut k2,
+            PolicyKind::Boundary,
+            [("x", a.get()), ("y", b.get())].into_iter(),
+        );
+        assert_ne!(k1, k2);
+        // The same documents in another order are another list (statement order and policy order
+        // appear in reasons).
+        text_key(
+            &mut k2,
+            PolicyKind::Identity,
+            [("y", b.get()), ("x", a.get())].into_iter(),
+        );
+        assert_ne!(k1, k2);
+    }
+
+    #[test]
+    fn a_full_cache_is_emptied_and_still_answers() {
+        let mut cache = PolicyCache::default();
+        for i in 0..CACHE_LIMIT + 5 {
+            let doc = raw(&json!({"Version": "2012-10-17", "Statement": [
+                {"Sid": format!("S{i}"), "Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": TABLE}]}));
+            let set = cache
+                .identity_set(&[PolicyWire {
+                    name: "app".into(),
+                    document: &doc,
+                }])
+                .unwrap();
+            assert_eq!(
+                set[0].document.statements[0].sid.as_deref(),
+                Some(format!("S{i}").as_str())
+            );
+            assert!(cache.sets_by_text.len() <= CACHE_LIMIT);
+            assert!(cache.policies.len() <= CACHE_LIMIT);
+        }
+        assert_eq!(cache.parses, CACHE_LIMIT + 5);
     }
 }

@@ -2,8 +2,6 @@
 //! action, resource, context), turned into the engine's request with the resource policy in the
 //! right mode, and decided by the [`engine`](crate::engine). No I/O.
 
-use serde_json::Value;
-
 use crate::engine::principal::PrincipalArn;
 use crate::engine::{
     Context, ContextValue, PolicyKind, PolicySet, Request, ResourcePolicyMode, ValueType, evaluate,
@@ -149,19 +147,19 @@ pub fn evaluate_line(
         .identity_set(&req.identity_policies)
         .map_err(|es| errors.extend(es))
         .ok();
-    let mut other = |kind, name: &str, doc: &Option<Value>| match doc {
-        None | Some(Value::Null) => None,
+    let mut other = |kind, name: &str, doc: Option<&serde_json::value::RawValue>| match doc {
+        None => None,
         Some(d) => Some(
             cache
                 .policy(kind, name, d)
                 .map_err(|e| errors.push(format!("{name}: {e}"))),
         ),
     };
-    let boundary = other(PolicyKind::Boundary, BOUNDARY_NAME, &req.boundary);
+    let boundary = other(PolicyKind::Boundary, BOUNDARY_NAME, req.boundary);
     let resource_policy = other(
         PolicyKind::Resource,
         RESOURCE_POLICY_NAME,
-        &req.resource_policy,
+        req.resource_policy,
     );
     let mut context = Context::new();
     for (k, v) in req.context.iter().flatten() {
@@ -196,7 +194,7 @@ pub fn evaluate_line(
     decide(&set, &req.principal, &req.action, &req.resource, context)
 }
 
-fn malformed_line(n: usize, req: RequestLine, errors: Vec<String>) -> SimResult {
+fn malformed_line(n: usize, req: RequestLine<'_>, errors: Vec<String>) -> SimResult {
     let errors = errors
         .into_iter()
         .map(|e| format!("line {n}: {e}"))

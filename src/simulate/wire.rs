@@ -15,6 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::engine::{Decision, Evaluation, Reason};
 
@@ -86,19 +87,22 @@ impl SimResult {
     }
 }
 
-/// One input line of `--requests`.
+/// One input line of `--requests`. Policy documents stay raw JSON text borrowed from the line
+/// (their syntax checked, no tree built): the [`PolicyCache`](super::cache::PolicyCache) looks
+/// them up by that text and parses only documents it has not seen.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RequestLine {
+pub struct RequestLine<'a> {
     pub principal: String,
     pub action: String,
     pub resource: String,
-    #[serde(default)]
-    pub identity_policies: Vec<PolicyWire>,
-    #[serde(default)]
-    pub boundary: Option<Value>,
-    #[serde(default)]
-    pub resource_policy: Option<Value>,
+    #[serde(default, borrow)]
+    pub identity_policies: Vec<PolicyWire<'a>>,
+    /// `null` is no boundary, as leaving the field out.
+    #[serde(default, borrow)]
+    pub boundary: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub resource_policy: Option<&'a RawValue>,
     #[serde(default)]
     pub resource_policy_mode: Option<ModeWire>,
     #[serde(default)]
@@ -107,9 +111,10 @@ pub struct RequestLine {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PolicyWire {
+pub struct PolicyWire<'a> {
     pub name: String,
-    pub document: Value,
+    #[serde(borrow)]
+    pub document: &'a RawValue,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
