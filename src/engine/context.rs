@@ -403,7 +403,11 @@ impl Context {
             "aws:userid",
             "aws:principalisawsservice",
         ];
-        if !DERIVED.iter().any(|d| d.eq_ignore_ascii_case(key)) {
+        // Every derived key starts `aws:p` or `aws:u`: most keys are ruled out by that alone.
+        let may_be_derived = key
+            .get(..5)
+            .is_some_and(|p| p.eq_ignore_ascii_case("aws:p") || p.eq_ignore_ascii_case("aws:u"));
+        if !may_be_derived || !DERIVED.iter().any(|d| d.eq_ignore_ascii_case(key)) {
             return Lookup::Missing;
         }
         let Some(p) = PrincipalArn::parse(principal) else {

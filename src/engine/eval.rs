@@ -11,9 +11,11 @@
 use super::condition::Tri;
 use super::context::{ContextValue, World};
 use super::parse::{
-    ActionElement, PrincipalElement, Principals, ResourceElement, ServiceMask, Statement,
+    ActionElement, ActionKey, PrincipalElement, Principals, ResourceElement, ServiceMask, Statement,
 };
-use super::principal::{EntryMatch, PrincipalArn, PrincipalType, arn_account, match_aws_entry};
+use super::principal::{
+    EntryMatch, PrincipalArn, PrincipalType, arn_account, match_aws_entry_with,
+};
 use super::symbolic::{self, Tok, eq_tri};
 use super::variables::{ArnParts, Template, Unresolved};
 use super::{
@@ -86,18 +88,22 @@ pub(super) struct Subject<'r> {
     pub(super) req: &'r Request,
     /// The action's service, to rule out statements about other services at once.
     services: ServiceMask,
+    /// The action's prefixes hashed, to rule out most `Action` entries with one comparison.
+    action_key: ActionKey,
     /// The resource's tokens when it holds symbolic parts (`Some(None)`: malformed markers).
     resource_symbols: Option<Option<Vec<Tok>>>,
     /// The resource ARN split into its segments, once for every `Resource` entry.
     arn: ArnParts<'r>,
+    /// The caller's ARN parsed, the first time a statement asks (resource policies only).
+    caller: std::cell::OnceCell<Option<PrincipalArn>>,
 }
 
 /// reference_policies_elements_action / _notaction: names are case-insensitive; NotAction matches every
 /// action not listed.
-fn action_matches(el: &ActionElement, action: &str) -> bool {
+fn action_matches(el: &ActionElement, action: &str, key: &ActionKey) -> bool {
     match el {
-        ActionElement::Action(ps) => ps.iter().any(|p| p.matches(action)),
-        ActionElement::NotAction(ps) => !ps.iter().any(|p| p.matches(action)),
+        ActionElement::Action(ps) => ps.iter().any(|p| p.matches_key(action, key)),
+        ActionElement::NotAction(ps) => !ps.iter().any(|p| p.matches_key(action, key)),
     }
 }
 
@@ -179,8 +185,9 @@ fn resource_entry(t: &Template, s: &Subject, symbols: &mut Vec<String>) -> Resul
 
 /// The answer for a `Resource` entry without symbols: the whole-string glob (`pattern`) and, when the
 /// entry has wildcards, the segment rule. A segment match is always a whole-string match too
-/// ([`super::variables::Resolved::matches_arn_segments`]), so the segment rule is asked first and the
-/// whole-string glob only when it fails: it tells "no match" from "only if a wildcard may span `:`".
+/// ([`super::variables::Resolved::matches_arn_segments`]), so the whole-string glob is asked first
+/// (one glob rules out most entries) and the segment rule only when it matches: it tells a match
+/// from "only if a wildcard may span `:`".
 fn plain_entry(
     pattern: &super::Pattern,
     wildcard: bool,
@@ -188,14 +195,11 @@ fn plain_entry(
     s: &Subject,
     resolved: &super::variables::Resolved,
 ) -> Result<Tri, Unresolved> {
-    if !wildcard {
-        return Ok(Tri::from_bool(pattern.matches(&s.req.resource)));
-    }
-    if resolved.matches_arn_parts(&s.arn) {
-        return Ok(Tri::True);
-    }
     if !pattern.matches(&s.req.resource) {
         return Ok(Tri::False);
+    }
+    if !wildcard || resolved.matches_arn_parts(&s.arn) {
+        return Ok(Tri::True);
     }
     Err(Unresolved::Unsupported(format!(
         "`{}` matches `{}` only if a wildcard may span `:`, which AWS does not document",
@@ -262,12 +266,17 @@ fn resource_matches(
 }
 
 /// The AWS entries of a `Principal` element that may name the caller, with how sure each match is.
-fn entry_matches(p: &Principals, caller: &str) -> Vec<(EntryMatch, Tri)> {
+fn entry_matches(p: &Principals, s: &Subject) -> Vec<(EntryMatch, Tri)> {
+    let caller = s.req.principal.as_str();
     let mut out = Vec::new();
     if p.anyone {
         out.push((EntryMatch::Anyone, Tri::True));
     }
-    out.extend(p.aws.iter().map(|e| match_aws_entry(e, caller)));
+    out.extend(
+        p.aws
+            .iter()
+            .map(|e| match_aws_entry_with(e, caller, s.caller())),
+    );
     out.extend(
         p.service
             .iter()
@@ -277,7 +286,7 @@ fn entry_matches(p: &Principals, caller: &str) -> Vec<(EntryMatch, Tri)> {
     );
     // An S3 canonical user id names an AWS account (reference_policies_elements_principal, "AWS account
     // principals"); which account is not in the id, so it may be the caller's.
-    if !p.canonical_user.is_empty() && PrincipalArn::parse(caller).is_some() {
+    if !p.canonical_user.is_empty() && s.caller().is_some() {
         out.push((EntryMatch::Account, Tri::Unknown));
     }
     out.retain(|(m, t)| *m != EntryMatch::None && *t != Tri::False);
@@ -287,12 +296,13 @@ fn entry_matches(p: &Principals, caller: &str) -> Vec<(EntryMatch, Tri)> {
 /// Principal element of a resource policy → does it name the caller, and the grants it gives.
 /// reference_policies_elements_principal and _notprincipal. When some entry surely names the caller, only
 /// the sure entries' grants count (an entry that may name the caller cannot widen a sure grant).
-fn principal_grants(el: &PrincipalElement, caller: &str) -> (Tri, Vec<Grant>) {
-    let is_user_or_session = PrincipalArn::parse(caller)
+fn principal_grants(el: &PrincipalElement, s: &Subject) -> (Tri, Vec<Grant>) {
+    let is_user_or_session = s
+        .caller()
         .is_some_and(|p| p.kind == PrincipalType::User || p.is_session());
     match el {
         PrincipalElement::Principal(p) => {
-            let found = entry_matches(p, caller);
+            let found = entry_matches(p, s);
             let sure = found.iter().any(|(_, t)| *t == Tri::True);
             let mut grants: Vec<Grant> = found
                 .iter()
@@ -317,10 +327,9 @@ fn principal_grants(el: &PrincipalElement, caller: &str) -> (Tri, Vec<Grant>) {
             };
             (tri, grants)
         }
-        PrincipalElement::NotPrincipal(p) => (
-            not_principal_exempts(p, caller).negate(),
-            vec![Grant::Capped],
-        ),
+        PrincipalElement::NotPrincipal(p) => {
+            (not_principal_exempts(p, s).negate(), vec![Grant::Capped])
+        }
     }
 }
 
@@ -330,13 +339,13 @@ fn principal_grants(el: &PrincipalElement, caller: &str) -> (Tri, Vec<Grant>) {
 /// (any session of the role) the session is never settled: a list without a session does not exempt the
 /// sessions for sure (the page says AWS "might" validate the session), and a listed session may not be the
 /// one in use; so when the role and the account are listed the answer is unknown.
-fn not_principal_exempts(p: &Principals, caller: &str) -> Tri {
-    let found = entry_matches(p, caller);
+fn not_principal_exempts(p: &Principals, s: &Subject) -> Tri {
+    let found = entry_matches(p, s);
     if found.contains(&(EntryMatch::Anyone, Tri::True)) {
         return Tri::True;
     }
     let listed = |m: EntryMatch| Tri::any(found.iter().filter(|(k, _)| *k == m).map(|(_, t)| *t));
-    match PrincipalArn::parse(caller).map(|c| c.kind) {
+    match s.caller().map(|c| c.kind) {
         Some(PrincipalType::Role) => listed(EntryMatch::Role)
             .and(listed(EntryMatch::Account))
             .and(Tri::Unknown),
@@ -385,7 +394,9 @@ pub(super) fn evaluate_statement<'a>(
     has_boundary: bool,
 ) -> Option<Outcome<'a>> {
     let req = s.req;
-    if !stmt.services.may_match(s.services) || !action_matches(&stmt.action, &req.action) {
+    if !stmt.services.may_match(s.services)
+        || !action_matches(&stmt.action, &req.action, &s.action_key)
+    {
         return None;
     }
     let mut out = Outcome {
@@ -422,12 +433,12 @@ pub(super) fn evaluate_statement<'a>(
         // Same page: a Deny with NotPrincipal "will always deny any IAM principal that has a permissions
         // boundary policy attached", whatever the list says.
         (PolicyKind::Resource, Some(PrincipalElement::NotPrincipal(_)))
-            if has_boundary && PrincipalArn::parse(&req.principal).is_some() =>
+            if has_boundary && s.caller().is_some() =>
         {
             Tri::True
         }
         (PolicyKind::Resource, Some(p)) => {
-            let (t, grants) = principal_grants(p, &req.principal);
+            let (t, grants) = principal_grants(p, s);
             out.grants = grants;
             if t == Tri::Unknown {
                 let what = match p {
@@ -436,9 +447,7 @@ pub(super) fn evaluate_statement<'a>(
                         "`NotPrincipal` may or may not exempt the caller"
                     }
                 };
-                let who = if PrincipalArn::parse(&req.principal)
-                    .is_some_and(|c| c.kind == PrincipalType::Role)
-                {
+                let who = if s.caller().is_some_and(|c| c.kind == PrincipalType::Role) {
                     " (auditing any session of the role: the policy names sessions, or lists no session)"
                 } else {
                     ""
@@ -663,10 +672,18 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
 }
 
 impl<'r> Subject<'r> {
+    /// The caller's ARN parsed (`None`: not a principal ARN), parsed once per evaluation.
+    fn caller(&self) -> Option<&PrincipalArn> {
+        self.caller
+            .get_or_init(|| PrincipalArn::parse(&self.req.principal))
+            .as_ref()
+    }
+
     pub(super) fn new(req: &'r Request) -> Subject<'r> {
         Subject {
             req,
             services: ServiceMask::of_action(&req.action),
+            action_key: ActionKey::new(&req.action),
             resource_symbols: if symbolic::names_many(&req.resource) {
                 Some(symbolic::request_tokens(&req.resource))
             } else {
@@ -674,6 +691,7 @@ impl<'r> Subject<'r> {
                     .then(|| symbolic::text_tokens(&req.resource, false))
             },
             arn: ArnParts::new(&req.resource),
+            caller: std::cell::OnceCell::new(),
         }
     }
 }

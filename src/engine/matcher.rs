@@ -93,6 +93,8 @@ pub struct Pattern {
     /// The same tokens as bytes when every literal is ASCII (`STAR`, `ONE` for the wildcards), so that
     /// matching ASCII text (ARNs, actions: nearly every request) walks bytes and allocates nothing.
     ascii: Option<Box<[u8]>>,
+    /// `ascii` holds no `?`: its literal pieces are then compared as whole slices ([`pieces_match`]).
+    no_one: bool,
 }
 
 /// Byte codes of `*` and `?` in [`Pattern::ascii`]; no ASCII character has these values.
@@ -164,6 +166,7 @@ impl Pattern {
             .collect::<Option<Box<[u8]>>>();
         Pattern {
             stars: star_span(&out, |t| *t == Token::Star),
+            no_one: !out.contains(&Token::One),
             tokens: out,
             case_insensitive,
             ascii,
@@ -177,6 +180,9 @@ impl Pattern {
 
     /// Does the whole of `text` match the pattern? ([`glob`]: never exponential.)
     pub fn matches(&self, text: &str) -> bool {
+        if self.stars == Some((0, 0)) && self.tokens.len() == 1 {
+            return true; // `*`
+        }
         if let Some(p) = &self.ascii
             && text.is_ascii()
         {
@@ -203,6 +209,19 @@ impl Pattern {
     /// character is one byte and lower-cases to one ASCII byte, as `char::to_lowercase` does).
     fn matches_ascii(&self, p: &[u8], text: &[u8]) -> bool {
         let is_star = |b: &u8| *b == STAR;
+        if self.no_one {
+            if !self.case_insensitive {
+                return pieces_match(p, text, self.stars);
+            }
+            // The pattern's literals are lower case already: lower-case the text once (on the
+            // stack; IAM action names are short) and compare slices.
+            let mut lower = [0u8; 128];
+            if let Some(buf) = lower.get_mut(..text.len()) {
+                buf.copy_from_slice(text);
+                buf.make_ascii_lowercase();
+                return pieces_match(p, buf, self.stars);
+            }
+        }
         if self.case_insensitive {
             glob_at(p, text, self.stars, is_star, |&p, &t| {
                 p == ONE || p == t.to_ascii_lowercase()
@@ -211,6 +230,35 @@ impl Pattern {
             glob_at(p, text, self.stars, is_star, |&p, &t| p == ONE || p == t)
         }
     }
+}
+
+/// [`glob_at`] for a byte pattern without `?` against text in the pattern's case: the same walk
+/// (head and tail in place, each middle piece at its leftmost place), with each piece compared or
+/// searched as a whole slice instead of element by element.
+fn pieces_match(p: &[u8], t: &[u8], stars: Option<(usize, usize)>) -> bool {
+    let Some((first_star, last_star)) = stars else {
+        return p == t;
+    };
+    let (head, tail) = (&p[..first_star], &p[last_star + 1..]);
+    if head.len() + tail.len() > t.len() || !t.starts_with(head) || !t.ends_with(tail) {
+        return false;
+    }
+    let mut rest = &t[head.len()..t.len() - tail.len()];
+    if first_star == last_star {
+        return true;
+    }
+    for piece in p[first_star + 1..last_star].split(|b| *b == STAR) {
+        let found = match piece {
+            [] => continue,
+            [b] => memchr::memchr(*b, rest),
+            _ => memchr::memmem::find(rest, piece),
+        };
+        match found {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -249,12 +297,21 @@ mod tests {
                     ascii: None,
                     ..pat.clone()
                 };
+                let walk = Pattern {
+                    no_one: false,
+                    ..pat.clone()
+                };
                 assert!(pat.ascii.is_some());
                 for t in texts {
                     assert_eq!(
                         pat.matches(t),
                         slow.matches(t),
                         "pattern {p:?} text {t:?} ci {ci}"
+                    );
+                    assert_eq!(
+                        pat.matches(t),
+                        walk.matches(t),
+                        "pattern {p:?} text {t:?} ci {ci}: slices against the byte walk"
                     );
                 }
             }
@@ -337,5 +394,18 @@ mod tests {
         assert!(!Pattern::literal("a*b", false).matches("axb"));
         assert!(Pattern::literal("a?", false).matches("a?"));
         assert!(!Pattern::literal("a?", false).matches("ab"));
+    }
+
+    proptest::proptest! {
+        /// The slice comparison (no `?`), the byte walk and the char walk agree on every pattern and
+        /// text over a small alphabet (case folding included).
+        #[test]
+        fn the_three_walks_agree(p in "[ab:*?A/]{0,9}", t in "[abAB:/]{0,12}", ci: bool) {
+            let pat = Pattern::new(&p, ci);
+            let walk = Pattern { no_one: false, ..pat.clone() };
+            let chars = Pattern { ascii: None, ..pat.clone() };
+            proptest::prop_assert_eq!(pat.matches(&t), walk.matches(&t), "pattern {:?} text {:?}", p, t);
+            proptest::prop_assert_eq!(pat.matches(&t), chars.matches(&t), "pattern {:?} text {:?}", p, t);
+        }
     }
 }

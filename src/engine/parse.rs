@@ -64,17 +64,87 @@ pub enum Version {
 pub struct ActionPattern {
     pub source: String,
     pattern: Pattern,
+    /// The entry's literal start, before its first `*` or `?`, as its length and [`fold_hash`], and
+    /// whether it is the whole entry; `None` when it is not ASCII. See [`ActionKey`].
+    head: Option<(usize, u64, bool)>,
 }
+
+/// FNV-1a over ASCII-lower-cased bytes: the hash [`ActionPattern`] and [`ActionKey`] share.
+fn fold_hash(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+}
+const FOLD_HASH_START: u64 = 0xcbf2_9ce4_8422_2325;
 
 impl ActionPattern {
     pub fn new(source: &str) -> ActionPattern {
+        let head_text = source.split(['*', '?']).next().unwrap_or_default();
+        let head = head_text.is_ascii().then(|| {
+            (
+                head_text.len(),
+                head_text.bytes().fold(FOLD_HASH_START, fold_hash),
+                head_text.len() == source.len(),
+            )
+        });
         ActionPattern {
             source: source.to_string(),
             pattern: Pattern::new(source, true),
+            head,
         }
     }
     pub fn matches(&self, action: &str) -> bool {
         self.pattern.matches(action)
+    }
+
+    /// [`Self::matches`], ruling most entries out first by the hash of their literal start. The
+    /// pattern matches only if the lower-cased action starts with its lower-cased literal start
+    /// (and, for an entry without wildcards, is exactly that), so a hash that differs is a sure
+    /// "no"; an equal hash is confirmed by the full match.
+    pub(crate) fn matches_key(&self, action: &str, key: &ActionKey) -> bool {
+        if let (Some((len, hash, whole)), Some(prefixes)) = (self.head, key.prefixes()) {
+            let fits = prefixes
+                .get(len)
+                .is_some_and(|h| *h == hash && (!whole || len + 1 == prefixes.len()));
+            if !fits {
+                return false;
+            }
+        }
+        self.pattern.matches(action)
+    }
+}
+
+/// The hashes of every lower-cased prefix of a request's action, computed once per evaluation, so
+/// [`ActionPattern::matches_key`] rules out an entry with one comparison.
+pub(crate) struct ActionKey {
+    /// `prefixes[n]` is the hash of the first `n` bytes.
+    prefixes: [u64; ActionKey::MAX + 1],
+    /// How many of `prefixes` are set (the action's length + 1); 0 when the action is not ASCII or
+    /// longer than [`ActionKey::MAX`], and then every entry is matched in full.
+    len: usize,
+}
+
+impl ActionKey {
+    /// Longer than any IAM action name (the longest are under 80 characters).
+    const MAX: usize = 127;
+
+    pub(crate) fn new(action: &str) -> ActionKey {
+        let mut key = ActionKey {
+            prefixes: [0; ActionKey::MAX + 1],
+            len: 0,
+        };
+        if action.is_ascii() && action.len() <= ActionKey::MAX {
+            let mut h = FOLD_HASH_START;
+            key.prefixes[0] = h;
+            for (i, b) in action.bytes().enumerate() {
+                h = fold_hash(h, b);
+                key.prefixes[i + 1] = h;
+            }
+            key.len = action.len() + 1;
+        }
+        key
+    }
+
+    fn prefixes(&self) -> Option<&[u64]> {
+        (self.len > 0).then(|| &self.prefixes[..self.len])
     }
 }
 
