@@ -276,7 +276,10 @@ pub enum Lookup<'a> {
 /// are not known" without listing tag names nobody knows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
-    entries: BTreeMap<String, (String, ContextValue)>,
+    /// Shared, so the clone the engine takes for its second look at an open world (and each check's
+    /// copy of a shared context) costs a reference count, not a copy of every key and value; a
+    /// write to a shared map copies it first (`Arc::make_mut`).
+    entries: std::sync::Arc<BTreeMap<String, (String, ContextValue)>>,
     /// Families: (lower-cased prefix, spelling with its `*`, value), longest prefix first.
     families: Vec<(String, String, ContextValue)>,
     world: World,
@@ -300,7 +303,7 @@ impl Context {
             self.families
                 .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         } else {
-            self.entries.insert(key.to_lowercase(), (key, value));
+            std::sync::Arc::make_mut(&mut self.entries).insert(key.to_lowercase(), (key, value));
         }
     }
     /// Remove a key or a family (any spelling); returns its value.
@@ -310,7 +313,9 @@ impl Context {
             let i = self.families.iter().position(|(p, _, _)| *p == prefix)?;
             return Some(self.families.remove(i).2);
         }
-        self.entries.remove(&key.to_lowercase()).map(|(_, v)| v)
+        std::sync::Arc::make_mut(&mut self.entries)
+            .remove(&key.to_lowercase())
+            .map(|(_, v)| v)
     }
     pub fn with(mut self, key: impl Into<String>, value: ContextValue) -> Context {
         self.insert(key, value);

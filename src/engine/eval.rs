@@ -629,8 +629,10 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
         return first;
     }
     let again = Request {
+        principal: req.principal.clone(),
+        action: req.action.clone(),
+        resource: req.resource.clone(),
         context: req.context.clone().with_missing_unknown(),
-        ..req.clone()
     };
     let second = evaluate_once(set, &again);
     if second.decision == Decision::Allowed {

@@ -243,7 +243,9 @@ pub(crate) fn text_tokens(s: &str, ci: bool) -> Option<Vec<Tok>> {
 /// type and stays literal; any other `*` or `?` in a request resource (`table/T/index/*` for "every
 /// index") stands for the resources it covers.
 pub fn names_many(resource: &str) -> bool {
-    resource != "*" && resource.contains(['*', '?'])
+    // `*` and `?` are ASCII, so a byte search finds exactly them (`str::contains` with a char set
+    // walks chars, and this runs on every evaluation).
+    resource != "*" && memchr::memchr2(b'*', b'?', resource.as_bytes()).is_some()
 }
 
 /// The name the matcher gives to a `*` or `?` of a request resource (see [`names_many`]); symbol names

@@ -220,11 +220,19 @@ impl<'a> ArnParts<'a> {
             starts: [0; 6],
             count: 0,
         };
-        // As `text.splitn(6, ':')`, with a byte search (once per evaluation, on every request).
+        // As `text.splitn(6, ':')`, walking bytes (once per evaluation, on every request; an ARN is
+        // short, and a plain loop beats both `splitn`'s char searcher and a vectorised search here).
+        let bytes = text.as_bytes();
         let mut at = 0;
-        let mut colons = memchr::memchr_iter(b':', text.as_bytes());
         for i in 0..6 {
-            let end = if i < 5 { colons.next() } else { None }.unwrap_or(text.len());
+            let end = if i < 5 {
+                bytes[at..]
+                    .iter()
+                    .position(|&b| b == b':')
+                    .map_or(text.len(), |p| at + p)
+            } else {
+                text.len()
+            };
             parts.segs[i] = &text[at..end];
             parts.starts[i] = at;
             parts.count = i + 1;
