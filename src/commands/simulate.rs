@@ -932,4 +932,31 @@ mod tests {
             .collect();
         assert_eq!(decisions, ["allowed", "explicit_deny"]);
     }
+
+    #[test]
+    fn a_context_key_given_twice_is_refused_not_half_dropped() {
+        // A JSON map keeps only the last of two equal keys, and condition keys are
+        // case-insensitive: either way one value would be lost without a word.
+        let with = |context: &str| {
+            let mut l: Value = serde_json::from_str(&line("dynamodb:GetItem")).unwrap();
+            l["context"] = Value::Null;
+            l.to_string()
+                .replace("\"context\":null", &format!("\"context\":{context}"))
+        };
+        for context in [
+            r#"{"aws:SourceIp": "10.0.0.1", "aws:SourceIp": "203.0.113.9"}"#,
+            r#"{"aws:SourceIp": "10.0.0.1", "AWS:SOURCEIP": "203.0.113.9"}"#,
+        ] {
+            let (code, out, _) = batch(&with(context));
+            assert_eq!(code, exit::USAGE, "{context}");
+            assert_eq!(out[0]["decision"], "indeterminate", "{context}");
+            let errors = out[0]["errors"].to_string();
+            assert!(errors.contains("is given twice"), "{context}: {errors}");
+        }
+        let (code, out, err) = batch(&with(
+            r#"{"aws:SourceIp": "10.0.0.1", "aws:SecureTransport": "true"}"#,
+        ));
+        assert_eq!(code, exit::PASS, "{err}");
+        assert_eq!(out[0]["decision"], "allowed");
+    }
 }

@@ -32,11 +32,11 @@ pub struct PolicyCache {
     /// Whole identity-policy lists, because the engine takes them as one slice.
     identity_sets: HashMap<String, Arc<[NamedPolicy]>>,
     /// The first level: [`text_key`] of one policy as written.
-    policies_by_text: FxHashMap<String, Result<Arc<NamedPolicy>, PolicyError>>,
+    policies_by_text: FxHashMap<Vec<u8>, Result<Arc<NamedPolicy>, PolicyError>>,
     /// The first level: [`text_key`] of a line's whole identity list as written.
-    sets_by_text: FxHashMap<String, Arc<[NamedPolicy]>>,
+    sets_by_text: FxHashMap<Vec<u8>, Arc<[NamedPolicy]>>,
     /// Reused for the first level's keys, so a hit allocates nothing.
-    key: String,
+    key: Vec<u8>,
     /// Documents parsed so far (cache misses), for tests.
     pub(crate) parses: usize,
     /// First-level misses (documents or lists turned into a JSON tree and canonical text), for tests.
@@ -81,14 +81,17 @@ fn write_canonical(v: &Value, out: &mut String) {
 /// The first level's key: the kind, then each (name, raw document) with its length in front, so
 /// no two different lists of names and texts give the same key whatever characters they hold.
 fn text_key<'t>(
-    out: &mut String,
+    out: &mut Vec<u8>,
     kind: PolicyKind,
     parts: impl Iterator<Item = (&'t str, &'t str)>,
 ) {
     out.clear();
-    let _ = write!(out, "{kind:?}");
+    out.push(kind as u8);
     for (name, raw) in parts {
-        let _ = write!(out, "|{}:{name}{}:{raw}", name.len(), raw.len());
+        for part in [name, raw] {
+            out.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            out.extend_from_slice(part.as_bytes());
+        }
     }
 }
 
@@ -147,7 +150,7 @@ impl PolicyCache {
         doc: &RawValue,
     ) -> Result<Arc<NamedPolicy>, PolicyError> {
         text_key(&mut self.key, kind, std::iter::once((name, doc.get())));
-        if let Some(hit) = self.policies_by_text.get(self.key.as_str()) {
+        if let Some(hit) = self.policies_by_text.get(self.key.as_slice()) {
             return hit.clone();
         }
         let key = std::mem::take(&mut self.key);
@@ -199,7 +202,7 @@ impl PolicyCache {
             PolicyKind::Identity,
             policies.iter().map(|p| (p.name.as_str(), p.document.get())),
         );
-        if let Some(hit) = self.sets_by_text.get(self.key.as_str()) {
+        if let Some(hit) = self.sets_by_text.get(self.key.as_slice()) {
             return Ok(hit.clone());
         }
         let text = std::mem::take(&mut self.key);
@@ -333,8 +336,8 @@ mod tests {
         // Names and texts that run together the same way must not share a key (the length of each
         // part is in the key).
         let (a, b) = (raw(&json!({"a": 1})), raw(&json!({"b": 2})));
-        let mut k1 = String::new();
-        let mut k2 = String::new();
+        let mut k1 = Vec::new();
+        let mut k2 = Vec::new();
         text_key(
             &mut k1,
             PolicyKind::Identity,
@@ -346,7 +349,8 @@ mod tests {
             [("x", a.get()), ("y", b.get())].into_iter(),
         );
         assert_eq!(k1, k2);
-        let joined = format!("{}|1:y", a.get());
+        // The first document followed by what would encode a second name `y` after it.
+        let joined = format!("{}\u{1}\0\0\0\0\0\0\0y", a.get());
         text_key(
             &mut k2,
             PolicyKind::Identity,

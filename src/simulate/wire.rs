@@ -106,7 +106,7 @@ pub struct RequestLine<'a> {
     #[serde(default)]
     pub resource_policy_mode: Option<ModeWire>,
     #[serde(default)]
-    pub context: Option<serde_json::Map<String, Value>>,
+    pub context: Option<ContextEntries>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,6 +124,34 @@ pub enum ModeWire {
     /// `kms_key_policy` is the engine's (and the conformance files') spelling.
     #[serde(alias = "kms_key_policy")]
     Kms,
+}
+
+/// A line's `context` object as written: every entry in order, a key given twice kept twice (a JSON
+/// map would keep only the last), so the line can be refused instead of one value silently lost.
+#[derive(Debug, Default)]
+pub struct ContextEntries(pub Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for ContextEntries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = ContextEntries;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of condition keys and values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<ContextEntries, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = m.next_entry::<String, Value>()? {
+                    out.push(entry);
+                }
+                Ok(ContextEntries(out))
+            }
+        }
+        d.deserialize_map(Entries)
+    }
 }
 
 /// Names the batch gives the boundary and resource policy in reasons (lines carry bare documents).
