@@ -147,13 +147,13 @@ pub fn evaluate_line(
         .identity_set(&req.identity_policies)
         .map_err(|es| errors.extend(es))
         .ok();
-    let mut other = |kind, name: &str, doc: Option<&serde_json::value::RawValue>| match doc {
-        None => None,
-        Some(d) => Some(
+    // `null` or no field: no such policy.
+    let mut other = |kind, name: &str, doc: Option<&serde_json::value::RawValue>| {
+        doc.map(|d| {
             cache
                 .policy(kind, name, d)
-                .map_err(|e| errors.push(format!("{name}: {e}"))),
-        ),
+                .map_err(|e| errors.push(format!("{name}: {e}")))
+        })
     };
     let boundary = other(PolicyKind::Boundary, BOUNDARY_NAME, req.boundary);
     let resource_policy = other(
