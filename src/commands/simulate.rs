@@ -556,6 +556,12 @@ mod tests {
         }
     }
 
+    fn decisions(out: &[Value]) -> Vec<&str> {
+        out.iter()
+            .map(|r| r["decision"].as_str().unwrap())
+            .collect()
+    }
+
     fn batch(input: &str) -> (i32, Vec<Value>, String) {
         let mut a = args();
         a.requests = Some("-".into());
@@ -618,10 +624,7 @@ mod tests {
         );
         let (code, out, err) = batch(&input);
         assert_eq!(code, exit::FAIL, "{err}");
-        let decisions: Vec<&str> = out
-            .iter()
-            .map(|r| r["decision"].as_str().unwrap())
-            .collect();
+        let decisions = decisions(&out);
         assert_eq!(decisions, ["allowed", "explicit_deny", "implicit_deny"]);
         assert_eq!(
             out[0]["matched"],
@@ -926,10 +929,7 @@ mod tests {
         );
         let (code, out, err) = batch(&input);
         assert_eq!(code, exit::FAIL, "{err}");
-        let decisions: Vec<&str> = out
-            .iter()
-            .map(|r| r["decision"].as_str().unwrap())
-            .collect();
+        let decisions = decisions(&out);
         assert_eq!(decisions, ["allowed", "explicit_deny"]);
     }
 
@@ -958,5 +958,65 @@ mod tests {
         ));
         assert_eq!(code, exit::PASS, "{err}");
         assert_eq!(out[0]["decision"], "allowed");
+    }
+
+    #[test]
+    fn two_different_policy_lists_never_share_a_cache_entry() {
+        // Before keys carried lengths, the list [("a", DENY), ("b", ALLOW)] and the one policy
+        // named `a\0<DENY's canonical text>\u{1}Identity\0b` with document ALLOW had the same
+        // key: after the second line, the first was decided with the second's policies and
+        // allowed (a false PASS; IAM evaluates the policies each request carries, "Policy
+        // evaluation logic", and an explicit Deny wins).
+        let deny = r#"{"Statement":[{"Action":"s3:*","Effect":"Deny","Resource":"*"}]}"#;
+        let allow = r#"{"Statement":[{"Action":"s3:*","Effect":"Allow","Resource":"*"}]}"#;
+        let request = |policies: Value| {
+            json!({"principal": ROLE, "action": "s3:GetObject", "resource": "*",
+                "identity_policies": policies})
+            .to_string()
+        };
+        let crafted = format!("a\u{0}{deny}\u{1}Identity\u{0}b");
+        let one = request(
+            json!([{"name": crafted, "document": serde_json::from_str::<Value>(allow).unwrap()}]),
+        );
+        let two = request(json!([
+            {"name": "a", "document": serde_json::from_str::<Value>(deny).unwrap()},
+            {"name": "b", "document": serde_json::from_str::<Value>(allow).unwrap()}]));
+        let (_, out, err) = batch(&format!("{one}\n{two}\n{two}\n"));
+        assert_eq!(
+            decisions(&out),
+            ["allowed", "explicit_deny", "explicit_deny"],
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_key_repeated_inside_a_document_or_a_context_value_is_refused() {
+        // serde_json keeps the last of two equal keys: `"Effect": "Deny", "Effect": "Allow"`
+        // would be read as an Allow. `--policy-file` refuses such a file; so does a batch line,
+        // whether the document is an object or a string holding policy JSON.
+        let statement =
+            r#"{"Effect": "Deny", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}"#;
+        let document = format!(r#"{{"Version": "2012-10-17", "Statement": [{statement}]}}"#);
+        let as_string = Value::String(document.clone()).to_string();
+        let line_with = |doc: &str, context: &str| {
+            format!(
+                r#"{{"principal": "{ROLE}", "action": "s3:GetObject", "resource": "*", "identity_policies": [{{"name": "app", "document": {doc}}}], "context": {context}}}"#
+            )
+        };
+        let fine = read_policy().to_string();
+        for (doc, context) in [
+            (document.as_str(), "{}"),
+            (as_string.as_str(), "{}"),
+            (
+                fine.as_str(),
+                r#"{"aws:SourceIp": {"type": "ip", "value": "10.0.0.1", "value": "203.0.113.9"}}"#,
+            ),
+        ] {
+            let (code, out, _) = batch(&line_with(doc, context));
+            assert_eq!(code, exit::USAGE, "{doc} {context}");
+            assert_eq!(decisions(&out), ["indeterminate"], "{doc} {context}");
+            let errors = out[0]["errors"].to_string();
+            assert!(errors.contains("duplicate"), "{doc} {context}: {errors}");
+        }
     }
 }

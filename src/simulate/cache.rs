@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::engine::parse::strict_json;
 use crate::engine::{NamedPolicy, PolicyDocument, PolicyError, PolicyKind};
 use crate::simulate::wire::PolicyWire;
 
@@ -95,35 +96,27 @@ fn text_key<'t>(
     }
 }
 
-fn json_error(e: &serde_json::Error) -> PolicyError {
-    PolicyError::Json {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    }
-}
-
-/// A raw document as a JSON tree. (The line parser has checked its syntax; an error here is kept
-/// as the policy's error all the same.)
+/// A raw document as a JSON tree, read strictly ([`strict_json`]): a key repeated in a document (a second `Effect`, a second
+/// `Statement`) is an error, as for `--policy-file`, not silently resolved to its last value.
 fn raw_value(raw: &RawValue) -> Result<Value, PolicyError> {
-    serde_json::from_str(raw.get()).map_err(|e| json_error(&e))
+    strict_json(raw.get())
 }
 
 /// A document given as a JSON string (as `simulate-custom-policy --policy-input-list` takes them) is
 /// decoded first.
 fn document_value(v: &Value) -> Result<std::borrow::Cow<'_, Value>, PolicyError> {
     match v {
-        Value::String(text) => serde_json::from_str(text)
-            .map(std::borrow::Cow::Owned)
-            .map_err(|e| json_error(&e)),
+        Value::String(text) => strict_json(text).map(std::borrow::Cow::Owned),
         other => Ok(std::borrow::Cow::Borrowed(other)),
     }
 }
 
 impl PolicyCache {
+    /// The canonical level's key: the kind, the name with its length in front (a name may hold
+    /// any character, so no separator alone could tell where it ends), then the canonical text.
     fn key(kind: PolicyKind, name: &str, doc: &Value) -> Result<String, PolicyError> {
         let doc = document_value(doc)?;
-        let mut key = format!("{kind:?}\u{0}{name}\u{0}");
+        let mut key = format!("{kind:?}:{}:{name}:", name.len());
         write_canonical(&doc, &mut key);
         Ok(key)
     }
@@ -235,7 +228,11 @@ impl PolicyCache {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let set_key = keys.join("\u{1}");
+        // Each policy's key with its length in front: two different lists never join into one key.
+        let mut set_key = String::new();
+        for k in &keys {
+            let _ = write!(set_key, "{}:{k}", k.len());
+        }
         if let Some(hit) = self.identity_sets.get(&set_key) {
             return Ok(hit.clone());
         }

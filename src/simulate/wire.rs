@@ -144,8 +144,9 @@ impl<'de> Deserialize<'de> for ContextEntries {
                 mut m: A,
             ) -> Result<ContextEntries, A::Error> {
                 let mut out = Vec::new();
-                while let Some(entry) = m.next_entry::<String, Value>()? {
-                    out.push(entry);
+                // Values read strictly: `{"type": "ip", "value": A, "value": B}` is refused too.
+                while let Some(key) = m.next_key::<String>()? {
+                    out.push((key, m.next_value_seed(crate::engine::parse::StrictValue)?));
                 }
                 Ok(ContextEntries(out))
             }
