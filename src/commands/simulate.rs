@@ -106,13 +106,9 @@ pub fn execute(args: &SimulateArgs) -> i32 {
     let code = run(args, &mut input, &mut out, &mut io::stderr());
     match out.flush() {
         Ok(()) => code,
-        // A reader that went away is not an error (as in `output_failed`); a failure `run`
-        // already reported is not reported twice.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe || code == exit::ERROR => code,
-        Err(e) => {
-            print_errors(&mut io::stderr(), &[format!("cannot write output: {e}")]);
-            exit::ERROR
-        }
+        // A failure `run` already reported is not reported twice.
+        Err(_) if code == exit::ERROR => code,
+        Err(e) => output_failed(&e, code, &mut io::stderr()),
     }
 }
 
@@ -176,9 +172,9 @@ fn print_errors(err: &mut dyn Write, errors: &[String]) {
 }
 
 /// The exit code after an output error: a closed pipe (`| head`) is not an error.
-fn output_failed(e: &io::Error, tally: Tally, err: &mut dyn Write) -> i32 {
+fn output_failed(e: &io::Error, code: i32, err: &mut dyn Write) -> i32 {
     if e.kind() == io::ErrorKind::BrokenPipe {
-        return tally.code();
+        return code;
     }
     print_errors(err, &[format!("cannot write output: {e}")]);
     exit::ERROR
@@ -392,7 +388,7 @@ fn run_single(args: &SimulateArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     };
     match written.and_then(|()| out.flush()) {
         Ok(()) => tally.code(),
-        Err(e) => output_failed(&e, tally, err),
+        Err(e) => output_failed(&e, tally.code(), err),
     }
 }
 
@@ -504,13 +500,13 @@ fn run_batch(
                         out.write_all(&buf)
                     });
                 if let Err(e) = written {
-                    return output_failed(&e, tally, err);
+                    return output_failed(&e, tally.code(), err);
                 }
             }
             line.clear();
         }
         if drained && let Err(e) = out.flush() {
-            return output_failed(&e, tally, err);
+            return output_failed(&e, tally.code(), err);
         }
         if at_end {
             break;

@@ -306,6 +306,34 @@ impl Context {
             std::sync::Arc::make_mut(&mut self.entries).insert(key.to_lowercase(), (key, value));
         }
     }
+    /// [`Self::insert`] unless the context already gives `key` under some spelling (names are
+    /// case-insensitive): then nothing changes and the spelling given first is returned, so a
+    /// second value is refused instead of silently replacing the first.
+    pub fn try_insert(
+        &mut self,
+        key: impl Into<String>,
+        value: ContextValue,
+    ) -> Result<(), String> {
+        let key = key.into();
+        let first = match key.strip_suffix('*') {
+            Some(prefix) => {
+                let prefix = prefix.to_lowercase();
+                self.families
+                    .iter()
+                    .find(|(p, _, _)| *p == prefix)
+                    .map(|(_, spelling, _)| spelling)
+            }
+            None => self
+                .entries
+                .get(&key.to_lowercase())
+                .map(|(spelling, _)| spelling),
+        };
+        if let Some(first) = first {
+            return Err(first.clone());
+        }
+        self.insert(key, value);
+        Ok(())
+    }
     /// Remove a key or a family (any spelling); returns its value.
     pub fn remove(&mut self, key: &str) -> Option<ContextValue> {
         if let Some(prefix) = key.strip_suffix('*') {
@@ -477,14 +505,12 @@ impl<'de> Deserialize<'de> for Context {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let m = BTreeMap::<String, ContextValue>::deserialize(d)?;
         let mut c = Context::default();
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for (k, v) in m {
-            if let Some(first) = seen.insert(k.to_lowercase(), k.clone()) {
+            if let Err(first) = c.try_insert(k.as_str(), v) {
                 return Err(serde::de::Error::custom(format!(
                     "context key `{k}` is given twice (as `{first}` too; key names are case-insensitive)"
                 )));
             }
-            c.insert(k, v);
         }
         Ok(c)
     }

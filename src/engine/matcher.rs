@@ -180,8 +180,8 @@ impl Pattern {
 
     /// Does the whole of `text` match the pattern? ([`glob`]: never exponential.)
     pub fn matches(&self, text: &str) -> bool {
-        if self.stars == Some((0, 0)) && self.tokens.len() == 1 {
-            return true; // `*`
+        if self.is_match_all() {
+            return true;
         }
         if let Some(p) = &self.ascii
             && text.is_ascii()
@@ -232,7 +232,7 @@ impl Pattern {
     }
 }
 
-/// The leftmost place of `needle` (two bytes or more) in `hay`: each place of its first byte, then
+/// The leftmost place of `needle` (not empty) in `hay`: each place of its first byte, then
 /// the rest compared. Texts here are ARNs and action names, tens of bytes: a general substring
 /// searcher (`memchr::memmem`) spends more setting itself up than this spends searching.
 fn find_short(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -264,12 +264,10 @@ fn pieces_match(p: &[u8], t: &[u8], stars: Option<(usize, usize)>) -> bool {
         return true;
     }
     for piece in p[first_star + 1..last_star].split(|b| *b == STAR) {
-        let found = match piece {
-            [] => continue,
-            [b] => memchr::memchr(*b, rest),
-            _ => find_short(rest, piece),
-        };
-        match found {
+        if piece.is_empty() {
+            continue;
+        }
+        match find_short(rest, piece) {
             Some(at) => rest = &rest[at + piece.len()..],
             None => return false,
         }

@@ -69,7 +69,8 @@ pub struct ActionPattern {
     head: Option<(usize, u64, bool)>,
 }
 
-/// FNV-1a over ASCII-lower-cased bytes: the hash [`ActionPattern`] and [`ActionKey`] share.
+/// FNV-1a over ASCII-lower-cased bytes: the hash [`ActionPattern`], [`ActionKey`] and
+/// [`ServiceMask`] share.
 fn fold_hash(h: u64, b: u8) -> u64 {
     (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
 }
@@ -208,11 +209,7 @@ impl ServiceMask {
             return ServiceMask::ALL;
         }
         // FNV-1a over the lower-cased bytes: stable, cheap, no allocation.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in service.bytes() {
-            h ^= u64::from(b.to_ascii_lowercase());
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+        let h = service.bytes().fold(FOLD_HASH_START, fold_hash);
         ServiceMask(1 << (h >> 58))
     }
 

@@ -163,16 +163,13 @@ pub fn evaluate_line(
     );
     let mut context = Context::new();
     let entries = req.context.as_ref().map_or(&[][..], |c| c.0.as_slice());
-    for (i, (k, v)) in entries.iter().enumerate() {
-        // Keys are case-insensitive: a second spelling would silently replace the first value.
-        if let Some((first, _)) = entries[..i].iter().find(|(f, _)| same_key(f, k)) {
-            errors.push(format!(
+    for (k, v) in entries {
+        match ContextValue::from_json(v).map(|v| context.try_insert(k.as_str(), v)) {
+            Ok(Ok(())) => {}
+            // Keys are case-insensitive: a second spelling would silently replace the first value.
+            Ok(Err(first)) => errors.push(format!(
                 "context key `{k}` is given twice (also as `{first}`; condition key names are case-insensitive): give it once"
-            ));
-            continue;
-        }
-        match ContextValue::from_json(v) {
-            Ok(v) => context.insert(k.clone(), v),
+            )),
             Err(e) => errors.push(format!("context `{k}`: {e}")),
         }
     }
@@ -200,15 +197,6 @@ pub fn evaluate_line(
         org,
     };
     decide(&set, &req.principal, &req.action, &req.resource, context)
-}
-
-/// Condition key names compare as the engine's context compares them (lower-cased).
-fn same_key(a: &str, b: &str) -> bool {
-    if a.is_ascii() && b.is_ascii() {
-        a.eq_ignore_ascii_case(b)
-    } else {
-        a.to_lowercase() == b.to_lowercase()
-    }
 }
 
 fn malformed_line(n: usize, req: RequestLine<'_>, errors: Vec<String>) -> SimResult {
