@@ -9,9 +9,9 @@
 //! (string, numeric, date, boolean, ip, binary and list forms).
 
 use super::principal::{PrincipalArn, PrincipalType};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 /// The declared type of a context value, as in `ContextKeyType` (list forms are [`ContextValue::List`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -279,7 +279,11 @@ pub struct Context {
     /// Shared, so the clone the engine takes for its second look at an open world (and each check's
     /// copy of a shared context) costs a reference count, not a copy of every key and value; a
     /// write to a shared map copies it first (`Arc::make_mut`).
-    entries: std::sync::Arc<BTreeMap<String, (String, ContextValue)>>,
+    ///
+    /// Keyed by the lower-cased name in a hash map: the engine looks keys up several times per
+    /// evaluation (one look is a hash of the name and one comparison, where an ordered map
+    /// compared the name with several others); [`Context::iter`] sorts them for output.
+    entries: std::sync::Arc<FxHashMap<String, (String, ContextValue)>>,
     /// Families: (lower-cased prefix, spelling with its `*`, value), longest prefix first.
     families: Vec<(String, String, ContextValue)>,
     world: World,
@@ -375,6 +379,19 @@ impl Context {
     fn family(&self, key: &str) -> Option<&ContextValue> {
         if self.families.is_empty() {
             return None;
+        }
+        // An ASCII name lower-cases byte by byte, so its prefix is compared in place (a prefix
+        // holding anything else cannot match it); any other name is lower-cased first.
+        if key.is_ascii() {
+            return self
+                .families
+                .iter()
+                .find(|(p, _, _)| {
+                    key.as_bytes()
+                        .get(..p.len())
+                        .is_some_and(|k| k.eq_ignore_ascii_case(p.as_bytes()))
+                })
+                .map(|(_, _, v)| v);
         }
         let key = key.to_lowercase();
         self.families
@@ -474,11 +491,12 @@ impl Context {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty() && self.families.is_empty()
     }
-    /// Every key given, families last (with their `*`).
+    /// Every key given, in the order of their lower-cased names, families last (with their `*`).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.entries
-            .values()
-            .map(|(k, v)| (k.as_str(), v))
+        let mut keys: Vec<(&String, &(String, ContextValue))> = self.entries.iter().collect();
+        keys.sort_unstable_by_key(|(lower, _)| *lower);
+        keys.into_iter()
+            .map(|(_, (k, v))| (k.as_str(), v))
             .chain(self.families.iter().map(|(_, k, v)| (k.as_str(), v)))
     }
 }
@@ -500,19 +518,37 @@ impl Serialize for Context {
 }
 
 /// Keys are case-insensitive, so two spellings of one key (`aws:SourceIp` and `AWS:SOURCEIP`) would
-/// silently keep one value: refused instead.
+/// silently keep one value: refused instead. So is one key spelt the same way twice, which a map
+/// type read first would collapse to its last value without a word: entries are taken one by one.
 impl<'de> Deserialize<'de> for Context {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let m = BTreeMap::<String, ContextValue>::deserialize(d)?;
-        let mut c = Context::default();
-        for (k, v) in m {
-            if let Err(first) = c.try_insert(k.as_str(), v) {
-                return Err(serde::de::Error::custom(format!(
-                    "context key `{k}` is given twice (as `{first}` too; key names are case-insensitive)"
-                )));
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = Context;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of condition keys to values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Context, A::Error> {
+                let mut c = Context::default();
+                while let Some((k, v)) = m.next_entry::<String, ContextValue>()? {
+                    if let Err(first) = c.try_insert(k.as_str(), v) {
+                        let also = if first == k {
+                            String::new()
+                        } else {
+                            format!(" (as `{first}` too; key names are case-insensitive)")
+                        };
+                        return Err(serde::de::Error::custom(format!(
+                            "context key `{k}` is given twice{also}"
+                        )));
+                    }
+                }
+                Ok(c)
             }
         }
-        Ok(c)
+        d.deserialize_map(Entries)
     }
 }
 
@@ -633,6 +669,19 @@ mod tests {
         assert_eq!(show(c.lookup("aws:ResourceTag/team", "")), "missing");
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(serde_json::from_str::<Context>(&json).unwrap(), c, "{json}");
+    }
+
+    #[test]
+    fn one_key_given_twice_in_one_spelling_is_refused_not_collapsed() {
+        // A JSON object may repeat a key; the second value must not silently replace the first.
+        let err = serde_json::from_str::<Context>(
+            r#"{"aws:SourceIp": "10.0.0.1", "aws:SourceIp": "203.0.113.9"}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`aws:SourceIp` is given twice"), "{err}");
+        let ok: Context = serde_json::from_str(r#"{"aws:SourceIp": "10.0.0.1"}"#).unwrap();
+        assert_eq!(ok.iter().count(), 1);
     }
 
     #[test]
