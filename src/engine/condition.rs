@@ -352,9 +352,12 @@ fn compare_symbolic(
 }
 
 /// Compare one request value against one resolved policy value with a positive operator.
+/// `request_ip` is `request` read as an address, the first time an `IpAddress` comparison asks
+/// (once per request value, however many networks the policy lists).
 fn compare(
     op: BaseOperator,
     request: &str,
+    request_ip: &std::cell::OnceCell<Option<std::net::IpAddr>>,
     policy: &PolicyValue,
     pre: Option<&Parsed>,
     notes: &mut Notes,
@@ -476,7 +479,7 @@ fn compare(
                     net
                 }
             };
-            let Some(ip) = parse_ip(request) else {
+            let Some(ip) = *request_ip.get_or_init(|| parse_ip(request)) else {
                 return bad(unsupported, "IP address in the request", request);
             };
             Tri::from_bool(net.contains(ip))
@@ -632,12 +635,13 @@ impl Condition {
         let negated = op.base.is_negated();
         let mut notes = Notes::default();
         let mut satisfies = |rv: &str| {
+            let ip = std::cell::OnceCell::new();
             let any = if all_fixed {
                 Tri::any(self.values.iter().zip(&self.parsed).map(|(t, pre)| {
                     match t.fixed() {
                         Some(r) => {
                             let pv = PolicyValue::Value(std::borrow::Cow::Borrowed(r));
-                            compare(op.base, rv, &pv, pre.as_ref(), &mut notes, &self.key)
+                            compare(op.base, rv, &ip, &pv, pre.as_ref(), &mut notes, &self.key)
                         }
                         // Not reached (`all_fixed`); unknown is the fail-safe answer.
                         None => Tri::Unknown,
@@ -646,7 +650,7 @@ impl Condition {
             } else {
                 Tri::any(values.iter().zip(&self.parsed).map(|(pv, pre)| match pv {
                     PolicyValue::Null if negated => Tri::Unknown,
-                    pv => compare(op.base, rv, pv, pre.as_ref(), &mut notes, &self.key),
+                    pv => compare(op.base, rv, &ip, pv, pre.as_ref(), &mut notes, &self.key),
                 }))
             };
             if negated { any.negate() } else { any }

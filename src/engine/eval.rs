@@ -584,18 +584,19 @@ fn any_applies<'o, 'a: 'o>(it: impl IntoIterator<Item = &'o Outcome<'a>>) -> Tri
 /// The account owning the resource: [`PolicySet::resource_account`], else the resource ARN's account, else
 /// the context's `aws:ResourceAccount` (given, or [`ContextValue::Unknown`] when the caller cannot know it,
 /// as for an S3 bucket whose ARN has no account), else the caller's account.
-pub(super) enum ResourceAccount {
-    Known(String),
+pub(super) enum ResourceAccount<'a> {
+    /// Borrowed from the set, the ARN or the context.
+    Known(&'a str),
     Unknown,
     SameAsCaller,
 }
 
-pub(super) fn resource_account(set: &PolicySet, req: &Request) -> ResourceAccount {
+pub(super) fn resource_account<'a>(set: &'a PolicySet, req: &'a Request) -> ResourceAccount<'a> {
     if let Some(a) = &set.resource_account {
-        return ResourceAccount::Known(a.clone());
+        return ResourceAccount::Known(a);
     }
     if let Some(a) = arn_account(&req.resource) {
-        return ResourceAccount::Known(a.to_string());
+        return ResourceAccount::Known(a);
     }
     if req.resource == "*" {
         // The resource of an action without a resource type: there is no owner to differ.
@@ -603,7 +604,7 @@ pub(super) fn resource_account(set: &PolicySet, req: &Request) -> ResourceAccoun
     }
     match req.context.get("aws:ResourceAccount") {
         Some(v) => match v.known_values() {
-            Some([a]) => ResourceAccount::Known(a.clone()),
+            Some([a]) => ResourceAccount::Known(a),
             _ => ResourceAccount::Unknown,
         },
         // Not given: the caller's account, as AWS's simulator assumes (`ResourceOwner` defaults to the
@@ -837,23 +838,23 @@ fn evaluate_principal_and_resource(set: &PolicySet, subject: &Subject) -> Evalua
 
     // The caller's account is the ARN's fifth segment, for a principal ARN and any other ARN alike
     // (`PrincipalArn::parse` takes its account from there too).
-    let principal_account = arn_account(&req.principal).map(str::to_string);
+    let principal_account = arn_account(&req.principal);
     let mut resource_account_is_a_key = false;
-    let cross = match (&principal_account, resource_account(set, req)) {
+    let cross = match (principal_account, resource_account(set, req)) {
         // No caller given at all: whether the resource is in its account is unknown. (A service or
         // federated principal string has no account either; for those the resource policy decides, as
         // before.)
         (None, ResourceAccount::Known(_)) if req.principal.trim().is_empty() => Tri::Unknown,
         (Some(p), ResourceAccount::Known(r)) => {
-            let cross = eq_tri(p, &r).negate();
+            let cross = eq_tri(p, r).negate();
             if cross == Tri::True {
                 reasons.push(Reason::CrossAccount {
-                    principal_account: p.clone(),
-                    resource_account: r.clone(),
+                    principal_account: p.to_string(),
+                    resource_account: r.to_string(),
                 });
             }
             if cross == Tri::Unknown {
-                push_unique(&mut unknown_values, symbolic::symbol_names(&r));
+                push_unique(&mut unknown_values, symbolic::symbol_names(r));
                 push_unique(&mut unknown_values, symbolic::symbol_names(p));
             }
             cross

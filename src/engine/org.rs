@@ -417,7 +417,7 @@ fn rcp_layer<'a>(set: &PolicySet, org: &'a OrgPolicies, s: &Subject) -> Layer<'a
     let req = s.req;
     let owner = match resource_account(set, req) {
         ResourceAccount::Known(a) => Some(a),
-        ResourceAccount::SameAsCaller => arn_account(&req.principal).map(str::to_string),
+        ResourceAccount::SameAsCaller => arn_account(&req.principal),
         ResourceAccount::Unknown => None,
     };
     let Some(owner) = owner else {
@@ -426,7 +426,7 @@ fn rcp_layer<'a>(set: &PolicySet, org: &'a OrgPolicies, s: &Subject) -> Layer<'a
             req.resource
         ));
     };
-    if eq_tri(&owner, &org.account) != Tri::True {
+    if eq_tri(owner, &org.account) != Tri::True {
         return Layer::unknown(format!(
             "the organization's policies given are for account `{}`, not for the resource's account `{owner}`",
             org.account
@@ -445,7 +445,7 @@ fn rcp_layer<'a>(set: &PolicySet, org: &'a OrgPolicies, s: &Subject) -> Layer<'a
         );
     };
     // orgs_manage_policies_rcps: "RCPs don't affect resources in the management account".
-    let management = eq_tri(&owner, &o.management_account);
+    let management = eq_tri(owner, &o.management_account);
     if management == Tri::True {
         return Layer::off(
             kind,
