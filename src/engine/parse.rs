@@ -67,6 +67,10 @@ pub struct ActionPattern {
     /// The entry's literal start, before its first `*` or `?`, as its length and [`fold_hash`], and
     /// whether it is the whole entry; `None` when it is not ASCII. See [`ActionKey`].
     head: Option<(usize, u64, bool)>,
+    /// That literal start, lower-cased, when nothing but `*` follows it (or nothing at all): then
+    /// an action whose start equals it, ignoring ASCII case, matches, and an equal hash is
+    /// confirmed by that comparison alone instead of the whole glob.
+    head_only: Option<Box<[u8]>>,
 }
 
 /// FNV-1a over ASCII-lower-cased bytes: the hash [`ActionPattern`], [`ActionKey`] and
@@ -86,10 +90,18 @@ impl ActionPattern {
                 head_text.len() == source.len(),
             )
         });
+        let rest = &source[head_text.len()..];
+        let head_only = (head.is_some() && rest.bytes().all(|b| b == b'*')).then(|| {
+            head_text
+                .to_ascii_lowercase()
+                .into_bytes()
+                .into_boxed_slice()
+        });
         ActionPattern {
             source: source.to_string(),
             pattern: Pattern::new(source, true),
             head,
+            head_only,
         }
     }
     pub fn matches(&self, action: &str) -> bool {
@@ -107,6 +119,14 @@ impl ActionPattern {
                 .is_some_and(|h| *h == hash && (!whole || len + 1 == prefixes.len()));
             if !fits {
                 return false;
+            }
+            // An entry that is its literal start (with `*` after it, or nothing, when `fits` has
+            // checked the lengths agree): a hash is not proof, the bytes are.
+            if let Some(h) = &self.head_only {
+                return action
+                    .as_bytes()
+                    .get(..len)
+                    .is_some_and(|a| a.eq_ignore_ascii_case(h));
             }
         }
         self.pattern.matches(action)
@@ -823,6 +843,55 @@ impl PolicyDocument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The hash prefilter and the literal-start shortcut of [`ActionPattern::matches_key`]
+        /// answer as the whole glob does, whatever the case, wildcards or non-ASCII letters (the
+        /// Kelvin sign lower-cases to an ASCII `k`, `İ` to two characters).
+        #[test]
+        fn matches_key_agrees_with_the_glob(
+            p in "[aAkK:*?\u{212a}\u{130}]{0,8}",
+            a in "[aAkK:\u{212a}\u{130}]{0,8}",
+        ) {
+            let pat = ActionPattern::new(&p);
+            proptest::prop_assert_eq!(
+                pat.matches_key(&a, &ActionKey::new(&a)),
+                pat.matches(&a),
+                "pattern {:?} action {:?}", p, a
+            );
+        }
+    }
+
+    #[test]
+    fn matches_key_shortcuts_agree_on_real_entries() {
+        let long = format!("dynamodb:{}", "x".repeat(200));
+        for p in [
+            "dynamodb:*",
+            "dynamodb:GetItem",
+            "DynamoDB:get*",
+            "*",
+            "dynamodb:Get**",
+            "kms:*Key",
+            "",
+        ] {
+            let pat = ActionPattern::new(p);
+            for a in [
+                "dynamodb:GetItem",
+                "DYNAMODB:GETITEM",
+                "dynamodb:Get",
+                "dynamodb",
+                "kms:DescribeKey",
+                "",
+                long.as_str(),
+            ] {
+                assert_eq!(
+                    pat.matches_key(a, &ActionKey::new(a)),
+                    pat.matches(a),
+                    "{p:?} {a:?}"
+                );
+            }
+        }
+    }
 
     /// The service mask only rules out statements that cannot match: for every pattern and action
     /// here, a statement the mask rules out does not match in full either.
