@@ -98,7 +98,9 @@ pub struct SimulateArgs {
 /// Runs `simulate` on standard input and output and returns the exit code.
 pub fn execute(args: &SimulateArgs) -> i32 {
     let stdin = io::stdin();
-    let mut input = stdin.lock();
+    // A large buffer, so a batch piped in arrives in blocks big enough to share between two
+    // threads; a read still returns whatever the pipe holds without waiting to fill it.
+    let mut input = BufReader::with_capacity(READ_BUFFER, stdin.lock());
     let stdout = io::stdout();
     // Standard output is line-buffered: a batch writes through a block buffer instead, which
     // `run_batch` flushes whenever it is about to wait for input (and `run` at the end).
@@ -136,6 +138,10 @@ impl Tally {
     fn add(&mut self, r: &SimResult) {
         self.not_allowed |= r.decision != Decision::Allowed;
         self.malformed |= !r.errors.is_empty();
+    }
+    fn merge(&mut self, o: Tally) {
+        self.not_allowed |= o.not_allowed;
+        self.malformed |= o.malformed;
     }
     fn code(self) -> i32 {
         if self.malformed {
@@ -373,9 +379,9 @@ fn run_single(args: &SimulateArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             };
             let r = decide(
                 &set,
-                &plan.principal,
-                action,
-                resource,
+                plan.principal.clone(),
+                action.clone(),
+                resource.clone(),
                 plan.context.clone(),
             );
             tally.add(&r);
@@ -441,12 +447,17 @@ fn run_batch(
     }
     let shown = path.display();
     let mut file;
+    // Whether a read may wait for whoever sends the requests (a pipe, a terminal, a FIFO given by
+    // path): then every answer so far is written and flushed before each read, as that sender may
+    // be waiting for them. A regular file never waits, so it is read ahead of the answers.
+    let mut may_wait = true;
     let input: &mut dyn BufRead = if path == Path::new("-") {
         stdin
     } else {
         match File::open(path) {
             Ok(f) => {
-                file = BufReader::with_capacity(1 << 16, f);
+                may_wait = !f.metadata().is_ok_and(|m| m.file_type().is_file());
+                file = BufReader::with_capacity(READ_BUFFER, f);
                 &mut file
             }
             Err(e) => {
@@ -455,19 +466,33 @@ fn run_batch(
             }
         }
     };
-    let mut cache = PolicyCache::default();
     let org = match org_of(args, err) {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let mut tally = Tally::default();
-    let mut line = Vec::new();
-    let mut buf = Vec::new();
-    let mut n = 0;
-    // Lines are taken from the reader's buffer as they stand; answers are written to `out` and
-    // flushed whenever that buffer is used up, just before a read that may wait for the writer.
-    // So a caller feeding requests through a pipe gets each answer before it sends the next
-    // request, and a file is answered in large writes, not one system call per line.
+    std::thread::scope(|scope| {
+        let mut batch = Batch::new(org.as_ref(), scope);
+        let code = answer_all(&mut batch, input, out, err, &shown, may_wait);
+        // Ends the answering threads; the scope waits for them.
+        batch.jobs = None;
+        code
+    })
+}
+
+/// The reader's buffer for `--requests` (a file, or standard input in `execute`).
+const READ_BUFFER: usize = 256 * 1024;
+
+/// The read-answer-write loop of a batch; the exit code.
+fn answer_all(
+    batch: &mut Batch,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    shown: &std::path::Display,
+    may_wait: bool,
+) -> i32 {
+    // A line that straddles the end of the reader's buffer, kept until its end arrives.
+    let mut carry: Vec<u8> = Vec::new();
     loop {
         let chunk = match input.fill_buf() {
             Ok(c) => c,
@@ -478,41 +503,280 @@ fn run_batch(
             }
         };
         let at_end = chunk.is_empty();
-        let (taken, complete) = match memchr::memchr(b'\n', chunk) {
-            Some(i) => (i + 1, true),
-            None => (chunk.len(), at_end),
-        };
-        line.extend_from_slice(&chunk[..taken]);
-        let drained = taken == chunk.len();
-        input.consume(taken);
-        if complete && !line.is_empty() {
-            n += 1;
-            if !line.iter().all(u8::is_ascii_whitespace) {
-                let text = line.strip_suffix(b"\n").unwrap_or(&line);
-                let text = text.strip_suffix(b"\r").unwrap_or(text);
-                let result = evaluate_line(&mut cache, n, text, org.as_ref());
-                tally.add(&result);
-                buf.clear();
-                let written = serde_json::to_writer(&mut buf, &result)
-                    .map_err(io::Error::from)
-                    .and_then(|()| {
-                        buf.push(b'\n');
-                        out.write_all(&buf)
-                    });
-                if let Err(e) = written {
-                    return output_failed(&e, tally.code(), err);
+        let taken = chunk.len();
+        let sent = if at_end {
+            // The last line needs no newline.
+            batch.send(&carry, out)
+        } else {
+            match memchr::memrchr(b'\n', chunk) {
+                None => {
+                    carry.extend_from_slice(chunk);
+                    Ok(())
+                }
+                Some(last) => {
+                    let mut whole = &chunk[..=last];
+                    let mut sent = Ok(());
+                    if !carry.is_empty() {
+                        // The carried line ends at the chunk's first newline.
+                        let end = memchr::memchr(b'\n', whole).map_or(whole.len(), |i| i + 1);
+                        carry.extend_from_slice(&whole[..end]);
+                        whole = &whole[end..];
+                        sent = batch.send(&carry, out);
+                        carry.clear();
+                    }
+                    let sent = sent.and_then(|()| batch.send(whole, out));
+                    carry.extend_from_slice(&chunk[last + 1..]);
+                    sent
                 }
             }
-            line.clear();
-        }
-        if drained && let Err(e) = out.flush() {
-            return output_failed(&e, tally.code(), err);
+        };
+        input.consume(taken);
+        // Before a read that may wait (and at the end), every answer so far is written and
+        // flushed: a caller feeding requests through a pipe gets each answer before it sends the
+        // next request.
+        let written = sent.and_then(|()| {
+            if at_end || may_wait {
+                batch.write_all(out).and_then(|()| out.flush())
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = written {
+            return output_failed(&e, batch.tally.code(), err);
         }
         if at_end {
-            break;
+            return batch.tally.code();
         }
     }
-    tally.code()
+}
+
+/// About this many bytes of lines make one piece of work.
+const PIECE: usize = 32 * 1024;
+/// Pieces read and not yet written, at most: bounds the memory a long batch holds.
+const IN_FLIGHT: u64 = 8;
+/// Pieces queued for the second thread: enough that it never waits while this thread reads,
+/// answers and writes; beyond that, this thread answers pieces itself.
+const QUEUED: u64 = 2;
+
+/// A piece of work: whole lines, the number of the line before them, and a buffer for the answers.
+/// Buffers travel back and forth, so a long batch allocates them once.
+struct Piece {
+    seq: u64,
+    first: usize,
+    lines: Vec<u8>,
+    text: Vec<u8>,
+}
+
+/// A piece answered: its answers (JSON lines) written into `piece.text`, and their tally; or the
+/// second thread's panic, raised again on this one.
+type Answered = (Piece, std::thread::Result<io::Result<Tally>>);
+
+/// A batch being answered on two threads, this one and a second, each with its own policy cache
+/// (a document is parsed at most once per thread; answers do not depend on a cache, only their
+/// time), with answers written in input order. The batch format puts no order on evaluation, only
+/// on the output, and each line is decided on its own. Two threads, not more: the machines this
+/// runs on have two cores, and a thread more than cores spends its waits spinning on them.
+struct Batch<'scope, 'env> {
+    org: Option<&'env crate::engine::OrgPolicies>,
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    cache: PolicyCache,
+    /// Where pieces go; `None` until the first piece is handed over (so a small batch starts no
+    /// thread) and after the last (which ends the thread).
+    jobs: Option<std::sync::mpsc::Sender<Piece>>,
+    done: Option<std::sync::mpsc::Receiver<Answered>>,
+    /// Pieces handed to the second thread and not yet back.
+    queued: u64,
+    /// The next piece to number, and the next to write.
+    next_seq: u64,
+    next_out: u64,
+    /// Pieces answered before an earlier one, held until their turn.
+    early: std::collections::BTreeMap<u64, (Piece, io::Result<Tally>)>,
+    spare: Vec<Piece>,
+    tally: Tally,
+    /// Lines numbered so far, blank ones included (error messages give line numbers).
+    lines: usize,
+}
+
+impl<'scope, 'env> Batch<'scope, 'env> {
+    fn new(
+        org: Option<&'env crate::engine::OrgPolicies>,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+    ) -> Self {
+        Batch {
+            org,
+            scope,
+            cache: PolicyCache::default(),
+            jobs: None,
+            done: None,
+            queued: 0,
+            next_seq: 0,
+            next_out: 0,
+            early: std::collections::BTreeMap::new(),
+            spare: Vec::new(),
+            tally: Tally::default(),
+            lines: 0,
+        }
+    }
+
+    /// The second thread, started the first time a piece is handed over.
+    fn jobs(&mut self) -> &std::sync::mpsc::Sender<Piece> {
+        let (org, scope) = (self.org, self.scope);
+        let done = &mut self.done;
+        self.jobs.get_or_insert_with(|| {
+            let (jobs, job_rx) = std::sync::mpsc::channel::<Piece>();
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<Answered>();
+            *done = Some(done_rx);
+            scope.spawn(move || {
+                let mut cache = PolicyCache::default();
+                for mut piece in job_rx {
+                    piece.text.clear();
+                    let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        answer_lines(&mut cache, piece.first, &piece.lines, org, &mut piece.text)
+                    }));
+                    let stop = answered.is_err();
+                    if done_tx.send((piece, answered)).is_err() || stop {
+                        break;
+                    }
+                }
+            });
+            jobs
+        })
+    }
+
+    /// Answers the lines of `block` (complete lines; the last one may lack its newline at the
+    /// end of the input) in pieces: each piece goes to the second thread while it has fewer than
+    /// [`QUEUED`], and is answered here otherwise. Answers whose turn has come are written.
+    fn send(&mut self, block: &[u8], out: &mut dyn Write) -> io::Result<()> {
+        let mut rest = block;
+        while !rest.is_empty() {
+            let cut = match rest.get(PIECE..) {
+                Some(after) => memchr::memchr(b'\n', after).map_or(rest.len(), |i| PIECE + i + 1),
+                None => rest.len(),
+            };
+            let (lines, after) = rest.split_at(cut);
+            rest = after;
+            while self.next_seq - self.next_out >= IN_FLIGHT {
+                self.receive(out)?;
+            }
+            let mut piece = self.spare.pop().unwrap_or(Piece {
+                seq: 0,
+                first: 0,
+                lines: Vec::new(),
+                text: Vec::new(),
+            });
+            piece.seq = self.next_seq;
+            piece.first = self.lines;
+            self.lines += line_count(lines);
+            self.next_seq += 1;
+            // A piece alone (a request fed through a pipe) is answered here: handing it over
+            // would only add the hand-over to its wait.
+            let alone =
+                rest.is_empty() && self.next_seq == self.next_out + 1 && lines.len() < PIECE;
+            if self.queued < QUEUED && !alone {
+                piece.lines.clear();
+                piece.lines.extend_from_slice(lines);
+                self.queued += 1;
+                // The thread only stops once `jobs` is dropped, or by a panic, raised here when
+                // its piece comes back.
+                self.jobs()
+                    .send(piece)
+                    .expect("the second thread of `simulate --requests` stopped");
+            } else {
+                piece.text.clear();
+                let answered = answer_lines(
+                    &mut self.cache,
+                    piece.first,
+                    lines,
+                    self.org,
+                    &mut piece.text,
+                );
+                self.early.insert(piece.seq, (piece, answered));
+            }
+            self.collect(out, false)?;
+        }
+        Ok(())
+    }
+
+    /// Takes back what the second thread has answered (waiting for one piece when `wait`), then
+    /// writes every piece whose turn has come.
+    fn collect(&mut self, out: &mut dyn Write, wait: bool) -> io::Result<()> {
+        if let Some(done) = &self.done {
+            let mut next = if wait {
+                done.recv().ok()
+            } else {
+                done.try_recv().ok()
+            };
+            while let Some((piece, answered)) = next {
+                self.queued -= 1;
+                let answered = answered.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                self.early.insert(piece.seq, (piece, answered));
+                next = done.try_recv().ok();
+            }
+        }
+        while let Some((piece, answered)) = self.early.remove(&self.next_out) {
+            self.next_out += 1;
+            let tally = answered?;
+            self.tally.merge(tally);
+            out.write_all(&piece.text)?;
+            self.spare.push(piece);
+        }
+        Ok(())
+    }
+
+    /// Waits for one answer from the second thread, and writes what it can.
+    fn receive(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        assert!(
+            self.queued > 0 || self.early.contains_key(&self.next_out),
+            "`simulate --requests` waited for an answer nobody is making"
+        );
+        self.collect(
+            out,
+            self.queued > 0 && !self.early.contains_key(&self.next_out),
+        )
+    }
+
+    /// Writes the answers to every piece read so far.
+    fn write_all(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        while self.next_out < self.next_seq {
+            self.receive(out)?;
+        }
+        Ok(())
+    }
+}
+
+/// The number of lines in `block`: one per newline, and one more for text after the last.
+fn line_count(block: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', block).count() + usize::from(!block.ends_with(b"\n"))
+}
+
+/// Writes the answers to the lines of `block`, numbered from `first + 1`, to `text` as JSON
+/// lines, and returns their tally. Blank lines are numbered but not answered.
+fn answer_lines(
+    cache: &mut PolicyCache,
+    first: usize,
+    block: &[u8],
+    org: Option<&crate::engine::OrgPolicies>,
+    text: &mut Vec<u8>,
+) -> io::Result<Tally> {
+    let mut tally = Tally::default();
+    let lines = block.strip_suffix(b"\n").unwrap_or(block);
+    // Line ends found with `memchr` (a vector search), not `split`'s byte-by-byte test: lines
+    // are kilobytes of JSON.
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', lines).chain(std::iter::once(lines.len()));
+    for (i, end) in ends.enumerate() {
+        let line = &lines[start..end];
+        start = end + 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let result = evaluate_line(cache, first + i + 1, line, org);
+        tally.add(&result);
+        serde_json::to_writer(&mut *text, &result).map_err(io::Error::from)?;
+        text.push(b'\n');
+    }
+    Ok(tally)
 }
 
 #[cfg(test)]
@@ -893,7 +1157,8 @@ mod tests {
         );
         assert_eq!(code, exit::FAIL);
         // Read counts the `{` in a chunk: a line holds 5 (the request, its policy list entry, the
-        // document and its two statements); half a line fewer.
+        // document and its two statements); half a line fewer. The lines of one chunk are
+        // answered as one block: one write.
         let half = head.matches('{').count();
         assert_eq!(
             *log.borrow(),
@@ -902,7 +1167,6 @@ mod tests {
                 "write".into(),
                 "flush".into(),
                 "read 10".into(),
-                "write".into(),
                 "write".into(),
                 "flush".into(),
                 format!("read {half}"),
@@ -913,6 +1177,68 @@ mod tests {
                 "read eof".into(),
                 "flush".into(),
             ]
+        );
+    }
+
+    #[test]
+    fn a_batch_answered_in_pieces_on_threads_reads_as_one_answered_line_by_line() {
+        // More pieces than may be in flight at once, with blank, CRLF and malformed lines in
+        // every piece, and a last line without its newline.
+        let lines: Vec<String> = (0..1400)
+            .map(|i| match i % 7 {
+                0 => String::new(),
+                1 => "{not json".to_string(),
+                2 => format!("{}\r", line("dynamodb:DeleteItem")),
+                _ => line("dynamodb:GetItem"),
+            })
+            .collect();
+        let input = lines.join("\n");
+        assert!(input.len() > (IN_FLIGHT as usize + 1) * PIECE);
+        let mut a = args();
+        a.requests = Some("-".into());
+        let (mut whole, mut one_by_one) = (Vec::new(), Vec::new());
+        let code = run(&a, &mut input.as_bytes(), &mut whole, &mut Vec::new());
+        let mut by_line = Chunks {
+            chunks: input
+                .split_inclusive('\n')
+                .map(|l| l.as_bytes().to_vec())
+                .collect(),
+            at: 0,
+            log: Log::default(),
+        };
+        let code_by_line = run(&a, &mut by_line, &mut one_by_one, &mut Vec::new());
+        // A regular file is read ahead of the answers, without waiting for them.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("requests.jsonl");
+        std::fs::write(&file, &input).unwrap();
+        a.requests = Some(file);
+        let mut from_file = Vec::new();
+        let code_from_file = run(&a, &mut &b""[..], &mut from_file, &mut Vec::new());
+        assert_eq!(
+            (code, code_by_line, code_from_file),
+            (exit::USAGE, exit::USAGE, exit::USAGE)
+        );
+        let whole = String::from_utf8(whole).unwrap();
+        assert_eq!(whole.lines().count(), 1400 - 1400 / 7);
+        assert_eq!(whole, String::from_utf8(one_by_one).unwrap());
+        assert_eq!(whole, String::from_utf8(from_file).unwrap());
+    }
+
+    #[test]
+    fn line_numbers_hold_in_both_halves_of_a_block() {
+        let mut lines = vec![line("dynamodb:GetItem"); 700];
+        lines[3] = String::new();
+        lines[650] = "{not json".to_string();
+        let (code, out, _) = batch(&lines.join("\n"));
+        assert_eq!(code, exit::USAGE);
+        assert_eq!(out.len(), 699);
+        assert!(
+            out[649]["errors"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("line 651,"),
+            "{}",
+            out[649]
         );
     }
 

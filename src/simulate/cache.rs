@@ -193,7 +193,7 @@ impl PolicyCache {
         text_key(
             &mut self.key,
             PolicyKind::Identity,
-            policies.iter().map(|p| (p.name.as_str(), p.document.get())),
+            policies.iter().map(|p| (p.name.as_ref(), p.document.get())),
         );
         if let Some(hit) = self.sets_by_text.get(self.key.as_slice()) {
             return Ok(hit.clone());

@@ -102,20 +102,22 @@ pub fn mode_for(explicit: Option<ResourcePolicyMode>, action: &str) -> ResourceP
     })
 }
 
+/// Decides one request in an open world (keys not given are not known to be absent).
 pub fn decide(
     set: &PolicySet,
-    principal: &str,
-    action: &str,
-    resource: &str,
+    principal: String,
+    action: String,
+    resource: String,
     context: Context,
 ) -> SimResult {
     let req = Request {
-        principal: principal.to_string(),
-        action: action.to_string(),
-        resource: resource.to_string(),
+        principal,
+        action,
+        resource,
         context: context.with_world(crate::engine::World::Open),
     };
-    let mut r = SimResult::from_evaluation(action, resource, evaluate(set, &req));
+    let e = evaluate(set, &req);
+    let mut r = SimResult::from_evaluation(req.action, req.resource, e);
     r.org_policies_evaluated = set.org.is_some();
     r
 }
@@ -196,7 +198,7 @@ pub fn evaluate_line(
         resource_account: None,
         org,
     };
-    decide(&set, &req.principal, &req.action, &req.resource, context)
+    decide(&set, req.principal, req.action, req.resource, context)
 }
 
 fn malformed_line(n: usize, req: RequestLine<'_>, errors: Vec<String>) -> SimResult {

@@ -45,10 +45,10 @@ pub struct MatchedWire {
 }
 
 impl SimResult {
-    pub fn from_evaluation(action: &str, resource: &str, e: Evaluation) -> SimResult {
+    pub fn from_evaluation(action: String, resource: String, e: Evaluation) -> SimResult {
         SimResult {
-            action: Some(action.to_string()),
-            resource: Some(resource.to_string()),
+            action: Some(action),
+            resource: Some(resource),
             decision: e.decision,
             matched: e
                 .matched
@@ -112,7 +112,9 @@ pub struct RequestLine<'a> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyWire<'a> {
-    pub name: String,
+    /// Borrowed from the line unless it holds an escape.
+    #[serde(borrow)]
+    pub name: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
     pub document: &'a RawValue,
 }
