@@ -251,9 +251,11 @@ impl ContextValue {
     }
 }
 
+/// Read strictly ([`super::parse::StrictValue`]): `{"type": "ip", "value": A, "value": B}` is refused,
+/// not read as its last `value`.
 impl<'de> Deserialize<'de> for ContextValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
+        let v = serde::de::DeserializeSeed::deserialize(super::parse::StrictValue, d)?;
         ContextValue::from_json(&v).map_err(serde::de::Error::custom)
     }
 }
@@ -682,6 +684,13 @@ mod tests {
         assert!(err.contains("`aws:SourceIp` is given twice"), "{err}");
         let ok: Context = serde_json::from_str(r#"{"aws:SourceIp": "10.0.0.1"}"#).unwrap();
         assert_eq!(ok.iter().count(), 1);
+        // Nor may a value hide a second `value`.
+        let err = serde_json::from_str::<Context>(
+            r#"{"aws:SourceIp": {"type": "ip", "value": "10.0.0.1", "value": "203.0.113.9"}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("value"), "{err}");
     }
 
     #[test]
