@@ -6,8 +6,14 @@
 //! checks their syntax without building them). The first level is keyed by that exact text, so a
 //! line repeating an earlier line's text (the usual batch: one role's policies on many lines) is
 //! looked up with one hash of the text: no JSON tree, no canonical form. On a miss the document is
-//! parsed and keyed by its canonical JSON text (sorted keys, no whitespace), so documents that
-//! differ only in key order or spacing still share one parsed policy.
+//! parsed and keyed by its canonical JSON text (no whitespace, keys in their order), so documents
+//! that differ only in spacing or in how a string is escaped still share one parsed policy.
+//!
+//! Keys keep their order because a parsed policy shows it: its conditions, and so the order of the
+//! notes they give, and its list of errors, follow the document's key order. Were two orders to
+//! share an entry, a line's answer would be worded after whichever document its thread met first,
+//! and a batch answered on two threads (each with its own cache) could be worded differently from
+//! one run to the next.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -44,15 +50,14 @@ pub struct PolicyCache {
     pub(crate) text_misses: usize,
 }
 
-/// Writes `v` as JSON with object keys sorted, so documents that differ only in key order or
-/// whitespace share a cache entry (serde_json here keeps insertion order: `preserve_order` is on).
+/// Writes `v` as compact JSON with object keys in their order (serde_json here keeps insertion
+/// order: `preserve_order` is on), so documents that differ only in whitespace or escapes share a
+/// cache entry and documents whose keys come in another order do not (see the module's note).
 fn write_canonical(v: &Value, out: &mut String) {
     match v {
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
             out.push('{');
-            for (i, (k, v)) in entries.into_iter().enumerate() {
+            for (i, (k, v)) in map.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -273,12 +278,16 @@ mod tests {
     }
 
     #[test]
-    fn canonical_text_ignores_key_order_and_whitespace() {
+    fn canonical_text_ignores_whitespace_and_escapes_but_keeps_key_order() {
         let a: Value =
-            serde_json::from_str(r#"{"b": [1, {"y": 2, "x": "é\""}], "a": null}"#).unwrap();
+            serde_json::from_str(r#"{"a": null, "b": [1, {"x": "\u00e9\"", "y": 2}]}"#).unwrap();
         let b: Value = serde_json::from_str(r#"{"a":null,"b":[1,{"x":"é\"","y":2}]}"#).unwrap();
         assert_eq!(canonical(&a), canonical(&b));
         assert_eq!(canonical(&a), r#"{"a":null,"b":[1,{"x":"é\"","y":2}]}"#);
+        // Key order matters: a parsed policy shows it.
+        let reordered: Value =
+            serde_json::from_str(r#"{"b":[1,{"y":2,"x":"é\""}],"a":null}"#).unwrap();
+        assert_ne!(canonical(&a), canonical(&reordered));
         // Array order matters.
         let c: Value = serde_json::from_str(r#"{"a":null,"b":[{"x":"é\"","y":2},1]}"#).unwrap();
         assert_ne!(canonical(&a), canonical(&c));
@@ -312,20 +321,21 @@ mod tests {
             assert_eq!(set[0].id, "app");
             assert_eq!(set[0].document.statements.len(), 2);
         }
-        assert_eq!(cache.parses, 1);
+        // The reordered document is parsed on its own; the string and spaced forms are not.
+        assert_eq!(cache.parses, 2);
         // The last line repeats the first one's text: found without a JSON tree.
         assert_eq!(cache.text_misses, 4);
         // Same document under another name is another policy (names appear in reasons).
         cache
             .policy(PolicyKind::Identity, "other", &raw(&read_policy()))
             .unwrap();
-        assert_eq!(cache.parses, 2);
+        assert_eq!(cache.parses, 3);
         // A bad document is parsed once and its error returned every time.
         let bad = raw(&json!({"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]}));
         for _ in 0..3 {
             assert!(cache.policy(PolicyKind::Identity, "bad", &bad).is_err());
         }
-        assert_eq!(cache.parses, 3);
+        assert_eq!(cache.parses, 4);
     }
 
     #[test]
