@@ -498,6 +498,9 @@ fn answer_all(
             Ok(c) => c,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
+                // The lines read before the failure keep their answers (a file is read ahead of
+                // them); the exit code says the batch was cut short.
+                let _ = batch.flush(out);
                 print_errors(err, &[format!("cannot read --requests `{shown}`: {e}")]);
                 return exit::USAGE;
             }
@@ -536,7 +539,7 @@ fn answer_all(
         // next request.
         let written = sent.and_then(|()| {
             if at_end || may_wait {
-                batch.write_all(out).and_then(|()| out.flush())
+                batch.flush(out)
             } else {
                 Ok(())
             }
@@ -586,6 +589,11 @@ struct Batch<'scope, 'env> {
     done: Option<std::sync::mpsc::Receiver<Answered>>,
     /// Pieces handed to the second thread and not yet back.
     queued: u64,
+    /// The system would not start a second thread: every piece is answered on this one.
+    alone: bool,
+    /// The output was closed (`| head`): the rest of the batch is still decided, unwritten, so
+    /// the exit code covers every line, not only those written (a closed pipe is not an error).
+    output_gone: bool,
     /// The next piece to number, and the next to write.
     next_seq: u64,
     next_out: u64,
@@ -609,6 +617,8 @@ impl<'scope, 'env> Batch<'scope, 'env> {
             jobs: None,
             done: None,
             queued: 0,
+            alone: false,
+            output_gone: false,
             next_seq: 0,
             next_out: 0,
             early: std::collections::BTreeMap::new(),
@@ -618,29 +628,44 @@ impl<'scope, 'env> Batch<'scope, 'env> {
         }
     }
 
-    /// The second thread, started the first time a piece is handed over.
-    fn jobs(&mut self) -> &std::sync::mpsc::Sender<Piece> {
-        let (org, scope) = (self.org, self.scope);
-        let done = &mut self.done;
-        self.jobs.get_or_insert_with(|| {
+    /// The second thread, started the first time a piece is handed over; `None` when the system
+    /// would not start one (a process or thread limit), and then every piece is answered here.
+    fn jobs(&mut self) -> Option<&std::sync::mpsc::Sender<Piece>> {
+        if self.jobs.is_none() && !self.alone {
+            let org = self.org;
             let (jobs, job_rx) = std::sync::mpsc::channel::<Piece>();
             let (done_tx, done_rx) = std::sync::mpsc::channel::<Answered>();
-            *done = Some(done_rx);
-            scope.spawn(move || {
-                let mut cache = PolicyCache::default();
-                for mut piece in job_rx {
-                    piece.text.clear();
-                    let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        answer_lines(&mut cache, piece.first, &piece.lines, org, &mut piece.text)
-                    }));
-                    let stop = answered.is_err();
-                    if done_tx.send((piece, answered)).is_err() || stop {
-                        break;
+            let started = std::thread::Builder::new()
+                .name("simulate-answers".into())
+                .spawn_scoped(self.scope, move || {
+                    let mut cache = PolicyCache::default();
+                    for mut piece in job_rx {
+                        piece.text.clear();
+                        let answered =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                answer_lines(
+                                    &mut cache,
+                                    piece.first,
+                                    &piece.lines,
+                                    org,
+                                    &mut piece.text,
+                                )
+                            }));
+                        let stop = answered.is_err();
+                        if done_tx.send((piece, answered)).is_err() || stop {
+                            break;
+                        }
                     }
+                });
+            match started {
+                Ok(_) => {
+                    self.jobs = Some(jobs);
+                    self.done = Some(done_rx);
                 }
-            });
-            jobs
-        })
+                Err(_) => self.alone = true,
+            }
+        }
+        self.jobs.as_ref()
     }
 
     /// Answers the lines of `block` (complete lines; the last one may lack its newline at the
@@ -672,14 +697,15 @@ impl<'scope, 'env> Batch<'scope, 'env> {
             // would only add the hand-over to its wait.
             let alone =
                 rest.is_empty() && self.next_seq == self.next_out + 1 && lines.len() < PIECE;
-            if self.queued < QUEUED && !alone {
+            if self.queued < QUEUED && !alone && self.jobs().is_some() {
                 piece.lines.clear();
                 piece.lines.extend_from_slice(lines);
                 self.queued += 1;
                 // The thread only stops once `jobs` is dropped, or by a panic, raised here when
                 // its piece comes back.
-                self.jobs()
-                    .send(piece)
+                self.jobs
+                    .as_ref()
+                    .and_then(|jobs| jobs.send(piece).ok())
                     .expect("the second thread of `simulate --requests` stopped");
             } else {
                 piece.text.clear();
@@ -717,8 +743,19 @@ impl<'scope, 'env> Batch<'scope, 'env> {
             self.next_out += 1;
             let tally = answered?;
             self.tally.merge(tally);
-            out.write_all(&piece.text)?;
+            if !self.output_gone {
+                self.output_gone = closed(out.write_all(&piece.text))?;
+            }
             self.spare.push(piece);
+        }
+        Ok(())
+    }
+
+    /// Writes the answers to every piece read so far and flushes them.
+    fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.write_all(out)?;
+        if !self.output_gone {
+            self.output_gone = closed(out.flush())?;
         }
         Ok(())
     }
@@ -741,6 +778,15 @@ impl<'scope, 'env> Batch<'scope, 'env> {
             self.receive(out)?;
         }
         Ok(())
+    }
+}
+
+/// Whether a write found its reader gone (a closed pipe); any other failure is passed on.
+fn closed(written: io::Result<()>) -> io::Result<bool> {
+    match written {
+        Ok(()) => Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(true),
+        Err(e) => Err(e),
     }
 }
 
@@ -1054,9 +1100,15 @@ mod tests {
     fn closed_pipe_is_not_an_error_but_other_write_failures_are() {
         let mut a = args();
         a.requests = Some("-".into());
-        let input = line("dynamodb:GetItem");
+        // The reader leaves after the first answer: the second request, denied, is still
+        // decided, so the exit code does not say every request was allowed.
+        let input = format!(
+            "{}\n{}",
+            line("dynamodb:GetItem"),
+            line("dynamodb:DeleteItem")
+        );
         let cases = [
-            (io::ErrorKind::BrokenPipe, exit::PASS, ""),
+            (io::ErrorKind::BrokenPipe, exit::FAIL, ""),
             (
                 io::ErrorKind::StorageFull,
                 exit::ERROR,
@@ -1065,12 +1117,16 @@ mod tests {
         ];
         for (kind, want_code, want_err) in cases {
             let mut err = Vec::new();
-            let code = run(
-                &a,
-                &mut input.as_bytes(),
-                &mut FailingWriter(kind),
-                &mut err,
-            );
+            // One line per read, so the first answer is written before the second is read.
+            let mut lines = Chunks {
+                chunks: input
+                    .split_inclusive('\n')
+                    .map(|l| l.as_bytes().to_vec())
+                    .collect(),
+                at: 0,
+                log: Log::default(),
+            };
+            let code = run(&a, &mut lines, &mut FailingWriter(kind), &mut err);
             assert_eq!(code, want_code, "{kind:?}");
             assert_eq!(String::from_utf8(err).unwrap(), want_err, "{kind:?}");
         }
@@ -1222,6 +1278,86 @@ mod tests {
         assert_eq!(whole.lines().count(), 1400 - 1400 / 7);
         assert_eq!(whole, String::from_utf8(one_by_one).unwrap());
         assert_eq!(whole, String::from_utf8(from_file).unwrap());
+    }
+
+    #[test]
+    fn answers_read_ahead_are_written_when_a_later_read_fails() {
+        // A regular file is read ahead of its answers; a read that fails later must not take
+        // the answers to the lines already read with it.
+        struct FailsAfter(Option<Vec<u8>>);
+        impl io::Read for FailsAfter {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                unreachable!("read through fill_buf")
+            }
+        }
+        impl BufRead for FailsAfter {
+            fn fill_buf(&mut self) -> io::Result<&[u8]> {
+                match &self.0 {
+                    Some(lines) => Ok(lines),
+                    None => Err(io::Error::other("the disk went away")),
+                }
+            }
+            fn consume(&mut self, _: usize) {
+                self.0 = None;
+            }
+        }
+        let lines = vec![line("dynamodb:GetItem"); 400].join("\n") + "\n";
+        assert!(lines.len() > 3 * PIECE);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = std::thread::scope(|scope| {
+            let mut batch = Batch::new(None, scope);
+            let shown = Path::new("requests.jsonl");
+            let code = answer_all(
+                &mut batch,
+                &mut FailsAfter(Some(lines.into_bytes())),
+                &mut out,
+                &mut err,
+                &shown.display(),
+                false,
+            );
+            batch.jobs = None;
+            code
+        });
+        assert_eq!(code, exit::USAGE);
+        assert!(
+            String::from_utf8(err)
+                .unwrap()
+                .contains("the disk went away")
+        );
+        assert_eq!(String::from_utf8(out).unwrap().lines().count(), 400);
+    }
+
+    #[test]
+    fn a_line_is_answered_after_its_own_document_not_a_reordered_one_seen_before() {
+        // The same policy with its conditions in two orders: the keys a line lacks are listed
+        // in its own document's order, whatever came before it (and whichever thread, with its
+        // own cache, answers it).
+        let doc = |first: &str, second: &str| {
+            format!(
+                r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "{TABLE}", "Condition": {{{first}, {second}}}}}]}}"#
+            )
+        };
+        let (a, b) = (
+            r#""StringEquals": {"aws:PrincipalTag/a": "1"}"#,
+            r#""StringLike": {"aws:PrincipalTag/b": "2*"}"#,
+        );
+        let line = |d: String| {
+            format!(
+                r#"{{"principal": "{ROLE}", "action": "dynamodb:GetItem", "resource": "{TABLE}", "identity_policies": [{{"name": "app", "document": {d}}}]}}"#
+            )
+        };
+        let (ab, ba) = (line(doc(a, b)), line(doc(b, a)));
+        let (_, alone, _) = batch(&ba);
+        let (_, after, _) = batch(&format!("{ab}\n{ba}"));
+        assert_eq!(
+            alone[0]["missing_context"],
+            json!(["aws:PrincipalTag/b", "aws:PrincipalTag/a"])
+        );
+        assert_eq!(after[1], alone[0]);
+        assert_eq!(
+            after[0]["missing_context"],
+            json!(["aws:PrincipalTag/a", "aws:PrincipalTag/b"])
+        );
     }
 
     #[test]
