@@ -590,7 +590,7 @@ struct Batch<'scope, 'env> {
     /// Pieces handed to the second thread and not yet back.
     queued: u64,
     /// The system would not start a second thread: every piece is answered on this one.
-    alone: bool,
+    single_thread: bool,
     /// The output was closed (`| head`): the rest of the batch is still decided, unwritten, so
     /// the exit code covers every line, not only those written (a closed pipe is not an error).
     output_gone: bool,
@@ -617,7 +617,7 @@ impl<'scope, 'env> Batch<'scope, 'env> {
             jobs: None,
             done: None,
             queued: 0,
-            alone: false,
+            single_thread: false,
             output_gone: false,
             next_seq: 0,
             next_out: 0,
@@ -631,7 +631,7 @@ impl<'scope, 'env> Batch<'scope, 'env> {
     /// The second thread, started the first time a piece is handed over; `None` when the system
     /// would not start one (a process or thread limit), and then every piece is answered here.
     fn jobs(&mut self) -> Option<&std::sync::mpsc::Sender<Piece>> {
-        if self.jobs.is_none() && !self.alone {
+        if self.jobs.is_none() && !self.single_thread {
             let org = self.org;
             let (jobs, job_rx) = std::sync::mpsc::channel::<Piece>();
             let (done_tx, done_rx) = std::sync::mpsc::channel::<Answered>();
@@ -662,7 +662,7 @@ impl<'scope, 'env> Batch<'scope, 'env> {
                     self.jobs = Some(jobs);
                     self.done = Some(done_rx);
                 }
-                Err(_) => self.alone = true,
+                Err(_) => self.single_thread = true,
             }
         }
         self.jobs.as_ref()
