@@ -1118,14 +1118,7 @@ mod tests {
         for (kind, want_code, want_err) in cases {
             let mut err = Vec::new();
             // One line per read, so the first answer is written before the second is read.
-            let mut lines = Chunks {
-                chunks: input
-                    .split_inclusive('\n')
-                    .map(|l| l.as_bytes().to_vec())
-                    .collect(),
-                at: 0,
-                log: Log::default(),
-            };
+            let mut lines = Chunks::by_line(&input);
             let code = run(&a, &mut lines, &mut FailingWriter(kind), &mut err);
             assert_eq!(code, want_code, "{kind:?}");
             assert_eq!(String::from_utf8(err).unwrap(), want_err, "{kind:?}");
@@ -1140,6 +1133,19 @@ mod tests {
         chunks: std::collections::VecDeque<Vec<u8>>,
         at: usize,
         log: Log,
+    }
+    impl Chunks {
+        /// `input` one line per read.
+        fn by_line(input: &str) -> Chunks {
+            Chunks {
+                chunks: input
+                    .split_inclusive('\n')
+                    .map(|l| l.as_bytes().to_vec())
+                    .collect(),
+                at: 0,
+                log: Log::default(),
+            }
+        }
     }
     impl io::Read for Chunks {
         fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
@@ -1254,14 +1260,7 @@ mod tests {
         a.requests = Some("-".into());
         let (mut whole, mut one_by_one) = (Vec::new(), Vec::new());
         let code = run(&a, &mut input.as_bytes(), &mut whole, &mut Vec::new());
-        let mut by_line = Chunks {
-            chunks: input
-                .split_inclusive('\n')
-                .map(|l| l.as_bytes().to_vec())
-                .collect(),
-            at: 0,
-            log: Log::default(),
-        };
+        let mut by_line = Chunks::by_line(&input);
         let code_by_line = run(&a, &mut by_line, &mut one_by_one, &mut Vec::new());
         // A regular file is read ahead of the answers, without waiting for them.
         let dir = tempfile::tempdir().unwrap();
