@@ -524,33 +524,23 @@ impl Serialize for Context {
 /// type read first would collapse to its last value without a word: entries are taken one by one.
 impl<'de> Deserialize<'de> for Context {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Entries;
-        impl<'de> serde::de::Visitor<'de> for Entries {
-            type Value = Context;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a map of condition keys to values")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut m: A,
-            ) -> Result<Context, A::Error> {
-                let mut c = Context::default();
-                while let Some((k, v)) = m.next_entry::<String, ContextValue>()? {
-                    if let Err(first) = c.try_insert(k.as_str(), v) {
-                        let also = if first == k {
-                            String::new()
-                        } else {
-                            format!(" (as `{first}` too; key names are case-insensitive)")
-                        };
-                        return Err(serde::de::Error::custom(format!(
-                            "context key `{k}` is given twice{also}"
-                        )));
-                    }
-                }
-                Ok(c)
-            }
-        }
-        d.deserialize_map(Entries)
+        let mut c = Context::default();
+        super::parse::each_entry(
+            d,
+            "a map of condition keys to values",
+            std::marker::PhantomData::<ContextValue>,
+            |k, v| {
+                c.try_insert(k.as_str(), v).map_err(|first| {
+                    let also = if first == k {
+                        String::new()
+                    } else {
+                        format!(" (as `{first}` too; key names are case-insensitive)")
+                    };
+                    format!("context key `{k}` is given twice{also}")
+                })
+            },
+        )?;
+        Ok(c)
     }
 }
 

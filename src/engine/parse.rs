@@ -578,6 +578,7 @@ fn parse_statement(v: &Value, index: usize, variables: bool) -> Result<Statement
 /// errors raised inside it get their line and column from serde_json like any syntax error. Nesting depth
 /// stays bounded by serde_json's own recursion limit. The account-export reader uses it for the
 /// export's own structure too.
+#[derive(Debug, Clone, Copy)]
 pub struct StrictValue;
 
 impl<'de> DeserializeSeed<'de> for StrictValue {
@@ -635,6 +636,50 @@ impl<'de> Visitor<'de> for StrictValue {
         }
         Ok(Value::Object(out))
     }
+}
+
+/// Reads a JSON object entry by entry, in order: each key and its value (read with `seed`) go to
+/// `each`, whose `Err` stops the read there with that message (and serde_json's line and column).
+/// A map type read first would keep only the last value of a key given twice; read this way, the
+/// caller sees both and can refuse the second. `expecting` names what the object should be.
+pub(crate) fn each_entry<'de, D, S, F>(
+    d: D,
+    expecting: &'static str,
+    seed: S,
+    each: F,
+) -> Result<(), D::Error>
+where
+    D: Deserializer<'de>,
+    S: DeserializeSeed<'de> + Copy,
+    F: FnMut(String, S::Value) -> Result<(), String>,
+{
+    struct Entries<S, F> {
+        expecting: &'static str,
+        seed: S,
+        each: F,
+    }
+    impl<'de, S, F> Visitor<'de> for Entries<S, F>
+    where
+        S: DeserializeSeed<'de> + Copy,
+        F: FnMut(String, S::Value) -> Result<(), String>,
+    {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str(self.expecting)
+        }
+        fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<(), A::Error> {
+            while let Some(key) = m.next_key::<String>()? {
+                let value = m.next_value_seed(self.seed)?;
+                (self.each)(key, value).map_err(de::Error::custom)?;
+            }
+            Ok(())
+        }
+    }
+    d.deserialize_map(Entries {
+        expecting,
+        seed,
+        each,
+    })
 }
 
 /// Does a statement's text hold a symbolic-value marker where it could match something?

@@ -135,25 +135,18 @@ pub struct ContextEntries(pub Vec<(String, Value)>);
 
 impl<'de> Deserialize<'de> for ContextEntries {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Entries;
-        impl<'de> serde::de::Visitor<'de> for Entries {
-            type Value = ContextEntries;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object of condition keys and values")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut m: A,
-            ) -> Result<ContextEntries, A::Error> {
-                let mut out = Vec::new();
-                // Values read strictly: `{"type": "ip", "value": A, "value": B}` is refused too.
-                while let Some(key) = m.next_key::<String>()? {
-                    out.push((key, m.next_value_seed(crate::engine::parse::StrictValue)?));
-                }
-                Ok(ContextEntries(out))
-            }
-        }
-        d.deserialize_map(Entries)
+        let mut out = Vec::new();
+        // Values read strictly: `{"type": "ip", "value": A, "value": B}` is refused too.
+        crate::engine::parse::each_entry(
+            d,
+            "an object of condition keys and values",
+            crate::engine::parse::StrictValue,
+            |k, v| {
+                out.push((k, v));
+                Ok(())
+            },
+        )?;
+        Ok(ContextEntries(out))
     }
 }
 
