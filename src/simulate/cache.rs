@@ -44,6 +44,8 @@ pub struct PolicyCache {
     sets_by_text: FxHashMap<Vec<u8>, Arc<[NamedPolicy]>>,
     /// Reused for the first level's keys, so a hit allocates nothing.
     key: Vec<u8>,
+    /// Policy texts of earlier lines, for [`crate::simulate::line::read`]'s shortcut.
+    pub(crate) recent: crate::simulate::line::Recent,
     /// Documents parsed so far (cache misses), for tests.
     pub(crate) parses: usize,
     /// First-level misses (documents or lists turned into a JSON tree and canonical text), for tests.

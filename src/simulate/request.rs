@@ -8,6 +8,7 @@ use crate::engine::{
 };
 use crate::needs::catalogue::{ContextEntry, ContextType};
 use crate::simulate::cache::PolicyCache;
+use crate::simulate::line::{self, Doc, Identity, LineFields};
 use crate::simulate::wire::{
     BOUNDARY_NAME, ModeWire, RESOURCE_POLICY_NAME, RequestLine, SimResult, line_error,
 };
@@ -131,9 +132,12 @@ pub fn evaluate_line(
     text: &[u8],
     org: Option<&crate::engine::OrgPolicies>,
 ) -> SimResult {
-    let req: RequestLine = match serde_json::from_slice(text) {
-        Ok(r) => r,
-        Err(e) => return SimResult::malformed(None, None, vec![line_error(n, &e)]),
+    let req: LineFields = match line::read(text, &mut cache.recent) {
+        Some(fields) => fields,
+        None => match serde_json::from_slice::<RequestLine>(text) {
+            Ok(r) => r.into(),
+            Err(e) => return SimResult::malformed(None, None, vec![line_error(n, &e)]),
+        },
     };
     let mut errors = Vec::new();
     if let Err(e) = check_principal(&req.principal) {
@@ -145,23 +149,37 @@ pub fn evaluate_line(
     if req.resource.trim().is_empty() {
         errors.push("`resource` must not be empty (use `*` for actions without a resource)".into());
     }
-    let identity = cache
-        .identity_set(&req.identity_policies)
-        .map_err(|es| errors.extend(es))
-        .ok();
+    let identity = match &req.identity {
+        Identity::Known(set) => Some(set.clone()),
+        Identity::Listed { policies, text } => cache
+            .identity_set(policies)
+            .inspect(|set| {
+                if let Some(text) = text {
+                    cache.recent.remember_set(text, set);
+                }
+            })
+            .map_err(|es| errors.extend(es))
+            .ok(),
+    };
     // `null` or no field: no such policy.
-    let mut other = |kind, name: &str, doc: Option<&serde_json::value::RawValue>| {
-        doc.map(|d| {
-            cache
-                .policy(kind, name, d)
-                .map_err(|e| errors.push(format!("{name}: {e}")))
+    let mut other = |kind, name: &str, doc: Option<&Doc>| {
+        doc.map(|d| match d {
+            Doc::Known(p) => Ok(p.clone()),
+            Doc::Raw { doc, text } => cache
+                .policy(kind, name, doc)
+                .inspect(|p| match (kind, text) {
+                    (PolicyKind::Boundary, Some(t)) => cache.recent.remember_boundary(t, p),
+                    (PolicyKind::Resource, Some(t)) => cache.recent.remember_resource_policy(t, p),
+                    _ => {}
+                })
+                .map_err(|e| errors.push(format!("{name}: {e}"))),
         })
     };
-    let boundary = other(PolicyKind::Boundary, BOUNDARY_NAME, req.boundary);
+    let boundary = other(PolicyKind::Boundary, BOUNDARY_NAME, req.boundary.as_ref());
     let resource_policy = other(
         PolicyKind::Resource,
         RESOURCE_POLICY_NAME,
-        req.resource_policy,
+        req.resource_policy.as_ref(),
     );
     let mut context = Context::new();
     let entries = req.context.as_ref().map_or(&[][..], |c| c.0.as_slice());
@@ -201,7 +219,7 @@ pub fn evaluate_line(
     decide(&set, req.principal, req.action, req.resource, context)
 }
 
-fn malformed_line(n: usize, req: RequestLine<'_>, errors: Vec<String>) -> SimResult {
+fn malformed_line(n: usize, req: LineFields<'_>, errors: Vec<String>) -> SimResult {
     let errors = errors
         .into_iter()
         .map(|e| format!("line {n}: {e}"))
