@@ -321,24 +321,25 @@ impl Context {
         value: ContextValue,
     ) -> Result<(), String> {
         let key = key.into();
-        let first = match key.strip_suffix('*') {
-            Some(prefix) => {
-                let prefix = prefix.to_lowercase();
-                self.families
-                    .iter()
-                    .find(|(p, _, _)| *p == prefix)
-                    .map(|(_, spelling, _)| spelling)
+        if let Some(prefix) = key.strip_suffix('*') {
+            let prefix = prefix.to_lowercase();
+            if let Some((_, spelling, _)) = self.families.iter().find(|(p, _, _)| *p == prefix) {
+                return Err(spelling.clone());
             }
-            None => self
-                .entries
-                .get(&key.to_lowercase())
-                .map(|(spelling, _)| spelling),
-        };
-        if let Some(first) = first {
-            return Err(first.clone());
+            self.insert(key, value);
+            return Ok(());
         }
-        self.insert(key, value);
+        // Lower-cased once, for the look-up and the entry.
+        let lower = key.to_lowercase();
+        if let Some((spelling, _)) = self.entries.get(&lower) {
+            return Err(spelling.clone());
+        }
+        std::sync::Arc::make_mut(&mut self.entries).insert(lower, (key, value));
         Ok(())
+    }
+    /// Room for `n` more keys, so a context built key by key grows its map once.
+    pub fn reserve(&mut self, n: usize) {
+        std::sync::Arc::make_mut(&mut self.entries).reserve(n);
     }
     /// Remove a key or a family (any spelling); returns its value.
     pub fn remove(&mut self, key: &str) -> Option<ContextValue> {

@@ -35,8 +35,18 @@ pub struct PrincipalArn {
     pub session: Option<String>,
 }
 
-impl PrincipalArn {
-    pub fn parse(arn: &str) -> Option<PrincipalArn> {
+/// [`PrincipalArn`]'s parts borrowed from the ARN: the one reading of a principal ARN.
+struct Parts<'a> {
+    partition: &'a str,
+    account: &'a str,
+    kind: PrincipalType,
+    name: &'a str,
+    path: &'a str,
+    session: Option<&'a str>,
+}
+
+impl<'a> Parts<'a> {
+    fn of(arn: &'a str) -> Option<Parts<'a>> {
         let mut parts = arn.splitn(6, ':');
         let (prefix, partition, service, _region, account, resource) = (
             parts.next()?,
@@ -49,25 +59,21 @@ impl PrincipalArn {
         if prefix != "arn" || account.is_empty() {
             return None;
         }
-        let last = |r: &str| r.rsplit('/').next().unwrap_or_default().to_string();
-        let path = |r: &str| match (r.find('/'), r.rfind('/')) {
-            (Some(a), Some(b)) => r[a..=b].to_string(),
-            _ => String::new(),
+        let last = |r: &'a str| r.rsplit('/').next().unwrap_or_default();
+        let path = |r: &'a str| match (r.find('/'), r.rfind('/')) {
+            (Some(a), Some(b)) => &r[a..=b],
+            _ => "",
         };
         let (kind, name, session) = match service {
-            "iam" if resource == "root" => (PrincipalType::Root, String::new(), None),
+            "iam" if resource == "root" => (PrincipalType::Root, "", None),
             "iam" if resource.starts_with("user/") => (PrincipalType::User, last(resource), None),
             "iam" if resource.starts_with("role/") => (PrincipalType::Role, last(resource), None),
             "sts" => {
                 if let Some(rest) = resource.strip_prefix("assumed-role/") {
                     let (role, sess) = rest.split_once('/')?;
-                    (
-                        PrincipalType::AssumedRole,
-                        role.to_string(),
-                        Some(sess.to_string()),
-                    )
+                    (PrincipalType::AssumedRole, role, Some(sess))
                 } else if let Some(rest) = resource.strip_prefix("federated-user/") {
-                    (PrincipalType::FederatedUser, rest.to_string(), None)
+                    (PrincipalType::FederatedUser, rest, None)
                 } else {
                     return None;
                 }
@@ -79,16 +85,36 @@ impl PrincipalArn {
         }
         let path = match kind {
             PrincipalType::User | PrincipalType::Role => path(resource),
-            _ => String::new(),
+            _ => "",
         };
-        Some(PrincipalArn {
-            partition: partition.to_string(),
-            account: account.to_string(),
+        Some(Parts {
+            partition,
+            account,
             kind,
             name,
             path,
             session,
         })
+    }
+}
+
+impl PrincipalArn {
+    pub fn parse(arn: &str) -> Option<PrincipalArn> {
+        let p = Parts::of(arn)?;
+        Some(PrincipalArn {
+            partition: p.partition.to_string(),
+            account: p.account.to_string(),
+            kind: p.kind,
+            name: p.name.to_string(),
+            path: p.path.to_string(),
+            session: p.session.map(str::to_string),
+        })
+    }
+
+    /// Whether [`Self::parse`] reads `arn`, without building it (a batch checks every line's
+    /// principal).
+    pub fn is_valid(arn: &str) -> bool {
+        Parts::of(arn).is_some()
     }
 
     /// Is this a session principal (assumed-role or federated user)?

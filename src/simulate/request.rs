@@ -70,7 +70,7 @@ pub fn context_from_entries(entries: &[ContextEntry]) -> Result<Context, Vec<Str
 
 pub fn check_principal(p: &str) -> Result<(), String> {
     let service = p.ends_with(".amazonaws.com") && !p.contains(':');
-    if PrincipalArn::parse(p).is_some() || service {
+    if PrincipalArn::is_valid(p) || service {
         Ok(())
     } else {
         Err(format!(
@@ -183,6 +183,7 @@ pub fn evaluate_line(
     );
     let mut context = Context::new();
     let entries = req.context.as_ref().map_or(&[][..], |c| c.0.as_slice());
+    context.reserve(entries.len());
     for (k, v) in entries {
         match ContextValue::from_json(v).map(|v| context.try_insert(k.as_str(), v)) {
             Ok(Ok(())) => {}
