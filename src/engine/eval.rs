@@ -383,6 +383,15 @@ pub(super) fn push_unique(v: &mut Vec<String>, items: impl IntoIterator<Item = S
     }
 }
 
+/// Whether the statement's `Action`/`NotAction` covers the request's action. Asked before
+/// [`evaluate_statement`] is called, inline: most statements of a role are about other actions,
+/// and a call that builds an [`Outcome`] costs more than this test.
+#[inline]
+pub(super) fn is_about_action(stmt: &Statement, s: &Subject) -> bool {
+    stmt.services.may_match(s.services)
+        && action_matches(&stmt.action, &s.req.action, &s.action_key)
+}
+
 /// One statement's outcome, or `None` when its action does not match (then it neither applies nor is
 /// relevant, and leaves no note: the decision is the same as with an outcome that says so).
 pub(super) fn evaluate_statement<'a>(
@@ -393,12 +402,30 @@ pub(super) fn evaluate_statement<'a>(
     s: &Subject,
     has_boundary: bool,
 ) -> Option<Outcome<'a>> {
-    let req = s.req;
-    if !stmt.services.may_match(s.services)
-        || !action_matches(&stmt.action, &req.action, &s.action_key)
-    {
+    if !is_about_action(stmt, s) {
         return None;
     }
+    Some(evaluate_about_action(
+        policy,
+        kind,
+        index,
+        stmt,
+        s,
+        has_boundary,
+    ))
+}
+
+/// [`evaluate_statement`] for a statement whose action matches ([`is_about_action`]).
+#[inline(never)]
+fn evaluate_about_action<'a>(
+    policy: &'a NamedPolicy,
+    kind: PolicyKind,
+    index: usize,
+    stmt: &'a Statement,
+    s: &Subject,
+    has_boundary: bool,
+) -> Outcome<'a> {
+    let req = s.req;
     let mut out = Outcome {
         policy,
         kind,
@@ -415,7 +442,7 @@ pub(super) fn evaluate_statement<'a>(
         // A Resource variable without a value still tells the caller which key to supply.
         out.relevant = !notes.missing.is_empty();
         out.notes.missing = notes.missing;
-        return Some(out);
+        return out;
     }
     // Principal: required in resource policies, forbidden elsewhere (reference_policies_elements_principal).
     let principal = match (kind, &stmt.principal) {
@@ -474,7 +501,7 @@ pub(super) fn evaluate_statement<'a>(
         (_, None) => Tri::True,
     };
     if principal == Tri::False {
-        return Some(out);
+        return out;
     }
     out.relevant = true;
     // Conditions: every operator and every key must hold (reference_policies_elements_condition_operators).
@@ -534,7 +561,7 @@ pub(super) fn evaluate_statement<'a>(
         notes.unsupported.clear();
     }
     out.notes = notes;
-    Some(out)
+    out
 }
 
 /// KMS actions with no resource type in the Service Authorization Reference (IAM matches them against `*`
@@ -719,14 +746,15 @@ fn evaluate_principal_and_resource(set: &PolicySet, subject: &Subject) -> Evalua
         .chain(set.boundary.map(|p| (PolicyKind::Boundary, p)))
         .chain(set.resource_policy.map(|(p, _)| (PolicyKind::Resource, p)));
 
-    // Only statements whose action matches get an outcome: usually a handful.
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(16);
+    // Only statements whose action matches get an outcome: usually a handful, kept on the stack
+    // (a heap list of them was the largest allocation of an evaluation; more spill to the heap).
+    let mut outcomes: smallvec::SmallVec<[Outcome; 12]> = smallvec::SmallVec::new();
     for (role, p) in policies {
         for (i, s) in p.document.statements.iter().enumerate() {
-            let Some(mut o) = evaluate_statement(p, role, i, s, subject, set.boundary.is_some())
-            else {
+            if !is_about_action(s, subject) {
                 continue;
-            };
+            }
+            let mut o = evaluate_about_action(p, role, i, s, subject, set.boundary.is_some());
             if p.kind != role && o.relevant && o.applies == Tri::True {
                 o.applies = Tri::Unknown;
                 o.notes.unsupported.push(format!(
