@@ -14,7 +14,7 @@ use super::parse::{
     ActionElement, ActionKey, PrincipalElement, Principals, ResourceElement, ServiceMask, Statement,
 };
 use super::principal::{
-    EntryMatch, PrincipalArn, PrincipalType, arn_account, match_aws_entry_with,
+    EntryMatch, PrincipalRef, PrincipalType, arn_account, match_aws_entry_with,
 };
 use super::symbolic::{self, Tok, eq_tri};
 use super::variables::{ArnParts, Template, Unresolved};
@@ -95,7 +95,7 @@ pub(super) struct Subject<'r> {
     /// The resource ARN split into its segments, once for every `Resource` entry.
     arn: ArnParts<'r>,
     /// The caller's ARN parsed, the first time a statement asks (resource policies only).
-    caller: std::cell::OnceCell<Option<PrincipalArn>>,
+    caller: std::cell::OnceCell<Option<PrincipalRef<'r>>>,
 }
 
 /// reference_policies_elements_action / _notaction: names are case-insensitive; NotAction matches every
@@ -703,9 +703,9 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
 
 impl<'r> Subject<'r> {
     /// The caller's ARN parsed (`None`: not a principal ARN), parsed once per evaluation.
-    fn caller(&self) -> Option<&PrincipalArn> {
+    fn caller(&self) -> Option<&PrincipalRef<'r>> {
         self.caller
-            .get_or_init(|| PrincipalArn::parse(&self.req.principal))
+            .get_or_init(|| PrincipalRef::of(&self.req.principal))
             .as_ref()
     }
 

@@ -35,18 +35,28 @@ pub struct PrincipalArn {
     pub session: Option<String>,
 }
 
-/// [`PrincipalArn`]'s parts borrowed from the ARN: the one reading of a principal ARN.
-struct Parts<'a> {
-    partition: &'a str,
-    account: &'a str,
-    kind: PrincipalType,
-    name: &'a str,
-    path: &'a str,
-    session: Option<&'a str>,
+/// [`PrincipalArn`]'s parts borrowed from the ARN: the one reading of a principal ARN, which the
+/// engine uses as it is (no strings built per evaluation) and [`PrincipalArn::parse`] copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PrincipalRef<'a> {
+    pub(crate) partition: &'a str,
+    pub(crate) account: &'a str,
+    pub(crate) kind: PrincipalType,
+    pub(crate) name: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) session: Option<&'a str>,
 }
 
-impl<'a> Parts<'a> {
-    fn of(arn: &'a str) -> Option<Parts<'a>> {
+impl<'a> PrincipalRef<'a> {
+    /// Is this a session principal (assumed-role or federated user)?
+    pub(crate) fn is_session(&self) -> bool {
+        matches!(
+            self.kind,
+            PrincipalType::AssumedRole | PrincipalType::FederatedUser
+        )
+    }
+
+    pub(crate) fn of(arn: &'a str) -> Option<PrincipalRef<'a>> {
         let mut parts = arn.splitn(6, ':');
         let (prefix, partition, service, _region, account, resource) = (
             parts.next()?,
@@ -87,7 +97,7 @@ impl<'a> Parts<'a> {
             PrincipalType::User | PrincipalType::Role => path(resource),
             _ => "",
         };
-        Some(Parts {
+        Some(PrincipalRef {
             partition,
             account,
             kind,
@@ -100,7 +110,7 @@ impl<'a> Parts<'a> {
 
 impl PrincipalArn {
     pub fn parse(arn: &str) -> Option<PrincipalArn> {
-        let p = Parts::of(arn)?;
+        let p = PrincipalRef::of(arn)?;
         Some(PrincipalArn {
             partition: p.partition.to_string(),
             account: p.account.to_string(),
@@ -114,7 +124,7 @@ impl PrincipalArn {
     /// Whether [`Self::parse`] reads `arn`, without building it (a batch checks every line's
     /// principal).
     pub fn is_valid(arn: &str) -> bool {
-        Parts::of(arn).is_some()
+        PrincipalRef::of(arn).is_some()
     }
 
     /// Is this a session principal (assumed-role or federated user)?
@@ -173,7 +183,7 @@ fn name_eq(a: &str, b: &str) -> Tri {
 /// literal (reference_policies_elements_principal: "You cannot use a wildcard to match part of a
 /// principal name or ARN").
 pub fn match_aws_entry(entry: &str, caller: &str) -> (EntryMatch, Tri) {
-    match_aws_entry_with(entry, caller, PrincipalArn::parse(caller).as_ref())
+    match_aws_entry_with(entry, caller, PrincipalRef::of(caller).as_ref())
 }
 
 /// [`match_aws_entry`] with the caller already parsed (`c` is `PrincipalArn::parse(caller)`), so an
@@ -181,7 +191,7 @@ pub fn match_aws_entry(entry: &str, caller: &str) -> (EntryMatch, Tri) {
 pub(crate) fn match_aws_entry_with(
     entry: &str,
     caller: &str,
-    c: Option<&PrincipalArn>,
+    c: Option<&PrincipalRef>,
 ) -> (EntryMatch, Tri) {
     const NO: (EntryMatch, Tri) = (EntryMatch::None, Tri::False);
     if entry == "*" {
@@ -218,7 +228,7 @@ pub(crate) fn match_aws_entry_with(
             t => (EntryMatch::Account, t),
         };
     }
-    let Some(e) = PrincipalArn::parse(entry) else {
+    let Some(e) = PrincipalRef::of(entry) else {
         return NO;
     };
     let account = eq_tri(&e.account, &c.account);
