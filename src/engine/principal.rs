@@ -203,7 +203,7 @@ pub(crate) fn match_aws_entry_with(
     if entry.contains(['*', '?']) {
         let account_pattern = entry.split(':').nth(4).unwrap_or(entry);
         let maybe = Pattern::new(entry, false).matches(caller)
-            || c.is_some_and(|c| Pattern::new(account_pattern, false).matches(&c.account));
+            || c.is_some_and(|c| Pattern::new(account_pattern, false).matches(c.account));
         return if maybe {
             (EntryMatch::Role, Tri::Unknown)
         } else {
@@ -223,7 +223,7 @@ pub(crate) fn match_aws_entry_with(
         return NO;
     };
     if !entry.is_empty() && entry.chars().all(|ch| ch.is_ascii_digit()) {
-        return match eq_tri(entry, &c.account) {
+        return match eq_tri(entry, c.account) {
             Tri::False => NO,
             t => (EntryMatch::Account, t),
         };
@@ -231,7 +231,7 @@ pub(crate) fn match_aws_entry_with(
     let Some(e) = PrincipalRef::of(entry) else {
         return NO;
     };
-    let account = eq_tri(&e.account, &c.account);
+    let account = eq_tri(e.account, c.account);
     if account == Tri::False || e.partition != c.partition {
         return NO;
     }
@@ -239,36 +239,36 @@ pub(crate) fn match_aws_entry_with(
         (PrincipalType::Root, _) => (EntryMatch::Account, Tri::True),
         // Another path with the same name: role names are unique in an account whatever the path, so this
         // is either the caller's role or an ARN that never resolved; not settled.
-        (PrincipalType::Role, PrincipalType::Role) => match name_eq(&e.name, &c.name) {
+        (PrincipalType::Role, PrincipalType::Role) => match name_eq(e.name, c.name) {
             Tri::False => return NO,
             t => (EntryMatch::Role, t.and(Tri::Unknown)),
         },
         // A role principal covers the role's sessions; the session ARN has no path, so compare names.
         (PrincipalType::Role, PrincipalType::AssumedRole) => {
-            (EntryMatch::Role, name_eq(&e.name, &c.name))
+            (EntryMatch::Role, name_eq(e.name, c.name))
         }
         // One session of the caller's role: it may or may not be the session in use.
-        (PrincipalType::AssumedRole, PrincipalType::Role) => match name_eq(&e.name, &c.name) {
+        (PrincipalType::AssumedRole, PrincipalType::Role) => match name_eq(e.name, c.name) {
             Tri::False => return NO,
             _ => (EntryMatch::Exact, Tri::Unknown),
         },
         (PrincipalType::AssumedRole, PrincipalType::AssumedRole) => (
             EntryMatch::Exact,
-            name_eq(&e.name, &c.name).and(eq_tri(
-                e.session.as_deref().unwrap_or_default(),
-                c.session.as_deref().unwrap_or_default(),
+            name_eq(e.name, c.name).and(eq_tri(
+                e.session.unwrap_or_default(),
+                c.session.unwrap_or_default(),
             )),
         ),
         (PrincipalType::User, PrincipalType::User) => (
             EntryMatch::Exact,
-            name_eq(&e.name, &c.name).and(if e.path == c.path {
+            name_eq(e.name, c.name).and(if e.path == c.path {
                 Tri::True
             } else {
                 Tri::Unknown
             }),
         ),
         (PrincipalType::FederatedUser, PrincipalType::FederatedUser) => {
-            (EntryMatch::Exact, eq_tri(&e.name, &c.name))
+            (EntryMatch::Exact, eq_tri(e.name, c.name))
         }
         _ => return NO,
     };
