@@ -21,11 +21,11 @@
 //! twice or escaped, a missing field, a trailing comma, text after the object, a value serde_json
 //! refuses) makes it give up, and the whole line is read by serde_json's derived reader
 //! ([`RequestLine`]), which words the error exactly as it did before. When the shortcut answers,
-//! it answers what that reader would (a property test holds the two together), with one known
-//! difference: each value is read from depth 0, so a document nested past serde_json's limit of
-//! 128 levels by one level is read here where the whole line's reader would refuse it. The
-//! document is still parsed whole by the policy parser, which refuses such nesting as a
-//! malformed policy; either way the line is not decided from it.
+//! it answers what that reader would; a property test holds the two together. Each value here is
+//! read on its own, one level less deep than inside the line, which matters for serde_json's limit
+//! of 128 nested levels only where it reads recursively: the `context` field, read here only when
+//! it cannot come near the limit ([`context_value`]). Documents are skipped in a loop, with no
+//! limit, by both readers.
 
 use std::sync::Arc;
 
@@ -173,6 +173,27 @@ fn value<'a, T: Deserialize<'a>>(line: &'a [u8], pos: usize) -> Option<(T, usize
     Some((v, pos + values.byte_offset()))
 }
 
+/// Fewer opening brackets than this in a `context` value: it is read here (see [`context_value`]).
+const CONTEXT_BRACKETS: usize = 64;
+
+/// The `context` field, the one field whose value serde_json reads recursively (a document is
+/// skipped in a loop, a string or a list of names cannot nest). The derived reader reads it one
+/// level down from the line's object, with one level less of serde_json's 128; read alone it
+/// would get them all, and a context nested to exactly the limit would be decided here where the
+/// derived reader refuses the line. So it is read here only when its text holds fewer than
+/// [`CONTEXT_BRACKETS`] `[` and `{` (so it nests less deep than that, wherever they are); any
+/// other is left to the derived reader. A real context nests three levels at most.
+fn context_value(line: &[u8], pos: usize) -> Option<(Option<ContextEntries>, usize)> {
+    let (_, end) = value::<Option<&RawValue>>(line, pos)?;
+    let text = &line[pos..end];
+    let brackets = text.iter().filter(|b| matches!(b, b'[' | b'{')).count();
+    if brackets >= CONTEXT_BRACKETS {
+        return None;
+    }
+    let (v, len) = value(text, 0)?;
+    (len == text.len()).then_some((v, end))
+}
+
 /// A policy document field: a remembered text, or the value read by serde_json.
 fn doc<'a>(
     line: &'a [u8],
@@ -276,7 +297,7 @@ pub fn read<'a>(line: &'a [u8], recent: &mut Recent) -> Option<LineFields<'a>> {
                 end
             }
             _ => {
-                let (v, end) = value(line, pos)?;
+                let (v, end) = context_value(line, pos)?;
                 context = v;
                 end
             }
@@ -410,6 +431,13 @@ mod tests {
         let base = full_line("dynamodb:GetItem");
         let mut lines = vec![base.clone(), format!("  \t{base}\r\n ")];
         lines.extend(refused().into_iter().map(|(l, _)| l));
+        // A context nested near serde_json's limit of 128 levels, read alone or inside the line.
+        for depth in [60, 63, 64, 65, 120, 124, 125, 126, 127, 128] {
+            let nested = format!("{}\"ip\"{}", "[".repeat(depth), "]".repeat(depth));
+            let deep = base.replacen("{\"type\":\"ip\"", &format!("{{\"type\":{nested}"), 1);
+            assert_ne!(deep, base, "the test line changed shape");
+            lines.push(deep);
+        }
         let bytes = base.as_bytes();
         for i in 0..bytes.len() {
             let mut cut = bytes.to_vec();
