@@ -190,7 +190,15 @@ impl ContextValue {
                 .collect::<Result<Vec<_>, _>>()
                 .map(|values| ContextValue::List { values, ty: None }),
             serde_json::Value::Object(map) => {
-                let ty_name = map.get("type").and_then(|t| t.as_str()).unwrap_or("string");
+                let ty_name = match map.get("type") {
+                    None => "string",
+                    Some(serde_json::Value::String(t)) => t.as_str(),
+                    Some(other) => {
+                        return Err(format!(
+                            "`type` must be a type name such as \"ip\", found `{other}`"
+                        ));
+                    }
+                };
                 let (base, is_list) = match ty_name.strip_suffix("List") {
                     Some(b) => (b, true),
                     None => (ty_name, false),
@@ -739,6 +747,10 @@ mod tests {
             (json!({"unknown": "present", "value": "x"}), None),
             (json!(null), None),
             (json!({"type": "nope", "value": "x"}), None),
+            // A type that is not a name is refused, not read as the default `string`.
+            (json!({"type": 5, "value": "x"}), None),
+            (json!({"type": ["ip"], "value": "10.0.0.1"}), None),
+            (json!({"type": null, "value": "x"}), None),
             (json!({"type": "stringList", "value": "x"}), None),
             (json!([{}]), None),
         ];
