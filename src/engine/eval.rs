@@ -384,7 +384,7 @@ pub(super) fn push_unique(v: &mut Vec<String>, items: impl IntoIterator<Item = S
 }
 
 /// Whether the statement's `Action`/`NotAction` covers the request's action. Asked before
-/// [`evaluate_statement`] is called, inline: most statements of a role are about other actions,
+/// [`evaluate_about_action`] is called, inline: most statements of a role are about other actions,
 /// and a call that builds an [`Outcome`] costs more than this test.
 #[inline]
 pub(super) fn is_about_action(stmt: &Statement, s: &Subject) -> bool {
@@ -392,32 +392,11 @@ pub(super) fn is_about_action(stmt: &Statement, s: &Subject) -> bool {
         && action_matches(&stmt.action, &s.req.action, &s.action_key)
 }
 
-/// One statement's outcome, or `None` when its action does not match (then it neither applies nor is
-/// relevant, and leaves no note: the decision is the same as with an outcome that says so).
-pub(super) fn evaluate_statement<'a>(
-    policy: &'a NamedPolicy,
-    kind: PolicyKind,
-    index: usize,
-    stmt: &'a Statement,
-    s: &Subject,
-    has_boundary: bool,
-) -> Option<Outcome<'a>> {
-    if !is_about_action(stmt, s) {
-        return None;
-    }
-    Some(evaluate_about_action(
-        policy,
-        kind,
-        index,
-        stmt,
-        s,
-        has_boundary,
-    ))
-}
-
-/// [`evaluate_statement`] for a statement whose action matches ([`is_about_action`]).
+/// One statement's outcome, for a statement whose action matches ([`is_about_action`]). A statement
+/// about another action gets none: it neither applies nor is relevant, and leaves no note, so the
+/// decision is the same as with an outcome that says so.
 #[inline(never)]
-fn evaluate_about_action<'a>(
+pub(super) fn evaluate_about_action<'a>(
     policy: &'a NamedPolicy,
     kind: PolicyKind,
     index: usize,

@@ -40,7 +40,8 @@
 
 use super::condition::Tri;
 use super::eval::{
-    Outcome, ResourceAccount, Subject, evaluate_statement, push_unique, resource_account,
+    Outcome, ResourceAccount, Subject, evaluate_about_action, is_about_action, push_unique,
+    resource_account,
 };
 use super::principal::{PrincipalArn, PrincipalType, arn_account};
 use super::symbolic::eq_tri;
@@ -293,9 +294,10 @@ fn chain<'a>(
         let mut level_allow = Tri::False;
         for p in &level.policies {
             for (i, st) in p.policy.document.statements.iter().enumerate() {
-                let Some(mut o) = evaluate_statement(&p.policy, role, i, st, s, false) else {
+                if !is_about_action(st, s) {
                     continue;
-                };
+                }
+                let mut o = evaluate_about_action(&p.policy, role, i, st, s, false);
                 o.kind = kind.kind();
                 match st.effect {
                     Effect::Allow => level_allow = level_allow.or(o.applies),
