@@ -299,7 +299,7 @@ fn entry_matches(p: &Principals, s: &Subject) -> Vec<(EntryMatch, Tri)> {
 fn principal_grants(el: &PrincipalElement, s: &Subject) -> (Tri, Vec<Grant>) {
     let is_user_or_session = s
         .caller()
-        .is_some_and(|p| p.kind == PrincipalType::User || p.is_session());
+        .is_some_and(|p| p.kind == PrincipalType::User || p.kind.is_session());
     match el {
         PrincipalElement::Principal(p) => {
             let found = entry_matches(p, s);

@@ -22,6 +22,16 @@ pub enum PrincipalType {
     Root,
 }
 
+impl PrincipalType {
+    /// A session principal (assumed-role or federated user)?
+    pub fn is_session(self) -> bool {
+        matches!(
+            self,
+            PrincipalType::AssumedRole | PrincipalType::FederatedUser
+        )
+    }
+}
+
 /// A parsed principal ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrincipalArn {
@@ -48,14 +58,6 @@ pub(crate) struct PrincipalRef<'a> {
 }
 
 impl<'a> PrincipalRef<'a> {
-    /// Is this a session principal (assumed-role or federated user)?
-    pub(crate) fn is_session(&self) -> bool {
-        matches!(
-            self.kind,
-            PrincipalType::AssumedRole | PrincipalType::FederatedUser
-        )
-    }
-
     pub(crate) fn of(arn: &'a str) -> Option<PrincipalRef<'a>> {
         let mut parts = arn.splitn(6, ':');
         let (prefix, partition, service, _region, account, resource) = (
@@ -129,10 +131,7 @@ impl PrincipalArn {
 
     /// Is this a session principal (assumed-role or federated user)?
     pub fn is_session(&self) -> bool {
-        matches!(
-            self.kind,
-            PrincipalType::AssumedRole | PrincipalType::FederatedUser
-        )
+        self.kind.is_session()
     }
 }
 
@@ -186,7 +185,7 @@ pub fn match_aws_entry(entry: &str, caller: &str) -> (EntryMatch, Tri) {
     match_aws_entry_with(entry, caller, PrincipalRef::of(caller).as_ref())
 }
 
-/// [`match_aws_entry`] with the caller already parsed (`c` is `PrincipalArn::parse(caller)`), so an
+/// [`match_aws_entry`] with the caller already parsed (`c` is `PrincipalRef::of(caller)`), so an
 /// evaluation parses its caller once for every entry of every statement.
 pub(crate) fn match_aws_entry_with(
     entry: &str,
