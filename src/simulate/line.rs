@@ -100,8 +100,7 @@ pub struct Recent {
     sets: Texts<Arc<[NamedPolicy]>>,
     boundaries: Texts<Arc<NamedPolicy>>,
     resource_policies: Texts<Arc<NamedPolicy>>,
-    /// Lines read by the shortcut, and policy values it took from here, for tests.
-    pub(crate) read: usize,
+    /// Policy values the shortcut took from here, for tests.
     pub(crate) hits: usize,
 }
 
@@ -180,18 +179,16 @@ const CONTEXT_BRACKETS: usize = 64;
 /// skipped in a loop, a string or a list of names cannot nest). The derived reader reads it one
 /// level down from the line's object, with one level less of serde_json's 128; read alone it
 /// would get them all, and a context nested to exactly the limit would be decided here where the
-/// derived reader refuses the line. So it is read here only when its text holds fewer than
-/// [`CONTEXT_BRACKETS`] `[` and `{` (so it nests less deep than that, wherever they are); any
-/// other is left to the derived reader. A real context nests three levels at most.
+/// derived reader refuses the line. So its reading here is kept only when its text holds fewer
+/// than [`CONTEXT_BRACKETS`] `[` and `{` (so it nests less deep than that, wherever they are);
+/// any other is left to the derived reader. A real context nests three levels at most.
 fn context_value(line: &[u8], pos: usize) -> Option<(Option<ContextEntries>, usize)> {
-    let (_, end) = value::<Option<&RawValue>>(line, pos)?;
-    let text = &line[pos..end];
-    let brackets = text.iter().filter(|b| matches!(b, b'[' | b'{')).count();
-    if brackets >= CONTEXT_BRACKETS {
-        return None;
-    }
-    let (v, len) = value(text, 0)?;
-    (len == text.len()).then_some((v, end))
+    let (v, end) = value(line, pos)?;
+    let brackets = line[pos..end]
+        .iter()
+        .filter(|b| matches!(b, b'[' | b'{'))
+        .count();
+    (brackets < CONTEXT_BRACKETS).then_some((v, end))
 }
 
 /// A policy document field: a remembered text, or the value read by serde_json.
@@ -325,7 +322,6 @@ pub fn read<'a>(line: &'a [u8], recent: &mut Recent) -> Option<LineFields<'a>> {
         resource_policy_mode: mode,
         context,
     };
-    recent.read += 1;
     recent.hits += hits;
     Some(fields)
 }
