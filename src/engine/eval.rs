@@ -36,6 +36,23 @@ enum Grant {
     Delegation,
 }
 
+/// The kinds of [`Grant`] an applicable resource-policy Allow gives, as a set (one bit each): kept in
+/// the [`Outcome`], which every matching statement builds and moves, so it stays a byte.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Grants(u8);
+
+impl Grants {
+    fn of(g: Grant) -> Grants {
+        Grants(1 << g as u8)
+    }
+    fn insert(&mut self, g: Grant) {
+        self.0 |= 1 << g as u8;
+    }
+    fn contains(self, g: Grant) -> bool {
+        self.0 & (1 << g as u8) != 0
+    }
+}
+
 /// What a statement's evaluation noted on the way.
 #[derive(Debug, Default)]
 pub(super) struct Notes {
@@ -58,11 +75,41 @@ pub(super) struct Outcome<'a> {
     pub(super) applies: Tri,
     /// Action, resource (not definitely false) and principal match: the statement is about this request.
     pub(super) relevant: bool,
-    grants: Vec<Grant>,
-    pub(super) notes: Notes,
+    grants: Grants,
+    /// `None` when nothing was noted (most statements): an outcome is built and moved for every
+    /// statement about the action, and four empty lists made it several times larger.
+    notes: Option<Box<Notes>>,
+}
+
+/// The notes of an outcome that noted nothing.
+static NO_NOTES: Notes = Notes {
+    missing: Vec::new(),
+    unknown: Vec::new(),
+    symbols: Vec::new(),
+    unsupported: Vec::new(),
+};
+
+impl Notes {
+    fn is_empty(&self) -> bool {
+        self.missing.is_empty()
+            && self.unknown.is_empty()
+            && self.symbols.is_empty()
+            && self.unsupported.is_empty()
+    }
+    /// Boxed when there is something in it.
+    fn boxed(self) -> Option<Box<Notes>> {
+        (!self.is_empty()).then(|| Box::new(self))
+    }
 }
 
 impl Outcome<'_> {
+    /// What the statement's evaluation noted (empty lists when nothing).
+    pub(super) fn notes(&self) -> &Notes {
+        self.notes.as_deref().unwrap_or(&NO_NOTES)
+    }
+    fn notes_mut(&mut self) -> &mut Notes {
+        self.notes.get_or_insert_with(Box::default)
+    }
     pub(super) fn matched(&self) -> MatchedStatement {
         MatchedStatement {
             policy: self.policy.id.clone(),
@@ -198,7 +245,7 @@ fn plain_entry(
     if !pattern.matches(&s.req.resource) {
         return Ok(Tri::False);
     }
-    if !wildcard || resolved.matches_arn_parts(&s.arn) {
+    if !wildcard || resolved.colons_align(&s.arn) || resolved.matches_arn_parts(&s.arn) {
         return Ok(Tri::True);
     }
     Err(Unresolved::Unsupported(format!(
@@ -296,7 +343,7 @@ fn entry_matches(p: &Principals, s: &Subject) -> Vec<(EntryMatch, Tri)> {
 /// Principal element of a resource policy → does it name the caller, and the grants it gives.
 /// reference_policies_elements_principal and _notprincipal. When some entry surely names the caller, only
 /// the sure entries' grants count (an entry that may name the caller cannot widen a sure grant).
-fn principal_grants(el: &PrincipalElement, s: &Subject) -> (Tri, Vec<Grant>) {
+fn principal_grants(el: &PrincipalElement, s: &Subject) -> (Tri, Grants) {
     let is_user_or_session = s
         .caller()
         .is_some_and(|p| p.kind == PrincipalType::User || p.kind.is_session());
@@ -304,20 +351,17 @@ fn principal_grants(el: &PrincipalElement, s: &Subject) -> (Tri, Vec<Grant>) {
         PrincipalElement::Principal(p) => {
             let found = entry_matches(p, s);
             let sure = found.iter().any(|(_, t)| *t == Tri::True);
-            let mut grants: Vec<Grant> = found
-                .iter()
-                .filter(|(_, t)| !sure || *t == Tri::True)
-                .map(|(m, _)| match m {
+            let mut grants = Grants::default();
+            for (m, _) in found.iter().filter(|(_, t)| !sure || *t == Tri::True) {
+                grants.insert(match m {
                     EntryMatch::Exact if is_user_or_session => Grant::Uncapped,
                     // A session ARN named while auditing any session of a role: it would grant uncapped
                     // if it were the session in use (and it is unknown whether it is).
                     EntryMatch::Exact if !sure => Grant::Uncapped,
                     EntryMatch::Account => Grant::Delegation,
                     _ => Grant::Capped,
-                })
-                .collect();
-            grants.sort_by_key(|g| *g as u8);
-            grants.dedup();
+                });
+            }
             let tri = if sure {
                 Tri::True
             } else if found.is_empty() {
@@ -328,7 +372,7 @@ fn principal_grants(el: &PrincipalElement, s: &Subject) -> (Tri, Vec<Grant>) {
             (tri, grants)
         }
         PrincipalElement::NotPrincipal(p) => {
-            (not_principal_exempts(p, s).negate(), vec![Grant::Capped])
+            (not_principal_exempts(p, s).negate(), Grants::of(Grant::Capped))
         }
     }
 }
@@ -412,15 +456,19 @@ pub(super) fn evaluate_about_action<'a>(
         stmt,
         applies: Tri::False,
         relevant: false,
-        grants: Vec::new(),
-        notes: Notes::default(),
+        grants: Grants::default(),
+        notes: None,
     };
     let mut notes = Notes::default();
     let resource = resource_matches(stmt.resource.as_ref(), s, kind, &mut notes);
     if resource == Tri::False {
         // A Resource variable without a value still tells the caller which key to supply.
         out.relevant = !notes.missing.is_empty();
-        out.notes.missing = notes.missing;
+        out.notes = Notes {
+            missing: notes.missing,
+            ..Notes::default()
+        }
+        .boxed();
         return out;
     }
     // Principal: required in resource policies, forbidden elsewhere (reference_policies_elements_principal).
@@ -433,7 +481,7 @@ pub(super) fn evaluate_about_action<'a>(
             notes
                 .unsupported
                 .push("`NotPrincipal` with `Allow` is not supported by AWS".to_string());
-            out.grants = vec![Grant::Capped];
+            out.grants = Grants::of(Grant::Capped);
             Tri::Unknown
         }
         // Same page: a Deny with NotPrincipal "will always deny any IAM principal that has a permissions
@@ -467,7 +515,7 @@ pub(super) fn evaluate_about_action<'a>(
             notes
                 .unsupported
                 .push("resource policy statement has no `Principal` or `NotPrincipal`".to_string());
-            out.grants = vec![Grant::Capped];
+            out.grants = Grants::of(Grant::Capped);
             Tri::Unknown
         }
         (_, Some(_)) => {
@@ -539,7 +587,7 @@ pub(super) fn evaluate_about_action<'a>(
         notes.symbols.clear();
         notes.unsupported.clear();
     }
-    out.notes = notes;
+    out.notes = notes.boxed();
     out
 }
 
@@ -736,7 +784,7 @@ fn evaluate_principal_and_resource(set: &PolicySet, subject: &Subject) -> Evalua
             let mut o = evaluate_about_action(p, role, i, s, subject, set.boundary.is_some());
             if p.kind != role && o.relevant && o.applies == Tri::True {
                 o.applies = Tri::Unknown;
-                o.notes.unsupported.push(format!(
+                o.notes_mut().unsupported.push(format!(
                     "policy `{}` is labelled {:?} but passed as {:?}",
                     p.id, p.kind, role
                 ));
@@ -759,18 +807,18 @@ fn evaluate_principal_and_resource(set: &PolicySet, subject: &Subject) -> Evalua
         .iter()
         .filter(|o| o.stmt.effect == Effect::Deny && o.relevant)
     {
-        push_unique(&mut missing, o.notes.missing.iter().cloned());
-        push_unique(&mut unknown_context, o.notes.unknown.iter().cloned());
-        push_unique(&mut unknown_values, o.notes.symbols.iter().cloned());
+        push_unique(&mut missing, o.notes().missing.iter().cloned());
+        push_unique(&mut unknown_context, o.notes().unknown.iter().cloned());
+        push_unique(&mut unknown_values, o.notes().symbols.iter().cloned());
     }
     for o in outcomes.iter().filter(|o| o.applies == Tri::Unknown) {
-        push_unique(&mut unsupported, o.notes.unsupported.iter().cloned());
+        push_unique(&mut unsupported, o.notes().unsupported.iter().cloned());
         reasons.push(Reason::StatementNotEvaluable {
             policy: o.policy.id.clone(),
             kind: o.kind,
             statement: o.index,
             effect: o.stmt.effect,
-            detail: o.notes.unsupported.join("; "),
+            detail: o.notes().unsupported.join("; "),
         });
     }
 
@@ -835,7 +883,7 @@ fn evaluate_principal_and_resource(set: &PolicySet, subject: &Subject) -> Evalua
         Tri::Unknown => {}
     }
     let grant = |g: Grant| {
-        any_applies(of_kind(PolicyKind::Resource, Effect::Allow).filter(|o| o.grants.contains(&g)))
+        any_applies(of_kind(PolicyKind::Resource, Effect::Allow).filter(|o| o.grants.contains(g)))
     };
     let (unc, cap, del) = (
         grant(Grant::Uncapped),
@@ -989,9 +1037,9 @@ fn evaluate_principal_and_resource(set: &PolicySet, subject: &Subject) -> Evalua
             .iter()
             .filter(|o| o.stmt.effect == Effect::Allow && o.relevant)
         {
-            push_unique(&mut missing, o.notes.missing.iter().cloned());
-            push_unique(&mut unknown_context, o.notes.unknown.iter().cloned());
-            push_unique(&mut unknown_values, o.notes.symbols.iter().cloned());
+            push_unique(&mut missing, o.notes().missing.iter().cloned());
+            push_unique(&mut unknown_context, o.notes().unknown.iter().cloned());
+            push_unique(&mut unknown_values, o.notes().symbols.iter().cloned());
         }
     }
     if decision == Decision::ImplicitDeny {

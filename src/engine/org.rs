@@ -304,13 +304,13 @@ fn chain<'a>(
                     Effect::Deny => layer.deny = layer.deny.or(o.applies),
                 }
                 if o.applies == Tri::Unknown {
-                    push_unique(&mut layer.unsupported, o.notes.unsupported.iter().cloned());
+                    push_unique(&mut layer.unsupported, o.notes().unsupported.iter().cloned());
                     layer.reasons.push(Reason::StatementNotEvaluable {
                         policy: p.policy.id.clone(),
                         kind: kind.kind(),
                         statement: i,
                         effect: st.effect,
-                        detail: o.notes.unsupported.join("; "),
+                        detail: o.notes().unsupported.join("; "),
                     });
                 }
                 if st.effect == Effect::Deny && o.applies == Tri::True {
@@ -523,8 +523,8 @@ pub(super) fn apply(set: &PolicySet, s: &Subject, base: Evaluation) -> Evaluatio
         for l in &layers {
             for o in l.notes.iter().chain(l.denies.iter().map(|(_, o)| o)) {
                 if o.applies == Tri::Unknown {
-                    push_unique(&mut e.unknown_context, o.notes.unknown.iter().cloned());
-                    push_unique(&mut e.unknown_values, o.notes.symbols.iter().cloned());
+                    push_unique(&mut e.unknown_context, o.notes().unknown.iter().cloned());
+                    push_unique(&mut e.unknown_values, o.notes().symbols.iter().cloned());
                 }
             }
         }
@@ -532,7 +532,7 @@ pub(super) fn apply(set: &PolicySet, s: &Subject, base: Evaluation) -> Evaluatio
     for o in layers.iter().flat_map(|l| &l.notes) {
         // As for the other policies: a Deny's missing keys always, an Allow's when it did not grant.
         if o.stmt.effect == Effect::Deny || decided != Decision::Allowed {
-            push_unique(&mut e.missing_context, o.notes.missing.iter().cloned());
+            push_unique(&mut e.missing_context, o.notes().missing.iter().cloned());
         }
     }
     e.decision = decided;

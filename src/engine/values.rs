@@ -248,10 +248,15 @@ pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
 
 /// Parse a boolean condition value (`true` / `false`, any case).
 pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "true" => Some(true),
-        "false" => Some(false),
-        _ => None,
+    // Compared in place, ignoring ASCII case: a `Bool` condition reads its request value on every
+    // evaluation, and a lower-cased copy was an allocation each time.
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if s.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
     }
 }
 
