@@ -109,7 +109,7 @@ fn document(p: &Policy, symbolic: bool) -> Result<PolicyDocument, String> {
 
 fn named(p: &Policy, kind: PolicyKind, symbolic: bool) -> Result<NamedPolicy, String> {
     Ok(NamedPolicy {
-        id: p.name.clone(),
+        id: p.name.clone().into(),
         kind,
         document: document(p, symbolic)?,
     })

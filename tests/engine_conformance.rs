@@ -82,7 +82,7 @@ fn named(p: &Policy, kind: PolicyKind, symbolic: bool) -> Result<NamedPolicy, St
     };
     let document = parsed.map_err(|e| format!("policy `{}`: {e}", p.name))?;
     Ok(NamedPolicy {
-        id: p.name.clone(),
+        id: p.name.clone().into(),
         kind,
         document,
     })
@@ -141,7 +141,7 @@ fn run_case(c: &Case) -> Result<(), String> {
             .matched
             .iter()
             .map(|m| Matched {
-                policy: m.policy.clone(),
+                policy: m.policy.to_string(),
                 statement: m.statement,
             })
             .collect();

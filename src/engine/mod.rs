@@ -169,6 +169,7 @@ pub mod condition;
 pub mod context;
 mod eval;
 mod matcher;
+mod name;
 pub mod org;
 pub mod parse;
 pub mod principal;
@@ -181,6 +182,7 @@ use serde::{Deserialize, Serialize};
 pub use context::{Context, ContextValue, Lookup, ValueType, World};
 pub use eval::evaluate;
 pub use matcher::Pattern;
+pub use name::Name;
 pub use org::{OrgLevel, OrgPolicies, OrgPolicy, OrgPolicyType, Organization};
 pub use parse::{PolicyDocument, PolicyError, Statement, Version};
 pub use values::parse_date;
@@ -208,7 +210,8 @@ pub enum PolicyKind {
 /// A policy with the name used in reasons.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedPolicy {
-    pub id: String,
+    /// Shared with every reason and matched statement that names the policy ([`Name`]).
+    pub id: Name,
     pub kind: PolicyKind,
     pub document: PolicyDocument,
 }
@@ -216,7 +219,7 @@ pub struct NamedPolicy {
 impl NamedPolicy {
     /// Build and check that the document only uses elements allowed for `kind`.
     pub fn new(
-        id: impl Into<String>,
+        id: impl Into<Name>,
         kind: PolicyKind,
         document: PolicyDocument,
     ) -> Result<NamedPolicy, PolicyError> {
@@ -280,11 +283,11 @@ pub enum Decision {
 /// A statement that decided the outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MatchedStatement {
-    pub policy: String,
+    pub policy: Name,
     pub kind: PolicyKind,
     /// Index in the policy's `Statement` list (0 for a single-object `Statement`).
     pub statement: usize,
-    pub sid: Option<String>,
+    pub sid: Option<Name>,
     pub effect: Effect,
 }
 
@@ -294,13 +297,13 @@ pub struct MatchedStatement {
 pub enum Reason {
     /// An applicable Deny (reference_policies_evaluation-logic: explicit deny wins).
     ExplicitDenyIn {
-        policy: String,
+        policy: Name,
         kind: PolicyKind,
         statement: usize,
     },
     /// A statement whose action/resource/principal match but which we could not evaluate.
     StatementNotEvaluable {
-        policy: String,
+        policy: Name,
         kind: PolicyKind,
         statement: usize,
         effect: Effect,
@@ -311,38 +314,38 @@ pub enum Reason {
     /// No identity-based policy allows.
     NoIdentityAllow,
     BoundaryAllows {
-        policy: String,
+        policy: Name,
     },
     /// The permissions boundary has no applicable Allow: it caps identity (and role) grants.
     BoundaryDoesNotAllow {
-        policy: String,
+        policy: Name,
     },
     /// The resource policy allows; `capped_by_boundary` is false when it grants on its own
     /// (it names the exact user or session ARN).
     ResourcePolicyAllows {
-        policy: String,
+        policy: Name,
         capped_by_boundary: bool,
     },
     /// The resource policy does not allow (needed on its own for cross-account access).
     ResourcePolicyDoesNotAllow {
-        policy: String,
+        policy: Name,
     },
     /// The key policy names the caller directly.
     KeyPolicyAllows {
-        policy: String,
+        policy: Name,
         capped_by_boundary: bool,
     },
     /// The key policy delegates to IAM (account root principal) for this action.
     KeyPolicyDelegatesToIam {
-        policy: String,
+        policy: Name,
     },
     /// The key policy does not delegate this action to IAM, so identity policies cannot grant it.
     KeyPolicyNoIamDelegation {
-        policy: String,
+        policy: Name,
     },
     /// The key policy neither allows the caller nor delegates to IAM.
     KeyPolicyDoesNotAllow {
-        policy: String,
+        policy: Name,
     },
     /// A `kms:` action on a key, but no key policy was evaluated in `KmsKeyPolicy` mode: an Allow from the
     /// other policies is not conclusive.
@@ -356,7 +359,7 @@ pub enum Reason {
     OrgPolicyDenies {
         layer: OrgPolicyType,
         /// The policy id (`p-...`).
-        policy: String,
+        policy: Name,
         name: String,
         /// The root, OU or account it is attached to.
         level: String,

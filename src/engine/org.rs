@@ -161,7 +161,7 @@ impl OrgPolicy {
     /// a `Resource`; RCPs as resource policies: a `Principal`).
     pub fn new(
         kind: OrgPolicyType,
-        id: impl Into<String>,
+        id: impl Into<super::Name>,
         name: impl Into<String>,
         document: PolicyDocument,
     ) -> Result<OrgPolicy, PolicyError> {

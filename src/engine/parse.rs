@@ -201,7 +201,7 @@ pub enum PrincipalElement {
 /// One statement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
-    pub sid: Option<String>,
+    pub sid: Option<super::Name>,
     pub effect: Effect,
     pub action: ActionElement,
     pub resource: Option<ResourceElement>,
@@ -560,7 +560,7 @@ fn parse_statement(v: &Value, index: usize, variables: bool) -> Result<Statement
         Some(c) => parse_conditions(c, index, variables)?,
     };
     Ok(Statement {
-        sid,
+        sid: sid.map(super::Name::from),
         effect,
         services: ServiceMask::of_element(&action),
         action,

@@ -245,7 +245,7 @@ mod tests {
 
     #[test]
     fn every_reason_has_a_sentence_naming_its_policy() {
-        let p = || "pol".to_string();
+        let p = || crate::engine::Name::from("pol");
         let reasons = [
             Reason::BoundaryAllows { policy: p() },
             Reason::BoundaryDoesNotAllow { policy: p() },

@@ -54,9 +54,9 @@ impl SimResult {
                 .matched
                 .into_iter()
                 .map(|m| MatchedWire {
-                    policy: m.policy,
+                    policy: m.policy.into(),
                     statement: m.statement,
-                    sid: m.sid,
+                    sid: m.sid.map(String::from),
                 })
                 .collect(),
             missing_context: e.missing_context,

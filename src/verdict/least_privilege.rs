@@ -466,7 +466,7 @@ impl StatementCtx<'_> {
             severity: code.default_severity(),
             policy: self.policy.to_string(),
             statement: self.index,
-            sid: self.st.sid.clone(),
+            sid: self.st.sid.as_deref().map(str::to_string),
             message,
             actions,
             resources,

@@ -322,14 +322,14 @@ impl LocalInputs {
     fn describe(&self, m: &crate::engine::MatchedStatement) -> StatementRef {
         let (kind, name) = self
             .labels
-            .get(&m.policy)
+            .get(m.policy.as_str())
             .cloned()
-            .unwrap_or_else(|| (String::new(), m.policy.clone()));
+            .unwrap_or_else(|| (String::new(), m.policy.to_string()));
         StatementRef {
             policy: name,
             policy_type: Some(kind),
             statement: Some(m.statement),
-            sid: m.sid.clone(),
+            sid: m.sid.as_deref().map(str::to_string),
         }
     }
 
@@ -359,7 +359,7 @@ impl LocalInputs {
             for (kind, levels) in [("service control", &o.scps), ("resource control", &o.rcps)] {
                 for p in levels.iter().flatten().flat_map(|l| &l.policies) {
                     self.labels.insert(
-                        p.policy.id.clone(),
+                        p.policy.id.to_string(),
                         (kind.to_string(), format!("{} ({})", p.name, p.policy.id)),
                     );
                 }
