@@ -737,10 +737,11 @@ impl<'r> Subject<'r> {
     }
 
     pub(super) fn new(req: &'r Request) -> Subject<'r> {
+        let action_key = ActionKey::new(&req.action);
         Subject {
             req,
-            services: ServiceMask::of_action(&req.action),
-            action_key: ActionKey::new(&req.action),
+            services: action_key.services(&req.action),
+            action_key,
             resource_symbols: if symbolic::names_many(&req.resource) {
                 Some(symbolic::request_tokens(&req.resource))
             } else {

@@ -164,6 +164,21 @@ impl ActionKey {
         key
     }
 
+    /// The action's [`ServiceMask`] (`action` is the text this key was built from): as
+    /// [`ServiceMask::of_action`], from the hash of the service part computed here already (the
+    /// prefix up to the first `:` is the service, and its hash is the one `of_service` takes).
+    pub(crate) fn services(&self, action: &str) -> ServiceMask {
+        let Some(prefixes) = self.prefixes() else {
+            return ServiceMask::of_action(action);
+        };
+        let bytes = action.as_bytes();
+        match bytes.iter().position(|&b| b == b':') {
+            None | Some(0) => ServiceMask::ALL,
+            Some(i) if bytes[..i].iter().any(|&b| b == b'*' || b == b'?') => ServiceMask::ALL,
+            Some(i) => ServiceMask::of_hash(prefixes[i]),
+        }
+    }
+
     fn prefixes(&self) -> Option<&[u64]> {
         (self.len > 0).then(|| &self.prefixes[..self.len])
     }
@@ -229,7 +244,11 @@ impl ServiceMask {
             return ServiceMask::ALL;
         }
         // FNV-1a over the lower-cased bytes: stable, cheap, no allocation.
-        let h = service.bytes().fold(FOLD_HASH_START, fold_hash);
+        ServiceMask::of_hash(service.bytes().fold(FOLD_HASH_START, fold_hash))
+    }
+
+    /// The bit of a service whose lower-cased name has this [`fold_hash`].
+    fn of_hash(h: u64) -> ServiceMask {
         ServiceMask(1 << (h >> 58))
     }
 
@@ -904,6 +923,12 @@ mod tests {
                 pat.matches(&a),
                 "pattern {:?} action {:?}", p, a
             );
+        }
+
+        /// The service mask taken from the action key is the one computed from the text.
+        #[test]
+        fn the_key_gives_the_service_mask_of_the_text(a in "[aAkK:*?\u{212a}]{0,10}") {
+            proptest::prop_assert_eq!(ActionKey::new(&a).services(&a), ServiceMask::of_action(&a));
         }
     }
 

@@ -59,20 +59,17 @@ pub(crate) struct PrincipalRef<'a> {
 
 impl<'a> PrincipalRef<'a> {
     pub(crate) fn of(arn: &'a str) -> Option<PrincipalRef<'a>> {
-        let mut parts = arn.splitn(6, ':');
-        let (prefix, partition, service, _region, account, resource) = (
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-        );
+        // Split as `splitn(6, ':')`, by the engine's word-at-a-time colon search (this runs for
+        // every principal entry of a resource policy, on each request it governs).
+        let [prefix, partition, service, _region, account, resource] =
+            super::variables::ArnParts::new(arn).six()?;
         if prefix != "arn" || account.is_empty() {
             return None;
         }
-        let last = |r: &'a str| r.rsplit('/').next().unwrap_or_default();
-        let path = |r: &'a str| match (r.find('/'), r.rfind('/')) {
+        let slash = |r: &'a str| r.bytes().position(|b| b == b'/');
+        let last_slash = |r: &'a str| r.bytes().rposition(|b| b == b'/');
+        let last = |r: &'a str| last_slash(r).map_or(r, |i| &r[i + 1..]);
+        let path = |r: &'a str| match (slash(r), last_slash(r)) {
             (Some(a), Some(b)) => &r[a..=b],
             _ => "",
         };

@@ -149,9 +149,10 @@ impl Symbolic {
 
 /// Does `s` carry symbolic parts (or a stray marker, which is malformed and so never matches for sure)?
 pub fn has_symbols(s: &str) -> bool {
-    // U+E000 and U+E001 are EE 80 80 and EE 80 81 in UTF-8: look for the lead byte with memchr first,
-    // which keeps this check nearly free on ordinary text (it runs on every parsed resource pattern).
-    s.as_bytes().contains(&0xEE) && s.contains([OPEN, CLOSE])
+    // U+E000 and U+E001 are EE 80 80 and EE 80 81 in UTF-8: ASCII text (nearly every ARN, key and
+    // value; checked a word at a time) has none, then the lead byte is looked for before the
+    // characters. This runs several times an evaluation, on every request value a condition reads.
+    !s.is_ascii() && s.as_bytes().contains(&0xEE) && s.contains([OPEN, CLOSE])
 }
 
 /// Human form: each symbolic part as `<name>`.

@@ -296,6 +296,11 @@ pub(crate) struct ArnParts<'a> {
 }
 
 impl<'a> ArnParts<'a> {
+    /// The six segments, when the text has at least five colons (as `splitn(6, ':')` gives six).
+    pub(crate) fn six(&self) -> Option<[&'a str; 6]> {
+        (self.count == 6).then_some(self.segs)
+    }
+
     pub(crate) fn new(text: &'a str) -> ArnParts<'a> {
         let mut parts = ArnParts {
             text,
