@@ -137,6 +137,8 @@ pub(super) struct Subject<'r> {
     services: ServiceMask,
     /// The action's prefixes hashed, to rule out most `Action` entries with one comparison.
     action_key: ActionKey,
+    /// The action's name bit, to rule out statements that list only other plain names.
+    names: ServiceMask,
     /// The resource's tokens when it holds symbolic parts (`Some(None)`: malformed markers).
     resource_symbols: Option<Option<Vec<Tok>>>,
     /// The resource ARN split into its segments, once for every `Resource` entry.
@@ -433,6 +435,7 @@ pub(super) fn push_unique(v: &mut Vec<String>, items: impl IntoIterator<Item = S
 #[inline]
 pub(super) fn is_about_action(stmt: &Statement, s: &Subject) -> bool {
     stmt.services.may_match(s.services)
+        && stmt.names.may_match(s.names)
         && action_matches(&stmt.action, &s.req.action, &s.action_key)
 }
 
@@ -741,6 +744,7 @@ impl<'r> Subject<'r> {
         Subject {
             req,
             services: action_key.services(&req.action),
+            names: action_key.names(),
             action_key,
             resource_symbols: if symbolic::names_many(&req.resource) {
                 Some(symbolic::request_tokens(&req.resource))

@@ -179,6 +179,15 @@ impl ActionKey {
         }
     }
 
+    /// The bit of the whole action name for [`ServiceMask::of_names`]: the hash of every byte (every
+    /// bit when the action is not ASCII, so no statement is ruled out by it).
+    pub(crate) fn names(&self) -> ServiceMask {
+        match self.prefixes() {
+            Some(p) => ServiceMask::of_hash(p[p.len() - 1]),
+            None => ServiceMask::ALL,
+        }
+    }
+
     fn prefixes(&self) -> Option<&[u64]> {
         (self.len > 0).then(|| &self.prefixes[..self.len])
     }
@@ -224,6 +233,8 @@ pub struct Statement {
     pub conditions: Vec<Condition>,
     /// Which action services the statement can match, computed once from `action` (see [`ServiceMask`]).
     pub(crate) services: ServiceMask,
+    /// Which whole action names it can match, when every entry is a plain name ([`ServiceMask::of_names`]).
+    pub(crate) names: ServiceMask,
 }
 
 /// A 64-bit summary of the services an `Action`/`NotAction` element can match, so evaluation skips a
@@ -271,6 +282,21 @@ impl ServiceMask {
                     None => ServiceMask::ALL,
                 };
                 ServiceMask(m.0 | bits.0)
+            }),
+        }
+    }
+
+    /// The same summary one level down, over whole action names: for an `Action` element whose entries
+    /// are all plain ASCII names (no `*` or `?`), one bit per name, chosen by the hash of the whole
+    /// lower-cased name; every bit otherwise (`NotAction`, any wildcard, anything not ASCII). A plain
+    /// entry matches an action only if the two are equal ignoring ASCII case, and then their hashes
+    /// are equal: a statement whose bits miss the action's ([`ActionKey::names`]) cannot match it.
+    fn of_names(el: &ActionElement) -> ServiceMask {
+        match el {
+            ActionElement::NotAction(_) => ServiceMask::ALL,
+            ActionElement::Action(ps) => ps.iter().fold(ServiceMask(0), |m, p| match p.head {
+                Some((_, hash, true)) => ServiceMask(m.0 | ServiceMask::of_hash(hash).0),
+                _ => ServiceMask::ALL,
             }),
         }
     }
@@ -582,6 +608,7 @@ fn parse_statement(v: &Value, index: usize, variables: bool) -> Result<Statement
         sid: sid.map(super::Name::from),
         effect,
         services: ServiceMask::of_element(&action),
+        names: ServiceMask::of_names(&action),
         action,
         resource,
         principal,
@@ -925,6 +952,21 @@ mod tests {
             );
         }
 
+        /// The name mask never rules out an action one of the entries matches, whatever the case,
+        /// wildcards or letters that are not ASCII (the Kelvin sign lower-cases to `k`).
+        #[test]
+        fn the_name_mask_never_rules_out_a_match(
+            ps in proptest::collection::vec("[aAkK:*?\u{212a}]{0,5}", 1..4),
+            a in "[aAkK:\u{212a}]{0,5}",
+        ) {
+            let pats: Vec<ActionPattern> = ps.iter().map(|p| ActionPattern::new(p)).collect();
+            let matches = pats.iter().any(|p| p.matches(&a));
+            let el = ActionElement::Action(pats);
+            if matches {
+                proptest::prop_assert!(ServiceMask::of_names(&el).may_match(ActionKey::new(&a).names()));
+            }
+        }
+
         /// The service mask taken from the action key is the one computed from the text.
         #[test]
         fn the_key_gives_the_service_mask_of_the_text(a in "[aAkK:*?\u{212a}]{0,10}") {
@@ -1008,12 +1050,17 @@ mod tests {
                     ActionElement::Action(pats.clone())
                 };
                 let mask = ServiceMask::of_element(&el);
+                let names = ServiceMask::of_names(&el);
                 for a in actions {
                     let full = pats.iter().any(|x| x.matches(a)) != negated;
                     if full {
                         assert!(
                             mask.may_match(ServiceMask::of_action(a)),
                             "pattern {p:?} (negated {negated}) matches {a:?} but the mask rules it out"
+                        );
+                        assert!(
+                            names.may_match(ActionKey::new(a).names()),
+                            "pattern {p:?} (negated {negated}) matches {a:?} but the name mask rules it out"
                         );
                     }
                 }

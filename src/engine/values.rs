@@ -215,6 +215,12 @@ impl Cidr {
 
 /// Parse a request IP (`aws:SourceIp`): an address, or a single-host CIDR.
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    // A plain IPv4 address (nearly every `aws:SourceIp`) is read as one at once: the answer the
+    // general path gives (no `/`, so a /32; `IpAddr` parsing tries IPv4 first), without its search
+    // for a prefix. A condition reads its request address on every evaluation.
+    if let Ok(v4) = s.trim().parse::<std::net::Ipv4Addr>() {
+        return Some(IpAddr::V4(v4));
+    }
     let c = Cidr::parse(s)?;
     let full = if c.addr.is_ipv4() { 32 } else { 128 };
     (c.prefix == full).then_some(c.addr)
@@ -346,6 +352,15 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The IPv4 shortcut of `parse_ip` answers as the general path (a single-host network).
+        #[test]
+        fn parse_ip_answers_as_a_single_host_network(
+            s in " ?(([0-9]{1,3}\\.){3}[0-9]{1,3}(/[0-9]{1,2})?|0[0-9]\\.1\\.2\\.3|[0-9a:.]{0,12}) ?",
+        ) {
+            let general = Cidr::parse(&s).filter(|c| c.prefix == if c.addr.is_ipv4() { 32 } else { 128 });
+            proptest::prop_assert_eq!(parse_ip(&s), general.map(|c| c.addr), "{:?}", s);
+        }
+
         #[test]
         fn parsers_never_panic(s in "\\PC{0,40}") {
             let _ = parse_date(&s);
