@@ -215,6 +215,18 @@ impl Pattern {
         )
     }
 
+    /// [`Pattern::matches`] for ASCII text already lower-cased (a request's action, lower-cased once
+    /// per evaluation), when this pattern is case-insensitive ASCII without `?`: the slice walk
+    /// [`Pattern::matches_ascii`] takes after lower-casing its own copy. `None` for any other pattern.
+    pub(crate) fn matches_lowered(&self, lower: &[u8]) -> Option<bool> {
+        match &self.ascii {
+            Some(p) if self.case_insensitive && self.no_one => {
+                Some(pieces_match(p, lower, self.stars))
+            }
+            _ => None,
+        }
+    }
+
     /// [`Pattern::matches`] for ASCII text and an ASCII pattern: the same walk over bytes (an ASCII
     /// character is one byte and lower-cases to one ASCII byte, as `char::to_lowercase` does).
     fn matches_ascii(&self, p: &[u8], text: &[u8]) -> bool {
@@ -246,7 +258,7 @@ impl Pattern {
 /// `memcmp`, and the call costs more than comparing the few bytes of a pattern piece (an ARN's
 /// head, a table name), which [`pieces_match`] does tens of times per evaluation.
 #[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -5,7 +5,7 @@
 //! Action/NotAction, Resource/NotResource, Principal/NotPrincipal, Condition).
 
 use super::condition::Condition;
-use super::matcher::Pattern;
+use super::matcher::{Pattern, same};
 use super::symbolic;
 use super::variables::Template;
 use super::{Effect, PolicyKind};
@@ -123,13 +123,16 @@ impl ActionPattern {
             // An entry that is its literal start (with `*` after it, or nothing, when `fits` has
             // checked the lengths agree): a hash is not proof, the bytes are.
             if let Some(h) = &self.head_only {
-                return action
-                    .as_bytes()
-                    .get(..len)
-                    .is_some_and(|a| a.eq_ignore_ascii_case(h));
+                return key
+                    .lowered()
+                    .and_then(|a| a.get(..len))
+                    .is_some_and(|a| same(a, h));
             }
         }
-        self.pattern.matches(action)
+        // The action lower-cased once per evaluation, when the pattern can take it as it is.
+        key.lowered()
+            .and_then(|a| self.pattern.matches_lowered(a))
+            .unwrap_or_else(|| self.pattern.matches(action))
     }
 }
 
@@ -138,6 +141,8 @@ impl ActionPattern {
 pub(crate) struct ActionKey {
     /// `prefixes[n]` is the hash of the first `n` bytes.
     prefixes: [u64; ActionKey::MAX + 1],
+    /// The action lower-cased (ASCII), its first `len - 1` bytes: what every entry compares.
+    lower: [u8; ActionKey::MAX],
     /// How many of `prefixes` are set (the action's length + 1); 0 when the action is not ASCII or
     /// longer than [`ActionKey::MAX`], and then every entry is matched in full.
     len: usize,
@@ -150,6 +155,7 @@ impl ActionKey {
     pub(crate) fn new(action: &str) -> ActionKey {
         let mut key = ActionKey {
             prefixes: [0; ActionKey::MAX + 1],
+            lower: [0; ActionKey::MAX],
             len: 0,
         };
         if action.is_ascii() && action.len() <= ActionKey::MAX {
@@ -158,6 +164,7 @@ impl ActionKey {
             for (i, b) in action.bytes().enumerate() {
                 h = fold_hash(h, b);
                 key.prefixes[i + 1] = h;
+                key.lower[i] = b.to_ascii_lowercase();
             }
             key.len = action.len() + 1;
         }
@@ -186,6 +193,11 @@ impl ActionKey {
             Some(p) => ServiceMask::of_hash(p[p.len() - 1]),
             None => ServiceMask::ALL,
         }
+    }
+
+    /// The action lower-cased, when it is ASCII (and not too long).
+    fn lowered(&self) -> Option<&[u8]> {
+        (self.len > 0).then(|| &self.lower[..self.len - 1])
     }
 
     fn prefixes(&self) -> Option<&[u64]> {
