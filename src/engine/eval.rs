@@ -98,7 +98,24 @@ impl Notes {
     }
     /// Boxed when there is something in it.
     fn boxed(self) -> Option<Box<Notes>> {
-        (!self.is_empty()).then(|| Box::new(self))
+        if self.is_empty() {
+            self.discard();
+            return None;
+        }
+        Some(Box::new(self))
+    }
+    /// Drop, without the call to the drop code when no list ever allocated: every statement about
+    /// the action makes a `Notes`, most note nothing, and that call was a measurable part of an
+    /// evaluation. A list of capacity 0 owns no memory, so forgetting it leaks nothing.
+    #[inline]
+    fn discard(self) {
+        if self.missing.capacity() == 0
+            && self.unknown.capacity() == 0
+            && self.symbols.capacity() == 0
+            && self.unsupported.capacity() == 0
+        {
+            std::mem::forget(self);
+        }
     }
 }
 
@@ -467,11 +484,13 @@ pub(super) fn evaluate_about_action<'a>(
     if resource == Tri::False {
         // A Resource variable without a value still tells the caller which key to supply.
         out.relevant = !notes.missing.is_empty();
-        out.notes = Notes {
-            missing: notes.missing,
-            ..Notes::default()
+        if out.relevant {
+            out.notes = Some(Box::new(Notes {
+                missing: std::mem::take(&mut notes.missing),
+                ..Notes::default()
+            }));
         }
-        .boxed();
+        notes.discard();
         return out;
     }
     // Principal: required in resource policies, forbidden elsewhere (reference_policies_elements_principal).
@@ -739,6 +758,7 @@ impl<'r> Subject<'r> {
             .as_ref()
     }
 
+    #[inline]
     pub(super) fn new(req: &'r Request) -> Subject<'r> {
         let action_key = ActionKey::new(&req.action);
         Subject {

@@ -152,6 +152,7 @@ impl ActionKey {
     /// Longer than any IAM action name (the longest are under 80 characters).
     const MAX: usize = 127;
 
+    #[inline]
     pub(crate) fn new(action: &str) -> ActionKey {
         let mut key = ActionKey {
             prefixes: [0; ActionKey::MAX + 1],
