@@ -295,6 +295,15 @@ impl Outcome {
             ..Outcome::default()
         }
     }
+
+    /// True when no list ever allocated, so the outcome is its value alone (most conditions): the
+    /// caller then takes the value and forgets the rest, without the drop code's call per condition.
+    pub(crate) fn owns_nothing(&self) -> bool {
+        self.missing.capacity() == 0
+            && self.unknown.capacity() == 0
+            && self.symbols.capacity() == 0
+            && self.unsupported.capacity() == 0
+    }
 }
 
 /// A policy value resolved for this request (borrowed from the policy when it has no variables).

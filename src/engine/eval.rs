@@ -559,6 +559,12 @@ pub(super) fn evaluate_about_action<'a>(
     for c in &stmt.conditions {
         let o = c.evaluate(&req.context, &req.principal);
         cond = cond.and(o.value);
+        if o.owns_nothing() {
+            // Nothing noted: nothing below would read it. Lists of capacity 0 own no memory, so
+            // forgetting them leaks nothing.
+            std::mem::forget(o);
+            continue;
+        }
         notes.missing.extend(o.missing);
         if o.value == Tri::Unknown {
             for k in &o.unknown {
