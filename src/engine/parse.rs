@@ -240,7 +240,10 @@ pub enum PrincipalElement {
 pub struct Statement {
     pub sid: Option<super::Name>,
     pub effect: Effect,
-    pub action: ActionElement,
+    /// Crate-private, read through [`Statement::action`]: `services` and `names` are computed from
+    /// it once, and an action changed after parsing would leave them ruling out the wrong statements
+    /// (a Deny skipped). A statement is only built by parsing.
+    pub(crate) action: ActionElement,
     pub resource: Option<ResourceElement>,
     pub principal: Option<PrincipalElement>,
     pub conditions: Vec<Condition>,
@@ -248,6 +251,13 @@ pub struct Statement {
     pub(crate) services: ServiceMask,
     /// Which whole action names it can match, when every entry is a plain name ([`ServiceMask::of_names`]).
     pub(crate) names: ServiceMask,
+}
+
+impl Statement {
+    /// The `Action` or `NotAction` element.
+    pub fn action(&self) -> &ActionElement {
+        &self.action
+    }
 }
 
 /// A 64-bit summary of the services an `Action`/`NotAction` element can match, so evaluation skips a
