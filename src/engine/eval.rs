@@ -390,9 +390,10 @@ fn principal_grants(el: &PrincipalElement, s: &Subject) -> (Tri, Grants) {
             };
             (tri, grants)
         }
-        PrincipalElement::NotPrincipal(p) => {
-            (not_principal_exempts(p, s).negate(), Grants::of(Grant::Capped))
-        }
+        PrincipalElement::NotPrincipal(p) => (
+            not_principal_exempts(p, s).negate(),
+            Grants::of(Grant::Capped),
+        ),
     }
 }
 

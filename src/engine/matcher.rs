@@ -267,7 +267,12 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
         u64::from_ne_bytes(x.try_into().expect("8 bytes"))
             == u64::from_ne_bytes(y.try_into().expect("8 bytes"))
     });
-    words_equal && a8.remainder().iter().zip(b8.remainder()).all(|(x, y)| x == y)
+    words_equal
+        && a8
+            .remainder()
+            .iter()
+            .zip(b8.remainder())
+            .all(|(x, y)| x == y)
 }
 
 /// The leftmost place of `needle` (not empty) in `hay`: each place of its first byte, then
@@ -278,7 +283,10 @@ fn find_short(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let mut from = 0;
     while let Some(i) = memchr::memchr(first, hay.get(from..)?) {
         let at = from + i;
-        if hay.get(at + 1..at + 1 + more.len()).is_some_and(|h| same(h, more)) {
+        if hay
+            .get(at + 1..at + 1 + more.len())
+            .is_some_and(|h| same(h, more))
+        {
             return Some(at);
         }
         from = at + 1;

@@ -304,7 +304,10 @@ fn chain<'a>(
                     Effect::Deny => layer.deny = layer.deny.or(o.applies),
                 }
                 if o.applies == Tri::Unknown {
-                    push_unique(&mut layer.unsupported, o.notes().unsupported.iter().cloned());
+                    push_unique(
+                        &mut layer.unsupported,
+                        o.notes().unsupported.iter().cloned(),
+                    );
                     layer.reasons.push(Reason::StatementNotEvaluable {
                         policy: p.policy.id.clone(),
                         kind: kind.kind(),
