@@ -7,7 +7,6 @@
 //! everywhere (`Deref`, `Display`, comparisons with `str` and `String`) and serializes as a string,
 //! so reports and JSON are unchanged.
 
-use std::borrow::Borrow;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -22,27 +21,9 @@ impl Name {
     }
 }
 
-impl Default for Name {
-    fn default() -> Name {
-        Name::from("")
-    }
-}
-
 impl Deref for Name {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl AsRef<str> for Name {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Borrow<str> for Name {
-    fn borrow(&self) -> &str {
         &self.0
     }
 }
